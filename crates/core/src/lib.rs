@@ -1,0 +1,20 @@
+//! Frontdesk's vocabulary: the parsed newtypes every other crate speaks in
+//! (`TenantId`, `E164`, `Money`), the `Clock` port and id generation.
+//!
+//! This crate does no IO and knows nothing of databases, HTTP or serialisation
+//! formats. Every type here is parsed once at the edge (`parse() -> Result`) and
+//! is valid for the rest of its life.
+
+mod clock;
+mod ids;
+mod money;
+mod phone;
+mod readiness;
+mod tenant_id;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::{IdGenerator, SequentialIds, UuidV7Ids};
+pub use money::{Currency, Money, MoneyError};
+pub use phone::{E164, PhoneNumberError};
+pub use readiness::{NotReady, Readiness};
+pub use tenant_id::{TenantId, TenantIdError};

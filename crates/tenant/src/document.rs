@@ -1,0 +1,254 @@
+//! The profile document: what operators write in TOML and send as JSON.
+//!
+//! Every field a person may forget is optional here, so that a missing field
+//! is reported by validation together with every other problem, instead of
+//! stopping the parse at the first one. Numbers are `i64` for the same reason:
+//! a negative duration is a validation problem with a path, not a type error.
+
+use chrono::Weekday;
+use serde::{Deserialize, Serialize};
+
+/// Why a document could not even be read into a [`ProfileDocument`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    /// Not well-formed JSON/TOML at all.
+    #[error("{0}")]
+    Syntax(String),
+    /// Well-formed, but a field has the wrong type or name.
+    #[error("{field}: {message}")]
+    Shape { field: String, message: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub phone_numbers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub hours: HoursDocument,
+    #[serde(default)]
+    pub closures: Vec<String>,
+    #[serde(default)]
+    pub services: Vec<ServiceDocument>,
+    #[serde(default)]
+    pub staff: Vec<StaffDocument>,
+    #[serde(default)]
+    pub booking: BookingRulesDocument,
+    #[serde(default)]
+    pub faqs: Vec<FaqDocument>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursDocument {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mon: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tue: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thu: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fri: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sat: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sun: Vec<String>,
+}
+
+impl HoursDocument {
+    pub fn day(&self, weekday: Weekday) -> &[String] {
+        match weekday {
+            Weekday::Mon => &self.mon,
+            Weekday::Tue => &self.tue,
+            Weekday::Wed => &self.wed,
+            Weekday::Thu => &self.thu,
+            Weekday::Fri => &self.fri,
+            Weekday::Sat => &self.sat,
+            Weekday::Sun => &self.sun,
+        }
+    }
+
+    pub fn day_mut(&mut self, weekday: Weekday) -> &mut Vec<String> {
+        match weekday {
+            Weekday::Mon => &mut self.mon,
+            Weekday::Tue => &mut self.tue,
+            Weekday::Wed => &mut self.wed,
+            Weekday::Thu => &mut self.thu,
+            Weekday::Fri => &mut self.fri,
+            Weekday::Sat => &mut self.sat,
+            Weekday::Sun => &mut self.sun,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_cents: Option<i64>,
+    /// Only these staff members perform it; absent means anyone who lists it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The services they perform; absent means every service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
+    /// Their own weekly hours; absent means the shop's hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<HoursDocument>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRulesDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_notice_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_interval_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days_ahead: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation_notice_hours: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+impl ProfileDocument {
+    /// Reads a JSON document; a wrong field reports its path
+    /// (`services[0].duration_minutes: invalid type: …`).
+    pub fn from_json(bytes: &[u8]) -> Result<ProfileDocument, DocumentError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let document: ProfileDocument = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_data() {
+                DocumentError::Shape { field: path, message: strip_position(&inner.to_string()) }
+            } else {
+                DocumentError::Syntax(format!("malformed JSON: {inner}"))
+            }
+        })?;
+        deserializer.end().map_err(|error| DocumentError::Syntax(format!("malformed JSON: {error}")))?;
+        Ok(document)
+    }
+
+    /// Reads a TOML document (the `fixtures/tenants/*.toml` format). Dates may
+    /// be written bare (`2026-12-25`) or quoted.
+    pub fn from_toml(text: &str) -> Result<ProfileDocument, DocumentError> {
+        let value: toml::Value =
+            toml::from_str(text).map_err(|error| DocumentError::Syntax(format!("malformed TOML: {error}")))?;
+        let value = datetimes_to_strings(value);
+        serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            DocumentError::Shape { field: path, message: error.into_inner().to_string() }
+        })
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        // Serialising plain strings, numbers and vectors cannot fail.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// serde_json appends " at line 1 column 42" to data errors; the field path
+/// says more, so drop it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn datetimes_to_strings(value: toml::Value) -> toml::Value {
+    match value {
+        toml::Value::Datetime(datetime) => toml::Value::String(datetime.to_string()),
+        toml::Value::Array(items) => toml::Value::Array(items.into_iter().map(datetimes_to_strings).collect()),
+        toml::Value::Table(table) => {
+            toml::Value::Table(table.into_iter().map(|(key, value)| (key, datetimes_to_strings(value))).collect())
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape_errors_carry_the_field_path() {
+        let error = ProfileDocument::from_json(br#"{"services":[{"name":"Cut","duration_minutes":"thirty"}]}"#);
+        assert_eq!(
+            error,
+            Err(DocumentError::Shape {
+                field: "services[0].duration_minutes".into(),
+                message: "invalid type: string \"thirty\", expected i64".into(),
+            })
+        );
+        let unknown = ProfileDocument::from_json(br#"{"hours":{"funday":["09:00-10:00"]}}"#);
+        assert!(
+            matches!(&unknown, Err(DocumentError::Shape { field, message }) if field == "hours.funday" && message.starts_with("unknown field `funday`")),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn json_syntax_errors_are_told_apart() {
+        for bad in [&b"{"[..], b"not json", b"{\"name\": \"x\"} trailing", b""] {
+            assert!(matches!(ProfileDocument::from_json(bad), Err(DocumentError::Syntax(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn toml_accepts_bare_dates() {
+        let document = ProfileDocument::from_toml("closures = [2026-12-25, \"2027-01-01\"]\n");
+        assert_eq!(document.map(|d| d.closures), Ok(vec!["2026-12-25".to_owned(), "2027-01-01".to_owned()]));
+    }
+
+    #[test]
+    fn toml_errors_name_the_field() {
+        let error = ProfileDocument::from_toml("[[services]]\nname = \"Cut\"\nduration_minutes = \"30\"\n");
+        assert!(
+            matches!(&error, Err(DocumentError::Shape { field, .. }) if field == "services[0].duration_minutes"),
+            "{error:?}"
+        );
+        assert!(matches!(ProfileDocument::from_toml("name = "), Err(DocumentError::Syntax(_))));
+    }
+}

@@ -1,0 +1,93 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
+
+use crate::profile::TenantProfile;
+
+/// Whether a tenant's numbers are answered. Disabling keeps every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TenantStatus {
+    Active,
+    Disabled,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<TenantStatus> {
+        match raw {
+            "active" => Some(TenantStatus::Active),
+            "disabled" => Some(TenantStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// A stored tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantRecord {
+    pub profile: TenantProfile,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    Replaced,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("tenant {0} does not exist")]
+    NotFound(TenantId),
+    /// Some of the profile's numbers already belong to another tenant. The
+    /// other tenant is deliberately not named: a tenant-scoped caller must not
+    /// learn who else is on the platform.
+    #[error("phone number(s) already assigned to another tenant: {}", join(.0))]
+    PhoneNumbersTaken(Vec<E164>),
+    /// A stored row no longer parses: a bug or a manual edit, never the
+    /// caller's fault.
+    #[error("stored data for tenant {tenant} is corrupt: {reason}")]
+    Corrupt { tenant: String, reason: String },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn join(numbers: &[E164]) -> String {
+    numbers.iter().map(E164::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// Persistence of tenant profiles. Tenant-owned rows are keyed by the tenant
+/// id; no method reads or writes another tenant's rows than the one named.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Creates the tenant, or replaces its profile (keeping its status and
+    /// `created_at`). The tenant then owns exactly the profile's numbers.
+    ///
+    /// MUST return `PhoneNumbersTaken` (listing every such number) and change
+    /// nothing when a number belongs to another tenant, also under races.
+    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError>;
+
+    /// `Ok(None)` when the tenant does not exist.
+    async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError>;
+
+    /// Every tenant, active or not, ordered by slug. Operator use only.
+    async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError>;
+
+    /// MUST return `NotFound` for an unknown tenant.
+    async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError>;
+
+    /// The tenant that owns `number`, active or disabled; callers decide what
+    /// a disabled owner means.
+    async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError>;
+
+    /// Which of `numbers` belong to a tenant other than `tenant`.
+    async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError>;
+}

@@ -1,0 +1,184 @@
+//! Every bad input gets its own precise message at its own field path, and a
+//! document with many problems reports all of them at once.
+
+use frontdesk_tenant::{ProfileDocument, TenantProfile};
+use serde_json::{Value, json};
+
+use crate::read_fixture;
+
+fn fresh_cuts_json() -> Value {
+    let document = ProfileDocument::from_toml(&read_fixture("fresh-cuts.toml")).unwrap_or_default();
+    document.to_json()
+}
+
+/// Applies `edit` to the fresh-cuts document and returns the problems as
+/// `field: message` lines (empty when valid).
+fn problems_after(edit: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut value = fresh_cuts_json();
+    edit(&mut value);
+    let document = match ProfileDocument::from_json(&serde_json::to_vec(&value).unwrap_or_default()) {
+        Ok(document) => document,
+        Err(error) => return vec![error.to_string()],
+    };
+    match TenantProfile::parse(&document) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.problems().iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn check(edit: impl FnOnce(&mut Value), expected: &[&str]) {
+    assert_eq!(problems_after(edit), expected);
+}
+
+#[test]
+fn the_fixture_itself_is_valid() {
+    check(|_| {}, &[]);
+}
+
+#[test]
+fn unknown_timezone() {
+    check(
+        |v| v["timezone"] = json!("Mars/Olympus_Mons"),
+        &["timezone: unknown time zone \"Mars/Olympus_Mons\"; use an IANA name such as \"America/New_York\""],
+    );
+}
+
+#[test]
+fn malformed_overlapping_and_backwards_ranges() {
+    check(
+        |v| v["hours"]["mon"] = json!(["09:00-12:00", "11:00-13:00", "9-5", "18:00-17:00", "12:00-13:00"]),
+        &[
+            "hours.mon[1]: overlaps 09:00-12:00",
+            "hours.mon[2]: expected a range like \"09:00-12:00\" (24-hour HH:MM-HH:MM), got \"9-5\"",
+            "hours.mon[3]: ends at 17:00, which is not after its start 18:00",
+        ],
+    );
+}
+
+#[test]
+fn staff_hours_are_validated_with_their_own_path() {
+    check(
+        |v| v["staff"][1]["hours"]["sat"] = json!(["10:00-14:00", "13:00-15:00"]),
+        &["staff[1].hours.sat[1]: overlaps 10:00-14:00"],
+    );
+}
+
+#[test]
+fn service_naming_unknown_staff() {
+    check(|v| v["services"][5]["staff"] = json!(["Bob"]), &["services[5].staff[0]: unknown staff member \"Bob\""]);
+}
+
+#[test]
+fn staff_naming_unknown_service() {
+    check(
+        |v| v["staff"][1]["services"] = json!(["Haircut", "Perm"]),
+        &["staff[1].services[1]: unknown service \"Perm\""],
+    );
+}
+
+#[test]
+fn service_restricted_to_someone_who_does_not_perform_it() {
+    check(
+        |v| v["services"][5]["staff"] = json!(["Dee"]),
+        &[
+            "services[5].staff[0]: \"Dee\" does not perform this service (add it to staff[1].services)",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_service_names_and_aliases() {
+    check(
+        |v| {
+            v["services"][1]["name"] = json!("haircut!");
+            v["services"][2]["aliases"] = json!(["Trim", "buzz", "buzz"]);
+        },
+        &[
+            "services[1].name: \"haircut!\" duplicates services[0] (\"Haircut\")",
+            "services[2].aliases[0]: \"Trim\" is already used by services[0] (\"Haircut\")",
+            "services[2].aliases[2]: \"buzz\" repeats this service's name or another of its aliases",
+            // Renaming services[1] breaks the reference to its old name.
+            "staff[1].services[1]: unknown service \"Skin fade\"",
+        ],
+    );
+}
+
+#[test]
+fn a_service_nobody_performs() {
+    check(
+        |v| {
+            v["staff"][0]["services"] = json!(["Haircut", "Hot towel shave"]);
+            v["staff"][1]["services"] = json!(["Haircut", "fade", "Buzz cut", "Beard trim", "Haircut and beard"]);
+        },
+        &["services[6]: no staff member performs \"Kids cut\""],
+    );
+}
+
+#[test]
+fn negative_durations_and_prices() {
+    check(
+        |v| {
+            v["services"][0]["duration_minutes"] = json!(-30);
+            v["services"][1]["price_cents"] = json!(-1);
+            v["services"][2]["duration_minutes"] = json!(0);
+        },
+        &[
+            "services[0].duration_minutes: must be positive, got -30",
+            "services[1].price_cents: must not be negative, got -1",
+            "services[2].duration_minutes: must be positive, got 0",
+        ],
+    );
+}
+
+#[test]
+fn bad_phone_numbers_slug_and_dates() {
+    check(
+        |v| {
+            v["slug"] = json!("Fresh Cuts");
+            v["phone_numbers"] = json!(["+15555550100", "555-0100", "+1 555 555 0100"]);
+            v["owner_phone"] = json!("call me");
+            v["closures"] = json!(["2026-02-30"]);
+        },
+        &[
+            "slug: tenant id \"Fresh Cuts\" may contain only lowercase letters, digits and dashes, must start with a letter or digit and must not end with a dash or contain \"--\"",
+            "phone_numbers[1]: phone number \"555-0100\" has no country code; write it as +<country code><number>, e.g. +15555550100",
+            "phone_numbers[2]: +15555550100 is listed twice",
+            "owner_phone: phone number \"call me\" contains 'c'; only digits, spaces, dashes, dots and parentheses are allowed",
+            "closures[0]: expected a date like \"2026-12-25\", got \"2026-02-30\"",
+        ],
+    );
+}
+
+#[test]
+fn missing_required_fields_and_bad_booking_rules() {
+    check(
+        |v| {
+            let object = v.as_object_mut().map(|o| {
+                o.remove("name");
+                o.remove("timezone");
+            });
+            assert!(object.is_some());
+            v["booking"]["slot_interval_minutes"] = json!(0);
+            v["booking"]["buffer_minutes"] = json!(-5);
+            v["faqs"][0]["answer"] = json!("   ");
+        },
+        &[
+            "name: is required",
+            "timezone: is required",
+            "booking.buffer_minutes: must be between 0 and 1440, got -5",
+            "booking.slot_interval_minutes: must be between 1 and 1440, got 0",
+            "faqs[0].answer: must not be blank",
+        ],
+    );
+}
+
+#[test]
+fn wrong_types_and_unknown_fields_report_their_path() {
+    check(
+        |v| v["services"][3]["price_cents"] = json!("twenty"),
+        &["services[3].price_cents: invalid type: string \"twenty\", expected i64"],
+    );
+    let unknown = problems_after(|v| v["staff"][0]["nickname"] = json!("M"));
+    assert_eq!(unknown.len(), 1);
+    assert!(unknown[0].starts_with("staff[0].nickname: unknown field `nickname`"), "{unknown:?}");
+}
