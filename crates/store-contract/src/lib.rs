@@ -1,1 +1,86 @@
-//! placeholder
+//! The store contract suite: what every store adapter must do, written once.
+//!
+//! An adapter's integration tests instantiate it with
+//! `frontdesk_store_contract::store_contract_tests!(open_stores);`, where
+//! `open_stores(clock)` returns fresh, empty [`Stores`] (or `None` when the
+//! backend is not configured on this machine, e.g. no
+//! `FRONTDESK_TEST_POSTGRES_URL`; the test then says so and passes).
+//! Each case becomes its own `#[tokio::test]`, so failures name the case.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use frontdesk_core::{ManualClock, Readiness};
+use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
+
+pub mod tenants;
+
+/// The ports of one store backend, freshly created and empty.
+pub struct Stores {
+    pub tenants: Arc<dyn TenantStore>,
+    pub readiness: Arc<dyn Readiness>,
+    pub clock: Arc<ManualClock>,
+    /// Whatever must live as long as the test (a temporary directory).
+    pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// Every contract test starts at the same instant.
+pub fn test_clock() -> ManualClock {
+    ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default())
+}
+
+/// A small valid profile owning `numbers`, named after its slug.
+pub fn profile(slug: &str, numbers: &[&str]) -> TenantProfile {
+    profile_named(slug, &format!("Shop {slug}"), numbers)
+}
+
+pub fn profile_named(slug: &str, name: &str, numbers: &[&str]) -> TenantProfile {
+    let document = ProfileDocument {
+        slug: Some(slug.to_owned()),
+        name: Some(name.to_owned()),
+        timezone: Some("America/New_York".to_owned()),
+        phone_numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+        owner_phone: Some("+15555559999".to_owned()),
+        hours: frontdesk_tenant::HoursDocument { mon: vec!["09:00-17:00".to_owned()], ..Default::default() },
+        services: vec![frontdesk_tenant::ServiceDocument {
+            name: Some("Consultation".to_owned()),
+            duration_minutes: Some(30),
+            price_cents: Some(5000),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    match TenantProfile::parse(&document) {
+        Ok(profile) => profile,
+        Err(errors) => panic!("contract fixture {slug} must be valid: {errors}"),
+    }
+}
+
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($open:path) => {
+        $crate::store_contract_tests!(@cases $open;
+            tenants::put_creates_and_get_returns_the_same_profile,
+            tenants::put_again_replaces_and_keeps_created_at,
+            tenants::unknown_tenants_are_absent,
+            tenants::list_is_ordered_and_includes_disabled_tenants,
+            tenants::disabling_keeps_the_data_and_enabling_restores_it,
+            tenants::numbers_find_their_owner,
+            tenants::a_number_owned_by_another_tenant_is_refused_and_nothing_changes,
+            tenants::concurrent_claims_on_one_number_let_exactly_one_win,
+            tenants::concurrent_puts_of_one_new_tenant_both_succeed,
+            tenants::no_port_method_reaches_another_tenants_rows,
+            tenants::readiness_reports_ready_after_migrations,
+        );
+    };
+    (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let clock = ::std::sync::Arc::new($crate::test_clock());
+                let Some(stores) = $open(clock).await else { return };
+                $crate::$module::$case(stores).await;
+            }
+        )*
+    };
+}

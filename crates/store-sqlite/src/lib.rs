@@ -1,1 +1,221 @@
-//! placeholder
+//! SQLite adapters for Frontdesk's store ports: the embedded default.
+//!
+//! One file (default `data/frontdesk.db`), created if missing, in WAL mode
+//! with a busy timeout, migrated at startup from `migrations/sqlite/`. Writes
+//! that must not interleave run in `BEGIN IMMEDIATE` transactions, so SQLite
+//! takes the write lock up front instead of failing at the first write.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{Clock, E164, NotReady, Readiness, TenantId};
+use frontdesk_tenant::{PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// Every store port, backed by one SQLite database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+type TenantRow = (String, String, String, DateTime<Utc>, DateTime<Utc>);
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url`
+    /// (`sqlite://data/frontdesk.db`, `sqlite:relative.db`,
+    /// `sqlite:///absolute/path.db`) and applies pending migrations.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> anyhow::Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("invalid SQLite URL {url:?}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let file = options.get_filename().to_path_buf();
+        if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the database directory {}", parent.display()))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open SQLite database {}", file.display()))?;
+        MIGRATOR.run(&pool).await.context("applying SQLite migrations")?;
+        Ok(SqliteStore { pool, clock })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
+        let (tenant_id, profile, status, created_at, updated_at) = row;
+        TenantRecord::from_stored(&tenant_id, &profile, &status, created_at, updated_at)
+    }
+}
+
+fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| StoreError::Unexpected(anyhow::Error::new(error).context(context))
+}
+
+fn numbers_json(numbers: &[E164]) -> String {
+    let quoted: Vec<String> = numbers.iter().map(|n| format!("\"{}\"", n.as_str())).collect();
+    format!("[{}]", quoted.join(","))
+}
+
+fn parse_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
+    raw.iter()
+        .map(|n| {
+            E164::parse(n).map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl TenantStore for SqliteStore {
+    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
+        let tenant = profile.slug().as_str();
+        let numbers = numbers_json(profile.phone_numbers());
+        let now = self.clock.now();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning put_tenant"))?;
+
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT phone_number FROM tenant_phone_numbers
+             WHERE tenant_id <> ?1 AND phone_number IN (SELECT value FROM json_each(?2))
+             ORDER BY phone_number",
+        )
+        .bind(tenant)
+        .bind(&numbers)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unexpected("checking phone number owners"))?;
+        if !taken.is_empty() {
+            return Err(StoreError::PhoneNumbersTaken(parse_numbers(taken)?));
+        }
+
+        let updated = sqlx::query("UPDATE tenants SET profile = ?2, updated_at = ?3 WHERE tenant_id = ?1")
+            .bind(tenant)
+            .bind(profile.to_stored_json())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("updating tenant"))?;
+        let outcome = if updated.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO tenants (tenant_id, profile, status, created_at, updated_at)
+                 VALUES (?1, ?2, 'active', ?3, ?3)",
+            )
+            .bind(tenant)
+            .bind(profile.to_stored_json())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("inserting tenant"))?;
+            PutOutcome::Created
+        } else {
+            PutOutcome::Replaced
+        };
+
+        sqlx::query("DELETE FROM tenant_phone_numbers WHERE tenant_id = ?1")
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("releasing phone numbers"))?;
+        sqlx::query("INSERT INTO tenant_phone_numbers (phone_number, tenant_id) SELECT value, ?1 FROM json_each(?2)")
+            .bind(tenant)
+            .bind(&numbers)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("claiming phone numbers"))?;
+        tx.commit().await.map_err(unexpected("committing put_tenant"))?;
+        Ok(outcome)
+    }
+
+    async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
+        let row: Option<TenantRow> =
+            sqlx::query_as("SELECT tenant_id, profile, status, created_at, updated_at FROM tenants WHERE tenant_id = ?1")
+                .bind(tenant.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("reading tenant"))?;
+        row.map(SqliteStore::record).transpose()
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        let rows: Vec<TenantRow> =
+            sqlx::query_as("SELECT tenant_id, profile, status, created_at, updated_at FROM tenants ORDER BY tenant_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unexpected("listing tenants"))?;
+        rows.into_iter().map(SqliteStore::record).collect()
+    }
+
+    async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError> {
+        let row: Option<TenantRow> = sqlx::query_as(
+            "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE tenant_id = ?1
+             RETURNING tenant_id, profile, status, created_at, updated_at",
+        )
+        .bind(tenant.as_str())
+        .bind(status.as_str())
+        .bind(self.clock.now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("changing tenant status"))?;
+        row.map(SqliteStore::record).transpose()?.ok_or_else(|| StoreError::NotFound(tenant.clone()))
+    }
+
+    async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError> {
+        let row: Option<TenantRow> = sqlx::query_as(
+            "SELECT t.tenant_id, t.profile, t.status, t.created_at, t.updated_at
+             FROM tenant_phone_numbers n JOIN tenants t ON t.tenant_id = n.tenant_id
+             WHERE n.phone_number = ?1",
+        )
+        .bind(number.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("finding tenant by number"))?;
+        row.map(SqliteStore::record).transpose()
+    }
+
+    async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError> {
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT phone_number FROM tenant_phone_numbers
+             WHERE tenant_id <> ?1 AND phone_number IN (SELECT value FROM json_each(?2))
+             ORDER BY phone_number",
+        )
+        .bind(tenant.as_str())
+        .bind(numbers_json(numbers))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("checking phone number owners"))?;
+        parse_numbers(taken)
+    }
+}
+
+#[async_trait]
+impl Readiness for SqliteStore {
+    fn component(&self) -> &'static str {
+        "database"
+    }
+
+    async fn check_ready(&self) -> Result<(), NotReady> {
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| NotReady(format!("SQLite database unreachable: {e}")))?;
+        match MIGRATOR.iter().find(|m| !applied.contains(&m.version)) {
+            Some(missing) => Err(NotReady(format!("migration {} ({}) is not applied", missing.version, missing.description))),
+            None => Ok(()),
+        }
+    }
+}

@@ -91,3 +91,32 @@ pub trait TenantStore: Send + Sync {
     /// Which of `numbers` belong to a tenant other than `tenant`.
     async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError>;
 }
+
+impl TenantRecord {
+    /// Rebuilds a record from the columns every store adapter keeps: the
+    /// canonical profile document as JSON text and the status word. A row that
+    /// no longer parses is `Corrupt`, never silently skipped.
+    pub fn from_stored(
+        tenant_id: &str,
+        profile_json: &str,
+        status: &str,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Result<TenantRecord, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt { tenant: tenant_id.to_owned(), reason };
+        let document = crate::ProfileDocument::from_json(profile_json.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
+        let profile = TenantProfile::parse(&document).map_err(|e| corrupt(e.to_string()))?;
+        if profile.slug().as_str() != tenant_id {
+            return Err(corrupt(format!("profile names tenant {:?}", profile.slug().as_str())));
+        }
+        let status = TenantStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?;
+        Ok(TenantRecord { profile, status, created_at, updated_at })
+    }
+}
+
+impl TenantProfile {
+    /// The canonical document as JSON text, the form store adapters keep.
+    pub fn to_stored_json(&self) -> String {
+        self.to_document().to_json().to_string()
+    }
+}

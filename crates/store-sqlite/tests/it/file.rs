@@ -1,0 +1,47 @@
+use std::sync::Arc;
+
+use frontdesk_core::{E164, Readiness};
+use frontdesk_store_contract::{profile, test_clock};
+use frontdesk_store_sqlite::SqliteStore;
+use frontdesk_tenant::TenantStore;
+
+#[tokio::test]
+async fn a_restart_loses_nothing_and_migrations_are_applied_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("data/frontdesk.db");
+    let url = format!("sqlite://{}", path.display());
+    let clock = Arc::new(test_clock());
+
+    let first = SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(first.put_tenant(&profile("fresh-cuts", &["+15555550100"])).await.is_ok());
+    first.pool().close().await;
+    drop(first);
+    assert!(path.exists(), "the database is a file on disk");
+
+    let second = SqliteStore::open(&url, clock).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let owner = second.tenant_by_number(&E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"))).await;
+    assert!(matches!(owner, Ok(Some(r)) if r.profile.slug().as_str() == "fresh-cuts"));
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(second.pool())
+        .await
+        .unwrap_or_default();
+    assert_eq!(versions, [20261124000001], "each migration recorded exactly once");
+    let mode: String =
+        sqlx::query_scalar("PRAGMA journal_mode").fetch_one(second.pool()).await.unwrap_or_default();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_a_migration_is_missing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let store = SqliteStore::open(&url, Arc::new(test_clock())).await.unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(store.check_ready().await.is_ok());
+    let deleted = sqlx::query("DELETE FROM _sqlx_migrations").execute(store.pool()).await;
+    assert!(deleted.is_ok());
+    let not_ready = store.check_ready().await;
+    assert!(
+        matches!(&not_ready, Err(e) if e.0.contains("20261124000001") && e.0.contains("not applied")),
+        "{not_ready:?}"
+    );
+}
