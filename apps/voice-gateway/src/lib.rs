@@ -1,1 +1,16 @@
-//! x
+//! `voice-gateway`: Frontdesk's HTTP front door.
+//!
+//! Serves health checks and the admin API now; Twilio webhooks join it in
+//! later milestones. This crate is a composition root: it reads settings,
+//! picks adapters, and hands handlers nothing but ports.
+
+pub mod admin;
+pub mod app;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod settings;
+pub mod telemetry;
+
+pub use app::{AppState, Application, HttpLimits, router, shutdown_signal};
+pub use settings::Settings;

@@ -1,1 +1,33 @@
-fn main(){}
+use std::process::ExitCode;
+
+use voice_gateway::{Application, Settings, shutdown_signal, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("voice-gateway: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_telemetry(settings.log_format);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let application = match Application::build(&settings).await {
+        Ok(application) => application,
+        Err(error) => {
+            tracing::error!("startup failed: {error:#}");
+            eprintln!("voice-gateway: startup failed: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match application.run_until(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("voice-gateway: server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The admin API: `/admin/...`, authenticated by bearer JWTs.
+
+mod tenants;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use frontdesk_auth::{AdminClaims, TokenError};
+use frontdesk_core::TenantId;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    tenants::routes()
+}
+
+/// A caller who presented a valid admin token.
+pub struct Admin(pub AdminClaims);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token> header"))?;
+        let value = header.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => return Err(ApiError::unauthorized("the Authorization header must be \"Bearer <token>\"")),
+        };
+        match state.tokens.verify(token, state.clock.now()) {
+            Ok(claims) => {
+                tracing::Span::current().record("admin_sub", claims.subject.as_str());
+                Ok(Admin(claims))
+            }
+            Err(error @ TokenError::UnknownScope(_)) => Err(ApiError::forbidden(error.to_string())),
+            Err(error) => Err(ApiError::unauthorized(error.to_string())),
+        }
+    }
+}
+
+impl Admin {
+    /// Parses the tenant in the path and checks this caller may touch it.
+    /// A tenant-scoped caller gets 403 for any other tenant, existing or not,
+    /// so it cannot probe which tenants exist.
+    pub fn tenant(&self, raw: &str) -> Result<TenantId, ApiError> {
+        let tenant = TenantId::parse(raw).map_err(|e| ApiError::bad_request("invalid_tenant_id", e.to_string()))?;
+        tracing::Span::current().record("tenant_id", tenant.as_str());
+        if self.0.scope.allows_tenant(&tenant) {
+            Ok(tenant)
+        } else {
+            Err(ApiError::forbidden(format!("scope {} may not access tenant {tenant}", self.0.scope)))
+        }
+    }
+
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if self.0.scope.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("scope {} may not do this; it needs scope admin", self.0.scope)))
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The composition root: adapters chosen from settings, wired into one router.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{Request, StatusCode};
+use frontdesk_auth::TokenSecret;
+use frontdesk_core::{Clock, Readiness, SystemClock};
+use frontdesk_store_postgres::PostgresStore;
+use frontdesk_store_sqlite::SqliteStore;
+use frontdesk_tenant::TenantStore;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::settings::{DatabaseUrl, Settings};
+use crate::{admin, demo, error, health};
+
+/// What every handler can reach. Ports only: handlers never see an adapter.
+#[derive(Clone)]
+pub struct AppState {
+    pub tenants: Arc<dyn TenantStore>,
+    pub readiness: Arc<[Arc<dyn Readiness>]>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenSecret>,
+    pub version: &'static str,
+}
+
+/// Limits applied to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+}
+
+/// The whole HTTP surface, given its ports.
+pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    // Outermost last: request ids and tracing see every response, including
+    // the JSON-ified errors produced by the inner layers.
+    let observability = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                request_id = %request_id,
+                tenant_id = tracing::field::Empty,
+                admin_sub = tracing::field::Empty,
+            )
+        })
+        .on_request(DefaultOnRequest::new().level(Level::DEBUG))
+        .on_response(DefaultOnResponse::new().level(Level::INFO)))
+        .layer(PropagateRequestIdLayer::x_request_id());
+    let limits_layer = ServiceBuilder::new()
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes));
+    Router::new()
+        .merge(health::routes())
+        .merge(admin::routes())
+        .with_state(state)
+        .layer(limits_layer)
+        .layer(axum::middleware::map_response(error::json_errors))
+        .layer(observability)
+}
+
+/// A bound, ready-to-run gateway.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    backend: &'static str,
+}
+
+impl Application {
+    /// Opens the store selected by `FRONTDESK_DATABASE_URL` (migrating it),
+    /// seeds the demo tenants in demo mode, and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (tenants, database): (Arc<dyn TenantStore>, Arc<dyn Readiness>) = match &settings.database {
+            DatabaseUrl::Sqlite(url) => {
+                let store = Arc::new(SqliteStore::open(url, clock.clone()).await?);
+                (store.clone(), store)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let store = Arc::new(PostgresStore::connect(url.expose_secret(), clock.clone()).await?);
+                (store.clone(), store)
+            }
+        };
+        if settings.demo {
+            demo::seed_demo_tenants(tenants.as_ref()).await.context("seeding the demo tenants")?;
+        }
+        let state = AppState {
+            tenants,
+            readiness: Arc::from(vec![database]),
+            clock,
+            tokens: Arc::new(TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes())),
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        let limits =
+            HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };
+        let listener = TcpListener::bind(settings.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (FRONTDESK_HTTP_ADDR)", settings.http_addr))?;
+        Ok(Application { listener, router: router(state, limits), backend: settings.database.backend_name() })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, backend = self.backend, version = env!("CARGO_PKG_VERSION"), "voice-gateway listening");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

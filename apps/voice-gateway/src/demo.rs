@@ -1,0 +1,24 @@
+//! Demo mode: the tenants in `fixtures/tenants/`, compiled in so the binary
+//! works from any directory.
+
+use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
+
+pub const DEMO_TENANTS: [(&str, &str); 2] = [
+    ("fresh-cuts.toml", include_str!("../../../fixtures/tenants/fresh-cuts.toml")),
+    ("bright-smile.toml", include_str!("../../../fixtures/tenants/bright-smile.toml")),
+];
+
+/// Creates each demo tenant that does not exist yet; never overwrites one
+/// (an operator may have edited it).
+pub async fn seed_demo_tenants(tenants: &dyn TenantStore) -> anyhow::Result<()> {
+    for (file, text) in DEMO_TENANTS {
+        let document = ProfileDocument::from_toml(text).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        let profile = TenantProfile::parse(&document).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        if tenants.get_tenant(profile.slug()).await?.is_some() {
+            continue;
+        }
+        tenants.put_tenant(&profile).await?;
+        tracing::info!(tenant_id = %profile.slug(), "created demo tenant");
+    }
+    Ok(())
+}

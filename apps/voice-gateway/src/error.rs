@@ -1,0 +1,126 @@
+//! The one place where errors become HTTP responses (and get logged).
+//!
+//! Every error body has the same shape:
+//! `{"error": {"code": "...", "message": "...", "details": [...]}}`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use frontdesk_tenant::{FieldProblem, StoreError};
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Vec<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), details: Vec::new() }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 422 with one detail per problem: `{"field": "hours.mon[1]", "message": "overlaps 09:00-12:00"}`.
+    pub fn validation(problems: &[FieldProblem]) -> ApiError {
+        let count = problems.len();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: format!("the document has {count} problem{}", if count == 1 { "" } else { "s" }),
+            details: problems.iter().map(|p| json!({"field": p.field, "message": p.message})).collect(),
+        }
+    }
+
+    /// Logs the cause and tells the client nothing about internals.
+    pub fn internal(error: impl Into<anyhow::Error>) -> ApiError {
+        let error = error.into();
+        tracing::error!(error = format!("{error:#}"), "request failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound(tenant) => ApiError::not_found(format!("tenant {tenant} does not exist")),
+            StoreError::PhoneNumbersTaken(numbers) => ApiError::validation(
+                &numbers
+                    .iter()
+                    .map(|n| FieldProblem {
+                        field: "phone_numbers".to_owned(),
+                        message: format!("{n} is already assigned to another tenant"),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(json!({"error": {"code": self.code, "message": self.message, "details": self.details}})),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Rewrites error responses that did not come from an [`ApiError`] (axum's
+/// own 404/405/413/415, the timeout layer's 408, a caught panic's 500) into
+/// the same JSON shape, keeping their status and headers such as `Allow`.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such resource".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this method is not allowed here; the Allow header lists those that are".to_owned())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large".to_owned()),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send Content-Type: application/json".to_owned()),
+        s if s.is_server_error() => ("internal", "internal error; see the server log".to_owned()),
+        s => ("bad_request", s.canonical_reason().unwrap_or("bad request").to_owned()),
+    };
+    let body = json!({"error": {"code": code, "message": message, "details": []}}).to_string();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}

@@ -1,0 +1,273 @@
+//! Configuration: defaults → optional `frontdesk.toml` → `FRONTDESK_*`
+//! environment variables, then checked into a typed [`Settings`].
+//!
+//! Every problem is reported at once, naming the environment variable to set.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The file read from the working directory unless `FRONTDESK_CONFIG_FILE`
+/// names another one.
+pub const DEFAULT_CONFIG_FILE: &str = "frontdesk.toml";
+
+/// Checked settings for `voice-gateway`.
+#[derive(Debug)]
+pub struct Settings {
+    pub http_addr: SocketAddr,
+    pub database: DatabaseUrl,
+    pub redis_url: Option<SecretString>,
+    pub public_base_url: url::Url,
+    pub twilio_auth_token: SecretString,
+    pub admin_jwt_secret: SecretString,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    /// Things worth a warning once logging is up (dev defaults filled in).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which store backend, chosen by the URL's scheme.
+#[derive(Clone)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(SecretString),
+}
+
+impl DatabaseUrl {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<DatabaseUrl, String> {
+        if raw.starts_with("sqlite:") {
+            Ok(DatabaseUrl::Sqlite(raw.to_owned()))
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(SecretString::from(raw.to_owned())))
+        } else {
+            let scheme = raw.split_once(':').map(|(scheme, _)| scheme).unwrap_or(raw);
+            Err(format!(
+                "FRONTDESK_DATABASE_URL: unsupported database {scheme:?}; accepted are sqlite:<path> \
+                 (embedded, e.g. sqlite://data/frontdesk.db) and postgres://user@host:5432/db \
+                 (or postgresql://)"
+            ))
+        }
+    }
+}
+
+/// Shows the URL with any password masked.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(url) => write!(f, "Sqlite({url:?})"),
+            DatabaseUrl::Postgres(url) => write!(f, "Postgres({:?})", redact_password(url.expose_secret())),
+        }
+    }
+}
+
+fn redact_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "(unparseable URL)".to_owned(),
+    }
+}
+
+/// What the sources say, before checking.
+#[derive(Deserialize)]
+struct RawSettings {
+    http_addr: String,
+    database_url: String,
+    redis_url: Option<SecretString>,
+    public_base_url: Option<String>,
+    twilio_auth_token: Option<SecretString>,
+    admin_jwt_secret: Option<SecretString>,
+    demo: bool,
+    log_format: String,
+    request_timeout_secs: u64,
+    body_limit_bytes: usize,
+}
+
+/// Why settings could not be loaded: every problem, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct SettingsError(pub Vec<String>);
+
+const DEMO_ADMIN_SECRET: &str = "frontdesk-demo-admin-secret-never-use-in-production";
+const DEMO_TWILIO_TOKEN: &str = "frontdesk-demo-twilio-auth-token";
+const MIN_ADMIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Reads the process environment and `frontdesk.toml` (or the file named by
+    /// `FRONTDESK_CONFIG_FILE`).
+    pub fn load() -> Result<Settings, SettingsError> {
+        let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("FRONTDESK_")).collect();
+        let file = env.get("FRONTDESK_CONFIG_FILE").map(PathBuf::from);
+        let (file, required) = match file {
+            Some(path) => (path, true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        Settings::from_sources(Some((&file, required)), env)
+    }
+
+    /// The same, from explicit sources (for tests and embedding).
+    pub fn from_sources(file: Option<(&Path, bool)>, env: HashMap<String, String>) -> Result<Settings, SettingsError> {
+        let mut builder = config::Config::builder();
+        let defaults = [
+            ("http_addr", "127.0.0.1:8080"),
+            ("database_url", "sqlite://data/frontdesk.db"),
+            ("demo", "false"),
+            ("log_format", "text"),
+            ("request_timeout_secs", "10"),
+            ("body_limit_bytes", "65536"),
+        ];
+        for (key, value) in defaults {
+            builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
+        }
+        if let Some((path, required)) = file {
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(required));
+        }
+        let env: HashMap<String, String> =
+            env.into_iter().filter(|(key, _)| key != "FRONTDESK_CONFIG_FILE").collect();
+        builder = builder.add_source(config::Environment::with_prefix("FRONTDESK").prefix_separator("_").separator("__").source(Some(env)));
+        let raw: RawSettings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| SettingsError(vec![describe_config_error(&e)]))?;
+        Settings::check(raw)
+    }
+
+    fn check(raw: RawSettings) -> Result<Settings, SettingsError> {
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+
+        let http_addr = raw.http_addr.parse::<SocketAddr>().map_err(|_| {
+            format!("FRONTDESK_HTTP_ADDR: {:?} is not an address like 127.0.0.1:8080", raw.http_addr)
+        });
+        let database = DatabaseUrl::parse(raw.database_url.trim());
+        let log_format = match raw.log_format.as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("FRONTDESK_LOG_FORMAT: {other:?} is not one of \"text\", \"json\"")),
+        };
+        if let Some(redis) = &raw.redis_url {
+            let url = redis.expose_secret();
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                problems.push("FRONTDESK_REDIS_URL: must start with redis:// or rediss://".to_owned());
+            }
+        }
+        if raw.request_timeout_secs == 0 {
+            problems.push("FRONTDESK_REQUEST_TIMEOUT_SECS: must be at least 1".to_owned());
+        }
+        if raw.body_limit_bytes < 1024 {
+            problems.push("FRONTDESK_BODY_LIMIT_BYTES: must be at least 1024".to_owned());
+        }
+
+        let mut required = |value: Option<SecretString>, variable: &str, demo_default: &str| -> Option<SecretString> {
+            match value.filter(|v| !v.expose_secret().trim().is_empty()) {
+                Some(value) => Some(value),
+                None if raw.demo => {
+                    warnings.push(format!("{variable} is not set; using a demo-only default (FRONTDESK_DEMO=true)"));
+                    Some(SecretString::from(demo_default.to_owned()))
+                }
+                None => {
+                    problems.push(format!("{variable} is required (or set FRONTDESK_DEMO=true for a local demo)"));
+                    None
+                }
+            }
+        };
+        let admin_jwt_secret = required(raw.admin_jwt_secret, "FRONTDESK_ADMIN_JWT_SECRET", DEMO_ADMIN_SECRET);
+        let twilio_auth_token = required(raw.twilio_auth_token, "FRONTDESK_TWILIO_AUTH_TOKEN", DEMO_TWILIO_TOKEN);
+        if let Some(secret) = &admin_jwt_secret {
+            if secret.expose_secret().len() < MIN_ADMIN_SECRET_BYTES {
+                let message =
+                    format!("FRONTDESK_ADMIN_JWT_SECRET: must be at least {MIN_ADMIN_SECRET_BYTES} bytes for HS256");
+                if raw.demo { warnings.push(message) } else { problems.push(message) }
+            }
+        }
+
+        let public_base_url = match (&raw.public_base_url, &http_addr) {
+            (Some(raw_url), _) => parse_public_base_url(raw_url).map_err(|e| problems.push(e)).ok(),
+            (None, Ok(addr)) if raw.demo => {
+                warnings.push(format!("FRONTDESK_PUBLIC_BASE_URL is not set; using http://{addr} (FRONTDESK_DEMO=true)"));
+                parse_public_base_url(&format!("http://{addr}")).ok()
+            }
+            (None, _) if raw.demo => None,
+            (None, _) => {
+                problems.push(
+                    "FRONTDESK_PUBLIC_BASE_URL is required: the externally visible URL Twilio calls, e.g. https://frontdesk.example.com"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+
+        let http_addr = http_addr.map_err(|e| problems.push(e)).ok();
+        let database = database.map_err(|e| problems.push(e)).ok();
+        let log_format = log_format.map_err(|e| problems.push(e)).ok();
+        match (http_addr, database, log_format, public_base_url, admin_jwt_secret, twilio_auth_token) {
+            (Some(http_addr), Some(database), Some(log_format), Some(public_base_url), Some(admin), Some(twilio))
+                if problems.is_empty() =>
+            {
+                Ok(Settings {
+                    http_addr,
+                    database,
+                    redis_url: raw.redis_url,
+                    public_base_url,
+                    twilio_auth_token: twilio,
+                    admin_jwt_secret: admin,
+                    demo: raw.demo,
+                    log_format,
+                    request_timeout: Duration::from_secs(raw.request_timeout_secs),
+                    body_limit_bytes: raw.body_limit_bytes,
+                    warnings,
+                })
+            }
+            _ => Err(SettingsError(problems)),
+        }
+    }
+}
+
+fn parse_public_base_url(raw: &str) -> Result<url::Url, String> {
+    let problem = |why: &str| format!("FRONTDESK_PUBLIC_BASE_URL: {raw:?} {why}");
+    let url = url::Url::parse(raw.trim()).map_err(|e| problem(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(problem("must start with https:// (or http:// for local use)"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(problem("has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(problem("must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+/// `config` names keys, not variables; say which variable to fix.
+fn describe_config_error(error: &config::ConfigError) -> String {
+    let text = error.to_string();
+    for key in ["http_addr", "database_url", "demo", "log_format", "request_timeout_secs", "body_limit_bytes"] {
+        if text.contains(key) {
+            return format!("FRONTDESK_{}: {text}", key.to_uppercase());
+        }
+    }
+    text
+}
