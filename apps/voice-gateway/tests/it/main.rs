@@ -1,0 +1,9 @@
+//! voice-gateway integration tests: one binary, several modules.
+//! `admin_api` and `health` drive the router in-process with a frozen clock;
+//! `binary` starts the real executable and talks to it over HTTP.
+
+mod admin_api;
+mod binary;
+mod health;
+mod settings;
+mod support;

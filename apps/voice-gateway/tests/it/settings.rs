@@ -1,0 +1,118 @@
+use std::collections::HashMap;
+
+use voice_gateway::Settings;
+use voice_gateway::settings::{DatabaseUrl, LogFormat};
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn load(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
+    Settings::from_sources(None, env(pairs)).map_err(|e| e.0)
+}
+
+const PRODUCTION: [(&str, &str); 3] = [
+    ("FRONTDESK_ADMIN_JWT_SECRET", "a-production-secret-of-32-bytes-or-more"),
+    ("FRONTDESK_TWILIO_AUTH_TOKEN", "twilio-token-value"),
+    ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com"),
+];
+
+#[test]
+fn demo_mode_needs_nothing_and_says_what_it_filled_in() {
+    let settings = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(settings.demo);
+    assert_eq!(settings.http_addr.to_string(), "127.0.0.1:8080");
+    assert!(matches!(&settings.database, DatabaseUrl::Sqlite(url) if url == "sqlite://data/frontdesk.db"));
+    assert_eq!(settings.public_base_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(settings.warnings.len(), 3, "{:?}", settings.warnings);
+    assert!(settings.redis_url.is_none());
+}
+
+#[test]
+fn outside_demo_mode_missing_secrets_are_named() {
+    let problems = load(&[]).err().unwrap_or_default();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    for variable in ["FRONTDESK_ADMIN_JWT_SECRET", "FRONTDESK_TWILIO_AUTH_TOKEN", "FRONTDESK_PUBLIC_BASE_URL"] {
+        assert!(problems.iter().any(|p| p.starts_with(variable)), "{variable} not named in {problems:?}");
+    }
+    let empty = load(&[("FRONTDESK_ADMIN_JWT_SECRET", " "), PRODUCTION[1], PRODUCTION[2]]).err().unwrap_or_default();
+    assert!(empty.iter().any(|p| p.starts_with("FRONTDESK_ADMIN_JWT_SECRET is required")), "{empty:?}");
+}
+
+#[test]
+fn production_settings_parse() {
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.extend([
+        ("FRONTDESK_HTTP_ADDR", "0.0.0.0:9000"),
+        ("FRONTDESK_DATABASE_URL", "postgres://frontdesk:hunter2secret@db.internal:5432/frontdesk"),
+        ("FRONTDESK_REDIS_URL", "redis://cache.internal:6379"),
+        ("FRONTDESK_LOG_FORMAT", "json"),
+        ("FRONTDESK_TEST_POSTGRES_URL", "ignored by the gateway"),
+    ]);
+    let settings = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(settings.http_addr.to_string(), "0.0.0.0:9000");
+    assert_eq!(settings.database.backend_name(), "postgres");
+    assert_eq!(settings.log_format, LogFormat::Json);
+    assert!(settings.warnings.is_empty());
+
+    let debug = format!("{settings:?}");
+    for secret in ["hunter2secret", "a-production-secret", "twilio-token-value", "cache.internal"] {
+        assert!(!debug.contains(secret), "{secret} leaked into Debug: {debug}");
+    }
+    assert!(debug.contains("db.internal"), "the database host is still shown: {debug}");
+}
+
+#[test]
+fn unsupported_databases_list_what_is_accepted_without_echoing_credentials() {
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.push(("FRONTDESK_DATABASE_URL", "mysql://root:topsecret@localhost/frontdesk"));
+    let problems = load(&pairs).err().unwrap_or_default();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("FRONTDESK_DATABASE_URL: unsupported database \"mysql\""), "{problems:?}");
+    assert!(problems[0].contains("sqlite:") && problems[0].contains("postgres://"));
+    assert!(!problems[0].contains("topsecret"));
+}
+
+#[test]
+fn every_bad_value_is_reported_at_once() {
+    let problems = load(&[
+        ("FRONTDESK_HTTP_ADDR", "localhost"),
+        ("FRONTDESK_LOG_FORMAT", "xml"),
+        ("FRONTDESK_PUBLIC_BASE_URL", "ftp://frontdesk.example.com"),
+        ("FRONTDESK_ADMIN_JWT_SECRET", "short"),
+        ("FRONTDESK_TWILIO_AUTH_TOKEN", "t"),
+        ("FRONTDESK_REDIS_URL", "memcached://x"),
+    ])
+    .err()
+    .unwrap_or_default();
+    for prefix in [
+        "FRONTDESK_HTTP_ADDR:",
+        "FRONTDESK_LOG_FORMAT:",
+        "FRONTDESK_PUBLIC_BASE_URL:",
+        "FRONTDESK_ADMIN_JWT_SECRET: must be at least 32 bytes",
+        "FRONTDESK_REDIS_URL:",
+    ] {
+        assert!(problems.iter().any(|p| p.starts_with(prefix)), "{prefix} missing from {problems:?}");
+    }
+}
+
+#[test]
+fn the_file_is_overridden_by_the_environment() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("frontdesk.toml");
+    let written = std::fs::write(&file, "demo = true\nhttp_addr = \"127.0.0.1:7000\"\nlog_format = \"json\"\n");
+    assert!(written.is_ok());
+    let settings = Settings::from_sources(Some((&file, true)), env(&[("FRONTDESK_HTTP_ADDR", "127.0.0.1:7001")]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.http_addr.to_string(), "127.0.0.1:7001");
+    assert_eq!(settings.log_format, LogFormat::Json, "the file still applies where the environment is silent");
+    assert!(settings.demo);
+
+    let missing = Settings::from_sources(Some((&dir.path().join("absent.toml"), true)), env(&[]));
+    assert!(missing.is_err(), "a named config file must exist");
+    let optional = Settings::from_sources(Some((&dir.path().join("absent.toml"), false)), env(&[("FRONTDESK_DEMO", "true")]));
+    assert!(optional.is_ok(), "the default file is optional");
+
+    let bad_demo = Settings::from_sources(None, env(&[("FRONTDESK_DEMO", "maybe")]));
+    assert!(matches!(&bad_demo, Err(e) if e.0[0].starts_with("FRONTDESK_DEMO")), "{bad_demo:?}");
+}

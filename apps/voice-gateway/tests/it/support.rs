@@ -1,0 +1,149 @@
+//! Test harness: an in-process gateway on a temporary SQLite database, and
+//! JWTs built by hand (HMAC-SHA256 over base64url JSON) so the tests do not
+//! trust the token code they are testing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeZone, Utc};
+use frontdesk_auth::TokenSecret;
+use frontdesk_core::ManualClock;
+use frontdesk_store_sqlite::SqliteStore;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tower::ServiceExt;
+use voice_gateway::{AppState, HttpLimits, demo, router};
+
+pub const SECRET: &str = "test-admin-secret-that-is-long-enough-for-hs256";
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
+}
+
+/// A compact JWS signed with HS256 over exactly these header and claims.
+pub fn hs256_token(header: &Value, claims: &Value, secret: &[u8]) -> String {
+    let signing_input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|e| panic!("{e}"));
+    mac.update(signing_input.as_bytes());
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
+/// A token for `scope`, issued at `iat`, living `seconds`.
+pub fn token_at(scope: &str, iat: DateTime<Utc>, seconds: i64) -> String {
+    let claims = json!({"sub": "tester", "scope": scope, "iat": iat.timestamp(), "exp": iat.timestamp() + seconds});
+    hs256_token(&json!({"alg": "HS256", "typ": "JWT"}), &claims, SECRET.as_bytes())
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<SqliteStore>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// A gateway with the demo tenants, on its own database.
+    pub async fn new() -> TestApp {
+        TestApp::with_limits(HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 }).await
+    }
+
+    pub async fn with_limits(limits: HttpLimits) -> TestApp {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
+        let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
+        demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
+        let state = AppState {
+            tenants: store.clone(),
+            readiness: Arc::from(vec![store.clone() as Arc<dyn frontdesk_core::Readiness>]),
+            clock: clock.clone(),
+            tokens: Arc::new(TokenSecret::new(SECRET.as_bytes())),
+            version: "test-version",
+        };
+        TestApp { router: router(state, limits), clock, store, _dir: dir }
+    }
+
+    pub fn token(&self, scope: &str) -> String {
+        token_at(scope, start_time(), 60)
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    /// A JSON request with an optional bearer token.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap_or_else(|e| panic!("{e}"))).await
+    }
+
+    pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        let token = self.token("admin");
+        self.call(method, path, Some(&token), body).await
+    }
+}
+
+/// The error code of an error reply, asserting the JSON error shape.
+pub fn error_code(reply: &Reply) -> &str {
+    let error = &reply.body["error"];
+    assert!(error["message"].is_string(), "error replies carry a message: {}", reply.body);
+    assert!(error["details"].is_array(), "error replies carry details: {}", reply.body);
+    error["code"].as_str().unwrap_or_else(|| panic!("no error code in {}", reply.body))
+}
+
+/// `field: message` for each detail of a 422.
+pub fn details(reply: &Reply) -> Vec<String> {
+    reply.body["error"]["details"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|d| format!("{}: {}", d["field"].as_str().unwrap_or("?"), d["message"].as_str().unwrap_or("?")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A small valid profile document as JSON.
+pub fn shop_json(slug: &str, numbers: &[&str]) -> Value {
+    json!({
+        "slug": slug,
+        "name": format!("Shop {slug}"),
+        "timezone": "Europe/London",
+        "phone_numbers": numbers,
+        "owner_phone": "+447700900999",
+        "hours": {"mon": ["09:00-17:00"], "sat": ["10:00-14:00"]},
+        "services": [{"name": "Cut", "aliases": ["trim"], "duration_minutes": 30, "price_cents": 2500}],
+    })
+}
