@@ -1,1 +1,148 @@
-fn main(){}
+//! `adminctl`: the operator's command line for Frontdesk's admin API.
+//!
+//! Exit codes: 0 success; 1 the gateway refused (validation errors, 403,
+//! 404, …); 2 bad usage or bad local input (unreadable file, malformed TOML,
+//! missing secret); 3 the gateway could not be reached.
+
+mod client;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Duration, Utc};
+use clap::{Parser, Subcommand};
+use frontdesk_auth::{Scope, TokenSecret};
+use frontdesk_tenant::{DocumentError, ProfileDocument};
+
+use crate::client::{AdminClient, Failure};
+
+#[derive(Debug, Parser)]
+#[command(name = "adminctl", version, about = "Operate Frontdesk through its admin API")]
+struct Cli {
+    /// The gateway's base URL.
+    #[arg(long, env = "FRONTDESK_ADMIN_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    url: String,
+    /// Print the API's JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tenant profiles.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
+    Token {
+        /// `admin` or `tenant:<slug>`.
+        #[arg(long)]
+        scope: String,
+        /// Lifetime in seconds (at most 900).
+        #[arg(long, default_value_t = 60)]
+        ttl: i64,
+        /// Who the token speaks for (the `sub` claim).
+        #[arg(long, default_value = "adminctl")]
+        subject: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create or replace a tenant from a profile file (TOML, as in fixtures/tenants/).
+    Apply { file: PathBuf },
+    /// Show one tenant.
+    Show { slug: String },
+    /// List every tenant (operator only).
+    List,
+    /// Disable a tenant: its numbers stop being answered, its data is kept.
+    Disable { slug: String },
+    /// Enable a disabled tenant again.
+    Enable { slug: String },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.message());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let secret = || {
+        std::env::var("FRONTDESK_ADMIN_JWT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| TokenSecret::new(s.as_bytes()))
+            .ok_or_else(|| Failure::Usage("error: FRONTDESK_ADMIN_JWT_SECRET is not set; adminctl signs its requests with it".into()))
+    };
+    match cli.command {
+        Command::Token { scope, ttl, subject } => {
+            let scope = Scope::parse(&scope).map_err(|e| Failure::Usage(format!("error: --scope: {e}")))?;
+            let token = secret()?
+                .mint(&subject, &scope, Duration::seconds(ttl), Utc::now())
+                .map_err(|e| Failure::Usage(format!("error: {e}")))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Tenant(command) => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            tenant(command, &client, cli.json).await
+        }
+    }
+}
+
+async fn tenant(command: TenantCommand, client: &AdminClient, json: bool) -> Result<(), Failure> {
+    match command {
+        TenantCommand::Apply { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::Usage(format!("error: cannot read {}: {e}", file.display())))?;
+            let document = ProfileDocument::from_toml(&text).map_err(|error| {
+                let detail = match error {
+                    DocumentError::Syntax(message) => message,
+                    DocumentError::Shape { field, message } => format!("{field}: {message}"),
+                };
+                Failure::Usage(format!("error: {}: {detail}", file.display()))
+            })?;
+            let slug = document
+                .slug
+                .clone()
+                .ok_or_else(|| Failure::Usage(format!("error: {}: slug: is required", file.display())))?;
+            let (status, body) = client.put(&format!("/admin/tenants/{slug}"), &document.to_json()).await?;
+            if json {
+                output::print_json(&body);
+            } else {
+                let verb = if status == 201 { "created" } else { "updated" };
+                println!("{verb} tenant {slug}");
+            }
+            Ok(())
+        }
+        TenantCommand::Show { slug } => {
+            let body = client.get(&format!("/admin/tenants/{slug}")).await?;
+            if json { output::print_json(&body) } else { output::print_tenant(&body) }
+            Ok(())
+        }
+        TenantCommand::List => {
+            let body = client.get("/admin/tenants").await?;
+            if json { output::print_json(&body) } else { output::print_tenant_list(&body) }
+            Ok(())
+        }
+        TenantCommand::Disable { slug } => {
+            let body = client.delete(&format!("/admin/tenants/{slug}")).await?;
+            if json { output::print_json(&body) } else { println!("disabled tenant {slug}") }
+            Ok(())
+        }
+        TenantCommand::Enable { slug } => {
+            let body = client.post(&format!("/admin/tenants/{slug}/enable")).await?;
+            if json { output::print_json(&body) } else { println!("enabled tenant {slug}") }
+            Ok(())
+        }
+    }
+}

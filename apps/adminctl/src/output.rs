@@ -1,0 +1,80 @@
+//! Human-readable tables.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use frontdesk_core::{Currency, Money};
+use serde_json::Value;
+
+pub fn print_json(value: &Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
+    table
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+pub fn print_tenant_list(body: &Value) {
+    let mut rows = table(&["SLUG", "NAME", "STATUS", "TIMEZONE", "NUMBERS", "UPDATED"]);
+    for tenant in body["tenants"].as_array().into_iter().flatten() {
+        let profile = &tenant["profile"];
+        rows.add_row(vec![
+            text(&tenant["slug"]),
+            text(&profile["name"]),
+            text(&tenant["status"]),
+            text(&profile["timezone"]),
+            text(&profile["phone_numbers"]),
+            text(&tenant["updated_at"]),
+        ]);
+    }
+    println!("{rows}");
+}
+
+pub fn print_tenant(body: &Value) {
+    let profile = &body["profile"];
+    let mut summary = table(&["FIELD", "VALUE"]);
+    for (label, value) in [
+        ("slug", &body["slug"]),
+        ("name", &profile["name"]),
+        ("status", &body["status"]),
+        ("timezone", &profile["timezone"]),
+        ("locale", &profile["locale"]),
+        ("phone numbers", &profile["phone_numbers"]),
+        ("owner phone", &profile["owner_phone"]),
+        ("updated", &body["updated_at"]),
+    ] {
+        summary.add_row(vec![label.to_owned(), text(value)]);
+    }
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        let hours = text(&profile["hours"][day]);
+        summary.add_row(vec![format!("hours {day}"), if hours.is_empty() { "closed".to_owned() } else { hours }]);
+    }
+    println!("{summary}");
+
+    let mut services = table(&["SERVICE", "MINUTES", "PRICE", "ALIASES", "STAFF"]);
+    for service in profile["services"].as_array().into_iter().flatten() {
+        let currency = Currency::parse(profile["currency"].as_str().unwrap_or("USD")).unwrap_or(Currency::USD);
+        let price = Money::from_minor(service["price_cents"].as_i64().unwrap_or(0), currency);
+        services.add_row(vec![
+            text(&service["name"]),
+            text(&service["duration_minutes"]),
+            price.to_string(),
+            text(&service["aliases"]),
+            match &service["staff"] {
+                Value::Null => "anyone".to_owned(),
+                staff => text(staff),
+            },
+        ]);
+    }
+    println!("{services}");
+}

@@ -1,0 +1,183 @@
+//! adminctl against a real gateway (in-process, on a temporary SQLite
+//! database), run as a user would run it: the binary, its output, its exit
+//! code.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tokio::process::Command;
+use tokio::sync::oneshot;
+use voice_gateway::{Application, Settings};
+
+const SECRET: &str = "adminctl-test-secret-long-enough-for-hs256";
+
+struct Gateway {
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn gateway(demo: bool) -> Gateway {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env: HashMap<String, String> = [
+        ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
+        ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
+        ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
+        ("FRONTDESK_DEMO", demo.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    let application = Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let url = format!("http://{}", application.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async {
+        let _ = stopped.await;
+    }));
+    Gateway { url, stop: Some(stop), _dir: dir }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+async fn adminctl(url: &str, secret: Option<&str>, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
+    command.env_clear().env("FRONTDESK_ADMIN_URL", url).args(args);
+    if let Some(secret) = secret {
+        command.env("FRONTDESK_ADMIN_JWT_SECRET", secret);
+    }
+    let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tenants").join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_show_list_disable_enable() {
+    let gw = gateway(false).await;
+    let apply = |file: PathBuf| {
+        let url = gw.url.clone();
+        async move { adminctl(&url, Some(SECRET), &["tenant", "apply", file.to_str().unwrap_or_default()]).await }
+    };
+    let created = apply(fixture("fresh-cuts.toml")).await;
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    assert_eq!(created.stdout.trim(), "created tenant fresh-cuts");
+    let updated = apply(fixture("fresh-cuts.toml")).await;
+    assert_eq!(updated.stdout.trim(), "updated tenant fresh-cuts");
+    assert_eq!(apply(fixture("bright-smile.toml")).await.code, Some(0));
+
+    let show = adminctl(&gw.url, Some(SECRET), &["tenant", "show", "fresh-cuts"]).await;
+    assert_eq!(show.code, Some(0), "{}", show.stderr);
+    for expected in ["Fresh Cuts Barbershop", "America/New_York", "+15555550100", "Skin fade", "45.00 USD", "closed"] {
+        assert!(show.stdout.contains(expected), "{expected} missing from:\n{}", show.stdout);
+    }
+
+    let list = adminctl(&gw.url, Some(SECRET), &["tenant", "list"]).await;
+    assert!(list.stdout.contains("bright-smile") && list.stdout.contains("fresh-cuts"), "{}", list.stdout);
+    let list_json = adminctl(&gw.url, Some(SECRET), &["tenant", "list", "--json"]).await;
+    let parsed: serde_json::Value = serde_json::from_str(&list_json.stdout).unwrap_or_default();
+    assert_eq!(parsed["tenants"].as_array().map(Vec::len), Some(2), "{}", list_json.stdout);
+
+    let disabled = adminctl(&gw.url, Some(SECRET), &["tenant", "disable", "fresh-cuts", "--json"]).await;
+    let parsed: serde_json::Value = serde_json::from_str(&disabled.stdout).unwrap_or_default();
+    assert_eq!(parsed["status"], "disabled");
+    let enabled = adminctl(&gw.url, Some(SECRET), &["tenant", "enable", "fresh-cuts"]).await;
+    assert_eq!(enabled.stdout.trim(), "enabled tenant fresh-cuts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_are_printed_with_their_field_paths() {
+    let gw = gateway(true).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(fixture("fresh-cuts.toml")).unwrap_or_default().replace(
+        "mon = [\"09:00-18:00\"]",
+        "mon = [\"09:00-12:00\", \"11:00-13:00\"]",
+    );
+    assert!(std::fs::write(&file, text.replace("slug = \"fresh-cuts\"", "slug = \"copy-cuts\"")).is_ok());
+
+    let run = adminctl(&gw.url, Some(SECRET), &["tenant", "apply", file.to_str().unwrap_or_default()]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("(422)"), "{}", run.stderr);
+    assert!(run.stderr.contains("  hours.mon[1]: overlaps 09:00-12:00"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("  phone_numbers[0]: +15555550100 is already assigned to another tenant"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_problems_exit_2_and_unreachable_gateways_exit_3() {
+    let gw = gateway(true).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let malformed = dir.path().join("malformed.toml");
+    assert!(std::fs::write(&malformed, "name = \"unterminated\n").is_ok());
+    let no_slug = dir.path().join("no-slug.toml");
+    assert!(std::fs::write(&no_slug, "name = \"Shop\"\n").is_ok());
+
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (vec!["tenant", "apply", malformed.to_str().unwrap_or_default()], Some(SECRET), "malformed TOML"),
+        (vec!["tenant", "apply", no_slug.to_str().unwrap_or_default()], Some(SECRET), "slug: is required"),
+        (vec!["tenant", "apply", "/nonexistent/shop.toml"], Some(SECRET), "cannot read /nonexistent/shop.toml"),
+        (vec!["tenant", "list"], None, "FRONTDESK_ADMIN_JWT_SECRET is not set"),
+        (vec!["token", "--scope", "root"], Some(SECRET), "--scope"),
+        (vec!["token", "--scope", "admin", "--ttl", "901"], Some(SECRET), "between 1 and 900 seconds"),
+        (vec!["tenant", "frobnicate"], Some(SECRET), "unrecognized subcommand"),
+    ];
+    for (args, secret, expected) in cases {
+        let run = adminctl(&gw.url, secret, &args).await;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{args:?}: {expected:?} not in {}", run.stderr);
+    }
+
+    let unknown = adminctl(&gw.url, Some(SECRET), &["tenant", "show", "nobody-here"]).await;
+    assert_eq!(unknown.code, Some(1));
+    assert!(unknown.stderr.contains("tenant nobody-here does not exist (404)"), "{}", unknown.stderr);
+    let wrong_secret = adminctl(&gw.url, Some("a-different-secret-also-32-bytes-long"), &["tenant", "list"]).await;
+    assert_eq!(wrong_secret.code, Some(1));
+    assert!(wrong_secret.stderr.contains("(401)"), "{}", wrong_secret.stderr);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(1);
+    let unreachable = adminctl(&format!("http://127.0.0.1:{port}"), Some(SECRET), &["tenant", "list"]).await;
+    assert_eq!(unreachable.code, Some(3), "{}", unreachable.stderr);
+    assert!(unreachable.stderr.contains("cannot reach the gateway"), "{}", unreachable.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_tokens_work_against_the_gateway_with_their_scope() {
+    let gw = gateway(true).await;
+    let token = adminctl(&gw.url, Some(SECRET), &["token", "--scope", "tenant:fresh-cuts", "--ttl", "120"]).await;
+    assert_eq!(token.code, Some(0), "{}", token.stderr);
+    let token = token.stdout.trim().to_owned();
+    assert_eq!(token.split('.').count(), 3);
+
+    let client = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let request = client.get(format!("{}{path}", gw.url)).bearer_auth(&token);
+        async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) }
+    };
+    assert_eq!(status("/admin/tenants/fresh-cuts").await, 200);
+    assert_eq!(status("/admin/tenants/bright-smile").await, 403);
+    assert_eq!(status("/admin/tenants").await, 403);
+}
