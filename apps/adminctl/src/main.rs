@@ -81,7 +81,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .ok()
             .filter(|s| !s.is_empty())
             .map(|s| TokenSecret::new(s.as_bytes()))
-            .ok_or_else(|| Failure::Usage("error: FRONTDESK_ADMIN_JWT_SECRET is not set; adminctl signs its requests with it".into()))
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "error: FRONTDESK_ADMIN_JWT_SECRET is not set; adminctl signs its requests with it".into(),
+                )
+            })
     };
     match cli.command {
         Command::Token { scope, ttl, subject } => {
@@ -126,22 +130,38 @@ async fn tenant(command: TenantCommand, client: &AdminClient, json: bool) -> Res
         }
         TenantCommand::Show { slug } => {
             let body = client.get(&format!("/admin/tenants/{slug}")).await?;
-            if json { output::print_json(&body) } else { output::print_tenant(&body) }
+            if json {
+                output::print_json(&body)
+            } else {
+                output::print_tenant(&body)
+            }
             Ok(())
         }
         TenantCommand::List => {
             let body = client.get("/admin/tenants").await?;
-            if json { output::print_json(&body) } else { output::print_tenant_list(&body) }
+            if json {
+                output::print_json(&body)
+            } else {
+                output::print_tenant_list(&body)
+            }
             Ok(())
         }
         TenantCommand::Disable { slug } => {
             let body = client.delete(&format!("/admin/tenants/{slug}")).await?;
-            if json { output::print_json(&body) } else { println!("disabled tenant {slug}") }
+            if json {
+                output::print_json(&body)
+            } else {
+                println!("disabled tenant {slug}")
+            }
             Ok(())
         }
         TenantCommand::Enable { slug } => {
             let body = client.post(&format!("/admin/tenants/{slug}/enable")).await?;
-            if json { output::print_json(&body) } else { println!("enabled tenant {slug}") }
+            if json {
+                output::print_json(&body)
+            } else {
+                println!("enabled tenant {slug}")
+            }
             Ok(())
         }
     }

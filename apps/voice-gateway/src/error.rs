@@ -115,7 +115,9 @@ pub async fn json_errors(response: Response) -> Response {
         }
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large".to_owned()),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long".to_owned()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send Content-Type: application/json".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "send Content-Type: application/json".to_owned())
+        }
         s if s.is_server_error() => ("internal", "internal error; see the server log".to_owned()),
         s => ("bad_request", s.canonical_reason().unwrap_or("bad request").to_owned()),
     };

@@ -145,9 +145,10 @@ impl Settings {
         if let Some((path, required)) = file {
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(required));
         }
-        let env: HashMap<String, String> =
-            env.into_iter().filter(|(key, _)| key != "FRONTDESK_CONFIG_FILE").collect();
-        builder = builder.add_source(config::Environment::with_prefix("FRONTDESK").prefix_separator("_").separator("__").source(Some(env)));
+        let env: HashMap<String, String> = env.into_iter().filter(|(key, _)| key != "FRONTDESK_CONFIG_FILE").collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("FRONTDESK").prefix_separator("_").separator("__").source(Some(env)),
+        );
         let raw: RawSettings = builder
             .build()
             .and_then(config::Config::try_deserialize)
@@ -159,9 +160,10 @@ impl Settings {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
 
-        let http_addr = raw.http_addr.parse::<SocketAddr>().map_err(|_| {
-            format!("FRONTDESK_HTTP_ADDR: {:?} is not an address like 127.0.0.1:8080", raw.http_addr)
-        });
+        let http_addr = raw
+            .http_addr
+            .parse::<SocketAddr>()
+            .map_err(|_| format!("FRONTDESK_HTTP_ADDR: {:?} is not an address like 127.0.0.1:8080", raw.http_addr));
         let database = DatabaseUrl::parse(raw.database_url.trim());
         let log_format = match raw.log_format.as_str() {
             "text" => Ok(LogFormat::Text),
@@ -196,18 +198,19 @@ impl Settings {
         };
         let admin_jwt_secret = required(raw.admin_jwt_secret, "FRONTDESK_ADMIN_JWT_SECRET", DEMO_ADMIN_SECRET);
         let twilio_auth_token = required(raw.twilio_auth_token, "FRONTDESK_TWILIO_AUTH_TOKEN", DEMO_TWILIO_TOKEN);
-        if let Some(secret) = &admin_jwt_secret {
-            if secret.expose_secret().len() < MIN_ADMIN_SECRET_BYTES {
-                let message =
-                    format!("FRONTDESK_ADMIN_JWT_SECRET: must be at least {MIN_ADMIN_SECRET_BYTES} bytes for HS256");
-                if raw.demo { warnings.push(message) } else { problems.push(message) }
-            }
+        if let Some(secret) = &admin_jwt_secret
+            && secret.expose_secret().len() < MIN_ADMIN_SECRET_BYTES
+        {
+            let message =
+                format!("FRONTDESK_ADMIN_JWT_SECRET: must be at least {MIN_ADMIN_SECRET_BYTES} bytes for HS256");
+            if raw.demo { warnings.push(message) } else { problems.push(message) }
         }
 
         let public_base_url = match (&raw.public_base_url, &http_addr) {
             (Some(raw_url), _) => parse_public_base_url(raw_url).map_err(|e| problems.push(e)).ok(),
             (None, Ok(addr)) if raw.demo => {
-                warnings.push(format!("FRONTDESK_PUBLIC_BASE_URL is not set; using http://{addr} (FRONTDESK_DEMO=true)"));
+                warnings
+                    .push(format!("FRONTDESK_PUBLIC_BASE_URL is not set; using http://{addr} (FRONTDESK_DEMO=true)"));
                 parse_public_base_url(&format!("http://{addr}")).ok()
             }
             (None, _) if raw.demo => None,

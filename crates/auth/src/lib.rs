@@ -127,7 +127,13 @@ impl TokenSecret {
         TokenSecret { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
-    pub fn mint(&self, subject: &str, scope: &Scope, lifetime: Duration, now: DateTime<Utc>) -> Result<String, MintError> {
+    pub fn mint(
+        &self,
+        subject: &str,
+        scope: &Scope,
+        lifetime: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<String, MintError> {
         if subject.trim().is_empty() {
             return Err(MintError::EmptySubject);
         }
@@ -150,18 +156,20 @@ impl TokenSecret {
         validation.validate_exp = false;
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<WireClaims>(token, &self.decoding, &validation).map_err(|error| {
-            match error.kind() {
-                ErrorKind::InvalidSignature => TokenError::BadSignature,
-                ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm | ErrorKind::InvalidAlgorithmName => {
-                    TokenError::WrongAlgorithm
+        let data =
+            jsonwebtoken::decode::<WireClaims>(token, &self.decoding, &validation).map_err(|error| {
+                match error.kind() {
+                    ErrorKind::InvalidSignature => TokenError::BadSignature,
+                    ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                        TokenError::WrongAlgorithm
+                    }
+                    _ => TokenError::Malformed(error.to_string()),
                 }
-                _ => TokenError::Malformed(error.to_string()),
-            }
-        })?;
+            })?;
         let claims = data.claims;
         let timestamp = |seconds: i64| {
-            DateTime::from_timestamp(seconds, 0).ok_or_else(|| TokenError::Malformed(format!("timestamp {seconds} out of range")))
+            DateTime::from_timestamp(seconds, 0)
+                .ok_or_else(|| TokenError::Malformed(format!("timestamp {seconds} out of range")))
         };
         let issued_at = timestamp(claims.iat)?;
         let expires_at = timestamp(claims.exp)?;

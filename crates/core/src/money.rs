@@ -98,10 +98,7 @@ impl Money {
         for _ in fraction.len()..places as usize {
             fraction_value *= 10;
         }
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|w| w.checked_add(fraction_value))
-            .ok_or(MoneyError::Overflow)?;
+        let minor = whole.checked_mul(scale).and_then(|w| w.checked_add(fraction_value)).ok_or(MoneyError::Overflow)?;
         Ok(Money { minor: if negative { -minor } else { minor }, currency })
     }
 

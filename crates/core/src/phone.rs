@@ -101,10 +101,7 @@ mod tests {
     #[test]
     fn rejects_garbage_with_a_reason() {
         assert_eq!(E164::parse(""), Err(PhoneNumberError::Empty));
-        assert_eq!(
-            E164::parse("555-555-0100"),
-            Err(PhoneNumberError::MissingCountryCode("555-555-0100".into()))
-        );
+        assert_eq!(E164::parse("555-555-0100"), Err(PhoneNumberError::MissingCountryCode("555-555-0100".into())));
         assert_eq!(
             E164::parse("+1 555 CALL NOW"),
             Err(PhoneNumberError::InvalidCharacter("+1 555 CALL NOW".into(), 'C'))
@@ -114,10 +111,7 @@ mod tests {
             E164::parse("+1234567890123456"),
             Err(PhoneNumberError::WrongLength("+1234567890123456".into(), 16))
         );
-        assert_eq!(
-            E164::parse("+0123456789"),
-            Err(PhoneNumberError::ZeroCountryCode("+0123456789".into()))
-        );
+        assert_eq!(E164::parse("+0123456789"), Err(PhoneNumberError::ZeroCountryCode("+0123456789".into())));
         assert!(E164::parse("+1 555 555 0100 ext 2").is_err());
     }
 

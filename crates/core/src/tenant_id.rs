@@ -35,13 +35,8 @@ impl TenantId {
         if raw.len() < 2 {
             return Err(TenantIdError::TooShort(raw.to_owned()));
         }
-        let allowed = raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let well_formed = allowed
-            && !raw.starts_with('-')
-            && !raw.ends_with('-')
-            && !raw.contains("--");
+        let allowed = raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let well_formed = allowed && !raw.starts_with('-') && !raw.ends_with('-') && !raw.contains("--");
         if !well_formed {
             return Err(TenantIdError::InvalidCharacters(raw.to_owned()));
         }

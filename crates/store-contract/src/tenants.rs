@@ -126,7 +126,10 @@ pub async fn numbers_find_their_owner(stores: Stores) {
 
     let elsewhere = stores
         .tenants
-        .numbers_owned_elsewhere(&id("fresh-cuts"), &[number("+15555550100"), number("+15555550200"), number("+15555550999")])
+        .numbers_owned_elsewhere(
+            &id("fresh-cuts"),
+            &[number("+15555550100"), number("+15555550200"), number("+15555550999")],
+        )
         .await;
     assert!(matches!(&elsewhere, Ok(n) if *n == [number("+15555550200")]), "{elsewhere:?}");
 }
@@ -139,10 +142,7 @@ pub async fn a_number_owned_by_another_tenant_is_refused_and_nothing_changes(sto
     // A new tenant claiming a taken number is not created at all.
     let thief = profile("new-shop", &["+15555550300", "+15555550100"]);
     let refused = stores.tenants.put_tenant(&thief).await;
-    assert!(
-        matches!(&refused, Err(StoreError::PhoneNumbersTaken(n)) if *n == [number("+15555550100")]),
-        "{refused:?}"
-    );
+    assert!(matches!(&refused, Err(StoreError::PhoneNumbersTaken(n)) if *n == [number("+15555550100")]), "{refused:?}");
     assert!(matches!(stores.tenants.get_tenant(&id("new-shop")).await, Ok(None)));
     assert_eq!(owner_of(&stores, "+15555550300").await, None, "no number of a refused put is claimed");
 

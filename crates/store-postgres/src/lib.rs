@@ -68,7 +68,8 @@ fn number_strings(numbers: &[E164]) -> Vec<String> {
 fn parse_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
     raw.iter()
         .map(|n| {
-            E164::parse(n).map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
+            E164::parse(n)
+                .map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
         })
         .collect()
 }
@@ -218,7 +219,9 @@ impl Readiness for PostgresStore {
             .await
             .map_err(|e| NotReady(format!("PostgreSQL unreachable: {e}")))?;
         match MIGRATOR.iter().find(|m| !applied.contains(&m.version)) {
-            Some(missing) => Err(NotReady(format!("migration {} ({}) is not applied", missing.version, missing.description))),
+            Some(missing) => {
+                Err(NotReady(format!("migration {} ({}) is not applied", missing.version, missing.description)))
+            }
             None => Ok(()),
         }
     }

@@ -76,7 +76,8 @@ fn numbers_json(numbers: &[E164]) -> String {
 fn parse_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
     raw.iter()
         .map(|n| {
-            E164::parse(n).map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
+            E164::parse(n)
+                .map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
         })
         .collect()
 }
@@ -142,12 +143,13 @@ impl TenantStore for SqliteStore {
     }
 
     async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
-        let row: Option<TenantRow> =
-            sqlx::query_as("SELECT tenant_id, profile, status, created_at, updated_at FROM tenants WHERE tenant_id = ?1")
-                .bind(tenant.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unexpected("reading tenant"))?;
+        let row: Option<TenantRow> = sqlx::query_as(
+            "SELECT tenant_id, profile, status, created_at, updated_at FROM tenants WHERE tenant_id = ?1",
+        )
+        .bind(tenant.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("reading tenant"))?;
         row.map(SqliteStore::record).transpose()
     }
 
@@ -214,7 +216,9 @@ impl Readiness for SqliteStore {
             .await
             .map_err(|e| NotReady(format!("SQLite database unreachable: {e}")))?;
         match MIGRATOR.iter().find(|m| !applied.contains(&m.version)) {
-            Some(missing) => Err(NotReady(format!("migration {} ({}) is not applied", missing.version, missing.description))),
+            Some(missing) => {
+                Err(NotReady(format!("migration {} ({}) is not applied", missing.version, missing.description)))
+            }
             None => Ok(()),
         }
     }

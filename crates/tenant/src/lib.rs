@@ -17,8 +17,7 @@ mod profile;
 mod store;
 
 pub use document::{
-    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, ServiceDocument,
-    StaffDocument,
+    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, ServiceDocument, StaffDocument,
 };
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
 pub use problems::{FieldProblem, ValidationErrors};
@@ -30,10 +29,8 @@ pub use store::{PutOutcome, StoreError, TenantRecord, TenantStatus, TenantStore}
 /// `"Skin-Fade!"` and `"skin fade"` are the same service.
 pub fn normalize_phrase(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for word in raw
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
+    for word in
+        raw.split(|c: char| !c.is_alphanumeric() && c != '\'').map(|w| w.trim_matches('\'')).filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
             out.push(' ');

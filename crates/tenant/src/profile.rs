@@ -92,9 +92,8 @@ impl TenantProfile {
         let timezone = match &document.timezone {
             Some(raw) => p.check(
                 "timezone",
-                Tz::from_str(raw.trim()).map_err(|_| {
-                    format!("unknown time zone {raw:?}; use an IANA name such as \"America/New_York\"")
-                }),
+                Tz::from_str(raw.trim())
+                    .map_err(|_| format!("unknown time zone {raw:?}; use an IANA name such as \"America/New_York\"")),
             ),
             None => missing(p, "timezone"),
         };
@@ -310,8 +309,8 @@ impl StaffMember {
         self.hours.as_ref()
     }
     pub fn performs(&self, service: &Service) -> bool {
-        let listed = self.services.as_ref().is_none_or(|names| names.iter().any(|n| *n == service.name));
-        let allowed = service.staff.as_ref().is_none_or(|names| names.iter().any(|n| *n == self.name));
+        let listed = self.services.as_ref().is_none_or(|names| names.contains(&service.name));
+        let allowed = service.staff.as_ref().is_none_or(|names| names.contains(&self.name));
         listed && allowed
     }
 }
@@ -353,10 +352,9 @@ impl Catalog {
                     Some((owner, _)) if *owner == index => {
                         p.add(field, format!("{alias:?} repeats this service's name or another of its aliases"))
                     }
-                    Some((owner, owner_name)) => p.add(
-                        field,
-                        format!("{alias:?} is already used by services[{owner}] ({owner_name:?})"),
-                    ),
+                    Some((owner, owner_name)) => {
+                        p.add(field, format!("{alias:?} is already used by services[{owner}] ({owner_name:?})"))
+                    }
                     None => {
                         let name = service.name.clone().unwrap_or_default();
                         phrases.insert(key, (index, name));
@@ -378,10 +376,10 @@ fn parse_staff(documents: &[StaffDocument], catalog: &Catalog, p: &mut Problems)
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, document) in documents.iter().enumerate() {
         let name = required_text(p, format!("staff[{index}].name"), document.name.as_deref(), MAX_NAME_LEN);
-        if let Some(name) = &name {
-            if let Some(earlier) = seen.insert(normalize_phrase(name), index) {
-                p.add(format!("staff[{index}].name"), format!("{name:?} duplicates staff[{earlier}]"));
-            }
+        if let Some(name) = &name
+            && let Some(earlier) = seen.insert(normalize_phrase(name), index)
+        {
+            p.add(format!("staff[{index}].name"), format!("{name:?} duplicates staff[{earlier}]"));
         }
         let services = document.services.as_ref().map(|names| {
             let mut resolved: Vec<String> = Vec::new();
@@ -389,7 +387,9 @@ fn parse_staff(documents: &[StaffDocument], catalog: &Catalog, p: &mut Problems)
                 match catalog.resolve(raw) {
                     Some(canonical) if !resolved.iter().any(|r| r == canonical) => resolved.push(canonical.to_owned()),
                     Some(_) => {}
-                    None => p.add(format!("staff[{index}].services[{service_index}]"), format!("unknown service {raw:?}")),
+                    None => {
+                        p.add(format!("staff[{index}].services[{service_index}]"), format!("unknown service {raw:?}"))
+                    }
                 }
             }
             resolved
@@ -472,10 +472,9 @@ fn parse_services(
         let aliases = document.aliases.iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect();
         let (Some(duration_minutes), Some(price)) = (duration, price) else { continue };
         let service = Service { name, aliases, duration_minutes, price, staff: restriction };
-        if !staff.is_empty() && service.staff.as_ref().is_none_or(|r| !r.is_empty()) {
-            if !staff.iter().any(|member| member.performs(&service)) {
-                p.add(path, format!("no staff member performs {:?}", service.name));
-            }
+        let restricted_to_nobody = service.staff.as_ref().is_some_and(Vec::is_empty);
+        if !staff.is_empty() && !restricted_to_nobody && !staff.iter().any(|member| member.performs(&service)) {
+            p.add(path, format!("no staff member performs {:?}", service.name));
         }
         services.push(service);
     }
@@ -493,7 +492,13 @@ fn parse_booking(document: &BookingRulesDocument, p: &mut Problems) -> BookingRu
         u32::try_from(value).unwrap_or(default)
     };
     BookingRules {
-        min_notice_minutes: field("min_notice_minutes", document.min_notice_minutes, defaults.min_notice_minutes, 0, 30 * 24 * 60),
+        min_notice_minutes: field(
+            "min_notice_minutes",
+            document.min_notice_minutes,
+            defaults.min_notice_minutes,
+            0,
+            30 * 24 * 60,
+        ),
         buffer_minutes: field("buffer_minutes", document.buffer_minutes, defaults.buffer_minutes, 0, 24 * 60),
         slot_interval_minutes: field(
             "slot_interval_minutes",
@@ -559,7 +564,8 @@ fn is_locale(raw: &str) -> bool {
     };
     let language_ok = (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase());
     let region_ok = region.is_none_or(|r| {
-        (r.len() == 2 && r.bytes().all(|b| b.is_ascii_uppercase())) || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
+        (r.len() == 2 && r.bytes().all(|b| b.is_ascii_uppercase()))
+            || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
     });
     language_ok && region_ok
 }

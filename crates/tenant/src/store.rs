@@ -104,7 +104,8 @@ impl TenantRecord {
         updated_at: DateTime<Utc>,
     ) -> Result<TenantRecord, StoreError> {
         let corrupt = |reason: String| StoreError::Corrupt { tenant: tenant_id.to_owned(), reason };
-        let document = crate::ProfileDocument::from_json(profile_json.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
+        let document =
+            crate::ProfileDocument::from_json(profile_json.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
         let profile = TenantProfile::parse(&document).map_err(|e| corrupt(e.to_string()))?;
         if profile.slug().as_str() != tenant_id {
             return Err(corrupt(format!("profile names tenant {:?}", profile.slug().as_str())));

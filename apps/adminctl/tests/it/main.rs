@@ -110,10 +110,9 @@ async fn validation_errors_are_printed_with_their_field_paths() {
     let gw = gateway(true).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("bad.toml");
-    let text = std::fs::read_to_string(fixture("fresh-cuts.toml")).unwrap_or_default().replace(
-        "mon = [\"09:00-18:00\"]",
-        "mon = [\"09:00-12:00\", \"11:00-13:00\"]",
-    );
+    let text = std::fs::read_to_string(fixture("fresh-cuts.toml"))
+        .unwrap_or_default()
+        .replace("mon = [\"09:00-18:00\"]", "mon = [\"09:00-12:00\", \"11:00-13:00\"]");
     assert!(std::fs::write(&file, text.replace("slug = \"fresh-cuts\"", "slug = \"copy-cuts\"")).is_ok());
 
     let run = adminctl(&gw.url, Some(SECRET), &["tenant", "apply", file.to_str().unwrap_or_default()]).await;

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::SecondsFormat;
 use frontdesk_core::E164;
 use frontdesk_tenant::{
     DocumentError, FieldProblem, ProfileDocument, PutOutcome, TenantProfile, TenantRecord, TenantStatus,
@@ -29,8 +30,8 @@ pub fn record_json(record: &TenantRecord) -> Value {
     json!({
         "slug": record.profile.slug().as_str(),
         "status": record.status.as_str(),
-        "created_at": record.created_at.to_rfc3339(),
-        "updated_at": record.updated_at.to_rfc3339(),
+        "created_at": record.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "updated_at": record.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "profile": record.profile.to_document().to_json(),
     })
 }
@@ -41,7 +42,11 @@ async fn list_tenants(State(state): State<AppState>, admin: Admin) -> Result<Jso
     Ok(Json(json!({"tenants": records.iter().map(record_json).collect::<Vec<_>>()})))
 }
 
-async fn get_tenant(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_tenant(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
     match state.tenants.get_tenant(&tenant).await? {
         Some(record) => Ok(Json(record_json(&record))),
@@ -71,7 +76,9 @@ async fn put_tenant(
         Some(_) => {}
     }
     if state.tenants.get_tenant(&tenant).await?.is_none() {
-        admin.require_operator().map_err(|_| ApiError::forbidden("only the operator (scope admin) may create tenants"))?;
+        admin
+            .require_operator()
+            .map_err(|_| ApiError::forbidden("only the operator (scope admin) may create tenants"))?;
     }
     let profile = TenantProfile::parse(&document).map_err(|errors| problems.extend(errors.into_problems()));
     problems.extend(numbers_taken_by_others(&state, &tenant, &document).await?);
@@ -81,21 +88,20 @@ async fn put_tenant(
     };
 
     let outcome = state.tenants.put_tenant(&profile).await?;
-    let record = state
-        .tenants
-        .get_tenant(&tenant)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant {tenant} vanished right after it was written")))?;
+    let record =
+        state.tenants.get_tenant(&tenant).await?.ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("tenant {tenant} vanished right after it was written"))
+        })?;
     tracing::info!(tenant_id = %tenant, outcome = ?outcome, by = %admin.0.subject, "tenant profile written");
     let status = match outcome {
         PutOutcome::Created => StatusCode::CREATED,
         PutOutcome::Replaced => StatusCode::OK,
     };
     let mut response = (status, Json(record_json(&record))).into_response();
-    if outcome == PutOutcome::Created {
-        if let Ok(location) = HeaderValue::from_str(&format!("/admin/tenants/{tenant}")) {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
+    if outcome == PutOutcome::Created
+        && let Ok(location) = HeaderValue::from_str(&format!("/admin/tenants/{tenant}"))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
 }
@@ -107,8 +113,12 @@ async fn numbers_taken_by_others(
     tenant: &frontdesk_core::TenantId,
     document: &ProfileDocument,
 ) -> Result<Vec<FieldProblem>, ApiError> {
-    let parsed: Vec<(usize, E164)> =
-        document.phone_numbers.iter().enumerate().filter_map(|(i, raw)| E164::parse(raw).ok().map(|n| (i, n))).collect();
+    let parsed: Vec<(usize, E164)> = document
+        .phone_numbers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, raw)| E164::parse(raw).ok().map(|n| (i, n)))
+        .collect();
     let numbers: Vec<E164> = parsed.iter().map(|(_, n)| n.clone()).collect();
     let taken = state.tenants.numbers_owned_elsewhere(tenant, &numbers).await?;
     Ok(parsed
@@ -122,15 +132,28 @@ async fn numbers_taken_by_others(
 }
 
 /// `DELETE` disables: the numbers stop being answered, every row is kept.
-async fn disable_tenant(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn disable_tenant(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     set_status(state, admin, slug, TenantStatus::Disabled).await
 }
 
-async fn enable_tenant(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn enable_tenant(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     set_status(state, admin, slug, TenantStatus::Active).await
 }
 
-async fn set_status(state: AppState, admin: Admin, slug: String, status: TenantStatus) -> Result<Json<Value>, ApiError> {
+async fn set_status(
+    state: AppState,
+    admin: Admin,
+    slug: String,
+    status: TenantStatus,
+) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
     admin.require_operator()?;
     let record = state.tenants.set_tenant_status(&tenant, status).await?;

@@ -34,11 +34,17 @@ async fn requests_without_a_valid_token_get_401() {
         ("basic auth", Some("Basic YWRtaW46YWRtaW4=".to_owned())),
         ("garbage", Some("Bearer not.a.jwt".to_owned())),
         ("tampered", Some(format!("Bearer {}", tampered.join(".")))),
-        ("wrong secret", Some(format!("Bearer {}", hs256_token(&header, &claims("admin", now, now + 60), b"other-secret")))),
+        (
+            "wrong secret",
+            Some(format!("Bearer {}", hs256_token(&header, &claims("admin", now, now + 60), b"other-secret"))),
+        ),
         ("alg none", Some(format!("Bearer {unsigned}"))),
         (
             "HS384 header",
-            Some(format!("Bearer {}", hs256_token(&json!({"alg": "HS384"}), &claims("admin", now, now + 60), SECRET.as_bytes()))),
+            Some(format!(
+                "Bearer {}",
+                hs256_token(&json!({"alg": "HS384"}), &claims("admin", now, now + 60), SECRET.as_bytes())
+            )),
         ),
         ("expired", Some(format!("Bearer {}", token_at("admin", start_time() - TimeDelta::minutes(10), 60)))),
         ("lives 16 minutes", Some(format!("Bearer {}", token_at("admin", start_time(), 16 * 60)))),
@@ -116,7 +122,7 @@ async fn put_creates_then_replaces() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.headers.get("location").and_then(|v| v.to_str().ok()), Some("/admin/tenants/corner-salon"));
     assert_eq!(created.body["status"], "active");
-    assert_eq!(created.body["created_at"], "2026-11-24T15:00:00+00:00");
+    assert_eq!(created.body["created_at"], "2026-11-24T15:00:00Z");
     let profile = &created.body["profile"];
     assert_eq!(profile["phone_numbers"], json!(["+442079460958"]), "numbers are normalised");
     assert_eq!(profile["locale"], "en-US", "defaults are written out");
@@ -131,8 +137,8 @@ async fn put_creates_then_replaces() {
     assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.body);
     assert_eq!(replaced.body["profile"]["name"], "Corner Salon & Spa");
     assert_eq!(replaced.body["profile"]["slug"], "corner-salon", "the slug comes from the URL when omitted");
-    assert_eq!(replaced.body["created_at"], "2026-11-24T15:00:00+00:00");
-    assert_eq!(replaced.body["updated_at"], "2026-11-24T15:01:00+00:00");
+    assert_eq!(replaced.body["created_at"], "2026-11-24T15:00:00Z");
+    assert_eq!(replaced.body["updated_at"], "2026-11-24T15:01:00Z");
 
     let fetched = app.call(Method::GET, "/admin/tenants/corner-salon", Some(&token), None).await;
     assert_eq!(fetched.body, replaced.body);
@@ -143,8 +149,10 @@ async fn list_shows_every_tenant_in_slug_order() {
     let app = TestApp::new().await;
     let reply = app.admin(Method::GET, "/admin/tenants", None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let slugs: Vec<&str> =
-        reply.body["tenants"].as_array().map(|l| l.iter().filter_map(|t| t["slug"].as_str()).collect()).unwrap_or_default();
+    let slugs: Vec<&str> = reply.body["tenants"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|t| t["slug"].as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(slugs, ["bright-smile", "fresh-cuts"]);
 }
 
@@ -179,7 +187,8 @@ async fn a_rejected_profile_lists_every_problem_and_changes_nothing() {
 #[tokio::test]
 async fn a_new_tenant_cannot_take_another_tenants_number() {
     let app = TestApp::new().await;
-    let reply = app.admin(Method::PUT, "/admin/tenants/copycat", Some(&shop_json("copycat", &["+1 555 555 0100"]))).await;
+    let reply =
+        app.admin(Method::PUT, "/admin/tenants/copycat", Some(&shop_json("copycat", &["+1 555 555 0100"]))).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(details(&reply), ["phone_numbers[0]: +15555550100 is already assigned to another tenant"]);
     assert_eq!(app.admin(Method::GET, "/admin/tenants/copycat", None).await.status, StatusCode::NOT_FOUND);
@@ -229,7 +238,8 @@ async fn malformed_bodies_get_json_errors() {
 
 #[tokio::test]
 async fn oversized_bodies_get_413() {
-    let app = TestApp::with_limits(HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 2048 }).await;
+    let app =
+        TestApp::with_limits(HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 2048 }).await;
     let mut document = shop_json("corner-salon", &[]);
     document["greeting"] = json!("x".repeat(4096));
     let reply = app.admin(Method::PUT, "/admin/tenants/corner-salon", Some(&document)).await;
@@ -272,7 +282,8 @@ async fn delete_disables_and_keeps_the_data() {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(record.map(|r| r.status), Some(frontdesk_tenant::TenantStatus::Disabled));
-    let copycat = app.admin(Method::PUT, "/admin/tenants/copycat", Some(&shop_json("copycat", &["+15555550100"]))).await;
+    let copycat =
+        app.admin(Method::PUT, "/admin/tenants/copycat", Some(&shop_json("copycat", &["+15555550100"]))).await;
     assert_eq!(copycat.status, StatusCode::UNPROCESSABLE_ENTITY, "a disabled tenant keeps its numbers");
 
     let again = app.admin(Method::DELETE, "/admin/tenants/fresh-cuts", None).await;

@@ -164,7 +164,8 @@ async fn the_binary_serves_the_admin_api_on_postgres() {
         let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap_or_else(|e| panic!("{e}"));
         options.connect().await.unwrap_or_else(|e| panic!("{e}"))
     };
-    let created = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin_connection).await;
+    let created =
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin_connection).await;
     assert!(created.is_ok(), "{created:?}");
     let database_url = match url.rsplit_once('/') {
         Some((server, _)) => format!("{server}/{name}"),
@@ -201,7 +202,8 @@ fn startup_errors_name_what_to_fix_and_exit_non_zero() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("unsupported database \"mongodb\""), "{stderr}");
 
-    let (code, stderr) = run(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")]);
+    let (code, stderr) =
+        run(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("cannot connect to PostgreSQL"), "{stderr}");
 }

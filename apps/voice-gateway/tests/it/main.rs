@@ -5,5 +5,6 @@
 mod admin_api;
 mod binary;
 mod health;
+mod lifecycle;
 mod settings;
 mod support;

@@ -110,7 +110,8 @@ fn the_file_is_overridden_by_the_environment() {
 
     let missing = Settings::from_sources(Some((&dir.path().join("absent.toml"), true)), env(&[]));
     assert!(missing.is_err(), "a named config file must exist");
-    let optional = Settings::from_sources(Some((&dir.path().join("absent.toml"), false)), env(&[("FRONTDESK_DEMO", "true")]));
+    let optional =
+        Settings::from_sources(Some((&dir.path().join("absent.toml"), false)), env(&[("FRONTDESK_DEMO", "true")]));
     assert!(optional.is_ok(), "the default file is optional");
 
     let bad_demo = Settings::from_sources(None, env(&[("FRONTDESK_DEMO", "maybe")]));

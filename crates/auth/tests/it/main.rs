@@ -55,7 +55,10 @@ fn minted_tokens_round_trip() {
     let secret = TokenSecret::new(SECRET);
     let token = secret.mint("adminctl", &Scope::Admin, Duration::seconds(60), now());
     let claims = token.map_err(|e| e.to_string()).and_then(|t| secret.verify(&t, now()).map_err(|e| e.to_string()));
-    assert!(matches!(&claims, Ok(c) if c.subject == "adminctl" && c.expires_at == now() + Duration::seconds(60)), "{claims:?}");
+    assert!(
+        matches!(&claims, Ok(c) if c.subject == "adminctl" && c.expires_at == now() + Duration::seconds(60)),
+        "{claims:?}"
+    );
     assert_eq!(secret.mint("x", &Scope::Admin, Duration::minutes(16), now()), Err(MintError::InvalidLifetime(960)));
     assert_eq!(secret.mint("x", &Scope::Admin, Duration::zero(), now()), Err(MintError::InvalidLifetime(0)));
     assert_eq!(secret.mint(" ", &Scope::Admin, Duration::seconds(5), now()), Err(MintError::EmptySubject));
@@ -71,7 +74,8 @@ fn refuses_every_kind_of_bad_token() {
         parts.join(".")
     };
     let unsigned = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims("admin", now(), 60)));
-    let cases: Vec<(&str, String, fn(&TokenError) -> bool)> = vec![
+    type Expectation = fn(&TokenError) -> bool;
+    let cases: Vec<(&str, String, Expectation)> = vec![
         ("garbage", "not-a-jwt".to_owned(), |e| matches!(e, TokenError::Malformed(_))),
         ("empty", String::new(), |e| matches!(e, TokenError::Malformed(_))),
         ("tampered", tampered, |e| matches!(e, TokenError::BadSignature)),

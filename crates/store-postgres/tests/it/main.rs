@@ -29,9 +29,8 @@ async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
         .execute(&mut connection)
         .await
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-    let store = PostgresStore::connect_with(admin.database(&name), clock.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let store =
+        PostgresStore::connect_with(admin.database(&name), clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let store = Arc::new(store);
     Some(Stores { tenants: store.clone(), readiness: store, clock, keep_alive: Box::new(()) })
 }

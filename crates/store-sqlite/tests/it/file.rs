@@ -21,13 +21,10 @@ async fn a_restart_loses_nothing_and_migrations_are_applied_once() {
     let second = SqliteStore::open(&url, clock).await.unwrap_or_else(|e| panic!("{e:#}"));
     let owner = second.tenant_by_number(&E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"))).await;
     assert!(matches!(owner, Ok(Some(r)) if r.profile.slug().as_str() == "fresh-cuts"));
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
-        .fetch_all(second.pool())
-        .await
-        .unwrap_or_default();
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations").fetch_all(second.pool()).await.unwrap_or_default();
     assert_eq!(versions, [20261124000001], "each migration recorded exactly once");
-    let mode: String =
-        sqlx::query_scalar("PRAGMA journal_mode").fetch_one(second.pool()).await.unwrap_or_default();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(second.pool()).await.unwrap_or_default();
     assert_eq!(mode, "wal");
 }
 

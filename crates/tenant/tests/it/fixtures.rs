@@ -26,8 +26,7 @@ fn fresh_cuts_is_a_barbershop_with_two_barbers() {
     let fade = shop.service_by_phrase("Bald-Fade").map(|s| s.name());
     assert_eq!(fade, Some("Skin fade"));
     let shave = shop.service_by_phrase("shave");
-    let performers: Vec<&str> =
-        shave.map(|s| shop.staff_for(s).iter().map(|m| m.name()).collect()).unwrap_or_default();
+    let performers: Vec<&str> = shave.map(|s| shop.staff_for(s).iter().map(|m| m.name()).collect()).unwrap_or_default();
     assert_eq!(performers, ["Marco"]);
 }
 
@@ -48,9 +47,9 @@ fn canonical_documents_round_trip() {
         let profile = load(name);
         let document = profile.to_document();
         let json = serde_json::to_vec(&document).unwrap_or_default();
-        let reparsed = ProfileDocument::from_json(&json).map_err(|e| e.to_string()).and_then(|d| {
-            TenantProfile::parse(&d).map_err(|e| e.to_string())
-        });
+        let reparsed = ProfileDocument::from_json(&json)
+            .map_err(|e| e.to_string())
+            .and_then(|d| TenantProfile::parse(&d).map_err(|e| e.to_string()));
         assert_eq!(reparsed.as_ref(), Ok(&profile), "{name}");
         assert_eq!(reparsed.map(|p| p.to_document()), Ok(document), "{name}: canonical form is stable");
     }

@@ -80,9 +80,7 @@ fn staff_naming_unknown_service() {
 fn service_restricted_to_someone_who_does_not_perform_it() {
     check(
         |v| v["services"][5]["staff"] = json!(["Dee"]),
-        &[
-            "services[5].staff[0]: \"Dee\" does not perform this service (add it to staff[1].services)",
-        ],
+        &["services[5].staff[0]: \"Dee\" does not perform this service (add it to staff[1].services)"],
     );
 }
 

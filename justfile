@@ -1,0 +1,29 @@
+# Frontdesk developer recipes. Each is one line; logic lives in Rust or .ci/run.
+
+default: test
+
+# The embedded gateway: SQLite under data/, demo tenants (frontdesk.toml turns demo mode on).
+run:
+    cargo run --release -p voice-gateway
+
+# The README's test command (PostgreSQL suites run when FRONTDESK_TEST_POSTGRES_URL is set).
+test:
+    cargo test --workspace
+
+# Everything CI does: (re)start PostgreSQL and Redis, fmt, clippy, tests against both backends.
+ci:
+    bash .ci/run
+
+lint:
+    cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+    cargo fmt --all
+
+# Licenses, banned crates and sources (offline: advisories need the network).
+deny:
+    cargo deny --offline check licenses bans sources
+
+# Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
+token scope="admin":
+    cargo run -q -p adminctl -- token --scope {{scope}}
