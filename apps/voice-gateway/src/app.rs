@@ -134,6 +134,57 @@ impl Application {
     }
 }
 
+impl Application {
+    /// Runs the gateway on the current runtime until [`RunningGateway::shutdown`]
+    /// (or drop): for embedding it in another program or a test.
+    pub fn spawn(self) -> std::io::Result<RunningGateway> {
+        let addr = self.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(self.run_until(async {
+            let _ = stopped.await;
+        }));
+        Ok(RunningGateway { addr, stop: Some(stop), server })
+    }
+}
+
+/// A gateway serving in the background; stops gracefully when shut down or
+/// dropped.
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningGateway {
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts a graceful shutdown without waiting for it.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.server.is_finished()
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        self.begin_shutdown();
+        (&mut self.server).await.map_err(std::io::Error::other)?
+    }
+}
+
+impl Drop for RunningGateway {
+    fn drop(&mut self) {
+        self.begin_shutdown();
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -12,5 +12,5 @@ pub mod health;
 pub mod settings;
 pub mod telemetry;
 
-pub use app::{AppState, Application, HttpLimits, router, shutdown_signal};
+pub use app::{AppState, Application, HttpLimits, RunningGateway, router, shutdown_signal};
 pub use settings::Settings;

@@ -12,7 +12,9 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{Clock, E164, NotReady, Readiness, TenantId};
-use frontdesk_tenant::{PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore};
+use frontdesk_tenant::{
+    PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
@@ -65,15 +67,6 @@ fn number_strings(numbers: &[E164]) -> Vec<String> {
     numbers.iter().map(ToString::to_string).collect()
 }
 
-fn parse_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
-    raw.iter()
-        .map(|n| {
-            E164::parse(n)
-                .map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
-        })
-        .collect()
-}
-
 impl PostgresStore {
     async fn try_put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
         let tenant = profile.slug().as_str();
@@ -91,7 +84,7 @@ impl PostgresStore {
         .await
         .map_err(unexpected("checking phone number owners"))?;
         if !taken.is_empty() {
-            return Err(StoreError::PhoneNumbersTaken(parse_numbers(taken)?));
+            return Err(StoreError::PhoneNumbersTaken(stored_numbers(taken)?));
         }
 
         // The upsert takes the tenant's row lock, so concurrent puts of one
@@ -132,6 +125,7 @@ fn is_unique_violation(error: &StoreError) -> bool {
 
 #[async_trait]
 impl TenantStore for PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug()))]
     async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
         match self.try_put_tenant(profile).await {
             // Another transaction claimed one of our numbers between our check
@@ -144,6 +138,7 @@ impl TenantStore for PostgresStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "SELECT tenant_id, profile::text, status, created_at, updated_at FROM tenants WHERE tenant_id = $1",
@@ -155,6 +150,7 @@ impl TenantStore for PostgresStore {
         row.map(PostgresStore::record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         let rows: Vec<TenantRow> = sqlx::query_as(
             "SELECT tenant_id, profile::text, status, created_at, updated_at FROM tenants ORDER BY tenant_id",
@@ -165,6 +161,7 @@ impl TenantStore for PostgresStore {
         rows.into_iter().map(PostgresStore::record).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "UPDATE tenants SET status = $2, updated_at = $3 WHERE tenant_id = $1
@@ -179,6 +176,7 @@ impl TenantStore for PostgresStore {
         row.map(PostgresStore::record).transpose()?.ok_or_else(|| StoreError::NotFound(tenant.clone()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(number = %number.last_four()))]
     async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "SELECT t.tenant_id, t.profile::text, t.status, t.created_at, t.updated_at
@@ -192,6 +190,7 @@ impl TenantStore for PostgresStore {
         row.map(PostgresStore::record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError> {
         let taken: Vec<String> = sqlx::query_scalar(
             "SELECT phone_number FROM tenant_phone_numbers
@@ -203,7 +202,7 @@ impl TenantStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unexpected("checking phone number owners"))?;
-        parse_numbers(taken)
+        stored_numbers(taken)
     }
 }
 

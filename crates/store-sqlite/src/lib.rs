@@ -13,7 +13,9 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{Clock, E164, NotReady, Readiness, TenantId};
-use frontdesk_tenant::{PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore};
+use frontdesk_tenant::{
+    PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
@@ -68,22 +70,14 @@ fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |error| StoreError::Unexpected(anyhow::Error::new(error).context(context))
 }
 
+/// The numbers as a JSON array, for `json_each(?)` (SQLite has no array binds).
 fn numbers_json(numbers: &[E164]) -> String {
-    let quoted: Vec<String> = numbers.iter().map(|n| format!("\"{}\"", n.as_str())).collect();
-    format!("[{}]", quoted.join(","))
-}
-
-fn parse_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
-    raw.iter()
-        .map(|n| {
-            E164::parse(n)
-                .map_err(|e| StoreError::Corrupt { tenant: "?".into(), reason: format!("stored number: {e}") })
-        })
-        .collect()
+    serde_json::Value::from(numbers.iter().map(E164::as_str).collect::<Vec<_>>()).to_string()
 }
 
 #[async_trait]
 impl TenantStore for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug()))]
     async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
         let tenant = profile.slug().as_str();
         let numbers = numbers_json(profile.phone_numbers());
@@ -101,7 +95,7 @@ impl TenantStore for SqliteStore {
         .await
         .map_err(unexpected("checking phone number owners"))?;
         if !taken.is_empty() {
-            return Err(StoreError::PhoneNumbersTaken(parse_numbers(taken)?));
+            return Err(StoreError::PhoneNumbersTaken(stored_numbers(taken)?));
         }
 
         let updated = sqlx::query("UPDATE tenants SET profile = ?2, updated_at = ?3 WHERE tenant_id = ?1")
@@ -142,6 +136,7 @@ impl TenantStore for SqliteStore {
         Ok(outcome)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "SELECT tenant_id, profile, status, created_at, updated_at FROM tenants WHERE tenant_id = ?1",
@@ -153,6 +148,7 @@ impl TenantStore for SqliteStore {
         row.map(SqliteStore::record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         let rows: Vec<TenantRow> =
             sqlx::query_as("SELECT tenant_id, profile, status, created_at, updated_at FROM tenants ORDER BY tenant_id")
@@ -162,6 +158,7 @@ impl TenantStore for SqliteStore {
         rows.into_iter().map(SqliteStore::record).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE tenant_id = ?1
@@ -176,6 +173,7 @@ impl TenantStore for SqliteStore {
         row.map(SqliteStore::record).transpose()?.ok_or_else(|| StoreError::NotFound(tenant.clone()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(number = %number.last_four()))]
     async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
             "SELECT t.tenant_id, t.profile, t.status, t.created_at, t.updated_at
@@ -189,6 +187,7 @@ impl TenantStore for SqliteStore {
         row.map(SqliteStore::record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError> {
         let taken: Vec<String> = sqlx::query_scalar(
             "SELECT phone_number FROM tenant_phone_numbers
@@ -200,7 +199,7 @@ impl TenantStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unexpected("checking phone number owners"))?;
-        parse_numbers(taken)
+        stored_numbers(taken)
     }
 }
 

@@ -115,6 +115,16 @@ impl TenantRecord {
     }
 }
 
+/// Decodes phone numbers read back from a store; a malformed one is `Corrupt`.
+pub fn stored_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
+    raw.iter()
+        .map(|number| {
+            E164::parse(number)
+                .map_err(|e| StoreError::Corrupt { tenant: "(phone number index)".to_owned(), reason: e.to_string() })
+        })
+        .collect()
+}
+
 impl TenantProfile {
     /// The canonical document as JSON text, the form store adapters keep.
     pub fn to_stored_json(&self) -> String {

@@ -6,23 +6,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tokio::process::Command;
-use tokio::sync::oneshot;
-use voice_gateway::{Application, Settings};
+use voice_gateway::{Application, RunningGateway, Settings};
 
 const SECRET: &str = "adminctl-test-secret-long-enough-for-hs256";
 
 struct Gateway {
     url: String,
-    stop: Option<oneshot::Sender<()>>,
+    _running: RunningGateway,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 async fn gateway(demo: bool) -> Gateway {
@@ -40,12 +31,8 @@ async fn gateway(demo: bool) -> Gateway {
     .collect();
     let settings = Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
     let application = Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}"));
-    let url = format!("http://{}", application.local_addr().unwrap_or_else(|e| panic!("{e}")));
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(application.run_until(async {
-        let _ = stopped.await;
-    }));
-    Gateway { url, stop: Some(stop), _dir: dir }
+    let running = application.spawn().unwrap_or_else(|e| panic!("{e}"));
+    Gateway { url: running.base_url(), _running: running, _dir: dir }
 }
 
 struct Run {

@@ -21,6 +21,10 @@ impl Gateway {
     /// Starts `voice-gateway` in `dir` with exactly `env` (plus PATH/HOME),
     /// and waits until `/healthz` answers.
     async fn start(dir: &Path, env: &[(&str, String)]) -> Gateway {
+        Gateway::start_logging_to(dir, env, Stdio::null()).await
+    }
+
+    async fn start_logging_to(dir: &Path, env: &[(&str, String)], stderr: Stdio) -> Gateway {
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_voice-gateway"));
         command
@@ -31,7 +35,7 @@ impl Gateway {
             .env("FRONTDESK_HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (key, value) in env {
             command.env(key, value);
         }
@@ -206,4 +210,40 @@ fn startup_errors_name_what_to_fix_and_exit_non_zero() {
         run(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("cannot connect to PostgreSQL"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_request_and_tenant_ids_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log_path = dir.path().join("gateway.log");
+    let log = std::fs::File::create(&log_path).unwrap_or_else(|e| panic!("{e}"));
+    let mut env = production_env("sqlite://data/frontdesk.db".to_owned());
+    env.extend([("FRONTDESK_LOG_FORMAT", "json".to_owned()), ("RUST_LOG", "info".to_owned())]);
+    let gateway = Gateway::start_logging_to(dir.path(), &env, Stdio::from(log)).await;
+
+    let token = token_at("admin", Utc::now(), 60);
+    let response = reqwest::Client::new()
+        .put(format!("{}/admin/tenants/corner-salon", gateway.base))
+        .bearer_auth(&token)
+        .header("x-request-id", "req-json-log-1")
+        .json(&shop_json("corner-salon", &[]))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    assert!(gateway.terminate().await.success());
+
+    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let lines: Vec<Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let finished = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == "req-json-log-1" && l["message"] == "finished processing request")
+        .unwrap_or_else(|| panic!("no JSON line for the request in:\n{text}"));
+    assert_eq!(finished["span"]["tenant_id"], "corner-salon");
+    assert_eq!(finished["span"]["admin_sub"], "tester");
+    assert_eq!(finished["status"], 201);
+    for secret in [SECRET, token.as_str(), "twilio-test-token"] {
+        assert!(!text.contains(secret), "a secret leaked into the log");
+    }
 }

@@ -6,14 +6,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use voice_gateway::{Application, Settings};
+use voice_gateway::{Application, RunningGateway, Settings};
 
 use crate::support::{SECRET, shop_json, token_at};
 
-async fn start(
-    timeout_secs: u64,
-) -> (std::net::SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>, tempfile::TempDir) {
+async fn start(timeout_secs: u64) -> (RunningGateway, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let env: HashMap<String, String> = [
         ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
@@ -28,12 +25,7 @@ async fn start(
     .collect();
     let settings = Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
     let application = Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}"));
-    let addr = application.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(application.run_until(async {
-        let _ = stopped.await;
-    }));
-    (addr, stop, server, dir)
+    (application.spawn().unwrap_or_else(|e| panic!("{e}")), dir)
 }
 
 /// Sends the head of a PUT now; the caller sends the body later.
@@ -56,29 +48,30 @@ async fn read_response(stream: &mut TcpStream) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_in_flight_requests_finish() {
-    let (addr, stop, server, _dir) = start(10).await;
+    let (mut gateway, _dir) = start(10).await;
+    let addr = gateway.addr;
     let body = shop_json("slow-shop", &[]).to_string();
     let mut stream = begin_put(addr, body.len()).await;
     // Half the body is on the wire when shutdown begins.
     let (first, rest) = body.as_bytes().split_at(body.len() / 2);
     stream.write_all(first).await.unwrap_or_else(|e| panic!("{e}"));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let _ = stop.send(());
+    gateway.begin_shutdown();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!server.is_finished(), "the server waits for the in-flight request");
+    assert!(!gateway.is_finished(), "the server waits for the in-flight request");
 
     stream.write_all(rest).await.unwrap_or_else(|e| panic!("{e}"));
     let response = read_response(&mut stream).await;
     assert!(response.starts_with("HTTP/1.1 201"), "{response}");
-    let finished = tokio::time::timeout(Duration::from_secs(5), server).await;
-    assert!(matches!(finished, Ok(Ok(Ok(())))), "then it stops: {finished:?}");
+    let finished = tokio::time::timeout(Duration::from_secs(5), gateway.shutdown()).await;
+    assert!(matches!(finished, Ok(Ok(()))), "then it stops: {finished:?}");
     assert!(TcpStream::connect(addr).await.is_err(), "and accepts nothing new");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_take_too_long_get_408() {
-    let (addr, _stop, _server, _dir) = start(1).await;
-    let mut stream = begin_put(addr, 100).await;
+    let (gateway, _dir) = start(1).await;
+    let mut stream = begin_put(gateway.addr, 100).await;
     // Never send the body: the request times out after one second.
     let response = read_response(&mut stream).await;
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
