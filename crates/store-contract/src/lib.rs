@@ -11,13 +11,20 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use frontdesk_core::{ManualClock, Readiness};
+use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
 
+pub mod jobs;
 pub mod tenants;
 
 /// The ports of one store backend, freshly created and empty.
 pub struct Stores {
     pub tenants: Arc<dyn TenantStore>,
+    pub jobs: Arc<dyn JobQueue>,
+    pub leases: Arc<dyn JobLeases>,
+    pub job_admin: Arc<dyn JobAdmin>,
+    pub effects: Arc<dyn JobEffects>,
+    pub schedules: Arc<dyn JobSchedules>,
     pub readiness: Arc<dyn Readiness>,
     pub clock: Arc<ManualClock>,
     /// Whatever must live as long as the test (a temporary directory).
@@ -71,6 +78,21 @@ macro_rules! store_contract_tests {
             tenants::concurrent_puts_of_one_new_tenant_both_succeed,
             tenants::no_port_method_reaches_another_tenants_rows,
             tenants::readiness_reports_ready_after_migrations,
+            jobs::enqueue_claim_complete,
+            jobs::a_rolled_back_transaction_leaves_no_job,
+            jobs::a_unique_key_enqueued_twice_yields_one_job,
+            jobs::scheduled_jobs_do_not_run_early,
+            jobs::a_cancelled_job_never_runs,
+            jobs::failures_back_off_and_end_in_the_dead_letter,
+            jobs::an_expired_lease_is_claimed_again_and_fences_the_old_worker,
+            jobs::an_expired_last_attempt_goes_to_the_dead_letter,
+            jobs::heartbeats_keep_a_lease,
+            jobs::release_gives_the_job_back_without_spending_an_attempt,
+            jobs::concurrent_claims_never_share_a_job,
+            jobs::claims_take_only_requested_kinds_oldest_first,
+            jobs::effects_are_recorded_once,
+            jobs::each_schedule_occurrence_is_enqueued_once,
+            jobs::listing_and_counting,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use frontdesk_core::{Clock, E164, NotReady, Readiness, TenantId};
-use frontdesk_tenant::{
-    PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
-};
+use frontdesk_core::{Clock, NotReady, Readiness};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+mod jobs;
+mod tenants;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -27,7 +26,9 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
 }
 
-type TenantRow = (String, String, String, DateTime<Utc>, DateTime<Utc>);
+fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> anyhow::Error {
+    move |error| anyhow::Error::new(error).context(context)
+}
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:5432/db`) and applies pending
@@ -51,158 +52,6 @@ impl PostgresStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-
-    fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
-        let (tenant_id, profile, status, created_at, updated_at) = row;
-        TenantRecord::from_stored(&tenant_id, &profile, &status, created_at, updated_at)
-    }
-}
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(anyhow::Error::new(error).context(context))
-}
-
-fn number_strings(numbers: &[E164]) -> Vec<String> {
-    numbers.iter().map(ToString::to_string).collect()
-}
-
-impl PostgresStore {
-    async fn try_put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
-        let tenant = profile.slug().as_str();
-        let numbers = number_strings(profile.phone_numbers());
-        let mut tx = self.pool.begin().await.map_err(unexpected("beginning put_tenant"))?;
-
-        let taken: Vec<String> = sqlx::query_scalar(
-            "SELECT phone_number FROM tenant_phone_numbers
-             WHERE tenant_id <> $1 AND phone_number = ANY($2)
-             ORDER BY phone_number",
-        )
-        .bind(tenant)
-        .bind(&numbers)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(unexpected("checking phone number owners"))?;
-        if !taken.is_empty() {
-            return Err(StoreError::PhoneNumbersTaken(stored_numbers(taken)?));
-        }
-
-        // The upsert takes the tenant's row lock, so concurrent puts of one
-        // tenant serialise here.
-        let inserted: bool = sqlx::query_scalar(
-            "INSERT INTO tenants (tenant_id, profile, status, created_at, updated_at)
-             VALUES ($1, $2::jsonb, 'active', $3, $3)
-             ON CONFLICT (tenant_id) DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at
-             RETURNING (xmax = 0)",
-        )
-        .bind(tenant)
-        .bind(profile.to_stored_json())
-        .bind(self.clock.now())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unexpected("upserting tenant"))?;
-
-        sqlx::query("DELETE FROM tenant_phone_numbers WHERE tenant_id = $1")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await
-            .map_err(unexpected("releasing phone numbers"))?;
-        sqlx::query("INSERT INTO tenant_phone_numbers (phone_number, tenant_id) SELECT unnest($2::text[]), $1")
-            .bind(tenant)
-            .bind(&numbers)
-            .execute(&mut *tx)
-            .await
-            .map_err(unexpected("claiming phone numbers"))?;
-        tx.commit().await.map_err(unexpected("committing put_tenant"))?;
-        Ok(if inserted { PutOutcome::Created } else { PutOutcome::Replaced })
-    }
-}
-
-fn is_unique_violation(error: &StoreError) -> bool {
-    let StoreError::Unexpected(error) = error else { return false };
-    matches!(error.downcast_ref::<sqlx::Error>(), Some(sqlx::Error::Database(db)) if db.is_unique_violation())
-}
-
-#[async_trait]
-impl TenantStore for PostgresStore {
-    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug()))]
-    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
-        match self.try_put_tenant(profile).await {
-            // Another transaction claimed one of our numbers between our check
-            // and our insert; the primary key stopped us. Report who won.
-            Err(error) if is_unique_violation(&error) => {
-                let taken = self.numbers_owned_elsewhere(profile.slug(), profile.phone_numbers()).await?;
-                if taken.is_empty() { Err(error) } else { Err(StoreError::PhoneNumbersTaken(taken)) }
-            }
-            other => other,
-        }
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
-    async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
-        let row: Option<TenantRow> = sqlx::query_as(
-            "SELECT tenant_id, profile::text, status, created_at, updated_at FROM tenants WHERE tenant_id = $1",
-        )
-        .bind(tenant.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("reading tenant"))?;
-        row.map(PostgresStore::record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
-        let rows: Vec<TenantRow> = sqlx::query_as(
-            "SELECT tenant_id, profile::text, status, created_at, updated_at FROM tenants ORDER BY tenant_id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing tenants"))?;
-        rows.into_iter().map(PostgresStore::record).collect()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
-    async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError> {
-        let row: Option<TenantRow> = sqlx::query_as(
-            "UPDATE tenants SET status = $2, updated_at = $3 WHERE tenant_id = $1
-             RETURNING tenant_id, profile::text, status, created_at, updated_at",
-        )
-        .bind(tenant.as_str())
-        .bind(status.as_str())
-        .bind(self.clock.now())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("changing tenant status"))?;
-        row.map(PostgresStore::record).transpose()?.ok_or_else(|| StoreError::NotFound(tenant.clone()))
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(number = %number.last_four()))]
-    async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError> {
-        let row: Option<TenantRow> = sqlx::query_as(
-            "SELECT t.tenant_id, t.profile::text, t.status, t.created_at, t.updated_at
-             FROM tenant_phone_numbers n JOIN tenants t ON t.tenant_id = n.tenant_id
-             WHERE n.phone_number = $1",
-        )
-        .bind(number.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("finding tenant by number"))?;
-        row.map(PostgresStore::record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
-    async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError> {
-        let taken: Vec<String> = sqlx::query_scalar(
-            "SELECT phone_number FROM tenant_phone_numbers
-             WHERE tenant_id <> $1 AND phone_number = ANY($2)
-             ORDER BY phone_number",
-        )
-        .bind(tenant.as_str())
-        .bind(number_strings(numbers))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("checking phone number owners"))?;
-        stored_numbers(taken)
     }
 }
 
