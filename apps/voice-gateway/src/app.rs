@@ -12,8 +12,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{Request, StatusCode};
 use frontdesk_auth::TokenSecret;
 use frontdesk_core::{Clock, Readiness, SystemClock};
-use frontdesk_store_postgres::PostgresStore;
-use frontdesk_store_sqlite::SqliteStore;
+use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
+use frontdesk_runtime::{Settings, build_worker, open_backend};
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -25,13 +25,14 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::settings::{DatabaseUrl, Settings};
 use crate::{admin, demo, error, health};
 
 /// What every handler can reach. Ports only: handlers never see an adapter.
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
+    pub jobs: Arc<dyn JobQueue>,
+    pub job_admin: Arc<dyn JobAdmin>,
     pub readiness: Arc<[Arc<dyn Readiness>]>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenSecret>,
@@ -82,34 +83,30 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(observability)
 }
 
-/// A bound, ready-to-run gateway.
+/// A bound, ready-to-run gateway (with its in-process worker, if any).
 pub struct Application {
     listener: TcpListener,
     router: Router,
     backend: &'static str,
+    worker: Option<Worker>,
 }
 
 impl Application {
     /// Opens the store selected by `FRONTDESK_DATABASE_URL` (migrating it),
-    /// seeds the demo tenants in demo mode, and binds the listener.
+    /// seeds the demo tenants in demo mode, prepares the in-process worker
+    /// when `FRONTDESK_RUN_WORKER` says so, and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (tenants, database): (Arc<dyn TenantStore>, Arc<dyn Readiness>) = match &settings.database {
-            DatabaseUrl::Sqlite(url) => {
-                let store = Arc::new(SqliteStore::open(url, clock.clone()).await?);
-                (store.clone(), store)
-            }
-            DatabaseUrl::Postgres(url) => {
-                let store = Arc::new(PostgresStore::connect(url.expose_secret(), clock.clone()).await?);
-                (store.clone(), store)
-            }
-        };
+        let backend = open_backend(&settings.database, clock.clone()).await?;
         if settings.demo {
-            demo::seed_demo_tenants(tenants.as_ref()).await.context("seeding the demo tenants")?;
+            demo::seed_demo_tenants(backend.tenants.as_ref()).await.context("seeding the demo tenants")?;
         }
+        let worker = settings.run_worker.then(|| build_worker(&backend, settings, clock.clone(), "gateway"));
         let state = AppState {
-            tenants,
-            readiness: Arc::from(vec![database]),
+            tenants: backend.tenants.clone(),
+            jobs: backend.jobs.clone(),
+            job_admin: backend.job_admin.clone(),
+            readiness: Arc::from(vec![backend.readiness.clone()]),
             clock,
             tokens: Arc::new(TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes())),
             version: env!("CARGO_PKG_VERSION"),
@@ -119,18 +116,42 @@ impl Application {
         let listener = TcpListener::bind(settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on {} (FRONTDESK_HTTP_ADDR)", settings.http_addr))?;
-        Ok(Application { listener, router: router(state, limits), backend: settings.database.backend_name() })
+        Ok(Application { listener, router: router(state, limits), backend: backend.name, worker })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish
+    /// and the in-process worker finish or release its jobs.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.listener.local_addr()?;
-        tracing::info!(%addr, backend = self.backend, version = env!("CARGO_PKG_VERSION"), "voice-gateway listening");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped(stop_rx.clone()))));
+        tracing::info!(
+            %addr,
+            backend = self.backend,
+            in_process_worker = worker.is_some(),
+            version = env!("CARGO_PKG_VERSION"),
+            "voice-gateway listening"
+        );
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(stopped(stop_rx)).await;
+        if let Some(worker) = worker {
+            match worker.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::error!(%error, "the in-process worker failed"),
+                Err(error) => tracing::error!(%error, "the in-process worker panicked"),
+            }
+        }
+        served
     }
 }
 
@@ -183,33 +204,4 @@ impl Drop for RunningGateway {
     fn drop(&mut self) {
         self.begin_shutdown();
     }
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use frontdesk_jobs::JobError;
 use frontdesk_tenant::{FieldProblem, StoreError};
 use serde_json::{Value, json};
 
@@ -75,6 +76,16 @@ impl From<StoreError> for ApiError {
                     })
                     .collect::<Vec<_>>(),
             ),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(error: JobError) -> ApiError {
+        match error {
+            JobError::NotFound(id) => ApiError::not_found(format!("job {id} does not exist")),
+            error @ JobError::InvalidState { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", error.to_string()),
             other => ApiError::internal(other),
         }
     }

@@ -1,7 +1,7 @@
 //! `voice-gateway`: Frontdesk's HTTP front door.
 //!
-//! Serves health checks and the admin API now; Twilio webhooks join it in
-//! later milestones. This crate is a composition root: it reads settings,
+//! Serves health checks and the admin API, and on SQLite runs the job worker
+//! in-process; Twilio webhooks join it in later milestones. This crate is a composition root: it reads settings,
 //! picks adapters, and hands handlers nothing but ports.
 
 pub mod admin;
@@ -9,8 +9,6 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod health;
-pub mod settings;
-pub mod telemetry;
 
-pub use app::{AppState, Application, HttpLimits, RunningGateway, router, shutdown_signal};
-pub use settings::Settings;
+pub use app::{AppState, Application, HttpLimits, RunningGateway, router};
+pub use frontdesk_runtime::{Settings, shutdown_signal, telemetry};

@@ -1,5 +1,6 @@
 //! The admin API: `/admin/...`, authenticated by bearer JWTs.
 
+mod jobs;
 mod tenants;
 
 use axum::Router;
@@ -13,7 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    tenants::routes()
+    tenants::routes().merge(jobs::routes())
 }
 
 /// A caller who presented a valid admin token.

@@ -5,6 +5,6 @@
 mod admin_api;
 mod binary;
 mod health;
+mod jobs;
 mod lifecycle;
-mod settings;
 mod support;

@@ -68,6 +68,8 @@ impl TestApp {
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
         let state = AppState {
             tenants: store.clone(),
+            jobs: store.clone(),
+            job_admin: store.clone(),
             readiness: Arc::from(vec![store.clone() as Arc<dyn frontdesk_core::Readiness>]),
             clock: clock.clone(),
             tokens: Arc::new(TokenSecret::new(SECRET.as_bytes())),

@@ -1,5 +1,6 @@
 //! Configuration: defaults → optional `frontdesk.toml` → `FRONTDESK_*`
-//! environment variables, then checked into a typed [`Settings`].
+//! environment variables, then checked into a typed [`Settings`]. One
+//! struct for every process, since they share one environment file.
 //!
 //! Every problem is reported at once, naming the environment variable to set.
 
@@ -16,7 +17,7 @@ use serde::Deserialize;
 /// names another one.
 pub const DEFAULT_CONFIG_FILE: &str = "frontdesk.toml";
 
-/// Checked settings for `voice-gateway`.
+/// Checked settings for Frontdesk's processes.
 #[derive(Debug)]
 pub struct Settings {
     pub http_addr: SocketAddr,
@@ -29,6 +30,13 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// Whether `voice-gateway` also runs the job worker in its own process
+    /// (`FRONTDESK_RUN_WORKER`; default: yes on SQLite, no on PostgreSQL,
+    /// where `worker` processes do it).
+    pub run_worker: bool,
+    pub worker_concurrency: usize,
+    pub worker_lease_secs: u32,
+    pub worker_poll_ms: u64,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
 }
@@ -104,6 +112,10 @@ struct RawSettings {
     log_format: String,
     request_timeout_secs: u64,
     body_limit_bytes: usize,
+    run_worker: Option<bool>,
+    worker_concurrency: usize,
+    worker_lease_secs: u32,
+    worker_poll_ms: u64,
 }
 
 /// Why settings could not be loaded: every problem, one per line.
@@ -138,6 +150,9 @@ impl Settings {
             ("log_format", "text"),
             ("request_timeout_secs", "10"),
             ("body_limit_bytes", "65536"),
+            ("worker_concurrency", "8"),
+            ("worker_lease_secs", "60"),
+            ("worker_poll_ms", "500"),
         ];
         for (key, value) in defaults {
             builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
@@ -178,6 +193,15 @@ impl Settings {
         }
         if raw.request_timeout_secs == 0 {
             problems.push("FRONTDESK_REQUEST_TIMEOUT_SECS: must be at least 1".to_owned());
+        }
+        if raw.worker_concurrency == 0 || raw.worker_concurrency > 256 {
+            problems.push("FRONTDESK_WORKER_CONCURRENCY: must be between 1 and 256".to_owned());
+        }
+        if raw.worker_lease_secs < 2 {
+            problems.push("FRONTDESK_WORKER_LEASE_SECS: must be at least 2".to_owned());
+        }
+        if raw.worker_poll_ms == 0 {
+            problems.push("FRONTDESK_WORKER_POLL_MS: must be at least 1".to_owned());
         }
         if raw.body_limit_bytes < 1024 {
             problems.push("FRONTDESK_BODY_LIMIT_BYTES: must be at least 1024".to_owned());
@@ -230,6 +254,7 @@ impl Settings {
             (Some(http_addr), Some(database), Some(log_format), Some(public_base_url), Some(admin), Some(twilio))
                 if problems.is_empty() =>
             {
+                let run_worker = raw.run_worker.unwrap_or(matches!(database, DatabaseUrl::Sqlite(_)));
                 Ok(Settings {
                     http_addr,
                     database,
@@ -241,6 +266,10 @@ impl Settings {
                     log_format,
                     request_timeout: Duration::from_secs(raw.request_timeout_secs),
                     body_limit_bytes: raw.body_limit_bytes,
+                    run_worker,
+                    worker_concurrency: raw.worker_concurrency,
+                    worker_lease_secs: raw.worker_lease_secs,
+                    worker_poll_ms: raw.worker_poll_ms,
                     warnings,
                 })
             }
@@ -267,7 +296,18 @@ fn parse_public_base_url(raw: &str) -> Result<url::Url, String> {
 /// `config` names keys, not variables; say which variable to fix.
 fn describe_config_error(error: &config::ConfigError) -> String {
     let text = error.to_string();
-    for key in ["http_addr", "database_url", "demo", "log_format", "request_timeout_secs", "body_limit_bytes"] {
+    for key in [
+        "http_addr",
+        "database_url",
+        "demo",
+        "log_format",
+        "request_timeout_secs",
+        "body_limit_bytes",
+        "run_worker",
+        "worker_concurrency",
+        "worker_lease_secs",
+        "worker_poll_ms",
+    ] {
         if text.contains(key) {
             return format!("FRONTDESK_{}: {text}", key.to_uppercase());
         }

@@ -1,7 +1,6 @@
 use std::collections::HashMap;
 
-use voice_gateway::Settings;
-use voice_gateway::settings::{DatabaseUrl, LogFormat};
+use frontdesk_runtime::{DatabaseUrl, LogFormat, Settings};
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -116,4 +115,20 @@ fn the_file_is_overridden_by_the_environment() {
 
     let bad_demo = Settings::from_sources(None, env(&[("FRONTDESK_DEMO", "maybe")]));
     assert!(matches!(&bad_demo, Err(e) if e.0[0].starts_with("FRONTDESK_DEMO")), "{bad_demo:?}");
+}
+
+#[test]
+fn the_in_process_worker_defaults_to_sqlite_only() {
+    let sqlite = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(sqlite.run_worker);
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.push(("FRONTDESK_DATABASE_URL", "postgres://frontdesk@db.internal/frontdesk"));
+    let postgres = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(!postgres.run_worker, "on PostgreSQL, worker processes do the work");
+    pairs.push(("FRONTDESK_RUN_WORKER", "true"));
+    assert!(load(&pairs).map(|s| s.run_worker).unwrap_or(false), "unless asked");
+    let off = load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_RUN_WORKER", "false")]).map(|s| s.run_worker);
+    assert_eq!(off.ok(), Some(false));
+    let bad = load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_WORKER_CONCURRENCY", "0")]).err().unwrap_or_default();
+    assert!(bad.iter().any(|p| p.starts_with("FRONTDESK_WORKER_CONCURRENCY")), "{bad:?}");
 }

@@ -1,0 +1,55 @@
+use std::sync::Arc;
+
+use frontdesk_core::{Clock, Readiness};
+use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
+use frontdesk_store_postgres::PostgresStore;
+use frontdesk_store_sqlite::SqliteStore;
+use frontdesk_tenant::TenantStore;
+use secrecy::ExposeSecret;
+
+use crate::settings::DatabaseUrl;
+
+/// Every store port, implemented by the one backend the settings chose.
+#[derive(Clone)]
+pub struct Backend {
+    pub name: &'static str,
+    pub tenants: Arc<dyn TenantStore>,
+    pub jobs: Arc<dyn JobQueue>,
+    pub leases: Arc<dyn JobLeases>,
+    pub job_admin: Arc<dyn JobAdmin>,
+    pub effects: Arc<dyn JobEffects>,
+    pub schedules: Arc<dyn JobSchedules>,
+    pub readiness: Arc<dyn Readiness>,
+}
+
+/// Opens (and migrates) the database named by `FRONTDESK_DATABASE_URL`.
+pub async fn open_backend(database: &DatabaseUrl, clock: Arc<dyn Clock>) -> anyhow::Result<Backend> {
+    Ok(match database {
+        DatabaseUrl::Sqlite(url) => {
+            let store = Arc::new(SqliteStore::open(url, clock).await?);
+            Backend {
+                name: "sqlite",
+                tenants: store.clone(),
+                jobs: store.clone(),
+                leases: store.clone(),
+                job_admin: store.clone(),
+                effects: store.clone(),
+                schedules: store.clone(),
+                readiness: store,
+            }
+        }
+        DatabaseUrl::Postgres(url) => {
+            let store = Arc::new(PostgresStore::connect(url.expose_secret(), clock).await?);
+            Backend {
+                name: "postgres",
+                tenants: store.clone(),
+                jobs: store.clone(),
+                leases: store.clone(),
+                job_admin: store.clone(),
+                effects: store.clone(),
+                schedules: store.clone(),
+                readiness: store,
+            }
+        }
+    })
+}

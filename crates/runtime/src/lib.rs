@@ -1,0 +1,45 @@
+//! What every Frontdesk process does at startup, in one place: read
+//! [`Settings`], install telemetry, open the store the database URL selects
+//! ([`Backend`]), build the job [`Worker`](frontdesk_jobs::Worker) with its
+//! handlers, and wait for a shutdown signal.
+//!
+//! This is the composition layer shared by the binaries in `apps/`; domain
+//! and adapter crates never depend on it.
+
+mod backend;
+pub mod settings;
+pub mod telemetry;
+mod worker;
+
+pub use backend::{Backend, open_backend};
+pub use settings::{DatabaseUrl, LogFormat, Settings, SettingsError};
+pub use worker::build_worker;
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,19 @@
+use std::sync::Arc;
+
+use frontdesk_core::Clock;
+use frontdesk_jobs::{PingHandler, Worker, WorkerConfig, WorkerId};
+
+use crate::backend::Backend;
+use crate::settings::Settings;
+
+/// The job worker with every handler this build knows.
+pub fn build_worker(backend: &Backend, settings: &Settings, clock: Arc<dyn Clock>, name: &str) -> Worker {
+    let mut config = WorkerConfig::new(WorkerId::generate(name));
+    config.concurrency = settings.worker_concurrency;
+    config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
+    config.poll_interval = std::time::Duration::from_millis(settings.worker_poll_ms);
+    Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
+        .reporting_to(backend.job_admin.clone())
+        .recurring(backend.schedules.clone(), Vec::new())
+        .handler(Arc::new(PingHandler))
+}

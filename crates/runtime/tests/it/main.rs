@@ -1,0 +1,3 @@
+//! frontdesk-runtime integration tests.
+
+mod settings;
