@@ -37,6 +37,7 @@ pub struct Settings {
     pub worker_concurrency: usize,
     pub worker_lease_secs: u32,
     pub worker_poll_ms: u64,
+    pub worker_shutdown_grace_secs: u64,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
 }
@@ -116,6 +117,7 @@ struct RawSettings {
     worker_concurrency: usize,
     worker_lease_secs: u32,
     worker_poll_ms: u64,
+    worker_shutdown_grace_secs: u64,
 }
 
 /// Why settings could not be loaded: every problem, one per line.
@@ -153,6 +155,7 @@ impl Settings {
             ("worker_concurrency", "8"),
             ("worker_lease_secs", "60"),
             ("worker_poll_ms", "500"),
+            ("worker_shutdown_grace_secs", "20"),
         ];
         for (key, value) in defaults {
             builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
@@ -270,6 +273,7 @@ impl Settings {
                     worker_concurrency: raw.worker_concurrency,
                     worker_lease_secs: raw.worker_lease_secs,
                     worker_poll_ms: raw.worker_poll_ms,
+                    worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
                     warnings,
                 })
             }
@@ -307,6 +311,7 @@ fn describe_config_error(error: &config::ConfigError) -> String {
         "worker_concurrency",
         "worker_lease_secs",
         "worker_poll_ms",
+        "worker_shutdown_grace_secs",
     ] {
         if text.contains(key) {
             return format!("FRONTDESK_{}: {text}", key.to_uppercase());

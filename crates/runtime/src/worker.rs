@@ -12,6 +12,7 @@ pub fn build_worker(backend: &Backend, settings: &Settings, clock: Arc<dyn Clock
     config.concurrency = settings.worker_concurrency;
     config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
     config.poll_interval = std::time::Duration::from_millis(settings.worker_poll_ms);
+    config.shutdown_grace = std::time::Duration::from_secs(settings.worker_shutdown_grace_secs);
     Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
         .reporting_to(backend.job_admin.clone())
         .recurring(backend.schedules.clone(), Vec::new())

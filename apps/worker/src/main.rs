@@ -1,0 +1,42 @@
+//! `worker`: runs Frontdesk's durable jobs. Start as many as you like against
+//! one PostgreSQL database; they share the queue without running a job twice
+//! at the same time. SIGTERM stops claiming, lets running jobs finish (up to a
+//! grace period) and releases the rest for another worker.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use frontdesk_core::{Clock, SystemClock};
+use frontdesk_runtime::{Settings, build_worker, open_backend, shutdown_signal, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("worker: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_telemetry(settings.log_format);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let backend = match open_backend(&settings.database, clock.clone()).await {
+        Ok(backend) => backend,
+        Err(error) => {
+            tracing::error!("startup failed: {error:#}");
+            eprintln!("worker: startup failed: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(backend = backend.name, "worker starting");
+    match build_worker(&backend, &settings, clock, "worker").run(shutdown_signal()).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("worker: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
