@@ -24,6 +24,10 @@ fmt:
 deny:
     cargo deny --offline check licenses bans sources
 
+# Job throughput and enqueue latency on SQLite and PostgreSQL; rewrites docs/benchmarks.md.
+bench-jobs:
+    FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p worker --bench jobs
+
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
     cargo run -q -p adminctl -- token --scope {{scope}}

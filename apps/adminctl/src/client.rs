@@ -60,8 +60,8 @@ impl AdminClient {
         self.send(Method::DELETE, path, None).await.map(|(_, body)| body)
     }
 
-    pub async fn post(&self, path: &str) -> Result<Value, Failure> {
-        self.send(Method::POST, path, None).await.map(|(_, body)| body)
+    pub async fn post(&self, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+        self.send(Method::POST, path, body).await.map(|(_, body)| body)
     }
 
     /// Returns the status too: 201 created, 200 replaced.

@@ -5,6 +5,7 @@
 //! missing secret); 3 the gateway could not be reached.
 
 mod client;
+mod jobs;
 mod output;
 
 use std::path::PathBuf;
@@ -35,6 +36,9 @@ enum Command {
     /// Tenant profiles.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Background jobs (operator only).
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
     Token {
         /// `admin` or `tenant:<slug>`.
@@ -100,6 +104,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let client = AdminClient::new(&cli.url, secret()?)?;
             tenant(command, &client, cli.json).await
         }
+        Command::Jobs(command) => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            jobs::run(command, &client, cli.json).await
+        }
     }
 }
 
@@ -156,7 +164,7 @@ async fn tenant(command: TenantCommand, client: &AdminClient, json: bool) -> Res
             Ok(())
         }
         TenantCommand::Enable { slug } => {
-            let body = client.post(&format!("/admin/tenants/{slug}/enable")).await?;
+            let body = client.post(&format!("/admin/tenants/{slug}/enable"), None).await?;
             if json {
                 output::print_json(&body)
             } else {

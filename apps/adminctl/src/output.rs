@@ -78,3 +78,29 @@ pub fn print_tenant(body: &Value) {
     }
     println!("{services}");
 }
+
+pub fn print_jobs(body: &Value) {
+    let counts = &body["counts"];
+    println!(
+        "depth {}: queued {}, running {}, retrying {}, dead {}, succeeded {}, cancelled {}",
+        text(&body["depth"]),
+        text(&counts["queued"]),
+        text(&counts["running"]),
+        text(&counts["failed"]),
+        text(&counts["dead"]),
+        text(&counts["succeeded"]),
+        text(&counts["cancelled"]),
+    );
+    let mut rows = table(&["ID", "KIND", "STATE", "ATTEMPTS", "RUN AT", "LAST ERROR"]);
+    for job in body["jobs"].as_array().into_iter().flatten() {
+        rows.add_row(vec![
+            text(&job["id"]),
+            text(&job["kind"]),
+            text(&job["state"]),
+            format!("{}/{}", text(&job["attempts"]), text(&job["max_attempts"])),
+            text(&job["run_at"]),
+            text(&job["last_error"]),
+        ]);
+    }
+    println!("{rows}");
+}

@@ -167,3 +167,24 @@ async fn printed_tokens_work_against_the_gateway_with_their_scope() {
     assert_eq!(status("/admin/tenants/bright-smile").await, 403);
     assert_eq!(status("/admin/tenants").await, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_ping_wait_list_and_retry() {
+    // The gateway runs its worker in-process on SQLite.
+    let gw = gateway(true).await;
+    let ping = adminctl(&gw.url, Some(SECRET), &["jobs", "ping", "--count", "20", "--wait", "--timeout", "30"]).await;
+    assert_eq!(ping.code, Some(0), "{}", ping.stderr);
+    assert!(ping.stdout.starts_with("20/20 ping job(s) succeeded in"), "{}", ping.stdout);
+
+    let list = adminctl(&gw.url, Some(SECRET), &["jobs", "list", "--state", "succeeded", "--limit", "5"]).await;
+    assert_eq!(list.code, Some(0), "{}", list.stderr);
+    assert!(list.stdout.contains("succeeded 20"), "{}", list.stdout);
+    assert_eq!(list.stdout.matches("diagnostics.ping").count(), 5, "{}", list.stdout);
+
+    let retry = adminctl(&gw.url, Some(SECRET), &["jobs", "retry", "0192f0c0-0000-7000-8000-000000000000"]).await;
+    assert_eq!(retry.code, Some(1));
+    assert!(retry.stderr.contains("(404)"), "{}", retry.stderr);
+    let bad_state = adminctl(&gw.url, Some(SECRET), &["jobs", "list", "--state", "exploded"]).await;
+    assert_eq!(bad_state.code, Some(1));
+    assert!(bad_state.stderr.contains("state must be one of"), "{}", bad_state.stderr);
+}

@@ -1,5 +1,8 @@
 //! The worker binary as it runs in deployment: killed mid-job, stopped with
-//! SIGTERM, and two of them sharing one PostgreSQL queue.
+//! SIGTERM, and two of them sharing one PostgreSQL queue. `engine` tests the
+//! worker loop in-process.
+
+mod engine;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
