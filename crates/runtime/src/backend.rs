@@ -22,34 +22,31 @@ pub struct Backend {
     pub readiness: Arc<dyn Readiness>,
 }
 
+impl Backend {
+    /// Every port from one store that implements them all.
+    pub fn from_store<S>(name: &'static str, store: Arc<S>) -> Backend
+    where
+        S: TenantStore + JobQueue + JobLeases + JobAdmin + JobEffects + JobSchedules + Readiness + 'static,
+    {
+        Backend {
+            name,
+            tenants: store.clone(),
+            jobs: store.clone(),
+            leases: store.clone(),
+            job_admin: store.clone(),
+            effects: store.clone(),
+            schedules: store.clone(),
+            readiness: store,
+        }
+    }
+}
+
 /// Opens (and migrates) the database named by `FRONTDESK_DATABASE_URL`.
 pub async fn open_backend(database: &DatabaseUrl, clock: Arc<dyn Clock>) -> anyhow::Result<Backend> {
     Ok(match database {
-        DatabaseUrl::Sqlite(url) => {
-            let store = Arc::new(SqliteStore::open(url, clock).await?);
-            Backend {
-                name: "sqlite",
-                tenants: store.clone(),
-                jobs: store.clone(),
-                leases: store.clone(),
-                job_admin: store.clone(),
-                effects: store.clone(),
-                schedules: store.clone(),
-                readiness: store,
-            }
-        }
+        DatabaseUrl::Sqlite(url) => Backend::from_store("sqlite", Arc::new(SqliteStore::open(url, clock).await?)),
         DatabaseUrl::Postgres(url) => {
-            let store = Arc::new(PostgresStore::connect(url.expose_secret(), clock).await?);
-            Backend {
-                name: "postgres",
-                tenants: store.clone(),
-                jobs: store.clone(),
-                leases: store.clone(),
-                job_admin: store.clone(),
-                effects: store.clone(),
-                schedules: store.clone(),
-                readiness: store,
-            }
+            Backend::from_store("postgres", Arc::new(PostgresStore::connect(url.expose_secret(), clock).await?))
         }
     })
 }

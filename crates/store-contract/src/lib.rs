@@ -31,6 +31,30 @@ pub struct Stores {
     pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
 }
 
+impl Stores {
+    /// Every port from one store that implements them all.
+    pub fn from_store<S>(
+        store: Arc<S>,
+        clock: Arc<ManualClock>,
+        keep_alive: Box<dyn std::any::Any + Send + Sync>,
+    ) -> Stores
+    where
+        S: TenantStore + JobQueue + JobLeases + JobAdmin + JobEffects + JobSchedules + Readiness + 'static,
+    {
+        Stores {
+            tenants: store.clone(),
+            jobs: store.clone(),
+            leases: store.clone(),
+            job_admin: store.clone(),
+            effects: store.clone(),
+            schedules: store.clone(),
+            readiness: store,
+            clock,
+            keep_alive,
+        }
+    }
+}
+
 /// Every contract test starts at the same instant.
 pub fn test_clock() -> ManualClock {
     ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default())

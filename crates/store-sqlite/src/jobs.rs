@@ -127,6 +127,28 @@ impl JobTransaction for SqliteJobTransaction {
 }
 
 impl SqliteStore {
+    /// `UPDATE jobs SET {set}` on the job only while it is still running under
+    /// this lease (worker and attempt); `?4` in `set` is `at`.
+    async fn fenced_update(
+        &self,
+        lease: &Lease,
+        set: &str,
+        at: DateTime<Utc>,
+        context: &'static str,
+    ) -> Result<(), JobError> {
+        let done = sqlx::query(sql(format!(
+            "UPDATE jobs SET {set} WHERE job_id = ?1 AND state = 'running' AND locked_by = ?2 AND attempts = ?3"
+        )))
+        .bind(lease.job.id.to_string())
+        .bind(lease.worker.as_str())
+        .bind(i64::from(lease.attempt()))
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await
+        .map_err(unexpected(context))?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(lease_lost(lease)) }
+    }
+
     async fn job_state(&self, id: JobId) -> Result<JobState, JobError> {
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE job_id = ?1")
             .bind(id.to_string())
@@ -234,34 +256,12 @@ impl JobLeases for SqliteStore {
     }
 
     async fn heartbeat(&self, lease: &Lease, until: DateTime<Utc>) -> Result<(), JobError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET locked_until = ?4
-             WHERE job_id = ?1 AND state = 'running' AND locked_by = ?2 AND attempts = ?3",
-        )
-        .bind(lease.job.id.to_string())
-        .bind(lease.worker.as_str())
-        .bind(i64::from(lease.attempt()))
-        .bind(ms(until))
-        .execute(&self.pool)
-        .await
-        .map_err(unexpected("extending lease"))?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(lease_lost(lease)) }
+        self.fenced_update(lease, "locked_until = ?4", until, "extending lease").await
     }
 
     async fn complete(&self, lease: &Lease, now: DateTime<Utc>) -> Result<(), JobError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = ?4,
-                 updated_at = ?4
-             WHERE job_id = ?1 AND state = 'running' AND locked_by = ?2 AND attempts = ?3",
-        )
-        .bind(lease.job.id.to_string())
-        .bind(lease.worker.as_str())
-        .bind(i64::from(lease.attempt()))
-        .bind(ms(now))
-        .execute(&self.pool)
-        .await
-        .map_err(unexpected("completing job"))?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(lease_lost(lease)) }
+        let set = "state = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = ?4, updated_at = ?4";
+        self.fenced_update(lease, set, now, "completing job").await
     }
 
     async fn fail(
@@ -294,19 +294,9 @@ impl JobLeases for SqliteStore {
     }
 
     async fn release(&self, lease: &Lease, now: DateTime<Utc>) -> Result<(), JobError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = CASE WHEN attempts > 1 THEN 'failed' ELSE 'queued' END,
-                 attempts = attempts - 1, locked_by = NULL, locked_until = NULL, updated_at = ?4
-             WHERE job_id = ?1 AND state = 'running' AND locked_by = ?2 AND attempts = ?3",
-        )
-        .bind(lease.job.id.to_string())
-        .bind(lease.worker.as_str())
-        .bind(i64::from(lease.attempt()))
-        .bind(ms(now))
-        .execute(&self.pool)
-        .await
-        .map_err(unexpected("releasing job"))?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(lease_lost(lease)) }
+        let set = "state = CASE WHEN attempts > 1 THEN 'failed' ELSE 'queued' END, attempts = attempts - 1, \
+                   locked_by = NULL, locked_until = NULL, updated_at = ?4";
+        self.fenced_update(lease, set, now, "releasing job").await
     }
 }
 

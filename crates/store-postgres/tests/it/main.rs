@@ -31,18 +31,7 @@ async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
     let store =
         PostgresStore::connect_with(admin.database(&name), clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
-    let store = Arc::new(store);
-    Some(Stores {
-        tenants: store.clone(),
-        jobs: store.clone(),
-        leases: store.clone(),
-        job_admin: store.clone(),
-        effects: store.clone(),
-        schedules: store.clone(),
-        readiness: store,
-        clock,
-        keep_alive: Box::new(()),
-    })
+    Some(Stores::from_store(Arc::new(store), clock, Box::new(())))
 }
 
 store_contract_tests!(open_stores);

@@ -14,18 +14,7 @@ async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let url = format!("sqlite://{}", dir.path().join("nested/dir/frontdesk.db").display());
     let store = SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
-    let store = Arc::new(store);
-    Some(Stores {
-        tenants: store.clone(),
-        jobs: store.clone(),
-        leases: store.clone(),
-        job_admin: store.clone(),
-        effects: store.clone(),
-        schedules: store.clone(),
-        readiness: store,
-        clock,
-        keep_alive: Box::new(dir),
-    })
+    Some(Stores::from_store(Arc::new(store), clock, Box::new(dir)))
 }
 
 store_contract_tests!(open_stores);
