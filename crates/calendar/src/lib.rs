@@ -1,0 +1,27 @@
+//! The calendar domain: what can be booked, and booking it without ever
+//! double-booking.
+//!
+//! [`Availability`] computes free slots from a tenant profile and the
+//! [`Block`]s that stores and external calendars report. [`BookingStore`] is
+//! the persistence port (the database enforces that blocks never overlap);
+//! [`ExternalCalendar`] is the port for calendars such as Google's.
+//! [`BookingService`] ties them together with the booking rules.
+//!
+//! Knows nothing of SQL, HTTP or any vendor.
+
+mod availability;
+mod error;
+pub mod external;
+mod model;
+mod service;
+mod store;
+
+pub use availability::Availability;
+pub use error::BookingError;
+pub use external::{BusyInterval, CalendarError, CalendarEvent, ExternalCalendar};
+pub use model::{
+    Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer, Hold, HoldId,
+    NewBooking, Slot,
+};
+pub use service::{BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH};
+pub use store::{BookingStore, NewHold};

@@ -1,0 +1,253 @@
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($name:ident) => {
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn new() -> $name {
+                $name(Uuid::now_v7())
+            }
+            pub fn from_uuid(uuid: Uuid) -> $name {
+                $name(uuid)
+            }
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> $name {
+                $name::new()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(raw: &str) -> Result<$name, uuid::Error> {
+                Uuid::parse_str(raw).map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+    };
+}
+
+uuid_id!(BookingId);
+uuid_id!(HoldId);
+
+impl BookingId {
+    /// The id of this booking's event in an external calendar: the UUID's
+    /// hex digits, which are valid base32hex (`[a-v0-9]`).
+    pub fn event_id(&self) -> String {
+        self.0.simple().to_string()
+    }
+}
+
+/// A short code a caller can read out: six characters from an alphabet
+/// without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConfirmationCode(String);
+
+pub const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+pub const CODE_LENGTH: usize = 6;
+
+impl ConfirmationCode {
+    pub fn generate() -> ConfirmationCode {
+        let code: String =
+            (0..CODE_LENGTH).map(|_| char::from(CODE_ALPHABET[fastrand::usize(..CODE_ALPHABET.len())])).collect();
+        ConfirmationCode(code)
+    }
+
+    /// Accepts what a caller or an operator types: any case, with spaces or
+    /// dashes (`"k7m-3qx"`).
+    pub fn parse(raw: &str) -> Option<ConfirmationCode> {
+        let code: String =
+            raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+        let valid = code.len() == CODE_LENGTH && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+        valid.then_some(ConfirmationCode(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// "K, 7, M, 3, Q, X": for reading out on the phone.
+    pub fn spelled(&self) -> String {
+        self.0.chars().map(String::from).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for ConfirmationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ConfirmationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConfirmationCode({})", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+    Completed,
+    NoShow,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Completed => "completed",
+            BookingStatus::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<BookingStatus> {
+        [BookingStatus::Confirmed, BookingStatus::Cancelled, BookingStatus::Completed, BookingStatus::NoShow]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingSource {
+    Phone,
+    Admin,
+}
+
+impl BookingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingSource::Phone => "phone",
+            BookingSource::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<BookingSource> {
+        match raw {
+            "phone" => Some(BookingSource::Phone),
+            "admin" => Some(BookingSource::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub name: String,
+    pub phone: E164,
+}
+
+/// A bookable start: `[start, end)` with the staff member who would do it
+/// (`None` when the shop has no staff roster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub staff: Option<String>,
+}
+
+/// Time a staff member (or the whole shop: `staff == None`) is occupied:
+/// a booking including its buffer, an unexpired hold, or external busy time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub staff: Option<String>,
+    pub start: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub id: BookingId,
+    pub tenant: TenantId,
+    pub code: ConfirmationCode,
+    pub service: String,
+    pub staff: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub customer: Customer,
+    pub status: BookingStatus,
+    pub source: BookingSource,
+    pub idempotency_key: Option<String>,
+    pub rescheduled_from: Option<BookingId>,
+    pub rescheduled_to: Option<BookingId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A booking to write. `occupied_until` is `end` plus the tenant's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub id: BookingId,
+    pub code: ConfirmationCode,
+    pub service: String,
+    pub staff: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub occupied_until: DateTime<Utc>,
+    pub customer: Customer,
+    pub source: BookingSource,
+    pub idempotency_key: Option<String>,
+    /// Consume this hold instead of taking the slot afresh.
+    pub hold: Option<HoldId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub id: HoldId,
+    pub tenant: TenantId,
+    pub service: String,
+    pub staff: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub occupied_until: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_avoid_look_alikes_and_parse_leniently() {
+        for _ in 0..500 {
+            let code = ConfirmationCode::generate();
+            assert_eq!(code.as_str().len(), 6);
+            assert!(!code.as_str().chars().any(|c| "0O1IL2Z5S8B".contains(c)), "{code}");
+            assert_eq!(ConfirmationCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ConfirmationCode::parse(" k7m-3qx ").map(|c| c.to_string()), Some("K7M3QX".to_owned()));
+        assert_eq!(ConfirmationCode::parse("K7M3Q0"), None, "0 is not in the alphabet");
+        assert_eq!(ConfirmationCode::parse("K7M3Q"), None);
+        assert_eq!(ConfirmationCode::parse("K7M3QX").map(|c| c.spelled()), Some("K, 7, M, 3, Q, X".to_owned()));
+    }
+
+    #[test]
+    fn event_ids_are_base32hex() {
+        let id = BookingId::new().event_id();
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_digit() || ('a'..='v').contains(&c)), "{id}");
+    }
+}

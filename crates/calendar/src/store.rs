@@ -1,0 +1,101 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
+use frontdesk_jobs::NewJob;
+
+use crate::BookingError;
+use crate::model::{Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
+
+/// A hold to place: `[start, occupied_until)` blocked for others until
+/// `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHold {
+    pub id: HoldId,
+    pub service: String,
+    pub staff: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub occupied_until: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Persistence of holds and bookings. The store, not the caller, guarantees
+/// that no two blocks (bookings with their buffer, unexpired holds) of one
+/// staff member overlap: the database enforces it, also between processes.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Bookings (with buffer) and holds unexpired at `now` overlapping `[from, to)`.
+    async fn blocks(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Block>, BookingError>;
+
+    /// MUST return `Conflict` (with no alternatives; the service adds them)
+    /// when the time overlaps another block of the same staff member.
+    async fn place_hold(&self, tenant: &TenantId, hold: &NewHold, now: DateTime<Utc>) -> Result<Hold, BookingError>;
+
+    async fn release_hold(&self, tenant: &TenantId, hold: HoldId) -> Result<(), BookingError>;
+
+    /// Writes a confirmed booking and enqueues `jobs` in the same
+    /// transaction. With an idempotency key already used by this tenant, MUST
+    /// return that booking and change nothing (also for concurrent retries).
+    /// MUST return `Conflict` when the time is taken, `HoldExpired` when
+    /// `booking.hold` names no unexpired hold of this tenant.
+    async fn commit_booking(
+        &self,
+        tenant: &TenantId,
+        booking: &NewBooking,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError>;
+
+    /// Cancels a confirmed booking (freeing its time) and enqueues `jobs`.
+    /// MUST return `NotFound` or `NotConfirmed`.
+    async fn cancel_booking(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError>;
+
+    /// Atomically takes the new time and frees the old: the old booking
+    /// becomes `cancelled` with `rescheduled_to`, the new one links back with
+    /// `rescheduled_from`. On `Conflict` nothing changes.
+    async fn reschedule_booking(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        replacement: &NewBooking,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError>;
+
+    async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError>;
+
+    async fn booking_by_code(
+        &self,
+        tenant: &TenantId,
+        code: &ConfirmationCode,
+    ) -> Result<Option<Booking>, BookingError>;
+
+    /// Confirmed bookings of `phone` starting at or after `from`, soonest first.
+    async fn upcoming_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &E164,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, BookingError>;
+
+    /// Bookings starting in `[from, to)`, optionally of one status, by start.
+    async fn list_bookings(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        status: Option<BookingStatus>,
+    ) -> Result<Vec<Booking>, BookingError>;
+}
