@@ -21,7 +21,7 @@ pub use error::BookingError;
 pub use external::{BusyInterval, CalendarError, CalendarEvent, ExternalCalendar};
 pub use model::{
     Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer, Hold, HoldId,
-    NewBooking, Slot,
+    NewBooking, Slot, StoredBooking,
 };
-pub use service::{BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH};
+pub use service::{BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync};
 pub use store::{BookingStore, NewHold};

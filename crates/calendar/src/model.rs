@@ -251,3 +251,77 @@ mod tests {
         assert!(id.chars().all(|c| c.is_ascii_digit() || ('a'..='v').contains(&c)), "{id}");
     }
 }
+
+/// A booking row as every store keeps it, before parsing; adapters convert
+/// with `Booking::try_from` so both backends decode bookings the same way.
+#[derive(Debug, Clone)]
+pub struct StoredBooking {
+    pub booking_id: String,
+    pub tenant_id: String,
+    pub code: String,
+    pub service: String,
+    pub staff: Option<String>,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub status: String,
+    pub source: String,
+    pub idempotency_key: Option<String>,
+    pub rescheduled_from: Option<String>,
+    pub rescheduled_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<StoredBooking> for Booking {
+    type Error = crate::BookingError;
+
+    fn try_from(row: StoredBooking) -> Result<Booking, crate::BookingError> {
+        let corrupt = |what: &str| crate::BookingError::Unexpected(anyhow::anyhow!("stored booking {} has a bad {what}", row.booking_id));
+        let id = |raw: &Option<String>| raw.as_deref().map(str::parse::<BookingId>).transpose().map_err(|_| corrupt("link"));
+        Ok(Booking {
+            id: row.booking_id.parse().map_err(|_| corrupt("id"))?,
+            tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
+            code: ConfirmationCode::parse(&row.code).ok_or_else(|| corrupt("code"))?,
+            service: row.service.clone(),
+            staff: row.staff.clone().filter(|s| !s.is_empty()),
+            start: row.start_at,
+            end: row.end_at,
+            customer: Customer {
+                name: row.customer_name.clone(),
+                phone: E164::parse(&row.customer_phone).map_err(|_| corrupt("phone"))?,
+            },
+            status: BookingStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            source: BookingSource::parse(&row.source).ok_or_else(|| corrupt("source"))?,
+            idempotency_key: row.idempotency_key.clone(),
+            rescheduled_from: id(&row.rescheduled_from)?,
+            rescheduled_to: id(&row.rescheduled_to)?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl NewBooking {
+    /// The booking this becomes once written at `now`.
+    pub fn confirmed(&self, tenant: &TenantId, now: DateTime<Utc>, rescheduled_from: Option<BookingId>) -> Booking {
+        Booking {
+            id: self.id,
+            tenant: tenant.clone(),
+            code: self.code.clone(),
+            service: self.service.clone(),
+            staff: self.staff.clone(),
+            start: self.start,
+            end: self.end,
+            customer: self.customer.clone(),
+            status: BookingStatus::Confirmed,
+            source: self.source,
+            idempotency_key: self.idempotency_key.clone(),
+            rescheduled_from,
+            rescheduled_to: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

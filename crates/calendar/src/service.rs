@@ -1,5 +1,453 @@
-pub struct BookingService;
-pub struct BookingRequest;
-pub const CALENDAR_INSERT: &str = "";
-pub const CALENDAR_PATCH: &str = "";
-pub const CALENDAR_DELETE: &str = "";
+//! The booking rules on top of the ports: availability with external busy
+//! time, holds, bookings, cancellations and reschedules, and the jobs that
+//! mirror bookings into external calendars.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use frontdesk_core::{Clock, TenantId};
+use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
+use frontdesk_tenant::{Service, TenantProfile, TenantStore};
+use serde_json::json;
+
+use crate::BookingError;
+use crate::availability::Availability;
+use crate::external::{CalendarError, CalendarEvent, ExternalCalendar};
+use crate::model::{
+    Block, Booking, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, Hold, HoldId, NewBooking, Slot,
+};
+use crate::store::{BookingStore, NewHold};
+
+pub const CALENDAR_INSERT: &str = "calendar.insert";
+pub const CALENDAR_PATCH: &str = "calendar.patch";
+pub const CALENDAR_DELETE: &str = "calendar.delete";
+
+/// How long external busy times are reused before asking again.
+const BUSY_CACHE_TTL: Duration = Duration::seconds(60);
+/// How long an availability request waits for an external calendar.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A booking to make.
+#[derive(Debug, Clone)]
+pub struct BookingRequest {
+    /// A service name or alias.
+    pub service: String,
+    pub start: DateTime<Utc>,
+    pub staff: Option<String>,
+    pub customer: Customer,
+    pub source: BookingSource,
+    pub idempotency_key: Option<String>,
+    /// Commit this hold (placed while the dialogue read the slot back).
+    pub hold: Option<HoldId>,
+}
+
+struct CachedBusy {
+    fetched_at: DateTime<Utc>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    busy: Vec<Block>,
+}
+
+pub struct BookingService {
+    store: Arc<dyn BookingStore>,
+    external: Option<Arc<dyn ExternalCalendar>>,
+    clock: Arc<dyn Clock>,
+    hold_ttl: Duration,
+    busy_cache: Mutex<HashMap<(TenantId, String), CachedBusy>>,
+}
+
+impl BookingService {
+    pub fn new(store: Arc<dyn BookingStore>, clock: Arc<dyn Clock>) -> BookingService {
+        BookingService { store, external: None, clock, hold_ttl: Duration::minutes(5), busy_cache: Mutex::default() }
+    }
+
+    /// Respect busy times of, and mirror bookings into, external calendars.
+    pub fn with_external_calendar(mut self, calendar: Arc<dyn ExternalCalendar>) -> BookingService {
+        self.external = Some(calendar);
+        self
+    }
+
+    pub fn with_hold_ttl(mut self, ttl: Duration) -> BookingService {
+        self.hold_ttl = ttl;
+        self
+    }
+
+    pub fn store(&self) -> &Arc<dyn BookingStore> {
+        &self.store
+    }
+
+    fn service<'p>(profile: &'p TenantProfile, phrase: &str) -> Result<&'p Service, BookingError> {
+        profile.service_by_phrase(phrase).ok_or_else(|| BookingError::UnknownService(phrase.to_owned()))
+    }
+
+    /// Every block in `[from, to)`: the store's, plus external busy time when
+    /// the tenant has calendars and they answer in time (else logged, and the
+    /// built-in view alone is used).
+    async fn blocks(
+        &self,
+        profile: &TenantProfile,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Block>, BookingError> {
+        let tenant = profile.slug();
+        let now = self.clock.now();
+        let mut blocks = self.store.blocks(tenant, from, to, now).await?;
+        let Some(external) = &self.external else { return Ok(blocks) };
+        let mut calendars: Vec<(Option<String>, String)> = Vec::new();
+        if let Some(shop) = profile.calendar_id() {
+            calendars.push((None, shop.to_owned()));
+        }
+        for member in profile.staff() {
+            if let Some(id) = member.calendar_id() {
+                calendars.push((Some(member.name().to_owned()), id.to_owned()));
+            }
+        }
+        for (staff, calendar_id) in calendars {
+            let key = (tenant.clone(), calendar_id.clone());
+            let cached = self.busy_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key).and_then(|c| {
+                (now - c.fetched_at < BUSY_CACHE_TTL && c.from <= from && c.to >= to).then(|| c.busy.clone())
+            });
+            if let Some(busy) = cached {
+                blocks.extend(busy);
+                continue;
+            }
+            match tokio::time::timeout(BUSY_TIMEOUT, external.busy(tenant, &calendar_id, from, to)).await {
+                Ok(Ok(intervals)) => {
+                    let busy: Vec<Block> = intervals
+                        .into_iter()
+                        .map(|i| Block { staff: staff.clone(), start: i.start, until: i.end })
+                        .collect();
+                    self.busy_cache
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(key, CachedBusy { fetched_at: now, from, to, busy: busy.clone() });
+                    blocks.extend(busy);
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(tenant_id = %tenant, calendar = %calendar_id, %error, "external calendar failed; using the built-in view");
+                }
+                Err(_) => {
+                    tracing::warn!(tenant_id = %tenant, calendar = %calendar_id, "external calendar too slow; using the built-in view");
+                }
+            }
+        }
+        Ok(blocks)
+    }
+
+    async fn availability_for<'p>(
+        &self,
+        profile: &'p TenantProfile,
+        service: &'p Service,
+        staff: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        ignore: Option<&Booking>,
+    ) -> Result<Availability<'p>, BookingError> {
+        let mut blocks = self.blocks(profile, from, to).await?;
+        if let Some(own) = ignore {
+            // A reschedule may move into time its own booking holds now.
+            blocks.retain(|b| !(b.staff == own.staff && b.start == own.start));
+        }
+        Availability::new(profile, service, staff, self.clock.now(), &blocks)
+    }
+
+    fn window(profile: &TenantProfile, from: NaiveDate, days: u32) -> (DateTime<Utc>, DateTime<Utc>) {
+        let tz = profile.timezone();
+        let start = from.and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(tz).earliest());
+        let start = start.map(|d| d.with_timezone(&Utc)).unwrap_or_default() - Duration::days(1);
+        (start, start + Duration::days(i64::from(days) + 2))
+    }
+
+    /// Free slots for a service over `days` local days from `from`.
+    pub async fn availability(
+        &self,
+        profile: &TenantProfile,
+        service: &str,
+        staff: Option<&str>,
+        from: NaiveDate,
+        days: u32,
+    ) -> Result<Vec<Slot>, BookingError> {
+        let service = Self::service(profile, service)?;
+        let (window_from, window_to) = Self::window(profile, from, days);
+        let availability = self.availability_for(profile, service, staff, window_from, window_to, None).await?;
+        Ok(availability.slots(from, days, usize::MAX))
+    }
+
+    /// The next `limit` free slots from now.
+    pub async fn next_slots(
+        &self,
+        profile: &TenantProfile,
+        service: &str,
+        staff: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Slot>, BookingError> {
+        let service = Self::service(profile, service)?;
+        let today = self.clock.now().with_timezone(&profile.timezone()).date_naive();
+        let days = profile.booking().max_days_ahead + 1;
+        let (window_from, window_to) = Self::window(profile, today, days);
+        let availability = self.availability_for(profile, service, staff, window_from, window_to, None).await?;
+        Ok(availability.slots(today, days, limit))
+    }
+
+    /// Checks `start` against the rules and current blocks.
+    async fn check(
+        &self,
+        profile: &TenantProfile,
+        service: &Service,
+        staff: Option<&str>,
+        start: DateTime<Utc>,
+        ignore: Option<&Booking>,
+    ) -> Result<Slot, BookingError> {
+        let horizon = Duration::days(i64::from(profile.booking().max_days_ahead) + 2);
+        let (from, to) = (self.clock.now() - Duration::days(1), start.max(self.clock.now()) + horizon);
+        let availability = self.availability_for(profile, service, staff, from, to, ignore).await?;
+        availability.check(start)
+    }
+
+    fn occupied_until(profile: &TenantProfile, slot: &Slot) -> DateTime<Utc> {
+        slot.end + Duration::minutes(i64::from(profile.booking().buffer_minutes))
+    }
+
+    /// Holds a slot while the caller hears it read back.
+    pub async fn hold(
+        &self,
+        profile: &TenantProfile,
+        service: &str,
+        start: DateTime<Utc>,
+        staff: Option<&str>,
+    ) -> Result<Hold, BookingError> {
+        let service = Self::service(profile, service)?;
+        let slot = self.check(profile, service, staff, start, None).await?;
+        let hold = NewHold {
+            id: HoldId::new(),
+            service: service.name().to_owned(),
+            staff: slot.staff.clone(),
+            start: slot.start,
+            end: slot.end,
+            occupied_until: Self::occupied_until(profile, &slot),
+            expires_at: self.clock.now() + self.hold_ttl,
+        };
+        self.with_alternatives(
+            profile,
+            service,
+            staff,
+            start,
+            self.store.place_hold(profile.slug(), &hold, self.clock.now()).await,
+        )
+        .await
+    }
+
+    pub async fn release_hold(&self, profile: &TenantProfile, hold: HoldId) -> Result<(), BookingError> {
+        self.store.release_hold(profile.slug(), hold).await
+    }
+
+    /// A store conflict (a race the first check did not see) gets the same
+    /// alternatives a rule-check conflict would.
+    async fn with_alternatives<T>(
+        &self,
+        profile: &TenantProfile,
+        service: &Service,
+        staff: Option<&str>,
+        start: DateTime<Utc>,
+        result: Result<T, BookingError>,
+    ) -> Result<T, BookingError> {
+        match result {
+            Err(BookingError::Conflict { alternatives }) if alternatives.is_empty() => {
+                let horizon = Duration::days(i64::from(profile.booking().max_days_ahead) + 2);
+                let now = self.clock.now();
+                let availability = self
+                    .availability_for(profile, service, staff, now - Duration::days(1), start.max(now) + horizon, None)
+                    .await?;
+                Err(BookingError::Conflict { alternatives: availability.alternatives(start, 2) })
+            }
+            other => other,
+        }
+    }
+
+    fn calendar_job(kind: &str, profile: &TenantProfile, booking_id: BookingId, staff: Option<&str>) -> Option<NewJob> {
+        let calendar_id = profile.calendar_for(staff)?;
+        let kind = JobKind::parse(kind).ok()?;
+        Some(
+            NewJob::new(kind.clone(), json!({"booking_id": booking_id.to_string(), "calendar_id": calendar_id}))
+                .for_tenant(profile.slug().clone())
+                .unique_key(format!("{kind}:{booking_id}")),
+        )
+    }
+
+    /// Books `request` (directly, or by committing its hold). A repeated
+    /// idempotency key returns the first booking.
+    pub async fn book(&self, profile: &TenantProfile, request: BookingRequest) -> Result<Booking, BookingError> {
+        let service = Self::service(profile, &request.service)?;
+        let slot = match request.hold {
+            // The hold already passed the checks and blocks the time.
+            Some(_) => Slot {
+                start: request.start,
+                end: request.start + Duration::minutes(i64::from(service.duration_minutes())),
+                staff: request.staff.clone(),
+            },
+            None => match self.check(profile, service, request.staff.as_deref(), request.start, None).await {
+                Err(BookingError::Conflict { .. }) if request.idempotency_key.is_some() => {
+                    // Maybe it is our own earlier attempt: let the store decide.
+                    Slot {
+                        start: request.start,
+                        end: request.start + Duration::minutes(i64::from(service.duration_minutes())),
+                        staff: request.staff.clone(),
+                    }
+                }
+                other => other?,
+            },
+        };
+        let id = BookingId::new();
+        let jobs: Vec<NewJob> =
+            Self::calendar_job(CALENDAR_INSERT, profile, id, slot.staff.as_deref()).into_iter().collect();
+        let booking = NewBooking {
+            id,
+            code: ConfirmationCode::generate(),
+            service: service.name().to_owned(),
+            staff: slot.staff.clone(),
+            start: slot.start,
+            end: slot.end,
+            occupied_until: Self::occupied_until(profile, &slot),
+            customer: request.customer,
+            source: request.source,
+            idempotency_key: request.idempotency_key,
+            hold: request.hold,
+        };
+        let result = self.store.commit_booking(profile.slug(), &booking, jobs, self.clock.now()).await;
+        let booking = self.with_alternatives(profile, service, request.staff.as_deref(), request.start, result).await?;
+        tracing::info!(tenant_id = %profile.slug(), booking_id = %booking.id, code = %booking.code, "booked");
+        Ok(booking)
+    }
+
+    /// Cancels, applying the tenant's notice rule unless an admin overrides it.
+    pub async fn cancel(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        admin_override: bool,
+    ) -> Result<Booking, BookingError> {
+        let booking = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
+        if booking.status != BookingStatus::Confirmed {
+            return Err(BookingError::NotConfirmed(booking.status));
+        }
+        let hours = profile.booking().cancellation_notice_hours;
+        if !admin_override && booking.start - self.clock.now() < Duration::hours(i64::from(hours)) {
+            return Err(BookingError::TooLateToCancel { hours });
+        }
+        let jobs: Vec<NewJob> =
+            Self::calendar_job(CALENDAR_DELETE, profile, id, booking.staff.as_deref()).into_iter().collect();
+        self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await
+    }
+
+    /// Moves a booking to `start` atomically: the new time is taken and the
+    /// old freed, or nothing changes.
+    pub async fn reschedule(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        start: DateTime<Utc>,
+        staff: Option<&str>,
+    ) -> Result<Booking, BookingError> {
+        let old = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
+        if old.status != BookingStatus::Confirmed {
+            return Err(BookingError::NotConfirmed(old.status));
+        }
+        let service = Self::service(profile, &old.service)?;
+        let staff = staff.or(old.staff.as_deref());
+        let slot = self.check(profile, service, staff, start, Some(&old)).await?;
+        let new_id = BookingId::new();
+        let mut jobs: Vec<NewJob> = Vec::new();
+        jobs.extend(Self::calendar_job(CALENDAR_DELETE, profile, id, old.staff.as_deref()));
+        jobs.extend(Self::calendar_job(CALENDAR_INSERT, profile, new_id, slot.staff.as_deref()));
+        let replacement = NewBooking {
+            id: new_id,
+            code: old.code.clone(),
+            service: old.service.clone(),
+            staff: slot.staff.clone(),
+            start: slot.start,
+            end: slot.end,
+            occupied_until: Self::occupied_until(profile, &slot),
+            customer: old.customer.clone(),
+            source: old.source,
+            idempotency_key: None,
+            hold: None,
+        };
+        let result = self.store.reschedule_booking(profile.slug(), id, &replacement, jobs, self.clock.now()).await;
+        self.with_alternatives(profile, service, staff, start, result).await
+    }
+}
+
+/// Mirrors bookings into external calendars: the handler for
+/// `calendar.insert`, `calendar.patch` and `calendar.delete` jobs. Google is
+/// never called inside a phone call; these jobs retry what is worth retrying.
+pub struct CalendarSync {
+    pub kind: &'static str,
+    pub tenants: Arc<dyn TenantStore>,
+    pub bookings: Arc<dyn BookingStore>,
+    pub calendar: Arc<dyn ExternalCalendar>,
+}
+
+fn handler_error(error: CalendarError) -> HandlerError {
+    if error.is_retryable() {
+        HandlerError::Retry(error.to_string())
+    } else {
+        HandlerError::Permanent(error.to_string())
+    }
+}
+
+#[async_trait]
+impl JobHandler for CalendarSync {
+    fn kind(&self) -> JobKind {
+        JobKind::parse(self.kind).unwrap_or_else(|_| unreachable!("calendar job kinds are valid"))
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let job = &context.job;
+        let tenant =
+            job.tenant.clone().ok_or_else(|| HandlerError::Permanent("calendar job without a tenant".into()))?;
+        let calendar_id = job.payload["calendar_id"].as_str().unwrap_or_default();
+        let booking_id: BookingId = job.payload["booking_id"]
+            .as_str()
+            .and_then(|raw| raw.parse().ok())
+            .ok_or_else(|| HandlerError::Permanent("calendar job without a booking id".into()))?;
+        if self.kind == CALENDAR_DELETE {
+            return self
+                .calendar
+                .delete_event(&tenant, calendar_id, &booking_id.event_id())
+                .await
+                .map_err(handler_error);
+        }
+        let unexpected = |e: &dyn std::fmt::Display| HandlerError::Retry(e.to_string());
+        let profile = self.tenants.get_tenant(&tenant).await.map_err(|e| unexpected(&e))?;
+        let profile = profile.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?.profile;
+        let booking = self.bookings.booking(&tenant, booking_id).await.map_err(|e| unexpected(&e))?;
+        let booking = booking.ok_or_else(|| HandlerError::Permanent(format!("booking {booking_id} is gone")))?;
+        let event = CalendarEvent {
+            event_id: booking_id.event_id(),
+            summary: format!("{} – {}", booking.service, booking.customer.name),
+            description: format!(
+                "Booked by phone through Frontdesk. Code {}. Customer {} ({}).",
+                booking.code, booking.customer.name, booking.customer.phone
+            ),
+            start: booking.start,
+            end: booking.end,
+            time_zone: profile.timezone().name().to_owned(),
+            booking_id: booking_id.to_string(),
+            tenant_id: tenant.to_string(),
+        };
+        let result = if self.kind == CALENDAR_PATCH {
+            self.calendar.patch_event(&tenant, calendar_id, &event).await
+        } else {
+            self.calendar.insert_event(&tenant, calendar_id, &event).await
+        };
+        result.map_err(handler_error)?;
+        context
+            .effects
+            .record_effect(job.id, self.kind, &event.event_id, context.clock.now())
+            .await
+            .map_err(|e| HandlerError::Retry(e.to_string()))?;
+        Ok(())
+    }
+}

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use frontdesk_calendar::BookingStore;
 use frontdesk_core::{Clock, Readiness};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_store_postgres::PostgresStore;
@@ -14,6 +15,7 @@ use crate::settings::DatabaseUrl;
 pub struct Backend {
     pub name: &'static str,
     pub tenants: Arc<dyn TenantStore>,
+    pub bookings: Arc<dyn BookingStore>,
     pub jobs: Arc<dyn JobQueue>,
     pub leases: Arc<dyn JobLeases>,
     pub job_admin: Arc<dyn JobAdmin>,
@@ -26,11 +28,20 @@ impl Backend {
     /// Every port from one store that implements them all.
     pub fn from_store<S>(name: &'static str, store: Arc<S>) -> Backend
     where
-        S: TenantStore + JobQueue + JobLeases + JobAdmin + JobEffects + JobSchedules + Readiness + 'static,
+        S: TenantStore
+            + BookingStore
+            + JobQueue
+            + JobLeases
+            + JobAdmin
+            + JobEffects
+            + JobSchedules
+            + Readiness
+            + 'static,
     {
         Backend {
             name,
             tenants: store.clone(),
+            bookings: store.clone(),
             jobs: store.clone(),
             leases: store.clone(),
             job_admin: store.clone(),

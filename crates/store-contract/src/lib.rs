@@ -10,16 +10,19 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use frontdesk_calendar::BookingStore;
 use frontdesk_core::{ManualClock, Readiness};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
 
+pub mod bookings;
 pub mod jobs;
 pub mod tenants;
 
 /// The ports of one store backend, freshly created and empty.
 pub struct Stores {
     pub tenants: Arc<dyn TenantStore>,
+    pub bookings: Arc<dyn BookingStore>,
     pub jobs: Arc<dyn JobQueue>,
     pub leases: Arc<dyn JobLeases>,
     pub job_admin: Arc<dyn JobAdmin>,
@@ -39,10 +42,19 @@ impl Stores {
         keep_alive: Box<dyn std::any::Any + Send + Sync>,
     ) -> Stores
     where
-        S: TenantStore + JobQueue + JobLeases + JobAdmin + JobEffects + JobSchedules + Readiness + 'static,
+        S: TenantStore
+            + BookingStore
+            + JobQueue
+            + JobLeases
+            + JobAdmin
+            + JobEffects
+            + JobSchedules
+            + Readiness
+            + 'static,
     {
         Stores {
             tenants: store.clone(),
+            bookings: store.clone(),
             jobs: store.clone(),
             leases: store.clone(),
             job_admin: store.clone(),
@@ -117,6 +129,15 @@ macro_rules! store_contract_tests {
             jobs::effects_are_recorded_once,
             jobs::each_schedule_occurrence_is_enqueued_once,
             jobs::listing_and_counting,
+            bookings::a_booking_reads_back_every_way,
+            bookings::overlapping_times_of_one_staff_member_conflict,
+            bookings::concurrent_commits_for_one_slot_let_exactly_one_win,
+            bookings::an_idempotency_key_returns_the_first_booking,
+            bookings::holds_block_others_until_they_expire,
+            bookings::a_hold_is_committed_into_a_booking,
+            bookings::cancelling_frees_the_time_and_enqueues_its_jobs_atomically,
+            bookings::rescheduling_moves_atomically_or_not_at_all,
+            bookings::tenants_never_see_or_block_each_other,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

@@ -14,6 +14,7 @@ use frontdesk_core::{Clock, NotReady, Readiness};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+mod bookings;
 mod jobs;
 mod tenants;
 

@@ -34,11 +34,11 @@ struct JobRow {
     finished_at: Option<i64>,
 }
 
-fn ms(at: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn from_ms(ms: i64) -> DateTime<Utc> {
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
@@ -75,7 +75,7 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
 }
 
 /// The one enqueue, used by `enqueue` and inside transactions.
-async fn enqueue_on(conn: &mut SqliteConnection, job: &NewJob, now: DateTime<Utc>) -> Result<EnqueueOutcome, JobError> {
+pub(crate) async fn enqueue_on(conn: &mut SqliteConnection, job: &NewJob, now: DateTime<Utc>) -> Result<EnqueueOutcome, JobError> {
     let inserted: Option<String> = sqlx::query_scalar(
         "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, unique_key,
                            created_at, updated_at)

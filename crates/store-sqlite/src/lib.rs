@@ -15,6 +15,7 @@ use frontdesk_core::{Clock, NotReady, Readiness};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+mod bookings;
 mod jobs;
 mod tenants;
 

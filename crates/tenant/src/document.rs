@@ -40,6 +40,10 @@ pub struct ProfileDocument {
     pub greeting: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The shop's external calendar (a Google Calendar id), if bookings are
+    /// mirrored there and its busy times respected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_id: Option<String>,
     #[serde(default)]
     pub hours: HoursDocument,
     #[serde(default)]
@@ -126,6 +130,9 @@ pub struct StaffDocument {
     /// Their own weekly hours; absent means the shop's hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<HoursDocument>,
+    /// Their own external calendar; absent means the shop's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

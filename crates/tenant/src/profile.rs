@@ -23,6 +23,7 @@ pub struct TenantProfile {
     owner_phone: E164,
     greeting: Option<String>,
     address: Option<String>,
+    calendar_id: Option<String>,
     hours: WeeklyHours,
     closures: BTreeSet<NaiveDate>,
     services: Vec<Service>,
@@ -45,6 +46,7 @@ pub struct StaffMember {
     name: String,
     services: Option<Vec<String>>,
     hours: Option<WeeklyHours>,
+    calendar_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +120,7 @@ impl TenantProfile {
         };
         let greeting = optional_text(p, "greeting", document.greeting.as_deref(), MAX_TEXT_LEN);
         let address = optional_text(p, "address", document.address.as_deref(), MAX_TEXT_LEN);
+        let calendar_id = optional_text(p, "calendar_id", document.calendar_id.as_deref(), MAX_NAME_LEN);
 
         let hours = WeeklyHours::parse(&document.hours, "hours", p);
         let mut closures = BTreeSet::new();
@@ -151,6 +154,7 @@ impl TenantProfile {
             owner_phone,
             greeting,
             address,
+            calendar_id,
             hours,
             closures,
             services,
@@ -172,6 +176,7 @@ impl TenantProfile {
             owner_phone: Some(self.owner_phone.to_string()),
             greeting: self.greeting.clone(),
             address: self.address.clone(),
+            calendar_id: self.calendar_id.clone(),
             hours: self.hours.to_document(),
             closures: self.closures.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(),
             services: self
@@ -192,6 +197,7 @@ impl TenantProfile {
                     name: Some(m.name.clone()),
                     services: m.services.clone(),
                     hours: m.hours.as_ref().map(WeeklyHours::to_document),
+                    calendar_id: m.calendar_id.clone(),
                 })
                 .collect(),
             booking: BookingRulesDocument {
@@ -235,6 +241,17 @@ impl TenantProfile {
     }
     pub fn address(&self) -> Option<&str> {
         self.address.as_deref()
+    }
+    /// The shop's external calendar.
+    pub fn calendar_id(&self) -> Option<&str> {
+        self.calendar_id.as_deref()
+    }
+    /// The external calendar a booking with `staff` goes to: theirs, else the shop's.
+    pub fn calendar_for(&self, staff: Option<&str>) -> Option<&str> {
+        staff
+            .and_then(|name| self.staff.iter().find(|m| m.name == name))
+            .and_then(StaffMember::calendar_id)
+            .or(self.calendar_id.as_deref())
     }
     pub fn hours(&self) -> &WeeklyHours {
         &self.hours
@@ -307,6 +324,9 @@ impl StaffMember {
     /// `None`: the shop's hours.
     pub fn hours(&self) -> Option<&WeeklyHours> {
         self.hours.as_ref()
+    }
+    pub fn calendar_id(&self) -> Option<&str> {
+        self.calendar_id.as_deref()
     }
     pub fn performs(&self, service: &Service) -> bool {
         let listed = self.services.as_ref().is_none_or(|names| names.contains(&service.name));
@@ -395,8 +415,10 @@ fn parse_staff(documents: &[StaffDocument], catalog: &Catalog, p: &mut Problems)
             resolved
         });
         let hours = document.hours.as_ref().map(|hours| WeeklyHours::parse(hours, &format!("staff[{index}].hours"), p));
+        let calendar_id =
+            optional_text(p, format!("staff[{index}].calendar_id"), document.calendar_id.as_deref(), MAX_NAME_LEN);
         if let Some(name) = name {
-            staff.push(StaffMember { name, services, hours });
+            staff.push(StaffMember { name, services, hours, calendar_id });
         }
     }
     staff

@@ -1,0 +1,327 @@
+//! The `BookingStore` contract.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use frontdesk_calendar::{
+    BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, HoldId, NewBooking, NewHold,
+};
+use frontdesk_core::{Clock, E164, TenantId};
+use frontdesk_jobs::{JobKind, JobState, NewJob};
+use serde_json::json;
+
+use crate::{Stores, profile};
+
+fn tenant(slug: &str) -> TenantId {
+    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// 2026-11-27 (a Friday) at `hour:minute` UTC.
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, hour, minute, 0).single().unwrap_or_default()
+}
+
+fn phone(raw: &str) -> E164 {
+    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn new_booking(staff: Option<&str>, start: DateTime<Utc>, minutes: i64) -> NewBooking {
+    NewBooking {
+        id: BookingId::new(),
+        code: ConfirmationCode::generate(),
+        service: "Haircut".to_owned(),
+        staff: staff.map(str::to_owned),
+        start,
+        end: start + Duration::minutes(minutes),
+        occupied_until: start + Duration::minutes(minutes + 5),
+        customer: Customer { name: "Jane Doe".to_owned(), phone: phone("+15555551234") },
+        source: BookingSource::Phone,
+        idempotency_key: None,
+        hold: None,
+    }
+}
+
+fn new_hold(staff: Option<&str>, start: DateTime<Utc>, expires_at: DateTime<Utc>) -> NewHold {
+    NewHold {
+        id: HoldId::new(),
+        service: "Haircut".to_owned(),
+        staff: staff.map(str::to_owned),
+        start,
+        end: start + Duration::minutes(30),
+        occupied_until: start + Duration::minutes(35),
+        expires_at,
+    }
+}
+
+fn sms_job(key: &str) -> NewJob {
+    NewJob::new(JobKind::parse("sms.send").unwrap_or_else(|e| panic!("{e}")), json!({})).unique_key(key)
+}
+
+async fn with_tenants(stores: &Stores, slugs: &[&str]) {
+    for slug in slugs {
+        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+async fn job_count(stores: &Stores) -> u64 {
+    stores.job_admin.job_counts().await.map(|c| JobState::ALL.iter().map(|s| c.get(*s)).sum()).unwrap_or(0)
+}
+
+pub async fn a_booking_reads_back_every_way(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let wanted = new_booking(Some("Marco"), at(14, 0), 30);
+    let booked =
+        stores.bookings.commit_booking(&shop, &wanted, Vec::new(), now).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (booked.id, booked.status, booked.staff.as_deref()),
+        (wanted.id, BookingStatus::Confirmed, Some("Marco"))
+    );
+    assert_eq!((booked.start, booked.end, booked.created_at), (at(14, 0), at(14, 30), now));
+
+    let by_id = stores.bookings.booking(&shop, wanted.id).await.ok().flatten();
+    assert_eq!(by_id.as_ref(), Some(&booked));
+    let by_code = stores.bookings.booking_by_code(&shop, &wanted.code).await.ok().flatten();
+    assert_eq!(by_code.map(|b| b.id), Some(wanted.id));
+    let upcoming =
+        stores.bookings.upcoming_for_phone(&shop, &phone("+15555551234"), at(0, 0)).await.unwrap_or_default();
+    assert_eq!(upcoming.iter().map(|b| b.id).collect::<Vec<_>>(), [wanted.id]);
+    assert!(
+        stores
+            .bookings
+            .upcoming_for_phone(&shop, &phone("+15555551234"), at(15, 0))
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let listed = stores.bookings.list_bookings(&shop, at(0, 0), at(23, 0), Some(BookingStatus::Confirmed)).await;
+    assert_eq!(listed.map(|l| l.len()).ok(), Some(1));
+
+    let blocks = stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.unwrap_or_default();
+    assert_eq!(blocks.len(), 1);
+    assert_eq!((blocks[0].staff.as_deref(), blocks[0].start, blocks[0].until), (Some("Marco"), at(14, 0), at(14, 35)));
+}
+
+pub async fn overlapping_times_of_one_staff_member_conflict(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let commit = async |b: NewBooking| stores.bookings.commit_booking(&shop, &b, Vec::new(), now).await;
+    assert!(commit(new_booking(Some("Marco"), at(14, 0), 30)).await.is_ok());
+    let overlapping = commit(new_booking(Some("Marco"), at(14, 30), 30)).await;
+    assert!(matches!(overlapping, Err(BookingError::Conflict { .. })), "the buffer runs to 14:35: {overlapping:?}");
+    assert!(commit(new_booking(Some("Marco"), at(14, 35), 30)).await.is_ok(), "touching is fine");
+    assert!(commit(new_booking(Some("Dee"), at(14, 0), 30)).await.is_ok(), "another barber is free");
+    assert!(commit(new_booking(None, at(14, 0), 30)).await.is_ok(), "the shop-wide resource is separate");
+    assert!(matches!(commit(new_booking(None, at(14, 10), 10)).await, Err(BookingError::Conflict { .. })));
+}
+
+pub async fn concurrent_commits_for_one_slot_let_exactly_one_win(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let now = stores.clock.now();
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let bookings = stores.bookings.clone();
+        tasks.push(tokio::spawn(async move {
+            bookings
+                .commit_booking(&tenant("shop-a"), &new_booking(Some("Marco"), at(10, 0), 30), Vec::new(), now)
+                .await
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        match task.await.unwrap_or_else(|e| panic!("{e}")) {
+            Ok(_) => winners += 1,
+            Err(BookingError::Conflict { .. }) => {}
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(winners, 1);
+    let listed = stores.bookings.list_bookings(&tenant("shop-a"), at(0, 0), at(23, 0), None).await.unwrap_or_default();
+    assert_eq!(listed.len(), 1, "losers left nothing behind");
+}
+
+pub async fn an_idempotency_key_returns_the_first_booking(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let keyed = |start| NewBooking {
+        idempotency_key: Some("call-CA123-turn-7".to_owned()),
+        ..new_booking(Some("Marco"), start, 30)
+    };
+    let first = stores.bookings.commit_booking(&shop, &keyed(at(9, 0)), vec![sms_job("sms:1")], now).await;
+    let first = first.unwrap_or_else(|e| panic!("{e}"));
+    // A retry (new ids, even another time) returns the first booking and enqueues nothing.
+    let retry = stores.bookings.commit_booking(&shop, &keyed(at(11, 0)), vec![sms_job("sms:2")], now).await;
+    assert_eq!(retry.map(|b| b.id).ok(), Some(first.id));
+    assert_eq!(job_count(&stores).await, 1);
+
+    let mut racers = Vec::new();
+    for _ in 0..8 {
+        let bookings = stores.bookings.clone();
+        let booking =
+            NewBooking { idempotency_key: Some("call-CA999".to_owned()), ..new_booking(Some("Dee"), at(12, 0), 30) };
+        racers.push(tokio::spawn(async move {
+            bookings.commit_booking(&tenant("shop-a"), &booking, Vec::new(), now).await
+        }));
+    }
+    let mut ids = BTreeSet::new();
+    for racer in racers {
+        ids.insert(racer.await.unwrap_or_else(|e| panic!("{e}")).map(|b| b.id).unwrap_or_else(|e| panic!("{e}")));
+    }
+    assert_eq!(ids.len(), 1, "concurrent retries all get the same booking");
+}
+
+pub async fn holds_block_others_until_they_expire(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let expires = now + Duration::minutes(5);
+    let hold = stores.bookings.place_hold(&shop, &new_hold(Some("Marco"), at(15, 0), expires), now).await;
+    let hold = hold.unwrap_or_else(|e| panic!("{e}"));
+    let rival = stores.bookings.place_hold(&shop, &new_hold(Some("Marco"), at(15, 15), expires), now).await;
+    assert!(matches!(rival, Err(BookingError::Conflict { .. })));
+    let direct =
+        stores.bookings.commit_booking(&shop, &new_booking(Some("Marco"), at(15, 0), 30), Vec::new(), now).await;
+    assert!(matches!(direct, Err(BookingError::Conflict { .. })));
+    assert_eq!(stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.map(|b| b.len()).ok(), Some(1));
+
+    // After expiry the hold neither shows nor blocks, and cannot be committed.
+    let later = expires + Duration::seconds(1);
+    assert_eq!(stores.bookings.blocks(&shop, at(0, 0), at(23, 0), later).await.map(|b| b.len()).ok(), Some(0));
+    let stale = NewBooking { hold: Some(hold.id), ..new_booking(Some("Marco"), at(15, 0), 30) };
+    assert!(matches!(
+        stores.bookings.commit_booking(&shop, &stale, Vec::new(), later).await,
+        Err(BookingError::HoldExpired)
+    ));
+    let taken = stores
+        .bookings
+        .place_hold(&shop, &new_hold(Some("Marco"), at(15, 15), later + Duration::minutes(5)), later)
+        .await;
+    assert!(taken.is_ok(), "{taken:?}");
+}
+
+pub async fn a_hold_is_committed_into_a_booking(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let hold =
+        stores.bookings.place_hold(&shop, &new_hold(Some("Marco"), at(16, 0), now + Duration::minutes(5)), now).await;
+    let hold = hold.unwrap_or_else(|e| panic!("{e}"));
+    let booking = NewBooking { hold: Some(hold.id), ..new_booking(Some("Marco"), at(16, 0), 30) };
+    let booked = stores.bookings.commit_booking(&shop, &booking, vec![sms_job("sms:hold")], now).await;
+    assert!(booked.is_ok(), "{booked:?}");
+    let blocks = stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now + Duration::hours(1)).await.unwrap_or_default();
+    assert_eq!(blocks.len(), 1, "the hold became the booking's block, which does not expire");
+    assert!(matches!(
+        stores.bookings.commit_booking(&shop, &booking, Vec::new(), now).await,
+        Err(BookingError::HoldExpired)
+    ));
+
+    let other =
+        stores.bookings.place_hold(&shop, &new_hold(Some("Dee"), at(16, 0), now + Duration::minutes(5)), now).await;
+    let other = other.unwrap_or_else(|e| panic!("{e}"));
+    assert!(stores.bookings.release_hold(&shop, other.id).await.is_ok());
+    assert_eq!(stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.map(|b| b.len()).ok(), Some(1));
+}
+
+pub async fn cancelling_frees_the_time_and_enqueues_its_jobs_atomically(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let original = new_booking(Some("Marco"), at(11, 0), 30);
+    assert!(stores.bookings.commit_booking(&shop, &original, vec![sms_job("sms:confirm")], now).await.is_ok());
+    assert_eq!(job_count(&stores).await, 1, "the confirmation job committed with the booking");
+    let refused = stores
+        .bookings
+        .commit_booking(&shop, &new_booking(Some("Marco"), at(11, 0), 30), vec![sms_job("sms:x")], now)
+        .await;
+    assert!(matches!(refused, Err(BookingError::Conflict { .. })));
+    assert_eq!(job_count(&stores).await, 1, "a refused booking enqueues nothing");
+
+    let cancelled = stores.bookings.cancel_booking(&shop, original.id, vec![sms_job("sms:cancel")], now).await;
+    assert!(matches!(&cancelled, Ok(b) if b.status == BookingStatus::Cancelled), "{cancelled:?}");
+    assert_eq!(job_count(&stores).await, 2);
+    assert!(
+        stores
+            .bookings
+            .commit_booking(&shop, &new_booking(Some("Marco"), at(11, 0), 30), Vec::new(), now)
+            .await
+            .is_ok()
+    );
+    let again = stores.bookings.cancel_booking(&shop, original.id, Vec::new(), now).await;
+    assert!(matches!(again, Err(BookingError::NotConfirmed(BookingStatus::Cancelled))));
+    assert!(matches!(
+        stores.bookings.cancel_booking(&shop, BookingId::new(), Vec::new(), now).await,
+        Err(BookingError::NotFound(_))
+    ));
+}
+
+pub async fn rescheduling_moves_atomically_or_not_at_all(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let original = new_booking(Some("Marco"), at(10, 0), 30);
+    assert!(stores.bookings.commit_booking(&shop, &original, Vec::new(), now).await.is_ok());
+    assert!(
+        stores
+            .bookings
+            .commit_booking(&shop, &new_booking(Some("Marco"), at(13, 0), 30), Vec::new(), now)
+            .await
+            .is_ok()
+    );
+
+    // Into a taken time: nothing changes.
+    let clash = NewBooking { code: original.code.clone(), ..new_booking(Some("Marco"), at(13, 15), 30) };
+    assert!(matches!(
+        stores.bookings.reschedule_booking(&shop, original.id, &clash, Vec::new(), now).await,
+        Err(BookingError::Conflict { .. })
+    ));
+    let unchanged = stores.bookings.booking(&shop, original.id).await.ok().flatten().map(|b| b.status);
+    assert_eq!(unchanged, Some(BookingStatus::Confirmed));
+    assert_eq!(stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.map(|b| b.len()).ok(), Some(2));
+
+    // Fifteen minutes later overlaps only its own old time: allowed.
+    let moved = NewBooking { code: original.code.clone(), ..new_booking(Some("Marco"), at(10, 15), 30) };
+    let new = stores.bookings.reschedule_booking(&shop, original.id, &moved, vec![sms_job("sms:moved")], now).await;
+    let new = new.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (new.start, new.rescheduled_from, new.code.clone()),
+        (at(10, 15), Some(original.id), original.code.clone())
+    );
+    let old = stores.bookings.booking(&shop, original.id).await.ok().flatten().unwrap_or_else(|| panic!("old"));
+    assert_eq!((old.status, old.rescheduled_to), (BookingStatus::Cancelled, Some(moved.id)));
+    let by_code = stores.bookings.booking_by_code(&shop, &original.code).await.ok().flatten().map(|b| b.id);
+    assert_eq!(by_code, Some(moved.id), "the code now finds the new booking");
+    let blocks = stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.unwrap_or_default();
+    assert_eq!(blocks.iter().map(|b| b.start).collect::<BTreeSet<_>>(), BTreeSet::from([at(10, 15), at(13, 0)]));
+    assert_eq!(job_count(&stores).await, 1);
+}
+
+pub async fn tenants_never_see_or_block_each_other(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let now = stores.clock.now();
+    let theirs = new_booking(Some("Marco"), at(10, 0), 30);
+    assert!(stores.bookings.commit_booking(&a, &theirs, Vec::new(), now).await.is_ok());
+    let ours = stores.bookings.commit_booking(&b, &new_booking(Some("Marco"), at(10, 0), 30), Vec::new(), now).await;
+    assert!(ours.is_ok(), "a namesake barber at another shop is another person");
+
+    assert!(matches!(stores.bookings.booking(&b, theirs.id).await, Ok(None)));
+    assert!(matches!(stores.bookings.booking_by_code(&b, &theirs.code).await, Ok(None)));
+    let b_phone = stores.bookings.upcoming_for_phone(&b, &phone("+15555551234"), at(0, 0)).await.unwrap_or_default();
+    assert!(b_phone.iter().all(|booking| booking.tenant == b));
+    assert_eq!(stores.bookings.blocks(&b, at(0, 0), at(23, 0), now).await.map(|l| l.len()).ok(), Some(1));
+    let cancel = stores.bookings.cancel_booking(&b, theirs.id, Vec::new(), now).await;
+    assert!(matches!(cancel, Err(BookingError::NotFound(_))), "B cannot cancel A's booking");
+    let moved = new_booking(Some("Marco"), at(16, 0), 30);
+    assert!(matches!(
+        stores.bookings.reschedule_booking(&b, theirs.id, &moved, Vec::new(), now).await,
+        Err(BookingError::NotFound(_))
+    ));
+    assert_eq!(
+        stores.bookings.booking(&a, theirs.id).await.ok().flatten().map(|x| x.status),
+        Some(BookingStatus::Confirmed)
+    );
+}

@@ -1,0 +1,445 @@
+//! `BookingStore` on SQLite. Writers run in `BEGIN IMMEDIATE` transactions,
+//! and triggers refuse overlapping calendar blocks, so the database itself
+//! prevents double-booking.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_calendar::{
+    Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId, NewBooking,
+    NewHold, StoredBooking,
+};
+use frontdesk_core::{E164, TenantId};
+use frontdesk_jobs::NewJob;
+use sqlx::SqliteConnection;
+
+use crate::SqliteStore;
+use crate::jobs::{enqueue_on, from_ms, ms};
+
+const BOOKING_COLUMNS: &str = "booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
+                               customer_phone, status, source, idempotency_key, rescheduled_from, rescheduled_to, \
+                               created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    booking_id: String,
+    tenant_id: String,
+    code: String,
+    service: String,
+    staff: Option<String>,
+    start_at: i64,
+    end_at: i64,
+    customer_name: String,
+    customer_phone: String,
+    status: String,
+    source: String,
+    idempotency_key: Option<String>,
+    rescheduled_from: Option<String>,
+    rescheduled_to: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = BookingError;
+    fn try_from(row: BookingRow) -> Result<Booking, BookingError> {
+        Booking::try_from(StoredBooking {
+            booking_id: row.booking_id,
+            tenant_id: row.tenant_id,
+            code: row.code,
+            service: row.service,
+            staff: row.staff,
+            start_at: from_ms(row.start_at),
+            end_at: from_ms(row.end_at),
+            customer_name: row.customer_name,
+            customer_phone: row.customer_phone,
+            status: row.status,
+            source: row.source,
+            idempotency_key: row.idempotency_key,
+            rescheduled_from: row.rescheduled_from,
+            rescheduled_to: row.rescheduled_to,
+            created_at: from_ms(row.created_at),
+            updated_at: from_ms(row.updated_at),
+        })
+    }
+}
+
+fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
+    // Only ever called with BOOKING_COLUMNS and fixed SQL text.
+    sqlx::AssertSqlSafe(statement)
+}
+
+/// The trigger's `calendar_conflict` becomes `Conflict`; anything else is unexpected.
+fn classify(context: &'static str) -> impl FnOnce(sqlx::Error) -> BookingError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.message().contains("calendar_conflict") => {
+            BookingError::Conflict { alternatives: Vec::new() }
+        }
+        _ => BookingError::Unexpected(crate::unexpected(context)(error)),
+    }
+}
+
+fn staff_column(staff: &Option<String>) -> &str {
+    staff.as_deref().unwrap_or("")
+}
+
+async fn drop_expired_holds(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    sqlx::query("DELETE FROM calendar_blocks WHERE tenant_id = ?1 AND kind = 'hold' AND expires_at <= ?2")
+        .bind(tenant.as_str())
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(classify("dropping expired holds"))?;
+    Ok(())
+}
+
+async fn booking_where(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    condition: &str,
+    value: &str,
+) -> Result<Option<Booking>, BookingError> {
+    let row: Option<BookingRow> = sqlx::query_as(sql(format!(
+        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE tenant_id = ?1 AND {condition}
+         ORDER BY status = 'confirmed' DESC, created_at DESC LIMIT 1"
+    )))
+    .bind(tenant.as_str())
+    .bind(value)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(classify("reading booking"))?;
+    row.map(Booking::try_from).transpose()
+}
+
+async fn insert_booking(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    booking: &NewBooking,
+    rescheduled_from: Option<BookingId>,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    sqlx::query(
+        "INSERT INTO bookings (booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
+             customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'confirmed', ?10, ?11, ?12, ?13, ?13)",
+    )
+    .bind(booking.id.to_string())
+    .bind(tenant.as_str())
+    .bind(booking.code.as_str())
+    .bind(&booking.service)
+    .bind(booking.staff.as_deref())
+    .bind(ms(booking.start))
+    .bind(ms(booking.end))
+    .bind(&booking.customer.name)
+    .bind(booking.customer.phone.as_str())
+    .bind(booking.source.as_str())
+    .bind(booking.idempotency_key.as_deref())
+    .bind(rescheduled_from.map(|id| id.to_string()))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await
+    .map_err(classify("inserting booking"))?;
+    Ok(())
+}
+
+async fn insert_block(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    booking: &NewBooking,
+) -> Result<(), BookingError> {
+    sqlx::query(
+        "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, booking_id, service, end_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'booking', ?1, ?6, ?7)",
+    )
+    .bind(booking.id.to_string())
+    .bind(tenant.as_str())
+    .bind(staff_column(&booking.staff))
+    .bind(ms(booking.start))
+    .bind(ms(booking.occupied_until))
+    .bind(&booking.service)
+    .bind(ms(booking.end))
+    .execute(&mut *conn)
+    .await
+    .map_err(classify("blocking the booked time"))?;
+    Ok(())
+}
+
+async fn enqueue_all(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), BookingError> {
+    for job in jobs {
+        enqueue_on(conn, job, now).await?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn by_idempotency_key(&self, tenant: &TenantId, key: &str) -> Result<Option<Booking>, BookingError> {
+        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
+        booking_where(&mut conn, tenant, "idempotency_key = ?2", key).await
+    }
+
+    async fn try_commit(
+        &self,
+        tenant: &TenantId,
+        booking: &NewBooking,
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
+        if let Some(key) = &booking.idempotency_key
+            && let Some(existing) = booking_where(&mut tx, tenant, "idempotency_key = ?2", key).await?
+        {
+            return Ok(existing);
+        }
+        drop_expired_holds(&mut tx, tenant, now).await?;
+        match booking.hold {
+            Some(hold) => {
+                let converted = sqlx::query(
+                    "UPDATE calendar_blocks SET kind = 'booking', booking_id = ?3, expires_at = NULL
+                     WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold' AND start_at = ?4 AND staff = ?5",
+                )
+                .bind(hold.to_string())
+                .bind(tenant.as_str())
+                .bind(booking.id.to_string())
+                .bind(ms(booking.start))
+                .bind(staff_column(&booking.staff))
+                .execute(&mut *tx)
+                .await
+                .map_err(classify("committing hold"))?;
+                if converted.rows_affected() == 0 {
+                    return Err(BookingError::HoldExpired);
+                }
+            }
+            None => insert_block(&mut tx, tenant, booking).await?,
+        }
+        insert_booking(&mut tx, tenant, booking, None, now).await?;
+        enqueue_all(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(classify("committing booking"))?;
+        Ok(booking.confirmed(tenant, now, None))
+    }
+}
+
+#[async_trait]
+impl BookingStore for SqliteStore {
+    async fn blocks(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Block>, BookingError> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT staff, start_at, until_at FROM calendar_blocks
+             WHERE tenant_id = ?1 AND start_at < ?3 AND until_at > ?2 AND (kind = 'booking' OR expires_at > ?4)",
+        )
+        .bind(tenant.as_str())
+        .bind(ms(from))
+        .bind(ms(to))
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify("reading blocks"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(staff, start, until)| Block {
+                staff: Some(staff).filter(|s| !s.is_empty()),
+                start: from_ms(start),
+                until: from_ms(until),
+            })
+            .collect())
+    }
+
+    async fn place_hold(&self, tenant: &TenantId, hold: &NewHold, now: DateTime<Utc>) -> Result<Hold, BookingError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
+        drop_expired_holds(&mut tx, tenant, now).await?;
+        sqlx::query(
+            "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, service, end_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'hold', ?6, ?7, ?8)",
+        )
+        .bind(hold.id.to_string())
+        .bind(tenant.as_str())
+        .bind(staff_column(&hold.staff))
+        .bind(ms(hold.start))
+        .bind(ms(hold.occupied_until))
+        .bind(&hold.service)
+        .bind(ms(hold.end))
+        .bind(ms(hold.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify("placing hold"))?;
+        tx.commit().await.map_err(classify("committing hold"))?;
+        Ok(Hold {
+            id: hold.id,
+            tenant: tenant.clone(),
+            service: hold.service.clone(),
+            staff: hold.staff.clone(),
+            start: hold.start,
+            end: hold.end,
+            occupied_until: hold.occupied_until,
+            expires_at: hold.expires_at,
+        })
+    }
+
+    async fn release_hold(&self, tenant: &TenantId, hold: HoldId) -> Result<(), BookingError> {
+        sqlx::query("DELETE FROM calendar_blocks WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold'")
+            .bind(hold.to_string())
+            .bind(tenant.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(classify("releasing hold"))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn commit_booking(
+        &self,
+        tenant: &TenantId,
+        booking: &NewBooking,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        match self.try_commit(tenant, booking, &jobs, now).await {
+            Err(error) => match &booking.idempotency_key {
+                // A concurrent retry may have written it first.
+                Some(key) => match self.by_idempotency_key(tenant, key).await? {
+                    Some(existing) => Ok(existing),
+                    None => Err(error),
+                },
+                None => Err(error),
+            },
+            ok => ok,
+        }
+    }
+
+    async fn cancel_booking(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
+        let Some(booking) = booking_where(&mut tx, tenant, "booking_id = ?2", &id.to_string()).await? else {
+            return Err(BookingError::NotFound(id));
+        };
+        if booking.status != BookingStatus::Confirmed {
+            return Err(BookingError::NotConfirmed(booking.status));
+        }
+        sqlx::query(
+            "UPDATE bookings SET status = 'cancelled', updated_at = ?3 WHERE booking_id = ?1 AND tenant_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(tenant.as_str())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify("cancelling booking"))?;
+        sqlx::query("DELETE FROM calendar_blocks WHERE booking_id = ?1 AND tenant_id = ?2")
+            .bind(id.to_string())
+            .bind(tenant.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(classify("freeing the booked time"))?;
+        enqueue_all(&mut tx, &jobs, now).await?;
+        tx.commit().await.map_err(classify("committing cancellation"))?;
+        Ok(Booking { status: BookingStatus::Cancelled, updated_at: now, ..booking })
+    }
+
+    async fn reschedule_booking(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        replacement: &NewBooking,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
+        let Some(old) = booking_where(&mut tx, tenant, "booking_id = ?2", &id.to_string()).await? else {
+            return Err(BookingError::NotFound(id));
+        };
+        if old.status != BookingStatus::Confirmed {
+            return Err(BookingError::NotConfirmed(old.status));
+        }
+        sqlx::query("DELETE FROM calendar_blocks WHERE booking_id = ?1 AND tenant_id = ?2")
+            .bind(id.to_string())
+            .bind(tenant.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(classify("freeing the old time"))?;
+        drop_expired_holds(&mut tx, tenant, now).await?;
+        insert_block(&mut tx, tenant, replacement).await?;
+        sqlx::query(
+            "UPDATE bookings SET status = 'cancelled', rescheduled_to = ?3, updated_at = ?4
+             WHERE booking_id = ?1 AND tenant_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(tenant.as_str())
+        .bind(replacement.id.to_string())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify("retiring the old booking"))?;
+        insert_booking(&mut tx, tenant, replacement, Some(id), now).await?;
+        enqueue_all(&mut tx, &jobs, now).await?;
+        tx.commit().await.map_err(classify("committing reschedule"))?;
+        Ok(replacement.confirmed(tenant, now, Some(id)))
+    }
+
+    async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError> {
+        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
+        booking_where(&mut conn, tenant, "booking_id = ?2", &id.to_string()).await
+    }
+
+    async fn booking_by_code(
+        &self,
+        tenant: &TenantId,
+        code: &ConfirmationCode,
+    ) -> Result<Option<Booking>, BookingError> {
+        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
+        booking_where(&mut conn, tenant, "code = ?2", code.as_str()).await
+    }
+
+    async fn upcoming_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &E164,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, BookingError> {
+        let rows: Vec<BookingRow> = sqlx::query_as(sql(format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings
+             WHERE tenant_id = ?1 AND customer_phone = ?2 AND status = 'confirmed' AND start_at >= ?3
+             ORDER BY start_at"
+        )))
+        .bind(tenant.as_str())
+        .bind(phone.as_str())
+        .bind(ms(from))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify("reading bookings by phone"))?;
+        rows.into_iter().map(Booking::try_from).collect()
+    }
+
+    async fn list_bookings(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        status: Option<BookingStatus>,
+    ) -> Result<Vec<Booking>, BookingError> {
+        let rows: Vec<BookingRow> = sqlx::query_as(sql(format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings
+             WHERE tenant_id = ?1 AND start_at >= ?2 AND start_at < ?3 AND (?4 IS NULL OR status = ?4)
+             ORDER BY start_at, booking_id"
+        )))
+        .bind(tenant.as_str())
+        .bind(ms(from))
+        .bind(ms(to))
+        .bind(status.map(BookingStatus::as_str))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify("listing bookings"))?;
+        rows.into_iter().map(Booking::try_from).collect()
+    }
+}
