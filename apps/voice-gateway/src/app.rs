@@ -11,9 +11,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{Request, StatusCode};
 use frontdesk_auth::TokenSecret;
+use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, Readiness, SystemClock};
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
-use frontdesk_runtime::{Settings, build_worker, open_backend};
+use frontdesk_runtime::{Settings, build_booking_service, build_worker, open_backend};
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -31,6 +32,7 @@ use crate::{admin, demo, error, health};
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
+    pub bookings: Arc<BookingService>,
     pub jobs: Arc<dyn JobQueue>,
     pub job_admin: Arc<dyn JobAdmin>,
     pub readiness: Arc<[Arc<dyn Readiness>]>,
@@ -104,6 +106,7 @@ impl Application {
         let worker = settings.run_worker.then(|| build_worker(&backend, settings, clock.clone(), "gateway"));
         let state = AppState {
             tenants: backend.tenants.clone(),
+            bookings: Arc::new(build_booking_service(&backend, settings, clock.clone())?),
             jobs: backend.jobs.clone(),
             job_admin: backend.job_admin.clone(),
             readiness: Arc::from(vec![backend.readiness.clone()]),

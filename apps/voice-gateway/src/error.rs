@@ -7,6 +7,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use frontdesk_calendar::BookingError;
 use frontdesk_jobs::JobError;
 use frontdesk_tenant::{FieldProblem, StoreError};
 use serde_json::{Value, json};
@@ -78,6 +79,35 @@ impl From<StoreError> for ApiError {
             ),
             other => ApiError::internal(other),
         }
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> ApiError {
+        let code = match &error {
+            BookingError::Conflict { alternatives } => {
+                let mut api = ApiError::new(StatusCode::CONFLICT, "slot_taken", error.to_string());
+                api.details = alternatives
+                    .iter()
+                    .map(|s| json!({"start": s.start.to_rfc3339(), "end": s.end.to_rfc3339(), "staff": s.staff}))
+                    .collect();
+                return api;
+            }
+            BookingError::NotFound(_) => return ApiError::not_found(error.to_string()),
+            BookingError::Unexpected(_) => return ApiError::internal(error),
+            BookingError::UnknownService(_) => "unknown_service",
+            BookingError::UnknownStaff(_) => "unknown_staff",
+            BookingError::StaffDoesNotPerform { .. } => "staff_does_not_perform",
+            BookingError::Closed { .. } => "closed",
+            BookingError::OutsideHours => "outside_hours",
+            BookingError::TooShortNotice { .. } => "too_short_notice",
+            BookingError::TooFarAhead { .. } => "too_far_ahead",
+            BookingError::InThePast => "in_the_past",
+            BookingError::HoldExpired => "hold_expired",
+            BookingError::TooLateToCancel { .. } => "too_late_to_cancel",
+            BookingError::NotConfirmed(_) => "not_confirmed",
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     }
 }
 

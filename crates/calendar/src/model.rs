@@ -278,8 +278,11 @@ impl TryFrom<StoredBooking> for Booking {
     type Error = crate::BookingError;
 
     fn try_from(row: StoredBooking) -> Result<Booking, crate::BookingError> {
-        let corrupt = |what: &str| crate::BookingError::Unexpected(anyhow::anyhow!("stored booking {} has a bad {what}", row.booking_id));
-        let id = |raw: &Option<String>| raw.as_deref().map(str::parse::<BookingId>).transpose().map_err(|_| corrupt("link"));
+        let corrupt = |what: &str| {
+            crate::BookingError::Unexpected(anyhow::anyhow!("stored booking {} has a bad {what}", row.booking_id))
+        };
+        let id =
+            |raw: &Option<String>| raw.as_deref().map(str::parse::<BookingId>).transpose().map_err(|_| corrupt("link"));
         Ok(Booking {
             id: row.booking_id.parse().map_err(|_| corrupt("id"))?,
             tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,

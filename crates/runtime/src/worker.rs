@@ -18,3 +18,13 @@ pub fn build_worker(backend: &Backend, settings: &Settings, clock: Arc<dyn Clock
         .recurring(backend.schedules.clone(), Vec::new())
         .handler(Arc::new(PingHandler))
 }
+
+/// The booking service over the backend's booking store (and, when
+/// configured, the external calendar).
+pub fn build_booking_service(
+    backend: &Backend,
+    _settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<frontdesk_calendar::BookingService> {
+    Ok(frontdesk_calendar::BookingService::new(backend.bookings.clone(), clock))
+}

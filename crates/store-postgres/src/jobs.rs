@@ -67,7 +67,11 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(statement)
 }
 
-pub(crate) async fn enqueue_on(conn: &mut PgConnection, job: &NewJob, now: DateTime<Utc>) -> Result<EnqueueOutcome, JobError> {
+pub(crate) async fn enqueue_on(
+    conn: &mut PgConnection,
+    job: &NewJob,
+    now: DateTime<Utc>,
+) -> Result<EnqueueOutcome, JobError> {
     let inserted: Option<uuid::Uuid> = sqlx::query_scalar(
         "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, unique_key,
                            created_at, updated_at)

@@ -75,7 +75,11 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
 }
 
 /// The one enqueue, used by `enqueue` and inside transactions.
-pub(crate) async fn enqueue_on(conn: &mut SqliteConnection, job: &NewJob, now: DateTime<Utc>) -> Result<EnqueueOutcome, JobError> {
+pub(crate) async fn enqueue_on(
+    conn: &mut SqliteConnection,
+    job: &NewJob,
+    now: DateTime<Utc>,
+) -> Result<EnqueueOutcome, JobError> {
     let inserted: Option<String> = sqlx::query_scalar(
         "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, unique_key,
                            created_at, updated_at)

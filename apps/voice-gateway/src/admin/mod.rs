@@ -1,5 +1,6 @@
 //! The admin API: `/admin/...`, authenticated by bearer JWTs.
 
+mod bookings;
 mod jobs;
 mod tenants;
 
@@ -14,7 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    tenants::routes().merge(jobs::routes())
+    tenants::routes().merge(jobs::routes()).merge(bookings::routes())
 }
 
 /// A caller who presented a valid admin token.

@@ -4,6 +4,7 @@
 
 mod admin_api;
 mod binary;
+mod bookings;
 mod health;
 mod jobs;
 mod lifecycle;

@@ -22,6 +22,7 @@ use voice_gateway::{AppState, HttpLimits, demo, router};
 
 pub const SECRET: &str = "test-admin-secret-that-is-long-enough-for-hs256";
 
+/// Tuesday 2026-11-24 15:00 UTC (10:00 in New York).
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
 }
@@ -68,6 +69,7 @@ impl TestApp {
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
         let state = AppState {
             tenants: store.clone(),
+            bookings: Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone())),
             jobs: store.clone(),
             job_admin: store.clone(),
             readiness: Arc::from(vec![store.clone() as Arc<dyn frontdesk_core::Readiness>]),
