@@ -99,9 +99,14 @@ fn describe_error(status: StatusCode, json: &Value, raw: &str) -> String {
     let message = error["message"].as_str().map(str::to_owned).unwrap_or_else(|| raw.chars().take(200).collect());
     let mut out = format!("error: {message} ({})", status.as_u16());
     for detail in error["details"].as_array().into_iter().flatten() {
-        let field = detail["field"].as_str().unwrap_or("?");
-        let message = detail["message"].as_str().unwrap_or("?");
-        out.push_str(&format!("\n  {field}: {message}"));
+        match (detail["field"].as_str(), detail["start"].as_str()) {
+            (Some(field), _) => out.push_str(&format!("\n  {field}: {}", detail["message"].as_str().unwrap_or("?"))),
+            (None, Some(start)) => out.push_str(&format!(
+                "\n  free instead: {start}{}",
+                detail["staff"].as_str().map(|s| format!(" with {s}")).unwrap_or_default()
+            )),
+            (None, None) => out.push_str(&format!("\n  {detail}")),
+        }
     }
     out
 }

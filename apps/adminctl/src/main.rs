@@ -4,6 +4,7 @@
 //! 404, …); 2 bad usage or bad local input (unreadable file, malformed TOML,
 //! missing secret); 3 the gateway could not be reached.
 
+mod bookings;
 mod client;
 mod jobs;
 mod output;
@@ -36,6 +37,20 @@ enum Command {
     /// Tenant profiles.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Appointments.
+    #[command(subcommand)]
+    Bookings(bookings::BookingsCommand),
+    /// Free slots for a service on a day (or several).
+    Availability {
+        slug: String,
+        service: String,
+        /// YYYY-MM-DD in the shop's zone.
+        date: String,
+        #[arg(long, default_value_t = 1)]
+        days: u32,
+        #[arg(long)]
+        staff: Option<String>,
+    },
     /// Background jobs (operator only).
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -103,6 +118,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tenant(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             tenant(command, &client, cli.json).await
+        }
+        Command::Bookings(command) => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            bookings::run(command, &client, cli.json).await
+        }
+        Command::Availability { slug, service, date, days, staff } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            bookings::availability(&client, &slug, &service, &date, days, staff.as_deref(), cli.json).await
         }
         Command::Jobs(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;

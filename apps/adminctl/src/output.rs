@@ -104,3 +104,34 @@ pub fn print_jobs(body: &Value) {
     }
     println!("{rows}");
 }
+
+pub fn print_bookings(bookings: &Value) {
+    let mut rows = table(&["START", "SERVICE", "STAFF", "CUSTOMER", "PHONE", "STATUS", "CODE", "ID"]);
+    for booking in bookings.as_array().into_iter().flatten() {
+        rows.add_row(vec![
+            text(&booking["start"]),
+            text(&booking["service"]),
+            text(&booking["staff"]),
+            text(&booking["customer_name"]),
+            text(&booking["customer_phone"]),
+            text(&booking["status"]),
+            text(&booking["code"]),
+            text(&booking["id"]),
+        ]);
+    }
+    println!("{rows}");
+}
+
+pub fn print_slots(slots: &Value) {
+    let list = slots.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no free slots");
+        return;
+    }
+    let mut rows = table(&["START", "END", "STAFF"]);
+    for slot in &list {
+        rows.add_row(vec![text(&slot["start"]), text(&slot["end"]), text(&slot["staff"])]);
+    }
+    println!("{rows}");
+    println!("{} free slot(s)", list.len());
+}

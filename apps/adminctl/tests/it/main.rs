@@ -188,3 +188,64 @@ async fn jobs_ping_wait_list_and_retry() {
     assert_eq!(bad_state.code, Some(1));
     assert!(bad_state.stderr.contains("state must be one of"), "{}", bad_state.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_and_the_life_of_a_booking() {
+    let gw = gateway(true).await;
+    // A date within fresh-cuts' 30-day horizon from whenever this runs: tomorrow-ish is
+    // not guaranteed open, so ask a week of days and take the first slot offered.
+    let today = chrono::Utc::now().date_naive();
+    let from = (today + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let slots =
+        adminctl(&gw.url, Some(SECRET), &["availability", "fresh-cuts", "skin fade", &from, "--days", "7", "--json"])
+            .await;
+    assert_eq!(slots.code, Some(0), "{}", slots.stderr);
+    let parsed: serde_json::Value = serde_json::from_str(&slots.stdout).unwrap_or_default();
+    let first = parsed["slots"][0]["start"].as_str().unwrap_or_else(|| panic!("no slots: {}", slots.stdout)).to_owned();
+    let table =
+        adminctl(&gw.url, Some(SECRET), &["availability", "fresh-cuts", "skin fade", &from, "--days", "7"]).await;
+    assert!(table.stdout.contains("free slot(s)"), "{}", table.stdout);
+
+    let create = [
+        "bookings",
+        "create",
+        "fresh-cuts",
+        "--service",
+        "fade",
+        "--start",
+        &first,
+        "--name",
+        "Jane Doe",
+        "--phone",
+        "+15555551234",
+        "--json",
+    ];
+    let created = adminctl(&gw.url, Some(SECRET), &create).await;
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    let booking: serde_json::Value = serde_json::from_str(&created.stdout).unwrap_or_default();
+    let id = booking["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(booking["start"].as_str(), Some(first.as_str()));
+
+    let list = adminctl(&gw.url, Some(SECRET), &["bookings", "list", "fresh-cuts", "--from", &from]).await;
+    assert!(list.stdout.contains("Jane Doe") && list.stdout.contains(&id), "{}", list.stdout);
+
+    // The same time again until every barber who works then is taken: then 409 with alternatives.
+    let mut refused = None;
+    for _ in 0..3 {
+        let again = adminctl(&gw.url, Some(SECRET), &create[..create.len() - 1]).await;
+        if again.code == Some(1) {
+            refused = Some(again);
+            break;
+        }
+        assert_eq!(again.code, Some(0), "{}", again.stderr);
+    }
+    let refused = refused.unwrap_or_else(|| panic!("never refused"));
+    assert!(refused.stderr.contains("(409)") && refused.stderr.contains("already taken"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("free instead: "), "{}", refused.stderr);
+
+    let cancel = adminctl(&gw.url, Some(SECRET), &["bookings", "cancel", "fresh-cuts", &id, "--override"]).await;
+    assert_eq!(cancel.code, Some(0), "{}", cancel.stderr);
+    assert!(cancel.stdout.starts_with("cancelled Skin fade"), "{}", cancel.stdout);
+    let unknown = adminctl(&gw.url, Some(SECRET), &["bookings", "cancel", "fresh-cuts", "not-an-id"]).await;
+    assert_eq!(unknown.code, Some(1));
+}
