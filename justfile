@@ -28,6 +28,10 @@ deny:
 bench-jobs:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p worker --bench jobs
 
+# Availability and concurrent-commit timings on SQLite and PostgreSQL; rewrites docs/benchmarks.md.
+bench-booking:
+    FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench booking
+
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
     cargo run -q -p adminctl -- token --scope {{scope}}

@@ -14,7 +14,7 @@ use frontdesk_auth::TokenSecret;
 use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, Readiness, SystemClock};
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
-use frontdesk_runtime::{Settings, build_booking_service, build_worker, open_backend};
+use frontdesk_runtime::{Settings, build_booking_service, build_external_calendar, build_worker, open_backend};
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -103,10 +103,12 @@ impl Application {
         if settings.demo {
             demo::seed_demo_tenants(backend.tenants.as_ref()).await.context("seeding the demo tenants")?;
         }
-        let worker = settings.run_worker.then(|| build_worker(&backend, settings, clock.clone(), "gateway"));
+        let calendar = build_external_calendar(settings, clock.clone())?;
+        let worker =
+            settings.run_worker.then(|| build_worker(&backend, settings, calendar.clone(), clock.clone(), "gateway"));
         let state = AppState {
             tenants: backend.tenants.clone(),
-            bookings: Arc::new(build_booking_service(&backend, settings, clock.clone())?),
+            bookings: Arc::new(build_booking_service(&backend, calendar, clock.clone())),
             jobs: backend.jobs.clone(),
             job_admin: backend.job_admin.clone(),
             readiness: Arc::from(vec![backend.readiness.clone()]),

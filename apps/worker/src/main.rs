@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use frontdesk_core::{Clock, SystemClock};
-use frontdesk_runtime::{Settings, build_worker, open_backend, shutdown_signal, telemetry};
+use frontdesk_runtime::{Settings, build_external_calendar, build_worker, open_backend, shutdown_signal, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,8 +31,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(backend = backend.name, "worker starting");
-    match build_worker(&backend, &settings, clock, "worker").run(shutdown_signal()).await {
+    let calendar = match build_external_calendar(&settings, clock.clone()) {
+        Ok(calendar) => calendar,
+        Err(error) => {
+            eprintln!("worker: startup failed: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(backend = backend.name, google_calendar = calendar.is_some(), "worker starting");
+    match build_worker(&backend, &settings, calendar, clock, "worker").run(shutdown_signal()).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("worker: {error}");

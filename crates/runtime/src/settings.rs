@@ -38,6 +38,12 @@ pub struct Settings {
     pub worker_lease_secs: u32,
     pub worker_poll_ms: u64,
     pub worker_shutdown_grace_secs: u64,
+    /// Google Calendar: the platform's service-account key file.
+    pub google_service_account_file: Option<PathBuf>,
+    /// Google Calendar: a directory of per-tenant key files, `<slug>.json`.
+    pub google_tenant_keys_dir: Option<PathBuf>,
+    /// Google Calendar API base URL (tests point it at a fake).
+    pub google_calendar_base_url: Option<String>,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
 }
@@ -118,6 +124,9 @@ struct RawSettings {
     worker_lease_secs: u32,
     worker_poll_ms: u64,
     worker_shutdown_grace_secs: u64,
+    google_service_account_file: Option<PathBuf>,
+    google_tenant_keys_dir: Option<PathBuf>,
+    google_calendar_base_url: Option<String>,
 }
 
 /// Why settings could not be loaded: every problem, one per line.
@@ -274,6 +283,9 @@ impl Settings {
                     worker_lease_secs: raw.worker_lease_secs,
                     worker_poll_ms: raw.worker_poll_ms,
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
+                    google_service_account_file: raw.google_service_account_file,
+                    google_tenant_keys_dir: raw.google_tenant_keys_dir,
+                    google_calendar_base_url: raw.google_calendar_base_url,
                     warnings,
                 })
             }

@@ -1,30 +1,99 @@
 use std::sync::Arc;
 
+use frontdesk_calendar::{
+    BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, ExternalCalendar,
+};
 use frontdesk_core::Clock;
+use frontdesk_core::TenantId;
+use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{PingHandler, Worker, WorkerConfig, WorkerId};
 
 use crate::backend::Backend;
 use crate::settings::Settings;
 
-/// The job worker with every handler this build knows.
-pub fn build_worker(backend: &Backend, settings: &Settings, clock: Arc<dyn Clock>, name: &str) -> Worker {
+/// The job worker with every handler this build knows (calendar sync only
+/// when an external calendar is configured).
+pub fn build_worker(
+    backend: &Backend,
+    settings: &Settings,
+    calendar: Option<Arc<dyn ExternalCalendar>>,
+    clock: Arc<dyn Clock>,
+    name: &str,
+) -> Worker {
     let mut config = WorkerConfig::new(WorkerId::generate(name));
     config.concurrency = settings.worker_concurrency;
     config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
     config.poll_interval = std::time::Duration::from_millis(settings.worker_poll_ms);
     config.shutdown_grace = std::time::Duration::from_secs(settings.worker_shutdown_grace_secs);
-    Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
+    let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
         .reporting_to(backend.job_admin.clone())
         .recurring(backend.schedules.clone(), Vec::new())
-        .handler(Arc::new(PingHandler))
+        .handler(Arc::new(PingHandler));
+    if let Some(calendar) = calendar {
+        for kind in [CALENDAR_INSERT, CALENDAR_PATCH, CALENDAR_DELETE] {
+            worker = worker.handler(Arc::new(CalendarSync {
+                kind,
+                tenants: backend.tenants.clone(),
+                bookings: backend.bookings.clone(),
+                calendar: calendar.clone(),
+            }));
+        }
+    }
+    worker
 }
 
-/// The booking service over the backend's booking store (and, when
-/// configured, the external calendar).
+/// The external calendar the settings configure: Google Calendar when a
+/// platform key file or a directory of per-tenant keys is given, else none
+/// (the built-in calendar alone). A key that cannot be used stops startup.
+pub fn build_external_calendar(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Option<Arc<dyn ExternalCalendar>>> {
+    use anyhow::Context;
+    if settings.google_service_account_file.is_none() && settings.google_tenant_keys_dir.is_none() {
+        return Ok(None);
+    }
+    let mut config = GoogleCalendarConfig::default();
+    if let Some(base) = &settings.google_calendar_base_url {
+        config.api_base = base.clone();
+    }
+    if let Some(path) = &settings.google_service_account_file {
+        config.platform_key = Some(
+            ServiceAccountKey::from_file(path)
+                .with_context(|| format!("FRONTDESK_GOOGLE_SERVICE_ACCOUNT_FILE: {}", path.display()))?,
+        );
+    }
+    if let Some(dir) = &settings.google_tenant_keys_dir {
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("FRONTDESK_GOOGLE_TENANT_KEYS_DIR: {}", dir.display()))?;
+        for entry in entries {
+            let path = entry.context("FRONTDESK_GOOGLE_TENANT_KEYS_DIR")?.path();
+            let Some(stem) = path.extension().filter(|e| *e == "json").and(path.file_stem()).and_then(|s| s.to_str())
+            else {
+                continue;
+            };
+            let tenant = TenantId::parse(stem).with_context(|| {
+                format!("FRONTDESK_GOOGLE_TENANT_KEYS_DIR: {} is not named <tenant slug>.json", path.display())
+            })?;
+            let key = ServiceAccountKey::from_file(&path)
+                .with_context(|| format!("FRONTDESK_GOOGLE_TENANT_KEYS_DIR: {}", path.display()))?;
+            config.tenant_keys.insert(tenant, key);
+        }
+    }
+    let calendar = GoogleCalendar::new(config, clock).context("configuring Google Calendar")?;
+    Ok(Some(Arc::new(calendar)))
+}
+
+/// The booking service over the backend's booking store and, when one is
+/// configured, the external calendar.
 pub fn build_booking_service(
     backend: &Backend,
-    _settings: &Settings,
+    calendar: Option<Arc<dyn ExternalCalendar>>,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<frontdesk_calendar::BookingService> {
-    Ok(frontdesk_calendar::BookingService::new(backend.bookings.clone(), clock))
+) -> BookingService {
+    let service = BookingService::new(backend.bookings.clone(), clock);
+    match calendar {
+        Some(calendar) => service.with_external_calendar(calendar),
+        None => service,
+    }
 }

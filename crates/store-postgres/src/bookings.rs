@@ -257,11 +257,7 @@ impl BookingStore for PostgresStore {
         .map_err(classify("reading blocks"))?;
         Ok(rows
             .into_iter()
-            .map(|(staff, start, until)| Block {
-                staff: Some(staff).filter(|s| !s.is_empty()),
-                start: start,
-                until: until,
-            })
+            .map(|(staff, start, until)| Block { staff: Some(staff).filter(|s| !s.is_empty()), start, until })
             .collect())
     }
 

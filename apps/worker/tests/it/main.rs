@@ -2,6 +2,7 @@
 //! SIGTERM, and two of them sharing one PostgreSQL queue. `engine` tests the
 //! worker loop in-process.
 
+mod calendar;
 mod engine;
 
 use std::path::Path;
