@@ -108,7 +108,7 @@ impl Application {
             settings.run_worker.then(|| build_worker(&backend, settings, calendar.clone(), clock.clone(), "gateway"));
         let state = AppState {
             tenants: backend.tenants.clone(),
-            bookings: Arc::new(build_booking_service(&backend, calendar, clock.clone())),
+            bookings: Arc::new(build_booking_service(&backend, settings, calendar, clock.clone())),
             jobs: backend.jobs.clone(),
             job_admin: backend.job_admin.clone(),
             readiness: Arc::from(vec![backend.readiness.clone()]),

@@ -266,14 +266,39 @@ impl BookingService {
         }
     }
 
-    fn calendar_job(kind: &str, profile: &TenantProfile, booking_id: BookingId, staff: Option<&str>) -> Option<NewJob> {
-        let calendar_id = profile.calendar_for(staff)?;
+    /// A job mirroring `booking_id` into `calendar_id` as event `event_owner`
+    /// (the first booking of a reschedule chain, so the event keeps its id).
+    fn calendar_job(
+        kind: &str,
+        profile: &TenantProfile,
+        booking_id: BookingId,
+        event_owner: BookingId,
+        calendar_id: Option<&str>,
+    ) -> Option<NewJob> {
+        let calendar_id = calendar_id?;
         let kind = JobKind::parse(kind).ok()?;
+        let payload = json!({
+            "booking_id": booking_id.to_string(),
+            "event_id": event_owner.event_id(),
+            "calendar_id": calendar_id,
+        });
         Some(
-            NewJob::new(kind.clone(), json!({"booking_id": booking_id.to_string(), "calendar_id": calendar_id}))
+            NewJob::new(kind.clone(), payload)
                 .for_tenant(profile.slug().clone())
-                .unique_key(format!("{kind}:{booking_id}")),
+                .unique_key(format!("{kind}:{booking_id}:{calendar_id}")),
         )
+    }
+
+    /// The first booking of the chain `booking` was rescheduled from.
+    async fn event_owner(&self, profile: &TenantProfile, booking: &Booking) -> Result<BookingId, BookingError> {
+        let mut owner = booking.id;
+        let mut from = booking.rescheduled_from;
+        for _ in 0..100 {
+            let Some(previous) = from else { break };
+            owner = previous;
+            from = self.store.booking(profile.slug(), previous).await?.and_then(|b| b.rescheduled_from);
+        }
+        Ok(owner)
     }
 
     /// Books `request` (directly, or by committing its hold). A repeated
@@ -300,8 +325,8 @@ impl BookingService {
             },
         };
         let id = BookingId::new();
-        let jobs: Vec<NewJob> =
-            Self::calendar_job(CALENDAR_INSERT, profile, id, slot.staff.as_deref()).into_iter().collect();
+        let calendar = profile.calendar_for(slot.staff.as_deref());
+        let jobs: Vec<NewJob> = Self::calendar_job(CALENDAR_INSERT, profile, id, id, calendar).into_iter().collect();
         let booking = NewBooking {
             id,
             code: ConfirmationCode::generate(),
@@ -336,8 +361,9 @@ impl BookingService {
         if !admin_override && booking.start - self.clock.now() < Duration::hours(i64::from(hours)) {
             return Err(BookingError::TooLateToCancel { hours });
         }
-        let jobs: Vec<NewJob> =
-            Self::calendar_job(CALENDAR_DELETE, profile, id, booking.staff.as_deref()).into_iter().collect();
+        let owner = self.event_owner(profile, &booking).await?;
+        let calendar = profile.calendar_for(booking.staff.as_deref());
+        let jobs: Vec<NewJob> = Self::calendar_job(CALENDAR_DELETE, profile, id, owner, calendar).into_iter().collect();
         self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await
     }
 
@@ -358,9 +384,17 @@ impl BookingService {
         let staff = staff.or(old.staff.as_deref());
         let slot = self.check(profile, service, staff, start, Some(&old)).await?;
         let new_id = BookingId::new();
+        let owner = self.event_owner(profile, &old).await?;
+        let (old_calendar, new_calendar) =
+            (profile.calendar_for(old.staff.as_deref()), profile.calendar_for(slot.staff.as_deref()));
         let mut jobs: Vec<NewJob> = Vec::new();
-        jobs.extend(Self::calendar_job(CALENDAR_DELETE, profile, id, old.staff.as_deref()));
-        jobs.extend(Self::calendar_job(CALENDAR_INSERT, profile, new_id, slot.staff.as_deref()));
+        if old_calendar == new_calendar {
+            // Same calendar: move the event in place.
+            jobs.extend(Self::calendar_job(CALENDAR_PATCH, profile, new_id, owner, new_calendar));
+        } else {
+            jobs.extend(Self::calendar_job(CALENDAR_DELETE, profile, id, owner, old_calendar));
+            jobs.extend(Self::calendar_job(CALENDAR_INSERT, profile, new_id, owner, new_calendar));
+        }
         let replacement = NewBooking {
             id: new_id,
             code: old.code.clone(),
@@ -412,12 +446,10 @@ impl JobHandler for CalendarSync {
             .as_str()
             .and_then(|raw| raw.parse().ok())
             .ok_or_else(|| HandlerError::Permanent("calendar job without a booking id".into()))?;
+        let event_id = job.payload["event_id"].as_str().map(str::to_owned).unwrap_or_else(|| booking_id.event_id());
         if self.kind == CALENDAR_DELETE {
-            return self
-                .calendar
-                .delete_event(&tenant, calendar_id, &booking_id.event_id())
-                .await
-                .map_err(handler_error);
+            self.calendar.delete_event(&tenant, calendar_id, &event_id).await.map_err(handler_error)?;
+            return Ok(());
         }
         let unexpected = |e: &dyn std::fmt::Display| HandlerError::Retry(e.to_string());
         let profile = self.tenants.get_tenant(&tenant).await.map_err(|e| unexpected(&e))?;
@@ -425,7 +457,7 @@ impl JobHandler for CalendarSync {
         let booking = self.bookings.booking(&tenant, booking_id).await.map_err(|e| unexpected(&e))?;
         let booking = booking.ok_or_else(|| HandlerError::Permanent(format!("booking {booking_id} is gone")))?;
         let event = CalendarEvent {
-            event_id: booking_id.event_id(),
+            event_id,
             summary: format!("{} – {}", booking.service, booking.customer.name),
             description: format!(
                 "Booked by phone through Frontdesk. Code {}. Customer {} ({}).",

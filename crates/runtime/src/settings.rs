@@ -38,6 +38,8 @@ pub struct Settings {
     pub worker_lease_secs: u32,
     pub worker_poll_ms: u64,
     pub worker_shutdown_grace_secs: u64,
+    /// How long a slot read back to a caller stays held for them.
+    pub hold_minutes: u32,
     /// Google Calendar: the platform's service-account key file.
     pub google_service_account_file: Option<PathBuf>,
     /// Google Calendar: a directory of per-tenant key files, `<slug>.json`.
@@ -124,6 +126,7 @@ struct RawSettings {
     worker_lease_secs: u32,
     worker_poll_ms: u64,
     worker_shutdown_grace_secs: u64,
+    hold_minutes: u32,
     google_service_account_file: Option<PathBuf>,
     google_tenant_keys_dir: Option<PathBuf>,
     google_calendar_base_url: Option<String>,
@@ -165,6 +168,7 @@ impl Settings {
             ("worker_lease_secs", "60"),
             ("worker_poll_ms", "500"),
             ("worker_shutdown_grace_secs", "20"),
+            ("hold_minutes", "5"),
         ];
         for (key, value) in defaults {
             builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
@@ -211,6 +215,9 @@ impl Settings {
         }
         if raw.worker_lease_secs < 2 {
             problems.push("FRONTDESK_WORKER_LEASE_SECS: must be at least 2".to_owned());
+        }
+        if !(1..=60).contains(&raw.hold_minutes) {
+            problems.push("FRONTDESK_HOLD_MINUTES: must be between 1 and 60".to_owned());
         }
         if raw.worker_poll_ms == 0 {
             problems.push("FRONTDESK_WORKER_POLL_MS: must be at least 1".to_owned());
@@ -283,6 +290,7 @@ impl Settings {
                     worker_lease_secs: raw.worker_lease_secs,
                     worker_poll_ms: raw.worker_poll_ms,
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
+                    hold_minutes: raw.hold_minutes,
                     google_service_account_file: raw.google_service_account_file,
                     google_tenant_keys_dir: raw.google_tenant_keys_dir,
                     google_calendar_base_url: raw.google_calendar_base_url,
@@ -324,6 +332,7 @@ fn describe_config_error(error: &config::ConfigError) -> String {
         "worker_lease_secs",
         "worker_poll_ms",
         "worker_shutdown_grace_secs",
+        "hold_minutes",
     ] {
         if text.contains(key) {
             return format!("FRONTDESK_{}: {text}", key.to_uppercase());

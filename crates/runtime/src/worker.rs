@@ -88,10 +88,12 @@ pub fn build_external_calendar(
 /// configured, the external calendar.
 pub fn build_booking_service(
     backend: &Backend,
+    settings: &Settings,
     calendar: Option<Arc<dyn ExternalCalendar>>,
     clock: Arc<dyn Clock>,
 ) -> BookingService {
-    let service = BookingService::new(backend.bookings.clone(), clock);
+    let service = BookingService::new(backend.bookings.clone(), clock)
+        .with_hold_ttl(chrono::Duration::minutes(i64::from(settings.hold_minutes)));
     match calendar {
         Some(calendar) => service.with_external_calendar(calendar),
         None => service,

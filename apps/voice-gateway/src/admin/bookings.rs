@@ -123,6 +123,8 @@ struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     status: Option<String>,
+    /// Only this caller's upcoming confirmed bookings (from `from`, default now).
+    phone: Option<String>,
 }
 
 async fn list_bookings(
@@ -140,6 +142,12 @@ async fn list_bookings(
             Some(raw) => parse_start(tz, field, raw),
         }
     };
+    if let Some(raw) = query.phone.as_deref().filter(|p| !p.is_empty()) {
+        let phone = E164::parse(raw).map_err(|e| unprocessable("phone", e.to_string()))?;
+        let from = bound("from", &query.from, state.clock.now())?;
+        let bookings = state.bookings.store().upcoming_for_phone(profile.slug(), &phone, from).await?;
+        return Ok(Json(json!({"bookings": bookings.iter().map(|b| booking_json(tz, b)).collect::<Vec<_>>()})));
+    }
     let today = local_midnight(tz, state.clock.now().with_timezone(&tz).date_naive());
     let from = bound("from", &query.from, today)?;
     let to = bound("to", &query.to, from + Duration::days(31))?;
@@ -156,20 +164,30 @@ async fn list_bookings(
     Ok(Json(json!({"bookings": bookings.iter().map(|b| booking_json(tz, b)).collect::<Vec<_>>()})))
 }
 
-/// A booking by id, or by its confirmation code.
+/// A booking by id, or by its confirmation code (the current booking of a
+/// rescheduled chain).
+async fn find_booking(state: &AppState, profile: &TenantProfile, id_or_code: &str) -> Result<Booking, ApiError> {
+    let store = state.bookings.store();
+    let booking = match (id_or_code.parse::<BookingId>(), ConfirmationCode::parse(id_or_code)) {
+        (Ok(booking_id), _) => store.booking(profile.slug(), booking_id).await?,
+        (_, Some(code)) => store.booking_by_code(profile.slug(), &code).await?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_booking_id",
+                format!("{id_or_code:?} is neither a booking id nor a confirmation code"),
+            ));
+        }
+    };
+    booking.ok_or_else(|| ApiError::not_found(format!("no booking {id_or_code:?}")))
+}
+
 async fn get_booking(
     State(state): State<AppState>,
     admin: Admin,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let profile = profile(&state, &admin, &slug).await?;
-    let store = state.bookings.store();
-    let booking = match (id.parse::<BookingId>(), ConfirmationCode::parse(&id)) {
-        (Ok(booking_id), _) => store.booking(profile.slug(), booking_id).await?,
-        (_, Some(code)) => store.booking_by_code(profile.slug(), &code).await?,
-        _ => None,
-    };
-    let booking = booking.ok_or_else(|| ApiError::not_found(format!("no booking {id:?}")))?;
+    let booking = find_booking(&state, &profile, &id).await?;
     Ok(Json(booking_json(profile.timezone(), &booking)))
 }
 
@@ -232,10 +250,6 @@ struct CancelBooking {
     override_policy: bool,
 }
 
-fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
-    raw.parse().map_err(|_| ApiError::bad_request("invalid_booking_id", format!("{raw:?} is not a booking id")))
-}
-
 async fn cancel_booking(
     State(state): State<AppState>,
     admin: Admin,
@@ -243,7 +257,7 @@ async fn cancel_booking(
     body: Option<Json<CancelBooking>>,
 ) -> Result<Json<Value>, ApiError> {
     let profile = profile(&state, &admin, &slug).await?;
-    let id = booking_id(&id)?;
+    let id = find_booking(&state, &profile, &id).await?.id;
     let override_policy = body.map(|Json(b)| b.override_policy).unwrap_or(false);
     let booking = state.bookings.cancel(&profile, id, override_policy).await?;
     tracing::info!(tenant_id = %profile.slug(), booking_id = %id, override_policy, by = %admin.0.subject, "booking cancelled by admin");
@@ -265,7 +279,7 @@ async fn reschedule_booking(
 ) -> Result<Json<Value>, ApiError> {
     let request = json_body(body)?;
     let profile = profile(&state, &admin, &slug).await?;
-    let id = booking_id(&id)?;
+    let id = find_booking(&state, &profile, &id).await?.id;
     let start = parse_start(profile.timezone(), "start", &request.start)?;
     let booking = state.bookings.reschedule(&profile, id, start, request.staff.as_deref()).await?;
     tracing::info!(tenant_id = %profile.slug(), from = %id, to = %booking.id, by = %admin.0.subject, "booking rescheduled by admin");

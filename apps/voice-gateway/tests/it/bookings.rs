@@ -167,6 +167,24 @@ async fn cancel_applies_the_notice_policy_unless_overridden_and_reschedule_moves
         .await;
     assert_eq!(error_code(&into_closed), "outside_hours");
 
+    // By code, and a caller's upcoming bookings by phone.
+    let code = moved.body["code"].as_str().unwrap_or_default().to_owned();
+    let mine = app.admin(Method::GET, "/admin/tenants/fresh-cuts/bookings?phone=%2B15555551234", None).await;
+    let mine: Vec<&str> = mine.body["bookings"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|b| b["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(mine, [moved.body["id"].as_str().unwrap_or_default()], "only the confirmed upcoming one");
+    let by_code = app.admin(Method::POST, &format!("/admin/tenants/fresh-cuts/bookings/{code}/cancel"), None).await;
+    assert_eq!(
+        (by_code.status, by_code.body["id"].clone()),
+        (StatusCode::OK, moved.body["id"].clone()),
+        "{}",
+        by_code.body
+    );
+    let nonsense = app.admin(Method::POST, "/admin/tenants/fresh-cuts/bookings/nope/cancel", None).await;
+    assert_eq!(error_code(&nonsense), "invalid_booking_id");
+
     let other_shop = token_at("tenant:bright-smile", crate::support::start_time(), 60);
     let reply = app.call(Method::GET, "/admin/tenants/fresh-cuts/bookings", Some(&other_shop), None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);

@@ -88,6 +88,11 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "x", "status": "confirmed"})))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).expect(1).mount(&server).await;
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -164,9 +169,26 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
     assert_eq!(body["start"]["dateTime"], "2026-11-27T16:00:00-05:00");
     assert_eq!(body["extendedProperties"]["private"]["booking_id"], booking.id.to_string());
 
-    // Cancelling removes the event, again through a job.
-    assert!(service.cancel(&profile, booking.id, true).await.is_ok());
+    // Rescheduling moves the same event (its id stays the first booking's).
+    let moved = service
+        .reschedule(&profile, booking.id, local("2026-11-28 10:00"), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     wait_for_succeeded(&store, 2).await;
+    let patch = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|r| r.method.as_str() == "PATCH")
+        .unwrap_or_else(|| panic!("no patch"));
+    assert!(patch.url.path().ends_with(&format!("/events/{}", booking.id.event_id())), "{}", patch.url);
+    let body: serde_json::Value = serde_json::from_slice(&patch.body).unwrap_or_default();
+    assert_eq!(body["start"]["dateTime"], "2026-11-28T10:00:00-05:00");
+
+    // Cancelling the moved booking removes that same event, again through a job.
+    assert!(service.cancel(&profile, moved.id, true).await.is_ok());
+    wait_for_succeeded(&store, 3).await;
     let _ = stop.send(true);
     assert!(running.await.is_ok());
     let deleted = server.received_requests().await.unwrap_or_default().into_iter().any(|r| {
