@@ -44,18 +44,10 @@ async fn sqlite(dir: &Path, name: &str) -> Db {
 }
 
 async fn postgres(server: &str) -> Db {
-    use sqlx::ConnectOptions;
     let name = format!("frontdesk_test_bench_{}", uuid::Uuid::new_v4().simple());
-    let options: sqlx::postgres::PgConnectOptions = server.parse().unwrap_or_else(|e| panic!("{e}"));
-    let mut admin = options.connect().await.unwrap_or_else(|e| panic!("{e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
+    let url = frontdesk_store_postgres::PostgresStore::create_database(server, &name)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let url = match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("the PostgreSQL URL needs a database path"),
-    };
+        .unwrap_or_else(|e| panic!("{e:#}"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Arc::new(
         frontdesk_store_postgres::PostgresStore::connect(&url, clock).await.unwrap_or_else(|e| panic!("{e:#}")),

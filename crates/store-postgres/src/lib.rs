@@ -51,6 +51,25 @@ impl PostgresStore {
         Ok(PostgresStore { pool, clock })
     }
 
+    /// Creates an empty database `name` on the server `server_url` points at
+    /// (its role needs CREATEDB) and returns the URL of the new database.
+    /// For dedicated per-tenant databases, tests and benchmarks.
+    pub async fn create_database(server_url: &str, name: &str) -> anyhow::Result<String> {
+        use sqlx::ConnectOptions;
+        let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        anyhow::ensure!(valid, "database name {name:?} must be lowercase letters, digits and underscores");
+        let options = PgConnectOptions::from_str(server_url).context("invalid PostgreSQL URL")?;
+        let mut admin = options.connect().await.context("connecting to create a database")?;
+        // `name` was checked above; identifiers cannot be bound as parameters.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .with_context(|| format!("CREATE DATABASE {name}"))?;
+        let (base, _) = server_url.split_once('?').map_or((server_url, ""), |(b, q)| (b, q));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        Ok(format!("{server}/{name}"))
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -163,18 +163,8 @@ async fn the_binary_serves_the_admin_api_on_postgres() {
         return;
     };
     let name = format!("frontdesk_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin_connection = {
-        use sqlx::ConnectOptions;
-        let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap_or_else(|e| panic!("{e}"));
-        options.connect().await.unwrap_or_else(|e| panic!("{e}"))
-    };
-    let created =
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin_connection).await;
-    assert!(created.is_ok(), "{created:?}");
-    let database_url = match url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("FRONTDESK_TEST_POSTGRES_URL needs a database path"),
-    };
+    let database_url =
+        frontdesk_store_postgres::PostgresStore::create_database(&url, &name).await.unwrap_or_else(|e| panic!("{e:#}"));
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let gateway = Gateway::start(dir.path(), &production_env(database_url)).await;

@@ -40,17 +40,9 @@ async fn postgres_db() -> Option<Db> {
         return None;
     };
     let name = format!("frontdesk_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = {
-        use sqlx::ConnectOptions;
-        let options: sqlx::postgres::PgConnectOptions = server.parse().unwrap_or_else(|e| panic!("{e}"));
-        options.connect().await.unwrap_or_else(|e| panic!("{e}"))
-    };
-    let created = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await;
-    assert!(created.is_ok(), "{created:?}");
-    let url = match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("FRONTDESK_TEST_POSTGRES_URL needs a database path"),
-    };
+    let url = frontdesk_store_postgres::PostgresStore::create_database(&server, &name)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Arc::new(
         frontdesk_store_postgres::PostgresStore::connect(&url, clock).await.unwrap_or_else(|e| panic!("{e:#}")),
