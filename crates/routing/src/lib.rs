@@ -3,6 +3,11 @@
 //!
 //! Knows nothing of Twilio, HTTP or SQL.
 
+pub mod calls;
 pub mod messaging;
 
+pub use calls::{
+    CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
+    decode_turns, encode_turns, is_final_status,
+};
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};

@@ -49,7 +49,10 @@ pub enum MessagingError {
 
 impl MessagingError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, MessagingError::RateLimited { .. } | MessagingError::Unavailable(_) | MessagingError::Unexpected(_))
+        matches!(
+            self,
+            MessagingError::RateLimited { .. } | MessagingError::Unavailable(_) | MessagingError::Unexpected(_)
+        )
     }
 }
 

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{Clock, Readiness};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
+use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_store_postgres::PostgresStore;
 use frontdesk_store_sqlite::SqliteStore;
 use frontdesk_tenant::TenantStore;
@@ -16,6 +17,8 @@ pub struct Backend {
     pub name: &'static str,
     pub tenants: Arc<dyn TenantStore>,
     pub bookings: Arc<dyn BookingStore>,
+    pub calls: Arc<dyn CallStore>,
+    pub messages: Arc<dyn MessageLog>,
     pub jobs: Arc<dyn JobQueue>,
     pub leases: Arc<dyn JobLeases>,
     pub job_admin: Arc<dyn JobAdmin>,
@@ -30,6 +33,8 @@ impl Backend {
     where
         S: TenantStore
             + BookingStore
+            + CallStore
+            + MessageLog
             + JobQueue
             + JobLeases
             + JobAdmin
@@ -42,6 +47,8 @@ impl Backend {
             name,
             tenants: store.clone(),
             bookings: store.clone(),
+            calls: store.clone(),
+            messages: store.clone(),
             jobs: store.clone(),
             leases: store.clone(),
             job_admin: store.clone(),

@@ -13,9 +13,11 @@ use chrono::{TimeZone, Utc};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{ManualClock, Readiness};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
+use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
 
 pub mod bookings;
+pub mod calls;
 pub mod jobs;
 pub mod tenants;
 
@@ -23,6 +25,8 @@ pub mod tenants;
 pub struct Stores {
     pub tenants: Arc<dyn TenantStore>,
     pub bookings: Arc<dyn BookingStore>,
+    pub calls: Arc<dyn CallStore>,
+    pub messages: Arc<dyn MessageLog>,
     pub jobs: Arc<dyn JobQueue>,
     pub leases: Arc<dyn JobLeases>,
     pub job_admin: Arc<dyn JobAdmin>,
@@ -44,6 +48,8 @@ impl Stores {
     where
         S: TenantStore
             + BookingStore
+            + CallStore
+            + MessageLog
             + JobQueue
             + JobLeases
             + JobAdmin
@@ -55,6 +61,8 @@ impl Stores {
         Stores {
             tenants: store.clone(),
             bookings: store.clone(),
+            calls: store.clone(),
+            messages: store.clone(),
             jobs: store.clone(),
             leases: store.clone(),
             job_admin: store.clone(),
@@ -138,6 +146,10 @@ macro_rules! store_contract_tests {
             bookings::cancelling_frees_the_time_and_enqueues_its_jobs_atomically,
             bookings::rescheduling_moves_atomically_or_not_at_all,
             bookings::tenants_never_see_or_block_each_other,
+            calls::opening_a_call_twice_returns_the_same_record,
+            calls::a_repeated_turn_gets_its_first_reply_and_changes_nothing,
+            calls::status_callbacks_apply_in_sequence_order,
+            calls::calls_questions_and_messages_stay_with_their_tenant,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

@@ -15,6 +15,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 mod bookings;
+mod calls;
 mod jobs;
 mod tenants;
 

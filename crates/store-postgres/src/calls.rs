@@ -1,0 +1,376 @@
+//! `CallStore` and `MessageLog` on PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
+use frontdesk_routing::{
+    CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, TurnUpdate, decode_turns,
+    encode_turns, is_final_status,
+};
+
+use crate::PostgresStore;
+
+const CALL_COLUMNS: &str = "call_sid, tenant_id, caller, called, status, started_at, ended_at, \
+                            duration_secs::int8 AS duration_secs, outcome, booking_id, recording_url, state, turns";
+
+#[derive(sqlx::FromRow)]
+struct CallRow {
+    call_sid: String,
+    tenant_id: String,
+    caller: Option<String>,
+    called: String,
+    status: String,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    duration_secs: Option<i64>,
+    outcome: Option<String>,
+    booking_id: Option<String>,
+    recording_url: Option<String>,
+    state: String,
+    turns: String,
+}
+
+fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> CallError {
+    move |error| CallError::Unexpected(crate::unexpected(context)(error))
+}
+
+fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
+    // Only ever called with the column lists and fixed SQL text.
+    sqlx::AssertSqlSafe(statement)
+}
+
+impl TryFrom<CallRow> for CallRecord {
+    type Error = CallError;
+    fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
+        let corrupt =
+            |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
+        Ok(CallRecord {
+            tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
+            caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
+            called: row.called.clone(),
+            status: row.status.clone(),
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
+            outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            booking_id: row.booking_id.clone(),
+            recording_url: row.recording_url.clone(),
+            state: row.state.clone(),
+            turns: decode_turns(&row.turns)?,
+            call_sid: row.call_sid,
+        })
+    }
+}
+
+#[async_trait]
+impl CallStore for PostgresStore {
+    async fn open_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        caller: Option<&E164>,
+        called: &str,
+        initial_state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord, CallError> {
+        sqlx::query(
+            "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
+             VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $5)
+             ON CONFLICT (call_sid) DO NOTHING",
+        )
+        .bind(call_sid)
+        .bind(tenant.as_str())
+        .bind(caller.map(E164::as_str))
+        .bind(called)
+        .bind(now)
+        .bind(initial_state)
+        .execute(&self.pool)
+        .await
+        .map_err(unexpected("opening call"))?;
+        self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_owned()))
+    }
+
+    async fn call(&self, tenant: &TenantId, call_sid: &str) -> Result<Option<CallRecord>, CallError> {
+        let row: Option<CallRow> =
+            sqlx::query_as(sql(format!("SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = $1 AND call_sid = $2")))
+                .bind(tenant.as_str())
+                .bind(call_sid)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("reading call"))?;
+        row.map(CallRecord::try_from).transpose()
+    }
+
+    async fn answered_turn(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        turn_key: &str,
+    ) -> Result<Option<String>, CallError> {
+        sqlx::query_scalar(
+            "SELECT r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
+             WHERE c.tenant_id = $1 AND r.call_sid = $2 AND r.turn_key = $3",
+        )
+        .bind(tenant.as_str())
+        .bind(call_sid)
+        .bind(turn_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("reading turn reply"))
+    }
+
+    async fn save_turn(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        turn_key: &str,
+        update: &TurnUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<SavedTurn, CallError> {
+        let mut tx = self.pool.begin().await.map_err(unexpected("beginning"))?;
+        // Locks the call row: turns of one call are applied one at a time.
+        let turns: Option<String> =
+            sqlx::query_scalar("SELECT turns FROM calls WHERE tenant_id = $1 AND call_sid = $2 FOR UPDATE")
+                .bind(tenant.as_str())
+                .bind(call_sid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unexpected("reading turns"))?;
+        let earlier: Option<String> =
+            sqlx::query_scalar("SELECT reply FROM call_replies WHERE call_sid = $1 AND turn_key = $2")
+                .bind(call_sid)
+                .bind(turn_key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unexpected("reading turn reply"))?;
+        if let Some(reply) = earlier {
+            return Ok(SavedTurn::AlreadyAnswered(reply));
+        }
+        let mut all = decode_turns(&turns.ok_or_else(|| CallError::NotFound(call_sid.to_owned()))?)?;
+        all.extend(update.turns.iter().cloned());
+        sqlx::query(
+            "UPDATE calls SET state = $3, turns = $4, outcome = COALESCE($5, outcome), booking_id = COALESCE($6, booking_id),
+                 recording_url = COALESCE($7, recording_url), updated_at = $8
+             WHERE tenant_id = $1 AND call_sid = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(call_sid)
+        .bind(&update.state)
+        .bind(encode_turns(&all))
+        .bind(update.outcome.map(Outcome::as_str))
+        .bind(update.booking_id.as_deref())
+        .bind(update.recording_url.as_deref())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unexpected("saving turn"))?;
+        sqlx::query("INSERT INTO call_replies (call_sid, turn_key, reply, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(call_sid)
+            .bind(turn_key)
+            .bind(&update.reply)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("saving turn reply"))?;
+        tx.commit().await.map_err(unexpected("committing turn"))?;
+        Ok(SavedTurn::Saved)
+    }
+
+    async fn record_status(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        status: &str,
+        sequence: u32,
+        duration_secs: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let is_final = is_final_status(status);
+        sqlx::query(
+            "UPDATE calls SET status = $3, last_sequence = $4,
+                 ended_at = CASE WHEN $5::boolean THEN COALESCE(ended_at, $7) ELSE ended_at END,
+                 duration_secs = COALESCE($6, duration_secs),
+                 outcome = CASE WHEN $5::boolean AND outcome IS NULL THEN 'abandoned' ELSE outcome END,
+                 updated_at = $7
+             WHERE tenant_id = $1 AND call_sid = $2 AND last_sequence < $4",
+        )
+        .bind(tenant.as_str())
+        .bind(call_sid)
+        .bind(status)
+        .bind(i32::try_from(sequence).unwrap_or(i32::MAX))
+        .bind(is_final)
+        .bind(duration_secs.and_then(|d| i32::try_from(d).ok()))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(unexpected("recording call status"))?;
+        Ok(())
+    }
+
+    async fn list_calls(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallRecord>, CallError> {
+        let rows: Vec<CallRow> = sqlx::query_as(sql(format!(
+            "SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
+             ORDER BY started_at DESC"
+        )))
+        .bind(tenant.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing calls"))?;
+        rows.into_iter().map(CallRecord::try_from).collect()
+    }
+
+    async fn record_question(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        question: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        sqlx::query("INSERT INTO call_questions (tenant_id, call_sid, question, asked_at) VALUES ($1, $2, $3, $4)")
+            .bind(tenant.as_str())
+            .bind(call_sid)
+            .bind(question)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(unexpected("recording question"))?;
+        Ok(())
+    }
+
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {
+        let rows: Vec<(DateTime<Utc>, String)> =
+            sqlx::query_as("SELECT asked_at, question FROM call_questions WHERE tenant_id = $1 ORDER BY asked_at DESC")
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unexpected("listing questions"))?;
+        Ok(rows.into_iter().map(|(at, q)| (at, q)).collect())
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id, error, created_at, updated_at";
+
+type MessageRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+fn message(row: MessageRow) -> Result<MessageRecord, CallError> {
+    let (id, tenant, to, from, body, status, provider_id, booking_id, error, created_at, updated_at) = row;
+    let corrupt = |what: &str| CallError::Unexpected(anyhow::anyhow!("stored message {id} has a bad {what}"));
+    Ok(MessageRecord {
+        tenant: TenantId::parse(&tenant).map_err(|_| corrupt("tenant"))?,
+        to: E164::parse(&to).map_err(|_| corrupt("recipient"))?,
+        from: E164::parse(&from).map_err(|_| corrupt("sender"))?,
+        body,
+        status,
+        provider_id,
+        booking_id,
+        error,
+        created_at: created_at,
+        updated_at: updated_at,
+        id,
+    })
+}
+
+#[async_trait]
+impl MessageLog for PostgresStore {
+    async fn upsert_message(&self, m: &MessageRecord) -> Result<(), CallError> {
+        sqlx::query(
+            "INSERT INTO messages (message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id,
+                 error, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, provider_id = excluded.provider_id,
+                 error = excluded.error, updated_at = excluded.updated_at",
+        )
+        .bind(&m.id)
+        .bind(m.tenant.as_str())
+        .bind(m.to.as_str())
+        .bind(m.from.as_str())
+        .bind(&m.body)
+        .bind(&m.status)
+        .bind(m.provider_id.as_deref())
+        .bind(m.booking_id.as_deref())
+        .bind(m.error.as_deref())
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(unexpected("writing message"))?;
+        Ok(())
+    }
+
+    async fn message(&self, tenant: &TenantId, id: &str) -> Result<Option<MessageRecord>, CallError> {
+        let row: Option<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND message_id = $2"
+        )))
+        .bind(tenant.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("reading message"))?;
+        row.map(message).transpose()
+    }
+
+    async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, CallError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 ORDER BY created_at DESC, message_id DESC LIMIT $2"
+        )))
+        .bind(tenant.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing messages"))?;
+        rows.into_iter().map(message).collect()
+    }
+
+    async fn set_opt_out(
+        &self,
+        tenant: &TenantId,
+        phone: &E164,
+        opted_out: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let query = if opted_out {
+            sqlx::query(
+                "INSERT INTO sms_opt_outs (tenant_id, phone, opted_out_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.as_str())
+            .bind(phone.as_str())
+            .bind(now)
+        } else {
+            sqlx::query("DELETE FROM sms_opt_outs WHERE tenant_id = $1 AND phone = $2")
+                .bind(tenant.as_str())
+                .bind(phone.as_str())
+        };
+        query.execute(&self.pool).await.map_err(unexpected("recording opt-out"))?;
+        Ok(())
+    }
+
+    async fn is_opted_out(&self, tenant: &TenantId, phone: &E164) -> Result<bool, CallError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1::int8 FROM sms_opt_outs WHERE tenant_id = $1 AND phone = $2")
+                .bind(tenant.as_str())
+                .bind(phone.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("reading opt-outs"))?;
+        Ok(found.is_some())
+    }
+}
