@@ -101,6 +101,7 @@ async fn run(name: &'static str, backend: Backend) -> Row {
                 source: BookingSource::Admin,
                 idempotency_key: None,
                 hold: None,
+                notify_customer: false,
             };
             if service.book(&profile, request).await.is_ok() {
                 made += 1;
@@ -144,6 +145,7 @@ async fn run(name: &'static str, backend: Backend) -> Row {
                 source: BookingSource::Phone,
                 idempotency_key: None,
                 hold: None,
+                notify_customer: false,
             };
             service.book(&profile, request).await
         }));

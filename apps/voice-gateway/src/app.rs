@@ -14,6 +14,7 @@ use frontdesk_auth::TokenSecret;
 use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, Readiness, SystemClock};
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
+use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_runtime::{Settings, build_booking_service, build_external_calendar, build_worker, open_backend};
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
@@ -32,6 +33,8 @@ use crate::{admin, demo, error, health};
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
+    pub calls: Arc<dyn CallStore>,
+    pub messages: Arc<dyn MessageLog>,
     pub bookings: Arc<BookingService>,
     pub jobs: Arc<dyn JobQueue>,
     pub job_admin: Arc<dyn JobAdmin>,
@@ -108,6 +111,8 @@ impl Application {
             settings.run_worker.then(|| build_worker(&backend, settings, calendar.clone(), clock.clone(), "gateway"));
         let state = AppState {
             tenants: backend.tenants.clone(),
+            calls: backend.calls.clone(),
+            messages: backend.messages.clone(),
             bookings: Arc::new(build_booking_service(&backend, settings, calendar, clock.clone())),
             jobs: backend.jobs.clone(),
             job_admin: backend.job_admin.clone(),

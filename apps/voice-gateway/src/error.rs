@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use frontdesk_calendar::BookingError;
 use frontdesk_jobs::JobError;
+use frontdesk_routing::CallError;
 use frontdesk_tenant::{FieldProblem, StoreError};
 use serde_json::{Value, json};
 
@@ -108,6 +109,15 @@ impl From<BookingError> for ApiError {
             BookingError::NotConfirmed(_) => "not_confirmed",
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(error: CallError) -> ApiError {
+        match error {
+            CallError::NotFound(sid) => ApiError::not_found(format!("no call {sid}")),
+            other => ApiError::internal(other),
+        }
     }
 }
 

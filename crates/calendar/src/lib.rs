@@ -23,5 +23,7 @@ pub use model::{
     Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer, Hold, HoldId,
     NewBooking, Slot, StoredBooking,
 };
-pub use service::{BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync};
+pub use service::{
+    BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, NOTIFY_CUSTOMER,
+};
 pub use store::{BookingStore, NewHold};

@@ -23,6 +23,10 @@ use crate::store::{BookingStore, NewHold};
 pub const CALENDAR_INSERT: &str = "calendar.insert";
 pub const CALENDAR_PATCH: &str = "calendar.patch";
 pub const CALENDAR_DELETE: &str = "calendar.delete";
+/// Text the customer about their booking (payload: `booking_id`, `event`:
+/// `booked`, `cancelled` or `rescheduled`). Enqueued in the booking's own
+/// transaction when the request asks for it.
+pub const NOTIFY_CUSTOMER: &str = "sms.booking";
 
 /// How long external busy times are reused before asking again.
 const BUSY_CACHE_TTL: Duration = Duration::seconds(60);
@@ -41,6 +45,8 @@ pub struct BookingRequest {
     pub idempotency_key: Option<String>,
     /// Commit this hold (placed while the dialogue read the slot back).
     pub hold: Option<HoldId>,
+    /// Text the customer a confirmation (queued with the booking).
+    pub notify_customer: bool,
 }
 
 struct CachedBusy {
@@ -266,6 +272,15 @@ impl BookingService {
         }
     }
 
+    fn notify_job(profile: &TenantProfile, booking_id: BookingId, event: &str) -> Option<NewJob> {
+        let kind = JobKind::parse(NOTIFY_CUSTOMER).ok()?;
+        Some(
+            NewJob::new(kind, json!({"booking_id": booking_id.to_string(), "event": event}))
+                .for_tenant(profile.slug().clone())
+                .unique_key(format!("{NOTIFY_CUSTOMER}:{event}:{booking_id}")),
+        )
+    }
+
     /// A job mirroring `booking_id` into `calendar_id` as event `event_owner`
     /// (the first booking of a reschedule chain, so the event keeps its id).
     fn calendar_job(
@@ -326,7 +341,11 @@ impl BookingService {
         };
         let id = BookingId::new();
         let calendar = profile.calendar_for(slot.staff.as_deref());
-        let jobs: Vec<NewJob> = Self::calendar_job(CALENDAR_INSERT, profile, id, id, calendar).into_iter().collect();
+        let mut jobs: Vec<NewJob> =
+            Self::calendar_job(CALENDAR_INSERT, profile, id, id, calendar).into_iter().collect();
+        if request.notify_customer {
+            jobs.extend(Self::notify_job(profile, id, "booked"));
+        }
         let booking = NewBooking {
             id,
             code: ConfirmationCode::generate(),
@@ -353,6 +372,17 @@ impl BookingService {
         id: BookingId,
         admin_override: bool,
     ) -> Result<Booking, BookingError> {
+        self.cancel_and_notify(profile, id, admin_override, false).await
+    }
+
+    /// `cancel`, optionally texting the customer (queued with the cancellation).
+    pub async fn cancel_and_notify(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        admin_override: bool,
+        notify_customer: bool,
+    ) -> Result<Booking, BookingError> {
         let booking = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if booking.status != BookingStatus::Confirmed {
             return Err(BookingError::NotConfirmed(booking.status));
@@ -363,7 +393,11 @@ impl BookingService {
         }
         let owner = self.event_owner(profile, &booking).await?;
         let calendar = profile.calendar_for(booking.staff.as_deref());
-        let jobs: Vec<NewJob> = Self::calendar_job(CALENDAR_DELETE, profile, id, owner, calendar).into_iter().collect();
+        let mut jobs: Vec<NewJob> =
+            Self::calendar_job(CALENDAR_DELETE, profile, id, owner, calendar).into_iter().collect();
+        if notify_customer {
+            jobs.extend(Self::notify_job(profile, id, "cancelled"));
+        }
         self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await
     }
 
@@ -375,6 +409,18 @@ impl BookingService {
         id: BookingId,
         start: DateTime<Utc>,
         staff: Option<&str>,
+    ) -> Result<Booking, BookingError> {
+        self.reschedule_and_notify(profile, id, start, staff, false).await
+    }
+
+    /// `reschedule`, optionally texting the customer (queued with the move).
+    pub async fn reschedule_and_notify(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        start: DateTime<Utc>,
+        staff: Option<&str>,
+        notify_customer: bool,
     ) -> Result<Booking, BookingError> {
         let old = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if old.status != BookingStatus::Confirmed {
@@ -394,6 +440,9 @@ impl BookingService {
         } else {
             jobs.extend(Self::calendar_job(CALENDAR_DELETE, profile, id, owner, old_calendar));
             jobs.extend(Self::calendar_job(CALENDAR_INSERT, profile, new_id, owner, new_calendar));
+        }
+        if notify_customer {
+            jobs.extend(Self::notify_job(profile, new_id, "rescheduled"));
         }
         let replacement = NewBooking {
             id: new_id,

@@ -5,9 +5,11 @@
 
 pub mod calls;
 pub mod messaging;
+pub mod texts;
 
 pub use calls::{
     CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
     decode_turns, encode_turns, is_final_status,
 };
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
+pub use texts::{BookingTexts, OutboxMessaging, booking_text, spoken_time};

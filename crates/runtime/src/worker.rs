@@ -7,6 +7,7 @@ use frontdesk_core::Clock;
 use frontdesk_core::TenantId;
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{PingHandler, Worker, WorkerConfig, WorkerId};
+use frontdesk_routing::{BookingTexts, Messaging, OutboxMessaging};
 
 use crate::backend::Backend;
 use crate::settings::Settings;
@@ -28,7 +29,13 @@ pub fn build_worker(
     let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
         .reporting_to(backend.job_admin.clone())
         .recurring(backend.schedules.clone(), Vec::new())
-        .handler(Arc::new(PingHandler));
+        .handler(Arc::new(PingHandler))
+        .handler(Arc::new(BookingTexts {
+            tenants: backend.tenants.clone(),
+            bookings: backend.bookings.clone(),
+            messages: backend.messages.clone(),
+            messaging: messaging(settings),
+        }));
     if let Some(calendar) = calendar {
         for kind in [CALENDAR_INSERT, CALENDAR_PATCH, CALENDAR_DELETE] {
             worker = worker.handler(Arc::new(CalendarSync {
@@ -82,6 +89,12 @@ pub fn build_external_calendar(
     }
     let calendar = GoogleCalendar::new(config, clock).context("configuring Google Calendar")?;
     Ok(Some(Arc::new(calendar)))
+}
+
+/// Where texts go: the embedded outbox (recorded, never sent) until a
+/// provider is configured.
+fn messaging(_settings: &Settings) -> Arc<dyn Messaging> {
+    Arc::new(OutboxMessaging)
 }
 
 /// The booking service over the backend's booking store and, when one is

@@ -234,6 +234,7 @@ async fn create_booking(
                 source: BookingSource::Admin,
                 idempotency_key: request.idempotency_key,
                 hold: None,
+                notify_customer: true,
             },
         )
         .await?;

@@ -1,6 +1,7 @@
 //! The admin API: `/admin/...`, authenticated by bearer JWTs.
 
 mod bookings;
+mod calls;
 mod jobs;
 mod tenants;
 
@@ -15,7 +16,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    tenants::routes().merge(jobs::routes()).merge(bookings::routes())
+    tenants::routes().merge(jobs::routes()).merge(bookings::routes()).merge(calls::routes())
 }
 
 /// A caller who presented a valid admin token.

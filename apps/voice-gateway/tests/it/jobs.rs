@@ -122,3 +122,71 @@ async fn on_sqlite_the_gateway_runs_the_worker_itself() {
     let stopped = tokio::time::timeout(Duration::from_secs(10), gateway.shutdown()).await;
     assert!(matches!(stopped, Ok(Ok(()))), "{stopped:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_texts_the_customer_through_the_outbox() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env: HashMap<String, String> = [
+        ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
+        ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
+        ("FRONTDESK_DEMO", "true".to_owned()),
+        ("FRONTDESK_WORKER_POLL_MS", "20".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    let gateway = Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}")).spawn();
+    let gateway = gateway.unwrap_or_else(|e| panic!("{e}"));
+    let client = reqwest::Client::new();
+    let token = token_at("admin", chrono::Utc::now(), 120);
+    let start = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d").to_string();
+    let slots: serde_json::Value = client
+        .get(format!("{}/admin/tenants/fresh-cuts/availability?service=fade&date={start}&days=5", gateway.base_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let first = slots["slots"][0]["start"].as_str().unwrap_or_else(|| panic!("no slots: {slots}")).to_owned();
+    let booking: serde_json::Value = client
+        .post(format!("{}/admin/tenants/fresh-cuts/bookings", gateway.base_url()))
+        .bearer_auth(&token)
+        .json(&json!({"service": "fade", "start": first, "customer_name": "Jane", "customer_phone": "+15555551234"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let code = booking["code"].as_str().unwrap_or_else(|| panic!("no booking: {booking}")).to_owned();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let messages: serde_json::Value = client
+            .get(format!("{}/admin/tenants/fresh-cuts/messages", gateway.base_url()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default();
+        let message = &messages["messages"][0];
+        if message["status"] == "sent" {
+            let body = message["body"].as_str().unwrap_or_default();
+            assert!(body.starts_with("Fresh Cuts Barbershop: your Skin fade is booked for "), "{body}");
+            assert!(body.ends_with(&format!("Confirmation code {code}.")), "{body}");
+            assert_eq!((message["to"].as_str(), message["from"].as_str()), (Some("+15555551234"), Some("+15555550100")));
+            assert_eq!(message["booking_id"], booking["id"]);
+            assert!(message["provider_id"].as_str().is_some_and(|p| p.starts_with("outbox-")));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no text sent: {messages}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gateway.shutdown().await.is_ok());
+}

@@ -69,6 +69,8 @@ impl TestApp {
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
         let state = AppState {
             tenants: store.clone(),
+            calls: store.clone(),
+            messages: store.clone(),
             bookings: Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone())),
             jobs: store.clone(),
             job_admin: store.clone(),

@@ -128,6 +128,7 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
         source: BookingSource::Phone,
         idempotency_key: None,
         hold: None,
+        notify_customer: false,
     };
     let booking = service.book(&profile, request).await.unwrap_or_else(|e| panic!("{e}"));
     let inserts = server

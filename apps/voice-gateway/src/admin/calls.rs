@@ -1,0 +1,125 @@
+//! `/admin/tenants/{slug}/calls`, `/admin/tenants/{slug}/messages` and
+//! `/admin/tenants/{slug}/questions`: what happened on the phone.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use frontdesk_routing::{CallRecord, MessageRecord};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Admin;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tenants/{slug}/calls", get(list_calls))
+        .route("/admin/tenants/{slug}/calls/{call_sid}", get(get_call))
+        .route("/admin/tenants/{slug}/messages", get(list_messages))
+        .route("/admin/tenants/{slug}/questions", get(list_questions))
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn call_json(call: &CallRecord, with_turns: bool) -> Value {
+    let mut value = json!({
+        "call_sid": call.call_sid,
+        "caller": call.caller.as_ref().map(|c| c.as_str()),
+        "called": call.called,
+        "status": call.status,
+        "started_at": time(call.started_at),
+        "ended_at": call.ended_at.map(time),
+        "duration_secs": call.duration_secs,
+        "outcome": call.outcome.map(|o| o.as_str()),
+        "booking_id": call.booking_id,
+        "recording_url": call.recording_url,
+    });
+    if with_turns {
+        value["turns"] = call
+            .turns
+            .iter()
+            .map(|t| json!({"at": time(t.at), "speaker": t.speaker.as_str(), "text": t.text}))
+            .collect();
+    }
+    value
+}
+
+fn message_json(message: &MessageRecord) -> Value {
+    json!({
+        "id": message.id,
+        "to": message.to.as_str(),
+        "from": message.from.as_str(),
+        "body": message.body,
+        "status": message.status,
+        "provider_id": message.provider_id,
+        "booking_id": message.booking_id,
+        "error": message.error,
+        "created_at": time(message.created_at),
+        "updated_at": time(message.updated_at),
+    })
+}
+
+#[derive(Deserialize)]
+struct Range {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn instant(field: &str, raw: Option<&str>, default: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(raw) => DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            ApiError::bad_request("invalid_time", format!("{field} must be an RFC 3339 time, got {raw:?}"))
+        }),
+    }
+}
+
+async fn list_calls(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    Query(range): Query<Range>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let now = state.clock.now();
+    let from = instant("from", range.from.as_deref(), now - Duration::days(7))?;
+    let to = instant("to", range.to.as_deref(), now + Duration::minutes(1))?;
+    let calls = state.calls.list_calls(&tenant, from, to).await?;
+    Ok(Json(json!({"calls": calls.iter().map(|c| call_json(c, false)).collect::<Vec<_>>()})))
+}
+
+async fn get_call(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, call_sid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let call = state.calls.call(&tenant, &call_sid).await?;
+    let call = call.ok_or_else(|| ApiError::not_found(format!("no call {call_sid}")))?;
+    Ok(Json(call_json(&call, true)))
+}
+
+async fn list_messages(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let messages = state.messages.list_messages(&tenant, 200).await?;
+    Ok(Json(json!({"messages": messages.iter().map(message_json).collect::<Vec<_>>()})))
+}
+
+async fn list_questions(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let questions = state.calls.questions(&tenant).await?;
+    let list: Vec<Value> = questions.iter().map(|(at, q)| json!({"asked_at": time(*at), "question": q})).collect();
+    Ok(Json(json!({"questions": list})))
+}
