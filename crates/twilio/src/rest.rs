@@ -1,0 +1,347 @@
+//! A small client for the two Twilio REST calls Frontdesk makes: sending a
+//! text (the [`Messaging`] port) and replacing a live call's TwiML.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontdesk_routing::{Messaging, MessagingError, OutboundSms, SentSms};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Twilio's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
+/// Twilio usually answers in well under a second; a text that cannot be
+/// handed over in 10 s is retried later rather than holding up a worker.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const API_VERSION: &str = "2010-04-01";
+
+/// Twilio error codes that mean the recipient number cannot get texts.
+const INVALID_NUMBER_CODES: &[u64] = &[
+    21211, // invalid 'To' phone number
+    21408, // permission to send to this region is not enabled
+    21614, // 'To' number is not a valid mobile number
+];
+const OPTED_OUT_CODE: u64 = 21610;
+const TOO_MANY_REQUESTS_CODE: u64 = 20429;
+const NOT_FOUND_CODE: u64 = 20404;
+const CALL_NOT_IN_PROGRESS_CODE: u64 = 21220;
+
+/// Which account to act as, and where Twilio is.
+#[derive(Debug, Clone)]
+pub struct TwilioRestConfig {
+    /// `AC…`.
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// Without a trailing slash; tests point it at a local fake.
+    pub base_url: String,
+    /// Sent as `StatusCallback` with every text, so delivery reports arrive.
+    pub status_callback: Option<String>,
+    /// Limit for each request, connecting included.
+    pub timeout: Duration,
+}
+
+impl TwilioRestConfig {
+    /// Production base URL, no status callback, [`DEFAULT_TIMEOUT`].
+    pub fn new(account_sid: impl Into<String>, auth_token: impl Into<SecretString>) -> TwilioRestConfig {
+        TwilioRestConfig {
+            account_sid: account_sid.into(),
+            auth_token: auth_token.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            status_callback: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Why the client could not be built (a startup error).
+#[derive(Debug, thiserror::Error)]
+pub enum TwilioSetupError {
+    #[error("the Twilio account SID {0:?} is not a Twilio SID (letters and digits, e.g. AC0123…)")]
+    AccountSid(String),
+    #[error("the Twilio base_url {0:?} is not an http(s) URL")]
+    BaseUrl(String),
+    #[error("could not build the HTTP client for Twilio: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Why a live call's instructions were not replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum CallUpdateError {
+    /// The call has already ended or never existed (HTTP 404, Twilio 20404
+    /// or 21220): final, and usually nothing to do.
+    #[error("the call is no longer in progress: {0}")]
+    CallEnded(String),
+    /// 429 (Twilio 20429): retry later.
+    #[error("rate limited by Twilio")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, timeouts, connection failures: retry while the call lasts.
+    #[error("Twilio is unavailable: {0}")]
+    Unavailable(String),
+    /// Any other refusal (bad credentials, invalid TwiML, …): final.
+    #[error("Twilio refused the call update: {0}")]
+    Rejected(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Twilio's REST API for one account. Cheap to share as
+/// `Arc<dyn Messaging>`; `Debug` never shows the auth token.
+pub struct TwilioRest {
+    http: reqwest::Client,
+    account_url: String,
+    account_sid: String,
+    auth_token: SecretString,
+    status_callback: Option<String>,
+}
+
+impl TwilioRest {
+    pub fn new(config: TwilioRestConfig) -> Result<TwilioRest, TwilioSetupError> {
+        if !is_sid(&config.account_sid) {
+            return Err(TwilioSetupError::AccountSid(config.account_sid));
+        }
+        let base_url = config.base_url.trim_end_matches('/');
+        let base_url_is_http = Url::parse(base_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+        if !base_url_is_http {
+            return Err(TwilioSetupError::BaseUrl(config.base_url));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            // Twilio does not redirect API calls; following one would turn a POST into a GET.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(TwilioSetupError::HttpClient)?;
+        let account_url = format!("{base_url}/{API_VERSION}/Accounts/{}", config.account_sid);
+        Ok(TwilioRest {
+            http,
+            account_url,
+            account_sid: config.account_sid,
+            auth_token: config.auth_token,
+            status_callback: config.status_callback,
+        })
+    }
+
+    /// Replaces the instructions of a call in progress with `twiml` (a
+    /// whole document, e.g. [`VoiceResponse::to_xml`](crate::twiml::VoiceResponse::to_xml)):
+    /// `POST …/Calls/{call_sid}.json` with `Twiml=`.
+    #[tracing::instrument(skip_all, fields(call_sid = %call_sid))]
+    pub async fn update_call(&self, call_sid: &str, twiml: &str) -> Result<(), CallUpdateError> {
+        if !is_sid(call_sid) {
+            return Err(CallUpdateError::Rejected(format!("{call_sid:?} is not a Twilio call SID")));
+        }
+        let url = format!("{}/Calls/{call_sid}.json", self.account_url);
+        let reply = self.post_form(&url, &[("Twiml", twiml)]).await.map_err(CallUpdateError::Unavailable)?;
+        if reply.status.is_success() {
+            return Ok(());
+        }
+        Err(match reply.failure() {
+            Failure::RateLimited { retry_after } => CallUpdateError::RateLimited { retry_after },
+            Failure::Unavailable(text) => CallUpdateError::Unavailable(text),
+            Failure::Refused { status, code, text }
+                if status == StatusCode::NOT_FOUND
+                    || code == Some(NOT_FOUND_CODE)
+                    || code == Some(CALL_NOT_IN_PROGRESS_CODE) =>
+            {
+                CallUpdateError::CallEnded(text)
+            }
+            Failure::Refused { text, .. } => CallUpdateError::Rejected(text),
+            Failure::Unexpected(text) => CallUpdateError::Unexpected(anyhow::anyhow!(text)),
+        })
+    }
+
+    /// Sends one form POST and reads the answer whole; `Err` is a transport
+    /// failure (timeout, connection), described.
+    async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Reply, String> {
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+            .form(form)
+            .send()
+            .await
+            .map_err(describe_transport_error)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = response.text().await.map_err(describe_transport_error)?;
+        Ok(Reply { status, retry_after, body })
+    }
+}
+
+impl fmt::Debug for TwilioRest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwilioRest")
+            .field("account_url", &self.account_url)
+            .field("status_callback", &self.status_callback)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Messaging for TwilioRest {
+    #[tracing::instrument(skip_all, fields(tenant_id = %sms.tenant, to = sms.to.last_four()))]
+    async fn send_sms(&self, sms: &OutboundSms) -> Result<SentSms, MessagingError> {
+        let url = format!("{}/Messages.json", self.account_url);
+        let mut form = vec![("To", sms.to.as_str()), ("From", sms.from.as_str()), ("Body", sms.body.as_str())];
+        if let Some(status_callback) = &self.status_callback {
+            form.push(("StatusCallback", status_callback.as_str()));
+        }
+        let reply = self.post_form(&url, &form).await.map_err(MessagingError::Unavailable)?;
+        if reply.status.is_success() {
+            let created: CreatedMessage = serde_json::from_str(&reply.body).map_err(|error| {
+                // The text was probably accepted; say so, since retrying may send it twice.
+                anyhow::anyhow!("Twilio accepted the text (HTTP {}) but its reply is unreadable: {error}", reply.status)
+            })?;
+            tracing::debug!(message_sid = %created.sid, status = %created.status, "text handed to Twilio");
+            return Ok(SentSms { provider_id: created.sid, status: created.status });
+        }
+        Err(match reply.failure() {
+            Failure::RateLimited { retry_after } => MessagingError::RateLimited { retry_after },
+            Failure::Unavailable(text) => MessagingError::Unavailable(text),
+            Failure::Refused { code: Some(code), text, .. } if INVALID_NUMBER_CODES.contains(&code) => {
+                MessagingError::InvalidNumber(text)
+            }
+            Failure::Refused { code: Some(OPTED_OUT_CODE), text, .. } => MessagingError::OptedOut(text),
+            Failure::Refused { text, .. } => MessagingError::Rejected(text),
+            Failure::Unexpected(text) => MessagingError::Unexpected(anyhow::anyhow!(text)),
+        })
+    }
+}
+
+/// Twilio's answer to a created message (only what we keep).
+#[derive(Debug, Deserialize)]
+struct CreatedMessage {
+    sid: String,
+    status: String,
+}
+
+/// Twilio's error body: `{"code":21211,"message":…,"more_info":…,"status":400}`.
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    code: Option<u64>,
+    message: Option<String>,
+    more_info: Option<String>,
+}
+
+/// An HTTP answer, read whole (Twilio's replies are small).
+struct Reply {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+/// A non-2xx answer, classified once for both calls.
+enum Failure {
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    Unavailable(String),
+    /// A 4xx other than 429; `text` names Twilio's code and message.
+    Refused {
+        status: StatusCode,
+        code: Option<u64>,
+        text: String,
+    },
+    /// Neither success nor an HTTP error (1xx, 3xx).
+    Unexpected(String),
+}
+
+impl Reply {
+    fn failure(&self) -> Failure {
+        // Error bodies are not guaranteed JSON (a proxy's 502 page, say).
+        let error: ErrorBody = serde_json::from_str(&self.body).unwrap_or_default();
+        let text = describe_error(self.status, &error, &self.body);
+        if self.status == StatusCode::TOO_MANY_REQUESTS || error.code == Some(TOO_MANY_REQUESTS_CODE) {
+            Failure::RateLimited { retry_after: self.retry_after }
+        } else if self.status.is_server_error() {
+            Failure::Unavailable(text)
+        } else if self.status.is_client_error() {
+            Failure::Refused { status: self.status, code: error.code, text }
+        } else {
+            Failure::Unexpected(text)
+        }
+    }
+}
+
+/// `Twilio error 21211: The 'To' number … (HTTP 400; https://…)`.
+fn describe_error(status: StatusCode, error: &ErrorBody, raw_body: &str) -> String {
+    let what = match (error.code, &error.message) {
+        (Some(code), Some(message)) => format!("Twilio error {code}: {message}"),
+        (Some(code), None) => format!("Twilio error {code}"),
+        (None, Some(message)) => format!("Twilio error: {message}"),
+        (None, None) => {
+            let excerpt: String = raw_body.chars().take(200).collect();
+            format!("Twilio answered {excerpt:?}")
+        }
+    };
+    let status = status.as_u16();
+    match &error.more_info {
+        Some(more_info) => format!("{what} (HTTP {status}; {more_info})"),
+        None => format!("{what} (HTTP {status})"),
+    }
+}
+
+fn describe_transport_error(error: reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    // reqwest's own message is generic; the cause (refused, reset, …) is in the source chain.
+    let error = error.without_url();
+    let mut text = format!("Twilio {what}: {error}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` in seconds; Twilio does not send the HTTP-date form.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// Twilio SIDs are two letters and 32 hex digits; anything alphanumeric is
+/// accepted, which is enough to keep a SID from changing the URL's path.
+fn is_sid(sid: &str) -> bool {
+    !sid.is_empty() && sid.bytes().all(|byte| byte.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_names_code_message_and_status() {
+        let error = ErrorBody {
+            code: Some(21211),
+            message: Some("The 'To' number +1555 is not a valid phone number.".into()),
+            more_info: Some("https://www.twilio.com/docs/errors/21211".into()),
+        };
+        assert_eq!(
+            describe_error(StatusCode::BAD_REQUEST, &error, ""),
+            "Twilio error 21211: The 'To' number +1555 is not a valid phone number. \
+             (HTTP 400; https://www.twilio.com/docs/errors/21211)"
+        );
+        assert_eq!(
+            describe_error(StatusCode::BAD_GATEWAY, &ErrorBody::default(), "<html>bad gateway</html>"),
+            "Twilio answered \"<html>bad gateway</html>\" (HTTP 502)"
+        );
+    }
+
+    #[test]
+    fn sids_cannot_reshape_the_path() {
+        assert!(is_sid("CA0123456789abcdef0123456789abcdef"));
+        for bad in ["", "CA1/../Messages", "CA1?x=1", "CA1#", "CA 1", "CA%2F"] {
+            assert!(!is_sid(bad), "{bad:?}");
+        }
+    }
+}
