@@ -8,6 +8,7 @@ mod bookings;
 mod client;
 mod jobs;
 mod output;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,24 @@ enum Command {
     /// Background jobs (operator only).
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// Make a phone call against a running gateway, as Twilio would.
+    Simulate {
+        /// The shop's number to call.
+        #[arg(long)]
+        to: String,
+        /// The caller's number (caller ID).
+        #[arg(long, default_value = "+15555551234")]
+        from: String,
+        /// Where the gateway listens.
+        #[arg(long, env = "FRONTDESK_SIMULATE_GATEWAY", default_value = "http://127.0.0.1:8080")]
+        gateway: String,
+        /// The gateway's FRONTDESK_PUBLIC_BASE_URL, if not the same as --gateway.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Play this conversation file instead of reading from the terminal.
+        #[arg(long)]
+        script: Option<PathBuf>,
+    },
     /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
     Token {
         /// `admin` or `tenant:<slug>`.
@@ -114,6 +133,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| Failure::Usage(format!("error: {e}")))?;
             println!("{token}");
             Ok(())
+        }
+        Command::Simulate { to, from, gateway, public_url, script } => {
+            let auth_token = std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
+                Failure::Usage("error: FRONTDESK_TWILIO_AUTH_TOKEN is not set; the simulator signs like Twilio with the gateway's token".into())
+            })?;
+            simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script }).await
         }
         Command::Tenant(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;

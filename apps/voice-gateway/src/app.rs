@@ -15,7 +15,9 @@ use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, Readiness, SystemClock};
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
 use frontdesk_routing::{CallStore, MessageLog};
-use frontdesk_runtime::{Settings, build_booking_service, build_external_calendar, build_worker, open_backend};
+use frontdesk_runtime::{
+    Settings, build_booking_service, build_external_calendar, build_messaging, build_worker, open_backend,
+};
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenSecret>,
     pub version: &'static str,
+    /// The Twilio webhooks; `None` serves them as 404 (embedding without telephony).
+    pub twilio: Option<crate::twilio::TwilioSettings>,
 }
 
 /// Limits applied to every request.
@@ -82,6 +86,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(admin::routes())
+        .merge(crate::twilio::routes())
         .with_state(state)
         .layer(limits_layer)
         .layer(axum::middleware::map_response(error::json_errors))
@@ -107,19 +112,28 @@ impl Application {
             demo::seed_demo_tenants(backend.tenants.as_ref()).await.context("seeding the demo tenants")?;
         }
         let calendar = build_external_calendar(settings, clock.clone())?;
-        let worker =
-            settings.run_worker.then(|| build_worker(&backend, settings, calendar.clone(), clock.clone(), "gateway"));
+        let messaging = build_messaging(settings)?;
+        let worker = settings
+            .run_worker
+            .then(|| build_worker(&backend, settings, calendar.clone(), messaging, clock.clone(), "gateway"));
+        let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
+        let twilio = crate::twilio::TwilioSettings {
+            public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+        };
         let state = AppState {
             tenants: backend.tenants.clone(),
             calls: backend.calls.clone(),
             messages: backend.messages.clone(),
-            bookings: Arc::new(build_booking_service(&backend, settings, calendar, clock.clone())),
+            bookings: bookings.clone(),
             jobs: backend.jobs.clone(),
             job_admin: backend.job_admin.clone(),
             readiness: Arc::from(vec![backend.readiness.clone()]),
             clock,
             tokens: Arc::new(TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes())),
             version: env!("CARGO_PKG_VERSION"),
+            twilio: Some(twilio),
         };
         let limits =
             HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };

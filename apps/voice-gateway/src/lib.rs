@@ -9,6 +9,8 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod twilio;
 
 pub use app::{AppState, Application, HttpLimits, RunningGateway, router};
 pub use frontdesk_runtime::{Settings, shutdown_signal, telemetry};
+pub use twilio::TwilioSettings;

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use frontdesk_core::{Clock, SystemClock};
-use frontdesk_runtime::{Settings, build_external_calendar, build_worker, open_backend, shutdown_signal, telemetry};
+use frontdesk_runtime::{
+    Settings, build_external_calendar, build_messaging, build_worker, open_backend, shutdown_signal, telemetry,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,15 +33,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let calendar = match build_external_calendar(&settings, clock.clone()) {
-        Ok(calendar) => calendar,
-        Err(error) => {
+    let (calendar, messaging) = match (build_external_calendar(&settings, clock.clone()), build_messaging(&settings)) {
+        (Ok(calendar), Ok(messaging)) => (calendar, messaging),
+        (Err(error), _) | (_, Err(error)) => {
             eprintln!("worker: startup failed: {error:#}");
             return ExitCode::from(2);
         }
     };
     tracing::info!(backend = backend.name, google_calendar = calendar.is_some(), "worker starting");
-    match build_worker(&backend, &settings, calendar, clock, "worker").run(shutdown_signal()).await {
+    match build_worker(&backend, &settings, calendar, messaging, clock, "worker").run(shutdown_signal()).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("worker: {error}");

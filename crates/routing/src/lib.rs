@@ -4,12 +4,15 @@
 //! Knows nothing of Twilio, HTTP or SQL.
 
 pub mod calls;
+pub mod dialogue;
 pub mod messaging;
 pub mod texts;
+mod understand;
 
 pub use calls::{
     CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
     decode_turns, encode_turns, is_final_status,
 };
+pub use dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 pub use texts::{BookingTexts, OutboxMessaging, booking_text, spoken_time};

@@ -13,7 +13,7 @@ mod worker;
 
 pub use backend::{Backend, open_backend};
 pub use settings::{DatabaseUrl, LogFormat, Settings, SettingsError};
-pub use worker::{build_booking_service, build_external_calendar, build_worker};
+pub use worker::{build_booking_service, build_external_calendar, build_messaging, build_worker};
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

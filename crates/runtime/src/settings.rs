@@ -40,6 +40,10 @@ pub struct Settings {
     pub worker_shutdown_grace_secs: u64,
     /// How long a slot read back to a caller stays held for them.
     pub hold_minutes: u32,
+    /// Twilio account for sending texts; without it texts go to the embedded outbox.
+    pub twilio_account_sid: Option<String>,
+    /// Override of `https://api.twilio.com` (tests, proxies).
+    pub twilio_api_base_url: Option<String>,
     /// Google Calendar: the platform's service-account key file.
     pub google_service_account_file: Option<PathBuf>,
     /// Google Calendar: a directory of per-tenant key files, `<slug>.json`.
@@ -127,6 +131,8 @@ struct RawSettings {
     worker_poll_ms: u64,
     worker_shutdown_grace_secs: u64,
     hold_minutes: u32,
+    twilio_account_sid: Option<String>,
+    twilio_api_base_url: Option<String>,
     google_service_account_file: Option<PathBuf>,
     google_tenant_keys_dir: Option<PathBuf>,
     google_calendar_base_url: Option<String>,
@@ -291,6 +297,8 @@ impl Settings {
                     worker_poll_ms: raw.worker_poll_ms,
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
                     hold_minutes: raw.hold_minutes,
+                    twilio_account_sid: raw.twilio_account_sid.filter(|s| !s.trim().is_empty()),
+                    twilio_api_base_url: raw.twilio_api_base_url,
                     google_service_account_file: raw.google_service_account_file,
                     google_tenant_keys_dir: raw.google_tenant_keys_dir,
                     google_calendar_base_url: raw.google_calendar_base_url,

@@ -18,6 +18,7 @@ pub fn build_worker(
     backend: &Backend,
     settings: &Settings,
     calendar: Option<Arc<dyn ExternalCalendar>>,
+    messaging: Arc<dyn Messaging>,
     clock: Arc<dyn Clock>,
     name: &str,
 ) -> Worker {
@@ -34,7 +35,7 @@ pub fn build_worker(
             tenants: backend.tenants.clone(),
             bookings: backend.bookings.clone(),
             messages: backend.messages.clone(),
-            messaging: messaging(settings),
+            messaging,
         }));
     if let Some(calendar) = calendar {
         for kind in [CALENDAR_INSERT, CALENDAR_PATCH, CALENDAR_DELETE] {
@@ -91,10 +92,22 @@ pub fn build_external_calendar(
     Ok(Some(Arc::new(calendar)))
 }
 
-/// Where texts go: the embedded outbox (recorded, never sent) until a
-/// provider is configured.
-fn messaging(_settings: &Settings) -> Arc<dyn Messaging> {
-    Arc::new(OutboxMessaging)
+/// Where texts go: Twilio's Messages API when `FRONTDESK_TWILIO_ACCOUNT_SID`
+/// is set, else the embedded outbox (recorded, never sent anywhere).
+pub fn build_messaging(settings: &Settings) -> anyhow::Result<Arc<dyn Messaging>> {
+    use anyhow::Context;
+    use secrecy::ExposeSecret;
+    let Some(account_sid) = &settings.twilio_account_sid else { return Ok(Arc::new(OutboxMessaging)) };
+    let mut config = frontdesk_twilio::TwilioRestConfig::new(
+        account_sid.clone(),
+        settings.twilio_auth_token.expose_secret().to_owned(),
+    );
+    if let Some(base) = &settings.twilio_api_base_url {
+        config.base_url = base.trim_end_matches('/').to_owned();
+    }
+    config.status_callback = None;
+    let rest = frontdesk_twilio::TwilioRest::new(config).context("FRONTDESK_TWILIO_ACCOUNT_SID")?;
+    Ok(Arc::new(rest))
 }
 
 /// The booking service over the backend's booking store and, when one is

@@ -251,7 +251,7 @@ impl CallStore for PostgresStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(unexpected("listing questions"))?;
-        Ok(rows.into_iter().map(|(at, q)| (at, q)).collect())
+        Ok(rows)
     }
 }
 
@@ -283,8 +283,8 @@ fn message(row: MessageRow) -> Result<MessageRecord, CallError> {
         provider_id,
         booking_id,
         error,
-        created_at: created_at,
-        updated_at: updated_at,
+        created_at,
+        updated_at,
         id,
     })
 }

@@ -180,7 +180,10 @@ async fn a_booking_texts_the_customer_through_the_outbox() {
             let body = message["body"].as_str().unwrap_or_default();
             assert!(body.starts_with("Fresh Cuts Barbershop: your Skin fade is booked for "), "{body}");
             assert!(body.ends_with(&format!("Confirmation code {code}.")), "{body}");
-            assert_eq!((message["to"].as_str(), message["from"].as_str()), (Some("+15555551234"), Some("+15555550100")));
+            assert_eq!(
+                (message["to"].as_str(), message["from"].as_str()),
+                (Some("+15555551234"), Some("+15555550100"))
+            );
             assert_eq!(message["booking_id"], booking["id"]);
             assert!(message["provider_id"].as_str().is_some_and(|p| p.starts_with("outbox-")));
             break;

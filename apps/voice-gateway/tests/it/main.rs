@@ -5,6 +5,7 @@
 mod admin_api;
 mod binary;
 mod bookings;
+mod conversations;
 mod health;
 mod jobs;
 mod lifecycle;

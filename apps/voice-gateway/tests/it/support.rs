@@ -78,6 +78,7 @@ impl TestApp {
             clock: clock.clone(),
             tokens: Arc::new(TokenSecret::new(SECRET.as_bytes())),
             version: "test-version",
+            twilio: None,
         };
         TestApp { router: router(state, limits), clock, store, _dir: dir }
     }

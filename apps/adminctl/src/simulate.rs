@@ -1,0 +1,279 @@
+//! `adminctl simulate`: a phone call against a running gateway, made the way
+//! Twilio makes it. Every request is signed with the Twilio auth token over
+//! the gateway's public URL; `<Gather>` actions are followed, `<Dial>` is
+//! played as "nobody answered", `<Record>` as a left message, `<Hangup>` ends
+//! the call. Interactive by default; `--script FILE` plays a conversation
+//! file (the `fixtures/conversations/*.yaml` format) and exits 1 if the call
+//! goes differently.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::client::Failure;
+
+pub struct SimulateOptions {
+    pub to: String,
+    pub from: String,
+    pub gateway: String,
+    pub public_url: Option<String>,
+    pub auth_token: String,
+    pub script: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Script {
+    #[serde(default)]
+    turns: Vec<ScriptTurn>,
+    #[serde(default)]
+    expect: ScriptExpect,
+    #[serde(flatten)]
+    _other: serde_yaml_ng::Mapping,
+}
+
+#[derive(Debug, Deserialize)]
+struct ScriptTurn {
+    caller: Option<String>,
+    digits: Option<String>,
+    #[serde(default)]
+    silence: bool,
+    #[serde(default)]
+    says: Vec<String>,
+    #[serde(flatten)]
+    _other: serde_yaml_ng::Mapping,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ScriptExpect {
+    next: Option<String>,
+    #[serde(flatten)]
+    _other: serde_yaml_ng::Mapping,
+}
+
+/// Everything inside `<Say>` elements, unescaped.
+pub fn spoken(twiml: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = twiml;
+    while let Some(start) = rest.find("<Say") {
+        let after = &rest[start..];
+        let (Some(open_end), Some(close)) = (after.find('>'), after.find("</Say>")) else { break };
+        out.push(unescape(&after[open_end + 1..close]));
+        rest = &after[close..];
+    }
+    out.join(" ")
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+}
+
+fn attribute(twiml: &str, element: &str, name: &str) -> Option<String> {
+    let start = twiml.find(&format!("<{element}"))?;
+    let tag = &twiml[start..start + twiml[start..].find('>')?];
+    let value = &tag[tag.find(&format!(" {name}=\""))? + name.len() + 3..];
+    Some(unescape(&value[..value.find('"')?]))
+}
+
+enum Step {
+    Listen(String),
+    Dial(String),
+    Record(String),
+    Hangup,
+}
+
+fn next_step(twiml: &str) -> Step {
+    if twiml.contains("<Gather") {
+        Step::Listen(attribute(twiml, "Gather", "action").unwrap_or_else(|| "/twilio/gather".to_owned()))
+    } else if twiml.contains("<Dial") {
+        Step::Dial(attribute(twiml, "Dial", "action").unwrap_or_else(|| "/twilio/dial-done".to_owned()))
+    } else if twiml.contains("<Record") {
+        Step::Record(attribute(twiml, "Record", "action").unwrap_or_else(|| "/twilio/recording".to_owned()))
+    } else {
+        Step::Hangup
+    }
+}
+
+fn step_name(step: &Step) -> &'static str {
+    match step {
+        Step::Listen(_) => "listen",
+        Step::Dial(_) => "transfer",
+        Step::Record(_) => "voicemail",
+        Step::Hangup => "hangup",
+    }
+}
+
+struct Call {
+    http: reqwest::Client,
+    gateway: String,
+    public_url: String,
+    validator: frontdesk_twilio::RequestValidator,
+    base: Vec<(String, String)>,
+}
+
+impl Call {
+    async fn post(&self, path: &str, extra: &[(&str, String)]) -> Result<String, Failure> {
+        let mut params = self.base.clone();
+        params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let signature = self.validator.compute_signature(&format!("{}{path}", self.public_url), &params);
+        let response = self
+            .http
+            .post(format!("{}{path}", self.gateway))
+            .header("x-twilio-signature", signature)
+            .form(&params)
+            .send()
+            .await
+            .map_err(|e| Failure::Unreachable(format!("error: cannot reach the gateway at {}: {e}", self.gateway)))?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(Failure::Refused(format!("error: the gateway answered {status} to {path}: {body}")));
+        }
+        Ok(body)
+    }
+}
+
+pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
+    let script: Option<Script> = match &options.script {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("error: cannot read {}: {e}", path.display())))?;
+            Some(
+                serde_yaml_ng::from_str(&text)
+                    .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    let gateway = options.gateway.trim_end_matches('/').to_owned();
+    let call = Call {
+        http: reqwest::Client::new(),
+        public_url: options.public_url.clone().unwrap_or_else(|| gateway.clone()).trim_end_matches('/').to_owned(),
+        gateway,
+        validator: frontdesk_twilio::RequestValidator::new(&options.auth_token),
+        base: vec![
+            ("CallSid".to_owned(), format!("CA{}", uuid_like())),
+            ("AccountSid".to_owned(), "ACsimulator000000000000000000000000".to_owned()),
+            ("From".to_owned(), options.from.clone()),
+            ("To".to_owned(), options.to.clone()),
+            ("Direction".to_owned(), "inbound".to_owned()),
+        ],
+    };
+    let started = std::time::Instant::now();
+    let mut twiml = call.post("/twilio/voice", &[("CallStatus", "ringing".to_owned())]).await?;
+    let mut turns = script.as_ref().map(|s| s.turns.iter()).into_iter().flatten();
+    let mut problems: Vec<String> = Vec::new();
+    let stdin = std::io::stdin();
+    let mut pending_says: Vec<String> = Vec::new();
+    loop {
+        let said = spoken(&twiml);
+        if !said.is_empty() {
+            println!("frontdesk: {said}");
+        }
+        for fragment in pending_says.drain(..) {
+            if !said.contains(&fragment) {
+                problems.push(format!("expected to hear {fragment:?}, heard {said:?}"));
+            }
+        }
+        let step = next_step(&twiml);
+        match step {
+            Step::Listen(action) => {
+                let (speech, digits) = if script.is_some() {
+                    match turns.next() {
+                        Some(turn) => {
+                            pending_says = turn.says.clone();
+                            let speech =
+                                if turn.silence { String::new() } else { turn.caller.clone().unwrap_or_default() };
+                            (speech, turn.digits.clone())
+                        }
+                        None => break,
+                    }
+                } else {
+                    print!("you: ");
+                    let _ = std::io::stdout().flush();
+                    let mut line = String::new();
+                    if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+                        break; // end of input hangs up
+                    }
+                    let line = line.trim().to_owned();
+                    match line.strip_prefix('#') {
+                        Some(digits) => (String::new(), Some(digits.to_owned())),
+                        None => (line, None),
+                    }
+                };
+                if script.is_some() {
+                    match (&digits, speech.is_empty()) {
+                        (Some(d), _) => println!("caller presses: {d}"),
+                        (None, true) => println!("caller: (silence)"),
+                        (None, false) => println!("caller: {speech}"),
+                    }
+                }
+                let mut extra = vec![("CallStatus", "in-progress".to_owned()), ("SpeechResult", speech)];
+                if let Some(digits) = digits {
+                    extra.push(("Digits", digits));
+                }
+                twiml = call.post(&action, &extra).await?;
+            }
+            Step::Dial(action) => {
+                let number =
+                    twiml.split("<Number").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next());
+                println!("[connecting the caller to {} … nobody answers]", number.unwrap_or("the shop"));
+                if script.is_some() && turns.clone().next().is_none() {
+                    return finish(&script, "transfer", problems);
+                }
+                twiml = call.post(&action, &[("DialCallStatus", "no-answer".to_owned())]).await?;
+            }
+            Step::Record(action) => {
+                println!("[the caller leaves a message after the tone]");
+                if script.is_some() && turns.clone().next().is_none() {
+                    return finish(&script, "voicemail", problems);
+                }
+                twiml = call
+                    .post(
+                        &action,
+                        &[
+                            ("RecordingUrl", "https://api.twilio.com/recordings/RE-simulated".to_owned()),
+                            ("RecordingSid", format!("RE{}", uuid_like())),
+                            ("RecordingDuration", "7".to_owned()),
+                        ],
+                    )
+                    .await?;
+            }
+            Step::Hangup => {
+                println!("[call ended]");
+                let seconds = started.elapsed().as_secs().max(1).to_string();
+                let _ = call
+                    .post(
+                        "/twilio/status",
+                        &[
+                            ("CallStatus", "completed".to_owned()),
+                            ("SequenceNumber", "9".to_owned()),
+                            ("CallDuration", seconds),
+                        ],
+                    )
+                    .await;
+                return finish(&script, "hangup", problems);
+            }
+        }
+    }
+    finish(&script, step_name(&next_step(&twiml)), problems)
+}
+
+fn finish(script: &Option<Script>, ended: &str, mut problems: Vec<String>) -> Result<(), Failure> {
+    if let Some(expected) = script.as_ref().and_then(|s| s.expect.next.as_deref())
+        && expected != ended
+    {
+        problems.push(format!("expected the call to end with {expected}, it ended with {ended}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Refused(format!("error: the call went differently than the script:\n  {}", problems.join("\n  "))))
+    }
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:032x}", nanos ^ (u128::from(std::process::id()) << 64))
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary for frontdesk-language. The tables are the
+//! spec: each row is something a caller might say and what we must make of it.
+
+mod cards;
+mod codes;
+mod intents;
+mod names;
+mod normalize;
+mod services;
+mod when;
+mod yes_no;

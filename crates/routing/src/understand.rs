@@ -1,0 +1,89 @@
+//! The one place the dialogue asks `frontdesk-language` what a caller said.
+//! Keeping it narrow lets another understanding (an LLM behind a port) slot
+//! in later without touching the dialogue.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use frontdesk_tenant::TenantProfile;
+
+pub use frontdesk_language::Intent;
+
+/// What one utterance says, as far as rules can tell.
+#[derive(Debug, Clone, Default)]
+pub struct Understood {
+    /// Best intent and its confidence, and the runner-up.
+    pub intent: Option<(Intent, f32)>,
+    pub runner_up: Option<(Intent, f32)>,
+    /// Canonical service name.
+    pub service: Option<String>,
+    pub date: Option<NaiveDate>,
+    /// A concrete time (a bare "2" already read as business hours).
+    pub time: Option<NaiveTime>,
+    /// "in the morning" / "after 5": the earliest acceptable time, and the latest.
+    pub window: Option<(NaiveTime, NaiveTime)>,
+    pub name: Option<String>,
+    pub yes_no: Option<bool>,
+    pub code: Option<String>,
+    pub staff: Option<String>,
+    pub had_card_number: bool,
+    /// The utterance with card numbers removed (what may be stored).
+    pub redacted: String,
+}
+
+pub fn understand(text: &str, profile: &TenantProfile, now_local: NaiveDateTime, asked_for_name: bool) -> Understood {
+    let redacted = frontdesk_language::redact_card_numbers(text);
+    let had_card_number = !frontdesk_language::find_card_numbers(text).is_empty();
+    let scores = frontdesk_language::classify(&redacted);
+    let intent = scores.first().map(|s| (s.intent, s.confidence));
+    let runner_up = scores.get(1).map(|s| (s.intent, s.confidence));
+
+    let catalog: Vec<frontdesk_language::ServiceNames> = profile
+        .services()
+        .iter()
+        .map(|s| frontdesk_language::ServiceNames { name: s.name().to_owned(), aliases: s.aliases().to_vec() })
+        .collect();
+    let service = frontdesk_language::match_service(&redacted, &catalog).map(|m| catalog[m.index].name.clone());
+
+    let when = frontdesk_language::extract_when(&redacted, now_local);
+    let date = when.date.as_ref().map(frontdesk_language::DateSpec::first);
+    let time = when.time.as_ref().map(|t| t.resolve_business_hours());
+    // A window is `(from, until)`; `until == 00:00` means open-ended.
+    let window = match (when.part_of_day, when.after, when.before) {
+        (_, Some(after), before) => Some((after, before.unwrap_or(NaiveTime::MIN))),
+        (Some(part), _, _) => Some(part_of_day(part)),
+        (None, None, Some(before)) => Some((NaiveTime::MIN, before)),
+        _ => None,
+    };
+    let normalized = frontdesk_language::normalize(&redacted);
+    let staff = profile
+        .staff()
+        .iter()
+        .find(|m| {
+            let first = frontdesk_tenant::normalize_phrase(m.name());
+            normalized.split(' ').any(|w| first.split(' ').any(|n| n.len() > 2 && n == w))
+        })
+        .map(|m| m.name().to_owned());
+
+    Understood {
+        intent,
+        runner_up,
+        service,
+        date,
+        time,
+        window,
+        name: frontdesk_language::extract_name(&redacted, asked_for_name),
+        yes_no: frontdesk_language::yes_no(&redacted),
+        code: frontdesk_language::extract_code(&redacted),
+        staff,
+        had_card_number,
+        redacted,
+    }
+}
+
+fn part_of_day(part: frontdesk_language::PartOfDay) -> (NaiveTime, NaiveTime) {
+    let at = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+    match part {
+        frontdesk_language::PartOfDay::Morning => (at(0), at(12)),
+        frontdesk_language::PartOfDay::Afternoon => (at(12), at(17)),
+        frontdesk_language::PartOfDay::Evening => (at(17), NaiveTime::MIN),
+    }
+}
