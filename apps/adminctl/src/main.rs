@@ -7,6 +7,7 @@
 mod bookings;
 mod client;
 mod jobs;
+mod loadtest;
 mod output;
 mod simulate;
 
@@ -72,6 +73,24 @@ enum Command {
         /// Play this conversation file instead of reading from the terminal.
         #[arg(long)]
         script: Option<PathBuf>,
+    },
+    /// Many complete, signed booking calls at once; prints throughput and latency.
+    Loadtest {
+        #[arg(long, default_value_t = 100)]
+        calls: usize,
+        #[arg(long, default_value_t = 20)]
+        concurrency: usize,
+        #[arg(long, default_value = "fresh-cuts")]
+        tenant: String,
+        #[arg(long, default_value = "haircut")]
+        service: String,
+        #[arg(long, env = "FRONTDESK_SIMULATE_GATEWAY", default_value = "http://127.0.0.1:8080")]
+        gateway: String,
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Report this process's peak memory (the gateway's pid).
+        #[arg(long)]
+        gateway_pid: Option<u32>,
     },
     /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
     Token {
@@ -139,6 +158,29 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Failure::Usage("error: FRONTDESK_TWILIO_AUTH_TOKEN is not set; the simulator signs like Twilio with the gateway's token".into())
             })?;
             simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script }).await
+        }
+        Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid } => {
+            let auth_token =
+                std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
+                    Failure::Usage(
+                        "error: FRONTDESK_TWILIO_AUTH_TOKEN is not set; calls are signed like Twilio's".into(),
+                    )
+                })?;
+            if calls == 0 || concurrency == 0 {
+                return Err(Failure::Usage("error: --calls and --concurrency must be at least 1".into()));
+            }
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            let options = loadtest::LoadOptions {
+                calls,
+                concurrency,
+                tenant,
+                service,
+                gateway,
+                public_url,
+                auth_token,
+                gateway_pid,
+            };
+            loadtest::run(&client, options).await
         }
         Command::Tenant(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;

@@ -75,6 +75,11 @@ fn attribute(twiml: &str, element: &str, name: &str) -> Option<String> {
     Some(unescape(&value[..value.find('"')?]))
 }
 
+/// Where a `<Gather>` sends the caller's answer.
+pub fn gather_action(twiml: &str) -> Option<String> {
+    twiml.contains("<Gather").then(|| attribute(twiml, "Gather", "action")).flatten()
+}
+
 enum Step {
     Listen(String),
     Dial(String),

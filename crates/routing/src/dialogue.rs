@@ -237,7 +237,7 @@ impl Dialogue {
                     ) =>
             {
                 self.release_hold(context, state).await;
-                return goodbye(context, "Thanks for calling.").with_outcome(Outcome::Answered);
+                return goodbye(context, "You're welcome!").with_outcome(Outcome::Answered);
             }
             Some(Intent::Repeat) => return Reply::listen(state.last_prompt.clone()),
             _ => {}

@@ -249,3 +249,47 @@ async fn availability_and_the_life_of_a_booking() {
     let unknown = adminctl(&gw.url, Some(SECRET), &["bookings", "cancel", "fresh-cuts", "not-an-id"]).await;
     assert_eq!(unknown.code, Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
+    let gw = gateway(true).await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/simulator/prices-then-a-person.yaml");
+    let run = |script: PathBuf, token: &'static str| {
+        let url = gw.url.clone();
+        async move {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
+            command.env_clear().env("FRONTDESK_TWILIO_AUTH_TOKEN", token).args([
+                "simulate",
+                "--to",
+                "+15555550100",
+                "--gateway",
+                &url,
+                "--public-url",
+                "https://frontdesk.example.com",
+                "--script",
+                script.to_str().unwrap_or_default(),
+            ]);
+            let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));
+            (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    };
+    // The test gateway's Twilio token is "token" (see `gateway`).
+    let (code, stdout, stderr) = run(script.clone(), "token").await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("frontdesk: A skin fade is $45"), "{stdout}");
+    assert!(stdout.contains("caller: how much is a skin fade"), "{stdout}");
+
+    // A script that expects something else exits 1 and says what differed.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrong = dir.path().join("wrong.yaml");
+    let text = std::fs::read_to_string(&script).unwrap_or_default().replace("$45", "$99");
+    assert!(std::fs::write(&wrong, text).is_ok());
+    let (code, _, stderr) = run(wrong, "token").await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("expected to hear \"A skin fade is $99\""), "{stderr}");
+
+    // A wrong token is refused by the gateway's signature check.
+    let (code, _, stderr) = run(script, "not-the-token").await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("403"), "{stderr}");
+}

@@ -1,0 +1,215 @@
+//! `adminctl loadtest`: many complete, signed booking calls at once against
+//! a running gateway. Each call books its own free slot (fetched first
+//! through the admin API), so every dialogue runs to the end: greeting,
+//! the request, the read-back, "yes", the confirmation, goodbye.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+
+use crate::client::{AdminClient, Failure};
+
+pub struct LoadOptions {
+    pub calls: usize,
+    pub concurrency: usize,
+    pub tenant: String,
+    pub service: String,
+    pub gateway: String,
+    pub public_url: Option<String>,
+    pub auth_token: String,
+    pub gateway_pid: Option<u32>,
+}
+
+#[derive(Default)]
+struct CallResult {
+    turn_micros: Vec<u64>,
+    errors: Vec<String>,
+    booked: bool,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// Peak resident memory of a process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failure> {
+    // Free slots to book, one per call, spread over the coming weeks.
+    let tenant = client.get(&format!("/admin/tenants/{}", options.tenant)).await?;
+    let number = tenant["profile"]["phone_numbers"][0]
+        .as_str()
+        .ok_or_else(|| Failure::Usage(format!("error: tenant {} has no phone number", options.tenant)))?
+        .to_owned();
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let path = format!(
+        "/admin/tenants/{}/availability?service={}&date={tomorrow}&days=60",
+        options.tenant,
+        encode(&options.service)
+    );
+    let slots = client.get(&path).await?;
+    // An hour apart, so even one staff member could take them all.
+    let mut starts: Vec<String> = Vec::new();
+    let mut last: Option<chrono::DateTime<chrono::FixedOffset>> = None;
+    for slot in slots["slots"].as_array().into_iter().flatten() {
+        let Some(start) = slot["start"].as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()) else {
+            continue;
+        };
+        if last.is_none_or(|l| start >= l + chrono::Duration::hours(1)) {
+            starts.push(start.to_rfc3339());
+            last = Some(start);
+        }
+    }
+    if starts.len() < options.calls {
+        return Err(Failure::Usage(format!(
+            "error: only {} free slots for {} in the next 60 days; ask for fewer --calls",
+            starts.len(),
+            options.service
+        )));
+    }
+    let public_url =
+        options.public_url.clone().unwrap_or_else(|| options.gateway.clone()).trim_end_matches('/').to_owned();
+    let gateway = options.gateway.trim_end_matches('/').to_owned();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.concurrency)
+        .build()
+        .map_err(|e| Failure::Usage(format!("error: {e}")))?;
+    let validator = Arc::new(frontdesk_twilio::RequestValidator::new(&options.auth_token));
+    let gate = Arc::new(Semaphore::new(options.concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(options.calls);
+    for (index, start) in starts.into_iter().take(options.calls).enumerate() {
+        let (http, validator, gate) = (http.clone(), validator.clone(), gate.clone());
+        let (gateway, public_url, number, service) =
+            (gateway.clone(), public_url.clone(), number.clone(), options.service.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            one_call(&http, &validator, &gateway, &public_url, &number, &service, &start, index).await
+        }));
+    }
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let mut booked = 0;
+    for task in tasks {
+        match task.await {
+            Ok(result) => {
+                latencies.extend(result.turn_micros);
+                errors.extend(result.errors);
+                booked += usize::from(result.booked);
+            }
+            Err(error) => errors.push(format!("task failed: {error}")),
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    println!(
+        "calls: {} ({} concurrent), booked: {booked}, errors: {}",
+        options.calls,
+        options.concurrency,
+        errors.len()
+    );
+    println!(
+        "turns: {} in {seconds:.2} s = {:.0} turns/s; per turn p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        latencies.len() as f64 / seconds,
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.95),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0),
+    );
+    if let Some(pid) = options.gateway_pid {
+        match peak_rss_kib(pid) {
+            Some(kib) => println!("gateway peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+            None => println!("gateway peak memory: unavailable for pid {pid}"),
+        }
+    }
+    for error in errors.iter().take(5) {
+        eprintln!("  {error}");
+    }
+    if errors.is_empty() && booked == options.calls {
+        Ok(())
+    } else {
+        Err(Failure::Refused(format!("error: {} call(s) did not complete their booking", options.calls - booked)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one_call(
+    http: &reqwest::Client,
+    validator: &frontdesk_twilio::RequestValidator,
+    gateway: &str,
+    public_url: &str,
+    to: &str,
+    service: &str,
+    start: &str,
+    index: usize,
+) -> CallResult {
+    let mut result = CallResult::default();
+    let call_sid = format!("CAload{index:06}{:020}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
+    let from = format!("+1555{:07}", 1_000_000 + index);
+    let base = vec![("CallSid".to_owned(), call_sid), ("From".to_owned(), from), ("To".to_owned(), to.to_owned())];
+    // "2026-12-03T14:30:00-05:00" → "December 3 at 14:30", which the dialogue understands.
+    let when = chrono::DateTime::parse_from_rfc3339(start)
+        .map(|t| t.format("%B %-d at %H:%M").to_string())
+        .unwrap_or_default();
+    let lines = [
+        None,
+        Some(format!("I'd like to book a {service} on {when}, my name is Load Tester {index}")),
+        Some("yes please".to_owned()),
+        Some("no that's all thanks bye".to_owned()),
+    ];
+    let mut path = "/twilio/voice".to_owned();
+    for line in lines {
+        let mut params = base.clone();
+        if let Some(line) = &line {
+            params.push(("SpeechResult".to_owned(), line.clone()));
+        }
+        let signature = validator.compute_signature(&format!("{public_url}{path}"), &params);
+        let began = Instant::now();
+        let response =
+            http.post(format!("{gateway}{path}")).header("x-twilio-signature", signature).form(&params).send().await;
+        let body = match response {
+            Ok(r) if r.status().is_success() => r.text().await.unwrap_or_default(),
+            Ok(r) => {
+                result.errors.push(format!("{path}: HTTP {}", r.status()));
+                return result;
+            }
+            Err(e) => {
+                result.errors.push(format!("{path}: {e}"));
+                return result;
+            }
+        };
+        result.turn_micros.push(began.elapsed().as_micros() as u64);
+        if body.contains("confirmation code") {
+            result.booked = true;
+        }
+        match crate::simulate::gather_action(&body) {
+            Some(action) => path = action,
+            None => break,
+        }
+    }
+    if !result.booked {
+        result.errors.push(format!("call {index} did not book {start}"));
+    }
+    result
+}
+
+fn encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
