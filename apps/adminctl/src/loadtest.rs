@@ -19,6 +19,8 @@ pub struct LoadOptions {
     pub public_url: Option<String>,
     pub auth_token: String,
     pub gateway_pid: Option<u32>,
+    /// Pause between a reply and the caller's next line (a caller speaking); not counted as latency.
+    pub think: std::time::Duration,
 }
 
 #[derive(Default)]
@@ -59,14 +61,32 @@ pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failu
         encode(&options.service)
     );
     let slots = client.get(&path).await?;
-    // An hour apart, so even one staff member could take them all.
+    // Far enough apart (duration plus buffer) that one staff member could take them all.
+    let profile = &tenant["profile"];
+    let wanted = options.service.to_lowercase();
+    let minutes = profile["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| {
+            s["name"].as_str().is_some_and(|n| n.to_lowercase() == wanted)
+                || s["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|a| a.as_str().is_some_and(|a| a.to_lowercase() == wanted))
+        })
+        .and_then(|s| s["duration_minutes"].as_i64())
+        .unwrap_or(60)
+        + profile["booking"]["buffer_minutes"].as_i64().unwrap_or(0);
+    let spacing = chrono::Duration::minutes(minutes);
     let mut starts: Vec<String> = Vec::new();
     let mut last: Option<chrono::DateTime<chrono::FixedOffset>> = None;
     for slot in slots["slots"].as_array().into_iter().flatten() {
         let Some(start) = slot["start"].as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()) else {
             continue;
         };
-        if last.is_none_or(|l| start >= l + chrono::Duration::hours(1)) {
+        if last.is_none_or(|l| start >= l + spacing) {
             starts.push(start.to_rfc3339());
             last = Some(start);
         }
@@ -93,9 +113,10 @@ pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failu
         let (http, validator, gate) = (http.clone(), validator.clone(), gate.clone());
         let (gateway, public_url, number, service) =
             (gateway.clone(), public_url.clone(), number.clone(), options.service.clone());
+        let think = options.think;
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            one_call(&http, &validator, &gateway, &public_url, &number, &service, &start, index).await
+            one_call(&http, &validator, &gateway, &public_url, &number, &service, &start, index, think).await
         }));
     }
     let mut latencies: Vec<u64> = Vec::new();
@@ -154,6 +175,7 @@ async fn one_call(
     service: &str,
     start: &str,
     index: usize,
+    think: std::time::Duration,
 ) -> CallResult {
     let mut result = CallResult::default();
     let call_sid = format!("CAload{index:06}{:020}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
@@ -170,7 +192,19 @@ async fn one_call(
         Some("no that's all thanks bye".to_owned()),
     ];
     let mut path = "/twilio/voice".to_owned();
-    for line in lines {
+    // Callers start spread over one pause and speak for 50-150 % of it, so
+    // turns arrive as from independent people rather than in lockstep.
+    let jitter = |turn: usize| {
+        let spread = ((index * 7919 + turn * 104_729) % 1000) as f64 / 1000.0;
+        think.mul_f64(0.5 + spread)
+    };
+    if !think.is_zero() {
+        tokio::time::sleep(think.mul_f64((index % 100) as f64 / 100.0)).await;
+    }
+    for (turn, line) in lines.into_iter().enumerate() {
+        if turn > 0 && !think.is_zero() {
+            tokio::time::sleep(jitter(turn)).await;
+        }
         let mut params = base.clone();
         if let Some(line) = &line {
             params.push(("SpeechResult".to_owned(), line.clone()));

@@ -91,6 +91,9 @@ enum Command {
         /// Report this process's peak memory (the gateway's pid).
         #[arg(long)]
         gateway_pid: Option<u32>,
+        /// Milliseconds a caller "speaks" between turns (0 = fire turns back to back).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
     },
     /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
     Token {
@@ -159,7 +162,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             })?;
             simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script }).await
         }
-        Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid } => {
+        Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid, think_ms } => {
             let auth_token =
                 std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
                     Failure::Usage(
@@ -170,6 +173,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(Failure::Usage("error: --calls and --concurrency must be at least 1".into()));
             }
             let client = AdminClient::new(&cli.url, secret()?)?;
+            let think = std::time::Duration::from_millis(think_ms);
             let options = loadtest::LoadOptions {
                 calls,
                 concurrency,
@@ -179,6 +183,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 public_url,
                 auth_token,
                 gateway_pid,
+                think,
             };
             loadtest::run(&client, options).await
         }

@@ -71,13 +71,11 @@ pub fn normalize(text: &str) -> String {
 
 /// [`normalize`] as a list of words.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    let tokens = tokens_keeping_fillers(text);
+    let tokens = tokens_before_filler_removal(text);
     strip_fillers(tokens)
 }
 
-/// Like [`words`] but keeps every filler, for extractors where "like" or "uh"
-/// can matter ("K like kilo").
-pub(crate) fn tokens_keeping_fillers(text: &str) -> Vec<String> {
+fn tokens_before_filler_removal(text: &str) -> Vec<String> {
     let cleaned = clean_characters(text);
     let mut tokens: Vec<String> = Vec::new();
     for raw in cleaned.split_whitespace() {

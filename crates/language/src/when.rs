@@ -661,7 +661,6 @@ const NOT_A_TIME_BEFORE: &[&str] = &[
     "minus",
     "times",
     "floor",
-    "number",
     "pin",
     "cvv",
     "account",

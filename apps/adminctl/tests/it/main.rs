@@ -270,7 +270,11 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
                 script.to_str().unwrap_or_default(),
             ]);
             let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));
-            (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+            (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
         }
     };
     // The test gateway's Twilio token is "token" (see `gateway`).

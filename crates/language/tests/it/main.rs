@@ -6,6 +6,7 @@ mod codes;
 mod intents;
 mod names;
 mod normalize;
+mod robustness;
 mod services;
 mod when;
 mod yes_no;
