@@ -76,6 +76,39 @@ impl IntoResponse for Forbidden {
     }
 }
 
+/// Checks the signature over the public URL and the form body, with the
+/// called tenant's own Twilio token when it has one, else the platform's.
+async fn authenticate(
+    state: &AppState,
+    twilio: &TwilioSettings,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Webhook, Forbidden> {
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let called = params.iter().find(|(k, _)| k == "To").and_then(|(_, v)| E164::parse(v).ok());
+    let own_token = match called {
+        Some(number) => state
+            .tenants
+            .tenant_by_number(&number)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.profile.twilio_auth_token().map(str::to_owned)),
+        None => None,
+    };
+    match own_token {
+        Some(token) => {
+            let tenant_settings = TwilioSettings {
+                validator: Arc::new(frontdesk_twilio::RequestValidator::new(&token)),
+                ..twilio.clone()
+            };
+            verify(&tenant_settings, uri, headers, body)
+        }
+        None => verify(twilio, uri, headers, body),
+    }
+}
+
 /// Checks the signature over the public URL and the form body.
 fn verify(
     twilio: &TwilioSettings,
@@ -163,7 +196,7 @@ async fn voice(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };
@@ -223,7 +256,7 @@ async fn gather(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };
@@ -284,7 +317,7 @@ async fn dial_done(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };
@@ -319,7 +352,7 @@ async fn recording(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };
@@ -348,7 +381,7 @@ async fn status(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };
@@ -373,7 +406,7 @@ async fn sms(
     body: Bytes,
 ) -> Response {
     let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match verify(&twilio, &uri, &headers, &body) {
+    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
         Ok(webhook) => webhook,
         Err(forbidden) => return forbidden.into_response(),
     };

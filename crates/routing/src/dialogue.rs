@@ -18,7 +18,7 @@ use frontdesk_tenant::TenantProfile;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Outcome;
-use crate::understand::{Intent, Understood, understand};
+use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
 /// Below this the top intent is a guess: ask instead.
 const MIN_CONFIDENCE: f32 = 0.35;
@@ -161,11 +161,19 @@ use chrono::Timelike;
 
 pub struct Dialogue {
     bookings: Arc<BookingService>,
+    classifier: Arc<dyn IntentClassifier>,
 }
 
 impl Dialogue {
+    /// With the rule-based classifier.
     pub fn new(bookings: Arc<BookingService>) -> Dialogue {
-        Dialogue { bookings }
+        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier) }
+    }
+
+    /// With another classifier behind the `IntentClassifier` port.
+    pub fn with_classifier(mut self, classifier: Arc<dyn IntentClassifier>) -> Dialogue {
+        self.classifier = classifier;
+        self
     }
 
     /// What the caller hears first.
@@ -192,7 +200,9 @@ impl Dialogue {
             input.speech.clone().filter(|s| !s.trim().is_empty()).or_else(|| input.digits.clone().map(digits_as_words));
         let Some(text) = text else { return self.silence(context, state) };
         state.silences = 0;
-        let heard = understand(&text, context.profile, context.local_now(), state.asked_for_name);
+        let heard =
+            understand(self.classifier.as_ref(), &text, context.profile, context.local_now(), state.asked_for_name)
+                .await;
         let mut reply = self.turn(context, state, &heard).await;
         if heard.had_card_number {
             reply.say = format!(

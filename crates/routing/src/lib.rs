@@ -7,7 +7,7 @@ pub mod calls;
 pub mod dialogue;
 pub mod messaging;
 pub mod texts;
-mod understand;
+pub mod understand;
 
 pub use calls::{
     CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
@@ -16,3 +16,4 @@ pub use calls::{
 pub use dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 pub use texts::{BookingTexts, OutboxMessaging, booking_text, spoken_time};
+pub use understand::{Intent, IntentClassifier, RuleBasedClassifier};

@@ -5,7 +5,27 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use frontdesk_tenant::TenantProfile;
 
+use async_trait::async_trait;
 pub use frontdesk_language::Intent;
+
+/// The `IntentClassifier` port: what a caller wants, with confidences, best
+/// first. The rule-based [`RuleBasedClassifier`] is the default; an LLM
+/// classifier can take its place without the dialogue changing.
+#[async_trait]
+pub trait IntentClassifier: Send + Sync {
+    /// Scores in `0..=1`, best first; empty when nothing matched.
+    async fn classify(&self, text: &str) -> Vec<(Intent, f32)>;
+}
+
+/// Keyword rules from `frontdesk-language`: free, instant, no network.
+pub struct RuleBasedClassifier;
+
+#[async_trait]
+impl IntentClassifier for RuleBasedClassifier {
+    async fn classify(&self, text: &str) -> Vec<(Intent, f32)> {
+        frontdesk_language::classify(text).into_iter().map(|s| (s.intent, s.confidence)).collect()
+    }
+}
 
 /// What one utterance says, as far as rules can tell.
 #[derive(Debug, Clone, Default)]
@@ -29,12 +49,19 @@ pub struct Understood {
     pub redacted: String,
 }
 
-pub fn understand(text: &str, profile: &TenantProfile, now_local: NaiveDateTime, asked_for_name: bool) -> Understood {
+pub async fn understand(
+    classifier: &dyn IntentClassifier,
+    text: &str,
+    profile: &TenantProfile,
+    now_local: NaiveDateTime,
+    asked_for_name: bool,
+) -> Understood {
+    // Card numbers are gone before anything else sees the text.
     let redacted = frontdesk_language::redact_card_numbers(text);
     let had_card_number = !frontdesk_language::find_card_numbers(text).is_empty();
-    let scores = frontdesk_language::classify(&redacted);
-    let intent = scores.first().map(|s| (s.intent, s.confidence));
-    let runner_up = scores.get(1).map(|s| (s.intent, s.confidence));
+    let scores = classifier.classify(&redacted).await;
+    let intent = scores.first().copied();
+    let runner_up = scores.get(1).copied();
 
     let catalog: Vec<frontdesk_language::ServiceNames> = profile
         .services()

@@ -8,6 +8,9 @@
 use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 
+/// What the admin API shows instead of a secret.
+pub const REDACTED: &str = "[redacted]";
+
 /// Why a document could not even be read into a [`ProfileDocument`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
@@ -44,6 +47,11 @@ pub struct ProfileDocument {
     /// mirrored there and its busy times respected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
+    /// The tenant's own Twilio auth token (its own Twilio account); absent
+    /// means the platform's. A secret: the admin API shows it as
+    /// [`REDACTED`], and a document sending [`REDACTED`] back keeps the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_auth_token: Option<String>,
     #[serde(default)]
     pub hours: HoursDocument,
     #[serde(default)]
@@ -187,6 +195,15 @@ impl ProfileDocument {
             let path = error.path().to_string();
             DocumentError::Shape { field: path, message: error.into_inner().to_string() }
         })
+    }
+
+    /// The document with its secrets replaced by [`REDACTED`], for showing.
+    pub fn redacted(&self) -> ProfileDocument {
+        let mut shown = self.clone();
+        if shown.twilio_auth_token.is_some() {
+            shown.twilio_auth_token = Some(REDACTED.to_owned());
+        }
+        shown
     }
 
     pub fn to_json(&self) -> serde_json::Value {

@@ -17,7 +17,8 @@ mod profile;
 mod store;
 
 pub use document::{
-    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, ServiceDocument, StaffDocument,
+    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, REDACTED, ServiceDocument,
+    StaffDocument,
 };
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
 pub use problems::{FieldProblem, ValidationErrors};

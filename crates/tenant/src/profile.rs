@@ -10,6 +10,16 @@ use crate::hours::WeeklyHours;
 use crate::normalize_phrase;
 use crate::problems::{Problems, ValidationErrors};
 
+/// A secret held in a profile: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+struct SecretText(String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// A validated tenant profile: the shop as the dialogue and the booking
 /// engine see it. Only [`TenantProfile::parse`] makes one.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +34,7 @@ pub struct TenantProfile {
     greeting: Option<String>,
     address: Option<String>,
     calendar_id: Option<String>,
+    twilio_auth_token: Option<SecretText>,
     hours: WeeklyHours,
     closures: BTreeSet<NaiveDate>,
     services: Vec<Service>,
@@ -121,6 +132,14 @@ impl TenantProfile {
         let greeting = optional_text(p, "greeting", document.greeting.as_deref(), MAX_TEXT_LEN);
         let address = optional_text(p, "address", document.address.as_deref(), MAX_TEXT_LEN);
         let calendar_id = optional_text(p, "calendar_id", document.calendar_id.as_deref(), MAX_NAME_LEN);
+        let twilio_auth_token =
+            optional_text(p, "twilio_auth_token", document.twilio_auth_token.as_deref(), MAX_NAME_LEN);
+        if twilio_auth_token.as_deref() == Some(crate::document::REDACTED) {
+            p.add(
+                "twilio_auth_token",
+                "is the redaction marker, not a token; send the real token or leave the field out",
+            );
+        }
 
         let hours = WeeklyHours::parse(&document.hours, "hours", p);
         let mut closures = BTreeSet::new();
@@ -155,6 +174,7 @@ impl TenantProfile {
             greeting,
             address,
             calendar_id,
+            twilio_auth_token: twilio_auth_token.map(SecretText),
             hours,
             closures,
             services,
@@ -177,6 +197,7 @@ impl TenantProfile {
             greeting: self.greeting.clone(),
             address: self.address.clone(),
             calendar_id: self.calendar_id.clone(),
+            twilio_auth_token: self.twilio_auth_token.as_ref().map(|t| t.0.clone()),
             hours: self.hours.to_document(),
             closures: self.closures.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(),
             services: self
@@ -241,6 +262,10 @@ impl TenantProfile {
     }
     pub fn address(&self) -> Option<&str> {
         self.address.as_deref()
+    }
+    /// The tenant's own Twilio auth token, if it has its own account.
+    pub fn twilio_auth_token(&self) -> Option<&str> {
+        self.twilio_auth_token.as_ref().map(|t| t.0.as_str())
     }
     /// The shop's external calendar.
     pub fn calendar_id(&self) -> Option<&str> {

@@ -32,7 +32,7 @@ pub fn record_json(record: &TenantRecord) -> Value {
         "status": record.status.as_str(),
         "created_at": record.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "updated_at": record.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "profile": record.profile.to_document().to_json(),
+        "profile": record.profile.to_document().redacted().to_json(),
     })
 }
 
@@ -75,10 +75,18 @@ async fn put_tenant(
         }),
         Some(_) => {}
     }
-    if state.tenants.get_tenant(&tenant).await?.is_none() {
+    let existing = state.tenants.get_tenant(&tenant).await?;
+    if existing.is_none() {
         admin
             .require_operator()
             .map_err(|_| ApiError::forbidden("only the operator (scope admin) may create tenants"))?;
+    }
+    // A read-modify-write sends the redaction marker back: keep the stored secret.
+    // (With nothing stored, the marker stays and validation refuses it.)
+    if document.twilio_auth_token.as_deref() == Some(frontdesk_tenant::REDACTED)
+        && let Some(stored) = existing.as_ref().and_then(|r| r.profile.twilio_auth_token())
+    {
+        document.twilio_auth_token = Some(stored.to_owned());
     }
     let profile = TenantProfile::parse(&document).map_err(|errors| problems.extend(errors.into_problems()));
     problems.extend(numbers_taken_by_others(&state, &tenant, &document).await?);

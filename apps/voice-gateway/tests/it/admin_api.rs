@@ -292,3 +292,33 @@ async fn delete_disables_and_keeps_the_data() {
     assert_eq!(enabled.body["status"], "active");
     assert_eq!(app.admin(Method::DELETE, "/admin/tenants/nobody-here", None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_tenant_s_twilio_token_is_never_shown_and_survives_a_round_trip() {
+    let app = TestApp::new().await;
+    let mut document = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await.body["profile"].clone();
+    document["twilio_auth_token"] = json!("tenant-secret-token");
+    let written = app.admin(Method::PUT, "/admin/tenants/fresh-cuts", Some(&document)).await;
+    assert_eq!(written.status, StatusCode::OK, "{}", written.body);
+    assert_eq!(written.body["profile"]["twilio_auth_token"], "[redacted]");
+    assert!(!written.body.to_string().contains("tenant-secret-token"));
+
+    // Read, change the greeting, write back: the marker keeps the stored token.
+    let mut again = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await.body["profile"].clone();
+    again["greeting"] = json!("Hello from Fresh Cuts");
+    let rewritten = app.admin(Method::PUT, "/admin/tenants/fresh-cuts", Some(&again)).await;
+    assert_eq!(rewritten.status, StatusCode::OK, "{}", rewritten.body);
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let stored = frontdesk_tenant::TenantStore::get_tenant(app.store.as_ref(), &tenant).await.ok().flatten();
+    assert_eq!(
+        stored.and_then(|r| r.profile.twilio_auth_token().map(str::to_owned)).as_deref(),
+        Some("tenant-secret-token")
+    );
+
+    // Creating a tenant with the marker itself is refused.
+    let mut marker = shop_json("marker-shop", &[]);
+    marker["twilio_auth_token"] = json!("[redacted]");
+    let reply = app.admin(Method::PUT, "/admin/tenants/marker-shop", Some(&marker)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(details(&reply)[0].starts_with("twilio_auth_token: is the redaction marker"), "{:?}", details(&reply));
+}

@@ -497,3 +497,55 @@ async fn texts_handle_stop_and_start_and_answer_anything_else() {
     let reply = post(&h.router, "/twilio/sms", &text("can I come at 3?")).await;
     assert!(reply.contains("call us at +15555550100"), "{reply}");
 }
+
+#[tokio::test]
+async fn a_tenant_with_its_own_twilio_account_is_checked_with_its_own_token() {
+    let h = harness(monday_morning()).await;
+    let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let record = h.store.get_tenant(&tenant).await.ok().flatten().unwrap_or_else(|| panic!("tenant"));
+    let mut document = record.profile.to_document();
+    document.twilio_auth_token = Some("fresh-cuts-own-token".to_owned());
+    let profile = frontdesk_tenant::TenantProfile::parse(&document).unwrap_or_else(|e| panic!("{e}"));
+    assert!(h.store.put_tenant(&profile).await.is_ok());
+    assert!(!format!("{profile:?}").contains("fresh-cuts-own-token"), "Debug never shows the token");
+
+    let params = call_params("CA-own-token", "+15555550100");
+    let url = format!("{BASE_URL}/twilio/voice");
+    let platform = frontdesk_twilio::RequestValidator::new(AUTH_TOKEN).compute_signature(&url, &params);
+    let (status, _) = raw_post(&h.router, "/twilio/voice", &params, Some(platform)).await;
+    assert_eq!(status, 403, "the platform token no longer speaks for this tenant");
+    let own = frontdesk_twilio::RequestValidator::new("fresh-cuts-own-token").compute_signature(&url, &params);
+    let (status, twiml) = raw_post(&h.router, "/twilio/voice", &params, Some(own)).await;
+    assert_eq!(status, 200, "{twiml}");
+
+    // Other tenants still use the platform token.
+    let clinic = call_params("CA-clinic", "+15555550200");
+    let twiml = post(&h.router, "/twilio/voice", &clinic).await;
+    assert!(twiml.contains("Bright Smile"), "{twiml}");
+}
+
+/// A classifier that hears every caller as asking for a person.
+struct AlwaysAPerson;
+
+#[async_trait::async_trait]
+impl frontdesk_routing::IntentClassifier for AlwaysAPerson {
+    async fn classify(&self, _text: &str) -> Vec<(frontdesk_routing::Intent, f32)> {
+        vec![(frontdesk_routing::Intent::Human, 0.99)]
+    }
+}
+
+#[tokio::test]
+async fn another_intent_classifier_plugs_in_behind_the_port() {
+    let h = harness(monday_morning()).await;
+    let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let profile = h.store.get_tenant(&tenant).await.ok().flatten().unwrap_or_else(|| panic!("tenant")).profile;
+    let clock = Arc::new(ManualClock::new(monday_morning()));
+    let bookings = Arc::new(BookingService::new(h.store.clone(), clock));
+    let dialogue = Dialogue::new(bookings).with_classifier(Arc::new(AlwaysAPerson));
+    let caller = E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}"));
+    let context = frontdesk_routing::CallContext { profile: &profile, caller: Some(&caller), now: monday_morning() };
+    let mut state = frontdesk_routing::CallState::default();
+    let input = frontdesk_routing::CallerInput { speech: Some("what are your hours".to_owned()), digits: None };
+    let reply = dialogue.respond(&context, &mut state, input).await;
+    assert_eq!(reply.next, frontdesk_routing::Next::Transfer { to: profile.owner_phone().clone() });
+}
