@@ -159,15 +159,136 @@ impl CallContext<'_> {
 
 use chrono::Timelike;
 
+/// How one intent is served when a caller raises it: the booking flow, the
+/// information answers, a hand-off to a person. New intents (or other ways of
+/// serving one) plug in with [`Dialogue::with_strategy`].
+#[async_trait::async_trait]
+pub trait IntentStrategy: Send + Sync {
+    /// The first reply to a caller who just asked for this; may move the call
+    /// into one of the dialogue's stages for the turns that follow.
+    async fn start(
+        &self,
+        dialogue: &Dialogue,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply;
+}
+
+/// Book: collect what is missing, hold, read back, confirm.
+pub struct BookingStrategy;
+/// Cancel or move: find the caller's booking, confirm, apply the policy.
+pub struct ChangeStrategy {
+    pub reschedule: bool,
+}
+/// Hours, prices, services, location and FAQs, from the profile only.
+pub struct InformationStrategy;
+/// A person: the owner while open, else a message.
+pub struct EscalationStrategy;
+
+#[async_trait::async_trait]
+impl IntentStrategy for BookingStrategy {
+    async fn start(
+        &self,
+        dialogue: &Dialogue,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        state.stage = Stage::Booking;
+        state.draft = Draft::default();
+        dialogue.booking(context, state, heard).await
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for ChangeStrategy {
+    async fn start(
+        &self,
+        dialogue: &Dialogue,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        state.draft = Draft::default();
+        dialogue.find_booking(context, state, heard, self.reschedule).await
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for InformationStrategy {
+    async fn start(
+        &self,
+        dialogue: &Dialogue,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        let profile = context.profile;
+        match heard.intent.map(|(intent, _)| intent) {
+            Some(Intent::AskHours) => Reply::listen(format!("{} Anything else?", hours_sentence(profile, heard.date)))
+                .with_outcome(Outcome::Answered),
+            Some(Intent::AskPrices | Intent::AskServices) => {
+                Reply::listen(format!("{} Would you like to book?", prices_sentence(profile, heard.service.as_deref())))
+                    .with_outcome(Outcome::Answered)
+            }
+            Some(Intent::AskLocation) => match profile.address() {
+                Some(address) => {
+                    Reply::listen(format!("We're at {address} Anything else?")).with_outcome(Outcome::Answered)
+                }
+                None => dialogue.unknown(state, &heard.redacted),
+            },
+            _ => match faq_answer(profile, &heard.redacted) {
+                Some(answer) => Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered),
+                None => dialogue.unknown(state, &heard.redacted),
+            },
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for EscalationStrategy {
+    async fn start(
+        &self,
+        dialogue: &Dialogue,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        _heard: &Understood,
+    ) -> Reply {
+        dialogue.human(context, state).await
+    }
+}
+
 pub struct Dialogue {
     bookings: Arc<BookingService>,
     classifier: Arc<dyn IntentClassifier>,
+    strategies: std::collections::HashMap<Intent, Arc<dyn IntentStrategy>>,
 }
 
 impl Dialogue {
     /// With the rule-based classifier.
     pub fn new(bookings: Arc<BookingService>) -> Dialogue {
-        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier) }
+        let information: Arc<dyn IntentStrategy> = Arc::new(InformationStrategy);
+        let strategies: std::collections::HashMap<Intent, Arc<dyn IntentStrategy>> = [
+            (Intent::Book, Arc::new(BookingStrategy) as Arc<dyn IntentStrategy>),
+            (Intent::Cancel, Arc::new(ChangeStrategy { reschedule: false })),
+            (Intent::Reschedule, Arc::new(ChangeStrategy { reschedule: true })),
+            (Intent::AskHours, information.clone()),
+            (Intent::AskPrices, information.clone()),
+            (Intent::AskServices, information.clone()),
+            (Intent::AskLocation, information.clone()),
+            (Intent::Question, information),
+            (Intent::Human, Arc::new(EscalationStrategy)),
+        ]
+        .into_iter()
+        .collect();
+        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies }
+    }
+
+    /// Serve `intent` with `strategy` (adding an intent, or replacing how one is served).
+    pub fn with_strategy(mut self, intent: Intent, strategy: Arc<dyn IntentStrategy>) -> Dialogue {
+        self.strategies.insert(intent, strategy);
+        self
     }
 
     /// With another classifier behind the `IntentClassifier` port.
@@ -286,47 +407,22 @@ impl Dialogue {
             intent
         };
         state.misunderstandings = 0;
-        match intent {
-            Intent::Book => {
-                state.stage = Stage::Booking;
-                state.draft = Draft::default();
-                self.booking(context, state, heard).await
+        match self.strategies.get(&intent).cloned() {
+            Some(strategy) => {
+                // A strategy reads the intent from what was heard; make sure it
+                // sees the one chosen here (a service and a time mean Book).
+                let mut heard = heard.clone();
+                heard.intent = Some((intent, confidence));
+                strategy.start(self, context, state, &heard).await
             }
-            Intent::Cancel => {
-                state.draft = Draft::default();
-                self.find_booking(context, state, heard, false).await
-            }
-            Intent::Reschedule => {
-                state.draft = Draft::default();
-                self.find_booking(context, state, heard, true).await
-            }
-            Intent::AskHours => {
-                Reply::listen(format!("{} Anything else?", hours_sentence(context.profile, heard.date)))
-                    .with_outcome(Outcome::Answered)
-            }
-            Intent::AskPrices | Intent::AskServices => Reply::listen(format!(
-                "{} Would you like to book?",
-                prices_sentence(context.profile, heard.service.as_deref())
-            ))
-            .with_outcome(Outcome::Answered),
-            Intent::AskLocation => match context.profile.address() {
-                Some(address) => {
-                    Reply::listen(format!("We're at {address} Anything else?")).with_outcome(Outcome::Answered)
-                }
-                None => self.unknown(state, &heard.redacted),
-            },
-            Intent::Question => match faq_answer(context.profile, &heard.redacted) {
-                Some(answer) => Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered),
-                None => self.unknown(state, &heard.redacted),
-            },
-            Intent::Yes | Intent::No => {
+            None => {
                 Reply::listen("How can I help you? You can book, move or cancel an appointment, or ask me a question.")
             }
-            Intent::Human | Intent::Goodbye | Intent::Repeat => self.misunderstood(context, state).await,
         }
     }
 
-    fn unknown(&self, state: &mut CallState, question: &str) -> Reply {
+    /// "I don't know that": offers a person or a message and records the question.
+    pub fn unknown(&self, state: &mut CallState, question: &str) -> Reply {
         state.stage = Stage::OfferHelp;
         let mut reply = Reply::listen(
             "I'm sorry, I don't know that. I can connect you with someone or take a message for the shop. Would you like that?",
@@ -346,7 +442,7 @@ impl Dialogue {
     }
 
     /// A person: the owner while the shop is open, else a message.
-    async fn human(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+    pub async fn human(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
         self.release_hold(context, state).await;
         state.stage = Stage::Ended;
         if context.is_open() {
@@ -400,7 +496,8 @@ impl Dialogue {
         }
     }
 
-    async fn booking(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
+    /// The booking flow from what is known so far.
+    pub async fn booking(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
         self.absorb(state, heard);
         state.asked_for_name = false;
         let profile = context.profile;
@@ -726,7 +823,8 @@ impl Dialogue {
 
     // ---- cancel and reschedule ---------------------------------------------------
 
-    async fn find_booking(
+    /// Finds the caller's booking (by code or caller ID) to cancel or move.
+    pub async fn find_booking(
         &self,
         context: &CallContext<'_>,
         state: &mut CallState,

@@ -13,7 +13,10 @@ pub use calls::{
     CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
     decode_turns, encode_turns, is_final_status,
 };
-pub use dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
+pub use dialogue::{
+    BookingStrategy, CallContext, CallState, CallerInput, ChangeStrategy, Dialogue, EscalationStrategy,
+    InformationStrategy, IntentStrategy, Next, Reply, Stage,
+};
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 pub use texts::{BookingTexts, OutboxMessaging, booking_text, spoken_time};
-pub use understand::{Intent, IntentClassifier, RuleBasedClassifier};
+pub use understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -549,3 +549,47 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
     let reply = dialogue.respond(&context, &mut state, input).await;
     assert_eq!(reply.next, frontdesk_routing::Next::Transfer { to: profile.owner_phone().clone() });
 }
+
+/// Answers every general question from a (pretend) knowledge base.
+struct KnowledgeBase;
+
+#[async_trait::async_trait]
+impl frontdesk_routing::IntentStrategy for KnowledgeBase {
+    async fn start(
+        &self,
+        _dialogue: &Dialogue,
+        _context: &frontdesk_routing::CallContext<'_>,
+        _state: &mut frontdesk_routing::CallState,
+        heard: &frontdesk_routing::Understood,
+    ) -> frontdesk_routing::Reply {
+        let mut reply = frontdesk_routing::Reply {
+            say: format!("From our knowledge base about {:?}: yes.", heard.redacted),
+            next: frontdesk_routing::Next::Listen,
+            outcome: None,
+            booking_id: None,
+            unanswered: None,
+            heard: None,
+        };
+        reply.outcome = Some(frontdesk_routing::Outcome::Answered);
+        reply
+    }
+}
+
+#[tokio::test]
+async fn an_intent_strategy_plugs_in() {
+    let h = harness(monday_morning()).await;
+    let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let profile = h.store.get_tenant(&tenant).await.ok().flatten().unwrap_or_else(|| panic!("tenant")).profile;
+    let bookings = Arc::new(BookingService::new(h.store.clone(), Arc::new(ManualClock::new(monday_morning()))));
+    let dialogue = Dialogue::new(bookings).with_strategy(frontdesk_routing::Intent::Question, Arc::new(KnowledgeBase));
+    let context = frontdesk_routing::CallContext { profile: &profile, caller: None, now: monday_morning() };
+    let mut state = frontdesk_routing::CallState::default();
+    let input = frontdesk_routing::CallerInput { speech: Some("do you sell hair gel".to_owned()), digits: None };
+    let reply = dialogue.respond(&context, &mut state, input).await;
+    assert!(reply.say.starts_with("From our knowledge base"), "{}", reply.say);
+    // The built-in strategies still serve the other intents.
+    let input =
+        frontdesk_routing::CallerInput { speech: Some("what are your hours on saturday".to_owned()), digits: None };
+    let reply = dialogue.respond(&context, &mut state, input).await;
+    assert!(reply.say.contains("from 9 AM to 4 PM"), "{}", reply.say);
+}
