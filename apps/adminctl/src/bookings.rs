@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use serde_json::{Value, json};
 
-use crate::client::{AdminClient, Failure};
+use crate::client::{AdminClient, Failure, encode};
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -136,14 +136,4 @@ pub async fn availability(
         output::print_slots(&body["slots"]);
     }
     Ok(())
-}
-
-/// Query-string encoding for the few characters service names contain.
-fn encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

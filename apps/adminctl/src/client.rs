@@ -110,3 +110,13 @@ fn describe_error(status: StatusCode, json: &Value, raw: &str) -> String {
     }
     out
 }
+
+/// Query-string encoding for the few characters service names contain.
+pub(crate) fn encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

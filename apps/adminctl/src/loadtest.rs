@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
-use crate::client::{AdminClient, Failure};
+use crate::client::{AdminClient, Failure, encode};
 
 pub struct LoadOptions {
     pub calls: usize,
@@ -237,13 +237,4 @@ async fn one_call(
         result.errors.push(format!("call {index} did not book {start}"));
     }
     result
-}
-
-fn encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

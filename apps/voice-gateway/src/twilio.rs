@@ -15,7 +15,8 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use frontdesk_core::E164;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
     CallRecord, CallState, CallerInput, Dialogue, Next, Outcome, Reply, SavedTurn, Speaker, Turn, TurnUpdate,
 };
@@ -229,16 +230,9 @@ async fn voice(
         outcome: None,
         booking_id: None,
         recording_url: None,
-        reply: twiml.clone(),
+        reply: twiml,
     };
-    match state.calls.save_turn(&tenant, &call_sid, "turn-0", &update, now).await {
-        Ok(SavedTurn::AlreadyAnswered(first)) => xml(first),
-        Ok(SavedTurn::Saved) => xml(twiml),
-        Err(error) => {
-            tracing::error!(%error, "could not save the greeting");
-            xml(twiml)
-        }
-    }
+    answer_once(&state, &tenant, &call_sid, "turn-0", update, now).await
 }
 
 /// The call this webhook belongs to, and its tenant's profile.
@@ -297,16 +291,9 @@ async fn gather(
         outcome,
         booking_id: reply.booking_id.clone(),
         recording_url: None,
-        reply: twiml.clone(),
+        reply: twiml,
     };
-    match state.calls.save_turn(profile.slug(), &call.call_sid, &turn_key, &update, now).await {
-        Ok(SavedTurn::AlreadyAnswered(first)) => xml(first),
-        Ok(SavedTurn::Saved) => xml(twiml),
-        Err(error) => {
-            tracing::error!(%error, "could not save a turn");
-            xml(twiml)
-        }
-    }
+    answer_once(&state, profile.slug(), &call.call_sid, &turn_key, update, now).await
 }
 
 /// The owner did not pick up: take a message instead.
@@ -336,13 +323,10 @@ async fn dial_done(
         outcome: Some(Outcome::MessageTaken),
         booking_id: None,
         recording_url: None,
-        reply: twiml.clone(),
+        reply: twiml,
     };
     let key = format!("dial-{}", webhook.get("DialCallSid").unwrap_or("none"));
-    match state.calls.save_turn(profile.slug(), &call.call_sid, &key, &update, state.clock.now()).await {
-        Ok(SavedTurn::AlreadyAnswered(first)) => xml(first),
-        _ => xml(twiml),
-    }
+    answer_once(&state, profile.slug(), &call.call_sid, &key, update, state.clock.now()).await
 }
 
 async fn recording(
@@ -364,12 +348,30 @@ async fn recording(
         outcome: Some(Outcome::MessageTaken),
         booking_id: None,
         recording_url: webhook.get("RecordingUrl").map(str::to_owned),
-        reply: twiml.clone(),
+        reply: twiml,
     };
     let key = format!("recording-{}", webhook.get("RecordingSid").unwrap_or("none"));
-    match state.calls.save_turn(profile.slug(), &call.call_sid, &key, &update, state.clock.now()).await {
+    answer_once(&state, profile.slug(), &call.call_sid, &key, update, state.clock.now()).await
+}
+
+/// Saves a turn once per webhook and answers with the TwiML given the first
+/// time: Twilio repeats a webhook it believes failed, and the caller must hear
+/// the same thing, not a second booking.
+async fn answer_once(
+    state: &AppState,
+    tenant: &TenantId,
+    call_sid: &str,
+    key: &str,
+    update: TurnUpdate,
+    now: DateTime<Utc>,
+) -> Response {
+    match state.calls.save_turn(tenant, call_sid, key, &update, now).await {
         Ok(SavedTurn::AlreadyAnswered(first)) => xml(first),
-        _ => xml(twiml),
+        Ok(SavedTurn::Saved) => xml(update.reply),
+        Err(error) => {
+            tracing::error!(%error, key, "could not save a turn");
+            xml(update.reply)
+        }
     }
 }
 
