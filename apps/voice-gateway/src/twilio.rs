@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -46,10 +46,16 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/sms", post(sms))
 }
 
-/// A webhook whose signature checked out.
+/// A Twilio webhook whose signature checked out, with the shop it is for.
+///
+/// As an extractor it answers 404 when Twilio is not configured and 403 when
+/// the signature is missing or wrong, before any handler runs.
 struct Webhook {
     params: Vec<(String, String)>,
     query: Vec<(String, String)>,
+    /// The active tenant owning the called number (`To`), if any.
+    tenant: Option<TenantProfile>,
+    twilio: TwilioSettings,
 }
 
 impl Webhook {
@@ -77,64 +83,57 @@ impl IntoResponse for Forbidden {
     }
 }
 
-/// Checks the signature over the public URL and the form body, with the
-/// called tenant's own Twilio token when it has one, else the platform's.
-async fn authenticate(
-    state: &AppState,
-    twilio: &TwilioSettings,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Webhook, Forbidden> {
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    let called = params.iter().find(|(k, _)| k == "To").and_then(|(_, v)| E164::parse(v).ok());
-    let own_token = match called {
-        Some(number) => state
-            .tenants
-            .tenant_by_number(&number)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|r| r.profile.twilio_auth_token().map(str::to_owned)),
-        None => None,
-    };
-    match own_token {
-        Some(token) => {
-            let tenant_settings = TwilioSettings {
-                validator: Arc::new(frontdesk_twilio::RequestValidator::new(&token)),
-                ..twilio.clone()
-            };
-            verify(&tenant_settings, uri, headers, body)
+impl FromRequest<AppState> for Webhook {
+    type Rejection = Response;
+
+    /// Checks the signature over the public URL and the form body, with the
+    /// called tenant's own Twilio token when it has one, else the platform's.
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let Some(twilio) = state.twilio.clone() else { return Err(StatusCode::NOT_FOUND.into_response()) };
+        let (mut parts, body) = request.into_parts();
+        let Ok(OriginalUri(uri)) = OriginalUri::from_request_parts(&mut parts, state).await;
+        let headers = parts.headers.clone();
+        let body =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+        let called = params.iter().find(|(k, _)| k == "To").and_then(|(_, v)| E164::parse(v).ok());
+        let record = match called {
+            Some(number) => state.tenants.tenant_by_number(&number).await.ok().flatten(),
+            None => None,
+        };
+        let own_token = record.as_ref().and_then(|r| r.profile.twilio_auth_token().map(str::to_owned));
+        let validator = match own_token {
+            Some(token) => Arc::new(frontdesk_twilio::RequestValidator::new(&token)),
+            None => twilio.validator.clone(),
+        };
+        verify(&validator, &twilio.public_base_url, &uri, &headers, &params).map_err(IntoResponse::into_response)?;
+        let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+        let tenant = record.filter(|r| r.status == TenantStatus::Active).map(|r| r.profile);
+        if let Some(profile) = &tenant {
+            tracing::Span::current().record("tenant_id", profile.slug().as_str());
         }
-        None => verify(twilio, uri, headers, body),
+        Ok(Webhook { params, query, tenant, twilio })
     }
 }
 
-/// Checks the signature over the public URL and the form body.
+/// Checks the signature over the public URL and the form parameters.
 fn verify(
-    twilio: &TwilioSettings,
+    validator: &frontdesk_twilio::RequestValidator,
+    public_base_url: &str,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Webhook, Forbidden> {
+    params: &[(String, String)],
+) -> Result<(), Forbidden> {
     let signature = headers
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or(Forbidden("missing X-Twilio-Signature"))?;
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
-    let url = format!("{}{}", twilio.public_base_url, path_and_query);
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    if !twilio.validator.validate(&url, &params, signature) {
+    let url = format!("{public_base_url}{path_and_query}");
+    if !validator.validate(&url, params, signature) {
         return Err(Forbidden("invalid X-Twilio-Signature"));
     }
-    let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
-    Ok(Webhook { params, query })
-}
-
-async fn tenant_for(state: &AppState, webhook: &Webhook) -> Option<TenantProfile> {
-    let called = E164::parse(webhook.get("To")?).ok()?;
-    let record = state.tenants.tenant_by_number(&called).await.ok()??;
-    (record.status == TenantStatus::Active).then_some(record.profile)
+    Ok(())
 }
 
 fn not_in_service() -> Response {
@@ -190,23 +189,10 @@ fn voicemail_twiml(say: Say) -> String {
         .to_xml()
 }
 
-async fn voice(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let (Some(call_sid), Some(profile)) =
-        (webhook.get("CallSid").map(str::to_owned), tenant_for(&state, &webhook).await)
-    else {
+async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let (Some(call_sid), Some(profile)) = (webhook.get("CallSid").map(str::to_owned), webhook.tenant.clone()) else {
         return not_in_service();
     };
-    tracing::Span::current().record("tenant_id", profile.slug().as_str());
     let tenant = profile.slug().clone();
     if let Ok(Some(reply)) = state.calls.answered_turn(&tenant, &call_sid, "turn-0").await {
         return xml(reply);
@@ -216,7 +202,7 @@ async fn voice(
     let called = webhook.get("To").unwrap_or_default().to_owned();
     let mut call_state = CallState::default();
     let context = frontdesk_routing::CallContext { profile: &profile, caller: caller.as_ref(), now };
-    let reply = twilio.dialogue.greeting(&context, &mut call_state);
+    let reply = webhook.twilio.dialogue.greeting(&context, &mut call_state);
     let twiml = render(&profile, &reply, 1);
     if let Err(error) =
         state.calls.open_call(&tenant, &call_sid, caller.as_ref(), &called, &call_state.to_json(), now).await
@@ -237,25 +223,14 @@ async fn voice(
 
 /// The call this webhook belongs to, and its tenant's profile.
 async fn call_for(state: &AppState, webhook: &Webhook) -> Option<(TenantProfile, CallRecord)> {
-    let profile = tenant_for(state, webhook).await?;
+    let profile = webhook.tenant.clone()?;
     let call_sid = webhook.get("CallSid")?;
     let call = state.calls.call(profile.slug(), call_sid).await.ok()??;
     Some((profile, call))
 }
 
-async fn gather(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
+async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
     let Some((profile, call)) = call_for(&state, &webhook).await else { return not_in_service() };
-    tracing::Span::current().record("tenant_id", profile.slug().as_str());
     let turn: u32 = webhook.query("turn").and_then(|t| t.parse().ok()).unwrap_or(1);
     let turn_key = format!("turn-{turn}");
     if let Ok(Some(reply)) = state.calls.answered_turn(profile.slug(), &call.call_sid, &turn_key).await {
@@ -268,7 +243,7 @@ async fn gather(
         digits: webhook.get("Digits").map(str::to_owned).filter(|d| !d.is_empty()),
     };
     let context = frontdesk_routing::CallContext { profile: &profile, caller: call.caller.as_ref(), now };
-    let reply = twilio.dialogue.respond(&context, &mut call_state, input.clone()).await;
+    let reply = webhook.twilio.dialogue.respond(&context, &mut call_state, input.clone()).await;
     let twiml = render(&profile, &reply, turn + 1);
     let mut turns = Vec::new();
     if let Some(heard) = reply.heard.clone().filter(|h| !h.is_empty()) {
@@ -297,17 +272,7 @@ async fn gather(
 }
 
 /// The owner did not pick up: take a message instead.
-async fn dial_done(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
+async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response {
     let Some((profile, call)) = call_for(&state, &webhook).await else { return not_in_service() };
     if webhook.get("DialCallStatus") == Some("completed") {
         return xml(VoiceResponse::new().hangup().to_xml());
@@ -329,17 +294,7 @@ async fn dial_done(
     answer_once(&state, profile.slug(), &call.call_sid, &key, update, state.clock.now()).await
 }
 
-async fn recording(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
+async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response {
     let Some((profile, call)) = call_for(&state, &webhook).await else { return not_in_service() };
     let twiml = VoiceResponse::new().say(Say::new("Thank you, we'll get back to you soon. Goodbye.")).hangup().to_xml();
     let update = TurnUpdate {
@@ -376,17 +331,7 @@ async fn answer_once(
 }
 
 /// Call status callbacks: out of order and repeated, ordered by SequenceNumber.
-async fn status(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
+async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
     let Some((profile, call)) = call_for(&state, &webhook).await else { return StatusCode::NO_CONTENT.into_response() };
     let sequence = webhook.get("SequenceNumber").and_then(|s| s.parse().ok()).unwrap_or(0);
     let duration = webhook.get("CallDuration").and_then(|d| d.parse().ok());
@@ -401,18 +346,8 @@ async fn status(
 }
 
 /// Inbound texts: STOP/START opt-outs, and a helpful reply to anything else.
-async fn sms(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(twilio) = state.twilio.clone() else { return StatusCode::NOT_FOUND.into_response() };
-    let webhook = match authenticate(&state, &twilio, &uri, &headers, &body).await {
-        Ok(webhook) => webhook,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let Some(profile) = tenant_for(&state, &webhook).await else {
+async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let Some(profile) = webhook.tenant.clone() else {
         return xml(MessagingResponse::new().to_xml());
     };
     let Some(from) = webhook.get("From").and_then(|f| E164::parse(f).ok()) else {
