@@ -160,7 +160,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let auth_token = std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
                 Failure::Usage("error: FRONTDESK_TWILIO_AUTH_TOKEN is not set; the simulator signs like Twilio with the gateway's token".into())
             })?;
-            simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script }).await
+            let admin = match secret() {
+                Ok(secret) => Some(AdminClient::new(&gateway, secret)?),
+                Err(_) => None,
+            };
+            simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script, admin }).await
         }
         Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid, think_ms } => {
             let auth_token =

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::client::Failure;
+use crate::client::{AdminClient, Failure};
 
 pub struct SimulateOptions {
     pub to: String,
@@ -20,6 +20,8 @@ pub struct SimulateOptions {
     pub public_url: Option<String>,
     pub auth_token: String,
     pub script: Option<PathBuf>,
+    /// Reads the call record to check a script's `expect.outcome`.
+    pub admin: Option<AdminClient>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +49,7 @@ struct ScriptTurn {
 #[derive(Debug, Default, Deserialize)]
 struct ScriptExpect {
     next: Option<String>,
+    outcome: Option<String>,
     #[serde(flatten)]
     _other: serde_yaml_ng::Mapping,
 }
@@ -117,6 +120,10 @@ struct Call {
 }
 
 impl Call {
+    fn sid(&self) -> &str {
+        self.base.iter().find(|(k, _)| k == "CallSid").map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
     async fn post(&self, path: &str, extra: &[(&str, String)]) -> Result<String, Failure> {
         let mut params = self.base.clone();
         params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
@@ -224,14 +231,14 @@ pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
                     twiml.split("<Number").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next());
                 println!("[connecting the caller to {} … nobody answers]", number.unwrap_or("the shop"));
                 if script.is_some() && turns.clone().next().is_none() {
-                    return finish(&script, "transfer", problems);
+                    return finish(&options, &call, &script, "transfer", problems).await;
                 }
                 twiml = call.post(&action, &[("DialCallStatus", "no-answer".to_owned())]).await?;
             }
             Step::Record(action) => {
                 println!("[the caller leaves a message after the tone]");
                 if script.is_some() && turns.clone().next().is_none() {
-                    return finish(&script, "voicemail", problems);
+                    return finish(&options, &call, &script, "voicemail", problems).await;
                 }
                 twiml = call
                     .post(
@@ -257,24 +264,61 @@ pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
                         ],
                     )
                     .await;
-                return finish(&script, "hangup", problems);
+                return finish(&options, &call, &script, "hangup", problems).await;
             }
         }
     }
-    finish(&script, step_name(&next_step(&twiml)), problems)
+    finish(&options, &call, &script, step_name(&next_step(&twiml)), problems).await
 }
 
-fn finish(script: &Option<Script>, ended: &str, mut problems: Vec<String>) -> Result<(), Failure> {
-    if let Some(expected) = script.as_ref().and_then(|s| s.expect.next.as_deref())
+async fn finish(
+    options: &SimulateOptions,
+    call: &Call,
+    script: &Option<Script>,
+    ended: &str,
+    mut problems: Vec<String>,
+) -> Result<(), Failure> {
+    let expect = script.as_ref().map(|s| &s.expect);
+    if let Some(expected) = expect.and_then(|e| e.next.as_deref())
         && expected != ended
     {
         problems.push(format!("expected the call to end with {expected}, it ended with {ended}"));
+    }
+    if let Some(expected) = expect.and_then(|e| e.outcome.as_deref()) {
+        match &options.admin {
+            Some(admin) => {
+                let outcome = call_outcome(admin, &options.to, call.sid()).await?;
+                if outcome.as_deref() != Some(expected) {
+                    let outcome = outcome.as_deref().unwrap_or("none");
+                    problems.push(format!("expected the call's outcome to be {expected}, it was {outcome}"));
+                }
+            }
+            None => eprintln!(
+                "note: expect.outcome ({expected}) not checked: set FRONTDESK_ADMIN_JWT_SECRET to read the call record"
+            ),
+        }
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(Failure::Refused(format!("error: the call went differently than the script:\n  {}", problems.join("\n  "))))
     }
+}
+
+/// The outcome on the gateway's record of this call, found through the tenant
+/// that owns the called number.
+async fn call_outcome(admin: &AdminClient, to: &str, call_sid: &str) -> Result<Option<String>, Failure> {
+    let tenants = admin.get("/admin/tenants").await?;
+    let owns = |tenant: &&serde_json::Value| {
+        tenant["profile"]["phone_numbers"].as_array().is_some_and(|numbers| numbers.iter().any(|n| n == to))
+    };
+    let Some(slug) =
+        tenants["tenants"].as_array().and_then(|all| all.iter().find(owns)).and_then(|t| t["slug"].as_str())
+    else {
+        return Err(Failure::Refused(format!("error: no tenant answers {to}")));
+    };
+    let record = admin.get(&format!("/admin/tenants/{slug}/calls/{call_sid}")).await?;
+    Ok(record["outcome"].as_str().map(str::to_owned))
 }
 
 fn uuid_like() -> String {

@@ -258,17 +258,21 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
         let url = gw.url.clone();
         async move {
             let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
-            command.env_clear().env("FRONTDESK_TWILIO_AUTH_TOKEN", token).args([
-                "simulate",
-                "--to",
-                "+15555550100",
-                "--gateway",
-                &url,
-                "--public-url",
-                "https://frontdesk.example.com",
-                "--script",
-                script.to_str().unwrap_or_default(),
-            ]);
+            command
+                .env_clear()
+                .env("FRONTDESK_TWILIO_AUTH_TOKEN", token)
+                .env("FRONTDESK_ADMIN_JWT_SECRET", SECRET)
+                .args([
+                    "simulate",
+                    "--to",
+                    "+15555550100",
+                    "--gateway",
+                    &url,
+                    "--public-url",
+                    "https://frontdesk.example.com",
+                    "--script",
+                    script.to_str().unwrap_or_default(),
+                ]);
             let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));
             (
                 output.status.code(),
@@ -291,6 +295,21 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     let (code, _, stderr) = run(wrong, "token").await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("expected to hear \"A skin fade is $99\""), "{stderr}");
+
+    // The outcome is checked against the gateway's call record.
+    let answered = dir.path().join("answered.yaml");
+    let script_for = |outcome: &str| {
+        format!(
+            "turns:\n  - caller: \"what are your hours\"\n  - caller: \"thanks bye\"\nexpect:\n  outcome: {outcome}\n"
+        )
+    };
+    assert!(std::fs::write(&answered, script_for("answered")).is_ok());
+    let (code, stdout, stderr) = run(answered.clone(), "token").await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(std::fs::write(&answered, script_for("booked")).is_ok());
+    let (code, _, stderr) = run(answered, "token").await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("expected the call's outcome to be booked, it was answered"), "{stderr}");
 
     // A wrong token is refused by the gateway's signature check.
     let (code, _, stderr) = run(script, "not-the-token").await;
