@@ -19,6 +19,22 @@ pub struct NewHold {
     pub expires_at: DateTime<Utc>,
 }
 
+impl NewHold {
+    /// The hold as placed for `tenant`.
+    pub fn placed(&self, tenant: &TenantId) -> Hold {
+        Hold {
+            id: self.id,
+            tenant: tenant.clone(),
+            service: self.service.clone(),
+            staff: self.staff.clone(),
+            start: self.start,
+            end: self.end,
+            occupied_until: self.occupied_until,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// Persistence of holds and bookings. The store, not the caller, guarantees
 /// that no two blocks (bookings with their buffer, unexpired holds) of one
 /// staff member overlap: the database enforces it, also between processes.

@@ -280,16 +280,7 @@ impl BookingStore for PostgresStore {
         .await
         .map_err(classify("placing hold"))?;
         tx.commit().await.map_err(classify("committing hold"))?;
-        Ok(Hold {
-            id: hold.id,
-            tenant: tenant.clone(),
-            service: hold.service.clone(),
-            staff: hold.staff.clone(),
-            start: hold.start,
-            end: hold.end,
-            occupied_until: hold.occupied_until,
-            expires_at: hold.expires_at,
-        })
+        Ok(hold.placed(tenant))
     }
 
     async fn release_hold(&self, tenant: &TenantId, hold: HoldId) -> Result<(), BookingError> {
