@@ -98,7 +98,10 @@ impl FromRequest<AppState> for Webhook {
         let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
         let called = params.iter().find(|(k, _)| k == "To").and_then(|(_, v)| E164::parse(v).ok());
         let record = match called {
-            Some(number) => state.tenants.tenant_by_number(&number).await.ok().flatten(),
+            Some(number) => state.tenants.tenant_by_number(&number).await.unwrap_or_else(|error| {
+                tracing::error!(%error, "could not look up the called number");
+                None
+            }),
             None => None,
         };
         let own_token = record.as_ref().and_then(|r| r.profile.twilio_auth_token().map(str::to_owned));
