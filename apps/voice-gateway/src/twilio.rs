@@ -228,7 +228,10 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
 async fn call_for(state: &AppState, webhook: &Webhook) -> Option<(TenantProfile, CallRecord)> {
     let profile = webhook.tenant.clone()?;
     let call_sid = webhook.get("CallSid")?;
-    let call = state.calls.call(profile.slug(), call_sid).await.ok()??;
+    let call = state.calls.call(profile.slug(), call_sid).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "could not load the call");
+        None
+    })?;
     Some((profile, call))
 }
 
