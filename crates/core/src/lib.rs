@@ -9,6 +9,7 @@ mod clock;
 mod ids;
 mod money;
 mod phone;
+mod plan;
 mod readiness;
 mod tenant_id;
 
@@ -16,5 +17,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{IdGenerator, SequentialIds, UuidV7Ids};
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{E164, PhoneNumberError};
+pub use plan::{Plan, UnknownPlan};
 pub use readiness::{NotReady, Readiness};
 pub use tenant_id::{TenantId, TenantIdError};

@@ -1,0 +1,195 @@
+use chrono::{DateTime, Utc};
+use frontdesk_core::{Plan, TenantId};
+use serde::{Deserialize, Serialize};
+
+use crate::period::BillingPeriod;
+
+/// What is metered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UsageKind {
+    /// Call minutes, each started minute counted whole (as Twilio bills).
+    CallMinutes,
+    /// Outbound SMS segments (GSM-7 or UCS-2 rules).
+    SmsSegments,
+    /// LLM tokens, prompt and completion together.
+    LlmTokens,
+}
+
+impl UsageKind {
+    pub const ALL: [UsageKind; 3] = [UsageKind::CallMinutes, UsageKind::SmsSegments, UsageKind::LlmTokens];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageKind::CallMinutes => "call_minutes",
+            UsageKind::SmsSegments => "sms_segments",
+            UsageKind::LlmTokens => "llm_tokens",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<UsageKind> {
+        UsageKind::ALL.into_iter().find(|kind| kind.as_str() == raw)
+    }
+}
+
+/// One metered fact. `key` names the fact (`call:CA…`, `sms:<job id>`), so a
+/// repeated callback or a retried job is counted once; `id` is our usage
+/// record id, the identifier Stripe deduplicates meter events by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUsage {
+    pub id: String,
+    pub tenant: TenantId,
+    pub kind: UsageKind,
+    pub quantity: i64,
+    pub key: String,
+    pub period: BillingPeriod,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A tenant's usage in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UsageTotals {
+    pub call_minutes: i64,
+    pub sms_segments: i64,
+    pub llm_tokens: i64,
+}
+
+impl UsageTotals {
+    pub fn get(&self, kind: UsageKind) -> i64 {
+        match kind {
+            UsageKind::CallMinutes => self.call_minutes,
+            UsageKind::SmsSegments => self.sms_segments,
+            UsageKind::LlmTokens => self.llm_tokens,
+        }
+    }
+
+    pub fn add(&mut self, kind: UsageKind, quantity: i64) {
+        match kind {
+            UsageKind::CallMinutes => self.call_minutes += quantity,
+            UsageKind::SmsSegments => self.sms_segments += quantity,
+            UsageKind::LlmTokens => self.llm_tokens += quantity,
+        }
+    }
+}
+
+/// The tenant was put on `plan` at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChange {
+    pub plan: Plan,
+    pub at: DateTime<Utc>,
+}
+
+/// 80 % of the cap (alert) or 100 % (AI answering suspended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CapLevel {
+    Soft,
+    Hard,
+}
+
+impl CapLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapLevel::Soft => "soft",
+            CapLevel::Hard => "hard",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<CapLevel> {
+        match raw {
+            "soft" => Some(CapLevel::Soft),
+            "hard" => Some(CapLevel::Hard),
+            _ => None,
+        }
+    }
+}
+
+/// A recorded cap decision: at `decided_at`, `used` of `cap` minutes had been
+/// used in `period`. One per tenant, period, level and cap value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapDecision {
+    pub tenant: TenantId,
+    pub period: BillingPeriod,
+    pub level: CapLevel,
+    pub used: i64,
+    pub cap: i64,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// A tenant's standing with the payment provider, and the operator's cap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillingAccount {
+    pub stripe_customer_id: Option<String>,
+    pub stripe_subscription_id: Option<String>,
+    /// Stripe's subscription status word (`active`, `past_due`, `canceled`, …).
+    pub subscription_status: Option<String>,
+    /// Set by a failed payment, cleared by a paid invoice.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// The operator's minute cap, replacing the plan's included minutes.
+    pub minute_cap: Option<i64>,
+}
+
+/// A change to a billing account caused by a provider event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Payment failed: past due since `at`, unless already past due.
+    PaymentFailed { at: DateTime<Utc> },
+    /// An invoice was paid: no longer past due.
+    Paid,
+    /// The subscription now has this id and status.
+    Subscription { id: String, status: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    Draft,
+    Finalized,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Finalized => "finalized",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<InvoiceStatus> {
+        match raw {
+            "draft" => Some(InvoiceStatus::Draft),
+            "finalized" => Some(InvoiceStatus::Finalized),
+            _ => None,
+        }
+    }
+}
+
+/// One line of an invoice. Amounts are integer minor units of the invoice's
+/// currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub description: String,
+    pub quantity: i64,
+    /// Price of one unit, in minor units.
+    pub unit_price: i64,
+    /// The line's total, in minor units, already rounded.
+    pub amount: i64,
+}
+
+/// An invoice as computed: lines and their sum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// ISO 4217 code.
+    pub currency: String,
+    pub lines: Vec<InvoiceLine>,
+    /// The sum of the lines, in minor units.
+    pub total: i64,
+}
+
+/// An invoice as kept: a draft is recomputed until it is finalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInvoice {
+    pub tenant: TenantId,
+    pub period: BillingPeriod,
+    pub status: InvoiceStatus,
+    pub invoice: Invoice,
+    pub updated_at: DateTime<Utc>,
+    pub finalized_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,90 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::TenantId;
+use frontdesk_jobs::NewJob;
+use frontdesk_tenant::StoreError;
+
+use crate::model::{AccountChange, BillingAccount, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice, UsageTotals};
+use crate::period::BillingPeriod;
+
+/// Metered usage. Also the port later features (the LLM adapters) report
+/// their tokens through.
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    /// Records `usage` once per tenant and `usage.key`, and enqueues `jobs` in
+    /// the same transaction. `Ok(true)` when recorded now; `Ok(false)` (and
+    /// no jobs) when the key was already recorded.
+    async fn record_usage(&self, usage: &NewUsage, jobs: &[NewJob]) -> Result<bool, StoreError>;
+
+    /// Sums of the tenant's usage in `period` (zero when there is none).
+    async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError>;
+}
+
+/// Billing accounts, plan history, cap decisions, provider events and
+/// invoices. Every method names its tenant and touches no other's rows.
+#[async_trait]
+pub trait BillingStore: Send + Sync {
+    /// The tenant's account (all `None` if nothing was ever recorded).
+    /// MUST return `NotFound` for an unknown tenant.
+    async fn billing_account(&self, tenant: &TenantId) -> Result<BillingAccount, StoreError>;
+
+    /// Sets the Stripe ids learned when the customer and subscription were
+    /// created. `NotFound` for an unknown tenant.
+    async fn set_stripe_ids(
+        &self,
+        tenant: &TenantId,
+        customer_id: &str,
+        subscription_id: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Sets (`Some`) or removes (`None`) the operator's minute cap. Returns
+    /// the previous one. `NotFound` for an unknown tenant.
+    async fn set_minute_cap(&self, tenant: &TenantId, minutes: Option<i64>) -> Result<Option<i64>, StoreError>;
+
+    /// The tenant whose Stripe customer this is.
+    async fn tenant_by_stripe_customer(&self, customer_id: &str) -> Result<Option<TenantId>, StoreError>;
+
+    /// Records that provider event `event_id` was handled and applies
+    /// `change` to `tenant`'s account, in one transaction. `Ok(false)`, and
+    /// nothing changed, when the event was handled before.
+    async fn apply_provider_event(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        change: Option<(&TenantId, &AccountChange)>,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Every plan the tenant was put on, oldest first.
+    async fn plan_changes(&self, tenant: &TenantId) -> Result<Vec<PlanChange>, StoreError>;
+
+    /// Records a cap decision and enqueues `jobs` (the owner's alert) in the
+    /// same transaction, once per tenant, period, level and cap. `Ok(false)`
+    /// when it was recorded before.
+    async fn record_cap_decision(&self, decision: &CapDecision, jobs: &[NewJob]) -> Result<bool, StoreError>;
+
+    /// The tenant's cap decisions in `period`, oldest first.
+    async fn cap_decisions(&self, tenant: &TenantId, period: BillingPeriod) -> Result<Vec<CapDecision>, StoreError>;
+
+    /// Stores `invoice` as the period's draft, replacing an earlier draft.
+    /// A finalized invoice is never changed: it is returned as it is.
+    async fn put_draft_invoice(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        invoice: &Invoice,
+        at: DateTime<Utc>,
+    ) -> Result<StoredInvoice, StoreError>;
+
+    /// Finalizes the period's draft. `NotFound` when there is no invoice;
+    /// finalizing twice returns the finalized invoice unchanged.
+    async fn finalize_invoice(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        at: DateTime<Utc>,
+    ) -> Result<StoredInvoice, StoreError>;
+
+    /// The tenant's invoices, newest period first.
+    async fn list_invoices(&self, tenant: &TenantId) -> Result<Vec<StoredInvoice>, StoreError>;
+}

@@ -1,0 +1,11 @@
+//! Feature flags. A tenant's effective flags are the built-in defaults, then
+//! what its plan switches on or off, then the operator's overrides for that
+//! tenant. Evaluation is pure (`EffectiveFlags::evaluate`); the `FlagStore`
+//! port keeps plans and overrides, the `FlagCache` port keeps them close to
+//! the call path, and `FlagService` puts the two together.
+
+mod flag;
+mod ports;
+
+pub use flag::{EffectiveFlags, Flag, FlagSource, FlagValue, TenantFlagSettings, UnknownFlag};
+pub use ports::{CacheError, FlagCache, FlagStore};

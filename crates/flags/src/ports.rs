@@ -1,0 +1,46 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{Plan, TenantId};
+use frontdesk_tenant::StoreError;
+
+use crate::flag::{Flag, TenantFlagSettings};
+
+/// Where plans and overrides are kept (the tenant's database rows).
+#[async_trait]
+pub trait FlagStore: Send + Sync {
+    /// `Ok(None)` when the tenant does not exist. A tenant never given a plan
+    /// is on `Plan::DEFAULT`.
+    async fn flag_settings(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, StoreError>;
+
+    /// Puts the tenant on `plan` from `at` on, and records the change in its
+    /// plan history (billing prorates from it). Returns the previous plan.
+    /// MUST return `NotFound` for an unknown tenant.
+    async fn set_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError>;
+
+    /// `Some(value)` sets the tenant's override, `None` removes it. Returns
+    /// the previous override. MUST return `NotFound` for an unknown tenant.
+    async fn set_flag_override(
+        &self,
+        tenant: &TenantId,
+        flag: Flag,
+        value: Option<bool>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<bool>, StoreError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("flag cache unavailable: {0}")]
+pub struct CacheError(pub String);
+
+/// A cache of `TenantFlagSettings` in front of the store, shared by every
+/// gateway process when it is Redis.
+#[async_trait]
+pub trait FlagCache: Send + Sync {
+    async fn get(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, CacheError>;
+
+    async fn put(&self, tenant: &TenantId, settings: &TenantFlagSettings) -> Result<(), CacheError>;
+
+    /// Forgets the tenant's entry here and in every other process sharing
+    /// this cache, at once (not after a TTL).
+    async fn invalidate(&self, tenant: &TenantId) -> Result<(), CacheError>;
+}
