@@ -12,4 +12,4 @@ pub use model::{
     StoredInvoice, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
-pub use ports::{BillingStore, UsageStore};
+pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};

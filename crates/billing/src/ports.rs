@@ -88,3 +88,56 @@ pub trait BillingStore: Send + Sync {
     /// The tenant's invoices, newest period first.
     async fn list_invoices(&self, tenant: &TenantId) -> Result<Vec<StoredInvoice>, StoreError>;
 }
+
+/// Why the payment provider did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// Rate limits, 5xx, 409 lock conflicts, network trouble: try again later.
+    #[error("payment provider unavailable: {message}")]
+    Retryable { message: String, retry_after: Option<std::time::Duration> },
+    /// Refused for good (bad request, bad key, unknown customer): retrying
+    /// the same request cannot help.
+    #[error("payment provider refused the request: {0}")]
+    Permanent(String),
+}
+
+/// A subscription as the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSubscription {
+    pub id: String,
+    pub status: String,
+}
+
+/// The payment provider (Stripe). Every call carries an idempotency key or
+/// identifier chosen by the caller, so a retried job never charges twice.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    /// Creates the tenant's customer; returns the provider's customer id.
+    async fn create_customer(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError>;
+
+    /// Subscribes the customer to `plan` (its flat price and the metered
+    /// prices).
+    async fn create_subscription(
+        &self,
+        tenant: &TenantId,
+        customer_id: &str,
+        plan: frontdesk_core::Plan,
+        idempotency_key: &str,
+    ) -> Result<ProviderSubscription, ProviderError>;
+
+    /// Reports metered usage. `identifier` is our usage record id: reporting
+    /// the same record twice counts once.
+    async fn report_usage(
+        &self,
+        customer_id: &str,
+        kind: crate::UsageKind,
+        quantity: i64,
+        identifier: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ProviderError>;
+}
