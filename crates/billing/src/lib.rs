@@ -1,15 +1,33 @@
 //! Billing: what each plan costs and includes (`terms`), usage metering per
-//! billing period (`period`, `usage`, SMS segment rules in `segments`), cost
-//! caps, invoices computed in integer cents (`invoice`), and the ports that
-//! keep usage, invoices and billing accounts.
+//! billing period (`period`, `metering`, SMS segment rules in `segments`), cost
+//! caps (`caps`), invoices computed in integer cents (`invoice`), the ports
+//! that keep usage, invoices and billing accounts, and the services and job
+//! handlers the apps compose (`service`).
 
+mod caps;
+mod invoice;
+mod metering;
 mod model;
 mod period;
 mod ports;
+mod segments;
+mod service;
+mod terms;
 
+pub use caps::{
+    AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, SuspensionReason, answering_mode, evaluate_cap,
+};
+pub use invoice::{InvoiceError, PlanSegment, compute_invoice, plan_segments};
+pub use metering::{MeteringError, billable_minutes, call_usage, sms_usage, token_usage};
 pub use model::{
     AccountChange, BillingAccount, CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, NewUsage, PlanChange,
     StoredInvoice, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};
+pub use service::{
+    BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,
+    REPORT_USAGE, SETUP_CUSTOMER, UsageReport, UsageReporter,
+};
+pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
+pub use terms::{PlanTerms, PlanTermsError, RawPlanTerms};

@@ -88,7 +88,7 @@ impl BillingPeriod {
     }
 }
 
-fn local_midnight(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
+pub(crate) fn local_midnight(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
     let mut time = day.and_hms_opt(0, 0, 0).unwrap_or_default();
     // A zone may skip midnight (DST starting at 00:00): take the first hour that exists.
     for _ in 0..4 {
@@ -107,6 +107,7 @@ impl fmt::Display for BillingPeriod {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,213 @@
+//! Usage records for the facts we meter, with the stable keys that make a
+//! repeated callback or a retried job count once: `call:{CallSid}`,
+//! `sms:{message key}`, `llm:{key}`. Each record falls in the billing period
+//! of the tenant's local month in which it occurred.
+//!
+//! A negative quantity (a call of -3 seconds) is refused rather than counted
+//! as zero: it can only come from a bug or a forged callback, and it should
+//! be seen. So is an empty id or key, which would make unrelated facts collide.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use frontdesk_core::TenantId;
+
+use crate::model::{NewUsage, UsageKind};
+use crate::period::BillingPeriod;
+use crate::segments::count_sms_segments;
+
+/// Why a usage record could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MeteringError {
+    #[error("{what} must not be negative, got {value}")]
+    Negative { what: &'static str, value: i64 },
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+}
+
+/// Minutes billed for a call of `call_duration_seconds`: every started minute
+/// counts whole, as Twilio bills (0 s → 0, 1 s → 1, 60 s → 1, 61 s → 2).
+pub fn billable_minutes(call_duration_seconds: i64) -> Result<i64, MeteringError> {
+    if call_duration_seconds < 0 {
+        return Err(MeteringError::Negative { what: "call duration", value: call_duration_seconds });
+    }
+    // Not `(s + 59) / 60`, which overflows near `i64::MAX`.
+    let started_minute = i64::from(call_duration_seconds % 60 != 0);
+    Ok(call_duration_seconds / 60 + started_minute)
+}
+
+/// The call minutes of call `call_sid` (Twilio's CallSid), which ended at `at`.
+pub fn call_usage(
+    id: String,
+    tenant: &TenantId,
+    call_sid: &str,
+    duration_seconds: i64,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    let minutes = billable_minutes(duration_seconds)?;
+    new_usage(id, tenant, UsageKind::CallMinutes, minutes, ("call", "call SID", call_sid), at, zone)
+}
+
+/// The SMS segments of outbound message `message_key` (typically the id of
+/// the job that sends it) with text `body`, sent at `at`.
+pub fn sms_usage(
+    id: String,
+    tenant: &TenantId,
+    message_key: &str,
+    body: &str,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    let segments = count_sms_segments(body).count;
+    new_usage(id, tenant, UsageKind::SmsSegments, segments, ("sms", "message key", message_key), at, zone)
+}
+
+/// `tokens` LLM tokens (prompt and completion together) of the model call
+/// named `key`, made at `at`.
+pub fn token_usage(
+    id: String,
+    tenant: &TenantId,
+    key: &str,
+    tokens: i64,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    if tokens < 0 {
+        return Err(MeteringError::Negative { what: "token count", value: tokens });
+    }
+    new_usage(id, tenant, UsageKind::LlmTokens, tokens, ("llm", "usage key", key), at, zone)
+}
+
+/// `(prefix, what the key is called, key)`.
+type Key<'a> = (&'static str, &'static str, &'a str);
+
+fn new_usage(
+    id: String,
+    tenant: &TenantId,
+    kind: UsageKind,
+    quantity: i64,
+    (prefix, key_name, key): Key<'_>,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    if id.is_empty() {
+        return Err(MeteringError::Empty("usage id"));
+    }
+    if key.is_empty() {
+        return Err(MeteringError::Empty(key_name));
+    }
+    Ok(NewUsage {
+        id,
+        tenant: tenant.clone(),
+        kind,
+        quantity,
+        key: format!("{prefix}:{key}"),
+        period: BillingPeriod::containing(at, zone),
+        occurred_at: at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn every_started_minute_counts_whole() {
+        let cases = [
+            (0, Ok(0)),
+            (1, Ok(1)),
+            (59, Ok(1)),
+            (60, Ok(1)),
+            (61, Ok(2)),
+            (119, Ok(2)),
+            (120, Ok(2)),
+            (3_601, Ok(61)),
+            (i64::MAX, Ok(i64::MAX / 60 + 1)),
+            (-1, Err(MeteringError::Negative { what: "call duration", value: -1 })),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(billable_minutes(seconds), expected, "{seconds} s");
+        }
+    }
+
+    fn tenant() -> TenantId {
+        TenantId::parse("fresh-cuts").unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    fn new_york() -> Tz {
+        "America/New_York".parse().unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// 03:30 UTC on 1 December, still 30 November in New York.
+    fn late_november_evening() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 3, 30, 0).single().unwrap_or_else(|| panic!("a valid instant"))
+    }
+
+    #[test]
+    fn usage_records_carry_stable_keys_and_the_local_period() {
+        let at = late_november_evening();
+        let november = BillingPeriod::parse("2026-11").unwrap_or_else(|error| panic!("{error}"));
+        let expected = |kind, quantity, key: &str| NewUsage {
+            id: "u1".to_owned(),
+            tenant: tenant(),
+            kind,
+            quantity,
+            key: key.to_owned(),
+            period: november,
+            occurred_at: at,
+        };
+        let call_sid = "CA0123456789abcdef0123456789abcdef";
+        let cases = [
+            (
+                call_usage("u1".to_owned(), &tenant(), call_sid, 125, at, new_york()),
+                expected(UsageKind::CallMinutes, 3, "call:CA0123456789abcdef0123456789abcdef"),
+            ),
+            (
+                sms_usage("u1".to_owned(), &tenant(), "job-42", &"a".repeat(161), at, new_york()),
+                expected(UsageKind::SmsSegments, 2, "sms:job-42"),
+            ),
+            (
+                sms_usage("u1".to_owned(), &tenant(), "job-43", "", at, new_york()),
+                expected(UsageKind::SmsSegments, 1, "sms:job-43"),
+            ),
+            (
+                token_usage("u1".to_owned(), &tenant(), "CA01:turn-3", 1_250, at, new_york()),
+                expected(UsageKind::LlmTokens, 1_250, "llm:CA01:turn-3"),
+            ),
+        ];
+        for (actual, expected) in cases {
+            assert_eq!(actual, Ok(expected));
+        }
+    }
+
+    #[test]
+    fn the_period_is_the_month_in_the_tenants_zone() {
+        let usage = call_usage("u1".to_owned(), &tenant(), "CA1", 60, late_november_evening(), Tz::UTC);
+        assert_eq!(usage.map(|usage| usage.period.to_string()), Ok("2026-12".to_owned()));
+    }
+
+    #[test]
+    fn refuses_negative_quantities_and_empty_keys() {
+        let at = late_november_evening();
+        let zone = new_york();
+        let cases = [
+            (
+                call_usage("u1".to_owned(), &tenant(), "CA1", -5, at, zone),
+                MeteringError::Negative { what: "call duration", value: -5 },
+            ),
+            (
+                token_usage("u1".to_owned(), &tenant(), "k", -1, at, zone),
+                MeteringError::Negative { what: "token count", value: -1 },
+            ),
+            (call_usage("u1".to_owned(), &tenant(), "", 60, at, zone), MeteringError::Empty("call SID")),
+            (sms_usage("u1".to_owned(), &tenant(), "", "hi", at, zone), MeteringError::Empty("message key")),
+            (token_usage("u1".to_owned(), &tenant(), "", 10, at, zone), MeteringError::Empty("usage key")),
+            (sms_usage(String::new(), &tenant(), "job-1", "hi", at, zone), MeteringError::Empty("usage id")),
+        ];
+        for (actual, expected) in cases {
+            assert_eq!(actual, Err(expected));
+        }
+    }
+}

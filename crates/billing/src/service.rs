@@ -1,0 +1,425 @@
+//! The billing services the apps compose: `Metering` (usage in, caps
+//! decided), `Invoicing` (drafts and finalized invoices), and the job
+//! handlers that talk to the payment provider.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use frontdesk_core::{IdGenerator, Plan, TenantId};
+use frontdesk_flags::FlagStore;
+use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
+use frontdesk_tenant::{StoreError, TenantStore};
+use serde_json::json;
+
+use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
+use crate::invoice::{compute_invoice, plan_segments};
+use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
+use crate::model::{CapDecision, CapLevel, NewUsage, StoredInvoice, UsageKind, UsageTotals};
+use crate::period::BillingPeriod;
+use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
+use crate::terms::PlanTerms;
+
+/// Job kinds of this crate.
+pub const REPORT_USAGE: &str = "billing.report_usage";
+pub const SETUP_CUSTOMER: &str = "billing.setup_customer";
+pub const CAP_ALERT: &str = "billing.cap_alert";
+pub const CLOSE_PERIOD: &str = "billing.close_period";
+
+fn kind(name: &str) -> JobKind {
+    JobKind::parse(name).unwrap_or_else(|_| unreachable!("{name} is a valid job kind"))
+}
+
+/// The stores metering and invoicing read and write.
+#[derive(Clone)]
+pub struct BillingPorts {
+    pub tenants: Arc<dyn TenantStore>,
+    pub flags: Arc<dyn FlagStore>,
+    pub usage: Arc<dyn UsageStore>,
+    pub billing: Arc<dyn BillingStore>,
+}
+
+impl BillingPorts {
+    async fn zone(&self, tenant: &TenantId) -> Result<Tz, StoreError> {
+        let record = self.tenants.get_tenant(tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        Ok(record.profile.timezone())
+    }
+
+    async fn plan(&self, tenant: &TenantId) -> Result<Plan, StoreError> {
+        let settings = self.flags.flag_settings(tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        Ok(settings.plan)
+    }
+}
+
+/// Where a tenant stands in a period: usage, the minute cap and what the
+/// call path must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageReport {
+    pub period: BillingPeriod,
+    pub plan: Plan,
+    pub totals: UsageTotals,
+    pub included_minutes: i64,
+    pub included_sms: i64,
+    pub cap: CapStatus,
+    pub decisions: Vec<CapDecision>,
+}
+
+/// Why usage could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum MeterError {
+    #[error(transparent)]
+    Invalid(#[from] MeteringError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Usage in, cap decisions out. Every record is counted once per key.
+pub struct Metering {
+    ports: BillingPorts,
+    ids: Arc<dyn IdGenerator>,
+    /// Whether usage is reported to the payment provider (by jobs).
+    report_to_provider: bool,
+    payment_grace: Duration,
+}
+
+impl Metering {
+    pub fn new(ports: BillingPorts, ids: Arc<dyn IdGenerator>, report_to_provider: bool, payment_grace: Duration) -> Metering {
+        Metering { ports, ids, report_to_provider, payment_grace }
+    }
+
+    /// A finished call of `duration_seconds` (Twilio's `CallDuration`).
+    /// `Ok(false)` when this call was already counted.
+    pub async fn record_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        duration_seconds: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, MeterError> {
+        let zone = self.ports.zone(tenant).await?;
+        let usage = call_usage(self.ids.new_id().to_string(), tenant, call_sid, duration_seconds, at, zone)?;
+        self.record(usage).await
+    }
+
+    /// A text we sent (`key` names it: the job or provider message id).
+    pub async fn record_sms(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, MeterError> {
+        let zone = self.ports.zone(tenant).await?;
+        let usage = sms_usage(self.ids.new_id().to_string(), tenant, key, body, at, zone)?;
+        self.record(usage).await
+    }
+
+    /// LLM tokens spent for the tenant (reported by LLM adapters).
+    pub async fn record_tokens(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        tokens: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, MeterError> {
+        let zone = self.ports.zone(tenant).await?;
+        let usage = token_usage(self.ids.new_id().to_string(), tenant, key, tokens, at, zone)?;
+        self.record(usage).await
+    }
+
+    async fn record(&self, usage: NewUsage) -> Result<bool, MeterError> {
+        if usage.quantity <= 0 {
+            return Ok(false);
+        }
+        let mut jobs = Vec::new();
+        if self.report_to_provider
+            && let Some(customer) = self.ports.billing.billing_account(&usage.tenant).await?.stripe_customer_id
+        {
+            jobs.push(
+                NewJob::new(
+                    kind(REPORT_USAGE),
+                    json!({
+                        "usage_id": usage.id,
+                        "kind": usage.kind.as_str(),
+                        "quantity": usage.quantity,
+                        "customer_id": customer,
+                        "at": usage.occurred_at.timestamp(),
+                    }),
+                )
+                .for_tenant(usage.tenant.clone())
+                .unique_key(format!("{REPORT_USAGE}:{}", usage.id)),
+            );
+        }
+        let recorded = self.ports.usage.record_usage(&usage, &jobs).await?;
+        if recorded && usage.kind == UsageKind::CallMinutes {
+            self.decide_caps(&usage.tenant, usage.period, usage.occurred_at).await?;
+        }
+        Ok(recorded)
+    }
+
+    /// Records the soft (80 %) and hard (100 %) decisions the usage has
+    /// reached, each once, with the owner's alert.
+    async fn decide_caps(&self, tenant: &TenantId, period: BillingPeriod, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let report = self.report(tenant, period).await?;
+        let reached = match report.cap.level {
+            None => return Ok(()),
+            Some(CapLevel::Soft) => vec![CapLevel::Soft],
+            Some(CapLevel::Hard) => vec![CapLevel::Soft, CapLevel::Hard],
+        };
+        for level in reached {
+            let decision = CapDecision {
+                tenant: tenant.clone(),
+                period,
+                level,
+                used: report.cap.used,
+                cap: report.cap.cap,
+                decided_at: at,
+            };
+            let alert = NewJob::new(
+                kind(CAP_ALERT),
+                json!({"period": period.to_string(), "level": level.as_str(), "used": decision.used, "cap": decision.cap}),
+            )
+            .for_tenant(tenant.clone())
+            .unique_key(format!("{CAP_ALERT}:{tenant}:{period}:{}:{}", level.as_str(), decision.cap));
+            if self.ports.billing.record_cap_decision(&decision, &[alert]).await? {
+                match level {
+                    CapLevel::Soft => tracing::warn!(
+                        tenant_id = %tenant, %period, used = decision.used, cap = decision.cap,
+                        "tenant reached 80% of its minute cap; owner alerted"
+                    ),
+                    CapLevel::Hard => tracing::warn!(
+                        tenant_id = %tenant, %period, used = decision.used, cap = decision.cap,
+                        "tenant reached its minute cap; AI answering suspended, calls forwarded to the owner"
+                    ),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Usage, cap and decisions of `period`.
+    pub async fn report(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageReport, StoreError> {
+        let plan = self.ports.plan(tenant).await?;
+        let terms = PlanTerms::standard(plan);
+        let account = self.ports.billing.billing_account(tenant).await?;
+        let totals = self.ports.usage.usage_totals(tenant, period).await?;
+        let cap = CapPolicy::for_account(&account, &terms).minute_cap();
+        let decisions = self.ports.billing.cap_decisions(tenant, period).await?;
+        Ok(UsageReport {
+            period,
+            plan,
+            totals,
+            included_minutes: terms.included_minutes(),
+            included_sms: terms.included_sms(),
+            cap: evaluate_cap(totals.call_minutes, cap),
+            decisions,
+        })
+    }
+
+    /// What the call path must do for a call starting `now`: answer with AI,
+    /// or forward to the owner (cap reached, or past due beyond the grace).
+    pub async fn answering(&self, tenant: &TenantId, now: DateTime<Utc>) -> Result<AnsweringMode, StoreError> {
+        let zone = self.ports.zone(tenant).await?;
+        let period = BillingPeriod::containing(now, zone);
+        let report = self.report(tenant, period).await?;
+        let account = self.ports.billing.billing_account(tenant).await?;
+        let grace = chrono::Duration::from_std(self.payment_grace).unwrap_or(DEFAULT_PAST_DUE_GRACE);
+        Ok(answering_mode(&account, report.cap, now, grace))
+    }
+
+    /// The operator's minute cap (replacing the plan's included minutes).
+    /// Raising it above the usage lifts a hard cap at once.
+    pub async fn set_minute_cap(&self, tenant: &TenantId, minutes: Option<i64>) -> Result<Option<i64>, StoreError> {
+        self.ports.billing.set_minute_cap(tenant, minutes).await
+    }
+}
+
+/// Invoices: drafts computed from the plan history and the usage, finalized
+/// once the period is over.
+pub struct Invoicing {
+    ports: BillingPorts,
+}
+
+impl Invoicing {
+    pub fn new(ports: BillingPorts) -> Invoicing {
+        Invoicing { ports }
+    }
+
+    /// Computes the period's invoice and stores it as the draft (a finalized
+    /// invoice is returned unchanged).
+    pub async fn preview(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<StoredInvoice, InvoicingError> {
+        let zone = self.ports.zone(tenant).await?;
+        let changes = self.ports.billing.plan_changes(tenant).await?;
+        let segments = plan_segments(&changes, zone, period, PlanTerms::standard);
+        let first_period = changes.first().map(|change| BillingPeriod::containing(change.at, zone));
+        let setup_fee_due = first_period == Some(period);
+        let usage = self.ports.usage.usage_totals(tenant, period).await?;
+        let invoice = compute_invoice(period, &segments, usage, setup_fee_due)
+            .map_err(|e| InvoicingError::Compute(e.to_string()))?;
+        Ok(self.ports.billing.put_draft_invoice(tenant, period, &invoice, now).await?)
+    }
+
+    /// Recomputes and finalizes the period's invoice; refused while the
+    /// period is still running.
+    pub async fn finalize(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<StoredInvoice, InvoicingError> {
+        let zone = self.ports.zone(tenant).await?;
+        if now < period.end(zone) {
+            return Err(InvoicingError::PeriodOpen(period));
+        }
+        self.preview(tenant, period, now).await?;
+        Ok(self.ports.billing.finalize_invoice(tenant, period, now).await?)
+    }
+
+    pub async fn list(&self, tenant: &TenantId) -> Result<Vec<StoredInvoice>, StoreError> {
+        if self.ports.tenants.get_tenant(tenant).await?.is_none() {
+            return Err(StoreError::NotFound(tenant.clone()));
+        }
+        self.ports.billing.list_invoices(tenant).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvoicingError {
+    #[error("period {0} is not over yet; it can be previewed, not finalized")]
+    PeriodOpen(BillingPeriod),
+    #[error("invoice cannot be computed: {0}")]
+    Compute(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn retry(error: impl std::fmt::Display) -> HandlerError {
+    HandlerError::Retry(error.to_string())
+}
+
+fn provider_error(error: ProviderError) -> HandlerError {
+    match error {
+        ProviderError::Retryable { message, .. } => HandlerError::Retry(message),
+        ProviderError::Permanent(message) => HandlerError::Permanent(message),
+    }
+}
+
+/// `billing.report_usage`: one usage record to the provider's meter, with
+/// our record id as the identifier (a retry counts once).
+pub struct UsageReporter {
+    pub provider: Arc<dyn PaymentProvider>,
+}
+
+#[async_trait]
+impl JobHandler for UsageReporter {
+    fn kind(&self) -> JobKind {
+        kind(REPORT_USAGE)
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let payload = &context.job.payload;
+        let field = |name: &str| payload[name].as_str().map(str::to_owned);
+        let bad = |what: &str| HandlerError::Permanent(format!("usage report job without {what}"));
+        let usage_id = field("usage_id").ok_or_else(|| bad("usage_id"))?;
+        let customer = field("customer_id").ok_or_else(|| bad("customer_id"))?;
+        let usage_kind = field("kind").and_then(|k| UsageKind::parse(&k)).ok_or_else(|| bad("a known kind"))?;
+        let quantity = payload["quantity"].as_i64().ok_or_else(|| bad("quantity"))?;
+        let at = payload["at"].as_i64().and_then(|s| DateTime::from_timestamp(s, 0)).ok_or_else(|| bad("at"))?;
+        self.provider.report_usage(&customer, usage_kind, quantity, &usage_id, at).await.map_err(provider_error)
+    }
+}
+
+/// `billing.setup_customer`: the tenant's customer and subscription at the
+/// provider, created once (idempotency keys make a retry safe).
+pub struct CustomerSetup {
+    pub ports: BillingPorts,
+    pub provider: Arc<dyn PaymentProvider>,
+}
+
+impl CustomerSetup {
+    /// The job that sets `tenant` up at the provider.
+    pub fn job(tenant: &TenantId) -> NewJob {
+        NewJob::new(kind(SETUP_CUSTOMER), json!({})).for_tenant(tenant.clone()).unique_key(format!("{SETUP_CUSTOMER}:{tenant}"))
+    }
+}
+
+#[async_trait]
+impl JobHandler for CustomerSetup {
+    fn kind(&self) -> JobKind {
+        kind(SETUP_CUSTOMER)
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let tenant =
+            context.job.tenant.clone().ok_or_else(|| HandlerError::Permanent("setup job without a tenant".into()))?;
+        let record = self.ports.tenants.get_tenant(&tenant).await.map_err(retry)?;
+        let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
+        let account = self.ports.billing.billing_account(&tenant).await.map_err(retry)?;
+        let customer = match account.stripe_customer_id {
+            Some(customer) => customer,
+            None => {
+                let customer = self
+                    .provider
+                    .create_customer(&tenant, record.profile.name(), &format!("customer-{tenant}"))
+                    .await
+                    .map_err(provider_error)?;
+                self.ports.billing.set_stripe_ids(&tenant, &customer, None).await.map_err(retry)?;
+                customer
+            }
+        };
+        if account.stripe_subscription_id.is_none() {
+            let plan = self.ports.plan(&tenant).await.map_err(retry)?;
+            let subscription = self
+                .provider
+                .create_subscription(&tenant, &customer, plan, &format!("subscription-{tenant}-{customer}"))
+                .await
+                .map_err(provider_error)?;
+            self.ports.billing.set_stripe_ids(&tenant, &customer, Some(&subscription.id)).await.map_err(retry)?;
+        }
+        Ok(())
+    }
+}
+
+/// `billing.close_period` (daily): finalizes every tenant's invoice for the
+/// period that ended most recently in its own time zone. Finalizing twice
+/// changes nothing, so a missed or repeated run is harmless.
+pub struct PeriodClose {
+    pub ports: BillingPorts,
+}
+
+impl PeriodClose {
+    pub const KIND: &'static str = CLOSE_PERIOD;
+}
+
+#[async_trait]
+impl JobHandler for PeriodClose {
+    fn kind(&self) -> JobKind {
+        kind(CLOSE_PERIOD)
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let now = context.clock.now();
+        let invoicing = Invoicing::new(self.ports.clone());
+        let tenants = self.ports.tenants.list_tenants().await.map_err(retry)?;
+        let mut failures = Vec::new();
+        for record in tenants {
+            let tenant = record.profile.slug();
+            let period = BillingPeriod::containing(now, record.profile.timezone()).previous();
+            match invoicing.finalize(tenant, period, now).await {
+                Ok(invoice) => tracing::info!(tenant_id = %tenant, %period, total = invoice.invoice.total, "invoice finalized"),
+                Err(error) => {
+                    tracing::error!(tenant_id = %tenant, %period, %error, "could not finalize an invoice");
+                    failures.push(format!("{tenant}: {error}"));
+                }
+            }
+        }
+        if failures.is_empty() { Ok(()) } else { Err(HandlerError::Retry(failures.join("; "))) }
+    }
+}
