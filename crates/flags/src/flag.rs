@@ -161,6 +161,7 @@ impl EffectiveFlags {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -188,7 +189,13 @@ mod tests {
             (Plan::Core, vec![], Flag::AfterHoursAnswering, false, FlagSource::Plan(Plan::Core)),
             (Plan::Pro, vec![], Flag::AfterHoursAnswering, true, FlagSource::Plan(Plan::Pro)),
             (Plan::Enterprise, vec![], Flag::EnableHumanFallback, true, FlagSource::Plan(Plan::Enterprise)),
-            (Plan::Pro, vec![(Flag::AfterHoursAnswering, false)], Flag::AfterHoursAnswering, false, FlagSource::Override),
+            (
+                Plan::Pro,
+                vec![(Flag::AfterHoursAnswering, false)],
+                Flag::AfterHoursAnswering,
+                false,
+                FlagSource::Override,
+            ),
             (Plan::Starter, vec![(Flag::EnableRag, true)], Flag::EnableRag, true, FlagSource::Override),
             (Plan::Starter, vec![(Flag::AllowAiBooking, false)], Flag::AllowAiBooking, false, FlagSource::Override),
             (Plan::Pro, vec![(Flag::EnableRag, false)], Flag::EnableReminders, true, FlagSource::Plan(Plan::Pro)),

@@ -4,8 +4,14 @@
 //! port keeps plans and overrides, the `FlagCache` port keeps them close to
 //! the call path, and `FlagService` puts the two together.
 
+mod codec;
 mod flag;
+mod local;
 mod ports;
+mod service;
 
+pub use codec::DecodeError;
 pub use flag::{EffectiveFlags, Flag, FlagSource, FlagValue, TenantFlagSettings, UnknownFlag};
+pub use local::LocalFlagCache;
 pub use ports::{CacheError, FlagCache, FlagStore};
+pub use service::FlagService;

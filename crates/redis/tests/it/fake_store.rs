@@ -1,0 +1,54 @@
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{Plan, TenantId};
+use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings};
+use frontdesk_tenant::StoreError;
+
+/// The database both "gateway processes" share.
+#[derive(Default)]
+pub struct FakeFlagStore {
+    tenants: tokio::sync::Mutex<HashMap<TenantId, TenantFlagSettings>>,
+    reads: AtomicUsize,
+}
+
+impl FakeFlagStore {
+    pub async fn add(&self, tenant: &TenantId, plan: Plan) {
+        self.tenants.lock().await.insert(tenant.clone(), TenantFlagSettings::on_plan(plan));
+    }
+
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl FlagStore for FakeFlagStore {
+    async fn flag_settings(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Ok(self.tenants.lock().await.get(tenant).cloned())
+    }
+
+    async fn set_plan(&self, tenant: &TenantId, plan: Plan, _at: DateTime<Utc>) -> Result<Plan, StoreError> {
+        let mut tenants = self.tenants.lock().await;
+        let settings = tenants.get_mut(tenant).ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        Ok(std::mem::replace(&mut settings.plan, plan))
+    }
+
+    async fn set_flag_override(
+        &self,
+        tenant: &TenantId,
+        flag: Flag,
+        value: Option<bool>,
+        _at: DateTime<Utc>,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut tenants = self.tenants.lock().await;
+        let settings = tenants.get_mut(tenant).ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        Ok(match value {
+            Some(enabled) => settings.overrides.insert(flag, enabled),
+            None => settings.overrides.remove(&flag),
+        })
+    }
+}
