@@ -4,6 +4,7 @@
 //! 404, …); 2 bad usage or bad local input (unreadable file, malformed TOML,
 //! missing secret); 3 the gateway could not be reached.
 
+mod billing;
 mod bookings;
 mod client;
 mod jobs;
@@ -94,6 +95,37 @@ enum Command {
         /// Milliseconds a caller "speaks" between turns (0 = fire turns back to back).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
+    },
+    /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
+    SetPlan { slug: String, plan: String },
+    /// Override one feature flag for a tenant: on, off, or default (remove the override).
+    SetFlag { slug: String, flag: String, value: String },
+    /// Each flag's effective value for a tenant, and where it comes from.
+    ShowFlags { slug: String },
+    /// Set a tenant's minute cap (or "default" for its plan's included minutes).
+    SetCap { slug: String, minutes: String },
+    /// Minutes, SMS segments and tokens used in a billing period, with the cap.
+    Usage {
+        slug: String,
+        /// YYYY-MM; default: this month in the shop's time zone.
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Invoices.
+    #[command(subcommand)]
+    Invoice(billing::InvoiceCommand),
+    /// The audit log of admin changes, oldest first.
+    Audit {
+        #[arg(long)]
+        tenant: Option<String>,
+        /// RFC 3339, e.g. 2026-11-01T00:00:00Z.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339, exclusive.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
     },
     /// Print an admin token for scripts (HS256, signed with FRONTDESK_ADMIN_JWT_SECRET).
     Token {
@@ -206,6 +238,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Jobs(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             jobs::run(command, &client, cli.json).await
+        }
+        Command::SetPlan { slug, plan } => {
+            billing::set_plan(&AdminClient::new(&cli.url, secret()?)?, &slug, &plan, cli.json).await
+        }
+        Command::SetFlag { slug, flag, value } => {
+            billing::set_flag(&AdminClient::new(&cli.url, secret()?)?, &slug, &flag, &value, cli.json).await
+        }
+        Command::ShowFlags { slug } => {
+            billing::show_flags(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await
+        }
+        Command::SetCap { slug, minutes } => {
+            billing::set_cap(&AdminClient::new(&cli.url, secret()?)?, &slug, &minutes, cli.json).await
+        }
+        Command::Usage { slug, period } => {
+            billing::usage(&AdminClient::new(&cli.url, secret()?)?, &slug, period.as_deref(), cli.json).await
+        }
+        Command::Invoice(command) => billing::invoice(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await,
+        Command::Audit { tenant, from, to, limit } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            billing::audit(&client, tenant.as_deref(), from.as_deref(), to.as_deref(), limit, cli.json).await
         }
     }
 }

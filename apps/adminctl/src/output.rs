@@ -135,3 +135,71 @@ pub fn print_slots(slots: &Value) {
     println!("{rows}");
     println!("{} free slot(s)", list.len());
 }
+
+pub fn print_flags(body: &Value) {
+    let mut rows = table(&["FLAG", "ENABLED", "SOURCE"]);
+    for flag in body["flags"].as_array().into_iter().flatten() {
+        let enabled = if flag["enabled"].as_bool() == Some(true) { "on" } else { "off" };
+        rows.add_row(vec![text(&flag["flag"]), enabled.to_owned(), text(&flag["source"])]);
+    }
+    println!("{rows}");
+}
+
+pub fn print_usage(body: &Value) {
+    println!(
+        "tenant {}, period {}, plan {}: AI answering {}{}",
+        text(&body["tenant"]),
+        text(&body["period"]),
+        text(&body["plan"]),
+        if body["answering"] == "ai" { "on" } else { "SUSPENDED (calls forwarded to the owner)" },
+        body["suspension_reason"].as_str().map(|r| format!(", reason: {r}")).unwrap_or_default(),
+    );
+    let mut rows = table(&["METER", "USED", "INCLUDED"]);
+    rows.add_row(vec![
+        "call minutes".to_owned(),
+        text(&body["usage"]["call_minutes"]),
+        text(&body["included"]["call_minutes"]),
+    ]);
+    rows.add_row(vec![
+        "SMS segments".to_owned(),
+        text(&body["usage"]["sms_segments"]),
+        text(&body["included"]["sms_segments"]),
+    ]);
+    rows.add_row(vec!["LLM tokens".to_owned(), text(&body["usage"]["llm_tokens"]), String::new()]);
+    println!("{rows}");
+    let level = body["cap"]["level"].as_str().unwrap_or("under 80%");
+    println!("minute cap {}: {} used ({level})", text(&body["cap"]["minutes"]), text(&body["cap"]["used"]));
+}
+
+pub fn print_invoice(invoice: &Value) {
+    let currency = invoice["currency"].as_str().and_then(|c| Currency::parse(c).ok()).unwrap_or(Currency::USD);
+    let amount = |value: &Value| Money::from_minor(value.as_i64().unwrap_or(0), currency).to_string();
+    println!("invoice {} {} ({})", text(&invoice["tenant"]), text(&invoice["period"]), text(&invoice["status"]));
+    let mut rows = table(&["LINE", "QTY", "UNIT", "AMOUNT"]);
+    for line in invoice["lines"].as_array().into_iter().flatten() {
+        rows.add_row(vec![
+            text(&line["description"]),
+            text(&line["quantity"]),
+            amount(&line["unit_price"]),
+            amount(&line["amount"]),
+        ]);
+    }
+    rows.add_row(vec!["TOTAL".to_owned(), String::new(), String::new(), amount(&invoice["total"])]);
+    println!("{rows}");
+}
+
+pub fn print_audit(body: &Value) {
+    let mut rows = table(&["AT", "ACTOR", "TENANT", "ACTION", "TARGET", "BEFORE", "AFTER"]);
+    for entry in body["entries"].as_array().into_iter().flatten() {
+        rows.add_row(vec![
+            text(&entry["at"]),
+            text(&entry["actor"]),
+            text(&entry["tenant"]),
+            text(&entry["action"]),
+            text(&entry["target"]),
+            entry["before"].to_string(),
+            entry["after"].to_string(),
+        ]);
+    }
+    println!("{rows}");
+}

@@ -10,14 +10,19 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{Request, StatusCode};
+use frontdesk_audit::AuditLog;
 use frontdesk_auth::TokenSecret;
+use frontdesk_billing::{BillingStore, Invoicing, Metering};
 use frontdesk_calendar::BookingService;
-use frontdesk_core::{Clock, Readiness, SystemClock};
+use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
+use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_runtime::{
-    Settings, build_booking_service, build_external_calendar, build_messaging, build_worker, open_backend,
+    Backend, Billing, Settings, build_billing, build_booking_service, build_external_calendar, build_messaging,
+    build_worker, open_backend,
 };
+use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::TenantStore;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -41,11 +46,55 @@ pub struct AppState {
     pub jobs: Arc<dyn JobQueue>,
     pub job_admin: Arc<dyn JobAdmin>,
     pub readiness: Arc<[Arc<dyn Readiness>]>,
+    pub flags: Arc<FlagService>,
+    pub metering: Arc<Metering>,
+    pub invoicing: Arc<Invoicing>,
+    pub billing: Arc<dyn BillingStore>,
+    /// Whether tenants are set up at the payment provider (Stripe) by jobs.
+    pub billing_provider: bool,
+    pub stripe_webhook: Arc<WebhookVerifier>,
+    pub audit: Arc<dyn AuditLog>,
+    pub ids: Arc<dyn IdGenerator>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenSecret>,
     pub version: &'static str,
     /// The Twilio webhooks; `None` serves them as 404 (embedding without telephony).
     pub twilio: Option<crate::twilio::TwilioSettings>,
+}
+
+impl AppState {
+    /// The state over one backend's ports and the billing services.
+    pub fn new(
+        backend: &Backend,
+        billing: &Billing,
+        bookings: Arc<BookingService>,
+        clock: Arc<dyn Clock>,
+        tokens: TokenSecret,
+        stripe_webhook: WebhookVerifier,
+        twilio: Option<crate::twilio::TwilioSettings>,
+    ) -> AppState {
+        AppState {
+            tenants: backend.tenants.clone(),
+            calls: backend.calls.clone(),
+            messages: backend.messages.clone(),
+            bookings,
+            jobs: backend.jobs.clone(),
+            job_admin: backend.job_admin.clone(),
+            readiness: Arc::from(vec![backend.readiness.clone()]),
+            flags: billing.flags.clone(),
+            metering: billing.metering.clone(),
+            invoicing: billing.invoicing.clone(),
+            billing: backend.billing.clone(),
+            billing_provider: billing.provider.is_some(),
+            stripe_webhook: Arc::new(stripe_webhook),
+            audit: backend.audit.clone(),
+            ids: Arc::new(UuidV7Ids),
+            clock,
+            tokens: Arc::new(tokens),
+            version: env!("CARGO_PKG_VERSION"),
+            twilio,
+        }
+    }
 }
 
 /// Limits applied to every request.
@@ -87,6 +136,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .merge(health::routes())
         .merge(admin::routes())
         .merge(crate::twilio::routes())
+        .merge(crate::stripe::routes())
         .with_state(state)
         .layer(limits_layer)
         .layer(axum::middleware::map_response(error::json_errors))
@@ -113,28 +163,23 @@ impl Application {
         }
         let calendar = build_external_calendar(settings, clock.clone())?;
         let messaging = build_messaging(settings)?;
+        let billing = build_billing(&backend, settings, clock.clone()).await?;
+        if settings.demo {
+            demo::put_demo_tenants_on_their_plans(&billing, clock.now()).await.context("demo plans")?;
+        }
+        let stripe_webhook = WebhookVerifier::new(settings.stripe_webhook_secret.expose_secret())
+            .context("FRONTDESK_STRIPE_WEBHOOK_SECRET")?;
         let worker = settings
             .run_worker
-            .then(|| build_worker(&backend, settings, calendar.clone(), messaging, clock.clone(), "gateway"));
+            .then(|| build_worker(&backend, settings, calendar.clone(), messaging, &billing, clock.clone(), "gateway"));
         let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
         let twilio = crate::twilio::TwilioSettings {
             public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
         };
-        let state = AppState {
-            tenants: backend.tenants.clone(),
-            calls: backend.calls.clone(),
-            messages: backend.messages.clone(),
-            bookings: bookings.clone(),
-            jobs: backend.jobs.clone(),
-            job_admin: backend.job_admin.clone(),
-            readiness: Arc::from(vec![backend.readiness.clone()]),
-            clock,
-            tokens: Arc::new(TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes())),
-            version: env!("CARGO_PKG_VERSION"),
-            twilio: Some(twilio),
-        };
+        let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());
+        let state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));
         let limits =
             HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };
         let listener = TcpListener::bind(settings.http_addr)

@@ -9,6 +9,7 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod stripe;
 pub mod twilio;
 
 pub use app::{AppState, Application, HttpLimits, RunningGateway, router};

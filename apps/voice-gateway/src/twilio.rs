@@ -16,9 +16,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{DateTime, Utc};
+use frontdesk_billing::{AnsweringMode, SuspensionReason};
 use frontdesk_core::{E164, TenantId};
+use frontdesk_flags::Flag;
 use frontdesk_routing::{
-    CallRecord, CallState, CallerInput, Dialogue, Next, Outcome, Reply, SavedTurn, Speaker, Turn, TurnUpdate,
+    CallPolicy, CallRecord, CallState, CallerInput, Dialogue, Next, Outcome, Reply, SavedTurn, Speaker, Turn,
+    TurnUpdate,
 };
 use frontdesk_tenant::{TenantProfile, TenantStatus};
 use frontdesk_twilio::twiml::{
@@ -192,6 +195,49 @@ fn voicemail_twiml(say: Say) -> String {
         .to_xml()
 }
 
+/// What the tenant's flags allow on this call. If they cannot be read (the
+/// store is down), the call is answered with everything allowed: never dead air.
+async fn call_policy(state: &AppState, tenant: &TenantId) -> CallPolicy {
+    match state.flags.effective(tenant).await {
+        Ok(Some(flags)) => CallPolicy {
+            ai_booking: flags.enabled(Flag::AllowAiBooking),
+            human_fallback: flags.enabled(Flag::EnableHumanFallback),
+            after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
+        },
+        Ok(None) => CallPolicy::default(),
+        Err(error) => {
+            tracing::error!(%error, "could not read the tenant's flags; answering with the defaults");
+            CallPolicy::default()
+        }
+    }
+}
+
+/// Whether AI answering is suspended for the tenant (minute cap reached, or
+/// payment past due beyond the grace period). An error answers normally.
+async fn suspended(state: &AppState, tenant: &TenantId, now: DateTime<Utc>) -> Option<SuspensionReason> {
+    match state.metering.answering(tenant, now).await {
+        Ok(AnsweringMode::Suspended(reason)) => Some(reason),
+        Ok(AnsweringMode::Normal) => None,
+        Err(error) => {
+            tracing::error!(%error, "could not check the tenant's caps; answering normally");
+            None
+        }
+    }
+}
+
+/// AI answering is suspended: the caller goes straight to the owner (and to
+/// voicemail if the owner does not pick up). Never dead air.
+fn forward_to_owner(profile: &TenantProfile) -> Reply {
+    Reply {
+        say: format!("Thanks for calling {}. Please hold while I connect you.", profile.name()),
+        next: Next::Transfer { to: profile.owner_phone().clone() },
+        outcome: Some(Outcome::Transferred),
+        booking_id: None,
+        unanswered: None,
+        heard: None,
+    }
+}
+
 async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     let (Some(call_sid), Some(profile)) = (webhook.get("CallSid").map(str::to_owned), webhook.tenant.clone()) else {
         return not_in_service();
@@ -204,8 +250,18 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     let now = state.clock.now();
     let called = webhook.get("To").unwrap_or_default().to_owned();
     let mut call_state = CallState::default();
-    let context = frontdesk_routing::CallContext { profile: &profile, caller: caller.as_ref(), now };
-    let reply = webhook.twilio.dialogue.greeting(&context, &mut call_state);
+    let reply = match suspended(&state, &tenant, now).await {
+        Some(reason) => {
+            tracing::warn!(?reason, "AI answering suspended for this tenant; forwarding the call to the owner");
+            call_state.stage = frontdesk_routing::Stage::Ended;
+            forward_to_owner(&profile)
+        }
+        None => {
+            let policy = call_policy(&state, &tenant).await;
+            let context = frontdesk_routing::CallContext { profile: &profile, caller: caller.as_ref(), now, policy };
+            webhook.twilio.dialogue.greeting(&context, &mut call_state)
+        }
+    };
     let twiml = render(&profile, &reply, 1);
     if let Err(error) =
         state.calls.open_call(&tenant, &call_sid, caller.as_ref(), &called, &call_state.to_json(), now).await
@@ -216,7 +272,7 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     let update = TurnUpdate {
         state: call_state.to_json(),
         turns: vec![Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone() }],
-        outcome: None,
+        outcome: reply.outcome,
         booking_id: None,
         recording_url: None,
         reply: twiml,
@@ -248,7 +304,8 @@ async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
         speech: webhook.get("SpeechResult").map(str::to_owned),
         digits: webhook.get("Digits").map(str::to_owned).filter(|d| !d.is_empty()),
     };
-    let context = frontdesk_routing::CallContext { profile: &profile, caller: call.caller.as_ref(), now };
+    let policy = call_policy(&state, profile.slug()).await;
+    let context = frontdesk_routing::CallContext { profile: &profile, caller: call.caller.as_ref(), now, policy };
     let reply = webhook.twilio.dialogue.respond(&context, &mut call_state, input.clone()).await;
     let twiml = render(&profile, &reply, turn + 1);
     let mut turns = Vec::new();
@@ -348,6 +405,16 @@ async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
         tracing::error!(%error, "could not record a call status");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    // Twilio bills the finished call by its duration; a repeated callback is
+    // counted once (the usage key is the CallSid).
+    if status == "completed"
+        && let Some(seconds) = duration
+        && let Err(error) =
+            state.metering.record_call(profile.slug(), &call.call_sid, i64::from(seconds), state.clock.now()).await
+    {
+        tracing::error!(%error, "could not meter a finished call");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response(); // Twilio retries
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -375,6 +442,7 @@ async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
             }
             format!("{}: you'll get texts from us again. Reply STOP to opt out.", profile.name())
         }
+        _ if !texts_enabled(&state, profile.slug()).await => return xml(MessagingResponse::new().to_xml()),
         _ => {
             let number = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
             format!(
@@ -383,5 +451,20 @@ async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
             )
         }
     };
+    // The reply is a text we send: metered once per inbound message.
+    let key = format!("reply-{}", webhook.get("MessageSid").unwrap_or("none"));
+    if let Err(error) = state.metering.record_sms(profile.slug(), &key, &reply, now).await {
+        tracing::error!(%error, "could not meter an SMS reply");
+    }
     xml(MessagingResponse::new().message(Message::new(reply)).to_xml())
+}
+
+async fn texts_enabled(state: &AppState, tenant: &TenantId) -> bool {
+    match state.flags.effective(tenant).await {
+        Ok(flags) => flags.is_none_or(|flags| flags.enabled(Flag::EnableSms)),
+        Err(error) => {
+            tracing::error!(%error, "could not read the tenant's flags; replying to the text");
+            true
+        }
+    }
 }

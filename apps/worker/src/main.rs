@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use frontdesk_core::{Clock, SystemClock};
 use frontdesk_runtime::{
-    Settings, build_external_calendar, build_messaging, build_worker, open_backend, shutdown_signal, telemetry,
+    Settings, build_billing, build_external_calendar, build_messaging, build_worker, open_backend, shutdown_signal,
+    telemetry,
 };
 
 #[tokio::main]
@@ -40,8 +41,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(backend = backend.name, google_calendar = calendar.is_some(), "worker starting");
-    match build_worker(&backend, &settings, calendar, messaging, clock, "worker").run(shutdown_signal()).await {
+    let billing = match build_billing(&backend, &settings, clock.clone()).await {
+        Ok(billing) => billing,
+        Err(error) => {
+            eprintln!("worker: startup failed: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(
+        backend = backend.name,
+        google_calendar = calendar.is_some(),
+        stripe = billing.provider.is_some(),
+        "worker starting"
+    );
+    match build_worker(&backend, &settings, calendar, messaging, &billing, clock, "worker").run(shutdown_signal()).await
+    {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("worker: {error}");

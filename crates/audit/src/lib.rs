@@ -79,13 +79,19 @@ const REDACTED: &str = "[redacted]";
 /// `value` with `"[redacted]"`.
 pub fn redact(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, value)| {
-                    if is_secret_key(&key) { (key, Value::String(REDACTED.to_owned())) } else { (key, redact(value)) }
-                })
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(
+                map.into_iter()
+                    .map(|(key, value)| {
+                        if is_secret_key(&key) {
+                            (key, Value::String(REDACTED.to_owned()))
+                        } else {
+                            (key, redact(value))
+                        }
+                    })
+                    .collect(),
+            )
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
         Value::String(text) if looks_like_card_number(&text) => Value::String(REDACTED.to_owned()),
         other => other,

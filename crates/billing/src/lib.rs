@@ -25,9 +25,9 @@ pub use model::{
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};
+pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use service::{
     BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,
     REPORT_USAGE, SETUP_CUSTOMER, UsageReport, UsageReporter,
 };
-pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use terms::{PlanTerms, PlanTermsError, RawPlanTerms};

@@ -32,8 +32,7 @@ impl BillingPeriod {
         if !digits(year, 4) || !digits(month, 2) {
             return Err(error());
         }
-        BillingPeriod::new(year.parse().map_err(|_| error())?, month.parse().map_err(|_| error())?)
-            .map_err(|_| error())
+        BillingPeriod::new(year.parse().map_err(|_| error())?, month.parse().map_err(|_| error())?).map_err(|_| error())
     }
 
     /// The period `instant` falls in, on the wall clock of `zone`.

@@ -4,7 +4,9 @@ use frontdesk_core::TenantId;
 use frontdesk_jobs::NewJob;
 use frontdesk_tenant::StoreError;
 
-use crate::model::{AccountChange, BillingAccount, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice, UsageTotals};
+use crate::model::{
+    AccountChange, BillingAccount, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice, UsageTotals,
+};
 use crate::period::BillingPeriod;
 
 /// Metered usage. Also the port later features (the LLM adapters) report

@@ -85,7 +85,12 @@ pub struct Metering {
 }
 
 impl Metering {
-    pub fn new(ports: BillingPorts, ids: Arc<dyn IdGenerator>, report_to_provider: bool, payment_grace: Duration) -> Metering {
+    pub fn new(
+        ports: BillingPorts,
+        ids: Arc<dyn IdGenerator>,
+        report_to_provider: bool,
+        payment_grace: Duration,
+    ) -> Metering {
         Metering { ports, ids, report_to_provider, payment_grace }
     }
 
@@ -346,7 +351,9 @@ pub struct CustomerSetup {
 impl CustomerSetup {
     /// The job that sets `tenant` up at the provider.
     pub fn job(tenant: &TenantId) -> NewJob {
-        NewJob::new(kind(SETUP_CUSTOMER), json!({})).for_tenant(tenant.clone()).unique_key(format!("{SETUP_CUSTOMER}:{tenant}"))
+        NewJob::new(kind(SETUP_CUSTOMER), json!({}))
+            .for_tenant(tenant.clone())
+            .unique_key(format!("{SETUP_CUSTOMER}:{tenant}"))
     }
 }
 
@@ -413,7 +420,9 @@ impl JobHandler for PeriodClose {
             let tenant = record.profile.slug();
             let period = BillingPeriod::containing(now, record.profile.timezone()).previous();
             match invoicing.finalize(tenant, period, now).await {
-                Ok(invoice) => tracing::info!(tenant_id = %tenant, %period, total = invoice.invoice.total, "invoice finalized"),
+                Ok(invoice) => {
+                    tracing::info!(tenant_id = %tenant, %period, total = invoice.invoice.total, "invoice finalized")
+                }
                 Err(error) => {
                     tracing::error!(tenant_id = %tenant, %period, %error, "could not finalize an invoice");
                     failures.push(format!("{tenant}: {error}"));

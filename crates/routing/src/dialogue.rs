@@ -131,6 +131,26 @@ pub struct CallContext<'a> {
     pub profile: &'a TenantProfile,
     pub caller: Option<&'a E164>,
     pub now: DateTime<Utc>,
+    /// What the shop's plan and flags allow on this call.
+    pub policy: CallPolicy,
+}
+
+/// What the receptionist may do on a call, from the tenant's feature flags.
+/// The default allows everything (the dialogue's full behaviour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Book, move and cancel appointments; off, take a message instead.
+    pub ai_booking: bool,
+    /// Transfer to a person when asked or unsure; off, take a message.
+    pub human_fallback: bool,
+    /// Answer outside business hours; off, straight to voicemail then.
+    pub after_hours_answering: bool,
+}
+
+impl Default for CallPolicy {
+    fn default() -> CallPolicy {
+        CallPolicy { ai_booking: true, human_fallback: true, after_hours_answering: true }
+    }
 }
 
 impl CallContext<'_> {
@@ -300,6 +320,16 @@ impl Dialogue {
     /// What the caller hears first.
     pub fn greeting(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
         let profile = context.profile;
+        if !context.is_open() && !context.policy.after_hours_answering {
+            state.stage = Stage::Ended;
+            return Reply {
+                say: format!(
+                    "Thanks for calling {}. We're closed right now. Please leave your name, number and message after the tone, and we'll call you back.",
+                    profile.name()
+                ),
+                ..voicemail(context)
+            };
+        }
         let say = if context.is_open() {
             profile
                 .greeting()
@@ -407,6 +437,9 @@ impl Dialogue {
             intent
         };
         state.misunderstandings = 0;
+        if !context.policy.ai_booking && matches!(intent, Intent::Book | Intent::Cancel | Intent::Reschedule) {
+            return self.take_message_instead_of_booking(context, state).await;
+        }
         match self.strategies.get(&intent).cloned() {
             Some(strategy) => {
                 // A strategy reads the intent from what was heard; make sure it
@@ -441,11 +474,26 @@ impl Dialogue {
         )
     }
 
-    /// A person: the owner while the shop is open, else a message.
+    /// Bookings are off for this shop (`allow_ai_booking`): a message for the
+    /// shop instead.
+    async fn take_message_instead_of_booking(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        self.release_hold(context, state).await;
+        state.stage = Stage::Ended;
+        Reply {
+            say: format!(
+                "I can't make or change appointments over the phone, but {} will call you back. Please leave your name, number and what you'd like after the tone.",
+                context.profile.name()
+            ),
+            ..voicemail(context)
+        }
+    }
+
+    /// A person: the owner while the shop is open (when the shop's plan has
+    /// the human fallback), else a message.
     pub async fn human(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
         self.release_hold(context, state).await;
         state.stage = Stage::Ended;
-        if context.is_open() {
+        if context.is_open() && context.policy.human_fallback {
             Reply {
                 say: "Of course. Let me connect you with someone at the shop.".to_owned(),
                 next: Next::Transfer { to: context.profile.owner_phone().clone() },

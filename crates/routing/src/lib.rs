@@ -14,9 +14,9 @@ pub use calls::{
     decode_turns, encode_turns, is_final_status,
 };
 pub use dialogue::{
-    BookingStrategy, CallContext, CallState, CallerInput, ChangeStrategy, Dialogue, EscalationStrategy,
+    BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, ChangeStrategy, Dialogue, EscalationStrategy,
     InformationStrategy, IntentStrategy, Next, Reply, Stage,
 };
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
-pub use texts::{BookingTexts, OutboxMessaging, booking_text, spoken_time};
+pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
 pub use understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -1,12 +1,15 @@
-//! Texts to customers about their bookings: what they say, and the job that
-//! sends them (recording each in the message log, honouring opt-outs, and
-//! never sending twice for one job).
+//! Texts sent by jobs: to customers about their bookings, and to owners
+//! about their usage. Each is recorded in the message log, honours opt-outs,
+//! is never sent twice for one job, and is metered once sent.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_billing::{CAP_ALERT, Metering};
 use frontdesk_calendar::{Booking, BookingId, BookingStore, NOTIFY_CUSTOMER};
+use frontdesk_core::E164;
+use frontdesk_flags::{Flag, FlagService};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind};
 use frontdesk_tenant::{TenantProfile, TenantStore};
 
@@ -39,10 +42,18 @@ pub struct BookingTexts {
     pub bookings: Arc<dyn BookingStore>,
     pub messages: Arc<dyn MessageLog>,
     pub messaging: Arc<dyn Messaging>,
+    /// `enable_sms` off: the text is logged as not sent, and nothing goes out.
+    pub flags: Arc<FlagService>,
+    /// Every text sent is metered (SMS segments).
+    pub metering: Arc<Metering>,
 }
 
 /// The effect recorded once a text was accepted by the provider.
 const SENT: &str = "sms.sent";
+
+fn retry(error: impl std::fmt::Display) -> HandlerError {
+    HandlerError::Retry(error.to_string())
+}
 
 #[async_trait]
 impl JobHandler for BookingTexts {
@@ -52,8 +63,7 @@ impl JobHandler for BookingTexts {
 
     async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
         let job = &context.job;
-        let retry = |e: &dyn std::fmt::Display| HandlerError::Retry(e.to_string());
-        if context.effects.effect(job.id, SENT).await.map_err(|e| retry(&e))?.is_some() {
+        if context.effects.effect(job.id, SENT).await.map_err(retry)?.is_some() {
             return Ok(()); // sent by an attempt that crashed before completing
         }
         let tenant = job.tenant.clone().ok_or_else(|| HandlerError::Permanent("text job without a tenant".into()))?;
@@ -62,44 +72,92 @@ impl JobHandler for BookingTexts {
             .and_then(|raw| raw.parse().ok())
             .ok_or_else(|| HandlerError::Permanent("text job without a booking id".into()))?;
         let event = job.payload["event"].as_str().unwrap_or("booked");
-        let profile = self.tenants.get_tenant(&tenant).await.map_err(|e| retry(&e))?;
+        let profile = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
         let profile = profile.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?.profile;
-        let booking = self.bookings.booking(&tenant, booking_id).await.map_err(|e| retry(&e))?;
+        let booking = self.bookings.booking(&tenant, booking_id).await.map_err(retry)?;
         let booking = booking.ok_or_else(|| HandlerError::Permanent(format!("booking {booking_id} is gone")))?;
-        let from = profile
-            .phone_numbers()
-            .first()
-            .cloned()
-            .ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} has no number to text from")))?;
-        let now = context.clock.now();
-        let mut record = MessageRecord {
-            id: job.id.to_string(),
-            tenant: tenant.clone(),
-            to: booking.customer.phone.clone(),
-            from: from.clone(),
-            body: booking_text(&profile, &booking, event),
-            status: "queued".to_owned(),
-            provider_id: None,
-            booking_id: Some(booking_id.to_string()),
-            error: None,
-            created_at: now,
-            updated_at: now,
-        };
-        if self.messages.is_opted_out(&tenant, &booking.customer.phone).await.map_err(|e| retry(&e))? {
-            record.status = "failed".to_owned();
-            record.error = Some("the customer replied STOP; texts are off for this number".to_owned());
-            self.messages.upsert_message(&record).await.map_err(|e| retry(&e))?;
+        let mut record =
+            new_record(context, &profile, booking.customer.phone.clone(), booking_text(&profile, &booking, event))?;
+        record.booking_id = Some(booking_id.to_string());
+        let texts_on =
+            self.flags.effective(&tenant).await.map_err(retry)?.is_none_or(|flags| flags.enabled(Flag::EnableSms));
+        if !texts_on {
+            record.status = "skipped".to_owned();
+            record.error = Some("texts are switched off for this shop (flag enable_sms)".to_owned());
+            self.messages.upsert_message(&record).await.map_err(retry)?;
             return Ok(());
         }
-        self.messages.upsert_message(&record).await.map_err(|e| retry(&e))?;
-        let sms = OutboundSms { tenant, to: record.to.clone(), from, body: record.body.clone() };
+        let outbox =
+            Outbox { messages: self.messages.as_ref(), messaging: self.messaging.as_ref(), metering: &self.metering };
+        outbox.deliver(context, record).await
+    }
+}
+
+/// A message-log record for a text from the tenant's first number.
+fn new_record(
+    context: &JobContext,
+    profile: &TenantProfile,
+    to: E164,
+    body: String,
+) -> Result<MessageRecord, HandlerError> {
+    let tenant = profile.slug().clone();
+    let from = profile
+        .phone_numbers()
+        .first()
+        .cloned()
+        .ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} has no number to text from")))?;
+    let now = context.clock.now();
+    Ok(MessageRecord {
+        id: context.job.id.to_string(),
+        tenant,
+        to,
+        from,
+        body,
+        status: "queued".to_owned(),
+        provider_id: None,
+        booking_id: None,
+        error: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Sends a text from a job: honours opt-outs, records each step in the
+/// message log, never sends twice for one job, meters what was sent.
+struct Outbox<'a> {
+    messages: &'a dyn MessageLog,
+    messaging: &'a dyn Messaging,
+    metering: &'a Metering,
+}
+
+impl Outbox<'_> {
+    async fn deliver(&self, context: &JobContext, mut record: MessageRecord) -> Result<(), HandlerError> {
+        let job = &context.job;
+        if self.messages.is_opted_out(&record.tenant, &record.to).await.map_err(retry)? {
+            record.status = "failed".to_owned();
+            record.error = Some("the recipient replied STOP; texts are off for this number".to_owned());
+            self.messages.upsert_message(&record).await.map_err(retry)?;
+            return Ok(());
+        }
+        self.messages.upsert_message(&record).await.map_err(retry)?;
+        let sms = OutboundSms {
+            tenant: record.tenant.clone(),
+            to: record.to.clone(),
+            from: record.from.clone(),
+            body: record.body.clone(),
+        };
         match self.messaging.send_sms(&sms).await {
             Ok(sent) => {
-                context.effects.record_effect(job.id, SENT, &sent.provider_id, now).await.map_err(|e| retry(&e))?;
+                let now = context.clock.now();
+                context.effects.record_effect(job.id, SENT, &sent.provider_id, now).await.map_err(retry)?;
                 record.status = "sent".to_owned();
                 record.provider_id = Some(sent.provider_id);
-                record.updated_at = context.clock.now();
-                self.messages.upsert_message(&record).await.map_err(|e| retry(&e))?;
+                record.updated_at = now;
+                self.messages.upsert_message(&record).await.map_err(retry)?;
+                // The text is out: a metering failure is logged, never a resend.
+                if let Err(error) = self.metering.record_sms(&record.tenant, &record.id, &record.body, now).await {
+                    tracing::error!(%error, message_id = %record.id, "could not meter a sent text");
+                }
                 Ok(())
             }
             Err(error) if error.is_retryable() => Err(HandlerError::Retry(error.to_string())),
@@ -107,10 +165,63 @@ impl JobHandler for BookingTexts {
                 record.status = "failed".to_owned();
                 record.error = Some(error.to_string());
                 record.updated_at = context.clock.now();
-                self.messages.upsert_message(&record).await.map_err(|e| retry(&e))?;
+                self.messages.upsert_message(&record).await.map_err(retry)?;
                 Err(HandlerError::Permanent(error.to_string()))
             }
         }
+    }
+}
+
+/// The `billing.cap_alert` job handler: texts the owner when the shop has
+/// used 80 % of its minutes, and when AI answering is suspended at 100 %.
+pub struct CapAlerts {
+    pub tenants: Arc<dyn TenantStore>,
+    pub messages: Arc<dyn MessageLog>,
+    pub messaging: Arc<dyn Messaging>,
+    pub metering: Arc<Metering>,
+}
+
+/// The owner's alert for a cap decision.
+pub fn cap_alert_text(shop: &str, level: &str, period: &str, used: i64, cap: i64) -> String {
+    if level == "hard" {
+        format!(
+            "Frontdesk: {shop} has used all {cap} included call minutes for {period} ({used} used). AI answering is paused and calls are forwarded to this phone until the cap is raised or the month ends."
+        )
+    } else {
+        let percent = if cap > 0 { used * 100 / cap } else { 100 };
+        format!(
+            "Frontdesk: {shop} has used {used} of {cap} included call minutes for {period} ({percent}%). At 100% AI answering pauses and calls are forwarded to this phone."
+        )
+    }
+}
+
+#[async_trait]
+impl JobHandler for CapAlerts {
+    fn kind(&self) -> JobKind {
+        JobKind::parse(CAP_ALERT).unwrap_or_else(|_| unreachable!("a valid kind"))
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let job = &context.job;
+        if context.effects.effect(job.id, SENT).await.map_err(retry)?.is_some() {
+            return Ok(());
+        }
+        let tenant = job.tenant.clone().ok_or_else(|| HandlerError::Permanent("alert job without a tenant".into()))?;
+        let profile = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
+        let profile = profile.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?.profile;
+        let payload = &job.payload;
+        let body = cap_alert_text(
+            profile.name(),
+            payload["level"].as_str().unwrap_or("soft"),
+            payload["period"].as_str().unwrap_or("this month"),
+            payload["used"].as_i64().unwrap_or(0),
+            payload["cap"].as_i64().unwrap_or(0),
+        );
+        tracing::warn!(tenant_id = %tenant, alert = %body, "usage alert for the owner");
+        let record = new_record(context, &profile, profile.owner_phone().clone(), body)?;
+        let outbox =
+            Outbox { messages: self.messages.as_ref(), messaging: self.messaging.as_ref(), metering: &self.metering };
+        outbox.deliver(context, record).await
     }
 }
 

@@ -1,7 +1,10 @@
 use std::sync::Arc;
 
+use frontdesk_audit::AuditLog;
+use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{Clock, Readiness};
+use frontdesk_flags::FlagStore;
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_store_postgres::PostgresStore;
@@ -24,6 +27,10 @@ pub struct Backend {
     pub job_admin: Arc<dyn JobAdmin>,
     pub effects: Arc<dyn JobEffects>,
     pub schedules: Arc<dyn JobSchedules>,
+    pub flags: Arc<dyn FlagStore>,
+    pub usage: Arc<dyn UsageStore>,
+    pub billing: Arc<dyn BillingStore>,
+    pub audit: Arc<dyn AuditLog>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -40,6 +47,10 @@ impl Backend {
             + JobAdmin
             + JobEffects
             + JobSchedules
+            + FlagStore
+            + UsageStore
+            + BillingStore
+            + AuditLog
             + Readiness
             + 'static,
     {
@@ -54,6 +65,10 @@ impl Backend {
             job_admin: store.clone(),
             effects: store.clone(),
             schedules: store.clone(),
+            flags: store.clone(),
+            usage: store.clone(),
+            billing: store.clone(),
+            audit: store.clone(),
             readiness: store,
         }
     }

@@ -7,11 +7,13 @@
 //! and adapter crates never depend on it.
 
 mod backend;
+mod billing;
 pub mod settings;
 pub mod telemetry;
 mod worker;
 
 pub use backend::{Backend, open_backend};
+pub use billing::{Billing, build_billing};
 pub use settings::{DatabaseUrl, LogFormat, Settings, SettingsError};
 pub use worker::{build_booking_service, build_external_calendar, build_messaging, build_worker};
 

@@ -50,8 +50,33 @@ pub struct Settings {
     pub google_tenant_keys_dir: Option<PathBuf>,
     /// Google Calendar API base URL (tests point it at a fake).
     pub google_calendar_base_url: Option<String>,
+    /// The signing secret (`whsec_…`) of Stripe's webhook endpoint. Required:
+    /// a gateway never accepts unsigned billing events.
+    pub stripe_webhook_secret: SecretString,
+    /// Stripe's API: customers, subscriptions and meter events are created by
+    /// jobs only when the secret key is set.
+    pub stripe: Option<StripeSettings>,
+    /// How long a tenant may stay past due before AI answering is suspended.
+    pub payment_grace: Duration,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
+}
+
+/// Stripe's API, when billing through Stripe is switched on
+/// (`FRONTDESK_STRIPE_SECRET_KEY`).
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: SecretString,
+    /// Override of `https://api.stripe.com` (tests).
+    pub api_base_url: Option<String>,
+    /// Each plan's flat monthly price (`FRONTDESK_STRIPE_PRICE_STARTER`, …).
+    pub plan_prices: Vec<(frontdesk_core::Plan, String)>,
+    /// Metered prices added to every subscription (`FRONTDESK_STRIPE_METERED_PRICES`, comma-separated).
+    pub metered_prices: Vec<String>,
+    /// Billing Meter event names for minutes, SMS segments and LLM tokens.
+    pub meter_minutes: String,
+    pub meter_sms: String,
+    pub meter_tokens: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +161,18 @@ struct RawSettings {
     google_service_account_file: Option<PathBuf>,
     google_tenant_keys_dir: Option<PathBuf>,
     google_calendar_base_url: Option<String>,
+    stripe_webhook_secret: Option<SecretString>,
+    stripe_secret_key: Option<SecretString>,
+    stripe_api_base_url: Option<String>,
+    stripe_price_starter: Option<String>,
+    stripe_price_core: Option<String>,
+    stripe_price_pro: Option<String>,
+    stripe_price_enterprise: Option<String>,
+    stripe_metered_prices: Option<String>,
+    stripe_meter_minutes: String,
+    stripe_meter_sms: String,
+    stripe_meter_tokens: String,
+    payment_grace_days: u32,
 }
 
 /// Why settings could not be loaded: every problem, one per line.
@@ -145,6 +182,7 @@ pub struct SettingsError(pub Vec<String>);
 
 const DEMO_ADMIN_SECRET: &str = "frontdesk-demo-admin-secret-never-use-in-production";
 const DEMO_TWILIO_TOKEN: &str = "frontdesk-demo-twilio-auth-token";
+const DEMO_STRIPE_WEBHOOK_SECRET: &str = "whsec_frontdesk_demo_only";
 const MIN_ADMIN_SECRET_BYTES: usize = 32;
 
 impl Settings {
@@ -175,6 +213,10 @@ impl Settings {
             ("worker_poll_ms", "500"),
             ("worker_shutdown_grace_secs", "20"),
             ("hold_minutes", "5"),
+            ("stripe_meter_minutes", "frontdesk_call_minutes"),
+            ("stripe_meter_sms", "frontdesk_sms_segments"),
+            ("stripe_meter_tokens", "frontdesk_llm_tokens"),
+            ("payment_grace_days", "7"),
         ];
         for (key, value) in defaults {
             builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
@@ -247,6 +289,44 @@ impl Settings {
         };
         let admin_jwt_secret = required(raw.admin_jwt_secret, "FRONTDESK_ADMIN_JWT_SECRET", DEMO_ADMIN_SECRET);
         let twilio_auth_token = required(raw.twilio_auth_token, "FRONTDESK_TWILIO_AUTH_TOKEN", DEMO_TWILIO_TOKEN);
+        let stripe_webhook_secret =
+            required(raw.stripe_webhook_secret, "FRONTDESK_STRIPE_WEBHOOK_SECRET", DEMO_STRIPE_WEBHOOK_SECRET);
+        let stripe = raw.stripe_secret_key.filter(|key| !key.expose_secret().trim().is_empty()).map(|secret_key| {
+            let plan_prices = [
+                (frontdesk_core::Plan::Starter, raw.stripe_price_starter),
+                (frontdesk_core::Plan::Core, raw.stripe_price_core),
+                (frontdesk_core::Plan::Pro, raw.stripe_price_pro),
+                (frontdesk_core::Plan::Enterprise, raw.stripe_price_enterprise),
+            ]
+            .into_iter()
+            .filter_map(|(plan, price)| Some((plan, price.filter(|p| !p.trim().is_empty())?)))
+            .collect::<Vec<_>>();
+            if plan_prices.len() < frontdesk_core::Plan::ALL.len() {
+                warnings.push(
+                    "FRONTDESK_STRIPE_PRICE_<PLAN> is not set for every plan; tenants on those plans get no Stripe subscription"
+                        .to_owned(),
+                );
+            }
+            StripeSettings {
+                secret_key,
+                api_base_url: raw.stripe_api_base_url,
+                plan_prices,
+                metered_prices: raw
+                    .stripe_metered_prices
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                meter_minutes: raw.stripe_meter_minutes,
+                meter_sms: raw.stripe_meter_sms,
+                meter_tokens: raw.stripe_meter_tokens,
+            }
+        });
+        if raw.payment_grace_days > 90 {
+            problems.push("FRONTDESK_PAYMENT_GRACE_DAYS: must be between 0 and 90".to_owned());
+        }
         if let Some(secret) = &admin_jwt_secret
             && secret.expose_secret().len() < MIN_ADMIN_SECRET_BYTES
         {
@@ -275,10 +355,24 @@ impl Settings {
         let http_addr = http_addr.map_err(|e| problems.push(e)).ok();
         let database = database.map_err(|e| problems.push(e)).ok();
         let log_format = log_format.map_err(|e| problems.push(e)).ok();
-        match (http_addr, database, log_format, public_base_url, admin_jwt_secret, twilio_auth_token) {
-            (Some(http_addr), Some(database), Some(log_format), Some(public_base_url), Some(admin), Some(twilio))
-                if problems.is_empty() =>
-            {
+        match (
+            http_addr,
+            database,
+            log_format,
+            public_base_url,
+            admin_jwt_secret,
+            twilio_auth_token,
+            stripe_webhook_secret,
+        ) {
+            (
+                Some(http_addr),
+                Some(database),
+                Some(log_format),
+                Some(public_base_url),
+                Some(admin),
+                Some(twilio),
+                Some(stripe_webhook_secret),
+            ) if problems.is_empty() => {
                 let run_worker = raw.run_worker.unwrap_or(matches!(database, DatabaseUrl::Sqlite(_)));
                 Ok(Settings {
                     http_addr,
@@ -302,6 +396,9 @@ impl Settings {
                     google_service_account_file: raw.google_service_account_file,
                     google_tenant_keys_dir: raw.google_tenant_keys_dir,
                     google_calendar_base_url: raw.google_calendar_base_url,
+                    stripe_webhook_secret,
+                    stripe,
+                    payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
                     warnings,
                 })
             }
@@ -341,6 +438,7 @@ fn describe_config_error(error: &config::ConfigError) -> String {
         "worker_poll_ms",
         "worker_shutdown_grace_secs",
         "hold_minutes",
+        "payment_grace_days",
     ] {
         if text.contains(key) {
             return format!("FRONTDESK_{}: {text}", key.to_uppercase());

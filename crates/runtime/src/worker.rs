@@ -1,15 +1,17 @@
 use std::sync::Arc;
 
+use frontdesk_billing::{CustomerSetup, PeriodClose, UsageReporter};
 use frontdesk_calendar::{
     BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, ExternalCalendar,
 };
 use frontdesk_core::Clock;
 use frontdesk_core::TenantId;
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
-use frontdesk_jobs::{PingHandler, Worker, WorkerConfig, WorkerId};
-use frontdesk_routing::{BookingTexts, Messaging, OutboxMessaging};
+use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
+use frontdesk_routing::{BookingTexts, CapAlerts, Messaging, OutboxMessaging};
 
 use crate::backend::Backend;
+use crate::billing::Billing;
 use crate::settings::Settings;
 
 /// The job worker with every handler this build knows (calendar sync only
@@ -19,6 +21,7 @@ pub fn build_worker(
     settings: &Settings,
     calendar: Option<Arc<dyn ExternalCalendar>>,
     messaging: Arc<dyn Messaging>,
+    billing: &Billing,
     clock: Arc<dyn Clock>,
     name: &str,
 ) -> Worker {
@@ -29,14 +32,28 @@ pub fn build_worker(
     config.shutdown_grace = std::time::Duration::from_secs(settings.worker_shutdown_grace_secs);
     let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
         .reporting_to(backend.job_admin.clone())
-        .recurring(backend.schedules.clone(), Vec::new())
+        .recurring(backend.schedules.clone(), recurring_jobs())
         .handler(Arc::new(PingHandler))
         .handler(Arc::new(BookingTexts {
             tenants: backend.tenants.clone(),
             bookings: backend.bookings.clone(),
             messages: backend.messages.clone(),
+            messaging: messaging.clone(),
+            flags: billing.flags.clone(),
+            metering: billing.metering.clone(),
+        }))
+        .handler(Arc::new(CapAlerts {
+            tenants: backend.tenants.clone(),
+            messages: backend.messages.clone(),
             messaging,
-        }));
+            metering: billing.metering.clone(),
+        }))
+        .handler(Arc::new(PeriodClose { ports: billing.ports.clone() }));
+    if let Some(provider) = &billing.provider {
+        worker = worker
+            .handler(Arc::new(UsageReporter { provider: provider.clone() }))
+            .handler(Arc::new(CustomerSetup { ports: billing.ports.clone(), provider: provider.clone() }));
+    }
     if let Some(calendar) = calendar {
         for kind in [CALENDAR_INSERT, CALENDAR_PATCH, CALENDAR_DELETE] {
             worker = worker.handler(Arc::new(CalendarSync {
@@ -48,6 +65,15 @@ pub fn build_worker(
         }
     }
     worker
+}
+
+/// Jobs every deployment runs on a schedule: closing the billing period
+/// (finalizing last month's invoices) daily at 06:00 UTC; a missed or
+/// repeated run changes nothing.
+fn recurring_jobs() -> Vec<RecurringJob> {
+    let schedule = CronSchedule::parse("0 6 * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
+    let kind = JobKind::parse(PeriodClose::KIND).unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
+    vec![RecurringJob { name: "billing.close_period".to_owned(), schedule, kind, payload: serde_json::json!({}) }]
 }
 
 /// The external calendar the settings configure: Google Calendar when a

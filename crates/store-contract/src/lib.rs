@@ -10,14 +10,20 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use frontdesk_audit::AuditLog;
+use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{ManualClock, Readiness};
+use frontdesk_flags::FlagStore;
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
 
+pub mod audit;
+pub mod billing;
 pub mod bookings;
 pub mod calls;
+pub mod flags;
 pub mod jobs;
 pub mod tenants;
 
@@ -32,6 +38,10 @@ pub struct Stores {
     pub job_admin: Arc<dyn JobAdmin>,
     pub effects: Arc<dyn JobEffects>,
     pub schedules: Arc<dyn JobSchedules>,
+    pub flags: Arc<dyn FlagStore>,
+    pub usage: Arc<dyn UsageStore>,
+    pub billing: Arc<dyn BillingStore>,
+    pub audit: Arc<dyn AuditLog>,
     pub readiness: Arc<dyn Readiness>,
     pub clock: Arc<ManualClock>,
     /// Whatever must live as long as the test (a temporary directory).
@@ -55,6 +65,10 @@ impl Stores {
             + JobAdmin
             + JobEffects
             + JobSchedules
+            + FlagStore
+            + UsageStore
+            + BillingStore
+            + AuditLog
             + Readiness
             + 'static,
     {
@@ -68,6 +82,10 @@ impl Stores {
             job_admin: store.clone(),
             effects: store.clone(),
             schedules: store.clone(),
+            flags: store.clone(),
+            usage: store.clone(),
+            billing: store.clone(),
+            audit: store.clone(),
             readiness: store,
             clock,
             keep_alive,
@@ -150,6 +168,26 @@ macro_rules! store_contract_tests {
             calls::a_repeated_turn_gets_its_first_reply_and_changes_nothing,
             calls::status_callbacks_apply_in_sequence_order,
             calls::calls_questions_and_messages_stay_with_their_tenant,
+            flags::a_new_tenant_is_on_the_default_plan_without_overrides,
+            flags::unknown_tenants_are_absent_or_not_found,
+            flags::set_plan_returns_the_previous_plan_and_appends_history,
+            flags::overrides_are_set_replaced_and_removed,
+            billing::usage_is_recorded_once_per_key_with_its_jobs,
+            billing::concurrent_usage_with_one_key_is_recorded_once,
+            billing::usage_totals_count_one_tenant_and_period_per_kind,
+            billing::a_new_account_is_empty,
+            billing::unknown_tenants_are_not_found,
+            billing::stripe_ids_are_kept_and_find_their_tenant,
+            billing::minute_caps_are_set_and_removed,
+            billing::provider_events_apply_once,
+            billing::past_due_is_set_once_and_cleared_by_payment,
+            billing::cap_decisions_are_recorded_once_with_their_jobs,
+            billing::drafts_are_replaced_until_finalized_and_then_never_change,
+            billing::finalizing_a_missing_invoice_is_not_found,
+            billing::invoices_list_newest_first_and_lines_round_trip,
+            audit::entries_read_back_oldest_first_with_their_json,
+            audit::queries_filter_by_tenant_and_time_range,
+            audit::appending_an_entry_twice_keeps_one,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

@@ -14,8 +14,11 @@ use frontdesk_core::{Clock, NotReady, Readiness};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+mod audit;
+mod billing;
 mod bookings;
 mod calls;
+mod flags;
 mod jobs;
 mod tenants;
 

@@ -15,8 +15,11 @@ use frontdesk_core::{Clock, NotReady, Readiness};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+mod audit;
+mod billing;
 mod bookings;
 mod calls;
+mod flags;
 mod jobs;
 mod tenants;
 

@@ -23,6 +23,7 @@ async fn gateway(demo: bool) -> Gateway {
         ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
         ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
         ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
         ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
         ("FRONTDESK_DEMO", demo.to_string()),
     ]
@@ -261,6 +262,7 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
             command
                 .env_clear()
                 .env("FRONTDESK_TWILIO_AUTH_TOKEN", token)
+                .env("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test")
                 .env("FRONTDESK_ADMIN_JWT_SECRET", SECRET)
                 .args([
                     "simulate",

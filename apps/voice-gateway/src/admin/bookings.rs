@@ -241,7 +241,13 @@ async fn create_booking(
     // A replayed idempotency key returns the booking made earlier.
     let status = if booking.created_at < requested_at { StatusCode::OK } else { StatusCode::CREATED };
     tracing::info!(tenant_id = %profile.slug(), booking_id = %booking.id, by = %admin.0.subject, "booking made by admin");
-    Ok((status, Json(booking_json(tz, &booking))))
+    let after = booking_json(tz, &booking);
+    if status == StatusCode::CREATED {
+        admin
+            .audit(&state, Some(profile.slug()), "booking.create", &booking.id.to_string(), None, Some(after.clone()))
+            .await;
+    }
+    Ok((status, Json(after)))
 }
 
 #[derive(Deserialize, Default)]
@@ -258,11 +264,17 @@ async fn cancel_booking(
     body: Option<Json<CancelBooking>>,
 ) -> Result<Json<Value>, ApiError> {
     let profile = profile(&state, &admin, &slug).await?;
-    let id = find_booking(&state, &profile, &id).await?.id;
+    let before = find_booking(&state, &profile, &id).await?;
+    let id = before.id;
     let override_policy = body.map(|Json(b)| b.override_policy).unwrap_or(false);
     let booking = state.bookings.cancel(&profile, id, override_policy).await?;
     tracing::info!(tenant_id = %profile.slug(), booking_id = %id, override_policy, by = %admin.0.subject, "booking cancelled by admin");
-    Ok(Json(booking_json(profile.timezone(), &booking)))
+    let after = booking_json(profile.timezone(), &booking);
+    let before = booking_json(profile.timezone(), &before);
+    admin
+        .audit(&state, Some(profile.slug()), "booking.cancel", &id.to_string(), Some(before), Some(after.clone()))
+        .await;
+    Ok(Json(after))
 }
 
 #[derive(Deserialize)]
@@ -280,9 +292,15 @@ async fn reschedule_booking(
 ) -> Result<Json<Value>, ApiError> {
     let request = json_body(body)?;
     let profile = profile(&state, &admin, &slug).await?;
-    let id = find_booking(&state, &profile, &id).await?.id;
+    let before = find_booking(&state, &profile, &id).await?;
+    let id = before.id;
     let start = parse_start(profile.timezone(), "start", &request.start)?;
     let booking = state.bookings.reschedule(&profile, id, start, request.staff.as_deref()).await?;
     tracing::info!(tenant_id = %profile.slug(), from = %id, to = %booking.id, by = %admin.0.subject, "booking rescheduled by admin");
-    Ok(Json(booking_json(profile.timezone(), &booking)))
+    let after = booking_json(profile.timezone(), &booking);
+    let before = booking_json(profile.timezone(), &before);
+    admin
+        .audit(&state, Some(profile.slug()), "booking.reschedule", &id.to_string(), Some(before), Some(after.clone()))
+        .await;
+    Ok(Json(after))
 }

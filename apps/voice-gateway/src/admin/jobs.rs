@@ -100,9 +100,12 @@ async fn retry_job(
 ) -> Result<Json<Value>, ApiError> {
     admin.require_operator()?;
     let id = parse_id(&id)?;
+    let before = state.job_admin.job(id).await?.map(|job| job_json(&job));
     let job = state.job_admin.retry_job(id, state.clock.now()).await?;
     tracing::info!(job_id = %id, by = %admin.0.subject, "dead job put back in the queue");
-    Ok(Json(job_json(&job)))
+    let after = job_json(&job);
+    admin.audit(&state, job.tenant.as_ref(), "job.retry", &id.to_string(), before, Some(after.clone())).await;
+    Ok(Json(after))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,7 @@
 //! The admin API: `/admin/...`, authenticated by bearer JWTs.
 
+mod audit;
+mod billing;
 mod bookings;
 mod calls;
 mod jobs;
@@ -16,7 +18,12 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    tenants::routes().merge(jobs::routes()).merge(bookings::routes()).merge(calls::routes())
+    tenants::routes()
+        .merge(jobs::routes())
+        .merge(bookings::routes())
+        .merge(calls::routes())
+        .merge(billing::routes())
+        .merge(audit::routes())
 }
 
 /// A caller who presented a valid admin token.

@@ -96,11 +96,18 @@ async fn put_tenant(
     };
 
     let outcome = state.tenants.put_tenant(&profile).await?;
+    if outcome == PutOutcome::Created {
+        // The plan history starts with the tenant: billing prorates from here.
+        state.flags.set_plan(&tenant, frontdesk_core::Plan::DEFAULT, state.clock.now()).await?;
+    }
     let record =
         state.tenants.get_tenant(&tenant).await?.ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("tenant {tenant} vanished right after it was written"))
         })?;
     tracing::info!(tenant_id = %tenant, outcome = ?outcome, by = %admin.0.subject, "tenant profile written");
+    let before = existing.as_ref().map(|r| r.profile.to_document().redacted().to_json());
+    let after = record.profile.to_document().redacted().to_json();
+    admin.audit(&state, Some(&tenant), "tenant.put", tenant.as_str(), before, Some(after)).await;
     let status = match outcome {
         PutOutcome::Created => StatusCode::CREATED,
         PutOutcome::Replaced => StatusCode::OK,
@@ -164,8 +171,11 @@ async fn set_status(
 ) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
     admin.require_operator()?;
+    let before = state.tenants.get_tenant(&tenant).await?.map(|r| json!({"status": r.status.as_str()}));
     let record = state.tenants.set_tenant_status(&tenant, status).await?;
     tracing::info!(tenant_id = %tenant, status = status.as_str(), by = %admin.0.subject, "tenant status changed");
+    let after = json!({"status": status.as_str()});
+    admin.audit(&state, Some(&tenant), "tenant.status", tenant.as_str(), before, Some(after)).await;
     Ok(Json(record_json(&record)))
 }
 

@@ -97,6 +97,7 @@ fn production_env(database_url: String) -> Vec<(&'static str, String)> {
         ("FRONTDESK_DATABASE_URL", database_url),
         ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
         ("FRONTDESK_TWILIO_AUTH_TOKEN", "twilio-test-token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
         ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
     ]
 }
@@ -188,7 +189,12 @@ fn startup_errors_name_what_to_fix_and_exit_non_zero() {
 
     let (code, stderr) = run(&[]);
     assert_eq!(code, Some(2), "{stderr}");
-    for variable in ["FRONTDESK_ADMIN_JWT_SECRET", "FRONTDESK_TWILIO_AUTH_TOKEN", "FRONTDESK_PUBLIC_BASE_URL"] {
+    for variable in [
+        "FRONTDESK_ADMIN_JWT_SECRET",
+        "FRONTDESK_TWILIO_AUTH_TOKEN",
+        "FRONTDESK_PUBLIC_BASE_URL",
+        "FRONTDESK_STRIPE_WEBHOOK_SECRET",
+    ] {
         assert!(stderr.contains(variable), "{variable} not named: {stderr}");
     }
 

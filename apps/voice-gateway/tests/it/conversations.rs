@@ -10,7 +10,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
-use frontdesk_auth::TokenSecret;
 use frontdesk_calendar::{
     BookingId, BookingService, BookingSource, BookingStatus, BookingStore, ConfirmationCode, Customer, NewBooking,
 };
@@ -21,7 +20,7 @@ use frontdesk_store_sqlite::SqliteStore;
 use frontdesk_tenant::{TenantProfile, TenantStore};
 use serde::Deserialize;
 use tower::ServiceExt;
-use voice_gateway::{AppState, HttpLimits, TwilioSettings, demo, router};
+use voice_gateway::{HttpLimits, TwilioSettings, demo, router};
 
 const AUTH_TOKEN: &str = "conversation-test-twilio-token";
 const BASE_URL: &str = "https://frontdesk.example.com";
@@ -37,6 +36,16 @@ struct Scenario {
     greeting_says: Vec<String>,
     #[serde(default)]
     setup: Vec<SetupBooking>,
+    /// The tenant's plan for this call (the demo tenants are on pro).
+    plan: Option<String>,
+    /// Flag overrides for the tenant.
+    #[serde(default)]
+    flags: std::collections::BTreeMap<String, bool>,
+    /// The operator's minute cap.
+    minute_cap: Option<i64>,
+    /// Call minutes already used this month before the call.
+    used_minutes: Option<i64>,
+    #[serde(default)]
     turns: Vec<ScenarioTurn>,
     #[serde(default)]
     expect: Expect,
@@ -110,6 +119,7 @@ fn local(profile: &TenantProfile, raw: &str) -> DateTime<Utc> {
 struct Harness {
     router: Router,
     store: Arc<SqliteStore>,
+    billing: frontdesk_runtime::Billing,
     _dir: tempfile::TempDir,
 }
 
@@ -120,25 +130,14 @@ async fn harness(now: DateTime<Utc>) -> Harness {
     let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
     demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let bookings = Arc::new(BookingService::new(store.clone(), clock.clone()));
-    let state = AppState {
-        tenants: store.clone(),
-        calls: store.clone(),
-        messages: store.clone(),
-        bookings: bookings.clone(),
-        jobs: store.clone(),
-        job_admin: store.clone(),
-        readiness: Arc::from(vec![store.clone() as Arc<dyn frontdesk_core::Readiness>]),
-        clock,
-        tokens: Arc::new(TokenSecret::new(b"unused-in-conversation-tests-0123456789")),
-        version: "test",
-        twilio: Some(TwilioSettings {
-            public_base_url: BASE_URL.to_owned(),
-            validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
-            dialogue: Arc::new(Dialogue::new(bookings)),
-        }),
+    let twilio = TwilioSettings {
+        public_base_url: BASE_URL.to_owned(),
+        validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
+        dialogue: Arc::new(Dialogue::new(bookings.clone())),
     };
+    let (state, billing) = crate::support::gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
     let limits = HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
-    Harness { router: router(state, limits), store, _dir: dir }
+    Harness { router: router(state, limits), store, billing, _dir: dir }
 }
 
 /// A signed Twilio form post; returns the TwiML.
@@ -198,6 +197,26 @@ async fn play(file: &Path) {
     let tenant = TenantId::parse(&scenario.tenant).unwrap_or_else(|e| panic!("{name}: {e}"));
     let profile =
         h.store.get_tenant(&tenant).await.ok().flatten().unwrap_or_else(|| panic!("{name}: no tenant")).profile;
+
+    if let Some(plan) = &scenario.plan {
+        let plan = frontdesk_core::Plan::parse(plan).unwrap_or_else(|e| panic!("{name}: {e}"));
+        h.billing.flags.set_plan(&tenant, plan, now).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (flag, enabled) in &scenario.flags {
+        let flag = frontdesk_flags::Flag::parse(flag).unwrap_or_else(|e| panic!("{name}: {e}"));
+        h.billing.flags.set_flag(&tenant, flag, Some(*enabled), now).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    if let Some(cap) = scenario.minute_cap {
+        h.billing.metering.set_minute_cap(&tenant, Some(cap)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    if let Some(minutes) = scenario.used_minutes {
+        let earlier = now - Duration::minutes(minutes + 5);
+        h.billing
+            .metering
+            .record_call(&tenant, "CA-earlier-calls", minutes * 60, earlier.max(now - Duration::hours(1)))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
 
     let mut setup_ids: Vec<BookingId> = Vec::new();
     for booking in &scenario.setup {
@@ -543,7 +562,12 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
     let bookings = Arc::new(BookingService::new(h.store.clone(), clock));
     let dialogue = Dialogue::new(bookings).with_classifier(Arc::new(AlwaysAPerson));
     let caller = E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}"));
-    let context = frontdesk_routing::CallContext { profile: &profile, caller: Some(&caller), now: monday_morning() };
+    let context = frontdesk_routing::CallContext {
+        profile: &profile,
+        caller: Some(&caller),
+        now: monday_morning(),
+        policy: Default::default(),
+    };
     let mut state = frontdesk_routing::CallState::default();
     let input = frontdesk_routing::CallerInput { speech: Some("what are your hours".to_owned()), digits: None };
     let reply = dialogue.respond(&context, &mut state, input).await;
@@ -582,7 +606,12 @@ async fn an_intent_strategy_plugs_in() {
     let profile = h.store.get_tenant(&tenant).await.ok().flatten().unwrap_or_else(|| panic!("tenant")).profile;
     let bookings = Arc::new(BookingService::new(h.store.clone(), Arc::new(ManualClock::new(monday_morning()))));
     let dialogue = Dialogue::new(bookings).with_strategy(frontdesk_routing::Intent::Question, Arc::new(KnowledgeBase));
-    let context = frontdesk_routing::CallContext { profile: &profile, caller: None, now: monday_morning() };
+    let context = frontdesk_routing::CallContext {
+        profile: &profile,
+        caller: None,
+        now: monday_morning(),
+        policy: Default::default(),
+    };
     let mut state = frontdesk_routing::CallState::default();
     let input = frontdesk_routing::CallerInput { speech: Some("do you sell hair gel".to_owned()), digits: None };
     let reply = dialogue.respond(&context, &mut state, input).await;

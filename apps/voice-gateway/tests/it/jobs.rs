@@ -80,6 +80,7 @@ async fn on_sqlite_the_gateway_runs_the_worker_itself() {
         ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
         ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
         ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
         ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
         ("FRONTDESK_WORKER_POLL_MS", "20".to_owned()),
     ]

@@ -17,6 +17,7 @@ async fn start(timeout_secs: u64) -> (RunningGateway, tempfile::TempDir) {
         ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
         ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
         ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
         ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
         ("FRONTDESK_REQUEST_TIMEOUT_SECS", timeout_secs.to_string()),
     ]

@@ -3,6 +3,7 @@
 //! `binary` starts the real executable and talks to it over HTTP.
 
 mod admin_api;
+mod billing;
 mod binary;
 mod bookings;
 mod conversations;

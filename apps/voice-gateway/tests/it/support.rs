@@ -12,7 +12,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_auth::TokenSecret;
-use frontdesk_core::ManualClock;
+use frontdesk_core::{Clock, ManualClock};
+use frontdesk_runtime::{Backend, Billing};
 use frontdesk_store_sqlite::SqliteStore;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -42,6 +43,31 @@ pub fn token_at(scope: &str, iat: DateTime<Utc>, seconds: i64) -> String {
     hs256_token(&json!({"alg": "HS256", "typ": "JWT"}), &claims, SECRET.as_bytes())
 }
 
+/// The Stripe webhook signing secret of every test gateway.
+pub const STRIPE_SECRET: &str = "whsec_test_secret";
+
+/// A gateway's state over `store`, its demo tenants on Pro as in demo mode,
+/// flags cached in process, no payment provider.
+pub async fn gateway_state(
+    store: Arc<SqliteStore>,
+    clock: Arc<ManualClock>,
+    bookings: Arc<frontdesk_calendar::BookingService>,
+    twilio: Option<voice_gateway::twilio::TwilioSettings>,
+) -> (AppState, Billing) {
+    let backend = Backend::from_store("sqlite", store);
+    let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
+    let billing = Billing::new(&backend, cache, None, Duration::from_secs(7 * 86_400));
+    demo::put_demo_tenants_on_their_plans(&billing, clock.now()).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let webhook = frontdesk_stripe::WebhookVerifier::new(STRIPE_SECRET).unwrap_or_else(|e| panic!("{e}"));
+    let tokens = TokenSecret::new(SECRET.as_bytes());
+    let mut state = AppState::new(&backend, &billing, bookings, clock, tokens, webhook, twilio);
+    state.version = "test-version";
+    (state, billing)
+}
+
+pub const TWILIO_TOKEN: &str = "support-twilio-token";
+pub const PUBLIC_URL: &str = "https://frontdesk.example.com";
+
 pub struct TestApp {
     pub router: Router,
     pub clock: Arc<ManualClock>,
@@ -67,24 +93,19 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
         let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
-        let state = AppState {
-            tenants: store.clone(),
-            calls: store.clone(),
-            messages: store.clone(),
-            bookings: Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone())),
-            jobs: store.clone(),
-            job_admin: store.clone(),
-            readiness: Arc::from(vec![store.clone() as Arc<dyn frontdesk_core::Readiness>]),
-            clock: clock.clone(),
-            tokens: Arc::new(TokenSecret::new(SECRET.as_bytes())),
-            version: "test-version",
-            twilio: None,
+        let bookings = Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone()));
+        let twilio = voice_gateway::TwilioSettings {
+            public_base_url: PUBLIC_URL.to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
         };
+        let (state, _) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
         TestApp { router: router(state, limits), clock, store, _dir: dir }
     }
 
+    /// A token issued now (by the test clock).
     pub fn token(&self, scope: &str) -> String {
-        token_at(scope, start_time(), 60)
+        token_at(scope, self.clock.now(), 60)
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
@@ -114,6 +135,35 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(request.body(body).unwrap_or_else(|e| panic!("{e}"))).await
+    }
+
+    /// A Twilio webhook, signed as Twilio signs it; returns the status and body text.
+    pub async fn twilio(&self, path: &str, params: &[(&str, &str)]) -> (StatusCode, String) {
+        let params: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let signature = frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)
+            .compute_signature(&format!("{PUBLIC_URL}{path}"), &params);
+        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let response = self.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A Stripe webhook with this `Stripe-Signature` header (if any).
+    pub async fn stripe(&self, body: &str, signature: Option<&str>) -> Reply {
+        let mut request =
+            Request::builder().method(Method::POST).uri("/stripe/webhook").header("content-type", "application/json");
+        if let Some(signature) = signature {
+            request = request.header("stripe-signature", signature);
+        }
+        self.send(request.body(Body::from(body.to_owned())).unwrap_or_else(|e| panic!("{e}"))).await
     }
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {

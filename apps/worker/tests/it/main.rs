@@ -62,6 +62,7 @@ impl WorkerProcess {
             .env("FRONTDESK_DATABASE_URL", database_url)
             .env("FRONTDESK_ADMIN_JWT_SECRET", "worker-test-secret-long-enough-for-hs256")
             .env("FRONTDESK_TWILIO_AUTH_TOKEN", "token")
+            .env("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test")
             .env("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com")
             .env("FRONTDESK_WORKER_POLL_MS", "20")
             .env("RUST_LOG", "warn")

@@ -10,10 +10,11 @@ fn load(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
     Settings::from_sources(None, env(pairs)).map_err(|e| e.0)
 }
 
-const PRODUCTION: [(&str, &str); 3] = [
+const PRODUCTION: [(&str, &str); 4] = [
     ("FRONTDESK_ADMIN_JWT_SECRET", "a-production-secret-of-32-bytes-or-more"),
     ("FRONTDESK_TWILIO_AUTH_TOKEN", "twilio-token-value"),
     ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com"),
+    ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_production_signing_secret"),
 ];
 
 #[test]
@@ -23,18 +24,26 @@ fn demo_mode_needs_nothing_and_says_what_it_filled_in() {
     assert_eq!(settings.http_addr.to_string(), "127.0.0.1:8080");
     assert!(matches!(&settings.database, DatabaseUrl::Sqlite(url) if url == "sqlite://data/frontdesk.db"));
     assert_eq!(settings.public_base_url.as_str(), "http://127.0.0.1:8080/");
-    assert_eq!(settings.warnings.len(), 3, "{:?}", settings.warnings);
+    assert_eq!(settings.warnings.len(), 4, "{:?}", settings.warnings);
     assert!(settings.redis_url.is_none());
+    assert!(settings.stripe.is_none(), "no Stripe API without a secret key");
 }
 
 #[test]
 fn outside_demo_mode_missing_secrets_are_named() {
     let problems = load(&[]).err().unwrap_or_default();
-    assert_eq!(problems.len(), 3, "{problems:?}");
-    for variable in ["FRONTDESK_ADMIN_JWT_SECRET", "FRONTDESK_TWILIO_AUTH_TOKEN", "FRONTDESK_PUBLIC_BASE_URL"] {
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    for variable in [
+        "FRONTDESK_ADMIN_JWT_SECRET",
+        "FRONTDESK_TWILIO_AUTH_TOKEN",
+        "FRONTDESK_PUBLIC_BASE_URL",
+        "FRONTDESK_STRIPE_WEBHOOK_SECRET",
+    ] {
         assert!(problems.iter().any(|p| p.starts_with(variable)), "{variable} not named in {problems:?}");
     }
-    let empty = load(&[("FRONTDESK_ADMIN_JWT_SECRET", " "), PRODUCTION[1], PRODUCTION[2]]).err().unwrap_or_default();
+    let empty = load(&[("FRONTDESK_ADMIN_JWT_SECRET", " "), PRODUCTION[1], PRODUCTION[2], PRODUCTION[3]])
+        .err()
+        .unwrap_or_default();
     assert!(empty.iter().any(|p| p.starts_with("FRONTDESK_ADMIN_JWT_SECRET is required")), "{empty:?}");
 }
 
@@ -55,7 +64,7 @@ fn production_settings_parse() {
     assert!(settings.warnings.is_empty());
 
     let debug = format!("{settings:?}");
-    for secret in ["hunter2secret", "a-production-secret", "twilio-token-value", "cache.internal"] {
+    for secret in ["hunter2secret", "a-production-secret", "twilio-token-value", "cache.internal", "whsec_production"] {
         assert!(!debug.contains(secret), "{secret} leaked into Debug: {debug}");
     }
     assert!(debug.contains("db.internal"), "the database host is still shown: {debug}");
@@ -131,4 +140,36 @@ fn the_in_process_worker_defaults_to_sqlite_only() {
     assert_eq!(off.ok(), Some(false));
     let bad = load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_WORKER_CONCURRENCY", "0")]).err().unwrap_or_default();
     assert!(bad.iter().any(|p| p.starts_with("FRONTDESK_WORKER_CONCURRENCY")), "{bad:?}");
+}
+
+#[test]
+fn stripe_is_switched_on_by_its_secret_key() {
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.extend([
+        ("FRONTDESK_STRIPE_SECRET_KEY", "sk_test_123"),
+        ("FRONTDESK_STRIPE_PRICE_STARTER", "price_starter"),
+        ("FRONTDESK_STRIPE_PRICE_CORE", "price_core"),
+        ("FRONTDESK_STRIPE_PRICE_PRO", "price_pro"),
+        ("FRONTDESK_STRIPE_PRICE_ENTERPRISE", "price_enterprise"),
+        ("FRONTDESK_STRIPE_METERED_PRICES", "price_minutes, price_sms"),
+        ("FRONTDESK_PAYMENT_GRACE_DAYS", "3"),
+    ]);
+    let settings = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    let stripe = settings.stripe.as_ref().unwrap_or_else(|| panic!("Stripe is configured"));
+    assert_eq!(stripe.plan_prices.len(), 4);
+    assert_eq!(stripe.metered_prices, ["price_minutes", "price_sms"]);
+    assert_eq!(stripe.meter_minutes, "frontdesk_call_minutes");
+    assert_eq!(settings.payment_grace, std::time::Duration::from_secs(3 * 86_400));
+    assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+    assert!(!format!("{settings:?}").contains("sk_test_123"), "the key never shows in Debug");
+
+    let mut partial = PRODUCTION.to_vec();
+    partial.push(("FRONTDESK_STRIPE_SECRET_KEY", "sk_test_123"));
+    let settings = load(&partial).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(settings.warnings.iter().any(|w| w.contains("FRONTDESK_STRIPE_PRICE_")), "{:?}", settings.warnings);
+
+    let mut bad = PRODUCTION.to_vec();
+    bad.push(("FRONTDESK_PAYMENT_GRACE_DAYS", "365"));
+    let problems = load(&bad).err().unwrap_or_default();
+    assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_PAYMENT_GRACE_DAYS")), "{problems:?}");
 }

@@ -14,10 +14,12 @@ use frontdesk_store_postgres::PostgresStore;
 use sqlx::ConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 
+mod corrupt;
+
 const URL_VAR: &str = "FRONTDESK_TEST_POSTGRES_URL";
 
 /// Test databases are named `frontdesk_test_<uuid>`; `.ci/run` drops leftovers.
-async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
+async fn fresh_store(clock: Arc<ManualClock>) -> Option<PostgresStore> {
     let Ok(url) = std::env::var(URL_VAR) else {
         eprintln!("skipped: {URL_VAR} is not set");
         return None;
@@ -29,8 +31,12 @@ async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
         .execute(&mut connection)
         .await
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-    let store =
-        PostgresStore::connect_with(admin.database(&name), clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let store = PostgresStore::connect_with(admin.database(&name), clock).await.unwrap_or_else(|e| panic!("{e:#}"));
+    Some(store)
+}
+
+async fn open_stores(clock: Arc<ManualClock>) -> Option<Stores> {
+    let store = fresh_store(clock.clone()).await?;
     Some(Stores::from_store(Arc::new(store), clock, Box::new(())))
 }
 

@@ -7,6 +7,7 @@ use frontdesk_core::ManualClock;
 use frontdesk_store_contract::{Stores, store_contract_tests};
 use frontdesk_store_sqlite::SqliteStore;
 
+mod corrupt;
 mod file;
 
 /// A fresh database file per test, in its own temporary directory.

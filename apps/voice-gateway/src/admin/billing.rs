@@ -1,0 +1,319 @@
+//! Plans, feature flags, caps, usage and invoices:
+//! `/admin/tenants/{slug}/{plan,flags,cap,usage,invoices}`.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post, put};
+use chrono::SecondsFormat;
+use frontdesk_billing::{AnsweringMode, BillingPeriod, InvoicingError, StoredInvoice, SuspensionReason, UsageReport};
+use frontdesk_core::{Plan, TenantId};
+use frontdesk_flags::{EffectiveFlags, Flag};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Admin;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tenants/{slug}/plan", put(set_plan))
+        .route("/admin/tenants/{slug}/flags", get(show_flags))
+        .route("/admin/tenants/{slug}/flags/{flag}", put(set_flag))
+        .route("/admin/tenants/{slug}/cap", put(set_cap))
+        .route("/admin/tenants/{slug}/usage", get(usage))
+        .route("/admin/tenants/{slug}/invoices", get(list_invoices))
+        .route("/admin/tenants/{slug}/invoices/preview", get(preview_invoice))
+        .route("/admin/tenants/{slug}/invoices/{period}/finalize", post(finalize_invoice))
+}
+
+/// A JSON body, with a 400 naming what is wrong instead of axum's plain text.
+fn body<T: serde::de::DeserializeOwned>(raw: &[u8], example: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(raw).map_err(|e| ApiError::bad_request("bad_json", format!("{e}; expected {example}")))
+}
+
+fn flags_json(tenant: &TenantId, flags: &EffectiveFlags) -> Value {
+    json!({
+        "tenant": tenant.as_str(),
+        "plan": flags.plan().as_str(),
+        "flags": flags.values().iter().map(|value| json!({
+            "flag": value.flag.as_str(),
+            "enabled": value.enabled,
+            "source": value.source.as_str(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn effective(state: &AppState, tenant: &TenantId) -> Result<EffectiveFlags, ApiError> {
+    state.flags.effective(tenant).await?.ok_or_else(|| ApiError::not_found(format!("tenant {tenant} does not exist")))
+}
+
+#[derive(Deserialize)]
+struct PlanBody {
+    plan: String,
+}
+
+/// `PUT /admin/tenants/{slug}/plan` `{"plan": "core"}` (operator only).
+async fn set_plan(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    admin.require_operator()?;
+    let request: PlanBody = body(&raw, r#"{"plan": "core"}"#)?;
+    let plan = Plan::parse(&request.plan).map_err(|e| ApiError::bad_request("invalid_plan", e.to_string()))?;
+    let previous = state.flags.set_plan(&tenant, plan, state.clock.now()).await?;
+    admin
+        .audit(
+            &state,
+            Some(&tenant),
+            "plan.set",
+            "plan",
+            Some(json!({"plan": previous.as_str()})),
+            Some(json!({"plan": plan.as_str()})),
+        )
+        .await;
+    if state.billing_provider {
+        state.jobs.enqueue(frontdesk_billing::CustomerSetup::job(&tenant)).await?;
+    }
+    tracing::info!(tenant_id = %tenant, plan = plan.as_str(), previous = previous.as_str(), by = %admin.0.subject, "plan changed");
+    Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
+}
+
+/// `GET /admin/tenants/{slug}/flags`: each flag's value and where it comes from.
+async fn show_flags(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
+}
+
+#[derive(Deserialize)]
+struct FlagBody {
+    /// `null` removes the override.
+    enabled: Option<bool>,
+}
+
+/// `PUT /admin/tenants/{slug}/flags/{flag}` `{"enabled": true}` or
+/// `{"enabled": null}` (operator only). Visible to every gateway at once.
+async fn set_flag(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, flag)): Path<(String, String)>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    admin.require_operator()?;
+    let flag = Flag::parse(&flag).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let request: serde_json::Map<String, Value> = body(&raw, r#"{"enabled": true} or {"enabled": null}"#)?;
+    if !request.contains_key("enabled") {
+        return Err(ApiError::bad_request(
+            "bad_json",
+            r#"missing "enabled": send {"enabled": true|false} or {"enabled": null}"#,
+        ));
+    }
+    let request: FlagBody = body(&raw, r#"{"enabled": true} or {"enabled": null}"#)?;
+    let previous = state.flags.set_flag(&tenant, flag, request.enabled, state.clock.now()).await?;
+    admin
+        .audit(
+            &state,
+            Some(&tenant),
+            "flag.set",
+            flag.as_str(),
+            Some(json!({"override": previous})),
+            Some(json!({"override": request.enabled})),
+        )
+        .await;
+    tracing::info!(tenant_id = %tenant, flag = flag.as_str(), enabled = ?request.enabled, by = %admin.0.subject, "flag override changed");
+    Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
+}
+
+#[derive(Deserialize)]
+struct CapBody {
+    /// `null` goes back to the plan's included minutes.
+    minutes: Option<i64>,
+}
+
+/// `PUT /admin/tenants/{slug}/cap` `{"minutes": 2000}` or `{"minutes": null}`
+/// (operator only): the minute cap that replaces the plan's included minutes.
+async fn set_cap(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    admin.require_operator()?;
+    let request: CapBody = body(&raw, r#"{"minutes": 2000} or {"minutes": null}"#)?;
+    if let Some(minutes) = request.minutes
+        && !(0..=10_000_000).contains(&minutes)
+    {
+        return Err(ApiError::bad_request("invalid_cap", "minutes must be between 0 and 10000000, or null"));
+    }
+    let previous = state.metering.set_minute_cap(&tenant, request.minutes).await?;
+    admin
+        .audit(
+            &state,
+            Some(&tenant),
+            "cap.set",
+            "minutes",
+            Some(json!({"minutes": previous})),
+            Some(json!({"minutes": request.minutes})),
+        )
+        .await;
+    tracing::info!(tenant_id = %tenant, minutes = ?request.minutes, by = %admin.0.subject, "minute cap changed");
+    let now = state.clock.now();
+    let period = current_period(&state, &tenant).await?;
+    let report = state.metering.report(&tenant, period).await?;
+    let mode = state.metering.answering(&tenant, now).await?;
+    Ok(Json(usage_json(&tenant, &report, mode)))
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+async fn current_period(state: &AppState, tenant: &TenantId) -> Result<BillingPeriod, ApiError> {
+    let record = state
+        .tenants
+        .get_tenant(tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("tenant {tenant} does not exist")))?;
+    Ok(BillingPeriod::containing(state.clock.now(), record.profile.timezone()))
+}
+
+async fn period_param(state: &AppState, tenant: &TenantId, raw: Option<&str>) -> Result<BillingPeriod, ApiError> {
+    match raw.filter(|p| !p.is_empty()) {
+        Some(raw) => BillingPeriod::parse(raw).map_err(|e| ApiError::bad_request("invalid_period", e.to_string())),
+        None => current_period(state, tenant).await,
+    }
+}
+
+fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> Value {
+    let (answering, reason) = match mode {
+        AnsweringMode::Normal => ("ai", None),
+        AnsweringMode::Suspended(SuspensionReason::CapReached) => ("forward_to_owner", Some("cap_reached")),
+        AnsweringMode::Suspended(SuspensionReason::PastDue) => ("forward_to_owner", Some("past_due")),
+    };
+    json!({
+        "tenant": tenant.as_str(),
+        "period": report.period.to_string(),
+        "plan": report.plan.as_str(),
+        "usage": {
+            "call_minutes": report.totals.call_minutes,
+            "sms_segments": report.totals.sms_segments,
+            "llm_tokens": report.totals.llm_tokens,
+        },
+        "included": {"call_minutes": report.included_minutes, "sms_segments": report.included_sms},
+        "cap": {
+            "minutes": report.cap.cap,
+            "used": report.cap.used,
+            "level": report.cap.level.map(|level| level.as_str()),
+        },
+        "answering": answering,
+        "suspension_reason": reason,
+        "decisions": report.decisions.iter().map(|d| json!({
+            "level": d.level.as_str(),
+            "used": d.used,
+            "cap": d.cap,
+            "decided_at": d.decided_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `GET /admin/tenants/{slug}/usage?period=YYYY-MM` (default: this month in
+/// the shop's time zone).
+async fn usage(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let period = period_param(&state, &tenant, query.period.as_deref()).await?;
+    let report = state.metering.report(&tenant, period).await?;
+    let mode = state.metering.answering(&tenant, state.clock.now()).await?;
+    Ok(Json(usage_json(&tenant, &report, mode)))
+}
+
+pub fn invoice_json(stored: &StoredInvoice) -> Value {
+    json!({
+        "tenant": stored.tenant.as_str(),
+        "period": stored.period.to_string(),
+        "status": stored.status.as_str(),
+        "currency": stored.invoice.currency,
+        "total": stored.invoice.total,
+        "lines": stored.invoice.lines,
+        "updated_at": stored.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "finalized_at": stored.finalized_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+    })
+}
+
+impl From<InvoicingError> for ApiError {
+    fn from(error: InvoicingError) -> ApiError {
+        match error {
+            InvoicingError::PeriodOpen(_) => {
+                ApiError::new(axum::http::StatusCode::CONFLICT, "period_open", error.to_string())
+            }
+            InvoicingError::Compute(_) => {
+                ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invoice_error", error.to_string())
+            }
+            InvoicingError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// `GET /admin/tenants/{slug}/invoices`: stored invoices, newest first.
+async fn list_invoices(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let invoices = state.invoicing.list(&tenant).await?;
+    Ok(Json(json!({"invoices": invoices.iter().map(invoice_json).collect::<Vec<_>>()})))
+}
+
+/// `GET /admin/tenants/{slug}/invoices/preview?period=YYYY-MM`: the invoice
+/// as it stands, kept as the period's draft.
+async fn preview_invoice(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let period = period_param(&state, &tenant, query.period.as_deref()).await?;
+    let invoice = state.invoicing.preview(&tenant, period, state.clock.now()).await?;
+    Ok(Json(invoice_json(&invoice)))
+}
+
+/// `POST /admin/tenants/{slug}/invoices/{period}/finalize` (operator only;
+/// only once the period is over).
+async fn finalize_invoice(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, period)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    admin.require_operator()?;
+    let period = BillingPeriod::parse(&period).map_err(|e| ApiError::bad_request("invalid_period", e.to_string()))?;
+    let invoice = state.invoicing.finalize(&tenant, period, state.clock.now()).await?;
+    admin
+        .audit(
+            &state,
+            Some(&tenant),
+            "invoice.finalize",
+            &period.to_string(),
+            None,
+            Some(json!({"total": invoice.invoice.total})),
+        )
+        .await;
+    Ok(Json(invoice_json(&invoice)))
+}

@@ -1,0 +1,344 @@
+//! Plans, flags, metering, caps, the Stripe webhook, invoices and the audit
+//! log, through the HTTP surface.
+
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use frontdesk_billing::BillingStore;
+use frontdesk_core::{Clock, TenantId};
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+
+use crate::support::{STRIPE_SECRET, TestApp, error_code, shop_json};
+
+const SHOP_NUMBER: &str = "+15555550100";
+const OWNER: &str = "+15555550199";
+
+fn flag<'a>(body: &'a Value, name: &str) -> &'a Value {
+    body["flags"]
+        .as_array()
+        .and_then(|flags| flags.iter().find(|f| f["flag"] == name))
+        .unwrap_or_else(|| panic!("no flag {name} in {body}"))
+}
+
+#[tokio::test]
+async fn plans_and_overrides_set_the_effective_flags_with_their_source() {
+    let app = TestApp::new().await;
+    let shown = app.admin(Method::GET, "/admin/tenants/fresh-cuts/flags", None).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.body["plan"], "pro", "demo tenants are on pro");
+    assert_eq!(flag(&shown.body, "after_hours_answering")["enabled"], true);
+
+    let core = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/plan", Some(&json!({"plan": "core"}))).await;
+    assert_eq!(core.status, StatusCode::OK, "{}", core.body);
+    assert_eq!(
+        flag(&core.body, "after_hours_answering"),
+        &json!({"flag": "after_hours_answering", "enabled": false, "source": "plan"})
+    );
+    assert_eq!(flag(&core.body, "enable_rag"), &json!({"flag": "enable_rag", "enabled": true, "source": "plan"}));
+    assert_eq!(
+        flag(&core.body, "allow_ai_booking"),
+        &json!({"flag": "allow_ai_booking", "enabled": true, "source": "default"})
+    );
+
+    let path = "/admin/tenants/fresh-cuts/flags/after_hours_answering";
+    let on = app.admin(Method::PUT, path, Some(&json!({"enabled": true}))).await;
+    assert_eq!(
+        flag(&on.body, "after_hours_answering"),
+        &json!({"flag": "after_hours_answering", "enabled": true, "source": "override"})
+    );
+    // The next read (served from the cache) sees the change at once.
+    let shown = app.admin(Method::GET, "/admin/tenants/fresh-cuts/flags", None).await;
+    assert_eq!(flag(&shown.body, "after_hours_answering")["source"], "override");
+
+    let removed = app.admin(Method::PUT, path, Some(&json!({"enabled": null}))).await;
+    assert_eq!(flag(&removed.body, "after_hours_answering")["source"], "plan");
+    assert_eq!(flag(&removed.body, "after_hours_answering")["enabled"], false);
+}
+
+#[tokio::test]
+async fn flag_and_plan_requests_are_checked() {
+    let app = TestApp::new().await;
+    let cases: [(&str, Value, StatusCode, &str); 6] = [
+        ("/admin/tenants/fresh-cuts/plan", json!({"plan": "gold"}), StatusCode::BAD_REQUEST, "invalid_plan"),
+        ("/admin/tenants/fresh-cuts/plan", json!({"tier": "core"}), StatusCode::BAD_REQUEST, "bad_json"),
+        ("/admin/tenants/fresh-cuts/flags/enable_magic", json!({"enabled": true}), StatusCode::NOT_FOUND, "not_found"),
+        ("/admin/tenants/fresh-cuts/flags/enable_rag", json!({}), StatusCode::BAD_REQUEST, "bad_json"),
+        ("/admin/tenants/fresh-cuts/flags/enable_rag", json!({"enabled": "yes"}), StatusCode::BAD_REQUEST, "bad_json"),
+        ("/admin/tenants/nobody-here/plan", json!({"plan": "core"}), StatusCode::NOT_FOUND, "not_found"),
+    ];
+    for (path, body, status, code) in cases {
+        let reply = app.admin(Method::PUT, path, Some(&body)).await;
+        assert_eq!(reply.status, status, "{path} {body}: {}", reply.body);
+        assert_eq!(error_code(&reply), code, "{path} {body}");
+    }
+    // A shop's own token may read its flags but not change its plan.
+    let own = app.token("tenant:fresh-cuts");
+    let read = app.call(Method::GET, "/admin/tenants/fresh-cuts/flags", Some(&own), None).await;
+    assert_eq!(read.status, StatusCode::OK);
+    let write =
+        app.call(Method::PUT, "/admin/tenants/fresh-cuts/plan", Some(&own), Some(&json!({"plan": "enterprise"}))).await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    let flags = app.admin(Method::GET, "/admin/tenants/fresh-cuts/flags", None).await;
+    assert_eq!(flags.body["plan"], "pro", "nothing changed");
+}
+
+async fn start_call(app: &TestApp, call_sid: &str) -> String {
+    let (status, twiml) =
+        app.twilio("/twilio/voice", &[("CallSid", call_sid), ("From", "+15555551234"), ("To", SHOP_NUMBER)]).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    twiml
+}
+
+async fn finish_call(app: &TestApp, call_sid: &str, seconds: &str) {
+    let params = [
+        ("CallSid", call_sid),
+        ("To", SHOP_NUMBER),
+        ("CallStatus", "completed"),
+        ("CallDuration", seconds),
+        ("SequenceNumber", "3"),
+    ];
+    let (status, body) = app.twilio("/twilio/status", &params).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
+async fn usage(app: &TestApp) -> Value {
+    let reply = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+#[tokio::test]
+async fn a_finished_call_is_metered_once_in_started_minutes() {
+    let app = TestApp::new().await;
+    start_call(&app, "CA-meter-1").await;
+    finish_call(&app, "CA-meter-1", "61").await;
+    assert_eq!(usage(&app).await["usage"]["call_minutes"], 2, "61 s bills as 2 minutes");
+    // Twilio repeats the callback: counted once.
+    finish_call(&app, "CA-meter-1", "61").await;
+    finish_call(&app, "CA-meter-1", "61").await;
+    assert_eq!(usage(&app).await["usage"]["call_minutes"], 2);
+    start_call(&app, "CA-meter-2").await;
+    finish_call(&app, "CA-meter-2", "60").await;
+    let body = usage(&app).await;
+    assert_eq!(body["usage"]["call_minutes"], 3);
+    assert_eq!(body["period"], "2026-11");
+    assert_eq!(body["answering"], "ai");
+    // Another period has nothing.
+    let october = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage?period=2026-10", None).await;
+    assert_eq!(october.body["usage"]["call_minutes"], 0);
+    let bad = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage?period=2026-13", None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&bad), "invalid_period");
+}
+
+#[tokio::test]
+async fn the_hard_cap_forwards_calls_to_the_owner_until_the_operator_raises_it() {
+    let app = TestApp::new().await;
+    let capped = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/cap", Some(&json!({"minutes": 5}))).await;
+    assert_eq!(capped.status, StatusCode::OK, "{}", capped.body);
+    start_call(&app, "CA-cap-1").await;
+    finish_call(&app, "CA-cap-1", "240").await; // 4 of 5 minutes: 80 %
+    let soft = usage(&app).await;
+    assert_eq!(soft["cap"]["level"], "soft");
+    assert_eq!(soft["answering"], "ai");
+    assert!(start_call(&app, "CA-cap-2").await.contains("<Gather"), "still answered by the receptionist");
+    finish_call(&app, "CA-cap-2", "30").await; // 5 of 5: the hard cap
+    let hard = usage(&app).await;
+    assert_eq!(hard["cap"]["level"], "hard");
+    assert_eq!(hard["answering"], "forward_to_owner");
+    assert_eq!(hard["suspension_reason"], "cap_reached");
+    let levels: Vec<&str> =
+        hard["decisions"].as_array().into_iter().flatten().filter_map(|d| d["level"].as_str()).collect();
+    assert_eq!(levels, ["soft", "hard"], "both decisions recorded: {hard}");
+    let jobs = app.admin(Method::GET, "/admin/jobs?limit=100", None).await;
+    let alerts =
+        jobs.body["jobs"].as_array().into_iter().flatten().filter(|j| j["kind"] == "billing.cap_alert").count();
+    assert_eq!(alerts, 2, "one owner alert per decision: {}", jobs.body);
+
+    let forwarded = start_call(&app, "CA-cap-3").await;
+    assert!(forwarded.contains(&format!("<Number>{OWNER}</Number>")), "forwarded to the owner: {forwarded}");
+    assert!(!forwarded.contains("<Gather"), "{forwarded}");
+    let call = app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA-cap-3", None).await;
+    assert_eq!(call.body["outcome"], "transferred", "{}", call.body);
+
+    // More minutes keep the decisions as they are (each recorded once).
+    finish_call(&app, "CA-cap-3", "120").await;
+    assert_eq!(usage(&app).await["decisions"].as_array().map(Vec::len), Some(2));
+
+    let raised = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/cap", Some(&json!({"minutes": 1000}))).await;
+    assert_eq!(raised.body["answering"], "ai", "{}", raised.body);
+    assert!(start_call(&app, "CA-cap-4").await.contains("<Gather"), "AI answering is back");
+}
+
+#[tokio::test]
+async fn a_new_month_lifts_the_cap() {
+    let app = TestApp::new().await;
+    app.admin(Method::PUT, "/admin/tenants/fresh-cuts/cap", Some(&json!({"minutes": 1}))).await;
+    start_call(&app, "CA-month-1").await;
+    finish_call(&app, "CA-month-1", "60").await;
+    assert!(start_call(&app, "CA-month-2").await.contains(OWNER));
+    // 1 December, 09:00 in New York.
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 14, 0, 0).single().unwrap_or_default());
+    assert!(start_call(&app, "CA-month-3").await.contains("<Gather"), "December starts from zero");
+}
+
+fn stripe_signature(body: &str, timestamp: i64, secret: &str) -> String {
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+fn stripe_event(id: &str, kind: &str, object: Value) -> String {
+    json!({"id": id, "object": "event", "type": kind, "created": 1_764_000_000, "data": {"object": object}}).to_string()
+}
+
+#[tokio::test]
+async fn stripe_webhooks_are_verified_and_each_event_applied_once() {
+    let app = TestApp::new().await;
+    let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    app.store.set_stripe_ids(&tenant, "cus_fresh", Some("sub_fresh")).await.unwrap_or_else(|e| panic!("{e}"));
+    let now = app.clock.now().timestamp();
+    let failed = stripe_event(
+        "evt_1",
+        "invoice.payment_failed",
+        json!({"id": "in_1", "object": "invoice", "customer": "cus_fresh"}),
+    );
+
+    // Refused, and nothing changes: no signature, wrong secret, tampered body, stale.
+    let tampered = failed.replace("in_1", "in_2");
+    let refused = [
+        (failed.clone(), None),
+        (failed.clone(), Some(stripe_signature(&failed, now, "whsec_someone_else"))),
+        (tampered, Some(stripe_signature(&failed, now, STRIPE_SECRET))),
+        (failed.clone(), Some(stripe_signature(&failed, now - 301, STRIPE_SECRET))),
+        (failed.clone(), Some("garbage".to_owned())),
+    ];
+    for (body, signature) in refused {
+        let reply = app.stripe(&body, signature.as_deref()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{signature:?}: {}", reply.body);
+        assert_eq!(error_code(&reply), "invalid_signature");
+    }
+    assert_eq!(app.store.billing_account(&tenant).await.ok().and_then(|a| a.past_due_since), None);
+
+    // Several v1 signatures (a secret being rolled): one valid is enough.
+    let valid = stripe_signature(&failed, now, STRIPE_SECRET);
+    let rolled =
+        format!("{},v1={}", stripe_signature(&failed, now, "whsec_old"), valid.split("v1=").nth(1).unwrap_or(""));
+    let first = app.stripe(&failed, Some(&rolled)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["duplicate"], false);
+    let since = app.store.billing_account(&tenant).await.ok().and_then(|a| a.past_due_since);
+    assert_eq!(since, Some(app.clock.now()));
+
+    // Stripe resends: acknowledged, applied once.
+    app.clock.advance(Duration::hours(1));
+    let again = app.stripe(&failed, Some(&stripe_signature(&failed, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["duplicate"], true);
+    assert_eq!(app.store.billing_account(&tenant).await.ok().and_then(|a| a.past_due_since), since);
+
+    // Within the grace period calls are answered; after it, forwarded.
+    assert!(start_call(&app, "CA-due-1").await.contains("<Gather"));
+    app.clock.advance(Duration::days(8));
+    let forwarded = start_call(&app, "CA-due-2").await;
+    assert!(forwarded.contains(OWNER), "{forwarded}");
+    assert_eq!(usage(&app).await["suspension_reason"], "past_due");
+
+    let paid =
+        stripe_event("evt_2", "invoice.paid", json!({"id": "in_1", "object": "invoice", "customer": "cus_fresh"}));
+    let reply = app.stripe(&paid, Some(&stripe_signature(&paid, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(start_call(&app, "CA-due-3").await.contains("<Gather"), "paid: AI answering is back");
+
+    let cancelled = stripe_event(
+        "evt_3",
+        "customer.subscription.deleted",
+        json!({"id": "sub_fresh", "object": "subscription", "customer": "cus_fresh", "status": "canceled"}),
+    );
+    let reply =
+        app.stripe(&cancelled, Some(&stripe_signature(&cancelled, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let account = app.store.billing_account(&tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(account.subscription_status.as_deref(), Some("canceled"));
+
+    // An event for a customer we do not know is acknowledged and changes nothing.
+    let stranger = stripe_event(
+        "evt_4",
+        "invoice.payment_failed",
+        json!({"id": "in_9", "object": "invoice", "customer": "cus_unknown"}),
+    );
+    let reply =
+        app.stripe(&stranger, Some(&stripe_signature(&stranger, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // Not JSON, correctly signed: 400.
+    let reply =
+        app.stripe("not json", Some(&stripe_signature("not json", app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn invoices_are_previewed_as_drafts_and_listed() {
+    let app = TestApp::new().await;
+    start_call(&app, "CA-inv-1").await;
+    finish_call(&app, "CA-inv-1", "125").await;
+    let preview = app.admin(Method::GET, "/admin/tenants/fresh-cuts/invoices/preview", None).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(preview.body["status"], "draft");
+    assert_eq!(preview.body["period"], "2026-11");
+    let lines = preview.body["lines"].as_array().cloned().unwrap_or_default();
+    assert!(!lines.is_empty(), "{}", preview.body);
+    let sum: i64 = lines.iter().filter_map(|l| l["amount"].as_i64()).sum();
+    assert_eq!(preview.body["total"].as_i64(), Some(sum), "the total is the sum of the lines");
+    let listed = app.admin(Method::GET, "/admin/tenants/fresh-cuts/invoices", None).await;
+    assert_eq!(listed.body["invoices"][0]["period"], "2026-11");
+    // The running month cannot be finalized yet.
+    let early = app.admin(Method::POST, "/admin/tenants/fresh-cuts/invoices/2026-11/finalize", None).await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    app.clock.advance(Duration::days(10));
+    let finalized = app.admin(Method::POST, "/admin/tenants/fresh-cuts/invoices/2026-11/finalize", None).await;
+    assert_eq!(finalized.status, StatusCode::OK, "{}", finalized.body);
+    assert_eq!(finalized.body["status"], "finalized");
+    assert_eq!(finalized.body["total"], preview.body["total"]);
+    // A finalized invoice no longer changes.
+    let again = app.admin(Method::GET, "/admin/tenants/fresh-cuts/invoices/preview?period=2026-11", None).await;
+    assert_eq!(again.body["status"], "finalized");
+}
+
+#[tokio::test]
+async fn admin_changes_are_audited_with_who_what_and_no_secrets() {
+    let app = TestApp::new().await;
+    let mut shop = shop_json("audited-shop", &["+442071838750"]);
+    shop["twilio_auth_token"] = json!("super-secret-tenant-token");
+    let created = app.admin(Method::PUT, "/admin/tenants/audited-shop", Some(&shop)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    app.admin(Method::PUT, "/admin/tenants/audited-shop/plan", Some(&json!({"plan": "core"}))).await;
+    app.admin(Method::PUT, "/admin/tenants/audited-shop/flags/enable_sms", Some(&json!({"enabled": false}))).await;
+    app.admin(Method::PUT, "/admin/tenants/audited-shop/cap", Some(&json!({"minutes": 50}))).await;
+    app.admin(Method::GET, "/admin/tenants/audited-shop/flags", None).await; // a read: not audited
+
+    let log = app.admin(Method::GET, "/admin/audit?tenant=audited-shop", None).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries = log.body["entries"].as_array().cloned().unwrap_or_default();
+    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["tenant.put", "plan.set", "flag.set", "cap.set"], "{}", log.body);
+    assert!(entries.iter().all(|e| e["actor"] == "tester"));
+    assert_eq!(entries[1]["before"], json!({"plan": "starter"}));
+    assert_eq!(entries[1]["after"], json!({"plan": "core"}));
+    assert_eq!(entries[2]["target"], "enable_sms");
+    assert_eq!(entries[2]["after"], json!({"override": false}));
+    assert!(!log.body.to_string().contains("super-secret-tenant-token"), "no secrets in the audit log");
+
+    // Time filters: `to` is exclusive.
+    let before_any = app.admin(Method::GET, "/admin/audit?tenant=audited-shop&to=2026-11-24T15:00:00Z", None).await;
+    assert_eq!(before_any.body["entries"].as_array().map(Vec::len), Some(0));
+    let bad = app.admin(Method::GET, "/admin/audit?from=yesterday", None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // Another shop's token cannot read this shop's audit log, nor the whole log.
+    let other = app.token("tenant:fresh-cuts");
+    let denied = app.call(Method::GET, "/admin/audit?tenant=audited-shop", Some(&other), None).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let denied = app.call(Method::GET, "/admin/audit", Some(&other), None).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}

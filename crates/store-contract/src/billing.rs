@@ -1,0 +1,449 @@
+//! The `UsageStore` and `BillingStore` contract.
+
+use chrono::{DateTime, Duration, Utc};
+use frontdesk_billing::{
+    AccountChange, BillingAccount, BillingPeriod, CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, NewUsage,
+    StoredInvoice, UsageKind, UsageTotals,
+};
+use frontdesk_core::{Clock, TenantId};
+use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
+use frontdesk_tenant::StoreError;
+use serde_json::json;
+
+use crate::{Stores, profile};
+
+fn tenant(slug: &str) -> TenantId {
+    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn period(raw: &str) -> BillingPeriod {
+    BillingPeriod::parse(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn with_tenants(stores: &Stores, slugs: &[&str]) {
+    for slug in slugs {
+        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// A job without a unique key, so only the store decides whether it exists.
+fn job(kind: &str) -> NewJob {
+    NewJob::new(JobKind::parse(kind).unwrap_or_else(|e| panic!("{e}")), json!({}))
+}
+
+async fn job_exists(stores: &Stores, id: JobId) -> bool {
+    stores.job_admin.job(id).await.unwrap_or_else(|e| panic!("{e}")).is_some()
+}
+
+async fn job_count(stores: &Stores) -> u64 {
+    let counts = stores.job_admin.job_counts().await.unwrap_or_else(|e| panic!("{e}"));
+    JobState::ALL.iter().map(|s| counts.get(*s)).sum()
+}
+
+/// Call minutes in November 2026, id derived from tenant and key.
+fn minutes(slug: &str, key: &str, quantity: i64, occurred_at: DateTime<Utc>) -> NewUsage {
+    NewUsage {
+        id: format!("usage-{slug}-{key}"),
+        tenant: tenant(slug),
+        kind: UsageKind::CallMinutes,
+        quantity,
+        key: key.to_owned(),
+        period: period("2026-11"),
+        occurred_at,
+    }
+}
+
+async fn record(stores: &Stores, usage: &NewUsage, jobs: &[NewJob]) -> bool {
+    stores.usage.record_usage(usage, jobs).await.unwrap_or_else(|e| panic!("record_usage {}: {e}", usage.key))
+}
+
+async fn totals(stores: &Stores, slug: &str, raw_period: &str) -> UsageTotals {
+    stores.usage.usage_totals(&tenant(slug), period(raw_period)).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn account(stores: &Stores, slug: &str) -> BillingAccount {
+    stores.billing.billing_account(&tenant(slug)).await.unwrap_or_else(|e| panic!("billing account {slug}: {e}"))
+}
+
+async fn apply(stores: &Stores, event_id: &str, change: Option<(&TenantId, &AccountChange)>) -> bool {
+    let now = stores.clock.now();
+    stores
+        .billing
+        .apply_provider_event(event_id, "test.event", change, now)
+        .await
+        .unwrap_or_else(|e| panic!("event {event_id}: {e}"))
+}
+
+fn decision(slug: &str, raw_period: &str, level: CapLevel, cap: i64, used: i64, at: DateTime<Utc>) -> CapDecision {
+    CapDecision { tenant: tenant(slug), period: period(raw_period), level, used, cap, decided_at: at }
+}
+
+fn line(description: &str, quantity: i64, unit_price: i64) -> InvoiceLine {
+    InvoiceLine { description: description.to_owned(), quantity, unit_price, amount: quantity * unit_price }
+}
+
+fn invoice(lines: Vec<InvoiceLine>) -> Invoice {
+    let total = lines.iter().map(|line| line.amount).sum();
+    Invoice { currency: "USD".to_owned(), lines, total }
+}
+
+async fn put_draft(stores: &Stores, slug: &str, raw_period: &str, draft: &Invoice, at: DateTime<Utc>) -> StoredInvoice {
+    stores
+        .billing
+        .put_draft_invoice(&tenant(slug), period(raw_period), draft, at)
+        .await
+        .unwrap_or_else(|e| panic!("draft {raw_period}: {e}"))
+}
+
+fn is_not_found<T: std::fmt::Debug>(result: &Result<T, StoreError>, slug: &str) -> bool {
+    matches!(result, Err(StoreError::NotFound(t)) if t.as_str() == slug)
+}
+
+pub async fn usage_is_recorded_once_per_key_with_its_jobs(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let now = stores.clock.now();
+    let first_job = job("billing.report_usage");
+    let usage = minutes("shop-a", "call:CA1", 3, now);
+    assert!(record(&stores, &usage, std::slice::from_ref(&first_job)).await);
+    assert!(job_exists(&stores, first_job.id).await, "the job committed with the usage");
+
+    // A retried job (same record) and a repeated callback (new record id, same key).
+    let retry_job = job("billing.report_usage");
+    assert!(!record(&stores, &usage, std::slice::from_ref(&retry_job)).await);
+    let repeated = NewUsage { id: "usage-other-id".to_owned(), quantity: 5, ..usage.clone() };
+    let repeated_job = job("billing.report_usage");
+    assert!(!record(&stores, &repeated, std::slice::from_ref(&repeated_job)).await);
+    assert!(!job_exists(&stores, retry_job.id).await && !job_exists(&stores, repeated_job.id).await);
+    assert_eq!(job_count(&stores).await, 1);
+    assert_eq!(totals(&stores, "shop-a", "2026-11").await.call_minutes, 3, "counted once, as first recorded");
+
+    // Several jobs, and no jobs at all, for new keys.
+    let (one, two) = (job("billing.report_usage"), job("billing.check_caps"));
+    assert!(record(&stores, &minutes("shop-a", "call:CA2", 1, now), &[one.clone(), two.clone()]).await);
+    assert!(job_exists(&stores, one.id).await && job_exists(&stores, two.id).await);
+    assert!(record(&stores, &minutes("shop-a", "call:CA3", 2, now), &[]).await);
+    assert_eq!(job_count(&stores).await, 3);
+    assert_eq!(totals(&stores, "shop-a", "2026-11").await.call_minutes, 6);
+}
+
+pub async fn concurrent_usage_with_one_key_is_recorded_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let now = stores.clock.now();
+    let mut racers = Vec::new();
+    for n in 0..16 {
+        let usage_store = stores.usage.clone();
+        let usage = NewUsage { id: format!("usage-race-{n}"), ..minutes("shop-a", "call:CA-race", 4, now) };
+        let racer_job = job("billing.report_usage");
+        racers.push(tokio::spawn(async move { usage_store.record_usage(&usage, &[racer_job]).await }));
+    }
+    let mut recorded = 0;
+    for racer in racers {
+        if racer.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")) {
+            recorded += 1;
+        }
+    }
+    assert_eq!(recorded, 1, "exactly one racer recorded the key");
+    assert_eq!(job_count(&stores).await, 1, "and only its job was enqueued");
+    assert_eq!(totals(&stores, "shop-a", "2026-11").await.call_minutes, 4);
+}
+
+pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let now = stores.clock.now();
+    assert_eq!(totals(&stores, "shop-a", "2026-11").await, UsageTotals::default(), "zero before any usage");
+    let facts = [
+        minutes("shop-a", "call:1", 3, now),
+        minutes("shop-a", "call:2", 7, now),
+        NewUsage { kind: UsageKind::SmsSegments, ..minutes("shop-a", "sms:1", 2, now) },
+        NewUsage { kind: UsageKind::LlmTokens, ..minutes("shop-a", "llm:1", 1_500_000, now) },
+        NewUsage { kind: UsageKind::LlmTokens, ..minutes("shop-a", "llm:2", 2_500_000_000, now) },
+        NewUsage { period: period("2026-10"), ..minutes("shop-a", "call:october", 100, now) },
+        NewUsage { period: period("2026-12"), ..minutes("shop-a", "call:december", 200, now) },
+        // Another tenant's usage, with a key shop-a also uses.
+        minutes("shop-b", "call:1", 50, now),
+    ];
+    for fact in &facts {
+        assert!(record(&stores, fact, &[]).await, "{}", fact.key);
+    }
+    assert_eq!(
+        totals(&stores, "shop-a", "2026-11").await,
+        UsageTotals { call_minutes: 10, sms_segments: 2, llm_tokens: 2_501_500_000 }
+    );
+    assert_eq!(totals(&stores, "shop-a", "2026-10").await, UsageTotals { call_minutes: 100, ..Default::default() });
+    assert_eq!(totals(&stores, "shop-b", "2026-11").await, UsageTotals { call_minutes: 50, ..Default::default() });
+    assert_eq!(totals(&stores, "shop-b", "2026-12").await, UsageTotals::default());
+}
+
+pub async fn a_new_account_is_empty(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    assert_eq!(account(&stores, "shop-a").await, BillingAccount::default());
+    let shop = tenant("shop-a");
+    assert!(matches!(stores.billing.cap_decisions(&shop, period("2026-11")).await, Ok(d) if d.is_empty()));
+    assert!(matches!(stores.billing.list_invoices(&shop).await, Ok(i) if i.is_empty()));
+    assert!(matches!(stores.billing.tenant_by_stripe_customer("cus_nobody").await, Ok(None)));
+}
+
+pub async fn unknown_tenants_are_not_found(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let ghost = tenant("ghost");
+    let november = period("2026-11");
+    let now = stores.clock.now();
+    let billing = &stores.billing;
+    assert!(is_not_found(&billing.billing_account(&ghost).await, "ghost"));
+    assert!(is_not_found(&billing.set_stripe_ids(&ghost, "cus_ghost", Some("sub_ghost")).await, "ghost"));
+    assert!(is_not_found(&billing.set_minute_cap(&ghost, Some(100)).await, "ghost"));
+    assert!(is_not_found(&billing.plan_changes(&ghost).await, "ghost"));
+    let cap = decision("ghost", "2026-11", CapLevel::Soft, 100, 80, now);
+    assert!(is_not_found(&billing.record_cap_decision(&cap, &[job("billing.cap_alert")]).await, "ghost"));
+    assert!(is_not_found(&billing.cap_decisions(&ghost, november).await, "ghost"));
+    assert!(is_not_found(&billing.put_draft_invoice(&ghost, november, &invoice(Vec::new()), now).await, "ghost"));
+    assert!(is_not_found(&billing.finalize_invoice(&ghost, november, now).await, "ghost"));
+    assert!(is_not_found(&billing.list_invoices(&ghost).await, "ghost"));
+    let usage = minutes("ghost", "call:1", 1, now);
+    assert!(is_not_found(&stores.usage.record_usage(&usage, &[job("billing.report_usage")]).await, "ghost"));
+    assert_eq!(stores.usage.usage_totals(&ghost, november).await.ok(), Some(UsageTotals::default()));
+    assert_eq!(job_count(&stores).await, 0, "refused writes enqueue nothing");
+    assert!(matches!(billing.tenant_by_stripe_customer("cus_ghost").await, Ok(None)));
+
+    // A refused event is not recorded as handled: once the tenant exists it applies.
+    let change = AccountChange::Paid;
+    let refused = billing.apply_provider_event("evt_ghost", "invoice.paid", Some((&ghost, &change)), now).await;
+    assert!(is_not_found(&refused, "ghost"), "{refused:?}");
+    with_tenants(&stores, &["ghost"]).await;
+    assert!(apply(&stores, "evt_ghost", Some((&ghost, &change))).await);
+}
+
+pub async fn stripe_ids_are_kept_and_find_their_tenant(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    assert!(stores.billing.set_stripe_ids(&a, "cus_A", None).await.is_ok());
+    let customer_only = account(&stores, "shop-a").await;
+    assert_eq!(
+        (customer_only.stripe_customer_id.as_deref(), customer_only.stripe_subscription_id.as_deref()),
+        (Some("cus_A"), None)
+    );
+    assert!(stores.billing.set_stripe_ids(&a, "cus_A", Some("sub_A")).await.is_ok());
+    // A retried customer step (subscription unknown to it) keeps the subscription.
+    assert!(stores.billing.set_stripe_ids(&a, "cus_A", None).await.is_ok());
+    assert_eq!(
+        account(&stores, "shop-a").await,
+        BillingAccount {
+            stripe_customer_id: Some("cus_A".to_owned()),
+            stripe_subscription_id: Some("sub_A".to_owned()),
+            ..Default::default()
+        }
+    );
+    assert_eq!(stores.billing.tenant_by_stripe_customer("cus_A").await.ok().flatten(), Some(a.clone()));
+    assert!(matches!(stores.billing.tenant_by_stripe_customer("cus_B").await, Ok(None)));
+
+    // One customer belongs to one tenant.
+    assert!(stores.billing.set_stripe_ids(&b, "cus_A", None).await.is_err());
+    assert_eq!(account(&stores, "shop-b").await, BillingAccount::default());
+    assert!(stores.billing.set_stripe_ids(&b, "cus_B", Some("sub_B")).await.is_ok());
+    assert_eq!(stores.billing.tenant_by_stripe_customer("cus_B").await.ok().flatten(), Some(b));
+    assert_eq!(stores.billing.tenant_by_stripe_customer("cus_A").await.ok().flatten(), Some(a));
+}
+
+pub async fn minute_caps_are_set_and_removed(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let shop = tenant("shop-a");
+    assert_eq!(stores.billing.set_minute_cap(&shop, Some(500)).await.ok(), Some(None));
+    assert_eq!(account(&stores, "shop-a").await.minute_cap, Some(500));
+    assert_eq!(stores.billing.set_minute_cap(&shop, Some(800)).await.ok(), Some(Some(500)));
+    assert_eq!(stores.billing.set_minute_cap(&shop, None).await.ok(), Some(Some(800)));
+    assert_eq!(stores.billing.set_minute_cap(&shop, None).await.ok(), Some(None));
+    assert_eq!(account(&stores, "shop-a").await, BillingAccount::default());
+    assert_eq!(stores.billing.set_minute_cap(&shop, Some(0)).await.ok(), Some(None), "zero is a cap");
+    assert_eq!(account(&stores, "shop-a").await.minute_cap, Some(0));
+    assert_eq!(account(&stores, "shop-b").await.minute_cap, None);
+}
+
+pub async fn provider_events_apply_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let active = AccountChange::Subscription { id: "sub_1".to_owned(), status: "active".to_owned() };
+    assert!(apply(&stores, "evt_1", Some((&shop, &active))).await);
+    let expected = BillingAccount {
+        stripe_subscription_id: Some("sub_1".to_owned()),
+        subscription_status: Some("active".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(account(&stores, "shop-a").await, expected);
+
+    // A redelivery, even carrying another change, is recognised and changes nothing.
+    let cancelled = AccountChange::Subscription { id: "sub_2".to_owned(), status: "canceled".to_owned() };
+    assert!(!apply(&stores, "evt_1", Some((&shop, &cancelled))).await);
+    let failed = AccountChange::PaymentFailed { at: stores.clock.now() };
+    assert!(!apply(&stores, "evt_1", Some((&shop, &failed))).await);
+    assert_eq!(account(&stores, "shop-a").await, expected);
+
+    // Events that concern no tenant are remembered too.
+    assert!(apply(&stores, "evt_ping", None).await);
+    assert!(!apply(&stores, "evt_ping", None).await);
+
+    // Concurrent deliveries of one event: exactly one applies.
+    let mut racers = Vec::new();
+    for n in 0..12 {
+        let billing = stores.billing.clone();
+        let now = stores.clock.now();
+        racers.push(tokio::spawn(async move {
+            let change = AccountChange::Subscription { id: format!("sub_race_{n}"), status: "past_due".to_owned() };
+            billing.apply_provider_event("evt_race", "test.event", Some((&tenant("shop-a"), &change)), now).await
+        }));
+    }
+    let mut applied = 0;
+    for racer in racers {
+        if racer.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")) {
+            applied += 1;
+        }
+    }
+    assert_eq!(applied, 1);
+    let raced = account(&stores, "shop-a").await;
+    assert_eq!(raced.subscription_status.as_deref(), Some("past_due"));
+    assert!(raced.stripe_subscription_id.is_some_and(|id| id.starts_with("sub_race_")));
+}
+
+pub async fn past_due_is_set_once_and_cleared_by_payment(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let shop = tenant("shop-a");
+    let first = stores.clock.now();
+    let second = first + Duration::days(2);
+    assert!(apply(&stores, "evt_fail_1", Some((&shop, &AccountChange::PaymentFailed { at: first }))).await);
+    assert_eq!(account(&stores, "shop-a").await.past_due_since, Some(first));
+    assert!(apply(&stores, "evt_fail_2", Some((&shop, &AccountChange::PaymentFailed { at: second }))).await);
+    assert_eq!(account(&stores, "shop-a").await.past_due_since, Some(first), "past due since the first failure");
+    assert_eq!(account(&stores, "shop-b").await.past_due_since, None);
+
+    assert!(apply(&stores, "evt_paid", Some((&shop, &AccountChange::Paid))).await);
+    assert_eq!(account(&stores, "shop-a").await.past_due_since, None);
+    let third = second + Duration::days(30);
+    assert!(apply(&stores, "evt_fail_3", Some((&shop, &AccountChange::PaymentFailed { at: third }))).await);
+    assert_eq!(account(&stores, "shop-a").await.past_due_since, Some(third));
+    assert!(!apply(&stores, "evt_paid", Some((&shop, &AccountChange::Paid))).await, "a replayed payment");
+    assert_eq!(account(&stores, "shop-a").await.past_due_since, Some(third));
+}
+
+pub async fn cap_decisions_are_recorded_once_with_their_jobs(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let billing = &stores.billing;
+    let now = stores.clock.now();
+    let later = now + Duration::hours(5);
+    let soft = decision("shop-a", "2026-11", CapLevel::Soft, 500, 400, now);
+    let alert = job("billing.cap_alert");
+    assert_eq!(billing.record_cap_decision(&soft, std::slice::from_ref(&alert)).await.ok(), Some(true));
+    assert!(job_exists(&stores, alert.id).await);
+    // Crossing 80 % again (more minutes used, later) is the same decision.
+    let again = CapDecision { used: 450, decided_at: later, ..soft.clone() };
+    let second_alert = job("billing.cap_alert");
+    assert_eq!(billing.record_cap_decision(&again, std::slice::from_ref(&second_alert)).await.ok(), Some(false));
+    assert!(!job_exists(&stores, second_alert.id).await);
+
+    // Another level, cap, period or tenant is another decision.
+    let others = [
+        decision("shop-a", "2026-11", CapLevel::Hard, 500, 500, later),
+        decision("shop-a", "2026-11", CapLevel::Soft, 800, 640, later + Duration::hours(1)),
+        decision("shop-a", "2026-12", CapLevel::Soft, 500, 400, later),
+        decision("shop-b", "2026-11", CapLevel::Soft, 500, 400, now),
+    ];
+    for other in &others {
+        assert_eq!(billing.record_cap_decision(other, &[job("billing.cap_alert")]).await.ok(), Some(true));
+    }
+    assert_eq!(job_count(&stores).await, 5);
+
+    // Concurrent deciders: one records it and enqueues its alert.
+    let mut racers = Vec::new();
+    for _ in 0..12 {
+        let billing = stores.billing.clone();
+        let hard = decision("shop-b", "2026-11", CapLevel::Hard, 500, 501, later);
+        racers.push(tokio::spawn(async move { billing.record_cap_decision(&hard, &[job("billing.cap_alert")]).await }));
+    }
+    let mut recorded = 0;
+    for racer in racers {
+        if racer.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")) {
+            recorded += 1;
+        }
+    }
+    assert_eq!(recorded, 1);
+    assert_eq!(job_count(&stores).await, 6);
+
+    let listed = billing.cap_decisions(&tenant("shop-a"), period("2026-11")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(listed, [soft, others[0].clone(), others[1].clone()], "oldest first, as first recorded");
+    let december = billing.cap_decisions(&tenant("shop-a"), period("2026-12")).await.unwrap_or_default();
+    assert_eq!(december, [others[2].clone()]);
+    let b = billing.cap_decisions(&tenant("shop-b"), period("2026-11")).await.unwrap_or_default();
+    assert_eq!(b.iter().map(|d| (d.level, d.used)).collect::<Vec<_>>(), [(CapLevel::Soft, 400), (CapLevel::Hard, 501)]);
+}
+
+pub async fn drafts_are_replaced_until_finalized_and_then_never_change(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let november = period("2026-11");
+    let t0 = stores.clock.now();
+    let first = invoice(vec![line("Core plan", 1, 9900)]);
+    let stored = put_draft(&stores, "shop-a", "2026-11", &first, t0).await;
+    assert_eq!(
+        stored,
+        StoredInvoice {
+            tenant: shop.clone(),
+            period: november,
+            status: InvoiceStatus::Draft,
+            invoice: first,
+            updated_at: t0,
+            finalized_at: None,
+        }
+    );
+
+    let t1 = t0 + Duration::hours(1);
+    let second = invoice(vec![line("Core plan", 1, 9900), line("Extra minutes", 12, 25)]);
+    let replaced = put_draft(&stores, "shop-a", "2026-11", &second, t1).await;
+    assert_eq!((replaced.status, &replaced.invoice, replaced.updated_at), (InvoiceStatus::Draft, &second, t1));
+    assert_eq!(stores.billing.list_invoices(&shop).await.ok(), Some(vec![replaced.clone()]), "replaced, not added");
+
+    let t2 = t1 + Duration::hours(1);
+    let finalized = stores.billing.finalize_invoice(&shop, november, t2).await.unwrap_or_else(|e| panic!("{e}"));
+    let expected =
+        StoredInvoice { status: InvoiceStatus::Finalized, updated_at: t2, finalized_at: Some(t2), ..replaced };
+    assert_eq!(finalized, expected);
+
+    // A later recomputation is refused quietly: the finalized invoice comes back.
+    let t3 = t2 + Duration::hours(1);
+    let late = invoice(vec![line("Core plan", 1, 1)]);
+    assert_eq!(put_draft(&stores, "shop-a", "2026-11", &late, t3).await, expected);
+    assert_eq!(stores.billing.finalize_invoice(&shop, november, t3).await.ok(), Some(expected.clone()));
+    assert_eq!(stores.billing.list_invoices(&shop).await.ok(), Some(vec![expected]));
+}
+
+pub async fn finalizing_a_missing_invoice_is_not_found(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let now = stores.clock.now();
+    assert!(is_not_found(&stores.billing.finalize_invoice(&tenant("shop-a"), period("2026-11"), now).await, "shop-a"));
+    put_draft(&stores, "shop-b", "2026-11", &invoice(vec![line("Starter plan", 1, 2900)]), now).await;
+    let theirs = stores.billing.finalize_invoice(&tenant("shop-a"), period("2026-11"), now).await;
+    assert!(is_not_found(&theirs, "shop-a"), "another tenant's invoice is not ours to finalize");
+    let b = stores.billing.list_invoices(&tenant("shop-b")).await.unwrap_or_default();
+    assert_eq!(b.iter().map(|i| i.status).collect::<Vec<_>>(), [InvoiceStatus::Draft]);
+}
+
+pub async fn invoices_list_newest_first_and_lines_round_trip(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let now = stores.clock.now();
+    let awkward = invoice(vec![
+        line("Pro plan — November (prorated 17/30 days)", 1, 19_767),
+        line("Extra call minutes \"overage\"\n", 1_234, 7),
+        line("SMS segments ✉️", 0, 1),
+        line("Goodwill credit", 1, -2_500),
+        line("Tokens", 9_000_000_000, 1),
+        line("", 1, 0),
+    ]);
+    let empty = Invoice { currency: "EUR".to_owned(), lines: Vec::new(), total: 0 };
+    for (raw, draft) in [("2026-10", &awkward), ("2027-01", &empty), ("2025-12", &awkward), ("2026-11", &empty)] {
+        put_draft(&stores, "shop-a", raw, draft, now).await;
+    }
+    put_draft(&stores, "shop-b", "2027-02", &empty, now).await;
+    let listed = stores.billing.list_invoices(&tenant("shop-a")).await.unwrap_or_else(|e| panic!("{e}"));
+    let periods: Vec<String> = listed.iter().map(|i| i.period.to_string()).collect();
+    assert_eq!(periods, ["2027-01", "2026-11", "2026-10", "2025-12"]);
+    assert!(listed.iter().all(|i| i.tenant.as_str() == "shop-a"));
+    assert_eq!(listed[2].invoice, awkward, "lines come back exactly");
+    assert_eq!(listed[1].invoice, empty);
+}

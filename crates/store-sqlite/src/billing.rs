@@ -1,0 +1,483 @@
+//! `UsageStore` and `BillingStore` on SQLite. Writes run in `BEGIN IMMEDIATE`
+//! transactions, so a "once per key" insert, the account change and the jobs
+//! it enqueues commit together and cannot interleave with another writer.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_billing::{
+    AccountChange, BillingAccount, BillingPeriod, BillingStore, CapDecision, CapLevel, Invoice, InvoiceLine,
+    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, UsageKind, UsageStore, UsageTotals,
+};
+use frontdesk_core::{Plan, TenantId};
+use frontdesk_jobs::NewJob;
+use frontdesk_tenant::StoreError;
+use sqlx::SqliteConnection;
+
+use crate::SqliteStore;
+use crate::jobs::{enqueue_on, from_ms, ms};
+
+const ACCOUNT_COLUMNS: &str =
+    "plan, minute_cap, stripe_customer_id, stripe_subscription_id, subscription_status, past_due_since";
+
+const INVOICE_COLUMNS: &str = "tenant_id, period, status, currency, total, lines, updated_at, finalized_at";
+
+/// A `tenant_billing` row; every column NULL when nothing was recorded.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub(crate) plan: Option<String>,
+    minute_cap: Option<i64>,
+    stripe_customer_id: Option<String>,
+    stripe_subscription_id: Option<String>,
+    subscription_status: Option<String>,
+    past_due_since: Option<i64>,
+}
+
+impl From<AccountRow> for BillingAccount {
+    fn from(row: AccountRow) -> BillingAccount {
+        BillingAccount {
+            stripe_customer_id: row.stripe_customer_id,
+            stripe_subscription_id: row.stripe_subscription_id,
+            subscription_status: row.subscription_status,
+            past_due_since: row.past_due_since.map(from_ms),
+            minute_cap: row.minute_cap,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    tenant_id: String,
+    period: String,
+    status: String,
+    currency: String,
+    total: i64,
+    lines: String,
+    updated_at: i64,
+    finalized_at: Option<i64>,
+}
+
+impl TryFrom<InvoiceRow> for StoredInvoice {
+    type Error = StoreError;
+    fn try_from(row: InvoiceRow) -> Result<StoredInvoice, StoreError> {
+        let lines: Vec<InvoiceLine> = serde_json::from_str(&row.lines)
+            .map_err(|e| corrupt(&row.tenant_id, format!("invoice {} has unreadable lines: {e}", row.period)))?;
+        Ok(StoredInvoice {
+            tenant: stored_tenant(&row.tenant_id)?,
+            period: stored_period(&row.tenant_id, &row.period)?,
+            status: InvoiceStatus::parse(&row.status)
+                .ok_or_else(|| corrupt(&row.tenant_id, format!("unknown invoice status {:?}", row.status)))?,
+            invoice: Invoice { currency: row.currency, lines, total: row.total },
+            updated_at: from_ms(row.updated_at),
+            finalized_at: row.finalized_at.map(from_ms),
+        })
+    }
+}
+
+fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
+}
+
+/// A foreign key violation on a tenant-owned row means the tenant does not
+/// exist; anything else is unexpected.
+fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
+        _ => unexpected(context)(error),
+    }
+}
+
+fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
+    // Only ever called with the column lists and fixed SQL text.
+    sqlx::AssertSqlSafe(statement)
+}
+
+pub(crate) fn corrupt(tenant: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { tenant: tenant.to_owned(), reason: reason.into() }
+}
+
+pub(crate) fn stored_tenant(raw: &str) -> Result<TenantId, StoreError> {
+    TenantId::parse(raw).map_err(|e| corrupt(raw, e.to_string()))
+}
+
+/// The stored plan; no plan recorded is `Plan::DEFAULT`.
+pub(crate) fn stored_plan(tenant: &str, plan: Option<&str>) -> Result<Plan, StoreError> {
+    plan.map_or(Ok(Plan::DEFAULT), |raw| Plan::parse(raw).map_err(|e| corrupt(tenant, e.to_string())))
+}
+
+fn stored_period(tenant: &str, raw: &str) -> Result<BillingPeriod, StoreError> {
+    BillingPeriod::parse(raw).map_err(|e| corrupt(tenant, e.to_string()))
+}
+
+/// The tenant's account row, created empty if missing, inside the caller's
+/// `BEGIN IMMEDIATE` transaction (which already holds the write lock).
+/// `None` when the tenant does not exist.
+pub(crate) async fn account_for_update(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+) -> Result<Option<AccountRow>, StoreError> {
+    sqlx::query(
+        "INSERT INTO tenant_billing (tenant_id) SELECT tenant_id FROM tenants WHERE tenant_id = ?1
+         ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(tenant.as_str())
+    .execute(&mut *conn)
+    .await
+    .map_err(unexpected("creating billing account"))?;
+    sqlx::query_as(sql(format!("SELECT {ACCOUNT_COLUMNS} FROM tenant_billing WHERE tenant_id = ?1")))
+        .bind(tenant.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(unexpected("reading billing account"))
+}
+
+async fn ensure_tenant(conn: &mut SqliteConnection, tenant: &TenantId) -> Result<(), StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM tenants WHERE tenant_id = ?1")
+        .bind(tenant.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(unexpected("checking tenant"))?;
+    found.map(|_| ()).ok_or_else(|| StoreError::NotFound(tenant.clone()))
+}
+
+/// Enqueues `jobs` in the caller's transaction, through the adapter's one `enqueue_on`.
+async fn enqueue_jobs(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+    for job in jobs {
+        enqueue_on(conn, job, now)
+            .await
+            .map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("enqueueing jobs")))?;
+    }
+    Ok(())
+}
+
+async fn invoice_of(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    period: BillingPeriod,
+) -> Result<Option<StoredInvoice>, StoreError> {
+    let row: Option<InvoiceRow> =
+        sqlx::query_as(sql(format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = ?1 AND period = ?2")))
+            .bind(tenant.as_str())
+            .bind(period.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(unexpected("reading invoice"))?;
+    row.map(StoredInvoice::try_from).transpose()
+}
+
+#[async_trait]
+impl UsageStore for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %usage.tenant, key = %usage.key))]
+    async fn record_usage(&self, usage: &NewUsage, jobs: &[NewJob]) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning record_usage"))?;
+        let recorded: Option<String> = sqlx::query_scalar(
+            "INSERT INTO usage_records (id, tenant_id, kind, quantity, key, period, occurred_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (tenant_id, key) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&usage.id)
+        .bind(usage.tenant.as_str())
+        .bind(usage.kind.as_str())
+        .bind(usage.quantity)
+        .bind(&usage.key)
+        .bind(usage.period.to_string())
+        .bind(ms(usage.occurred_at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify(&usage.tenant, "recording usage"))?;
+        if recorded.is_none() {
+            return Ok(false);
+        }
+        enqueue_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(unexpected("committing usage"))?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
+    async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, SUM(quantity) FROM usage_records WHERE tenant_id = ?1 AND period = ?2 GROUP BY kind",
+        )
+        .bind(tenant.as_str())
+        .bind(period.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("summing usage"))?;
+        let mut totals = UsageTotals::default();
+        for (kind, quantity) in rows {
+            let kind = UsageKind::parse(&kind)
+                .ok_or_else(|| corrupt(tenant.as_str(), format!("unknown usage kind {kind:?}")))?;
+            totals.add(kind, quantity);
+        }
+        Ok(totals)
+    }
+}
+
+#[async_trait]
+impl BillingStore for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn billing_account(&self, tenant: &TenantId) -> Result<BillingAccount, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id, b.subscription_status,
+                 b.past_due_since
+             FROM tenants t LEFT JOIN tenant_billing b ON b.tenant_id = t.tenant_id
+             WHERE t.tenant_id = ?1",
+        )
+        .bind(tenant.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("reading billing account"))?;
+        row.map(BillingAccount::from).ok_or_else(|| StoreError::NotFound(tenant.clone()))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn set_stripe_ids(
+        &self,
+        tenant: &TenantId,
+        customer_id: &str,
+        subscription_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning set_stripe_ids"))?;
+        account_for_update(&mut tx, tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        // A subscription id learned earlier is kept when only the customer is known now.
+        sqlx::query(
+            "UPDATE tenant_billing
+             SET stripe_customer_id = ?2, stripe_subscription_id = COALESCE(?3, stripe_subscription_id)
+             WHERE tenant_id = ?1",
+        )
+        .bind(tenant.as_str())
+        .bind(customer_id)
+        .bind(subscription_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Unexpected(anyhow::anyhow!(
+                "Stripe customer {customer_id} already belongs to another tenant"
+            )),
+            _ => unexpected("setting Stripe ids")(error),
+        })?;
+        tx.commit().await.map_err(unexpected("committing Stripe ids"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn set_minute_cap(&self, tenant: &TenantId, minutes: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning set_minute_cap"))?;
+        let account = account_for_update(&mut tx, tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        sqlx::query("UPDATE tenant_billing SET minute_cap = ?2 WHERE tenant_id = ?1")
+            .bind(tenant.as_str())
+            .bind(minutes)
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("setting minute cap"))?;
+        tx.commit().await.map_err(unexpected("committing minute cap"))?;
+        Ok(account.minute_cap)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn tenant_by_stripe_customer(&self, customer_id: &str) -> Result<Option<TenantId>, StoreError> {
+        let tenant: Option<String> =
+            sqlx::query_scalar("SELECT tenant_id FROM tenant_billing WHERE stripe_customer_id = ?1")
+                .bind(customer_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("finding tenant by Stripe customer"))?;
+        tenant.as_deref().map(stored_tenant).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(event_id = %event_id, event_type = %event_type))]
+    async fn apply_provider_event(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        change: Option<(&TenantId, &AccountChange)>,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning provider event"))?;
+        let recorded: Option<String> = sqlx::query_scalar(
+            "INSERT INTO provider_events (event_id, event_type, tenant_id, received_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (event_id) DO NOTHING
+             RETURNING event_id",
+        )
+        .bind(event_id)
+        .bind(event_type)
+        .bind(change.map(|(tenant, _)| tenant.as_str()))
+        .bind(ms(received_at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|error| match change {
+            Some((tenant, _)) => classify(tenant, "recording provider event")(error),
+            None => unexpected("recording provider event")(error),
+        })?;
+        if recorded.is_none() {
+            return Ok(false);
+        }
+        if let Some((tenant, change)) = change {
+            account_for_update(&mut tx, tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+            let update = match change {
+                AccountChange::PaymentFailed { at } => {
+                    sqlx::query("UPDATE tenant_billing SET past_due_since = COALESCE(past_due_since, ?2) WHERE tenant_id = ?1")
+                        .bind(tenant.as_str())
+                        .bind(ms(*at))
+                }
+                AccountChange::Paid => {
+                    sqlx::query("UPDATE tenant_billing SET past_due_since = NULL WHERE tenant_id = ?1").bind(tenant.as_str())
+                }
+                AccountChange::Subscription { id, status } => sqlx::query(
+                    "UPDATE tenant_billing SET stripe_subscription_id = ?2, subscription_status = ?3 WHERE tenant_id = ?1",
+                )
+                .bind(tenant.as_str())
+                .bind(id)
+                .bind(status),
+            };
+            update.execute(&mut *tx).await.map_err(unexpected("applying provider event"))?;
+        }
+        tx.commit().await.map_err(unexpected("committing provider event"))?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn plan_changes(&self, tenant: &TenantId) -> Result<Vec<PlanChange>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT plan, at FROM plan_changes WHERE tenant_id = ?1 ORDER BY at, change_id")
+                .bind(tenant.as_str())
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(unexpected("reading plan history"))?;
+        if rows.is_empty() {
+            ensure_tenant(&mut conn, tenant).await?;
+        }
+        rows.into_iter()
+            .map(|(plan, at)| Ok(PlanChange { plan: stored_plan(tenant.as_str(), Some(&plan))?, at: from_ms(at) }))
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %decision.tenant, period = %decision.period))]
+    async fn record_cap_decision(&self, decision: &CapDecision, jobs: &[NewJob]) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning cap decision"))?;
+        let recorded: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO cap_decisions (tenant_id, period, level, cap, used, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (tenant_id, period, level, cap) DO NOTHING
+             RETURNING 1",
+        )
+        .bind(decision.tenant.as_str())
+        .bind(decision.period.to_string())
+        .bind(decision.level.as_str())
+        .bind(decision.cap)
+        .bind(decision.used)
+        .bind(ms(decision.decided_at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify(&decision.tenant, "recording cap decision"))?;
+        if recorded.is_none() {
+            return Ok(false);
+        }
+        enqueue_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(unexpected("committing cap decision"))?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
+    async fn cap_decisions(&self, tenant: &TenantId, period: BillingPeriod) -> Result<Vec<CapDecision>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
+        // Within one instant, the soft decision before the hard one.
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT level, cap, used, decided_at FROM cap_decisions WHERE tenant_id = ?1 AND period = ?2
+             ORDER BY decided_at, cap, level DESC",
+        )
+        .bind(tenant.as_str())
+        .bind(period.to_string())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unexpected("reading cap decisions"))?;
+        if rows.is_empty() {
+            ensure_tenant(&mut conn, tenant).await?;
+        }
+        rows.into_iter()
+            .map(|(level, cap, used, decided_at)| {
+                let level = CapLevel::parse(&level)
+                    .ok_or_else(|| corrupt(tenant.as_str(), format!("unknown cap level {level:?}")))?;
+                Ok(CapDecision { tenant: tenant.clone(), period, level, used, cap, decided_at: from_ms(decided_at) })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
+    async fn put_draft_invoice(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        invoice: &Invoice,
+        at: DateTime<Utc>,
+    ) -> Result<StoredInvoice, StoreError> {
+        let lines = serde_json::to_string(&invoice.lines)
+            .map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("encoding invoice lines")))?;
+        let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
+        let row: Option<InvoiceRow> = sqlx::query_as(sql(format!(
+            "INSERT INTO invoices (tenant_id, period, status, currency, total, lines, updated_at)
+             VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6)
+             ON CONFLICT (tenant_id, period) DO UPDATE SET currency = excluded.currency, total = excluded.total,
+                 lines = excluded.lines, updated_at = excluded.updated_at
+             WHERE invoices.status = 'draft'
+             RETURNING {INVOICE_COLUMNS}"
+        )))
+        .bind(tenant.as_str())
+        .bind(period.to_string())
+        .bind(&invoice.currency)
+        .bind(invoice.total)
+        .bind(lines)
+        .bind(ms(at))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(classify(tenant, "storing draft invoice"))?;
+        match row {
+            Some(row) => StoredInvoice::try_from(row),
+            // Finalized already, which never changes again: return it as it is.
+            None => invoice_of(&mut conn, tenant, period).await?.ok_or_else(|| StoreError::NotFound(tenant.clone())),
+        }
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
+    async fn finalize_invoice(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        at: DateTime<Utc>,
+    ) -> Result<StoredInvoice, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
+        let row: Option<InvoiceRow> = sqlx::query_as(sql(format!(
+            "UPDATE invoices SET status = 'finalized', finalized_at = ?3, updated_at = ?3
+             WHERE tenant_id = ?1 AND period = ?2 AND status = 'draft'
+             RETURNING {INVOICE_COLUMNS}"
+        )))
+        .bind(tenant.as_str())
+        .bind(period.to_string())
+        .bind(ms(at))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(unexpected("finalizing invoice"))?;
+        match row {
+            Some(row) => StoredInvoice::try_from(row),
+            None => invoice_of(&mut conn, tenant, period).await?.ok_or_else(|| StoreError::NotFound(tenant.clone())),
+        }
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn list_invoices(&self, tenant: &TenantId) -> Result<Vec<StoredInvoice>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
+        let rows: Vec<InvoiceRow> = sqlx::query_as(sql(format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = ?1 ORDER BY period DESC"
+        )))
+        .bind(tenant.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unexpected("listing invoices"))?;
+        if rows.is_empty() {
+            ensure_tenant(&mut conn, tenant).await?;
+        }
+        rows.into_iter().map(StoredInvoice::try_from).collect()
+    }
+}
