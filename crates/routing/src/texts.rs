@@ -82,7 +82,7 @@ impl JobHandler for BookingTexts {
         let texts_on =
             self.flags.effective(&tenant).await.map_err(retry)?.is_none_or(|flags| flags.enabled(Flag::EnableSms));
         if !texts_on {
-            record.status = "skipped".to_owned();
+            record.status = "failed".to_owned();
             record.error = Some("texts are switched off for this shop (flag enable_sms)".to_owned());
             self.messages.upsert_message(&record).await.map_err(retry)?;
             return Ok(());

@@ -4,10 +4,12 @@
 
 mod admin_api;
 mod billing;
+mod billing_jobs;
 mod binary;
 mod bookings;
 mod conversations;
 mod health;
 mod jobs;
 mod lifecycle;
+mod shared_flags;
 mod support;

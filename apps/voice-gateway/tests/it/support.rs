@@ -72,6 +72,8 @@ pub struct TestApp {
     pub router: Router,
     pub clock: Arc<ManualClock>,
     pub store: Arc<SqliteStore>,
+    /// The gateway's own flag service, metering and invoicing.
+    pub billing: Billing,
     _dir: tempfile::TempDir,
 }
 
@@ -99,8 +101,8 @@ impl TestApp {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
         };
-        let (state, _) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
-        TestApp { router: router(state, limits), clock, store, _dir: dir }
+        let (state, billing) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
+        TestApp { router: router(state, limits), clock, store, billing, _dir: dir }
     }
 
     /// A token issued now (by the test clock).

@@ -1,0 +1,208 @@
+//! The billing side of the job worker: texts metered in SMS segments and
+//! switched off by `enable_sms`, owner alerts, and usage and customers sent
+//! to Stripe (a local fake speaking Stripe's wire format) by jobs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use frontdesk_billing::{BillingStore, CustomerSetup, UsageReporter};
+use frontdesk_core::{Clock, ManualClock, Plan, TenantId};
+use frontdesk_jobs::{JobContext, JobHandler, JobKind, JobLeases, WorkerId};
+use frontdesk_routing::{BookingTexts, CapAlerts, MessageLog, OutboxMessaging};
+use frontdesk_runtime::{Backend, Billing};
+use frontdesk_store_sqlite::SqliteStore;
+use serde_json::json;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{TestApp, start_time};
+
+fn fresh_cuts() -> TenantId {
+    TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Claims the next job of `handler`'s kind and runs one attempt of it, as
+/// the worker would; `Ok` if the handler succeeded.
+async fn run_next(
+    store: &Arc<SqliteStore>,
+    clock: &Arc<ManualClock>,
+    handler: &dyn JobHandler,
+) -> Result<(), frontdesk_jobs::HandlerError> {
+    let worker = WorkerId::new("test");
+    let kinds: [JobKind; 1] = [handler.kind()];
+    let now = clock.now();
+    let claimed = store.claim(&worker, &kinds, 1, chrono::Duration::seconds(30), now).await;
+    let lease = claimed.unwrap_or_else(|e| panic!("{e}")).pop().unwrap_or_else(|| panic!("no {} job", kinds[0]));
+    let context = JobContext { job: lease.job.clone(), worker, effects: store.clone(), clock: clock.clone() };
+    let result = handler.run(&context).await;
+    if result.is_ok() {
+        store.complete(&lease, clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    result
+}
+
+fn billing(
+    store: &Arc<SqliteStore>,
+    clock: &Arc<ManualClock>,
+    provider: Option<Arc<dyn frontdesk_billing::PaymentProvider>>,
+) -> Billing {
+    let backend = Backend::from_store("sqlite", store.clone());
+    let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
+    Billing::new(&backend, cache, provider, Duration::from_secs(7 * 86_400))
+}
+
+async fn book(app: &TestApp, start: &str) {
+    let request =
+        json!({"service": "Haircut", "start": start, "customer_name": "Sam", "customer_phone": "+15555551234"});
+    let reply = app.admin(Method::POST, "/admin/tenants/fresh-cuts/bookings", Some(&request)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn texts_are_metered_in_segments_and_switched_off_by_enable_sms() {
+    let app = TestApp::new().await;
+    let billing = app.billing.clone();
+    let texts = BookingTexts {
+        tenants: app.store.clone(),
+        bookings: app.store.clone(),
+        messages: app.store.clone(),
+        messaging: Arc::new(OutboxMessaging),
+        flags: billing.flags.clone(),
+        metering: billing.metering.clone(),
+    };
+    book(&app, "2026-11-27T14:00").await;
+    run_next(&app.store, &app.clock, &texts).await.unwrap_or_else(|e| panic!("{e}"));
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["sms_segments"], 1, "{}", usage.body);
+
+    let flag = json!({"enabled": false});
+    let off = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/flags/enable_sms", Some(&flag)).await;
+    assert_eq!(off.status, StatusCode::OK);
+    book(&app, "2026-11-27T15:00").await;
+    run_next(&app.store, &app.clock, &texts).await.unwrap_or_else(|e| panic!("{e}"));
+    let messages = app.store.list_messages(&fresh_cuts(), 10).await.unwrap_or_else(|e| panic!("{e}"));
+    let statuses: Vec<(&str, Option<&str>)> =
+        messages.iter().map(|m| (m.status.as_str(), m.error.as_deref())).collect();
+    assert!(statuses.contains(&("sent", None)), "{statuses:?}");
+    let off = Some("texts are switched off for this shop (flag enable_sms)");
+    assert!(statuses.contains(&("failed", off)), "{statuses:?}");
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["sms_segments"], 1, "a text not sent is not metered");
+}
+
+#[tokio::test]
+async fn the_owner_is_texted_when_a_cap_is_reached() {
+    let app = TestApp::new().await;
+    let billing = billing(&app.store, &app.clock, None);
+    let tenant = fresh_cuts();
+    billing.metering.set_minute_cap(&tenant, Some(10)).await.unwrap_or_else(|e| panic!("{e}"));
+    billing.metering.record_call(&tenant, "CA-alert", 8 * 60, app.clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let alerts = CapAlerts {
+        tenants: app.store.clone(),
+        messages: app.store.clone(),
+        messaging: Arc::new(OutboxMessaging),
+        metering: billing.metering.clone(),
+    };
+    run_next(&app.store, &app.clock, &alerts).await.unwrap_or_else(|e| panic!("{e}"));
+    let messages = app.store.list_messages(&tenant, 10).await.unwrap_or_else(|e| panic!("{e}"));
+    let alert = messages.first().unwrap_or_else(|| panic!("no alert text"));
+    assert_eq!(alert.to.as_str(), "+15555550199", "to the owner's phone");
+    assert!(alert.body.contains("8 of 10 included call minutes for 2026-11 (80%)"), "{}", alert.body);
+    assert_eq!(alert.status, "sent");
+}
+
+fn stripe_provider(server: &MockServer) -> Arc<dyn frontdesk_billing::PaymentProvider> {
+    let mut catalog = frontdesk_stripe::StripeCatalog::default();
+    catalog.plan_prices.insert(Plan::Pro, "price_pro".to_owned());
+    catalog.metered_prices = vec!["price_minutes".to_owned()];
+    catalog.meter_events.insert(frontdesk_billing::UsageKind::CallMinutes, "frontdesk_call_minutes".to_owned());
+    let mut config = frontdesk_stripe::StripeConfig::new("sk_test_frontdesk".to_owned(), catalog);
+    config.base_url = server.uri();
+    config.backoff_base = Duration::from_millis(1);
+    Arc::new(frontdesk_stripe::StripeClient::new(config).unwrap_or_else(|e| panic!("{e}")))
+}
+
+#[tokio::test]
+async fn usage_reaches_stripe_as_meter_events_identified_by_our_record_id() {
+    let server = MockServer::start().await;
+    let app = TestApp::new().await;
+    let billing = billing(&app.store, &app.clock, Some(stripe_provider(&server)));
+    let tenant = fresh_cuts();
+    app.store.set_stripe_ids(&tenant, "cus_fresh", Some("sub_fresh")).await.unwrap_or_else(|e| panic!("{e}"));
+    billing.metering.record_call(&tenant, "CA-stripe", 61, app.clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    // A repeated callback adds no second report.
+    billing.metering.record_call(&tenant, "CA-stripe", 61, app.clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let jobs = app.admin(Method::GET, "/admin/jobs?limit=100", None).await;
+    let reports: Vec<_> =
+        jobs.body["jobs"].as_array().into_iter().flatten().filter(|j| j["kind"] == "billing.report_usage").collect();
+    assert_eq!(reports.len(), 1, "{}", jobs.body);
+    let usage_id = reports[0]["payload"]["usage_id"].as_str().unwrap_or_default().to_owned();
+    assert!(!usage_id.is_empty());
+
+    let timestamp = start_time().timestamp();
+    Mock::given(method("POST"))
+        .and(path("/v1/billing/meter_events"))
+        .and(header("authorization", "Bearer sk_test_frontdesk"))
+        .and(header("idempotency-key", format!("meter-event:{usage_id}").as_str()))
+        .and(body_string_contains(format!("identifier={usage_id}").as_str()))
+        .and(body_string_contains("payload%5Bvalue%5D=2"))
+        .and(body_string_contains("payload%5Bstripe_customer_id%5D=cus_fresh"))
+        .and(body_string_contains("event_name=frontdesk_call_minutes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "billing.meter_event", "created": timestamp, "event_name": "frontdesk_call_minutes",
+            "identifier": usage_id, "livemode": false,
+            "payload": {"stripe_customer_id": "cus_fresh", "value": "2"}, "timestamp": timestamp,
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let reporter = UsageReporter { provider: billing.provider.clone().unwrap_or_else(|| panic!("provider")) };
+    run_next(&app.store, &app.clock, &reporter).await.unwrap_or_else(|e| panic!("{e}"));
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_tenant_gets_its_stripe_customer_and_subscription_once() {
+    let server = MockServer::start().await;
+    let app = TestApp::new().await;
+    let billing = billing(&app.store, &app.clock, Some(stripe_provider(&server)));
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .and(header("idempotency-key", "customer-fresh-cuts"))
+        .and(body_string_contains("metadata%5Btenant_id%5D=fresh-cuts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "cus_new", "object": "customer", "created": 1_764_000_000, "livemode": false,
+            "metadata": {"tenant_id": "fresh-cuts"}, "name": "Fresh Cuts Barbershop",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .and(body_string_contains("customer=cus_new"))
+        .and(body_string_contains("items%5B0%5D%5Bprice%5D=price_pro&items%5B1%5D%5Bprice%5D=price_minutes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "sub_new", "object": "subscription", "status": "active", "customer": "cus_new",
+            "created": 1_764_000_000, "livemode": false, "metadata": {"tenant_id": "fresh-cuts"},
+            "items": {"object": "list", "data": [], "has_more": false, "url": "/v1/subscription_items"},
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let tenant = fresh_cuts();
+    let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
+    queue.enqueue(CustomerSetup::job(&tenant)).await.unwrap_or_else(|e| panic!("{e}"));
+    let setup = CustomerSetup {
+        ports: billing.ports.clone(),
+        provider: billing.provider.clone().unwrap_or_else(|| panic!("provider")),
+    };
+    run_next(&app.store, &app.clock, &setup).await.unwrap_or_else(|e| panic!("{e}"));
+    let account = app.store.billing_account(&tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(account.stripe_customer_id.as_deref(), Some("cus_new"));
+    assert_eq!(account.stripe_subscription_id.as_deref(), Some("sub_new"));
+    // Another plan change asks again: the queue keeps the one setup job.
+    let again = queue.enqueue(CustomerSetup::job(&tenant)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(again, frontdesk_jobs::EnqueueOutcome::AlreadyQueued(_)), "{again:?}");
+    server.verify().await;
+}
