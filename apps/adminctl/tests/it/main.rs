@@ -318,3 +318,59 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("403"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_flags_caps_usage_invoices_and_the_audit_log() {
+    let gw = gateway(true).await;
+    let run = |args: Vec<&'static str>| {
+        let url = gw.url.clone();
+        async move { adminctl(&url, Some(SECRET), &args).await }
+    };
+    let shown = run(vec!["show-flags", "fresh-cuts"]).await;
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert!(shown.stdout.contains("tenant fresh-cuts, plan pro"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("after_hours_answering"), "{}", shown.stdout);
+
+    let plan = run(vec!["set-plan", "fresh-cuts", "core"]).await;
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("tenant fresh-cuts is on plan core"), "{}", plan.stdout);
+    let flag = run(vec!["--json", "set-flag", "fresh-cuts", "enable_rag", "off"]).await;
+    assert_eq!(flag.code, Some(0), "{}", flag.stderr);
+    let body: serde_json::Value = serde_json::from_str(&flag.stdout).unwrap_or_else(|e| panic!("{e}: {}", flag.stdout));
+    let rag = body["flags"].as_array().and_then(|f| f.iter().find(|f| f["flag"] == "enable_rag")).cloned();
+    assert_eq!(rag, Some(serde_json::json!({"flag": "enable_rag", "enabled": false, "source": "override"})));
+    let reset = run(vec!["set-flag", "fresh-cuts", "enable_rag", "default"]).await;
+    assert_eq!(reset.code, Some(0), "{}", reset.stderr);
+
+    let bad_value = run(vec!["set-flag", "fresh-cuts", "enable_rag", "maybe"]).await;
+    assert_eq!(bad_value.code, Some(2), "a local problem: {}", bad_value.stderr);
+    let bad_flag = run(vec!["set-flag", "fresh-cuts", "enable_magic", "on"]).await;
+    assert_eq!(bad_flag.code, Some(1), "the gateway refuses: {}", bad_flag.stderr);
+    assert!(bad_flag.stderr.contains("unknown flag"), "{}", bad_flag.stderr);
+    let bad_plan = run(vec!["set-plan", "fresh-cuts", "gold"]).await;
+    assert_eq!(bad_plan.code, Some(1), "{}", bad_plan.stderr);
+
+    let cap = run(vec!["set-cap", "fresh-cuts", "250"]).await;
+    assert_eq!(cap.code, Some(0), "{}", cap.stderr);
+    assert!(cap.stdout.contains("minute cap 250"), "{}", cap.stdout);
+    let usage = run(vec!["usage", "fresh-cuts", "--period", "2026-10"]).await;
+    assert_eq!(usage.code, Some(0), "{}", usage.stderr);
+    assert!(usage.stdout.contains("period 2026-10, plan core: AI answering on"), "{}", usage.stdout);
+    assert!(usage.stdout.contains("call minutes"), "{}", usage.stdout);
+    let bad_period = run(vec!["usage", "fresh-cuts", "--period", "October"]).await;
+    assert_eq!(bad_period.code, Some(1), "{}", bad_period.stderr);
+
+    let invoice = run(vec!["invoice", "preview", "fresh-cuts"]).await;
+    assert_eq!(invoice.code, Some(0), "{}", invoice.stderr);
+    assert!(invoice.stdout.contains("(draft)") && invoice.stdout.contains("TOTAL"), "{}", invoice.stdout);
+    let listed = run(vec!["invoice", "list", "fresh-cuts"]).await;
+    assert!(listed.stdout.contains("(draft)"), "{}", listed.stdout);
+
+    let audit = run(vec!["--json", "audit", "--tenant", "fresh-cuts"]).await;
+    assert_eq!(audit.code, Some(0), "{}", audit.stderr);
+    let body: serde_json::Value = serde_json::from_str(&audit.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let actions: Vec<&str> =
+        body["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["plan.set", "flag.set", "flag.set", "cap.set"], "{}", audit.stdout);
+    assert!(body["entries"].as_array().into_iter().flatten().all(|e| e["actor"] == "adminctl"));
+}
