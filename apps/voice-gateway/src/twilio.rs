@@ -214,8 +214,8 @@ async fn call_policy(state: &AppState, tenant: &TenantId) -> CallPolicy {
 
 /// Whether AI answering is suspended for the tenant (minute cap reached, or
 /// payment past due beyond the grace period). An error answers normally.
-async fn suspended(state: &AppState, tenant: &TenantId, now: DateTime<Utc>) -> Option<SuspensionReason> {
-    match state.metering.answering(tenant, now).await {
+async fn suspended(state: &AppState, profile: &TenantProfile, now: DateTime<Utc>) -> Option<SuspensionReason> {
+    match state.metering.answering(profile.slug(), profile.timezone(), now).await {
         Ok(AnsweringMode::Suspended(reason)) => Some(reason),
         Ok(AnsweringMode::Normal) => None,
         Err(error) => {
@@ -250,7 +250,7 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     let now = state.clock.now();
     let called = webhook.get("To").unwrap_or_default().to_owned();
     let mut call_state = CallState::default();
-    let reply = match suspended(&state, &tenant, now).await {
+    let reply = match suspended(&state, &profile, now).await {
         Some(reason) => {
             tracing::warn!(?reason, "AI answering suspended for this tenant; forwarding the call to the owner");
             call_state.stage = frontdesk_routing::Stage::Ended;

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
 use crate::invoice::{compute_invoice, plan_segments};
 use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
-use crate::model::{CapDecision, CapLevel, NewUsage, StoredInvoice, UsageKind, UsageTotals};
+use crate::model::{BillingAccount, CapDecision, CapLevel, NewUsage, StoredInvoice, UsageKind, UsageTotals};
 use crate::period::BillingPeriod;
 use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
 use crate::terms::PlanTerms;
@@ -204,13 +204,24 @@ impl Metering {
         Ok(())
     }
 
-    /// Usage, cap and decisions of `period`.
-    pub async fn report(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageReport, StoreError> {
+    /// The period's usage against the tenant's cap.
+    async fn cap_status(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        account: &BillingAccount,
+    ) -> Result<(Plan, PlanTerms, UsageTotals, CapStatus), StoreError> {
         let plan = self.ports.plan(tenant).await?;
         let terms = PlanTerms::standard(plan);
-        let account = self.ports.billing.billing_account(tenant).await?;
         let totals = self.ports.usage.usage_totals(tenant, period).await?;
-        let cap = CapPolicy::for_account(&account, &terms).minute_cap();
+        let cap = CapPolicy::for_account(account, &terms).minute_cap();
+        Ok((plan, terms, totals, evaluate_cap(totals.call_minutes, cap)))
+    }
+
+    /// Usage, cap and decisions of `period`.
+    pub async fn report(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageReport, StoreError> {
+        let account = self.ports.billing.billing_account(tenant).await?;
+        let (plan, terms, totals, cap) = self.cap_status(tenant, period, &account).await?;
         let decisions = self.ports.billing.cap_decisions(tenant, period).await?;
         Ok(UsageReport {
             period,
@@ -218,20 +229,25 @@ impl Metering {
             totals,
             included_minutes: terms.included_minutes(),
             included_sms: terms.included_sms(),
-            cap: evaluate_cap(totals.call_minutes, cap),
+            cap,
             decisions,
         })
     }
 
-    /// What the call path must do for a call starting `now`: answer with AI,
-    /// or forward to the owner (cap reached, or past due beyond the grace).
-    pub async fn answering(&self, tenant: &TenantId, now: DateTime<Utc>) -> Result<AnsweringMode, StoreError> {
-        let zone = self.ports.zone(tenant).await?;
+    /// What the call path must do for a call starting `now` at a shop in
+    /// `zone`: answer with AI, or forward to the owner (cap reached, or past
+    /// due beyond the grace period). Three reads; no writes.
+    pub async fn answering(
+        &self,
+        tenant: &TenantId,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<AnsweringMode, StoreError> {
         let period = BillingPeriod::containing(now, zone);
-        let report = self.report(tenant, period).await?;
         let account = self.ports.billing.billing_account(tenant).await?;
+        let (_, _, _, cap) = self.cap_status(tenant, period, &account).await?;
         let grace = chrono::Duration::from_std(self.payment_grace).unwrap_or(DEFAULT_PAST_DUE_GRACE);
-        Ok(answering_mode(&account, report.cap, now, grace))
+        Ok(answering_mode(&account, cap, now, grace))
     }
 
     /// The operator's minute cap (replacing the plan's included minutes).

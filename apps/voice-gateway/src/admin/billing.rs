@@ -168,9 +168,9 @@ async fn set_cap(
         .await;
     tracing::info!(tenant_id = %tenant, minutes = ?request.minutes, by = %admin.0.subject, "minute cap changed");
     let now = state.clock.now();
-    let period = current_period(&state, &tenant).await?;
-    let report = state.metering.report(&tenant, period).await?;
-    let mode = state.metering.answering(&tenant, now).await?;
+    let zone = zone(&state, &tenant).await?;
+    let report = state.metering.report(&tenant, BillingPeriod::containing(now, zone)).await?;
+    let mode = state.metering.answering(&tenant, zone, now).await?;
     Ok(Json(usage_json(&tenant, &report, mode)))
 }
 
@@ -179,13 +179,17 @@ struct PeriodQuery {
     period: Option<String>,
 }
 
-async fn current_period(state: &AppState, tenant: &TenantId) -> Result<BillingPeriod, ApiError> {
+async fn zone(state: &AppState, tenant: &TenantId) -> Result<chrono_tz::Tz, ApiError> {
     let record = state
         .tenants
         .get_tenant(tenant)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("tenant {tenant} does not exist")))?;
-    Ok(BillingPeriod::containing(state.clock.now(), record.profile.timezone()))
+    Ok(record.profile.timezone())
+}
+
+async fn current_period(state: &AppState, tenant: &TenantId) -> Result<BillingPeriod, ApiError> {
+    Ok(BillingPeriod::containing(state.clock.now(), zone(state, tenant).await?))
 }
 
 async fn period_param(state: &AppState, tenant: &TenantId, raw: Option<&str>) -> Result<BillingPeriod, ApiError> {
@@ -238,7 +242,7 @@ async fn usage(
     let tenant = admin.tenant(&slug)?;
     let period = period_param(&state, &tenant, query.period.as_deref()).await?;
     let report = state.metering.report(&tenant, period).await?;
-    let mode = state.metering.answering(&tenant, state.clock.now()).await?;
+    let mode = state.metering.answering(&tenant, zone(&state, &tenant).await?, state.clock.now()).await?;
     Ok(Json(usage_json(&tenant, &report, mode)))
 }
 

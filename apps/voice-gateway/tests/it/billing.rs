@@ -342,3 +342,15 @@ async fn admin_changes_are_audited_with_who_what_and_no_secrets() {
     let denied = app.call(Method::GET, "/admin/audit", Some(&other), None).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn large_stripe_events_fit_through_the_webhook() {
+    let app = TestApp::new().await;
+    // An invoice with many lines is bigger than an admin request may be.
+    let lines: Vec<Value> = (0..3000).map(|i| json!({"id": format!("il_{i:05}"), "amount": 100})).collect();
+    let body =
+        stripe_event("evt_big", "invoice.paid", json!({"id": "in_big", "object": "invoice", "lines": {"data": lines}}));
+    assert!(body.len() > 64 * 1024, "{} bytes", body.len());
+    let reply = app.stripe(&body, Some(&stripe_signature(&body, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
