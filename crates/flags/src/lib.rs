@@ -7,11 +7,13 @@
 mod codec;
 mod flag;
 mod local;
+mod memory;
 mod ports;
 mod service;
 
 pub use codec::DecodeError;
 pub use flag::{EffectiveFlags, Flag, FlagSource, FlagValue, TenantFlagSettings, UnknownFlag};
 pub use local::LocalFlagCache;
+pub use memory::MemoryFlagStore;
 pub use ports::{CacheError, FlagCache, FlagStore};
 pub use service::FlagService;

@@ -153,7 +153,6 @@ impl WarningLimiter {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use async_trait::async_trait;
@@ -163,53 +162,7 @@ mod tests {
     use super::*;
     use crate::flag::{FlagSource, TenantFlagSettings};
     use crate::local::LocalFlagCache;
-
-    /// Plans and overrides in memory, counting reads so tests can tell a
-    /// cache hit from a store read.
-    #[derive(Default)]
-    struct FakeFlagStore {
-        tenants: tokio::sync::Mutex<HashMap<TenantId, TenantFlagSettings>>,
-        reads: AtomicUsize,
-    }
-
-    impl FakeFlagStore {
-        async fn add(&self, tenant: &TenantId, plan: Plan) {
-            self.tenants.lock().await.insert(tenant.clone(), TenantFlagSettings::on_plan(plan));
-        }
-
-        fn reads(&self) -> usize {
-            self.reads.load(Ordering::SeqCst)
-        }
-    }
-
-    #[async_trait]
-    impl FlagStore for FakeFlagStore {
-        async fn flag_settings(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, StoreError> {
-            self.reads.fetch_add(1, Ordering::SeqCst);
-            Ok(self.tenants.lock().await.get(tenant).cloned())
-        }
-
-        async fn set_plan(&self, tenant: &TenantId, plan: Plan, _at: DateTime<Utc>) -> Result<Plan, StoreError> {
-            let mut tenants = self.tenants.lock().await;
-            let settings = tenants.get_mut(tenant).ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
-            Ok(std::mem::replace(&mut settings.plan, plan))
-        }
-
-        async fn set_flag_override(
-            &self,
-            tenant: &TenantId,
-            flag: Flag,
-            value: Option<bool>,
-            _at: DateTime<Utc>,
-        ) -> Result<Option<bool>, StoreError> {
-            let mut tenants = self.tenants.lock().await;
-            let settings = tenants.get_mut(tenant).ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
-            Ok(match value {
-                Some(enabled) => settings.overrides.insert(flag, enabled),
-                None => settings.overrides.remove(&flag),
-            })
-        }
-    }
+    use crate::memory::MemoryFlagStore;
 
     /// A cache whose every operation fails, as Redis does during an outage.
     #[derive(Default)]
@@ -243,8 +196,8 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 8, 6, 0, 0).single().unwrap_or_default()
     }
 
-    async fn service_with_local_cache() -> (FlagService, Arc<FakeFlagStore>, TenantId) {
-        let store = Arc::new(FakeFlagStore::default());
+    async fn service_with_local_cache() -> (FlagService, Arc<MemoryFlagStore>, TenantId) {
+        let store = Arc::new(MemoryFlagStore::default());
         let fresh_cuts = tenant("fresh-cuts");
         store.add(&fresh_cuts, Plan::Starter).await;
         let cache = Arc::new(LocalFlagCache::new(Arc::new(ManualClock::new(at()))));
@@ -330,7 +283,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_cache_falls_back_to_the_store_and_writes_still_succeed() {
-        let store = Arc::new(FakeFlagStore::default());
+        let store = Arc::new(MemoryFlagStore::default());
         let fresh_cuts = tenant("fresh-cuts");
         store.add(&fresh_cuts, Plan::Core).await;
         let cache = Arc::new(FailingFlagCache::default());

@@ -33,6 +33,21 @@ fn body<T: serde::de::DeserializeOwned>(raw: &[u8], example: &str) -> Result<T, 
     serde_json::from_slice(raw).map_err(|e| ApiError::bad_request("bad_json", format!("{e}; expected {example}")))
 }
 
+/// The one field of a body like `{"enabled": true}`, where `null` means
+/// "remove" and a missing field is an error (never a silent removal).
+fn nullable_field<T: serde::de::DeserializeOwned>(
+    raw: &[u8],
+    name: &str,
+    example: &str,
+) -> Result<Option<T>, ApiError> {
+    let mut request: serde_json::Map<String, Value> = body(raw, example)?;
+    let value = request
+        .remove(name)
+        .ok_or_else(|| ApiError::bad_request("bad_json", format!("missing {name:?}: send {example}")))?;
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("{name}: {e}; expected {example}")))
+}
+
 fn flags_json(tenant: &TenantId, flags: &EffectiveFlags) -> Value {
     json!({
         "tenant": tenant.as_str(),
@@ -93,12 +108,6 @@ async fn show_flags(
     Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
 }
 
-#[derive(Deserialize)]
-struct FlagBody {
-    /// `null` removes the override.
-    enabled: Option<bool>,
-}
-
 /// `PUT /admin/tenants/{slug}/flags/{flag}` `{"enabled": true}` or
 /// `{"enabled": null}` (operator only). Visible to every gateway at once.
 async fn set_flag(
@@ -110,15 +119,8 @@ async fn set_flag(
     let tenant = admin.tenant(&slug)?;
     admin.require_operator()?;
     let flag = Flag::parse(&flag).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let request: serde_json::Map<String, Value> = body(&raw, r#"{"enabled": true} or {"enabled": null}"#)?;
-    if !request.contains_key("enabled") {
-        return Err(ApiError::bad_request(
-            "bad_json",
-            r#"missing "enabled": send {"enabled": true|false} or {"enabled": null}"#,
-        ));
-    }
-    let request: FlagBody = body(&raw, r#"{"enabled": true} or {"enabled": null}"#)?;
-    let previous = state.flags.set_flag(&tenant, flag, request.enabled, state.clock.now()).await?;
+    let enabled: Option<bool> = nullable_field(&raw, "enabled", r#"{"enabled": true|false} or {"enabled": null}"#)?;
+    let previous = state.flags.set_flag(&tenant, flag, enabled, state.clock.now()).await?;
     admin
         .audit(
             &state,
@@ -126,17 +128,11 @@ async fn set_flag(
             "flag.set",
             flag.as_str(),
             Some(json!({"override": previous})),
-            Some(json!({"override": request.enabled})),
+            Some(json!({"override": enabled})),
         )
         .await;
-    tracing::info!(tenant_id = %tenant, flag = flag.as_str(), enabled = ?request.enabled, by = %admin.0.subject, "flag override changed");
+    tracing::info!(tenant_id = %tenant, flag = flag.as_str(), enabled = ?enabled, by = %admin.0.subject, "flag override changed");
     Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
-}
-
-#[derive(Deserialize)]
-struct CapBody {
-    /// `null` goes back to the plan's included minutes.
-    minutes: Option<i64>,
 }
 
 /// `PUT /admin/tenants/{slug}/cap` `{"minutes": 2000}` or `{"minutes": null}`
@@ -149,13 +145,13 @@ async fn set_cap(
 ) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
     admin.require_operator()?;
-    let request: CapBody = body(&raw, r#"{"minutes": 2000} or {"minutes": null}"#)?;
-    if let Some(minutes) = request.minutes
+    let minutes: Option<i64> = nullable_field(&raw, "minutes", r#"{"minutes": 2000} or {"minutes": null}"#)?;
+    if let Some(minutes) = minutes
         && !(0..=10_000_000).contains(&minutes)
     {
         return Err(ApiError::bad_request("invalid_cap", "minutes must be between 0 and 10000000, or null"));
     }
-    let previous = state.metering.set_minute_cap(&tenant, request.minutes).await?;
+    let previous = state.metering.set_minute_cap(&tenant, minutes).await?;
     admin
         .audit(
             &state,
@@ -163,10 +159,10 @@ async fn set_cap(
             "cap.set",
             "minutes",
             Some(json!({"minutes": previous})),
-            Some(json!({"minutes": request.minutes})),
+            Some(json!({"minutes": minutes})),
         )
         .await;
-    tracing::info!(tenant_id = %tenant, minutes = ?request.minutes, by = %admin.0.subject, "minute cap changed");
+    tracing::info!(tenant_id = %tenant, minutes = ?minutes, by = %admin.0.subject, "minute cap changed");
     let now = state.clock.now();
     let zone = zone(&state, &tenant).await?;
     let report = state.metering.report(&tenant, BillingPeriod::containing(now, zone)).await?;

@@ -58,7 +58,10 @@ async fn plans_and_overrides_set_the_effective_flags_with_their_source() {
 #[tokio::test]
 async fn flag_and_plan_requests_are_checked() {
     let app = TestApp::new().await;
-    let cases: [(&str, Value, StatusCode, &str); 6] = [
+    let cases: [(&str, Value, StatusCode, &str); 9] = [
+        ("/admin/tenants/fresh-cuts/cap", json!({}), StatusCode::BAD_REQUEST, "bad_json"),
+        ("/admin/tenants/fresh-cuts/cap", json!({"minutes": -5}), StatusCode::BAD_REQUEST, "invalid_cap"),
+        ("/admin/tenants/fresh-cuts/cap", json!({"minutes": "lots"}), StatusCode::BAD_REQUEST, "bad_json"),
         ("/admin/tenants/fresh-cuts/plan", json!({"plan": "gold"}), StatusCode::BAD_REQUEST, "invalid_plan"),
         ("/admin/tenants/fresh-cuts/plan", json!({"tier": "core"}), StatusCode::BAD_REQUEST, "bad_json"),
         ("/admin/tenants/fresh-cuts/flags/enable_magic", json!({"enabled": true}), StatusCode::NOT_FOUND, "not_found"),

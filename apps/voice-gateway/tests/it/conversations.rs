@@ -22,8 +22,7 @@ use serde::Deserialize;
 use tower::ServiceExt;
 use voice_gateway::{HttpLimits, TwilioSettings, demo, router};
 
-const AUTH_TOKEN: &str = "conversation-test-twilio-token";
-const BASE_URL: &str = "https://frontdesk.example.com";
+use crate::support::{PUBLIC_URL as BASE_URL, TWILIO_TOKEN as AUTH_TOKEN};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,18 +141,9 @@ async fn harness(now: DateTime<Utc>) -> Harness {
 
 /// A signed Twilio form post; returns the TwiML.
 async fn post(router: &Router, path: &str, params: &[(String, String)]) -> String {
-    let url = format!("{BASE_URL}{path}");
-    let signature = frontdesk_twilio::RequestValidator::new(AUTH_TOKEN).compute_signature(&url, params);
-    let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let request = Request::post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", signature)
-        .body(Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let response = router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
-    assert_eq!(response.status(), 200, "{path}");
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let (status, twiml) = crate::support::twilio_post(router, path, params).await;
+    assert_eq!(status, 200, "{path}: {twiml}");
+    twiml
 }
 
 /// Everything inside `<Say>` elements, unescaped.

@@ -75,24 +75,12 @@ async fn booking_call(router: &Router, call_sid: &str) -> String {
     ];
     let mut twiml = String::new();
     for (path, extra) in turns {
-        let mut params: Vec<(String, String)> =
-            [("CallSid", call_sid), ("From", "+15555551234"), ("To", "+15555550100")]
-                .iter()
-                .chain(extra.iter())
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect();
-        params.sort();
-        let signature = frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)
-            .compute_signature(&format!("{PUBLIC_URL}{path}"), &params);
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-        let request = Request::post(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(Body::from(body))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let response = router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-        twiml = String::from_utf8_lossy(&bytes).into_owned();
+        let params: Vec<(String, String)> = [("CallSid", call_sid), ("From", "+15555551234"), ("To", "+15555550100")]
+            .iter()
+            .chain(extra.iter())
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        twiml = crate::support::twilio_post(router, path, &params).await.1;
     }
     twiml
 }

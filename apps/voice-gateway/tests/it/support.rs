@@ -142,20 +142,7 @@ impl TestApp {
     /// A Twilio webhook, signed as Twilio signs it; returns the status and body text.
     pub async fn twilio(&self, path: &str, params: &[(&str, &str)]) -> (StatusCode, String) {
         let params: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let signature = frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)
-            .compute_signature(&format!("{PUBLIC_URL}{path}"), &params);
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(Body::from(body))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let response = self.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        twilio_post(&self.router, path, &params).await
     }
 
     /// A Stripe webhook with this `Stripe-Signature` header (if any).
@@ -172,6 +159,25 @@ impl TestApp {
         let token = self.token("admin");
         self.call(method, path, Some(&token), body).await
     }
+}
+
+/// A form post to `router` signed as Twilio signs it (with `TWILIO_TOKEN`
+/// over `PUBLIC_URL` + `path`); returns the status and body text.
+pub async fn twilio_post(router: &Router, path: &str, params: &[(String, String)]) -> (StatusCode, String) {
+    let signature =
+        frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN).compute_signature(&format!("{PUBLIC_URL}{path}"), params);
+    let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The error code of an error reply, asserting the JSON error shape.

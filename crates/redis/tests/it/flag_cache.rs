@@ -7,7 +7,7 @@ use frontdesk_core::{ManualClock, Plan, TenantId};
 use frontdesk_flags::{EffectiveFlags, Flag, FlagService, FlagSource};
 use frontdesk_redis::{RedisFlagCache, RedisFlagCacheOptions};
 
-use crate::fake_store::FakeFlagStore;
+use frontdesk_flags::MemoryFlagStore;
 
 /// How long a change may take to reach another process: far below the 30 s
 /// TTL, so only the invalidation message can explain seeing it.
@@ -37,7 +37,7 @@ struct Gateway {
     service: FlagService,
 }
 
-async fn gateway(url: &str, namespace: &str, store: Arc<FakeFlagStore>) -> Gateway {
+async fn gateway(url: &str, namespace: &str, store: Arc<MemoryFlagStore>) -> Gateway {
     let start = Utc.with_ymd_and_hms(2026, 3, 8, 6, 0, 0).single().unwrap_or_default();
     let options = RedisFlagCacheOptions { namespace: namespace.to_owned(), ..RedisFlagCacheOptions::default() };
     let cache = RedisFlagCache::connect_with(url, Arc::new(ManualClock::new(start)), options)
@@ -88,7 +88,7 @@ async fn seen_within_limit(
 async fn a_change_made_in_one_process_reaches_another_well_before_the_ttl() {
     let Some(url) = redis_url() else { return };
     let (namespace, tenant) = unique_run();
-    let store = Arc::new(FakeFlagStore::default());
+    let store = Arc::new(MemoryFlagStore::default());
     store.add(&tenant, Plan::Starter).await;
     let a = gateway(&url, &namespace, store.clone()).await;
     let b = gateway(&url, &namespace, store.clone()).await;
@@ -123,7 +123,7 @@ async fn a_change_made_in_one_process_reaches_another_well_before_the_ttl() {
 async fn default_then_plan_then_override_across_processes() {
     let Some(url) = redis_url() else { return };
     let (namespace, tenant) = unique_run();
-    let store = Arc::new(FakeFlagStore::default());
+    let store = Arc::new(MemoryFlagStore::default());
     store.add(&tenant, Plan::Starter).await;
     let a = gateway(&url, &namespace, store.clone()).await;
     let b = gateway(&url, &namespace, store.clone()).await;
@@ -158,7 +158,7 @@ async fn default_then_plan_then_override_across_processes() {
 async fn entries_are_kept_in_redis_as_versioned_text_with_the_ttl() {
     let Some(url) = redis_url() else { return };
     let (namespace, tenant) = unique_run();
-    let store = Arc::new(FakeFlagStore::default());
+    let store = Arc::new(MemoryFlagStore::default());
     store.add(&tenant, Plan::Core).await;
     let a = gateway(&url, &namespace, store.clone()).await;
     assert!(a.service.set_flag(&tenant, Flag::EnableSms, Some(false), Utc::now()).await.is_ok());
@@ -183,7 +183,7 @@ async fn entries_are_kept_in_redis_as_versioned_text_with_the_ttl() {
 #[tokio::test]
 async fn a_cache_whose_redis_is_down_still_serves_flags_from_the_store_quickly() {
     let (_, tenant) = unique_run();
-    let store = Arc::new(FakeFlagStore::default());
+    let store = Arc::new(MemoryFlagStore::default());
     store.add(&tenant, Plan::Core).await;
     let started = Instant::now();
 

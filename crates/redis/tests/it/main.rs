@@ -2,5 +2,4 @@
 //! (`redis://127.0.0.1:6379`). Each test uses its own key namespace and
 //! tenant, so runs in parallel do not see each other.
 
-mod fake_store;
 mod flag_cache;

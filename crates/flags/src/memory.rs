@@ -1,31 +1,39 @@
+//! `MemoryFlagStore`: plans and overrides in memory, for tests and for
+//! integrators who embed the flags without a database.
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{Plan, TenantId};
-use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings};
 use frontdesk_tenant::StoreError;
 
-/// The database both "gateway processes" share.
+use crate::flag::{Flag, TenantFlagSettings};
+use crate::ports::FlagStore;
+
+/// A `FlagStore` in memory. It counts reads, so a test can tell a cache hit
+/// from a store read. Plan history is not kept.
 #[derive(Default)]
-pub struct FakeFlagStore {
+pub struct MemoryFlagStore {
     tenants: tokio::sync::Mutex<HashMap<TenantId, TenantFlagSettings>>,
     reads: AtomicUsize,
 }
 
-impl FakeFlagStore {
+impl MemoryFlagStore {
+    /// Adds (or resets) a tenant on `plan` without overrides.
     pub async fn add(&self, tenant: &TenantId, plan: Plan) {
         self.tenants.lock().await.insert(tenant.clone(), TenantFlagSettings::on_plan(plan));
     }
 
+    /// How many times `flag_settings` was called.
     pub fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
     }
 }
 
 #[async_trait]
-impl FlagStore for FakeFlagStore {
+impl FlagStore for MemoryFlagStore {
     async fn flag_settings(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         Ok(self.tenants.lock().await.get(tenant).cloned())
