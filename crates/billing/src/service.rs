@@ -15,7 +15,7 @@ use frontdesk_tenant::{StoreError, TenantStore};
 use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
-use crate::invoice::{compute_invoice, plan_segments};
+use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
 use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
 use crate::model::{BillingAccount, CapDecision, CapLevel, NewUsage, StoredInvoice, UsageKind, UsageTotals};
 use crate::period::BillingPeriod;
@@ -282,8 +282,10 @@ impl Invoicing {
         let first_period = changes.first().map(|change| BillingPeriod::containing(change.at, zone));
         let setup_fee_due = first_period == Some(period);
         let usage = self.ports.usage.usage_totals(tenant, period).await?;
-        let invoice = compute_invoice(period, &segments, usage, setup_fee_due)
-            .map_err(|e| InvoicingError::Compute(e.to_string()))?;
+        let invoice = compute_invoice(period, &segments, usage, setup_fee_due).map_err(|error| match error {
+            InvoiceError::NoBilledDays => InvoicingError::NothingToBill(period),
+            other => InvoicingError::Compute(other),
+        })?;
         Ok(self.ports.billing.put_draft_invoice(tenant, period, &invoice, now).await?)
     }
 
@@ -315,8 +317,11 @@ impl Invoicing {
 pub enum InvoicingError {
     #[error("period {0} is not over yet; it can be previewed, not finalized")]
     PeriodOpen(BillingPeriod),
+    /// The tenant was on no plan on any day of the period (it started later).
+    #[error("nothing to bill for {0}: the tenant was on no plan that month")]
+    NothingToBill(BillingPeriod),
     #[error("invoice cannot be computed: {0}")]
-    Compute(String),
+    Compute(InvoiceError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -436,6 +441,9 @@ impl JobHandler for PeriodClose {
             let tenant = record.profile.slug();
             let period = BillingPeriod::containing(now, record.profile.timezone()).previous();
             match invoicing.finalize(tenant, period, now).await {
+                Err(InvoicingError::NothingToBill(_)) => {
+                    tracing::debug!(tenant_id = %tenant, %period, "nothing to bill: the tenant started later")
+                }
                 Ok(invoice) => {
                     tracing::info!(tenant_id = %tenant, %period, total = invoice.invoice.total, "invoice finalized")
                 }

@@ -261,6 +261,9 @@ impl From<InvoicingError> for ApiError {
             InvoicingError::PeriodOpen(_) => {
                 ApiError::new(axum::http::StatusCode::CONFLICT, "period_open", error.to_string())
             }
+            InvoicingError::NothingToBill(_) => {
+                ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_bill", error.to_string())
+            }
             InvoicingError::Compute(_) => {
                 ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invoice_error", error.to_string())
             }

@@ -206,3 +206,34 @@ async fn a_tenant_gets_its_stripe_customer_and_subscription_once() {
     assert!(matches!(again, frontdesk_jobs::EnqueueOutcome::AlreadyQueued(_)), "{again:?}");
     server.verify().await;
 }
+
+#[tokio::test]
+async fn the_daily_close_finalizes_last_month_and_skips_tenants_that_started_later() {
+    let app = TestApp::new().await;
+    // 2 December, 07:00 UTC: November is over in New York.
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 2, 7, 0, 0).single().unwrap_or_default());
+    let shop = crate::support::shop_json("december-shop", &["+442071838751"]);
+    let created = app.admin(Method::PUT, "/admin/tenants/december-shop", Some(&shop)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
+    let kind = JobKind::parse(frontdesk_billing::CLOSE_PERIOD).unwrap_or_else(|e| panic!("{e}"));
+    queue.enqueue(frontdesk_jobs::NewJob::new(kind, json!({}))).await.unwrap_or_else(|e| panic!("{e}"));
+    let close = frontdesk_billing::PeriodClose { ports: app.billing.ports.clone() };
+    run_next(&app.store, &app.clock, &close).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let invoices = app.admin(Method::GET, "/admin/tenants/fresh-cuts/invoices", None).await;
+    assert_eq!(invoices.body["invoices"][0]["period"], "2026-11", "{}", invoices.body);
+    assert_eq!(invoices.body["invoices"][0]["status"], "finalized");
+    // Pro from 24 November, 10:00 local: a day counts under the plan in force
+    // at its midnight, so 25-30 November, 6 of 30 days of $399 (79.80), and
+    // the $249 setup fee.
+    let lines = invoices.body["invoices"][0]["lines"].as_array().cloned().unwrap_or_default();
+    let amounts: Vec<i64> = lines.iter().filter_map(|l| l["amount"].as_i64()).collect();
+    assert_eq!(amounts, [7980, 24900], "{}", invoices.body);
+    assert_eq!(invoices.body["invoices"][0]["total"], 32880);
+    let none = app.admin(Method::GET, "/admin/tenants/december-shop/invoices", None).await;
+    assert_eq!(none.body["invoices"], json!([]), "a tenant that started in December has no November invoice");
+    let before = app.admin(Method::GET, "/admin/tenants/december-shop/invoices/preview?period=2026-11", None).await;
+    assert_eq!(before.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", before.body);
+    assert_eq!(crate::support::error_code(&before), "nothing_to_bill");
+}
