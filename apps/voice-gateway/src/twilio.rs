@@ -18,7 +18,7 @@ use axum::routing::post;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{AnsweringMode, SuspensionReason};
 use frontdesk_core::{E164, TenantId};
-use frontdesk_flags::Flag;
+use frontdesk_flags::{EffectiveFlags, Flag};
 use frontdesk_routing::{
     CallPolicy, CallRecord, CallState, CallerInput, Dialogue, Next, Outcome, Reply, SavedTurn, Speaker, Turn,
     TurnUpdate,
@@ -195,20 +195,24 @@ fn voicemail_twiml(say: Say) -> String {
         .to_xml()
 }
 
-/// What the tenant's flags allow on this call. If they cannot be read (the
-/// store is down), the call is answered with everything allowed: never dead air.
+/// The tenant's flags, or `None` when they cannot be read (logged): the
+/// caller is then served with everything allowed, never dead air.
+async fn flags_of(state: &AppState, tenant: &TenantId) -> Option<EffectiveFlags> {
+    state.flags.effective(tenant).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "could not read the tenant's flags; serving the caller with everything allowed");
+        None
+    })
+}
+
+/// What the tenant's flags allow on this call.
 async fn call_policy(state: &AppState, tenant: &TenantId) -> CallPolicy {
-    match state.flags.effective(tenant).await {
-        Ok(Some(flags)) => CallPolicy {
+    match flags_of(state, tenant).await {
+        Some(flags) => CallPolicy {
             ai_booking: flags.enabled(Flag::AllowAiBooking),
             human_fallback: flags.enabled(Flag::EnableHumanFallback),
             after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
         },
-        Ok(None) => CallPolicy::default(),
-        Err(error) => {
-            tracing::error!(%error, "could not read the tenant's flags; answering with the defaults");
-            CallPolicy::default()
-        }
+        None => CallPolicy::default(),
     }
 }
 
@@ -442,7 +446,9 @@ async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
             }
             format!("{}: you'll get texts from us again. Reply STOP to opt out.", profile.name())
         }
-        _ if !texts_enabled(&state, profile.slug()).await => return xml(MessagingResponse::new().to_xml()),
+        _ if flags_of(&state, profile.slug()).await.is_some_and(|flags| !flags.enabled(Flag::EnableSms)) => {
+            return xml(MessagingResponse::new().to_xml());
+        }
         _ => {
             let number = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
             format!(
@@ -452,19 +458,11 @@ async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
         }
     };
     // The reply is a text we send: metered once per inbound message.
-    let key = format!("reply-{}", webhook.get("MessageSid").unwrap_or("none"));
-    if let Err(error) = state.metering.record_sms(profile.slug(), &key, &reply, now).await {
+    if let Some(message_sid) = webhook.get("MessageSid")
+        && let Err(error) =
+            state.metering.record_sms(profile.slug(), &format!("reply-{message_sid}"), &reply, now).await
+    {
         tracing::error!(%error, "could not meter an SMS reply");
     }
     xml(MessagingResponse::new().message(Message::new(reply)).to_xml())
-}
-
-async fn texts_enabled(state: &AppState, tenant: &TenantId) -> bool {
-    match state.flags.effective(tenant).await {
-        Ok(flags) => flags.is_none_or(|flags| flags.enabled(Flag::EnableSms)),
-        Err(error) => {
-            tracing::error!(%error, "could not read the tenant's flags; replying to the text");
-            true
-        }
-    }
 }

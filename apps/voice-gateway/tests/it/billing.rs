@@ -357,3 +357,26 @@ async fn large_stripe_events_fit_through_the_webhook() {
     let reply = app.stripe(&body, Some(&stripe_signature(&body, app.clock.now().timestamp(), STRIPE_SECRET))).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
+
+#[tokio::test]
+async fn replies_to_texts_are_metered_once_and_switched_off_by_enable_sms() {
+    let app = TestApp::new().await;
+    let text =
+        [("MessageSid", "SM-in-1"), ("From", "+15555551234"), ("To", SHOP_NUMBER), ("Body", "hi, are you open?")];
+    for _ in 0..2 {
+        let (status, twiml) = app.twilio("/twilio/sms", &text).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(twiml.contains("<Message>"), "{twiml}");
+    }
+    assert_eq!(usage(&app).await["usage"]["sms_segments"], 1, "Twilio's retry of one text is one reply");
+
+    app.admin(Method::PUT, "/admin/tenants/fresh-cuts/flags/enable_sms", Some(&json!({"enabled": false}))).await;
+    let (_, twiml) = app
+        .twilio(
+            "/twilio/sms",
+            &[("MessageSid", "SM-in-2"), ("From", "+15555551234"), ("To", SHOP_NUMBER), ("Body", "hello")],
+        )
+        .await;
+    assert!(!twiml.contains("<Message>"), "no reply with texts off: {twiml}");
+    assert_eq!(usage(&app).await["usage"]["sms_segments"], 1);
+}
