@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
-use frontdesk_tenant::StoreError;
+use frontdesk_tenant::{StoreError, stored_tenant};
 use serde_json::Value;
 
 /// An entry to append.
@@ -54,6 +54,44 @@ impl NewAuditEntry {
 
 /// A recorded entry.
 pub type AuditEntry = NewAuditEntry;
+
+/// What `Corrupt` names for an entry that concerns no tenant.
+const NO_TENANT: &str = "(audit log)";
+
+impl AuditEntry {
+    /// Rebuilds an entry from the columns every store adapter keeps, in the
+    /// order they select them, `before` and `after` as JSON text: the one
+    /// decoder both store adapters use. Nothing is redacted again (that
+    /// happened on the way in); unreadable JSON or tenant id is `Corrupt`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        id: String,
+        at: DateTime<Utc>,
+        actor: String,
+        tenant_id: Option<&str>,
+        action: String,
+        target: String,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<AuditEntry, StoreError> {
+        let owner = tenant_id.unwrap_or(NO_TENANT);
+        let json = |text: Option<&str>| {
+            text.map(serde_json::from_str::<Value>)
+                .transpose()
+                .map_err(|e| StoreError::corrupt(owner, format!("audit entry {id} has unreadable JSON: {e}")))
+        };
+        Ok(AuditEntry {
+            before: json(before)?,
+            after: json(after)?,
+            tenant: tenant_id.map(stored_tenant).transpose()?,
+            id,
+            at,
+            actor,
+            action,
+            target,
+        })
+    }
+}
 
 /// Which entries to read: all bounds optional, `to` exclusive.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -137,6 +175,45 @@ mod tests {
                 "plan": "core",
             })
         );
+    }
+
+    #[test]
+    fn stored_entries_decode_as_kept_and_unreadable_json_is_corrupt() {
+        let decode = |tenant_id: Option<&str>, before: Option<&str>| {
+            AuditEntry::from_stored(
+                "a1".to_owned(),
+                DateTime::UNIX_EPOCH,
+                "ops@example.com".to_owned(),
+                tenant_id,
+                "tenant.put".to_owned(),
+                "fresh-cuts".to_owned(),
+                before,
+                None,
+            )
+        };
+        let entry = decode(Some("fresh-cuts"), Some(r#"{"twilio_auth_token": "kept as stored"}"#));
+        assert_eq!(
+            entry.map_err(|e| e.to_string()),
+            Ok(AuditEntry {
+                id: "a1".to_owned(),
+                at: DateTime::UNIX_EPOCH,
+                actor: "ops@example.com".to_owned(),
+                tenant: TenantId::parse("fresh-cuts").ok(),
+                action: "tenant.put".to_owned(),
+                target: "fresh-cuts".to_owned(),
+                before: Some(json!({"twilio_auth_token": "kept as stored"})),
+                after: None,
+            })
+        );
+        for (tenant_id, owner) in [(Some("fresh-cuts"), "fresh-cuts"), (None, NO_TENANT)] {
+            let entry = decode(tenant_id, Some("not json"));
+            assert!(
+                matches!(&entry, Err(StoreError::Corrupt { tenant, reason })
+                    if tenant == owner && reason.starts_with("audit entry a1 has unreadable JSON: ")),
+                "{entry:?}"
+            );
+        }
+        assert!(matches!(decode(Some("Not A Slug!"), None), Err(StoreError::Corrupt { .. })));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Billing: what each plan costs and includes (`terms`), usage metering per
 //! billing period (`period`, `metering`, SMS segment rules in `segments`), cost
 //! caps (`caps`), invoices computed in integer cents (`invoice`), the ports
-//! that keep usage, invoices and billing accounts, and the services and job
+//! that keep usage, invoices and billing accounts, the decoders both store
+//! adapters use for what they read back (`stored`), and the services and job
 //! handlers the apps compose (`service`).
 
 mod caps;
@@ -12,6 +13,7 @@ mod period;
 mod ports;
 mod segments;
 mod service;
+mod stored;
 mod terms;
 
 pub use caps::{

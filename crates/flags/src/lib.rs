@@ -10,6 +10,7 @@ mod local;
 mod memory;
 mod ports;
 mod service;
+mod stored;
 
 pub use codec::DecodeError;
 pub use flag::{EffectiveFlags, Flag, FlagSource, FlagValue, TenantFlagSettings, UnknownFlag};
@@ -17,3 +18,4 @@ pub use local::LocalFlagCache;
 pub use memory::MemoryFlagStore;
 pub use ports::{CacheError, FlagCache, FlagStore};
 pub use service::FlagService;
+pub use stored::stored_plan;

@@ -6,12 +6,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, BillingStore, CapDecision, CapLevel, Invoice, InvoiceLine,
-    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, UsageKind, UsageStore, UsageTotals,
+    AccountChange, BillingAccount, BillingPeriod, BillingStore, CapDecision, Invoice, NewUsage, PlanChange,
+    StoredInvoice, UsageStore, UsageTotals,
 };
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::TenantId;
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
+use frontdesk_tenant::{StoreError, stored_tenant};
 use sqlx::PgConnection;
 
 use crate::PostgresStore;
@@ -61,17 +61,16 @@ struct InvoiceRow {
 impl TryFrom<InvoiceRow> for StoredInvoice {
     type Error = StoreError;
     fn try_from(row: InvoiceRow) -> Result<StoredInvoice, StoreError> {
-        let lines: Vec<InvoiceLine> = serde_json::from_str(&row.lines)
-            .map_err(|e| corrupt(&row.tenant_id, format!("invoice {} has unreadable lines: {e}", row.period)))?;
-        Ok(StoredInvoice {
-            tenant: stored_tenant(&row.tenant_id)?,
-            period: stored_period(&row.tenant_id, &row.period)?,
-            status: InvoiceStatus::parse(&row.status)
-                .ok_or_else(|| corrupt(&row.tenant_id, format!("unknown invoice status {:?}", row.status)))?,
-            invoice: Invoice { currency: row.currency, lines, total: row.total },
-            updated_at: row.updated_at,
-            finalized_at: row.finalized_at,
-        })
+        StoredInvoice::from_stored(
+            &row.tenant_id,
+            &row.period,
+            &row.status,
+            row.currency,
+            row.total,
+            &row.lines,
+            row.updated_at,
+            row.finalized_at,
+        )
     }
 }
 
@@ -91,23 +90,6 @@ fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error
 fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
     // Only ever called with the column lists and fixed SQL text.
     sqlx::AssertSqlSafe(statement)
-}
-
-pub(crate) fn corrupt(tenant: &str, reason: impl Into<String>) -> StoreError {
-    StoreError::Corrupt { tenant: tenant.to_owned(), reason: reason.into() }
-}
-
-pub(crate) fn stored_tenant(raw: &str) -> Result<TenantId, StoreError> {
-    TenantId::parse(raw).map_err(|e| corrupt(raw, e.to_string()))
-}
-
-/// The stored plan; no plan recorded is `Plan::DEFAULT`.
-pub(crate) fn stored_plan(tenant: &str, plan: Option<&str>) -> Result<Plan, StoreError> {
-    plan.map_or(Ok(Plan::DEFAULT), |raw| Plan::parse(raw).map_err(|e| corrupt(tenant, e.to_string())))
-}
-
-fn stored_period(tenant: &str, raw: &str) -> Result<BillingPeriod, StoreError> {
-    BillingPeriod::parse(raw).map_err(|e| corrupt(tenant, e.to_string()))
 }
 
 /// The tenant's account row, created empty if missing and locked until the
@@ -205,13 +187,7 @@ impl UsageStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unexpected("summing usage"))?;
-        let mut totals = UsageTotals::default();
-        for (kind, quantity) in rows {
-            let kind = UsageKind::parse(&kind)
-                .ok_or_else(|| corrupt(tenant.as_str(), format!("unknown usage kind {kind:?}")))?;
-            totals.add(kind, quantity);
-        }
-        Ok(totals)
+        UsageTotals::from_stored(tenant, rows)
     }
 }
 
@@ -349,9 +325,7 @@ impl BillingStore for PostgresStore {
         if rows.is_empty() {
             ensure_tenant(&mut conn, tenant).await?;
         }
-        rows.into_iter()
-            .map(|(plan, at)| Ok(PlanChange { plan: stored_plan(tenant.as_str(), Some(&plan))?, at }))
-            .collect()
+        rows.into_iter().map(|(plan, at)| PlanChange::from_stored(tenant, &plan, at)).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %decision.tenant, period = %decision.period))]
@@ -399,9 +373,7 @@ impl BillingStore for PostgresStore {
         }
         rows.into_iter()
             .map(|(level, cap, used, decided_at)| {
-                let level = CapLevel::parse(&level)
-                    .ok_or_else(|| corrupt(tenant.as_str(), format!("unknown cap level {level:?}")))?;
-                Ok(CapDecision { tenant: tenant.clone(), period, level, used, cap, decided_at })
+                CapDecision::from_stored(tenant, period, &level, cap, used, decided_at)
             })
             .collect()
     }

@@ -1,16 +1,14 @@
 //! `FlagStore` on PostgreSQL: the plan lives in the tenant's `tenant_billing`
 //! row, overrides in `flag_overrides`, every plan change in `plan_changes`.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{Plan, TenantId};
-use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings};
+use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings, stored_plan};
 use frontdesk_tenant::StoreError;
 
 use crate::PostgresStore;
-use crate::billing::{account_for_update, corrupt, stored_plan};
+use crate::billing::account_for_update;
 
 fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |error| StoreError::Unexpected(crate::unexpected(context)(error))
@@ -41,20 +39,14 @@ impl FlagStore for PostgresStore {
             .await
             .map_err(unexpected("reading flag overrides"))?;
         tx.commit().await.map_err(unexpected("ending flag_settings"))?;
-        let overrides = rows
-            .into_iter()
-            .map(|(flag, enabled)| {
-                Flag::parse(&flag).map(|flag| (flag, enabled)).map_err(|e| corrupt(tenant.as_str(), e.to_string()))
-            })
-            .collect::<Result<BTreeMap<Flag, bool>, StoreError>>()?;
-        Ok(Some(TenantFlagSettings { plan: stored_plan(tenant.as_str(), plan.as_deref())?, overrides }))
+        TenantFlagSettings::from_stored(tenant, plan.as_deref(), rows).map(Some)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %plan))]
     async fn set_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning set_plan"))?;
         let account = account_for_update(&mut tx, tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
-        let previous = stored_plan(tenant.as_str(), account.plan.as_deref())?;
+        let previous = stored_plan(tenant, account.plan.as_deref())?;
         sqlx::query("UPDATE tenant_billing SET plan = $2 WHERE tenant_id = $1")
             .bind(tenant.as_str())
             .bind(plan.as_str())

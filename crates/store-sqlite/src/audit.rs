@@ -7,11 +7,7 @@ use frontdesk_tenant::StoreError;
 use serde_json::Value;
 
 use crate::SqliteStore;
-use crate::billing::{corrupt, stored_tenant};
 use crate::jobs::{from_ms, ms};
-
-/// What `Corrupt` names for an entry that concerns no tenant.
-const NO_TENANT: &str = "(audit log)";
 
 #[derive(sqlx::FromRow)]
 struct AuditRow {
@@ -28,22 +24,16 @@ struct AuditRow {
 impl TryFrom<AuditRow> for AuditEntry {
     type Error = StoreError;
     fn try_from(row: AuditRow) -> Result<AuditEntry, StoreError> {
-        let owner = row.tenant_id.as_deref().unwrap_or(NO_TENANT);
-        let json = |text: Option<&str>| {
-            text.map(serde_json::from_str::<Value>)
-                .transpose()
-                .map_err(|e| corrupt(owner, format!("audit entry {} has unreadable JSON: {e}", row.id)))
-        };
-        Ok(AuditEntry {
-            before: json(row.before.as_deref())?,
-            after: json(row.after.as_deref())?,
-            tenant: row.tenant_id.as_deref().map(stored_tenant).transpose()?,
-            id: row.id,
-            at: from_ms(row.at),
-            actor: row.actor,
-            action: row.action,
-            target: row.target,
-        })
+        AuditEntry::from_stored(
+            row.id,
+            from_ms(row.at),
+            row.actor,
+            row.tenant_id.as_deref(),
+            row.action,
+            row.target,
+            row.before.as_deref(),
+            row.after.as_deref(),
+        )
     }
 }
 

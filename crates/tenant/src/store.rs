@@ -60,6 +60,14 @@ pub enum StoreError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl StoreError {
+    /// A stored value of `tenant`'s (a tenant id, or what names the rows
+    /// when there is no tenant) that no longer decodes.
+    pub fn corrupt(tenant: &str, reason: impl Into<String>) -> StoreError {
+        StoreError::Corrupt { tenant: tenant.to_owned(), reason: reason.into() }
+    }
+}
+
 fn join(numbers: &[E164]) -> String {
     numbers.iter().map(E164::as_str).collect::<Vec<_>>().join(", ")
 }
@@ -113,6 +121,11 @@ impl TenantRecord {
         let status = TenantStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?;
         Ok(TenantRecord { profile, status, created_at, updated_at })
     }
+}
+
+/// Decodes a tenant id read back from a store; a malformed one is `Corrupt`.
+pub fn stored_tenant(raw: &str) -> Result<TenantId, StoreError> {
+    TenantId::parse(raw).map_err(|e| StoreError::corrupt(raw, e.to_string()))
 }
 
 /// Decodes phone numbers read back from a store; a malformed one is `Corrupt`.

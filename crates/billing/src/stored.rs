@@ -1,0 +1,196 @@
+//! Decoding billing values as a store adapter read them back: the one decoder
+//! both store adapters use, each after turning its own time representation
+//! into `DateTime<Utc>`. A value no port would have written is
+//! `StoreError::Corrupt`, never skipped or replaced by a default.
+
+use chrono::{DateTime, Utc};
+use frontdesk_core::TenantId;
+use frontdesk_flags::stored_plan;
+use frontdesk_tenant::{StoreError, stored_tenant};
+
+use crate::model::{
+    CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice, UsageKind, UsageTotals,
+};
+use crate::period::BillingPeriod;
+
+fn stored_period(tenant: &str, raw: &str) -> Result<BillingPeriod, StoreError> {
+    BillingPeriod::parse(raw).map_err(|e| StoreError::corrupt(tenant, e.to_string()))
+}
+
+impl StoredInvoice {
+    /// Rebuilds an invoice from its columns, in the order adapters select
+    /// them: the lines are JSON text, the status its word.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        tenant_id: &str,
+        period: &str,
+        status: &str,
+        currency: String,
+        total: i64,
+        lines_json: &str,
+        updated_at: DateTime<Utc>,
+        finalized_at: Option<DateTime<Utc>>,
+    ) -> Result<StoredInvoice, StoreError> {
+        let lines: Vec<InvoiceLine> = serde_json::from_str(lines_json)
+            .map_err(|e| StoreError::corrupt(tenant_id, format!("invoice {period} has unreadable lines: {e}")))?;
+        Ok(StoredInvoice {
+            tenant: stored_tenant(tenant_id)?,
+            period: stored_period(tenant_id, period)?,
+            status: InvoiceStatus::parse(status)
+                .ok_or_else(|| StoreError::corrupt(tenant_id, format!("unknown invoice status {status:?}")))?,
+            invoice: Invoice { currency, lines, total },
+            updated_at,
+            finalized_at,
+        })
+    }
+}
+
+impl UsageTotals {
+    /// Sums the stored usage of one period, given as (kind word, quantity)
+    /// rows.
+    pub fn from_stored(
+        tenant: &TenantId,
+        rows: impl IntoIterator<Item = (String, i64)>,
+    ) -> Result<UsageTotals, StoreError> {
+        let mut totals = UsageTotals::default();
+        for (kind, quantity) in rows {
+            let kind = UsageKind::parse(&kind)
+                .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown usage kind {kind:?}")))?;
+            totals.add(kind, quantity);
+        }
+        Ok(totals)
+    }
+}
+
+impl PlanChange {
+    /// One row of the tenant's plan history: the plan word and when.
+    pub fn from_stored(tenant: &TenantId, plan: &str, at: DateTime<Utc>) -> Result<PlanChange, StoreError> {
+        Ok(PlanChange { plan: stored_plan(tenant, Some(plan))?, at })
+    }
+}
+
+impl CapDecision {
+    /// One recorded cap decision of `tenant` in `period`, from its columns in
+    /// the order adapters select them: the level word, cap, used, when.
+    pub fn from_stored(
+        tenant: &TenantId,
+        period: BillingPeriod,
+        level: &str,
+        cap: i64,
+        used: i64,
+        decided_at: DateTime<Utc>,
+    ) -> Result<CapDecision, StoreError> {
+        let level = CapLevel::parse(level)
+            .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown cap level {level:?}")))?;
+        Ok(CapDecision { tenant: tenant.clone(), period, level, used, cap, decided_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use frontdesk_core::Plan;
+
+    use super::*;
+    use crate::period::BillingPeriodError;
+
+    fn tenant() -> TenantId {
+        TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn november() -> BillingPeriod {
+        BillingPeriod::parse("2026-11").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn corrupt(reason: &str) -> String {
+        format!("stored data for tenant fresh-cuts is corrupt: {reason}")
+    }
+
+    #[test]
+    fn stored_invoices_decode_and_bad_columns_are_corrupt() {
+        let check = |period: &str, status: &str, lines_json: &str, expected: Result<StoredInvoice, String>| {
+            let actual = StoredInvoice::from_stored(
+                "fresh-cuts",
+                period,
+                status,
+                "USD".to_owned(),
+                4900,
+                lines_json,
+                DateTime::UNIX_EPOCH,
+                None,
+            )
+            .map_err(|e| e.to_string());
+            assert_eq!(actual, expected, "{period} {status} {lines_json}");
+        };
+        let line = InvoiceLine { description: "Core plan".to_owned(), quantity: 1, unit_price: 4900, amount: 4900 };
+        let lines_json = serde_json::to_string(&[&line]).unwrap_or_else(|e| panic!("{e}"));
+        check(
+            "2026-11",
+            "finalized",
+            &lines_json,
+            Ok(StoredInvoice {
+                tenant: tenant(),
+                period: november(),
+                status: InvoiceStatus::Finalized,
+                invoice: Invoice { currency: "USD".to_owned(), lines: vec![line], total: 4900 },
+                updated_at: DateTime::UNIX_EPOCH,
+                finalized_at: None,
+            }),
+        );
+        check("2026-11", "void", "[]", Err(corrupt("unknown invoice status \"void\"")));
+        let period_error = BillingPeriodError("November".to_owned());
+        check("November", "draft", "[]", Err(corrupt(&period_error.to_string())));
+        let unreadable = StoredInvoice::from_stored(
+            "fresh-cuts",
+            "2026-11",
+            "draft",
+            "USD".to_owned(),
+            0,
+            r#"{"not": "lines"}"#,
+            DateTime::UNIX_EPOCH,
+            None,
+        );
+        assert!(
+            matches!(&unreadable, Err(StoreError::Corrupt { tenant, reason })
+                if tenant == "fresh-cuts" && reason.starts_with("invoice 2026-11 has unreadable lines: ")),
+            "{unreadable:?}"
+        );
+    }
+
+    #[test]
+    fn stored_usage_plan_changes_and_cap_levels_decode_and_unknown_words_are_corrupt() {
+        let rows = [("call_minutes".to_owned(), 12), ("llm_tokens".to_owned(), 900)];
+        assert_eq!(
+            UsageTotals::from_stored(&tenant(), rows).map_err(|e| e.to_string()),
+            Ok(UsageTotals { call_minutes: 12, sms_segments: 0, llm_tokens: 900 })
+        );
+        assert_eq!(
+            UsageTotals::from_stored(&tenant(), [("carrier_pigeons".to_owned(), 1)]).map_err(|e| e.to_string()),
+            Err(corrupt("unknown usage kind \"carrier_pigeons\""))
+        );
+        assert_eq!(
+            PlanChange::from_stored(&tenant(), "pro", DateTime::UNIX_EPOCH).map_err(|e| e.to_string()),
+            Ok(PlanChange { plan: Plan::Pro, at: DateTime::UNIX_EPOCH })
+        );
+        assert!(matches!(
+            PlanChange::from_stored(&tenant(), "gold", DateTime::UNIX_EPOCH),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert_eq!(
+            CapDecision::from_stored(&tenant(), november(), "hard", 100, 101, DateTime::UNIX_EPOCH)
+                .map_err(|e| e.to_string()),
+            Ok(CapDecision {
+                tenant: tenant(),
+                period: november(),
+                level: CapLevel::Hard,
+                used: 101,
+                cap: 100,
+                decided_at: DateTime::UNIX_EPOCH,
+            })
+        );
+        assert_eq!(
+            CapDecision::from_stored(&tenant(), november(), "medium", 100, 80, DateTime::UNIX_EPOCH)
+                .map_err(|e| e.to_string()),
+            Err(corrupt("unknown cap level \"medium\""))
+        );
+    }
+}
