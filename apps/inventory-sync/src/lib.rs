@@ -1,0 +1,5 @@
+//! `inventory-sync`: the till (Lightspeed X-Series) mirrored into the
+//! owner's workbook and a web page. So far: the demo catalog and the built-in
+//! fake of the Lightspeed API that demo mode runs against.
+
+pub mod demo;
