@@ -2,8 +2,9 @@
 //! times from `freeBusy`, bookings mirrored as events, authenticated as a
 //! Google service account (the platform's, or a tenant's own).
 //!
-//! This crate knows Google's wire format and OAuth service-account flow and
-//! nothing else: not bookings, availability rules or stores (that is
+//! This crate knows Google Calendar's wire format and nothing else (the
+//! service-account keys and tokens are `frontdesk-google-auth`'s, asked for
+//! the calendar scope): not bookings, availability rules or stores (that is
 //! `frontdesk-calendar`), not where keys are kept or how settings are loaded
 //! (that is the app's composition root, which builds a
 //! [`GoogleCalendarConfig`]). No Google type leaves it; callers see only
@@ -11,8 +12,6 @@
 //!
 //! Time comes from a [`Clock`], so token expiry is testable without waiting.
 
-mod credentials;
-mod token;
 mod wire;
 
 use std::collections::HashMap;
@@ -27,10 +26,10 @@ use frontdesk_core::{Clock, TenantId};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 
-pub use credentials::{DEFAULT_TOKEN_URI, ServiceAccountKey, ServiceAccountKeyError};
+pub use frontdesk_google_auth::{DEFAULT_TOKEN_URI, ServiceAccountKey, ServiceAccountKeyError};
 
-use token::{TokenSource, unavailable};
-use wire::{EventBody, FreeBusyReply, FreeBusyRequest, classify, path_segment, retry_after};
+use frontdesk_google_auth::TokenSource;
+use wire::{EventBody, FreeBusyReply, FreeBusyRequest, classify, path_segment, retry_after, token_error, unavailable};
 
 /// Google Calendar's production endpoint.
 pub const DEFAULT_API_BASE: &str = "https://www.googleapis.com/calendar/v3";
@@ -38,6 +37,8 @@ pub const DEFAULT_API_BASE: &str = "https://www.googleapis.com/calendar/v3";
 /// falls back to Frontdesk's own view when Google is slow.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Full read/write access to calendars shared with the service account.
+const CALENDAR_SCOPE: &str = "https://www.googleapis.com/auth/calendar";
 /// Never email attendees: Frontdesk sends its own confirmations.
 const SEND_UPDATES_NONE: &[(&str, &str)] = &[("sendUpdates", "none")];
 const NO_QUERY: &[(&str, &str)] = &[];
@@ -110,7 +111,7 @@ impl GoogleCalendar {
         let mut sources: HashMap<(String, String, String), Arc<TokenSource>> = HashMap::new();
         let mut token_source = |key: ServiceAccountKey| {
             let identity = (key.client_email().to_owned(), key.private_key_id().to_owned(), key.token_uri().to_owned());
-            Arc::clone(sources.entry(identity).or_insert_with(|| Arc::new(TokenSource::new(key))))
+            Arc::clone(sources.entry(identity).or_insert_with(|| Arc::new(TokenSource::new(key, CALENDAR_SCOPE))))
         };
         let platform_tokens = config.platform_key.map(&mut token_source);
         let tenant_tokens = config.tenant_keys.into_iter().map(|(tenant, key)| (tenant, token_source(key))).collect();
@@ -148,7 +149,7 @@ impl GoogleCalendar {
         let tokens = self.tokens_for(tenant)?;
         let mut refreshed = false;
         loop {
-            let access_token = tokens.access_token(&self.http, self.clock.as_ref()).await?;
+            let access_token = tokens.access_token(&self.http, self.clock.as_ref()).await.map_err(token_error)?;
             let mut request = self.http.request(method.clone(), url.clone()).query(query).bearer_auth(&access_token);
             if let Some(body) = body {
                 request = request.json(body);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use frontdesk_calendar::{CalendarError, CalendarEvent};
+use frontdesk_google_auth::TokenError;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::{Deserialize, Serialize};
@@ -131,22 +132,6 @@ impl<'a> EventBody<'a> {
     }
 }
 
-/// `POST token` reply.
-#[derive(Deserialize)]
-pub(crate) struct TokenReply {
-    pub access_token: String,
-    pub expires_in: Option<i64>,
-}
-
-/// The token endpoint's error body (OAuth 2.0 style).
-#[derive(Deserialize)]
-pub(crate) struct TokenErrorReply {
-    #[serde(default)]
-    pub error: String,
-    #[serde(default)]
-    pub error_description: String,
-}
-
 /// `{"error":{"errors":[{"domain","reason","message"}],"code","message"}}`
 #[derive(Deserialize)]
 struct GoogleErrorReply {
@@ -216,6 +201,30 @@ pub(crate) fn classify(what: &str, status: StatusCode, retry_after: Option<Durat
         // 400 and the other 4xx (409, 412, …) will not succeed by repeating them.
         _ => CalendarError::Rejected(text),
     }
+}
+
+/// A token that could not be had, as the port's error.
+pub(crate) fn token_error(error: TokenError) -> CalendarError {
+    match error {
+        TokenError::Refused(text) => CalendarError::Auth(text),
+        TokenError::RateLimited { retry_after } => CalendarError::RateLimited { retry_after },
+        TokenError::Unavailable(text) => CalendarError::Unavailable(text),
+        TokenError::Invalid(text) => CalendarError::Unexpected(anyhow::anyhow!(text)),
+    }
+}
+
+/// A request that never got an HTTP answer: timeouts, refused connections,
+/// TLS and DNS failures. The whole source chain is kept, because reqwest's
+/// own message ("error sending request") hides the cause.
+pub(crate) fn unavailable(peer: &str, error: &reqwest::Error) -> CalendarError {
+    let mut text = format!("{peer} did not answer: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    CalendarError::Unavailable(text)
 }
 
 /// `Retry-After` in seconds; the HTTP-date form is ignored (Google sends seconds).

@@ -1,6 +1,6 @@
 //! Google service-account keys: the JSON file Google hands out, parsed and
-//! checked once at startup so a bad key fails there and not on a caller's
-//! first booking.
+//! checked once at startup so a bad key fails there and not on the first
+//! call that needs a token.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,8 @@ impl ServiceAccountKey {
         Ok(ServiceAccountKey { client_email, private_key_id, token_uri, signing_key })
     }
 
-    /// The service account's email: the address tenants share their calendars with.
+    /// The service account's email: the address tenants share their calendars
+    /// and spreadsheets with.
     pub fn client_email(&self) -> &str {
         &self.client_email
     }
