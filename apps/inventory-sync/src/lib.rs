@@ -5,3 +5,4 @@
 
 pub mod demo;
 pub mod state;
+pub mod sync;

@@ -2,9 +2,43 @@
 //! knows, turned into the owner's worksheets. The ports are `InventorySource`
 //! (products, stock, sales, each as a change feed with a cursor) and
 //! `SheetSink` (worksheets read and written in batches). No IO here.
+//!
+//! The domain, all pure: an Inventory row and its worksheet layout
+//! (`InventoryRow`), the natural order of rows and sizes (`sort_rows`),
+//! brands and search (`brand_of`, `matches_search`), the till's changes
+//! merged into the rows (`merge_inventory`), sales applied exactly once
+//! (`reconcile_sales`, with the SalesLog as the ledger), the owner's
+//! settings (`read_config`, `merge_config`), the RestockList
+//! (`restock_list`) and CSV import and export (`import_csv`, `export_csv`).
+//! One sync is: read the worksheets, merge the till's products and stock,
+//! reconcile its sales, build the RestockList, write the worksheets.
 
+mod brand;
+mod config;
+mod csv;
+mod merge;
+mod order;
 mod ports;
+mod reconcile;
+mod restock;
+mod row;
 mod source;
+mod table;
+mod text;
 
+pub use brand::{Brand, brand_of, matches_search};
+pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarning, merge_config, read_config};
+pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
+pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
+pub use order::{compare_rows, compare_sizes, sort_rows};
 pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport};
+pub use reconcile::{
+    Clamp, LineChange, LineRef, ReconcileReport, Reconciled, SALES_LOG_HEADER, SALES_LOG_SHEET, SalesLogRow,
+    UnknownLine, append_sales_log, read_sales_log, reconcile_sales,
+};
+pub use restock::{RESTOCK_HEADER, RESTOCK_SHEET, RestockRow, is_low_stock, restock_list, restock_sheet_rows};
+pub use row::{
+    INVENTORY_HEADER, INVENTORY_SHEET, Import, InventoryRow, Sku, SkuError, inventory_sheet_rows, read_inventory,
+};
 pub use source::{Changes, Cursor, Outlet, Product, Sale, SaleLine, SaleStatus, StockLevel};
+pub use table::{CellProblem, ImportError, ImportErrors, ImportWarning};

@@ -1,0 +1,5 @@
+//! inventory-sync end to end: the demo catalog behind the fake Lightspeed
+//! API, read by the real Lightspeed adapter, written by the real local
+//! workbook adapter.
+
+mod sync;

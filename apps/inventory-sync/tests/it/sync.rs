@@ -1,0 +1,122 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use frontdesk_core::SystemClock;
+use frontdesk_inventory::SheetSink;
+use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
+use frontdesk_sheets::LocalWorkbook;
+use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
+use inventory_sync::state::StateFile;
+use inventory_sync::sync::{SyncError, SyncOptions, sync_once};
+use secrecy::SecretString;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
+}
+
+/// The fake Lightspeed API on a local port; returns its base URL.
+async fn serve_fake(catalog: DemoCatalog) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move { axum::serve(listener, fake_lightspeed(catalog)).await });
+    format!("http://{addr}/api/2.0")
+}
+
+fn source(base_url: &str) -> LightspeedSource {
+    let mut config = LightspeedConfig::with_base_url(base_url);
+    config.page_size = 50;
+    config.backoff_base = Duration::from_millis(1);
+    config.max_retries = 1;
+    let token = PersonalToken::new(SecretString::from("demo-token".to_owned())).unwrap_or_else(|e| panic!("{e}"));
+    LightspeedSource::new(config, Arc::new(token), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read_csv(dir: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(format!("{name}.csv"))).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
+    let catalog = DemoCatalog::generate(7, now());
+    let variants = catalog.products.len();
+    let base = serve_fake(catalog).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook = LocalWorkbook::new(dir.path().join("workbook"));
+    let state = StateFile::new(dir.path().join("state.json"));
+    let till = source(&base);
+
+    let first =
+        sync_once(&till, &workbook, &state, &SyncOptions::default(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.products_fetched, variants);
+    assert_eq!(first.inventory_rows, variants);
+    assert!(first.restock_rows > 0, "the demo has low stock");
+    assert!(first.sales.unknown.is_empty(), "every sale refers to a real SKU: {:?}", first.sales.unknown);
+    assert!(!first.sales.reversed.is_empty() || !first.sales.voided_unapplied.is_empty(), "the void is seen");
+    assert_eq!(first.sales.open.len(), 1, "the parked sale waits");
+    assert_eq!(first.write.write_requests, 4, "four worksheet files, one batch");
+
+    let sheets =
+        workbook.read(&["Inventory", "RestockList", "Config", "SalesLog"]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sheets[0].rows.len(), variants + 1, "a header and one row per variant");
+    assert_eq!(
+        sheets[0].rows[0],
+        [
+            "ItemID",
+            "SKU",
+            "Name",
+            "Category",
+            "Color",
+            "Size",
+            "Barcode",
+            "RetailPrice",
+            "QtyOnHand",
+            "QtySold",
+            "Location",
+            "LastUpdated"
+        ]
+    );
+    assert!(read_csv(&dir.path().join("workbook"), "Config").contains("LowStockThreshold"));
+    let log_lines = sheets[3].rows.len();
+    assert!(log_lines > 60, "sales lines logged: {log_lines}");
+
+    let requests_before = till.requests_sent();
+    let second =
+        sync_once(&till, &workbook, &state, &SyncOptions::default(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.products_fetched, 0, "only changes are fetched");
+    assert_eq!(second.sales_fetched, 0);
+    assert!(second.sales.applied.is_empty(), "nothing is applied twice");
+    assert!(second.merge.changed.is_empty() && second.merge.added.is_empty());
+    let again = workbook.read(&["Inventory", "SalesLog"]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again[0].rows, sheets[0].rows, "the Inventory is unchanged");
+    assert_eq!(again[1].rows.len(), log_lines, "no sale logged twice");
+    assert!(
+        till.requests_sent() - requests_before <= 6,
+        "a second sync reads little: {}",
+        till.requests_sent() - requests_before
+    );
+}
+
+#[tokio::test]
+async fn a_sync_that_cannot_read_the_till_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook_dir = dir.path().join("workbook");
+    std::fs::create_dir_all(&workbook_dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        workbook_dir.join("Inventory.csv"),
+        "SKU,Name,QtyOnHand,Location\r\nX-1,Owner's row,3,Back shelf\r\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let workbook = LocalWorkbook::new(&workbook_dir);
+    let state = StateFile::new(dir.path().join("state.json"));
+    // Nothing listens on port 9: every request fails.
+    let result =
+        sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &SyncOptions::default(), now()).await;
+    assert!(matches!(result, Err(SyncError::Source(_))), "{result:?}");
+    assert_eq!(
+        read_csv(&workbook_dir, "Inventory"),
+        "SKU,Name,QtyOnHand,Location\r\nX-1,Owner's row,3,Back shelf\r\n",
+        "the owner's workbook is untouched"
+    );
+    assert!(!dir.path().join("state.json").exists(), "no cursor moved");
+}
