@@ -241,6 +241,16 @@ const MODELS: &[Model] = &[
     },
 ];
 
+/// The seed of the catalog `sync --demo` serves.
+pub const DEMO_SEED: u64 = 2026;
+
+/// The instant the demo's sales are generated relative to: a fixed day, so
+/// every demo run serves the same catalog with the same versions and a
+/// second `sync --demo` finds nothing new.
+pub fn demo_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().unwrap_or(DateTime::UNIX_EPOCH)
+}
+
 /// The demo shop's single outlet.
 pub const OUTLET_ID: &str = "0a4b5c6d-0000-4000-8000-000000000001";
 

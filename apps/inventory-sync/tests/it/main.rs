@@ -2,4 +2,5 @@
 //! API, read by the real Lightspeed adapter, written by the real local
 //! workbook adapter.
 
+mod cli;
 mod sync;
