@@ -28,6 +28,10 @@ deny:
 bench-jobs:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p worker --bench jobs
 
+# A 100,000-variant inventory sync through the Lightspeed and Google Sheets fakes; rewrites docs/benchmarks.md.
+bench-inventory:
+    cargo bench -p inventory-sync --bench sync
+
 # Availability and concurrent-commit timings on SQLite and PostgreSQL; rewrites docs/benchmarks.md.
 bench-booking:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench booking

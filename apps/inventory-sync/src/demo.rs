@@ -3,7 +3,8 @@
 //! sales, served by a fake of the Lightspeed X-Series 2.0 API in the same
 //! JSON shapes and with the same cursor pagination, so every feature can be
 //! tried without credentials. Everything is generated from a seed: the same
-//! seed gives the same catalog.
+//! seed gives the same catalog. [`DemoCatalog::generate_sized`] makes a
+//! catalog of any size in the same shapes, for the benchmark.
 
 use axum::Json;
 use axum::Router;
@@ -279,6 +280,106 @@ fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// One variant as the catalog describes it, from a fixed model or a
+/// generated one.
+struct Variant<'a> {
+    model: &'a Model,
+    /// Numbers the ids: a model's variants share a parent.
+    model_index: usize,
+    size_index: usize,
+    /// The model's name and style code, which a generated model extends.
+    name: &'a str,
+    style_code: &'a str,
+    /// Numbers the brand and product type ids.
+    brand_index: usize,
+    upc: String,
+}
+
+impl Variant<'_> {
+    fn size(&self) -> &str {
+        self.model.sizes[self.size_index]
+    }
+
+    fn product_id(&self) -> String {
+        id(0x7072_6f64, ((self.model_index as u64) << 8) + self.size_index as u64 + 1)
+    }
+
+    fn sku(&self) -> String {
+        let size = self.size();
+        if size == "OS" { self.style_code.to_owned() } else { format!("{}-{}", self.style_code, size) }
+    }
+
+    /// The variant product in Lightspeed's JSON.
+    fn product_json(&self, version: i64) -> Value {
+        let Variant { model, name, style_code, brand_index, .. } = self;
+        let size = self.size();
+        let price = model.price_cents;
+        json!({
+            "id": self.product_id(),
+            "source_id": null,
+            "variant_parent_id": id(0x7072_6f64, (self.model_index as u64) << 8),
+            "name": name,
+            "variant_name": format!("{} / {} / {}", name, model.color, size),
+            "handle": name.to_lowercase().replace([' ', '\''], "-"),
+            "sku": self.sku(),
+            "supplier_code": style_code,
+            "active": true,
+            "is_active": true,
+            "has_inventory": true,
+            "is_composite": false,
+            "has_variants": false,
+            "description": format!("{} in {}.", name, model.color),
+            "price_including_tax": money(price),
+            "price_excluding_tax": money(price * 100 / 108),
+            "supply_price": money(price * 55 / 100),
+            "product_codes": [{"type": "UPC", "code": self.upc}],
+            "brand": {"id": id(0x6272_6e64, *brand_index as u64), "name": model.brand},
+            "product_type": {"id": id(0x7479_7065, *brand_index as u64), "name": model.category},
+            "variant_options": [
+                {"id": id(0x6f70_7473, 1), "name": "Colour", "value": model.color},
+                {"id": id(0x6f70_7473, 2), "name": "Size", "value": size},
+            ],
+            "tag_ids": [],
+            "version": version,
+            "deleted_at": null,
+            "created_at": "2026-09-01T10:00:00+00:00",
+            "updated_at": "2026-11-01T10:00:00+00:00",
+        })
+    }
+
+    /// The variant's stock record (the `n`-th of the catalog) in Lightspeed's JSON.
+    fn stock_json(&self, n: usize, on_hand: i64, version: i64) -> Value {
+        json!({
+            "id": id(0x696e_7620, n as u64),
+            "product_id": self.product_id(),
+            "outlet_id": OUTLET_ID,
+            "inventory_level": on_hand,
+            "current_amount": on_hand,
+            "average_cost": money(self.model.price_cents * 55 / 100),
+            "reorder_point": 5,
+            "reorder_amount": 10,
+            "version": version,
+            "deleted_at": null,
+        })
+    }
+}
+
+/// Mostly well stocked, some low, a few sold out.
+fn stock_on_hand(rng: &mut fastrand::Rng) -> i64 {
+    match rng.u32(0..10) {
+        0 => 0,
+        1..=2 => i64::from(rng.u32(1..6)),
+        _ => i64::from(rng.u32(6..26)),
+    }
+}
+
+fn outlets(version: i64) -> Vec<Value> {
+    vec![json!({
+        "id": OUTLET_ID, "name": "Main Street Store", "time_zone": "America/New_York",
+        "version": version, "deleted_at": null,
+    })]
+}
+
 impl DemoCatalog {
     /// The catalog, stock and sales for `seed`, with sales in the 30 days
     /// before `now`.
@@ -289,72 +390,27 @@ impl DemoCatalog {
             version += 1;
             version
         };
-        let outlets = vec![json!({
-            "id": OUTLET_ID, "name": "Main Street Store", "time_zone": "America/New_York",
-            "version": next_version(), "deleted_at": null,
-        })];
+        let outlets = outlets(next_version());
         let mut products = Vec::new();
         let mut inventory = Vec::new();
         let mut variant_ids = Vec::new();
         for (model_index, model) in MODELS.iter().enumerate() {
-            let parent_id = id(0x7072_6f64, (model_index as u64) << 8);
-            for (size_index, size) in model.sizes.iter().enumerate() {
-                let product_id = id(0x7072_6f64, ((model_index as u64) << 8) + size_index as u64 + 1);
-                let sku =
-                    if *size == "OS" { model.style_code.to_owned() } else { format!("{}-{}", model.style_code, size) };
+            for size_index in 0..model.sizes.len() {
                 let upc =
                     format!("19{:04}{:03}{:03}", model_index * 37 + 1000, size_index * 7 + 100, rng.u32(100..999));
-                let price = model.price_cents;
-                products.push(json!({
-                    "id": product_id,
-                    "source_id": null,
-                    "variant_parent_id": parent_id,
-                    "name": model.name,
-                    "variant_name": format!("{} / {} / {}", model.name, model.color, size),
-                    "handle": model.name.to_lowercase().replace([' ', '\''], "-"),
-                    "sku": sku,
-                    "supplier_code": model.style_code,
-                    "active": true,
-                    "is_active": true,
-                    "has_inventory": true,
-                    "is_composite": false,
-                    "has_variants": false,
-                    "description": format!("{} in {}.", model.name, model.color),
-                    "price_including_tax": money(price),
-                    "price_excluding_tax": money(price * 100 / 108),
-                    "supply_price": money(price * 55 / 100),
-                    "product_codes": [{"type": "UPC", "code": upc}],
-                    "brand": {"id": id(0x6272_6e64, model_index as u64), "name": model.brand},
-                    "product_type": {"id": id(0x7479_7065, model_index as u64), "name": model.category},
-                    "variant_options": [
-                        {"id": id(0x6f70_7473, 1), "name": "Colour", "value": model.color},
-                        {"id": id(0x6f70_7473, 2), "name": "Size", "value": size},
-                    ],
-                    "tag_ids": [],
-                    "version": next_version(),
-                    "deleted_at": null,
-                    "created_at": "2026-09-01T10:00:00+00:00",
-                    "updated_at": "2026-11-01T10:00:00+00:00",
-                }));
-                // Mostly well stocked, some low, a few sold out.
-                let on_hand = match rng.u32(0..10) {
-                    0 => 0,
-                    1..=2 => i64::from(rng.u32(1..6)),
-                    _ => i64::from(rng.u32(6..26)),
+                let variant = Variant {
+                    model,
+                    model_index,
+                    size_index,
+                    name: model.name,
+                    style_code: model.style_code,
+                    brand_index: model_index,
+                    upc,
                 };
-                inventory.push(json!({
-                    "id": id(0x696e_7620, products.len() as u64),
-                    "product_id": product_id,
-                    "outlet_id": OUTLET_ID,
-                    "inventory_level": on_hand,
-                    "current_amount": on_hand,
-                    "average_cost": money(price * 55 / 100),
-                    "reorder_point": 5,
-                    "reorder_amount": 10,
-                    "version": next_version(),
-                    "deleted_at": null,
-                }));
-                variant_ids.push((product_id, price));
+                products.push(variant.product_json(next_version()));
+                let on_hand = stock_on_hand(&mut rng);
+                inventory.push(variant.stock_json(products.len(), on_hand, next_version()));
+                variant_ids.push((variant.product_id(), model.price_cents));
             }
         }
         let mut sales = Vec::new();
@@ -391,6 +447,73 @@ impl DemoCatalog {
             next_version(),
         ));
         sales.sort_by_key(|sale| sale["version"].as_i64());
+        DemoCatalog { outlets, products, inventory, sales }
+    }
+
+    /// A catalog of exactly `variants` variants and `sale_lines` sale lines,
+    /// in the same shapes, for benchmarks. Past the fixed models it makes up
+    /// more releases of them (`Nike Dunk Low Retro #2`, style code
+    /// `DD1391-100-G2`), so SKUs stay unique and brands recognisable. Sales
+    /// have one to three lines on real variants, in the 30 days before
+    /// `now`; about one line in forty is a return and one sale in a hundred
+    /// is voided. Every list is ascending by `version`.
+    pub fn generate_sized(seed: u64, now: DateTime<Utc>, variants: usize, sale_lines: usize) -> DemoCatalog {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut version: i64 = 1000;
+        let mut next_version = || {
+            version += 1;
+            version
+        };
+        let outlets = outlets(next_version());
+        let mut products = Vec::with_capacity(variants);
+        let mut inventory = Vec::with_capacity(variants);
+        let mut variant_ids = Vec::with_capacity(variants);
+        let mut model_index = 0;
+        while products.len() < variants {
+            let base_index = model_index % MODELS.len();
+            let model = &MODELS[base_index];
+            let release = model_index / MODELS.len() + 1;
+            let (name, style_code) = if release == 1 {
+                (model.name.to_owned(), model.style_code.to_owned())
+            } else {
+                (format!("{} #{release}", model.name), format!("{}-G{release}", model.style_code))
+            };
+            for size_index in 0..model.sizes.len().min(variants - products.len()) {
+                let variant = Variant {
+                    model,
+                    model_index,
+                    size_index,
+                    name: &name,
+                    style_code: &style_code,
+                    brand_index: base_index,
+                    upc: format!("{:012}", 190_000_000_000 + products.len()),
+                };
+                products.push(variant.product_json(next_version()));
+                let on_hand = stock_on_hand(&mut rng);
+                inventory.push(variant.stock_json(products.len(), on_hand, next_version()));
+                variant_ids.push((variant.product_id(), model.price_cents));
+            }
+            model_index += 1;
+        }
+        let mut sales = Vec::new();
+        let start = now - Duration::days(30);
+        let mut lines_left = if variant_ids.is_empty() { 0 } else { sale_lines };
+        let mut n = 0_u64;
+        while lines_left > 0 {
+            let at = start + Duration::minutes(i64::from(rng.u32(0..30 * 24 * 60)));
+            let count = rng.usize(1..4).min(lines_left);
+            let lines: Vec<(String, i64, i64)> = (0..count)
+                .map(|_| {
+                    let (product, price) = &variant_ids[rng.usize(0..variant_ids.len())];
+                    let quantity = if rng.u32(0..40) == 0 { -1 } else { 1 };
+                    (product.clone(), quantity, *price)
+                })
+                .collect();
+            let status = if rng.u32(0..100) == 0 { "VOIDED" } else { "CLOSED" };
+            sales.push(sale(n, at, status, &lines, next_version()));
+            lines_left -= count;
+            n += 1;
+        }
         DemoCatalog { outlets, products, inventory, sales }
     }
 }
@@ -443,8 +566,12 @@ fn page(items: &[Value], query: &PageQuery) -> Response {
         let error = json!({"error": "Bad Request", "message": "after must not be negative"});
         return (StatusCode::BAD_REQUEST, Json(error)).into_response();
     }
+    // Every list is ascending by version, so the page starts where the
+    // cursor falls: found by bisection, not by scanning from the start (a
+    // full read of a large catalog would be quadratic).
+    let from = items.partition_point(|item| item["version"].as_i64().is_some_and(|v| v <= after));
     let data: Vec<&Value> =
-        items.iter().filter(|item| item["version"].as_i64().is_some_and(|v| v > after)).take(size).collect();
+        items[from..].iter().filter(|item| item["version"].as_i64().is_some_and(|v| v > after)).take(size).collect();
     let version = match (data.first(), data.last()) {
         (Some(first), Some(last)) => json!({"min": first["version"], "max": last["version"]}),
         _ => json!({"min": null, "max": null}),
@@ -528,6 +655,45 @@ mod tests {
         assert_eq!(a.inventory, b.inventory);
         assert_eq!(a.sales, b.sales);
         assert_ne!(a.inventory, DemoCatalog::generate(8, now()).inventory);
+    }
+
+    #[test]
+    fn a_sized_catalog_has_the_counts_asked_for_unique_skus_and_real_references() {
+        let catalog = DemoCatalog::generate_sized(7, now(), 2_000, 1_500);
+        assert_eq!(catalog.products.len(), 2_000);
+        assert_eq!(catalog.inventory.len(), 2_000);
+        let lines: Vec<&Value> =
+            catalog.sales.iter().flat_map(|s| s["line_items"].as_array().unwrap().iter()).collect();
+        assert_eq!(lines.len(), 1_500);
+        let skus: HashSet<&str> = catalog.products.iter().filter_map(|p| p["sku"].as_str()).collect();
+        assert_eq!(skus.len(), 2_000, "SKUs are unique");
+        let ids: HashSet<&str> = catalog.products.iter().filter_map(|p| p["id"].as_str()).collect();
+        assert_eq!(ids.len(), 2_000, "product ids are unique");
+        for line in &lines {
+            assert!(ids.contains(line["product_id"].as_str().unwrap()), "sales refer to real products");
+        }
+        for stock in &catalog.inventory {
+            assert!(ids.contains(stock["product_id"].as_str().unwrap()), "stock belongs to real products");
+        }
+        let line_ids: HashSet<&str> = lines.iter().filter_map(|l| l["id"].as_str()).collect();
+        assert_eq!(line_ids.len(), lines.len(), "line ids are unique");
+        let brands: HashSet<&str> = catalog.products.iter().filter_map(|p| p["brand"]["name"].as_str()).collect();
+        assert!(brands.len() >= 15, "{brands:?}");
+        assert!(lines.iter().any(|l| l["quantity"] == -1), "some returns");
+        assert!(catalog.sales.iter().any(|s| s["status"] == "VOIDED"), "some voids");
+        let all = [&catalog.outlets, &catalog.products, &catalog.inventory, &catalog.sales];
+        let mut versions: Vec<i64> =
+            all.iter().flat_map(|list| list.iter()).filter_map(|v| v["version"].as_i64()).collect();
+        for list in all {
+            let list_versions: Vec<i64> = list.iter().filter_map(|v| v["version"].as_i64()).collect();
+            assert!(list_versions.windows(2).all(|w| w[0] < w[1]), "each list is ascending by version");
+        }
+        versions.sort_unstable();
+        versions.dedup();
+        assert_eq!(versions.len(), 1 + 2_000 + 2_000 + catalog.sales.len(), "versions are unique");
+        let small = DemoCatalog::generate_sized(7, now(), 3, 0);
+        assert_eq!(small.products.len(), 3);
+        assert!(small.sales.is_empty());
     }
 
     async fn get_json(router: &Router, uri: &str) -> (StatusCode, Value) {

@@ -4,9 +4,11 @@
 //! refused, nothing half-written); 2 bad usage or bad input (a CSV that does
 //! not validate, a missing setting).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use frontdesk_core::SystemClock;
@@ -22,6 +24,7 @@ use frontdesk_sheets::{GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceA
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
 use inventory_sync::state::StateFile;
 use inventory_sync::sync::{SyncOptions, SyncReport, sync_once};
+use inventory_sync::web::{Syncer, WebConfig, format_every, parse_every, router, sync_every};
 use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
@@ -47,22 +50,49 @@ struct Target {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read what changed in the till and write the workbook.
-    Sync {
-        /// Use the built-in demo shop (a fake Lightspeed API), no credentials needed.
-        #[arg(long)]
-        demo: bool,
-        /// Count only this outlet's stock and sales (default: all outlets).
-        #[arg(long, env = "FRONTDESK_LIGHTSPEED_OUTLET_ID")]
-        outlet: Option<String>,
-        /// Where the change-feed cursors are kept.
-        #[arg(long, env = "FRONTDESK_INVENTORY_STATE_FILE")]
-        state: Option<PathBuf>,
+    Sync(SyncArgs),
+    /// Serve the web inventory page, syncing at startup and then every `--every`.
+    Serve {
+        #[command(flatten)]
+        sync: SyncArgs,
+        /// Where the page listens.
+        #[arg(long, env = "FRONTDESK_INVENTORY_ADDR", default_value = "127.0.0.1:8090")]
+        addr: SocketAddr,
+        /// How often to sync: 15m, 1h, 1h30m, 1d (units s, m, h, d).
+        #[arg(long, env = "FRONTDESK_SYNC_EVERY", default_value = "1h", value_parser = parse_every)]
+        every: Duration,
     },
     /// Replace the Inventory worksheet with a CSV file's rows; nothing changes if the file is invalid.
     ImportCsv { file: PathBuf },
     /// Write the Inventory worksheet to a CSV file (`-` for standard output).
     ExportCsv { file: PathBuf },
 }
+
+/// Where a sync reads from and keeps its cursors.
+#[derive(Debug, clap::Args)]
+struct SyncArgs {
+    /// Use the built-in demo shop (a fake Lightspeed API), no credentials needed.
+    #[arg(long)]
+    demo: bool,
+    /// Count only this outlet's stock and sales (default: all outlets).
+    #[arg(long, env = "FRONTDESK_LIGHTSPEED_OUTLET_ID")]
+    outlet: Option<String>,
+    /// Where the change-feed cursors are kept.
+    #[arg(long, env = "FRONTDESK_INVENTORY_STATE_FILE")]
+    state: Option<PathBuf>,
+}
+
+impl SyncArgs {
+    fn state_file(&self) -> StateFile {
+        let default_state =
+            if self.demo { "data/inventory-sync/demo-state.json" } else { "data/inventory-sync/state.json" };
+        StateFile::new(self.state.clone().unwrap_or_else(|| PathBuf::from(default_state)))
+    }
+}
+
+/// The token `serve --demo` accepts when `FRONTDESK_SYNC_TOKEN` is not set.
+/// Published here, so it protects nothing: demo use only.
+const DEMO_SYNC_TOKEN: &str = "frontdesk-demo-sync-token";
 
 /// A problem and its exit code.
 struct Failure {
@@ -98,20 +128,86 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Failure> {
     let sink = sink(&cli.target)?;
     match cli.command {
-        Command::Sync { demo, outlet, state } => {
-            let (source, _demo_server) = if demo { demo_source().await? } else { (lightspeed_source()?, None) };
-            let default_state =
-                if demo { "data/inventory-sync/demo-state.json" } else { "data/inventory-sync/state.json" };
-            let state = StateFile::new(state.unwrap_or_else(|| PathBuf::from(default_state)));
-            let report = sync_once(source.as_ref(), sink.as_ref(), &state, &SyncOptions { outlet }, chrono::Utc::now())
+        Command::Sync(args) => {
+            let (source, _demo_server) = if args.demo { demo_source().await? } else { (lightspeed_source()?, None) };
+            let state = args.state_file();
+            let options = SyncOptions { outlet: args.outlet };
+            let report = sync_once(source.as_ref(), sink.as_ref(), &state, &options, chrono::Utc::now())
                 .await
                 .map_err(failed)?;
             print_report(&report, &cli.target);
             Ok(())
         }
+        Command::Serve { sync, addr, every } => serve(Arc::from(sink), sync, addr, every).await,
         Command::ImportCsv { file } => import(sink.as_ref(), &file).await,
         Command::ExportCsv { file } => export(sink.as_ref(), &file).await,
     }
+}
+
+/// The web page, and a sync at startup and every `every`, until Ctrl-C or
+/// SIGTERM; a sync still running then is allowed to finish.
+async fn serve(sink: Arc<dyn SheetSink>, args: SyncArgs, addr: SocketAddr, every: Duration) -> Result<(), Failure> {
+    let (source, _demo_server) = if args.demo { demo_source().await? } else { (lightspeed_source()?, None) };
+    let configured_token = env("FRONTDESK_SYNC_TOKEN");
+    let prefill_token = args.demo && configured_token.is_none();
+    let sync_token = match configured_token {
+        Some(token) => Some(SecretString::from(token)),
+        None if args.demo => {
+            eprintln!(
+                "warning: FRONTDESK_SYNC_TOKEN is not set; `serve --demo` accepts the dev-only token \"{DEMO_SYNC_TOKEN}\" \
+                 (filled into the page's form). Never use it outside a demo."
+            );
+            Some(SecretString::from(DEMO_SYNC_TOKEN.to_owned()))
+        }
+        None => {
+            eprintln!(
+                "note: FRONTDESK_SYNC_TOKEN is not set, so the page has no Sync now button (scheduled syncs run)"
+            );
+            None
+        }
+    };
+    let state = args.state_file();
+    let options = SyncOptions { outlet: args.outlet };
+    let syncer = Syncer::new(Arc::from(source), Arc::clone(&sink), state, options, Arc::new(SystemClock));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| usage(format!("cannot listen on {addr} (--addr, FRONTDESK_INVENTORY_ADDR): {e}")))?;
+    let listening = listener.local_addr().unwrap_or(addr);
+    let schedule = tokio::spawn(sync_every(Arc::clone(&syncer), every));
+    println!("inventory page on http://{listening}/ (syncing now, then every {})", format_every(every));
+    let app = router(Arc::clone(&syncer), sink, WebConfig { sync_token, prefill_token });
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    schedule.abort();
+    syncer.wait_idle().await;
+    served.map_err(|e| failed(format!("the web server stopped: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
 }
 
 fn sink(target: &Target) -> Result<Box<dyn SheetSink>, Failure> {

@@ -88,3 +88,17 @@ fn csv_export_and_import_round_trip_and_an_invalid_file_changes_nothing() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("cannot read nope.csv"));
 }
+
+#[test]
+fn serve_refuses_an_interval_it_cannot_read_and_an_address_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (every, says) in [("15", "like 15m, 1h or 1h30m"), ("0m", "more than zero"), ("soon", "is not a duration")] {
+        let output = run(dir.path(), &["serve", "--demo", "--every", every]);
+        assert_eq!(output.status.code(), Some(2), "{every}");
+        assert!(text(&output.stderr).contains(says), "{every}: {}", text(&output.stderr));
+    }
+    let output = run(dir.path(), &["serve", "--demo", "--addr", "localhost"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--addr"), "{}", text(&output.stderr));
+    assert!(!dir.path().join("data").exists(), "nothing synced");
+}

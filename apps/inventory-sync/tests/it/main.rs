@@ -4,3 +4,4 @@
 
 mod cli;
 mod sync;
+mod web;

@@ -11,19 +11,19 @@ use inventory_sync::state::StateFile;
 use inventory_sync::sync::{SyncError, SyncOptions, sync_once};
 use secrecy::SecretString;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
 }
 
 /// The fake Lightspeed API on a local port; returns its base URL.
-async fn serve_fake(catalog: DemoCatalog) -> String {
+pub(crate) async fn serve_fake(catalog: DemoCatalog) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     tokio::spawn(async move { axum::serve(listener, fake_lightspeed(catalog)).await });
     format!("http://{addr}/api/2.0")
 }
 
-fn source(base_url: &str) -> LightspeedSource {
+pub(crate) fn source(base_url: &str) -> LightspeedSource {
     let mut config = LightspeedConfig::with_base_url(base_url);
     config.page_size = 50;
     config.backoff_base = Duration::from_millis(1);

@@ -1,0 +1,500 @@
+//! The web inventory page, driven in-process (tower `oneshot`) over a temp
+//! workbook filled by one demo sync: the demo catalog behind the fake
+//! Lightspeed API on a local port, the real Lightspeed and local workbook
+//! adapters. Real-browser tests (headless Chromium) are not here yet.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::{DateTime, TimeZone, Utc};
+use frontdesk_core::ManualClock;
+use frontdesk_inventory::SheetSink;
+use frontdesk_inventory::{
+    Changes, Config, Cursor, InventoryRow, InventorySource, Outlet, Product, Sale, SourceError, StockLevel, export_csv,
+    import_csv, read_config, read_inventory, sort_rows,
+};
+use frontdesk_lightspeed::LightspeedSource;
+use frontdesk_sheets::LocalWorkbook;
+use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
+use inventory_sync::state::StateFile;
+use inventory_sync::sync::{SyncOptions, sync_once};
+use inventory_sync::web::{Syncer, WebConfig, router};
+use secrecy::SecretString;
+use tokio::sync::{Notify, Semaphore};
+use tower::ServiceExt;
+
+use crate::sync::{now, serve_fake, source};
+
+const TOKEN: &str = "s3cret-sync-token";
+
+/// When a sync started from the page happens, by the test's clock.
+fn button_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 30, 0).single().unwrap_or_default()
+}
+
+/// The till, counting the syncs that reach it; `hold` makes a sync wait
+/// inside its first request until the test releases it.
+struct Till {
+    inner: LightspeedSource,
+    syncs_started: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    hold: AtomicBool,
+    entered: Notify,
+    release: Semaphore,
+}
+
+#[async_trait]
+impl InventorySource for Till {
+    async fn outlets(&self) -> Result<Vec<Outlet>, SourceError> {
+        self.inner.outlets().await
+    }
+
+    async fn products(&self, after: Cursor) -> Result<Changes<Product>, SourceError> {
+        // `products` is the first call of every sync.
+        self.syncs_started.fetch_add(1, Ordering::SeqCst);
+        let running = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(running, Ordering::SeqCst);
+        if self.hold.load(Ordering::SeqCst) {
+            self.entered.notify_one();
+            if let Ok(permit) = self.release.acquire().await {
+                permit.forget();
+            }
+        }
+        let result = self.inner.products(after).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    async fn inventory(&self, after: Cursor) -> Result<Changes<StockLevel>, SourceError> {
+        self.inner.inventory(after).await
+    }
+
+    async fn sales(&self, after: Cursor) -> Result<Changes<Sale>, SourceError> {
+        self.inner.sales(after).await
+    }
+}
+
+struct Shop {
+    _dir: tempfile::TempDir,
+    workbook_dir: PathBuf,
+    router: Router,
+    till: Arc<Till>,
+}
+
+/// The page over a workbook at `dir/workbook`, its syncs reading `base_url`.
+fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>) -> Shop {
+    let workbook_dir = dir.path().join("workbook");
+    let till = Arc::new(Till {
+        inner: source(base_url),
+        syncs_started: AtomicUsize::new(0),
+        in_flight: AtomicUsize::new(0),
+        max_in_flight: AtomicUsize::new(0),
+        hold: AtomicBool::new(false),
+        entered: Notify::new(),
+        release: Semaphore::new(0),
+    });
+    let sink = Arc::new(LocalWorkbook::new(&workbook_dir));
+    let syncer = Syncer::new(
+        till.clone(),
+        sink.clone(),
+        StateFile::new(dir.path().join("state.json")),
+        SyncOptions::default(),
+        Arc::new(ManualClock::new(button_time())),
+    );
+    let config =
+        WebConfig { sync_token: token.map(|token| SecretString::from(token.to_owned())), prefill_token: false };
+    Shop { router: router(syncer, sink, config), workbook_dir, till, _dir: dir }
+}
+
+/// The demo shop after one sync, its page with the sync token `token`.
+async fn demo_shop(token: Option<&str>) -> Shop {
+    let base = serve_fake(DemoCatalog::generate(DEMO_SEED, demo_now())).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook = LocalWorkbook::new(dir.path().join("workbook"));
+    let state = StateFile::new(dir.path().join("state.json"));
+    sync_once(&source(&base), &workbook, &state, &SyncOptions::default(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    page_over(dir, &base, token)
+}
+
+/// A shop whose workbook is `inventory_csv` and whose till cannot be reached.
+fn offline_shop(inventory_csv: &str, token: Option<&str>) -> Shop {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("workbook")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("workbook/Inventory.csv"), inventory_csv).unwrap_or_else(|e| panic!("{e}"));
+    // Nothing listens on port 9.
+    page_over(dir, "http://127.0.0.1:9/api/2.0", token)
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_else(|e| panic!("{e}"));
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+async fn get(router: &Router, uri: &str) -> Reply {
+    send(router, Request::get(uri).body(Body::empty()).unwrap_or_else(|e| panic!("{e}"))).await
+}
+
+fn sync_request(form: &str, bearer: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/sync").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(token) = bearer {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    request.body(Body::from(form.to_owned())).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The SKUs of the table's rows, top to bottom.
+fn skus_shown(html: &str) -> Vec<String> {
+    html.split("<tr data-sku=\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect()
+}
+
+/// The text of the element with `id`.
+fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = format!("id=\"{id}\">");
+    html.split(&start).nth(1).and_then(|rest| rest.split('<').next()).unwrap_or_else(|| panic!("no #{id}"))
+}
+
+/// `"1,234"` → 1234, `"$1,234.50"` → 123450.
+fn number(text: &str) -> i128 {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
+/// The Inventory worksheet in the Inventory order, and the Config.
+async fn workbook(dir: &Path) -> (Vec<InventoryRow>, Config) {
+    let sheets = LocalWorkbook::new(dir).read(&["Inventory", "Config"]).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut rows = read_inventory(&sheets[0].rows).unwrap_or_else(|e| panic!("{e}")).rows;
+    sort_rows(&mut rows);
+    let (config, _) = read_config(&sheets[1].rows);
+    (rows, config)
+}
+
+fn skus(rows: &[&InventoryRow]) -> Vec<String> {
+    rows.iter().map(|row| row.sku.to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_totals_and_the_table_match_the_workbook() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, config) = workbook(&shop.workbook_dir).await;
+    assert_eq!(rows.len(), 140);
+    let page = get(&shop.router, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header(header::CONTENT_TYPE), "text/html; charset=utf-8");
+    let html = &page.body;
+
+    let units: i128 = rows.iter().map(|row| i128::from(row.qty_on_hand)).sum();
+    let low = rows.iter().filter(|row| row.qty_on_hand <= config.low_stock_threshold).count();
+    let value: i128 = rows.iter().map(|row| i128::from(row.retail_price_cents) * i128::from(row.qty_on_hand)).sum();
+    assert_eq!(text_of(html, "total-skus"), "140");
+    assert_eq!(number(text_of(html, "total-units")), units);
+    assert_eq!(number(text_of(html, "total-low")), low as i128);
+    assert!(low > 0, "the demo has low stock");
+    assert!(text_of(html, "total-value").starts_with('$'), "{}", text_of(html, "total-value"));
+    assert_eq!(number(text_of(html, "total-value")), value, "Σ price × on hand, in cents");
+    assert!(value > 1_000_000, "thousands of dollars, grouped: {}", text_of(html, "total-value"));
+    assert!(text_of(html, "total-value").contains(','));
+
+    let all: Vec<&InventoryRow> = rows.iter().collect();
+    assert_eq!(skus_shown(html), skus(&all), "everything, in the Inventory order");
+    assert_eq!(text_of(html, "shown-count"), "140");
+    assert_eq!(
+        html.matches("class=\"badge badge-low\"").count() + html.matches("class=\"badge badge-out\"").count(),
+        low,
+        "a badge on every low-stock row"
+    );
+    for label in ["Name", "Brand", "Category", "Color", "Size", "SKU", "Price", "On hand", "Sold", "Location"] {
+        assert!(html.contains(&format!("data-label=\"{label}\"")), "cells are labelled for the phone layout: {label}");
+    }
+    assert!(html.contains("data-label=\"Last updated\"><time datetime=\"2026-11-24T15:00:00Z\">"));
+
+    // Sizes in stock per product (Name + Color), in natural size order.
+    for product in ["Air Jordan 1 Retro High OG", "Essentials Hoodie", "Carhartt WIP Double Knee Pant"] {
+        let sizes: Vec<&str> =
+            rows.iter().filter(|row| row.name == product && row.qty_on_hand > 0).map(|row| row.size.as_str()).collect();
+        let expected = if sizes.is_empty() {
+            "No size in stock".to_owned()
+        } else {
+            format!("Sizes in stock: {}", sizes.join(" · "))
+        };
+        let cell = format!("<span class=\"product\">{product}</span><span class=\"sizes-in-stock\">{expected}</span>");
+        assert!(html.contains(&cell), "{cell}");
+    }
+}
+
+#[tokio::test]
+async fn brand_aware_search_finds_exactly_the_brands_products() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    let cases: [(&str, &[&str]); 5] = [
+        ("jordan", &["Air Jordan 1 Retro High OG", "Air Jordan 4 Retro"]),
+        ("JORDAN", &["Air Jordan 1 Retro High OG", "Air Jordan 4 Retro"]),
+        ("bape", &["BAPE Shark Full Zip Hoodie"]),
+        ("a+bathing+ape", &["BAPE Shark Full Zip Hoodie"]),
+        ("fog", &["Essentials Hoodie", "Essentials Sweatpant"]),
+    ];
+    for (query, names) in cases {
+        let expected: Vec<&InventoryRow> = rows.iter().filter(|row| names.contains(&row.name.as_str())).collect();
+        assert!(!expected.is_empty());
+        let page = get(&shop.router, &format!("/?q={query}")).await;
+        assert_eq!(skus_shown(&page.body), skus(&expected), "q={query}");
+    }
+    let nothing = get(&shop.router, "/?q=zzzz-no-such-thing").await;
+    assert_eq!(skus_shown(&nothing.body), Vec::<String>::new());
+    assert!(nothing.body.contains("Nothing matches"));
+    assert!(nothing.body.contains("value=\"zzzz-no-such-thing\""), "the search box keeps the query");
+}
+
+#[tokio::test]
+async fn the_sneakers_and_clothing_filters() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    let sneakers: Vec<&InventoryRow> = rows.iter().filter(|row| row.category == "Sneakers").collect();
+    let clothing: Vec<&InventoryRow> =
+        rows.iter().filter(|row| ["Hoodies", "T-Shirts", "Pants"].contains(&row.category.as_str())).collect();
+    let accessories: HashSet<String> =
+        rows.iter().filter(|row| row.category == "Accessories").map(|row| row.sku.to_string()).collect();
+    assert!(!sneakers.is_empty() && !clothing.is_empty() && !accessories.is_empty());
+    assert_eq!(sneakers.len() + clothing.len() + accessories.len(), rows.len(), "the demo's categories");
+
+    assert_eq!(skus_shown(&get(&shop.router, "/?kind=sneakers").await.body), skus(&sneakers));
+    let clothing_page = get(&shop.router, "/?kind=clothing").await;
+    assert_eq!(skus_shown(&clothing_page.body), skus(&clothing));
+    assert!(clothing_page.body.contains("<a href=\"/?kind=clothing\" aria-current=\"page\">Clothing</a>"));
+    let all = skus_shown(&get(&shop.router, "/?kind=all").await.body);
+    assert!(accessories.iter().all(|sku| all.contains(sku)), "accessories are under All only");
+
+    let fog: Vec<&InventoryRow> = clothing.iter().copied().filter(|row| row.name.starts_with("Essentials")).collect();
+    assert_eq!(skus_shown(&get(&shop.router, "/?kind=clothing&q=fog").await.body), skus(&fog));
+    assert_eq!(skus_shown(&get(&shop.router, "/?kind=sneakers&q=fog").await.body), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn sorting_by_price_descending_keeps_ties_in_inventory_order() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    let page = get(&shop.router, "/?sort=price&dir=desc").await;
+    let mut expected: Vec<&InventoryRow> = rows.iter().collect();
+    expected.sort_by_key(|row| std::cmp::Reverse(row.retail_price_cents));
+    assert_eq!(skus_shown(&page.body), skus(&expected));
+    assert!(expected[0].name.starts_with("BAPE"), "the most expensive first");
+    assert!(
+        page.body.contains("<th scope=\"col\" aria-sort=\"descending\"><a href=\"/?sort=price&amp;dir=asc\">Price"),
+        "the sorted column says so and its link turns the order around"
+    );
+    assert!(page.body.contains("<a href=\"/?sort=name&amp;dir=asc\">Name</a>"), "the other columns sort ascending");
+
+    let ascending = get(&shop.router, "/?sort=price").await;
+    expected.sort_by_key(|row| row.retail_price_cents);
+    assert_eq!(skus_shown(&ascending.body), skus(&expected));
+}
+
+#[tokio::test]
+async fn the_csv_export_is_exactly_the_rows_shown_in_the_same_order() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    for query in [
+        "",
+        "q=jordan",
+        "kind=clothing&sort=price&dir=desc",
+        "q=fog&sort=size&dir=desc",
+        "kind=sneakers&sort=on_hand&dir=asc",
+    ] {
+        let page = get(&shop.router, &format!("/?{query}")).await;
+        let shown = skus_shown(&page.body);
+        let link = if query.is_empty() { "/export.csv".to_owned() } else { format!("/export.csv?{query}") };
+        assert!(page.body.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))), "{query}: {link}");
+
+        let csv = get(&shop.router, &link).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert_eq!(csv.header(header::CONTENT_TYPE), "text/csv; charset=utf-8");
+        assert!(csv.header(header::CONTENT_DISPOSITION).starts_with("attachment"));
+        let shown_rows: Vec<InventoryRow> = shown
+            .iter()
+            .map(|sku| rows.iter().find(|row| row.sku.as_str() == sku).cloned().unwrap_or_else(|| panic!("{sku}")))
+            .collect();
+        assert_eq!(csv.body, export_csv(&shown_rows), "{query}");
+        let exported = import_csv(&csv.body).unwrap_or_else(|e| panic!("{e}"));
+        let exported_skus: Vec<String> = exported.rows.iter().map(|row| row.sku.to_string()).collect();
+        assert_eq!(exported_skus, shown, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn sync_now_needs_the_right_token() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let page = get(&shop.router, "/").await;
+    assert!(page.body.contains("<form class=\"sync\" method=\"post\" action=\"/sync\">"));
+    assert!(!page.body.contains(TOKEN), "the token is never in the page (outside the demo)");
+
+    for (form, bearer) in [
+        ("", None),
+        ("token=", None),
+        ("token=wrong", None),
+        (&format!("token={TOKEN}x") as &str, None),
+        ("", Some("wrong")),
+    ] {
+        let refused = send(&shop.router, sync_request(form, bearer)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{form:?} {bearer:?}");
+        assert!(refused.body.contains("missing or wrong"), "{}", refused.body);
+    }
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 0, "no sync without the token");
+
+    let synced = send(&shop.router, sync_request(&format!("q=jordan&kind=sneakers&token={TOKEN}"), None)).await;
+    assert_eq!(synced.status, StatusCode::SEE_OTHER);
+    assert_eq!(synced.header(header::LOCATION), "/?q=jordan&kind=sneakers&sync=done", "back to the same view");
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 1, "a sync happened");
+    let health = get(&shop.router, "/health").await;
+    let health: serde_json::Value = serde_json::from_str(&health.body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(health["last_sync"], "2026-11-25T09:30:00Z", "the sync's time");
+
+    let by_header = send(&shop.router, sync_request("", Some(TOKEN))).await;
+    assert_eq!(by_header.status, StatusCode::SEE_OTHER);
+    assert_eq!(by_header.header(header::LOCATION), "/?sync=done");
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 2);
+
+    let after = get(&shop.router, "/?sync=done").await;
+    assert!(after.body.contains("Sync finished: fetched 0 products"), "the result is shown");
+}
+
+#[tokio::test]
+async fn without_a_configured_token_there_is_no_button_and_sync_is_refused() {
+    let shop = demo_shop(None).await;
+    let page = get(&shop.router, "/").await;
+    assert!(!page.body.contains("action=\"/sync\""), "no Sync now form");
+    assert!(page.body.contains("FRONTDESK_SYNC_TOKEN"));
+    for (form, bearer) in [("", None), ("token=anything", None), ("", Some("anything"))] {
+        let refused = send(&shop.router, sync_request(form, bearer)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains("FRONTDESK_SYNC_TOKEN"), "says how to turn it on: {}", refused.body);
+    }
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sync_requests_never_run_two_syncs_at_once() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    shop.till.hold.store(true, Ordering::SeqCst);
+    let first = tokio::spawn({
+        let router = shop.router.clone();
+        async move { send(&router, sync_request(&format!("token={TOKEN}"), None)).await }
+    });
+    shop.till.entered.notified().await;
+
+    // The first sync is inside the till now; a second request finds it.
+    let second = send(&shop.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER);
+    assert_eq!(second.header(header::LOCATION), "/?sync=busy");
+    let page = get(&shop.router, "/?sync=busy").await;
+    assert!(page.body.contains("A sync is already running"));
+    assert!(page.body.contains("syncing now"), "the page stays up during a sync");
+    assert_eq!(get(&shop.router, "/health").await.status, StatusCode::OK);
+
+    shop.till.release.add_permits(1);
+    let first = first.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.header(header::LOCATION), "/?sync=done");
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 1, "the second request started no sync");
+    assert_eq!(shop.till.max_in_flight.load(Ordering::SeqCst), 1);
+
+    // Once it is done, the next request syncs again.
+    shop.till.hold.store(false, Ordering::SeqCst);
+    let third = send(&shop.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(third.header(header::LOCATION), "/?sync=done");
+    assert_eq!(shop.till.syncs_started.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn health_reports_the_last_sync_and_the_last_error() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let reply = get(&shop.router, "/health").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header(header::CONTENT_TYPE).starts_with("application/json"));
+    let health: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        health,
+        serde_json::json!({"status": "ok", "last_sync": "2026-11-24T15:00:00Z", "last_error": null}),
+        "the last sync from the state file"
+    );
+
+    let offline = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", Some(TOKEN));
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&offline.router, "/health").await.body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(health, serde_json::json!({"status": "ok", "last_sync": null, "last_error": null}));
+    let failed = send(&offline.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(failed.header(header::LOCATION), "/?sync=failed");
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&offline.router, "/health").await.body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["last_sync"], serde_json::Value::Null);
+    let error = health["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("reading from Lightspeed failed, nothing was written"), "{error}");
+    let page = get(&offline.router, "/?sync=failed").await;
+    assert!(
+        page.body.contains("The sync failed: reading from Lightspeed failed, nothing was written"),
+        "{}",
+        page.body
+    );
+    assert_eq!(skus_shown(&page.body), ["X-1"], "the workbook is as it was");
+}
+
+#[tokio::test]
+async fn every_cell_and_the_query_are_escaped() {
+    let shop = offline_shop(
+        "SKU,Name,Category,Color,QtyOnHand,Location\r\n\
+         X-<b>1,\"<script>alert(\"\"x\"\")</script> Tee\",T-Shirts,Red & Blue,3,\"\"\"><img src=x onerror=alert(1)>\"\r\n",
+        Some(TOKEN),
+    );
+    let page = get(&shop.router, "/?q=%3Cscript%3E%22").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = &page.body;
+    assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Tee"), "{html}");
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("Red &amp; Blue"));
+    assert!(html.contains("data-sku=\"X-&lt;b&gt;1\""));
+    assert!(html.contains("value=\"&lt;script&gt;&quot;\""), "the search box's value");
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_served_and_every_response_has_a_content_security_policy() {
+    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", None);
+    let css = get(&shop.router, "/assets/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
+    assert!(css.body.contains("@media (max-width: 720px)"), "cards on phones");
+
+    let page = get(&shop.router, "/").await;
+    assert!(page.body.contains("<link rel=\"stylesheet\" href=\"/assets/app.css\">"));
+    assert!(page.body.contains("name=\"viewport\""));
+    assert!(!page.body.contains("http://") && !page.body.contains("https://"), "nothing from elsewhere: works offline");
+    assert!(!page.body.contains("<script") && !page.body.contains("style=\""), "no inline script or style");
+    for reply in [&css, &page, &get(&shop.router, "/health").await, &get(&shop.router, "/nope").await] {
+        assert!(reply.header(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"));
+        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
+    assert_eq!(get(&shop.router, "/nope").await.status, StatusCode::NOT_FOUND);
+}
