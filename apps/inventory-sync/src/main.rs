@@ -308,23 +308,7 @@ fn print_report(report: &SyncReport, target: &Target) {
         Some(id) => format!("Google Sheet {id}"),
         None => target.workbook.display().to_string(),
     };
-    println!(
-        "fetched {} products, {} stock levels, {} sales; {} added, {} changed, {} removed; {} sale lines applied, {} reversed, {} already applied, {} waiting (open sales)",
-        report.products_fetched,
-        report.stock_levels_fetched,
-        report.sales_fetched,
-        report.merge.added.len(),
-        report.merge.changed.len(),
-        report.merge.removed.len(),
-        report.sales.applied.len(),
-        report.sales.reversed.len(),
-        report.sales.duplicates.len(),
-        report.sales.open.len(),
-    );
-    println!(
-        "wrote {} inventory rows and {} restock rows to {written_to} ({} write requests)",
-        report.inventory_rows, report.restock_rows, report.write.write_requests
-    );
+    println!("{} to {written_to}", report.summary());
     for unknown in &report.sales.unknown {
         println!("warning: {unknown}");
     }

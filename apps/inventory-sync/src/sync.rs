@@ -28,6 +28,30 @@ pub struct SyncReport {
     pub write: WriteReport,
 }
 
+impl SyncReport {
+    /// One line: what was fetched, what changed, what was written.
+    pub fn summary(&self) -> String {
+        format!(
+            "fetched {} products, {} stock levels, {} sales; {} added, {} changed, {} removed; \
+             {} sale lines applied, {} reversed, {} already applied, {} waiting (open sales); \
+             wrote {} inventory rows and {} restock rows ({} write requests)",
+            self.products_fetched,
+            self.stock_levels_fetched,
+            self.sales_fetched,
+            self.merge.added.len(),
+            self.merge.changed.len(),
+            self.merge.removed.len(),
+            self.sales.applied.len(),
+            self.sales.reversed.len(),
+            self.sales.duplicates.len(),
+            self.sales.open.len(),
+            self.inventory_rows,
+            self.restock_rows,
+            self.write.write_requests,
+        )
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("reading from Lightspeed failed, nothing was written: {0}")]

@@ -182,7 +182,7 @@ impl Syncer {
                 log_report(trigger, &report, elapsed_ms);
                 status.last_sync = Some(now);
                 status.last_error = None;
-                status.last_summary = Some(summary(&report));
+                status.last_summary = Some(report.summary());
                 SyncOutcome::Synced(Box::new(report))
             }
             Err(error) => {
@@ -240,21 +240,6 @@ fn log_report(trigger: Trigger, report: &SyncReport, elapsed_ms: u64) {
     for warning in &report.config_warnings {
         tracing::warn!(trigger = trigger.as_str(), "Config: {warning}");
     }
-}
-
-fn summary(report: &SyncReport) -> String {
-    format!(
-        "fetched {} products, {} stock levels, {} sales; {} added, {} changed, {} removed; {} sale lines applied; wrote {} inventory rows and {} restock rows",
-        report.products_fetched,
-        report.stock_levels_fetched,
-        report.sales_fetched,
-        report.merge.added.len(),
-        report.merge.changed.len(),
-        report.merge.removed.len(),
-        report.sales.applied.len(),
-        report.inventory_rows,
-        report.restock_rows,
-    )
 }
 
 /// Reads a humane duration: a number and a unit, repeated (`90s`, `15m`,
