@@ -29,7 +29,8 @@ use serde::Serialize;
 pub use frontdesk_google_auth::{DEFAULT_TOKEN_URI, ServiceAccountKey, ServiceAccountKeyError};
 
 use frontdesk_google_auth::TokenSource;
-use wire::{EventBody, FreeBusyReply, FreeBusyRequest, classify, path_segment, retry_after, token_error, unavailable};
+use frontdesk_google_auth::percent_encode;
+use wire::{EventBody, FreeBusyReply, FreeBusyRequest, classify, retry_after, token_error, unavailable};
 
 /// Google Calendar's production endpoint.
 pub const DEFAULT_API_BASE: &str = "https://www.googleapis.com/calendar/v3";
@@ -132,7 +133,7 @@ impl GoogleCalendar {
     }
 
     fn event_url(&self, calendar_id: &str, event_id: &str) -> Result<Url, CalendarError> {
-        self.url(&format!("/calendars/{}/events/{}", path_segment(calendar_id), path_segment(event_id)))
+        self.url(&format!("/calendars/{}/events/{}", percent_encode(calendar_id), percent_encode(event_id)))
     }
 
     /// Sends an authenticated request. A 401 means Google no longer accepts
@@ -239,7 +240,7 @@ impl ExternalCalendar for GoogleCalendar {
         event: &CalendarEvent,
     ) -> Result<(), CalendarError> {
         let body = EventBody::for_insert(event)?;
-        let url = self.url(&format!("/calendars/{}/events", path_segment(calendar_id)))?;
+        let url = self.url(&format!("/calendars/{}/events", percent_encode(calendar_id)))?;
         let reply = self.call(tenant, Method::POST, url, SEND_UPDATES_NONE, Some(&body)).await?;
         match reply.status {
             status if status.is_success() => Ok(()),

@@ -233,34 +233,9 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
-/// Percent-encodes one path segment. Calendar ids are email addresses
-/// (`shop@group.calendar.google.com`), and Google's own clients send `@` as
-/// `%40`, so everything but RFC 3986 unreserved characters is encoded.
-pub(crate) fn path_segment(raw: &str) -> String {
-    let mut encoded = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_segments_are_percent_encoded() {
-        let check = |raw: &str, expected: &str| assert_eq!(path_segment(raw), expected, "input {raw:?}");
-        check("primary", "primary");
-        check("shop@group.calendar.google.com", "shop%40group.calendar.google.com");
-        check("a/b?c#d e", "a%2Fb%3Fc%23d%20e");
-        check("é", "%C3%A9");
-        check("abc-._~", "abc-._~");
-    }
 
     #[test]
     fn classifies_google_errors() {

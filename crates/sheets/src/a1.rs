@@ -27,20 +27,6 @@ pub(crate) fn column_letters(column: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, for path
-/// segments and query values. Spaces become `%20`, never `+`.
-pub(crate) fn percent_encode(raw: &str) -> String {
-    let mut encoded = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,13 +57,8 @@ mod tests {
     }
 
     #[test]
-    fn ranges_and_encoding() {
+    fn ranges() {
         assert_eq!(cell_range("Inventory", 1, 12, 141), "'Inventory'!A1:L141");
         assert_eq!(cell_range("Bob's List", 5, 27, 1000), "'Bob''s List'!A5:AA1000");
-        let check = |raw: &str, expected: &str| assert_eq!(percent_encode(raw), expected, "{raw:?}");
-        check("'Inventory'", "%27Inventory%27");
-        check("'Bob''s Sheet'!A1:B2", "%27Bob%27%27s%20Sheet%27%21A1%3AB2");
-        check("1AbC-_x", "1AbC-_x");
-        check("é+&=", "%C3%A9%2B%26%3D");
     }
 }

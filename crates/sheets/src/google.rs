@@ -13,7 +13,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 
-use crate::a1::{cell_range, percent_encode, quoted_sheet};
+use frontdesk_google_auth::percent_encode;
+
+use crate::a1::{cell_range, quoted_sheet};
 use crate::retry::Backoff;
 use crate::wire::{
     AppendDimension, BatchGetReply, Cell, GridProperties, GridSize, NewSheetProperties, SpreadsheetBatchUpdate,
