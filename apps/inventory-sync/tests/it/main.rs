@@ -2,6 +2,7 @@
 //! API, read by the real Lightspeed adapter, written by the real local
 //! workbook adapter.
 
+mod browser;
 mod cli;
 mod sync;
 mod web;

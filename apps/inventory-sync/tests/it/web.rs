@@ -1,7 +1,7 @@
 //! The web inventory page, driven in-process (tower `oneshot`) over a temp
 //! workbook filled by one demo sync: the demo catalog behind the fake
 //! Lightspeed API on a local port, the real Lightspeed and local workbook
-//! adapters. Real-browser tests (headless Chromium) are not here yet.
+//! adapters. The same page in a real headless Chromium is in `browser.rs`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
