@@ -518,6 +518,29 @@ impl DemoCatalog {
     }
 }
 
+impl DemoCatalog {
+    /// Where the demo shop keeps each variant: the owner-maintained Location
+    /// column, which the till does not know. As Inventory worksheet rows
+    /// (ItemID, SKU, Name, QtyOnHand, Location), written before the first
+    /// demo sync so the sync's merge keeps them, as it keeps an owner's.
+    pub fn shelf_rows(&self) -> Vec<Vec<String>> {
+        let header = ["ItemID", "SKU", "Name", "QtyOnHand", "Location"].map(str::to_owned).to_vec();
+        let rows = self.products.iter().map(|product| {
+            let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+            let model = text(&product["variant_parent_id"]);
+            // The parent id's last group numbers the model (see `id`).
+            let shelf = u64::from_str_radix(model.rsplit('-').next().unwrap_or("0"), 16).unwrap_or(0) >> 8;
+            let location = match product["product_type"]["name"].as_str() {
+                Some("Sneakers") => format!("Wall A-{}", shelf + 1),
+                Some("Accessories") => "Counter".to_owned(),
+                _ => format!("Rack B-{}", shelf + 1),
+            };
+            vec![text(&product["id"]), text(&product["sku"]), text(&product["name"]), "0".to_owned(), location]
+        });
+        std::iter::once(header).chain(rows).collect()
+    }
+}
+
 fn sale(n: u64, at: DateTime<Utc>, status: &str, lines: &[(String, i64, i64)], version: i64) -> Value {
     let total: i64 = lines.iter().map(|(_, quantity, price)| quantity * price).sum();
     json!({
@@ -645,6 +668,11 @@ mod tests {
         let statuses: HashSet<&str> = catalog.sales.iter().filter_map(|s| s["status"].as_str()).collect();
         assert!(statuses.contains("VOIDED") && statuses.contains("SAVED"));
         assert!(catalog.sales.iter().any(|s| s["line_items"][0]["quantity"] == -1), "a return");
+        let shelves = catalog.shelf_rows();
+        assert_eq!(shelves.len(), catalog.products.len() + 1);
+        let locations: HashSet<&str> = shelves.iter().skip(1).map(|row| row[4].as_str()).collect();
+        assert!(locations.contains("Wall A-1") && locations.contains("Counter"), "{locations:?}");
+        assert!(locations.iter().any(|l| l.starts_with("Rack B-")), "{locations:?}");
     }
 
     #[test]

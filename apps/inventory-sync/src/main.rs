@@ -129,7 +129,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let sink = sink(&cli.target)?;
     match cli.command {
         Command::Sync(args) => {
-            let (source, _demo_server) = if args.demo { demo_source().await? } else { (lightspeed_source()?, None) };
+            let (source, _demo_server) =
+                if args.demo { demo_source(sink.as_ref()).await? } else { (lightspeed_source()?, None) };
             let state = args.state_file();
             let options = SyncOptions { outlet: args.outlet };
             let report = sync_once(source.as_ref(), sink.as_ref(), &state, &options, chrono::Utc::now())
@@ -147,7 +148,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 /// The web page, and a sync at startup and every `every`, until Ctrl-C or
 /// SIGTERM; a sync still running then is allowed to finish.
 async fn serve(sink: Arc<dyn SheetSink>, args: SyncArgs, addr: SocketAddr, every: Duration) -> Result<(), Failure> {
-    let (source, _demo_server) = if args.demo { demo_source().await? } else { (lightspeed_source()?, None) };
+    let (source, _demo_server) =
+        if args.demo { demo_source(sink.as_ref()).await? } else { (lightspeed_source()?, None) };
     let configured_token = env("FRONTDESK_SYNC_TOKEN");
     let prefill_token = args.demo && configured_token.is_none();
     let sync_token = match configured_token {
@@ -287,10 +289,19 @@ fn lightspeed_source() -> Result<Box<dyn InventorySource>, Failure> {
 }
 
 /// The demo shop: the fake Lightspeed API on a local port, for this run.
-async fn demo_source() -> Result<(Box<dyn InventorySource>, Option<tokio::task::JoinHandle<()>>), Failure> {
+/// A workbook with no Inventory yet first gets the shop's shelf locations
+/// (the column the owner keeps), which every sync then leaves alone.
+async fn demo_source(
+    sink: &dyn SheetSink,
+) -> Result<(Box<dyn InventorySource>, Option<tokio::task::JoinHandle<()>>), Failure> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(failed)?;
     let addr = listener.local_addr().map_err(failed)?;
     let catalog = DemoCatalog::generate(inventory_sync::demo::DEMO_SEED, inventory_sync::demo::demo_now());
+    let existing = sink.read(&[INVENTORY_SHEET]).await.map_err(failed)?;
+    if existing.iter().all(|sheet| sheet.rows.is_empty()) {
+        let shelves = Sheet { name: INVENTORY_SHEET.to_owned(), rows: catalog.shelf_rows() };
+        sink.write(&[shelves]).await.map_err(failed)?;
+    }
     let server = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, fake_lightspeed(catalog)).await {
             tracing::error!(%error, "the demo Lightspeed API stopped");

@@ -32,6 +32,7 @@ fn the_demo_syncs_into_the_local_workbook_and_again_changes_nothing() {
     }
     let inventory = std::fs::read_to_string(workbook.join("Inventory.csv")).unwrap_or_default();
     assert_eq!(inventory.lines().count(), 141, "a header and 140 variants");
+    assert!(inventory.contains("Wall A-1") && inventory.contains("Rack B-"), "the demo shop's shelf locations");
 
     let second = run(dir.path(), &["sync", "--demo"]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
