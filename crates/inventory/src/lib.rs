@@ -1,7 +1,9 @@
 //! Inventory sync for a retail shop: what the till (Lightspeed X-Series)
 //! knows, turned into the owner's worksheets. The ports are `InventorySource`
-//! (products, stock, sales, each as a change feed with a cursor) and
-//! `SheetSink` (worksheets read and written in batches). No IO here.
+//! (products, stock, sales, each as a change feed with a cursor),
+//! `SheetSink` (worksheets read and written in batches), and
+//! `SyncStateStore`/`CredentialStore` (cursors and the till's rotating
+//! refresh token, kept per connection in the platform's store). No IO here.
 //!
 //! The domain, all pure: an Inventory row and its worksheet layout
 //! (`InventoryRow`), the natural order of rows and sizes (`sort_rows`),
@@ -23,6 +25,7 @@ mod reconcile;
 mod restock;
 mod row;
 mod source;
+mod state;
 mod table;
 mod text;
 
@@ -41,4 +44,5 @@ pub use row::{
     INVENTORY_HEADER, INVENTORY_SHEET, Import, InventoryRow, Sku, SkuError, inventory_sheet_rows, read_inventory,
 };
 pub use source::{Changes, Cursor, Outlet, Product, Sale, SaleLine, SaleStatus, StockLevel};
+pub use state::{CredentialStore, MemoryStateStore, StateStoreError, SyncKey, SyncKeyError, SyncState, SyncStateStore};
 pub use table::{CellProblem, ImportError, ImportErrors, ImportWarning};
