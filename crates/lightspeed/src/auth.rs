@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use frontdesk_core::Clock;
-use frontdesk_inventory::SourceError;
+use frontdesk_inventory::{CredentialStore, SourceError, SyncKey};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -97,6 +97,19 @@ fn check_secret(secret: &str) -> Result<(), &'static str> {
         return Err("it contains spaces or other characters a token never has (a trailing newline?)");
     }
     Ok(())
+}
+
+/// Where a shop's owner is sent to connect their till to our OAuth
+/// application: Lightspeed asks them to log in and approve, then redirects
+/// to `redirect_uri` with `code`, `domain_prefix` and our `state`.
+pub fn connect_url(client_id: &str, redirect_uri: &str, state: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("state", state)
+        .finish();
+    format!("https://secure.retail.lightspeed.app/connect?{query}")
 }
 
 /// The OAuth application and where it refreshes tokens.
@@ -210,6 +223,45 @@ impl RefreshTokenStore for FileRefreshTokenStore {
             .await
             .map_err(|error| TokenStoreError::Io(format!("writing {}: {error}", self.path.display())))?
             .map_err(|error| TokenStoreError::Io(format!("writing {}: {error}", self.path.display())))
+    }
+}
+
+/// The refresh token of one connection in the platform's store (SQLite or
+/// PostgreSQL, through the inventory domain's [`CredentialStore`] port),
+/// where a save is one atomic upsert.
+pub struct StoredRefreshToken {
+    store: Arc<dyn CredentialStore>,
+    key: SyncKey,
+    clock: Arc<dyn Clock>,
+}
+
+impl StoredRefreshToken {
+    pub fn new(store: Arc<dyn CredentialStore>, key: SyncKey, clock: Arc<dyn Clock>) -> StoredRefreshToken {
+        StoredRefreshToken { store, key, clock }
+    }
+}
+
+impl fmt::Debug for StoredRefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredRefreshToken").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for StoredRefreshToken {
+    async fn load(&self) -> Result<SecretString, TokenStoreError> {
+        match self.store.load_credential(&self.key).await {
+            Ok(Some(token)) if !token.expose_secret().trim().is_empty() => Ok(token),
+            Ok(_) => Err(TokenStoreError::Missing(format!("none stored for {}; connect the shop first", self.key))),
+            Err(error) => Err(TokenStoreError::Io(error.to_string())),
+        }
+    }
+
+    async fn save(&self, refresh_token: &SecretString) -> Result<(), TokenStoreError> {
+        self.store
+            .save_credential(&self.key, refresh_token, self.clock.now())
+            .await
+            .map_err(|error| TokenStoreError::Io(error.to_string()))
     }
 }
 
@@ -330,22 +382,53 @@ impl OAuthTokens {
         })
     }
 
+    /// Connects a shop: trades the authorization `code` that Lightspeed's
+    /// connect page sent to `redirect_uri` for the first tokens
+    /// (`grant_type=authorization_code`), and stores the refresh token
+    /// before anything else. The access token is kept for the next calls.
     #[tracing::instrument(skip_all)]
+    pub async fn connect(&self, code: &SecretString, redirect_uri: &str) -> Result<(), SourceError> {
+        let mut state = self.state.lock().await;
+        let grant = self
+            .grant(
+                "POST the Lightspeed token endpoint (authorization_code grant)",
+                &[("grant_type", "authorization_code"), ("code", code.expose_secret()), ("redirect_uri", redirect_uri)],
+            )
+            .await?;
+        let Some(refresh_token) = &grant.refresh_token else {
+            return Err(SourceError::Invalid(
+                "the Lightspeed token reply to the authorization code has no refresh_token".to_owned(),
+            ));
+        };
+        self.store.save(refresh_token).await.map_err(|error| {
+            SourceError::Unavailable(format!("could not store the new refresh token, connect again: {error}"))
+        })?;
+        state.unsaved = None;
+        state.current = Some(grant);
+        Ok(())
+    }
+
     async fn refresh(&self, refresh_token: &SecretString) -> Result<Grant, SourceError> {
-        let what = "POST the Lightspeed token endpoint (refresh_token grant)";
+        self.grant(
+            "POST the Lightspeed token endpoint (refresh_token grant)",
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())],
+        )
+        .await
+    }
+
+    /// One token request: `grant` (grant_type first) plus the client's id
+    /// and secret.
+    #[tracing::instrument(skip_all)]
+    async fn grant(&self, what: &str, grant: &[(&str, &str)]) -> Result<Grant, SourceError> {
         let now = self.clock.now();
-        let response = self
-            .http
-            .post(&self.token_url)
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", self.client_secret.expose_secret()),
-                ("refresh_token", refresh_token.expose_secret()),
-            ])
-            .send()
-            .await
-            .map_err(|error| network_error(what, error))?;
+        let (grant_type, rest) = grant.split_first().map_or((None, grant), |(first, rest)| (Some(*first), rest));
+        let form: Vec<(&str, &str)> = grant_type
+            .into_iter()
+            .chain([("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose_secret())])
+            .chain(rest.iter().copied())
+            .collect();
+        let response =
+            self.http.post(&self.token_url).form(&form).send().await.map_err(|error| network_error(what, error))?;
         let status = response.status();
         let wait = retry_after(response.headers(), now);
         let body = response.text().await.map_err(|error| network_error(what, error))?;
@@ -354,8 +437,9 @@ impl OAuthTokens {
             return Err(match status {
                 StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited { retry_after: wait },
                 status if status.is_server_error() => SourceError::Unavailable(text),
-                // invalid_grant (a refresh token used twice, or revoked),
-                // invalid_client, …: only connecting the shop again helps.
+                // invalid_grant (a refresh token used twice or revoked, a
+                // code used twice or expired), invalid_client, …: only
+                // connecting the shop again helps.
                 _ => SourceError::Credentials(text),
             });
         }
@@ -374,7 +458,7 @@ impl OAuthTokens {
         if rotated.is_none() {
             tracing::warn!("the Lightspeed token reply has no refresh_token; keeping the stored one");
         }
-        tracing::debug!(expires_in = lifetime.num_seconds(), "refreshed the Lightspeed access token");
+        tracing::debug!(expires_in = lifetime.num_seconds(), "got a Lightspeed access token");
         Ok(Grant {
             access_token: SecretString::from(reply.access_token),
             refresh_token: rotated,

@@ -34,7 +34,7 @@ use tokio::time::Instant;
 
 pub use auth::{
     AccessTokenProvider, AuthSetupError, FileRefreshTokenStore, OAuthConfig, OAuthTokens, PersonalToken,
-    RefreshTokenStore, TokenStoreError,
+    RefreshTokenStore, StoredRefreshToken, TokenStoreError, connect_url,
 };
 pub use config::{
     BASE_URL_ENV, DEFAULT_BACKOFF_BASE, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_PAGE_SIZE,
