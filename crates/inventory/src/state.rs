@@ -69,10 +69,53 @@ pub struct SyncState {
     pub last_sync: Option<DateTime<Utc>>,
 }
 
+impl SyncState {
+    /// Checks a state before it is stored: cursors are positions in a
+    /// change feed, never negative.
+    pub fn check(&self, key: &SyncKey) -> Result<(), StateStoreError> {
+        for (name, cursor) in [("products", self.products), ("inventory", self.inventory), ("sales", self.sales)] {
+            if cursor.0 < 0 {
+                let reason = format!("the {name} cursor is negative ({})", cursor.0);
+                return Err(StateStoreError::Invalid { key: key.to_string(), reason });
+            }
+        }
+        Ok(())
+    }
+
+    /// A state as a store keeps it: three cursors and `last_sync` in Unix
+    /// milliseconds. A row no save could have written is `Corrupt`.
+    pub fn from_stored(
+        key: &SyncKey,
+        [products, inventory, sales]: [i64; 3],
+        last_sync_millis: Option<i64>,
+    ) -> Result<SyncState, StateStoreError> {
+        let corrupt = |reason: String| StateStoreError::Corrupt { key: key.to_string(), reason };
+        let state = SyncState {
+            products: Cursor(products),
+            inventory: Cursor(inventory),
+            sales: Cursor(sales),
+            last_sync: match last_sync_millis {
+                None => None,
+                Some(millis) => Some(DateTime::<Utc>::from_timestamp_millis(millis).ok_or_else(|| {
+                    corrupt(format!("last_sync ({millis} ms) is not a representable time"))
+                })?),
+            },
+        };
+        state.check(key).map_err(|error| match error {
+            StateStoreError::Invalid { reason, .. } => corrupt(reason),
+            other => other,
+        })?;
+        Ok(state)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StateStoreError {
     #[error("the sync state store is unavailable: {0}")]
     Unavailable(String),
+    /// A state no store keeps (a bug upstream), refused before it is written.
+    #[error("refusing to store the sync state of {key}: {reason}")]
+    Invalid { key: String, reason: String },
     #[error("the stored sync state of {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
 }
@@ -126,6 +169,7 @@ impl SyncStateStore for MemoryStateStore {
     }
 
     async fn save_sync_state(&self, key: &SyncKey, state: &SyncState) -> Result<(), StateStoreError> {
+        state.check(key)?;
         self.states.lock().map_err(poisoned)?.insert(key.clone(), *state);
         Ok(())
     }

@@ -5,6 +5,7 @@ use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{Clock, Readiness};
 use frontdesk_flags::FlagStore;
+use frontdesk_inventory::{CredentialStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_store_postgres::PostgresStore;
@@ -31,6 +32,8 @@ pub struct Backend {
     pub usage: Arc<dyn UsageStore>,
     pub billing: Arc<dyn BillingStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub sync_state: Arc<dyn SyncStateStore>,
+    pub credentials: Arc<dyn CredentialStore>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -51,6 +54,8 @@ impl Backend {
             + UsageStore
             + BillingStore
             + AuditLog
+            + SyncStateStore
+            + CredentialStore
             + Readiness
             + 'static,
     {
@@ -69,6 +74,8 @@ impl Backend {
             usage: store.clone(),
             billing: store.clone(),
             audit: store.clone(),
+            sync_state: store.clone(),
+            credentials: store.clone(),
             readiness: store,
         }
     }

@@ -12,10 +12,14 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 /// The file read from the working directory unless `FRONTDESK_CONFIG_FILE`
 /// names another one.
 pub const DEFAULT_CONFIG_FILE: &str = "frontdesk.toml";
+
+/// The embedded store: a SQLite file under `data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/frontdesk.db";
 
 /// Checked settings for Frontdesk's processes.
 #[derive(Debug)]
@@ -100,7 +104,8 @@ impl DatabaseUrl {
         }
     }
 
-    fn parse(raw: &str) -> Result<DatabaseUrl, String> {
+    /// Chooses the backend by scheme; the error names `FRONTDESK_DATABASE_URL`.
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, String> {
         if raw.starts_with("sqlite:") {
             Ok(DatabaseUrl::Sqlite(raw.to_owned()))
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
@@ -185,25 +190,78 @@ const DEMO_TWILIO_TOKEN: &str = "frontdesk-demo-twilio-auth-token";
 const DEMO_STRIPE_WEBHOOK_SECRET: &str = "whsec_frontdesk_demo_only";
 const MIN_ADMIN_SECRET_BYTES: usize = 32;
 
+/// Where settings come from, lowest precedence first: each process's
+/// defaults, an optional TOML file, then `FRONTDESK_*` environment
+/// variables. Every binary in `apps/` reads the same sources into its own
+/// settings type, so one environment file configures them all.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    file: Option<(PathBuf, bool)>,
+    env: HashMap<String, String>,
+}
+
+impl Sources {
+    /// The process environment and `frontdesk.toml` in the working directory
+    /// (optional), or the file `FRONTDESK_CONFIG_FILE` names (required).
+    pub fn from_process() -> Sources {
+        let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("FRONTDESK_")).collect();
+        let file = match env.get("FRONTDESK_CONFIG_FILE") {
+            Some(path) => (PathBuf::from(path), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        Sources { file: Some(file), env }
+    }
+
+    /// Explicit sources (tests, embedding): `file` with whether it must
+    /// exist, and the variables.
+    pub fn new(file: Option<(&Path, bool)>, env: HashMap<String, String>) -> Sources {
+        Sources { file: file.map(|(path, required)| (path.to_path_buf(), required)), env }
+    }
+
+    /// `defaults`, then the file, then the variables (`FRONTDESK_HTTP_ADDR`
+    /// sets `http_addr`), deserialized into `T`. A value of the wrong type
+    /// is reported with the variable to fix.
+    pub fn layered<T: DeserializeOwned>(&self, defaults: &[(&str, &str)]) -> Result<T, SettingsError> {
+        let mut builder = config::Config::builder();
+        for (key, value) in defaults {
+            builder = builder.set_default(*key, *value).map_err(|e| SettingsError(vec![e.to_string()]))?;
+        }
+        if let Some((path, required)) = &self.file {
+            builder = builder
+                .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml).required(*required));
+        }
+        let env: HashMap<String, String> = self
+            .env
+            .iter()
+            .filter(|(key, _)| *key != "FRONTDESK_CONFIG_FILE")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("FRONTDESK").prefix_separator("_").separator("__").source(Some(env)),
+        );
+        builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| SettingsError(vec![describe_config_error(&e)]))
+    }
+}
+
 impl Settings {
     /// Reads the process environment and `frontdesk.toml` (or the file named by
     /// `FRONTDESK_CONFIG_FILE`).
     pub fn load() -> Result<Settings, SettingsError> {
-        let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("FRONTDESK_")).collect();
-        let file = env.get("FRONTDESK_CONFIG_FILE").map(PathBuf::from);
-        let (file, required) = match file {
-            Some(path) => (path, true),
-            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
-        };
-        Settings::from_sources(Some((&file, required)), env)
+        Settings::read(&Sources::from_process())
     }
 
     /// The same, from explicit sources (for tests and embedding).
     pub fn from_sources(file: Option<(&Path, bool)>, env: HashMap<String, String>) -> Result<Settings, SettingsError> {
-        let mut builder = config::Config::builder();
+        Settings::read(&Sources::new(file, env))
+    }
+
+    pub fn read(sources: &Sources) -> Result<Settings, SettingsError> {
         let defaults = [
             ("http_addr", "127.0.0.1:8080"),
-            ("database_url", "sqlite://data/frontdesk.db"),
+            ("database_url", DEFAULT_DATABASE_URL),
             ("demo", "false"),
             ("log_format", "text"),
             ("request_timeout_secs", "10"),
@@ -218,21 +276,7 @@ impl Settings {
             ("stripe_meter_tokens", "frontdesk_llm_tokens"),
             ("payment_grace_days", "7"),
         ];
-        for (key, value) in defaults {
-            builder = builder.set_default(key, value).map_err(|e| SettingsError(vec![e.to_string()]))?;
-        }
-        if let Some((path, required)) = file {
-            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(required));
-        }
-        let env: HashMap<String, String> = env.into_iter().filter(|(key, _)| key != "FRONTDESK_CONFIG_FILE").collect();
-        builder = builder.add_source(
-            config::Environment::with_prefix("FRONTDESK").prefix_separator("_").separator("__").source(Some(env)),
-        );
-        let raw: RawSettings = builder
-            .build()
-            .and_then(config::Config::try_deserialize)
-            .map_err(|e| SettingsError(vec![describe_config_error(&e)]))?;
-        Settings::check(raw)
+        Settings::check(sources.layered(&defaults)?)
     }
 
     fn check(raw: RawSettings) -> Result<Settings, SettingsError> {
@@ -425,24 +469,10 @@ fn parse_public_base_url(raw: &str) -> Result<url::Url, String> {
 /// `config` names keys, not variables; say which variable to fix.
 fn describe_config_error(error: &config::ConfigError) -> String {
     let text = error.to_string();
-    for key in [
-        "http_addr",
-        "database_url",
-        "demo",
-        "log_format",
-        "request_timeout_secs",
-        "body_limit_bytes",
-        "run_worker",
-        "worker_concurrency",
-        "worker_lease_secs",
-        "worker_poll_ms",
-        "worker_shutdown_grace_secs",
-        "hold_minutes",
-        "payment_grace_days",
-    ] {
-        if text.contains(key) {
-            return format!("FRONTDESK_{}: {text}", key.to_uppercase());
-        }
+    // "invalid type: …, expected a boolean for key `demo` in the environment"
+    let key = text.split_once("key `").and_then(|(_, rest)| rest.split_once('`')).map(|(key, _)| key);
+    match key {
+        Some(key) if !key.is_empty() => format!("FRONTDESK_{}: {text}", key.replace('.', "__").to_uppercase()),
+        _ => text,
     }
-    text
 }

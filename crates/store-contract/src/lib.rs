@@ -15,6 +15,7 @@ use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{ManualClock, Readiness};
 use frontdesk_flags::FlagStore;
+use frontdesk_inventory::{CredentialStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
@@ -24,6 +25,7 @@ pub mod billing;
 pub mod bookings;
 pub mod calls;
 pub mod flags;
+pub mod inventory;
 pub mod jobs;
 pub mod tenants;
 
@@ -42,6 +44,8 @@ pub struct Stores {
     pub usage: Arc<dyn UsageStore>,
     pub billing: Arc<dyn BillingStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub sync_state: Arc<dyn SyncStateStore>,
+    pub credentials: Arc<dyn CredentialStore>,
     pub readiness: Arc<dyn Readiness>,
     pub clock: Arc<ManualClock>,
     /// Whatever must live as long as the test (a temporary directory).
@@ -69,6 +73,8 @@ impl Stores {
             + UsageStore
             + BillingStore
             + AuditLog
+            + SyncStateStore
+            + CredentialStore
             + Readiness
             + 'static,
     {
@@ -86,6 +92,8 @@ impl Stores {
             usage: store.clone(),
             billing: store.clone(),
             audit: store.clone(),
+            sync_state: store.clone(),
+            credentials: store.clone(),
             readiness: store,
             clock,
             keep_alive,
@@ -188,6 +196,17 @@ macro_rules! store_contract_tests {
             audit::entries_read_back_oldest_first_with_their_json,
             audit::queries_filter_by_tenant_and_time_range,
             audit::appending_an_entry_twice_keeps_one,
+            inventory::a_key_never_synced_loads_the_start,
+            inventory::a_saved_state_reads_back_and_a_new_save_replaces_it,
+            inventory::last_sync_is_kept_to_the_millisecond,
+            inventory::sync_states_of_different_keys_are_independent,
+            inventory::negative_cursors_are_refused_and_the_saved_state_kept,
+            inventory::large_cursors_round_trip,
+            inventory::keys_with_unicode_and_separators_round_trip,
+            inventory::a_missing_credential_is_none,
+            inventory::a_credential_reads_back_and_rotation_replaces_it,
+            inventory::credentials_of_different_keys_are_independent,
+            inventory::concurrent_saves_of_one_key_leave_one_whole_write,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

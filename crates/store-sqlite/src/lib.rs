@@ -20,6 +20,7 @@ mod billing;
 mod bookings;
 mod calls;
 mod flags;
+mod inventory;
 mod jobs;
 mod tenants;
 
