@@ -23,11 +23,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::SystemClock;
-use frontdesk_inventory::SheetSink;
+use frontdesk_inventory::{SheetSink, SyncKey};
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
+use frontdesk_runtime::{DatabaseUrl, open_backend};
 use frontdesk_sheets::{Backoff, GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceAccountKey};
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::state::StateFile;
 use inventory_sync::sync::{SyncOptions, sync_once};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -697,12 +697,16 @@ fn child(args: &[String]) {
             }
             other => panic!("unknown sink {other:?}: local or google"),
         };
-        let state = StateFile::new(dir.join("state.json"));
+        // Cursors in the embedded store, as `inventory-sync` keeps them.
+        let database = DatabaseUrl::Sqlite(format!("sqlite://{}", dir.join("frontdesk.db").display()));
+        let store = open_backend(&database, Arc::new(SystemClock)).await.unwrap_or_else(|e| panic!("store: {e:#}"));
+        let options =
+            SyncOptions { key: SyncKey::parse("bench|workbook").unwrap_or_else(|e| panic!("{e}")), outlet: None };
         let files_before = workbook_files(&workbook_dir);
         let start_rss_kib = proc_status_kib("VmRSS");
 
         let started = Instant::now();
-        let report = sync_once(&till, sink.as_ref(), &state, &SyncOptions::default(), now())
+        let report = sync_once(&till, sink.as_ref(), store.sync_state.as_ref(), &options, now())
             .await
             .unwrap_or_else(|e| panic!("sync: {e}"));
         let seconds = started.elapsed().as_secs_f64();

@@ -1,18 +1,16 @@
 //! One sync: read everything the till changed, then the workbook; merge,
-//! reconcile the sales, rebuild the RestockList; write every worksheet in
-//! one batch; and only then move the cursors on. A failure at any step
+//! reconcile the sales, rebuild the RestockList; write the worksheets that
+//! changed in one batch; and only then move the cursors on. A failure at any step
 //! before the write leaves the workbook and the cursors as they were; a
 //! failed write leaves the previous rows in place (the sink's contract).
 
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
     CONFIG_SHEET, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, RESTOCK_SHEET,
-    ReconcileReport, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError, TillData, WriteReport,
-    append_sales_log, inventory_sheet_rows, merge_config, merge_inventory, read_config, read_inventory, read_sales_log,
-    reconcile_sales, restock_list, restock_sheet_rows,
+    ReconcileReport, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError, StateStoreError, SyncKey, SyncState,
+    SyncStateStore, TillData, WriteReport, append_sales_log, inventory_sheet_rows, merge_config, merge_inventory,
+    read_config, read_inventory, read_sales_log, reconcile_sales, restock_list, restock_sheet_rows,
 };
-
-use crate::state::{StateError, StateFile, SyncState};
 
 /// What a sync fetched, changed and wrote.
 #[derive(Debug, Clone)]
@@ -34,7 +32,7 @@ impl SyncReport {
         format!(
             "fetched {} products, {} stock levels, {} sales; {} added, {} changed, {} removed; \
              {} sale lines applied, {} reversed, {} already applied, {} waiting (open sales); \
-             wrote {} inventory rows and {} restock rows ({} write requests)",
+             {} inventory rows and {} restock rows, {}",
             self.products_fetched,
             self.stock_levels_fetched,
             self.sales_fetched,
@@ -47,7 +45,11 @@ impl SyncReport {
             self.sales.open.len(),
             self.inventory_rows,
             self.restock_rows,
-            self.write.write_requests,
+            match self.write.write_requests {
+                0 => "the workbook was already up to date".to_owned(),
+                1 => "written in 1 request".to_owned(),
+                n => format!("written in {n} requests"),
+            },
         )
     }
 }
@@ -61,12 +63,14 @@ pub enum SyncError {
     #[error("the {sheet} worksheet cannot be read, nothing was written:\n{errors}")]
     Worksheet { sheet: &'static str, errors: ImportErrors },
     #[error(transparent)]
-    State(#[from] StateError),
+    State(#[from] StateStoreError),
 }
 
-/// Which of the till's outlets count.
-#[derive(Debug, Clone, Default)]
+/// Which connection syncs, and which of the till's outlets count.
+#[derive(Debug, Clone)]
 pub struct SyncOptions {
+    /// Names the till and workbook pair whose cursors are used.
+    pub key: SyncKey,
     /// Only this outlet's stock and sales; `None` = all outlets summed.
     pub outlet: Option<String>,
 }
@@ -75,24 +79,34 @@ fn sheet<'a>(sheets: &'a [Sheet], name: &str) -> &'a [Vec<String>] {
     sheets.iter().find(|sheet| sheet.name == name).map(|sheet| sheet.rows.as_slice()).unwrap_or(&[])
 }
 
+/// Whether two worksheets hold the same text. Trailing empty cells do not
+/// count: Google's values API leaves them out of what it reads back.
+fn same_cells(read: &[Vec<String>], written: &[Vec<String>]) -> bool {
+    fn cells(row: &[String]) -> &[String] {
+        let end = row.iter().rposition(|cell| !cell.is_empty()).map_or(0, |last| last + 1);
+        &row[..end]
+    }
+    read.len() == written.len() && read.iter().zip(written).all(|(a, b)| cells(a) == cells(b))
+}
+
 /// Runs one sync (see the module documentation).
 pub async fn sync_once(
     source: &dyn InventorySource,
     sink: &dyn SheetSink,
-    state: &StateFile,
+    state: &dyn SyncStateStore,
     options: &SyncOptions,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, SyncError> {
-    let saved = state.load()?;
+    let saved = state.load_sync_state(&options.key).await?;
     // Stock summed over several outlets needs every outlet's level of a
     // product, so without an outlet the stock feed is read from the start;
     // with one outlet its changes are enough.
-    let stock_from = if options.outlet.is_some() { Cursor(saved.inventory) } else { Cursor::START };
-    let products = source.products(Cursor(saved.products)).await?;
+    let stock_from = if options.outlet.is_some() { saved.inventory } else { Cursor::START };
+    let products = source.products(saved.products).await?;
     let stock = source.inventory(stock_from).await?;
-    let sales = source.sales(Cursor(saved.sales)).await?;
+    let sales = source.sales(saved.sales).await?;
 
-    let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET, SALES_LOG_SHEET]).await?;
+    let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET, SALES_LOG_SHEET, RESTOCK_SHEET]).await?;
     let inventory_rows = sheet(&sheets, INVENTORY_SHEET);
     let config_rows = sheet(&sheets, CONFIG_SHEET);
     let log_rows = sheet(&sheets, SALES_LOG_SHEET);
@@ -108,28 +122,37 @@ pub async fn sync_once(
     full_log.extend(reconciled.new_log_rows.iter().cloned());
     let restock = restock_list(&reconciled.rows, &full_log, &config, now);
 
-    let mut out = vec![
-        Sheet { name: INVENTORY_SHEET.to_owned(), rows: inventory_sheet_rows(&reconciled.rows) },
-        Sheet { name: RESTOCK_SHEET.to_owned(), rows: restock_sheet_rows(&restock) },
-        Sheet { name: SALES_LOG_SHEET.to_owned(), rows: append_sales_log(log_rows, &reconciled.new_log_rows) },
-    ];
     // The owner's Config is written only to add missing settings: their own
     // values are never written over (not even with what was just read).
-    let config_out = merge_config(config_rows);
-    if config_out.as_slice() != config_rows {
-        out.push(Sheet { name: CONFIG_SHEET.to_owned(), rows: config_out });
-    }
-    let write = sink.write(&out).await?;
+    let wanted = [
+        (INVENTORY_SHEET, inventory_sheet_rows(&reconciled.rows)),
+        (RESTOCK_SHEET, restock_sheet_rows(&restock)),
+        (SALES_LOG_SHEET, append_sales_log(log_rows, &reconciled.new_log_rows)),
+        (CONFIG_SHEET, merge_config(config_rows)),
+    ];
+    // A worksheet that already says this is left alone: a sync with nothing
+    // new writes nothing (Google's write quota is per minute and shared).
+    let out: Vec<Sheet> = wanted
+        .into_iter()
+        .filter(|(name, rows)| !same_cells(sheet(&sheets, name), rows))
+        .map(|(name, rows)| Sheet { name: name.to_owned(), rows })
+        .collect();
+    let write = if out.is_empty() { WriteReport::default() } else { sink.write(&out).await? };
 
     // Lines that could not be applied yet (unknown products) are read again
     // next time, so the sales cursor stays before them.
     let sales_cursor = reconciled.unresolved_from.map_or(sales.cursor, |unresolved| unresolved.min(sales.cursor));
-    state.save(&SyncState {
-        products: products.cursor.0,
-        inventory: stock.cursor.0,
-        sales: sales_cursor.0,
-        last_sync: Some(now),
-    })?;
+    state
+        .save_sync_state(
+            &options.key,
+            &SyncState {
+                products: products.cursor,
+                inventory: stock.cursor,
+                sales: sales_cursor,
+                last_sync: Some(now),
+            },
+        )
+        .await?;
     Ok(SyncReport {
         products_fetched: products.items.len(),
         stock_levels_fetched: stock.items.len(),

@@ -2,11 +2,13 @@
 //! behind it.
 //!
 //! The page is server-rendered HTML that works without JavaScript; its one
-//! stylesheet is compiled in (`assets/app.css`), so it works offline. Every
-//! page view reads the Inventory and Config worksheets through the same
-//! `SheetSink` the sync writes, so it always shows the workbook as it is
-//! (the owner's own edits included) and needs no cache to invalidate; with
-//! Google Sheets that is one `values:batchGet` per view.
+//! stylesheet is compiled in (`assets/app.css`), so it works offline. The
+//! page shows the Inventory and Config worksheets read through the same
+//! `SheetSink` the sync writes. One read serves every view until a sync
+//! finishes or `page_refresh` passes (the owner's own edits show up by
+//! then): with Google Sheets every read is a `values:batchGet` against a
+//! per-minute quota that the syncs need too, so page views must not spend
+//! it. Concurrent views wait for one read rather than each starting one.
 //!
 //! Routes:
 //! - `GET /` — totals, the inventory table, search (`q`), filter (`kind`),
@@ -33,6 +35,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -45,14 +48,14 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use frontdesk_core::Clock;
 use frontdesk_inventory::{
-    Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, SheetSink, SinkError, brand_of,
-    compare_sizes, export_csv, is_low_stock, matches_search, read_config, read_inventory, sort_rows,
+    Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, SheetSink, SinkError,
+    SyncStateStore, brand_of, compare_sizes, export_csv, is_low_stock, matches_search, read_config, read_inventory,
+    sort_rows,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::state::StateFile;
 use crate::sync::{SyncOptions, SyncReport, sync_once};
 
 // ---------------------------------------------------------------------------
@@ -88,7 +91,7 @@ pub enum SyncOutcome {
 /// What the page and `/health` say about the syncs so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
-    /// The last successful sync (from the state file at startup).
+    /// The last successful sync (from the store at startup).
     pub last_sync: Option<DateTime<Utc>>,
     /// Why the last sync failed; cleared by a successful one.
     pub last_error: Option<String>,
@@ -100,25 +103,27 @@ pub struct SyncStatus {
 pub struct Syncer {
     source: Arc<dyn InventorySource>,
     sink: Arc<dyn SheetSink>,
-    state: StateFile,
+    state: Arc<dyn SyncStateStore>,
     options: SyncOptions,
     clock: Arc<dyn Clock>,
     running: Arc<tokio::sync::Mutex<()>>,
     status: std::sync::Mutex<SyncStatus>,
+    /// Counts finished syncs, so a page cache knows the workbook moved on.
+    finished: AtomicU64,
 }
 
 impl Syncer {
-    pub fn new(
+    pub async fn new(
         source: Arc<dyn InventorySource>,
         sink: Arc<dyn SheetSink>,
-        state: StateFile,
+        state: Arc<dyn SyncStateStore>,
         options: SyncOptions,
         clock: Arc<dyn Clock>,
     ) -> Arc<Syncer> {
-        let last_sync = match state.load() {
+        let last_sync = match state.load_sync_state(&options.key).await {
             Ok(saved) => saved.last_sync,
             Err(error) => {
-                tracing::warn!(%error, "the sync state file cannot be read; the next sync will say why");
+                tracing::warn!(%error, "the sync state cannot be read; the next sync will say why");
                 None
             }
         };
@@ -130,7 +135,13 @@ impl Syncer {
             clock,
             running: Arc::new(tokio::sync::Mutex::new(())),
             status: std::sync::Mutex::new(SyncStatus { last_sync, ..SyncStatus::default() }),
+            finished: AtomicU64::new(0),
         })
+    }
+
+    /// How many syncs of this process have finished (either way).
+    pub fn finished_syncs(&self) -> u64 {
+        self.finished.load(AtomicOrdering::Acquire)
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -174,7 +185,9 @@ impl Syncer {
     async fn sync(&self, trigger: Trigger) -> SyncOutcome {
         let started = Instant::now();
         let now = self.clock.now();
-        let result = sync_once(self.source.as_ref(), self.sink.as_ref(), &self.state, &self.options, now).await;
+        let result = sync_once(self.source.as_ref(), self.sink.as_ref(), self.state.as_ref(), &self.options, now).await;
+        // Even a failed sync may have written some worksheets.
+        self.finished.fetch_add(1, AtomicOrdering::Release);
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         match result {
@@ -302,6 +315,9 @@ pub struct WebConfig {
     /// Demo mode: the token is a published dev-only value, so the form
     /// comes with it filled in.
     pub prefill_token: bool,
+    /// How long one read of the workbook serves page views (a sync always
+    /// ends it); zero reads on every view.
+    pub page_refresh: Duration,
 }
 
 struct App {
@@ -309,6 +325,34 @@ struct App {
     sink: Arc<dyn SheetSink>,
     sync_token: Option<SecretString>,
     prefill_token: bool,
+    page_refresh: Duration,
+    last_read: tokio::sync::Mutex<Option<LastRead>>,
+}
+
+/// The workbook as last read for the page.
+struct LastRead {
+    at: tokio::time::Instant,
+    /// `Syncer::finished_syncs` when it was read.
+    syncs: u64,
+    workbook: Arc<Workbook>,
+}
+
+impl App {
+    /// The workbook for a page view: the last read while it is fresh,
+    /// else a new one (which concurrent views then share).
+    async fn workbook(&self) -> Result<Arc<Workbook>, WebError> {
+        let mut last_read = self.last_read.lock().await;
+        let syncs = self.syncer.finished_syncs();
+        if let Some(read) = last_read.as_ref()
+            && read.syncs == syncs
+            && read.at.elapsed() < self.page_refresh
+        {
+            return Ok(Arc::clone(&read.workbook));
+        }
+        let workbook = Arc::new(read_workbook(self.sink.as_ref()).await?);
+        *last_read = Some(LastRead { at: tokio::time::Instant::now(), syncs, workbook: Arc::clone(&workbook) });
+        Ok(workbook)
+    }
 }
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
@@ -317,7 +361,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; base-uri 'none'; form
 
 /// The page's routes (see the module documentation).
 pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) -> Router {
-    let app = Arc::new(App { syncer, sink, sync_token: config.sync_token, prefill_token: config.prefill_token });
+    let app = Arc::new(App {
+        syncer,
+        sink,
+        sync_token: config.sync_token,
+        prefill_token: config.prefill_token,
+        page_refresh: config.page_refresh,
+        last_read: tokio::sync::Mutex::new(None),
+    });
     Router::new()
         .route("/", get(inventory_page))
         .route("/export.csv", get(export))
@@ -709,7 +760,7 @@ fn shown<'a>(rows: &'a [InventoryRow], view: &View) -> Vec<Item<'a>> {
     items
 }
 
-/// The workbook as the page needs it, read now.
+/// The workbook as the page needs it.
 struct Workbook {
     rows: Vec<InventoryRow>,
     config: frontdesk_inventory::Config,
@@ -725,7 +776,7 @@ async fn read_workbook(sink: &dyn SheetSink) -> Result<Workbook, WebError> {
 }
 
 async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -> Result<Response, WebError> {
-    let workbook = read_workbook(app.sink.as_ref()).await?;
+    let workbook = app.workbook().await?;
     let view = View::from_params(&params);
     let rows: Vec<InventoryRow> = shown(&workbook.rows, &view).into_iter().map(|item| item.row.clone()).collect();
     Ok((
@@ -911,7 +962,7 @@ fn totals(workbook: &Workbook) -> Totals {
 }
 
 async fn inventory_page(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -> Result<Response, WebError> {
-    let workbook = read_workbook(app.sink.as_ref()).await?;
+    let workbook = app.workbook().await?;
     let view = View::from_params(&params);
     let items = shown(&workbook.rows, &view);
     let status = app.syncer.status();

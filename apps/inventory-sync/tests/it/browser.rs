@@ -18,19 +18,20 @@ use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use frontdesk_core::ManualClock;
-use frontdesk_inventory::{InventoryRow, SheetSink, export_csv, import_csv, read_inventory, sort_rows};
+use frontdesk_inventory::{
+    InventoryRow, MemoryStateStore, SheetSink, export_csv, import_csv, read_inventory, sort_rows,
+};
 use frontdesk_sheets::LocalWorkbook;
 use hyper_util::client::legacy::connect::HttpConnector;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::state::StateFile;
-use inventory_sync::sync::{SyncOptions, sync_once};
+use inventory_sync::sync::sync_once;
 use inventory_sync::web::{Syncer, WebConfig, router};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::sync::{now, serve_fake, source};
+use crate::sync::{now, options, serve_fake, source};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const TOKEN: &str = "s3cret-sync-token";
@@ -112,18 +113,23 @@ impl Shop {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let workbook_dir = dir.path().join("workbook");
         let sink = Arc::new(LocalWorkbook::new(&workbook_dir));
-        let state = StateFile::new(dir.path().join("state.json"));
-        sync_once(&source(&till), sink.as_ref(), &state, &SyncOptions::default(), now())
+        let state = Arc::new(MemoryStateStore::new());
+        sync_once(&source(&till), sink.as_ref(), state.as_ref(), &options(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let syncer = Syncer::new(
             Arc::new(source(&till)),
             sink.clone(),
             state,
-            SyncOptions::default(),
+            options(),
             Arc::new(ManualClock::new(now() + TimeDelta::days(1))),
-        );
-        let config = WebConfig { sync_token: Some(SecretString::from(TOKEN.to_owned())), prefill_token: false };
+        )
+        .await;
+        let config = WebConfig {
+            sync_token: Some(SecretString::from(TOKEN.to_owned())),
+            prefill_token: false,
+            page_refresh: Duration::from_secs(60),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         tokio::spawn(async move { axum::serve(listener, router(syncer, sink, config)).await });

@@ -3,13 +3,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::SystemClock;
-use frontdesk_inventory::SheetSink;
+use frontdesk_inventory::{MemoryStateStore, SheetSink, SyncKey, SyncState, SyncStateStore};
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::state::StateFile;
 use inventory_sync::sync::{SyncError, SyncOptions, sync_once};
 use secrecy::SecretString;
+
+/// The options of the one connection these tests sync.
+pub(crate) fn options() -> SyncOptions {
+    SyncOptions { key: SyncKey::parse("demo|workbook:test").unwrap_or_else(|e| panic!("{e}")), outlet: None }
+}
 
 pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
@@ -43,11 +47,10 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     let base = serve_fake(catalog).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
-    let state = StateFile::new(dir.path().join("state.json"));
+    let state = MemoryStateStore::new();
     let till = source(&base);
 
-    let first =
-        sync_once(&till, &workbook, &state, &SyncOptions::default(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.products_fetched, variants);
     assert_eq!(first.inventory_rows, variants);
     assert!(first.restock_rows > 0, "the demo has low stock");
@@ -81,8 +84,7 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     assert!(log_lines > 60, "sales lines logged: {log_lines}");
 
     let requests_before = till.requests_sent();
-    let second =
-        sync_once(&till, &workbook, &state, &SyncOptions::default(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(second.products_fetched, 0, "only changes are fetched");
     assert_eq!(second.sales_fetched, 0);
     assert!(second.sales.applied.is_empty(), "nothing is applied twice");
@@ -108,15 +110,15 @@ async fn a_sync_that_cannot_read_the_till_writes_nothing() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(&workbook_dir);
-    let state = StateFile::new(dir.path().join("state.json"));
+    let state = MemoryStateStore::new();
     // Nothing listens on port 9: every request fails.
-    let result =
-        sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &SyncOptions::default(), now()).await;
+    let result = sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &options(), now()).await;
     assert!(matches!(result, Err(SyncError::Source(_))), "{result:?}");
     assert_eq!(
         read_csv(&workbook_dir, "Inventory"),
         "SKU,Name,QtyOnHand,Location\r\nX-1,Owner's row,3,Back shelf\r\n",
         "the owner's workbook is untouched"
     );
-    assert!(!dir.path().join("state.json").exists(), "no cursor moved");
+    let saved = state.load_sync_state(&options().key).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved, SyncState::default(), "no cursor moved");
 }

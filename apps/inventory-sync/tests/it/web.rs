@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
@@ -14,22 +15,20 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::ManualClock;
-use frontdesk_inventory::SheetSink;
 use frontdesk_inventory::{
-    Changes, Config, Cursor, InventoryRow, InventorySource, Outlet, Product, Sale, SourceError, StockLevel, export_csv,
-    import_csv, read_config, read_inventory, sort_rows,
+    Changes, Config, Cursor, InventoryRow, InventorySource, MemoryStateStore, Outlet, Product, Sale, Sheet, SheetSink,
+    SinkError, SourceError, StockLevel, WriteReport, export_csv, import_csv, read_config, read_inventory, sort_rows,
 };
 use frontdesk_lightspeed::LightspeedSource;
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::state::StateFile;
-use inventory_sync::sync::{SyncOptions, sync_once};
+use inventory_sync::sync::sync_once;
 use inventory_sync::web::{Syncer, WebConfig, router};
 use secrecy::SecretString;
 use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
 
-use crate::sync::{now, serve_fake, source};
+use crate::sync::{now, options, serve_fake, source};
 
 const TOKEN: &str = "s3cret-sync-token";
 
@@ -86,10 +85,39 @@ struct Shop {
     workbook_dir: PathBuf,
     router: Router,
     till: Arc<Till>,
+    workbook: Arc<CountingWorkbook>,
 }
 
-/// The page over a workbook at `dir/workbook`, its syncs reading `base_url`.
-fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>) -> Shop {
+/// The local workbook, counting reads.
+struct CountingWorkbook {
+    inner: LocalWorkbook,
+    reads: AtomicUsize,
+}
+
+#[async_trait]
+impl SheetSink for CountingWorkbook {
+    async fn read(&self, names: &[&str]) -> Result<Vec<Sheet>, SinkError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.read(names).await
+    }
+
+    async fn write(&self, sheets: &[Sheet]) -> Result<WriteReport, SinkError> {
+        self.inner.write(sheets).await
+    }
+}
+
+impl CountingWorkbook {
+    fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+/// How long the page keeps a read in these tests (the default).
+const PAGE_REFRESH: Duration = Duration::from_secs(60);
+
+/// The page over a workbook at `dir/workbook`, its syncs reading `base_url`
+/// and keeping cursors in `state`.
+async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, state: Arc<MemoryStateStore>) -> Shop {
     let workbook_dir = dir.path().join("workbook");
     let till = Arc::new(Till {
         inner: source(base_url),
@@ -100,17 +128,15 @@ fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>) -> Sho
         entered: Notify::new(),
         release: Semaphore::new(0),
     });
-    let sink = Arc::new(LocalWorkbook::new(&workbook_dir));
-    let syncer = Syncer::new(
-        till.clone(),
-        sink.clone(),
-        StateFile::new(dir.path().join("state.json")),
-        SyncOptions::default(),
-        Arc::new(ManualClock::new(button_time())),
-    );
-    let config =
-        WebConfig { sync_token: token.map(|token| SecretString::from(token.to_owned())), prefill_token: false };
-    Shop { router: router(syncer, sink, config), workbook_dir, till, _dir: dir }
+    let workbook = Arc::new(CountingWorkbook { inner: LocalWorkbook::new(&workbook_dir), reads: AtomicUsize::new(0) });
+    let syncer =
+        Syncer::new(till.clone(), workbook.clone(), state, options(), Arc::new(ManualClock::new(button_time()))).await;
+    let config = WebConfig {
+        sync_token: token.map(|token| SecretString::from(token.to_owned())),
+        prefill_token: false,
+        page_refresh: PAGE_REFRESH,
+    };
+    Shop { router: router(syncer, workbook.clone(), config), workbook_dir, till, workbook, _dir: dir }
 }
 
 /// The demo shop after one sync, its page with the sync token `token`.
@@ -118,20 +144,18 @@ async fn demo_shop(token: Option<&str>) -> Shop {
     let base = serve_fake(DemoCatalog::generate(DEMO_SEED, demo_now())).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
-    let state = StateFile::new(dir.path().join("state.json"));
-    sync_once(&source(&base), &workbook, &state, &SyncOptions::default(), now())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    page_over(dir, &base, token)
+    let state = Arc::new(MemoryStateStore::new());
+    sync_once(&source(&base), &workbook, state.as_ref(), &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    page_over(dir, &base, token, state).await
 }
 
 /// A shop whose workbook is `inventory_csv` and whose till cannot be reached.
-fn offline_shop(inventory_csv: &str, token: Option<&str>) -> Shop {
+async fn offline_shop(inventory_csv: &str, token: Option<&str>) -> Shop {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::create_dir_all(dir.path().join("workbook")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("workbook/Inventory.csv"), inventory_csv).unwrap_or_else(|e| panic!("{e}"));
     // Nothing listens on port 9.
-    page_over(dir, "http://127.0.0.1:9/api/2.0", token)
+    page_over(dir, "http://127.0.0.1:9/api/2.0", token, Arc::new(MemoryStateStore::new())).await
 }
 
 struct Reply {
@@ -437,10 +461,10 @@ async fn health_reports_the_last_sync_and_the_last_error() {
     assert_eq!(
         health,
         serde_json::json!({"status": "ok", "last_sync": "2026-11-24T15:00:00Z", "last_error": null}),
-        "the last sync from the state file"
+        "the last sync from the store"
     );
 
-    let offline = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", Some(TOKEN));
+    let offline = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", Some(TOKEN)).await;
     let health: serde_json::Value =
         serde_json::from_str(&get(&offline.router, "/health").await.body).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(health, serde_json::json!({"status": "ok", "last_sync": null, "last_error": null}));
@@ -467,7 +491,7 @@ async fn every_cell_and_the_query_are_escaped() {
         "SKU,Name,Category,Color,QtyOnHand,Location\r\n\
          X-<b>1,\"<script>alert(\"\"x\"\")</script> Tee\",T-Shirts,Red & Blue,3,\"\"\"><img src=x onerror=alert(1)>\"\r\n",
         Some(TOKEN),
-    );
+    ).await;
     let page = get(&shop.router, "/?q=%3Cscript%3E%22").await;
     assert_eq!(page.status, StatusCode::OK);
     let html = &page.body;
@@ -481,7 +505,7 @@ async fn every_cell_and_the_query_are_escaped() {
 
 #[tokio::test]
 async fn the_stylesheet_is_served_and_every_response_has_a_content_security_policy() {
-    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", None);
+    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", None).await;
     let css = get(&shop.router, "/assets/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
@@ -497,4 +521,53 @@ async fn the_stylesheet_is_served_and_every_response_has_a_content_security_poli
         assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     }
     assert_eq!(get(&shop.router, "/nope").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn one_read_serves_every_view_until_a_sync_and_concurrent_views_share_it() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let replies = tokio::join!(
+        get(&shop.router, "/"),
+        get(&shop.router, "/?q=jordan"),
+        get(&shop.router, "/export.csv"),
+        get(&shop.router, "/?kind=clothing&sort=qty&dir=desc"),
+        get(&shop.router, "/"),
+    );
+    let statuses = [replies.0.status, replies.1.status, replies.2.status, replies.3.status, replies.4.status];
+    assert_eq!(statuses, [StatusCode::OK; 5]);
+    assert_eq!(shop.workbook.reads(), 1, "five concurrent views, one read");
+    get(&shop.router, "/").await;
+    assert_eq!(shop.workbook.reads(), 1, "a later view within the refresh time reads nothing");
+
+    let synced = send(&shop.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(synced.header(header::LOCATION), "/?sync=done");
+    let reads_by_sync = shop.workbook.reads() - 1;
+    assert_eq!(reads_by_sync, 1, "the sync reads the workbook once");
+    get(&shop.router, "/").await;
+    assert_eq!(shop.workbook.reads(), 3, "the first view after a sync reads the workbook again");
+}
+
+#[tokio::test]
+async fn the_owners_own_edits_show_once_the_refresh_time_has_passed() {
+    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", Some(TOKEN)).await;
+    tokio::time::pause();
+    assert_eq!(skus_shown(&get(&shop.router, "/").await.body), ["X-1"]);
+    std::fs::write(shop.workbook_dir.join("Inventory.csv"), "SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\nX-2,Cap,1\r\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::advance(PAGE_REFRESH - Duration::from_secs(1)).await;
+    assert_eq!(skus_shown(&get(&shop.router, "/").await.body), ["X-1"], "still the last read");
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert_eq!(skus_shown(&get(&shop.router, "/").await.body), ["X-2", "X-1"], "read again (Cap before Tee)");
+    assert_eq!(shop.workbook.reads(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_read_is_not_kept() {
+    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,three\r\n", Some(TOKEN)).await;
+    assert_ne!(get(&shop.router, "/").await.status, StatusCode::OK);
+    std::fs::write(shop.workbook_dir.join("Inventory.csv"), "SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fixed = get(&shop.router, "/").await;
+    assert_eq!(fixed.status, StatusCode::OK, "the next view reads again");
+    assert_eq!(skus_shown(&fixed.body), ["X-1"]);
 }
