@@ -96,9 +96,10 @@ impl SyncState {
             sales: Cursor(sales),
             last_sync: match last_sync_millis {
                 None => None,
-                Some(millis) => Some(DateTime::<Utc>::from_timestamp_millis(millis).ok_or_else(|| {
-                    corrupt(format!("last_sync ({millis} ms) is not a representable time"))
-                })?),
+                Some(millis) => Some(
+                    DateTime::<Utc>::from_timestamp_millis(millis)
+                        .ok_or_else(|| corrupt(format!("last_sync ({millis} ms) is not a representable time")))?,
+                ),
             },
         };
         state.check(key).map_err(|error| match error {
