@@ -23,7 +23,10 @@
 //! - A line whose product is not in the Inventory (no row with that ItemID,
 //!   or for an undo no row with the logged SKU) is reported, not applied
 //!   and not logged, so it applies once the row exists; `unresolved_from`
-//!   says where the sales feed must be read from again for that.
+//!   says where the sales feed must be read from again for that. Only for
+//!   sales of the last [`RETRY_UNKNOWN_FOR`]: a line that stays unknown
+//!   longer (a deleted product, a product without a SKU, a gift card) is
+//!   reported as given up, so it cannot hold the sales feed back forever.
 //! - No quantity goes below zero silently: it stops at 0 and the clamp is
 //!   reported.
 //!
@@ -33,7 +36,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use crate::row::{InventoryRow, Sku};
 use crate::source::{Cursor, Sale, SaleStatus};
@@ -140,19 +143,26 @@ pub struct UnknownLine {
     pub product_id: String,
     /// For an undo: the SKU it was applied to, which has no row now.
     pub sku: Option<Sku>,
+    /// The sale is older than [`RETRY_UNKNOWN_FOR`]: it is not read again.
+    pub given_up: bool,
 }
+
+/// How long a sale whose line has no row is read again, sync after sync,
+/// in case the row appears.
+pub const RETRY_UNKNOWN_FOR: Duration = Duration::days(7);
 
 impl fmt::Display for UnknownLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let UnknownLine { sale_id, line_id, product_id, sku } = self;
+        let UnknownLine { sale_id, line_id, product_id, sku, given_up } = self;
+        let when = if *given_up { ", given up (the sale is over 7 days old)" } else { " yet" };
         match sku {
             None => write!(
                 f,
-                "sale {sale_id} line {line_id}: product {product_id} is not in the Inventory; not applied yet"
+                "sale {sale_id} line {line_id}: product {product_id} is not in the Inventory; not applied{when}"
             ),
             Some(sku) => write!(
                 f,
-                "sale {sale_id} line {line_id} was voided but SKU {sku} is not in the Inventory; not undone yet"
+                "sale {sale_id} line {line_id} was voided but SKU {sku} is not in the Inventory; not undone{when}"
             ),
         }
     }
@@ -254,14 +264,18 @@ pub fn reconcile_sales(
         for line in &sale.lines {
             let key = LineRef { sale_id: sale.id.clone(), line_id: line.line_id.clone() };
             let applied = ledger.get(&key).cloned();
+            let given_up = now - sale.sale_date > RETRY_UNKNOWN_FOR;
             let mut unknown = |sku: Option<Sku>, report: &mut ReconcileReport| {
                 report.unknown.push(UnknownLine {
                     sale_id: key.sale_id.clone(),
                     line_id: key.line_id.clone(),
                     product_id: line.product_id.clone(),
                     sku,
+                    given_up,
                 });
-                oldest_unresolved = Some(oldest_unresolved.map_or(sale.version, |v| v.min(sale.version)));
+                if !given_up {
+                    oldest_unresolved = Some(oldest_unresolved.map_or(sale.version, |v| v.min(sale.version)));
+                }
             };
             let change = match (sale.status, applied) {
                 (SaleStatus::Open, None) => {
@@ -754,6 +768,27 @@ mod tests {
         assert_eq!(summary(&second.report), ["applied s2/l1 NEW 2", "applied s3/l1 NEW 1", "duplicate s1/l1"]);
         let new = second.rows.iter().find(|r| r.sku.as_str() == "NEW").unwrap();
         assert_eq!((new.qty_on_hand, new.qty_sold), (3, 3));
+    }
+
+    #[test]
+    fn an_unknown_line_older_than_the_retry_window_is_given_up() {
+        let mut old = closed("s-old", 150, &[("l1", "gift-card", 1)]);
+        old.sale_date = at(24, 12) - RETRY_UNKNOWN_FOR - Duration::hours(1);
+        let mut recent = closed("s-new", 400, &[("l1", "pnew", 1)]);
+        recent.sale_date = at(24, 12) - RETRY_UNKNOWN_FOR + Duration::hours(1);
+
+        let only_old =
+            reconcile_sales(&rows((10, 0), (5, 0), (3, 0)), &[], &[old.clone()], &BTreeSet::new(), at(24, 12));
+        assert_eq!(only_old.unresolved_from, None, "an old unknown line does not hold the cursor back");
+        assert!(only_old.report.unknown[0].given_up);
+        assert_eq!(
+            only_old.report.unknown[0].to_string(),
+            "sale s-old line l1: product gift-card is not in the Inventory; not applied, given up (the sale is over 7 days old)"
+        );
+
+        let both = reconcile_sales(&rows((10, 0), (5, 0), (3, 0)), &[], &[old, recent], &BTreeSet::new(), at(24, 12));
+        assert_eq!(both.unresolved_from, Some(Cursor(399)), "only the recent one is read again");
+        assert_eq!(both.report.unknown.iter().map(|u| u.given_up).collect::<Vec<_>>(), [true, false]);
     }
 
     #[test]
