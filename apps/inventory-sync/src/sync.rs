@@ -6,10 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
-    CONFIG_SHEET, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, RESTOCK_SHEET,
-    ReconcileReport, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError, StateStoreError, SyncKey, SyncState,
-    SyncStateStore, TillData, WriteReport, append_sales_log, inventory_sheet_rows, merge_config, merge_inventory,
-    read_config, read_inventory, read_sales_log, reconcile_sales, restock_list, restock_sheet_rows,
+    CONFIG_SHEET, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, Merged,
+    RESTOCK_SHEET, ReconcileReport, Reconciled, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError,
+    StateStoreError, SyncKey, SyncState, SyncStateStore, TillData, WriteReport, append_sales_log, inventory_sheet_rows,
+    merge_config, merge_inventory, read_config, read_inventory, read_sales_log, reconcile_sales, restock_list,
+    restock_sheet_rows,
 };
 
 /// What a sync fetched, changed and wrote.
@@ -106,62 +107,97 @@ pub async fn sync_once(
     let stock = source.inventory(stock_from).await?;
     let sales = source.sales(saved.sales).await?;
 
+    let fetched = (products.items.len(), stock.items.len(), sales.items.len());
+    let cursors = (products.cursor, stock.cursor, sales.cursor);
+
     let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET, SALES_LOG_SHEET, RESTOCK_SHEET]).await?;
-    let inventory_rows = sheet(&sheets, INVENTORY_SHEET);
-    let config_rows = sheet(&sheets, CONFIG_SHEET);
-    let log_rows = sheet(&sheets, SALES_LOG_SHEET);
-    let existing =
-        read_inventory(inventory_rows).map_err(|errors| SyncError::Worksheet { sheet: INVENTORY_SHEET, errors })?;
-    let log = read_sales_log(log_rows).map_err(|errors| SyncError::Worksheet { sheet: SALES_LOG_SHEET, errors })?;
-    let (config, config_warnings) = read_config(config_rows);
+    // Each intermediate table is dropped as soon as the next one is built,
+    // and all of them before the write: at 100,000 variants each copy of
+    // the table is tens of megabytes.
+    let (out, built) = {
+        let config_rows = sheet(&sheets, CONFIG_SHEET);
+        let log_rows = sheet(&sheets, SALES_LOG_SHEET);
+        let existing = read_inventory(sheet(&sheets, INVENTORY_SHEET))
+            .map_err(|errors| SyncError::Worksheet { sheet: INVENTORY_SHEET, errors })?;
+        let log = read_sales_log(log_rows).map_err(|errors| SyncError::Worksheet { sheet: SALES_LOG_SHEET, errors })?;
+        let (config, config_warnings) = read_config(config_rows);
 
-    let till = TillData { products: &products.items, stock: &stock.items, outlet: options.outlet.as_deref() };
-    let merged = merge_inventory(&existing.rows, &till, now);
-    let reconciled = reconcile_sales(&merged.rows, &log, &sales.items, &merged.refreshed, now);
-    let mut full_log = log;
-    full_log.extend(reconciled.new_log_rows.iter().cloned());
-    let restock = restock_list(&reconciled.rows, &full_log, &config, now);
+        let till = TillData { products: &products.items, stock: &stock.items, outlet: options.outlet.as_deref() };
+        let Merged { rows: merged, refreshed, report: merge } = merge_inventory(&existing.rows, &till, now);
+        drop((existing, products, stock));
+        let Reconciled { rows, new_log_rows, report: sales_report, unresolved_from } =
+            reconcile_sales(&merged, &log, &sales.items, &refreshed, now);
+        drop((merged, refreshed, sales));
+        let mut full_log = log;
+        full_log.extend(new_log_rows.iter().cloned());
+        let restock = restock_list(&rows, &full_log, &config, now);
+        drop(full_log);
 
-    // The owner's Config is written only to add missing settings: their own
-    // values are never written over (not even with what was just read).
-    let wanted = [
-        (INVENTORY_SHEET, inventory_sheet_rows(&reconciled.rows)),
-        (RESTOCK_SHEET, restock_sheet_rows(&restock)),
-        (SALES_LOG_SHEET, append_sales_log(log_rows, &reconciled.new_log_rows)),
-        (CONFIG_SHEET, merge_config(config_rows)),
-    ];
-    // A worksheet that already says this is left alone: a sync with nothing
-    // new writes nothing (Google's write quota is per minute and shared).
-    let out: Vec<Sheet> = wanted
-        .into_iter()
-        .filter(|(name, rows)| !same_cells(sheet(&sheets, name), rows))
-        .map(|(name, rows)| Sheet { name: name.to_owned(), rows })
-        .collect();
+        // The owner's Config is written only to add missing settings: their
+        // own values are never written over (not even with what was read).
+        let wanted = [
+            (INVENTORY_SHEET, inventory_sheet_rows(&rows)),
+            (RESTOCK_SHEET, restock_sheet_rows(&restock)),
+            (SALES_LOG_SHEET, append_sales_log(log_rows, &new_log_rows)),
+            (CONFIG_SHEET, merge_config(config_rows)),
+        ];
+        let built = Built {
+            merge,
+            sales: sales_report,
+            config_warnings,
+            inventory_rows: rows.len(),
+            restock_rows: restock.len(),
+            unresolved_from,
+        };
+        drop((rows, restock, new_log_rows));
+        // A worksheet that already says this is left alone: a sync with
+        // nothing new writes nothing (Google's write quota is per minute and
+        // shared).
+        let out: Vec<Sheet> = wanted
+            .into_iter()
+            .filter(|(name, rows)| !same_cells(sheet(&sheets, name), rows))
+            .map(|(name, rows)| Sheet { name: name.to_owned(), rows })
+            .collect();
+        (out, built)
+    };
+    drop(sheets);
     let write = if out.is_empty() { WriteReport::default() } else { sink.write(&out).await? };
+    drop(out);
 
     // Lines that could not be applied yet (unknown products) are read again
     // next time, so the sales cursor stays before them.
-    let sales_cursor = reconciled.unresolved_from.map_or(sales.cursor, |unresolved| unresolved.min(sales.cursor));
+    let (products_cursor, stock_cursor, sales_cursor) = cursors;
+    let sales_cursor = built.unresolved_from.map_or(sales_cursor, |unresolved| unresolved.min(sales_cursor));
     state
         .save_sync_state(
             &options.key,
             &SyncState {
-                products: products.cursor,
-                inventory: stock.cursor,
+                products: products_cursor,
+                inventory: stock_cursor,
                 sales: sales_cursor,
                 last_sync: Some(now),
             },
         )
         .await?;
     Ok(SyncReport {
-        products_fetched: products.items.len(),
-        stock_levels_fetched: stock.items.len(),
-        sales_fetched: sales.items.len(),
-        merge: merged.report,
-        sales: reconciled.report,
-        config_warnings,
-        inventory_rows: reconciled.rows.len(),
-        restock_rows: restock.len(),
+        products_fetched: fetched.0,
+        stock_levels_fetched: fetched.1,
+        sales_fetched: fetched.2,
+        merge: built.merge,
+        sales: built.sales,
+        config_warnings: built.config_warnings,
+        inventory_rows: built.inventory_rows,
+        restock_rows: built.restock_rows,
         write,
     })
+}
+
+/// What the report needs of the tables a sync built.
+struct Built {
+    merge: MergeReport,
+    sales: ReconcileReport,
+    config_warnings: Vec<ConfigWarning>,
+    inventory_rows: usize,
+    restock_rows: usize,
+    unresolved_from: Option<Cursor>,
 }

@@ -31,9 +31,12 @@ pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 2_000_000;
 /// Sync runs in the background, and a 2 MB write takes a while.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A new worksheet's grid, unless the rows need more: Google's own default.
+/// A new worksheet's rows, unless it needs more: Google's own default. Its
+/// columns are exactly as many as its rows are wide: every cell of every
+/// grid counts against Google's 10 million per spreadsheet, empty or not,
+/// and the SalesLog grows by a row per sale line (Google's default 26
+/// columns would waste three cells in four of it).
 const NEW_SHEET_ROWS: usize = 1000;
-const NEW_SHEET_COLUMNS: usize = 26;
 /// What Google says in a 400 when a range names a worksheet that does not exist.
 const UNKNOWN_SHEET: &str = "Unable to parse range";
 /// The properties the writer needs: ids for growing grids, sizes for the clear.
@@ -488,7 +491,7 @@ fn structural_requests(plans: &[Plan<'_>]) -> Vec<StructuralRequest> {
                     title: plan.name.to_owned(),
                     grid_properties: GridSize {
                         row_count: plan.rows.len().max(NEW_SHEET_ROWS),
-                        column_count: plan.width.max(NEW_SHEET_COLUMNS),
+                        column_count: plan.width.max(1),
                     },
                 },
             }),

@@ -49,8 +49,11 @@ impl SheetSink for LocalWorkbook {
     #[tracing::instrument(skip(self, sheets), fields(dir = %self.dir.display(), sheets = sheets.len()))]
     async fn write(&self, sheets: &[Sheet]) -> Result<WriteReport, SinkError> {
         let dir = self.dir.clone();
-        let sheets = sheets.to_vec();
-        let report = run_blocking(move || write_sheets(&dir, &sheets)).await?;
+        // Encoded here, so the blocking task gets the CSV text, not a copy
+        // of every row.
+        let files = encode_sheets(&dir, sheets)?;
+        let rows_written = sheets.iter().map(|sheet| sheet.rows.len() as u64).sum();
+        let report = run_blocking(move || write_files(&dir, files, rows_written)).await?;
         tracing::info!(files = report.write_requests, rows = report.rows_written, "wrote the local workbook");
         Ok(report)
     }
@@ -98,23 +101,32 @@ fn read_sheet(dir: &Path, name: String) -> Result<Sheet, SinkError> {
     Ok(Sheet { name, rows })
 }
 
-fn write_sheets(dir: &Path, sheets: &[Sheet]) -> Result<WriteReport, SinkError> {
-    // Every name is checked before anything is written.
-    let mut targets = Vec::with_capacity(sheets.len());
+/// Each sheet's file and CSV text. Every name is checked before anything is
+/// written.
+fn encode_sheets(dir: &Path, sheets: &[Sheet]) -> Result<Vec<(PathBuf, String)>, SinkError> {
+    let mut files: Vec<(PathBuf, String)> = Vec::with_capacity(sheets.len());
     for sheet in sheets {
         let target = sheet_path(dir, &sheet.name)?;
-        if targets.contains(&target) {
+        if files.iter().any(|(existing, _)| *existing == target) {
             return Err(SinkError::Io(format!("the worksheet {:?} is written twice in one write", sheet.name)));
         }
-        targets.push(target);
+        files.push((target, String::new()));
     }
+    for ((_, text), sheet) in files.iter_mut().zip(sheets) {
+        *text = csv::encode(&sheet.rows);
+    }
+    Ok(files)
+}
+
+/// Stages every file, then renames them all into place.
+fn write_files(dir: &Path, files: Vec<(PathBuf, String)>, rows_written: u64) -> Result<WriteReport, SinkError> {
     fs::create_dir_all(dir).map_err(|error| {
         SinkError::Io(format!("could not create the workbook directory {}: {error}", dir.display()))
     })?;
 
-    let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(sheets.len());
-    for (sheet, target) in sheets.iter().zip(&targets) {
-        match stage(dir, target, &csv::encode(&sheet.rows)) {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
+    for (target, text) in &files {
+        match stage(dir, target, text) {
             Ok(temporary) => staged.push((temporary, target)),
             Err(error) => {
                 remove_all(staged.iter().map(|(temporary, _)| temporary.as_path()));
@@ -133,8 +145,7 @@ fn write_sheets(dir: &Path, sheets: &[Sheet]) -> Result<WriteReport, SinkError> 
     if let Err(error) = File::open(dir).and_then(|directory| directory.sync_all()) {
         tracing::warn!(dir = %dir.display(), %error, "could not flush the workbook directory to disk");
     }
-    let rows_written = sheets.iter().map(|sheet| sheet.rows.len() as u64).sum();
-    Ok(WriteReport { write_requests: u32::try_from(sheets.len()).unwrap_or(u32::MAX), rows_written })
+    Ok(WriteReport { write_requests: u32::try_from(files.len()).unwrap_or(u32::MAX), rows_written })
 }
 
 /// Writes `contents` to a new temporary file next to `target` and flushes it

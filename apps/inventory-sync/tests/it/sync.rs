@@ -89,6 +89,8 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     assert_eq!(second.sales_fetched, 0);
     assert!(second.sales.applied.is_empty(), "nothing is applied twice");
     assert!(second.merge.changed.is_empty() && second.merge.added.is_empty());
+    assert_eq!(second.write.write_requests, 0, "nothing new: no worksheet is written");
+    assert!(second.summary().ends_with("the workbook was already up to date"), "{}", second.summary());
     let again = workbook.read(&["Inventory", "SalesLog"]).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again[0].rows, sheets[0].rows, "the Inventory is unchanged");
     assert_eq!(again[1].rows.len(), log_lines, "no sale logged twice");
@@ -121,4 +123,59 @@ async fn a_sync_that_cannot_read_the_till_writes_nothing() {
     );
     let saved = state.load_sync_state(&options().key).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(saved, SyncState::default(), "no cursor moved");
+}
+
+/// The local workbook, recording which worksheets each write carried.
+struct RecordingWorkbook {
+    inner: LocalWorkbook,
+    written: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+#[async_trait::async_trait]
+impl SheetSink for RecordingWorkbook {
+    async fn read(&self, names: &[&str]) -> Result<Vec<frontdesk_inventory::Sheet>, frontdesk_inventory::SinkError> {
+        self.inner.read(names).await
+    }
+
+    async fn write(
+        &self,
+        sheets: &[frontdesk_inventory::Sheet],
+    ) -> Result<frontdesk_inventory::WriteReport, frontdesk_inventory::SinkError> {
+        let names = sheets.iter().map(|sheet| sheet.name.clone()).collect();
+        self.written.lock().unwrap_or_else(|e| panic!("{e}")).push(names);
+        self.inner.write(sheets).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_worksheets_that_change_are_written() {
+    let base = serve_fake(DemoCatalog::generate(7, now())).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook =
+        RecordingWorkbook { inner: LocalWorkbook::new(dir.path().join("workbook")), written: Default::default() };
+    let state = MemoryStateStore::new();
+    let till = source(&base);
+    sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+
+    // The owner raises the low-stock threshold: only the RestockList follows.
+    let config = read_csv(&dir.path().join("workbook"), "Config");
+    let raised = config
+        .lines()
+        .map(
+            |line| {
+                if line.starts_with("LowStockThreshold,") { line.replacen(",5,", ",12,", 1) } else { line.to_owned() }
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    assert_ne!(raised.trim_end(), config.trim_end(), "the Config has the default threshold: {config}");
+    std::fs::write(dir.path().join("workbook/Config.csv"), format!("{raised}\r\n")).unwrap_or_else(|e| panic!("{e}"));
+    let after_edit = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after_edit.write.write_requests, 1);
+
+    let writes = workbook.written.lock().unwrap_or_else(|e| panic!("{e}")).clone();
+    assert_eq!(writes.len(), 2);
+    assert_eq!(writes[0], ["Inventory", "RestockList", "SalesLog", "Config"], "the first sync writes everything");
+    assert_eq!(writes[1], ["RestockList"], "the owner's Config is read, never written back");
+    assert!(read_csv(&dir.path().join("workbook"), "Config").contains("LowStockThreshold,12,"));
 }

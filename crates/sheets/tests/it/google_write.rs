@@ -90,9 +90,9 @@ async fn missing_worksheets_are_added_and_small_grids_grown_in_one_request_first
         [list_worksheets(), post(&spreadsheet_batch_update_path()), post(&values_path("batchUpdate"))],
         "nothing to clear: Inventory's grid is exactly its rows now, and the others are new"
     );
-    let new_sheet = |title: &str| {
+    let new_sheet = |title: &str, columns: usize| {
         json!({ "addSheet": { "properties": {
-            "title": title, "gridProperties": { "rowCount": 1000, "columnCount": 26 }
+            "title": title, "gridProperties": { "rowCount": 1000, "columnCount": columns }
         }}})
     };
     assert_eq!(
@@ -100,8 +100,8 @@ async fn missing_worksheets_are_added_and_small_grids_grown_in_one_request_first
         [json!({ "requests": [
             { "appendDimension": { "sheetId": 42, "dimension": "ROWS", "length": 2 } },
             { "appendDimension": { "sheetId": 42, "dimension": "COLUMNS", "length": 1 } },
-            new_sheet("RestockList"),
-            new_sheet("SalesLog"),
+            new_sheet("RestockList", 1),
+            new_sheet("SalesLog", 6),
         ]})]
     );
     let ranges: Vec<Value> = fake.bodies_sent_to("/values:batchUpdate").await[0]["data"]
