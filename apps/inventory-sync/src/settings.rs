@@ -106,14 +106,7 @@ impl InventorySettings {
         ])?;
         let mut problems = Vec::new();
         let database = DatabaseUrl::parse(raw.database_url.trim()).map_err(|e| problems.push(e)).ok();
-        let log_format = match raw.log_format.as_str() {
-            "text" => Some(LogFormat::Text),
-            "json" => Some(LogFormat::Json),
-            other => {
-                problems.push(format!("FRONTDESK_LOG_FORMAT: {other:?} is not one of \"text\", \"json\""));
-                None
-            }
-        };
+        let log_format = LogFormat::parse(&raw.log_format).map_err(|e| problems.push(e)).ok();
         let addr = raw
             .inventory_addr
             .trim()

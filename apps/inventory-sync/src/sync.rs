@@ -80,16 +80,6 @@ fn sheet<'a>(sheets: &'a [Sheet], name: &str) -> &'a [Vec<String>] {
     sheets.iter().find(|sheet| sheet.name == name).map(|sheet| sheet.rows.as_slice()).unwrap_or(&[])
 }
 
-/// Whether two worksheets hold the same text. Trailing empty cells do not
-/// count: Google's values API leaves them out of what it reads back.
-fn same_cells(read: &[Vec<String>], written: &[Vec<String>]) -> bool {
-    fn cells(row: &[String]) -> &[String] {
-        let end = row.iter().rposition(|cell| !cell.is_empty()).map_or(0, |last| last + 1);
-        &row[..end]
-    }
-    read.len() == written.len() && read.iter().zip(written).all(|(a, b)| cells(a) == cells(b))
-}
-
 /// Runs one sync (see the module documentation).
 pub async fn sync_once(
     source: &dyn InventorySource,
@@ -155,7 +145,7 @@ pub async fn sync_once(
         // shared).
         let out: Vec<Sheet> = wanted
             .into_iter()
-            .filter(|(name, rows)| !same_cells(sheet(&sheets, name), rows))
+            .filter(|(name, rows)| !sink.already_holds(sheet(&sheets, name), rows))
             .map(|(name, rows)| Sheet { name: name.to_owned(), rows })
             .collect();
         (out, built)

@@ -34,7 +34,7 @@ pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarni
 pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
 pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
 pub use order::{compare_rows, compare_sizes, sort_rows};
-pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport};
+pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport, same_rows};
 pub use reconcile::{
     Clamp, LineChange, LineRef, RETRY_UNKNOWN_FOR, ReconcileReport, Reconciled, SALES_LOG_HEADER, SALES_LOG_SHEET,
     SalesLogRow, UnknownLine, append_sales_log, read_sales_log, reconcile_sales,

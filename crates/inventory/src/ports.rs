@@ -67,4 +67,26 @@ pub trait SheetSink: Send + Sync {
     /// was below the last row written. Never clears before the new rows are
     /// written; a failure leaves the previous rows in place.
     async fn write(&self, sheets: &[Sheet]) -> Result<WriteReport, SinkError>;
+
+    /// Whether a worksheet that reads as `read` already holds `rows`, as
+    /// this sink would store them, so writing them would change nothing.
+    /// The default: the same text, trailing empty cells aside (a sink may
+    /// leave them out of what it reads back).
+    fn already_holds(&self, read: &[Vec<String>], rows: &[Vec<String>]) -> bool {
+        same_rows(read, rows, |read, written| read == written)
+    }
+}
+
+/// Row by row and cell by cell with `same_cell`; trailing empty cells do
+/// not count.
+pub fn same_rows(read: &[Vec<String>], written: &[Vec<String>], same_cell: impl Fn(&str, &str) -> bool) -> bool {
+    fn cells(row: &[String]) -> &[String] {
+        let end = row.iter().rposition(|cell| !cell.is_empty()).map_or(0, |last| last + 1);
+        &row[..end]
+    }
+    read.len() == written.len()
+        && read.iter().zip(written).all(|(a, b)| {
+            let (a, b) = (cells(a), cells(b));
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_cell(a, b))
+        })
 }

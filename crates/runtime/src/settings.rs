@@ -89,6 +89,17 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogFormat {
+    /// `text` or `json`; the error names `FRONTDESK_LOG_FORMAT`.
+    pub fn parse(raw: &str) -> Result<LogFormat, String> {
+        match raw {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("FRONTDESK_LOG_FORMAT: {other:?} is not one of \"text\", \"json\"")),
+        }
+    }
+}
+
 /// Which store backend, chosen by the URL's scheme.
 #[derive(Clone)]
 pub enum DatabaseUrl {
@@ -288,11 +299,7 @@ impl Settings {
             .parse::<SocketAddr>()
             .map_err(|_| format!("FRONTDESK_HTTP_ADDR: {:?} is not an address like 127.0.0.1:8080", raw.http_addr));
         let database = DatabaseUrl::parse(raw.database_url.trim());
-        let log_format = match raw.log_format.as_str() {
-            "text" => Ok(LogFormat::Text),
-            "json" => Ok(LogFormat::Json),
-            other => Err(format!("FRONTDESK_LOG_FORMAT: {other:?} is not one of \"text\", \"json\"")),
-        };
+        let log_format = LogFormat::parse(&raw.log_format);
         if let Some(redis) = &raw.redis_url {
             let url = redis.expose_secret();
             if !(url.starts_with("redis://") || url.starts_with("rediss://")) {

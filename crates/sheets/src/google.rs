@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontdesk_core::Clock;
 use frontdesk_google_auth::{ServiceAccountKey, TokenError, TokenSource};
-use frontdesk_inventory::{Sheet, SheetSink, SinkError, WriteReport};
+use frontdesk_inventory::{Sheet, SheetSink, SinkError, WriteReport, same_rows};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
@@ -20,6 +20,7 @@ use crate::retry::Backoff;
 use crate::wire::{
     AppendDimension, BatchGetReply, Cell, GridProperties, GridSize, NewSheetProperties, SpreadsheetBatchUpdate,
     SpreadsheetReply, StructuralRequest, ValueRangeBody, ValuesBatchClear, ValuesBatchUpdate, cell_text, complaint,
+    reads_back_as,
 };
 
 /// Sheets v4's production endpoint.
@@ -376,6 +377,11 @@ struct Entry {
 #[async_trait]
 impl SheetSink for GoogleSheets {
     #[tracing::instrument(skip(self), fields(spreadsheet_id = %self.spreadsheet_id))]
+    /// Numbers are sent as numbers, so they read back as Sheets shows them.
+    fn already_holds(&self, read: &[Vec<String>], rows: &[Vec<String>]) -> bool {
+        same_rows(read, rows, |read, written| reads_back_as(written, read))
+    }
+
     async fn read(&self, names: &[&str]) -> Result<Vec<Sheet>, SinkError> {
         if names.is_empty() {
             return Ok(Vec::new());

@@ -153,6 +153,20 @@ impl<'a> Cell<'a> {
     }
 }
 
+/// Whether Sheets shows `read` for a cell written from `written`: the same
+/// text, or for a cell sent as a number the same number (`12.50` is stored
+/// as 12.5 and shown as `12.5`, `129.00` as `129`).
+pub(crate) fn reads_back_as(written: &str, read: &str) -> bool {
+    if written == read {
+        return true;
+    }
+    match Cell::from_text(written) {
+        Cell::Text(_) => false,
+        Cell::Integer(number) => read.parse::<i64>() == Ok(number),
+        Cell::Decimal(number) => read.parse::<f64>().is_ok_and(|shown| shown == number),
+    }
+}
+
 /// A cell as read back (`FORMATTED_VALUE` gives strings; anything else is
 /// turned into the text Sheets would show).
 pub(crate) fn cell_text(value: Value) -> String {
@@ -192,6 +206,16 @@ pub(crate) fn complaint(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_back_as_sheets_shows_them_and_text_exactly() {
+        for (written, read) in [("129.00", "129"), ("12.50", "12.5"), ("12", "12"), ("0.5", "0.5"), ("Tee", "Tee")] {
+            assert!(reads_back_as(written, read), "{written:?} shown as {read:?}");
+        }
+        for (written, read) in [("129.00", "129.01"), ("007", "7"), ("12", "12.5"), ("Tee", "tee"), ("5", "")] {
+            assert!(!reads_back_as(written, read), "{written:?} is not {read:?}");
+        }
+    }
 
     #[test]
     fn plain_numbers_are_numbers_and_everything_else_is_text() {

@@ -279,3 +279,20 @@ async fn setup_refuses_what_is_not_an_api_base_or_a_spreadsheet_id() {
     }
     assert_eq!(config().api_base, "https://sheets.googleapis.com/v4/spreadsheets");
 }
+
+#[tokio::test]
+async fn rows_read_back_as_sheets_shows_numbers_are_already_held() {
+    let fake = Fake::new().await;
+    let rows = |price: &str, qty: &str| {
+        vec![
+            vec!["SKU".to_owned(), "Price".to_owned(), "Qty".to_owned()],
+            vec!["A-1".to_owned(), price.to_owned(), qty.to_owned()],
+        ]
+    };
+    // Written as 129.00 and 5, shown by Sheets as 129 and 5.
+    assert!(fake.sheets.already_holds(&rows("129", "5"), &rows("129.00", "5")));
+    assert!(!fake.sheets.already_holds(&rows("129", "5"), &rows("129.50", "5")), "another price");
+    assert!(!fake.sheets.already_holds(&rows("129", "5"), &rows("129.00", "05")), "text stays text");
+    assert!(!fake.sheets.already_holds(&rows("129", "5")[..1], &rows("129.00", "5")), "a missing row");
+    assert!(fake.api_calls().await.is_empty(), "comparing sends nothing");
+}

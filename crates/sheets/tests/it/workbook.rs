@@ -168,3 +168,13 @@ async fn names_that_are_not_plain_file_names_are_refused_before_anything_is_writ
     assert!(matches!(&twice, Err(SinkError::Io(_))), "{twice:?}");
     assert!(!dir.path().join("workbook").exists(), "nothing was written");
 }
+
+#[test]
+fn the_local_workbook_holds_exactly_its_text_trailing_empty_cells_aside() {
+    use frontdesk_inventory::SheetSink;
+    let workbook = LocalWorkbook::new("unused");
+    let row = |cells: &[&str]| cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    assert!(workbook.already_holds(&[row(&["SKU", "Qty"])], &[row(&["SKU", "Qty", "", ""])]));
+    assert!(!workbook.already_holds(&[row(&["A-1", "129"])], &[row(&["A-1", "129.00"])]), "a CSV keeps the text");
+    assert!(!workbook.already_holds(&[row(&["A-1", "", "x"])], &[row(&["A-1", "x"])]), "an empty cell inside counts");
+}
