@@ -73,7 +73,15 @@ pub enum SuspensionReason {
     CapReached,
     /// Past due for longer than the grace period.
     PastDue,
+    /// The payment provider's subscription was cancelled (Stripe status
+    /// `canceled`): nobody pays for the answering any more.
+    SubscriptionEnded,
 }
+
+/// Stripe's subscription status words that end the service. `incomplete`
+/// (a new subscription's first invoice not yet paid) and `past_due` (the
+/// grace period decides) do not.
+const ENDED_SUBSCRIPTION_STATUSES: [&str; 1] = ["canceled"];
 
 /// Where `used_minutes` stand against `cap` (see the module documentation).
 pub fn evaluate_cap(used_minutes: i64, cap: i64) -> CapStatus {
@@ -98,7 +106,11 @@ pub fn answering_mode(
     grace: Duration,
 ) -> AnsweringMode {
     let past_due_too_long = account.past_due_since.is_some_and(|since| now - since > grace);
-    if past_due_too_long {
+    let subscription_ended =
+        account.subscription_status.as_deref().is_some_and(|status| ENDED_SUBSCRIPTION_STATUSES.contains(&status));
+    if subscription_ended {
+        AnsweringMode::Suspended(SuspensionReason::SubscriptionEnded)
+    } else if past_due_too_long {
         AnsweringMode::Suspended(SuspensionReason::PastDue)
     } else if cap_status.level == Some(CapLevel::Hard) {
         AnsweringMode::Suspended(SuspensionReason::CapReached)
@@ -159,10 +171,12 @@ mod tests {
     #[test]
     fn answering_stops_at_the_hard_cap_or_after_the_grace_period() {
         use AnsweringMode::{Normal, Suspended};
-        use SuspensionReason::{CapReached, PastDue};
+        use SuspensionReason::{CapReached, PastDue, SubscriptionEnded};
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().unwrap_or_else(|| panic!("a valid instant"));
         let past_due =
             |since: Duration| BillingAccount { past_due_since: Some(now - since), ..BillingAccount::default() };
+        let status =
+            |word: &str| BillingAccount { subscription_status: Some(word.to_owned()), ..BillingAccount::default() };
         let in_good_standing = BillingAccount::default();
         let below = evaluate_cap(100, 500);
         let soft = evaluate_cap(450, 500);
@@ -197,6 +211,11 @@ mod tests {
                 Suspended(PastDue),
             ),
             ("no grace at all", &past_due(Duration::seconds(1)), below, Duration::zero(), Suspended(PastDue)),
+            ("subscription cancelled", &status("canceled"), below, week, Suspended(SubscriptionEnded)),
+            ("cancelled and over the cap", &status("canceled"), hard, week, Suspended(SubscriptionEnded)),
+            ("a new subscription not paid yet", &status("incomplete"), below, week, Normal),
+            ("an active subscription", &status("active"), below, week, Normal),
+            ("Stripe's own past_due: the grace period decides", &status("past_due"), below, week, Normal),
         ];
         for (name, account, cap_status, grace, expected) in cases {
             assert_eq!(answering_mode(account, cap_status, now, grace), expected, "{name}");

@@ -200,6 +200,9 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
         AnsweringMode::Normal => ("ai", None),
         AnsweringMode::Suspended(SuspensionReason::CapReached) => ("forward_to_owner", Some("cap_reached")),
         AnsweringMode::Suspended(SuspensionReason::PastDue) => ("forward_to_owner", Some("past_due")),
+        AnsweringMode::Suspended(SuspensionReason::SubscriptionEnded) => {
+            ("forward_to_owner", Some("subscription_ended"))
+        }
     };
     json!({
         "tenant": tenant.as_str(),

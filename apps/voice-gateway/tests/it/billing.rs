@@ -265,6 +265,20 @@ async fn stripe_webhooks_are_verified_and_each_event_applied_once() {
     assert_eq!(reply.status, StatusCode::OK);
     let account = app.store.billing_account(&tenant).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(account.subscription_status.as_deref(), Some("canceled"));
+    // Nobody pays any more: calls go straight to the owner.
+    let after_cancel = start_call(&app, "CA-due-4").await;
+    assert!(after_cancel.contains(OWNER) && !after_cancel.contains("<Gather"), "{after_cancel}");
+    assert_eq!(usage(&app).await["suspension_reason"], "subscription_ended");
+    // A new subscription brings answering back.
+    let renewed = stripe_event(
+        "evt_5",
+        "customer.subscription.created",
+        json!({"id": "sub_new", "object": "subscription", "customer": "cus_fresh", "status": "active"}),
+    );
+    let reply =
+        app.stripe(&renewed, Some(&stripe_signature(&renewed, app.clock.now().timestamp(), STRIPE_SECRET))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(start_call(&app, "CA-due-5").await.contains("<Gather"), "subscribed again: AI answering is back");
 
     // An event for a customer we do not know is acknowledged and changes nothing.
     let stranger = stripe_event(
