@@ -78,11 +78,6 @@ pub enum SuspensionReason {
     SubscriptionEnded,
 }
 
-/// Stripe's subscription status words that end the service. `incomplete`
-/// (a new subscription's first invoice not yet paid) and `past_due` (the
-/// grace period decides) do not.
-const ENDED_SUBSCRIPTION_STATUSES: [&str; 1] = ["canceled"];
-
 /// Where `used_minutes` stand against `cap` (see the module documentation).
 pub fn evaluate_cap(used_minutes: i64, cap: i64) -> CapStatus {
     let used = i128::from(used_minutes) * 100;
@@ -106,9 +101,7 @@ pub fn answering_mode(
     grace: Duration,
 ) -> AnsweringMode {
     let past_due_too_long = account.past_due_since.is_some_and(|since| now - since > grace);
-    let subscription_ended =
-        account.subscription_status.as_deref().is_some_and(|status| ENDED_SUBSCRIPTION_STATUSES.contains(&status));
-    if subscription_ended {
+    if account.subscription_ended() {
         AnsweringMode::Suspended(SuspensionReason::SubscriptionEnded)
     } else if past_due_too_long {
         AnsweringMode::Suspended(SuspensionReason::PastDue)

@@ -127,6 +127,16 @@ pub struct BillingAccount {
     pub minute_cap: Option<i64>,
 }
 
+impl BillingAccount {
+    /// Whether the provider's subscription was cancelled (Stripe's
+    /// `canceled`): nobody pays for the service any more. `incomplete` (a
+    /// new subscription's first invoice not paid yet) and `past_due` (the
+    /// grace period decides) are not ended.
+    pub fn subscription_ended(&self) -> bool {
+        self.subscription_status.as_deref() == Some("canceled")
+    }
+}
+
 /// A change to a billing account caused by a provider event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountChange {

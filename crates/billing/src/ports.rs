@@ -132,6 +132,15 @@ pub trait PaymentProvider: Send + Sync {
         idempotency_key: &str,
     ) -> Result<ProviderSubscription, ProviderError>;
 
+    /// Moves the subscription to `plan`'s flat price (prorated; metered
+    /// prices stay). Nothing changes when it is already on that price.
+    async fn change_plan(
+        &self,
+        subscription_id: &str,
+        plan: frontdesk_core::Plan,
+        idempotency_key: &str,
+    ) -> Result<ProviderSubscription, ProviderError>;
+
     /// Reports metered usage. `identifier` is our usage record id: reporting
     /// the same record twice counts once.
     async fn report_usage(

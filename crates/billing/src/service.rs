@@ -370,11 +370,14 @@ pub struct CustomerSetup {
 }
 
 impl CustomerSetup {
-    /// The job that sets `tenant` up at the provider.
-    pub fn job(tenant: &TenantId) -> NewJob {
-        NewJob::new(kind(SETUP_CUSTOMER), json!({}))
+    /// The job that brings `tenant`'s customer and subscription at the
+    /// provider in line with its plan, for the plan change to `plan` at
+    /// `at` (each change gets its own job; the same change enqueued twice,
+    /// one). The job reads the plan in force when it runs.
+    pub fn job(tenant: &TenantId, plan: frontdesk_core::Plan, at: DateTime<Utc>) -> NewJob {
+        NewJob::new(kind(SETUP_CUSTOMER), json!({"plan": plan.as_str()}))
             .for_tenant(tenant.clone())
-            .unique_key(format!("{SETUP_CUSTOMER}:{tenant}"))
+            .unique_key(format!("{SETUP_CUSTOMER}:{tenant}:{}:{}", plan.as_str(), at.timestamp_millis()))
     }
 }
 
@@ -390,7 +393,7 @@ impl JobHandler for CustomerSetup {
         let record = self.ports.tenants.get_tenant(&tenant).await.map_err(retry)?;
         let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
         let account = self.ports.billing.billing_account(&tenant).await.map_err(retry)?;
-        let customer = match account.stripe_customer_id {
+        let customer = match account.stripe_customer_id.clone() {
             Some(customer) => customer,
             None => {
                 let customer = self
@@ -402,14 +405,25 @@ impl JobHandler for CustomerSetup {
                 customer
             }
         };
-        if account.stripe_subscription_id.is_none() {
-            let plan = self.ports.plan(&tenant).await.map_err(retry)?;
-            let subscription = self
-                .provider
-                .create_subscription(&tenant, &customer, plan, &format!("subscription-{tenant}-{customer}"))
-                .await
-                .map_err(provider_error)?;
-            self.ports.billing.set_stripe_ids(&tenant, &customer, Some(&subscription.id)).await.map_err(retry)?;
+        let plan = self.ports.plan(&tenant).await.map_err(retry)?;
+        match (&account.stripe_subscription_id, account.subscription_ended()) {
+            // The plan may have changed since the subscription was made. The
+            // key is this job's: a retry replays it, a later change is new.
+            (Some(subscription), false) => {
+                let key = format!("plan-{subscription}-{}-job-{}", plan.as_str(), context.job.id);
+                self.provider.change_plan(subscription, plan, &key).await.map_err(provider_error)?;
+            }
+            // None yet, or a cancelled one: a new subscription, under its own
+            // idempotency key (the cancelled one's would replay its reply).
+            (previous, _) => {
+                let key = match previous {
+                    Some(cancelled) => format!("subscription-{tenant}-{customer}-after-{cancelled}"),
+                    None => format!("subscription-{tenant}-{customer}"),
+                };
+                let subscription =
+                    self.provider.create_subscription(&tenant, &customer, plan, &key).await.map_err(provider_error)?;
+                self.ports.billing.set_stripe_ids(&tenant, &customer, Some(&subscription.id)).await.map_err(retry)?;
+            }
         }
         Ok(())
     }

@@ -303,6 +303,25 @@ pub async fn provider_events_apply_once(stores: Stores) {
     assert!(raced.stripe_subscription_id.is_some_and(|id| id.starts_with("sub_race_")));
 }
 
+pub async fn a_late_cancellation_of_a_replaced_subscription_changes_nothing(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let change = |id: &str, status: &str| AccountChange::Subscription { id: id.to_owned(), status: status.to_owned() };
+    assert!(apply(&stores, "evt_old_created", Some((&shop, &change("sub_old", "active")))).await);
+    assert!(apply(&stores, "evt_old_cancelled", Some((&shop, &change("sub_old", "canceled")))).await);
+    assert_eq!(account(&stores, "shop-a").await.subscription_status.as_deref(), Some("canceled"));
+    // The replacement takes over from the cancelled one.
+    assert!(apply(&stores, "evt_new_created", Some((&shop, &change("sub_new", "active")))).await);
+    // Stripe resends the old cancellation (or sends it late): recorded, ignored.
+    assert!(apply(&stores, "evt_old_cancelled_again", Some((&shop, &change("sub_old", "canceled")))).await);
+    let now = account(&stores, "shop-a").await;
+    assert_eq!(now.stripe_subscription_id.as_deref(), Some("sub_new"));
+    assert_eq!(now.subscription_status.as_deref(), Some("active"));
+    // The current subscription's own cancellation still applies.
+    assert!(apply(&stores, "evt_new_cancelled", Some((&shop, &change("sub_new", "canceled")))).await);
+    assert_eq!(account(&stores, "shop-a").await.subscription_status.as_deref(), Some("canceled"));
+}
+
 pub async fn past_due_is_set_once_and_cleared_by_payment(stores: Stores) {
     with_tenants(&stores, &["shop-a", "shop-b"]).await;
     let shop = tenant("shop-a");

@@ -188,6 +188,7 @@ macro_rules! store_contract_tests {
             billing::stripe_ids_are_kept_and_find_their_tenant,
             billing::minute_caps_are_set_and_removed,
             billing::provider_events_apply_once,
+            billing::a_late_cancellation_of_a_replaced_subscription_changes_nothing,
             billing::past_due_is_set_once_and_cleared_by_payment,
             billing::cap_decisions_are_recorded_once_with_their_jobs,
             billing::drafts_are_replaced_until_finalized_and_then_never_change,

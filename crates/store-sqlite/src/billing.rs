@@ -300,7 +300,12 @@ impl BillingStore for SqliteStore {
                     sqlx::query("UPDATE tenant_billing SET past_due_since = NULL WHERE tenant_id = ?1").bind(tenant.as_str())
                 }
                 AccountChange::Subscription { id, status } => sqlx::query(
-                    "UPDATE tenant_billing SET stripe_subscription_id = ?2, subscription_status = ?3 WHERE tenant_id = ?1",
+                    // The cancellation of a subscription that is no longer the
+                    // tenant's (replaced after it ended; Stripe does not order
+                    // its events) is history and changes nothing.
+                    "UPDATE tenant_billing SET stripe_subscription_id = ?2, subscription_status = ?3
+                     WHERE tenant_id = ?1
+                       AND NOT (?3 = 'canceled' AND stripe_subscription_id IS NOT NULL AND stripe_subscription_id <> ?2)",
                 )
                 .bind(tenant.as_str())
                 .bind(id)

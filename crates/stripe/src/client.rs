@@ -190,6 +190,37 @@ impl StripeClient {
         Ok(subscription)
     }
 
+    /// Moves `subscription_id` to `plan`'s flat price: `GET` the
+    /// subscription, then `POST /v1/subscriptions/{id}` replacing the price
+    /// of the item that carries one of the catalog's plan prices
+    /// (`items[0][id]`, `items[0][price]`), prorated
+    /// (`proration_behavior=create_prorations`). Metered items stay. A
+    /// subscription already on the plan's price is returned without a
+    /// change.
+    #[tracing::instrument(skip_all, fields(subscription_id = %subscription_id, plan = %plan))]
+    pub async fn change_plan(
+        &self,
+        subscription_id: &str,
+        plan: Plan,
+        idempotency_key: &str,
+    ) -> Result<Subscription, StripeError> {
+        let path = subscription_path(subscription_id)?;
+        let price = self.catalog.plan_prices.get(&plan).ok_or_else(|| StripeError::NotSent {
+            request: format!("POST {path}"),
+            reason: format!("the Stripe catalog has no price for plan {plan}"),
+        })?;
+        let current: Subscription = self.get(&path).await?.read()?;
+        let flat = current.items.iter().find(|item| self.catalog.plan_prices.values().any(|p| *p == item.price_id));
+        if flat.is_some_and(|item| item.price_id == *price) {
+            tracing::debug!("the Stripe subscription is already on the plan's price");
+            return Ok(current);
+        }
+        let form = plan_change_form(flat.map(|item| item.id.as_str()), price);
+        let subscription: Subscription = self.post(&path, form, idempotency_key).await?.read()?;
+        tracing::info!(status = %subscription.status, "Stripe subscription moved to the plan's price");
+        Ok(subscription)
+    }
+
     /// `POST /v1/billing/meter_events` with `event_name`,
     /// `payload[stripe_customer_id]`, `payload[value]`, `identifier` and
     /// `timestamp`. An event refused because its identifier was already
@@ -228,13 +259,28 @@ impl StripeClient {
 
     /// Sends a form POST, retrying as the policy allows with the same
     /// idempotency key; returns the first success or the last error.
-    async fn post(&self, path: &'static str, form: String, idempotency_key: &str) -> Result<Success, StripeError> {
+    async fn post(&self, path: &str, form: String, idempotency_key: &str) -> Result<Success, StripeError> {
         let request = format!("POST {path}");
         let idempotency_key = check_idempotency_key(&request, idempotency_key)?;
         let url = format!("{}{path}", self.base_url);
+        self.with_retries(|| self.send_once(&request, self.http.post(&url), Some((&form, &idempotency_key)))).await
+    }
+
+    /// A GET, retried as the policy allows (reading is always safe to repeat).
+    async fn get(&self, path: &str) -> Result<Success, StripeError> {
+        let request = format!("GET {path}");
+        let url = format!("{}{path}", self.base_url);
+        self.with_retries(|| self.send_once(&request, self.http.get(&url), None)).await
+    }
+
+    async fn with_retries<F, Fut>(&self, mut attempt: F) -> Result<Success, StripeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Success, StripeError>>,
+    {
         let mut retries_done = 0;
         loop {
-            let error = match self.post_once(&request, &url, &form, &idempotency_key).await {
+            let error = match attempt().await {
                 Ok(success) => return Ok(success),
                 Err(error) => error,
             };
@@ -247,24 +293,22 @@ impl StripeClient {
         }
     }
 
-    async fn post_once(
+    /// One request; a POST carries its form and idempotency key.
+    async fn send_once(
         &self,
         request: &str,
-        url: &str,
-        form: &str,
-        idempotency_key: &HeaderValue,
+        builder: reqwest::RequestBuilder,
+        form: Option<(&String, &HeaderValue)>,
     ) -> Result<Success, StripeError> {
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(self.secret_key.expose_secret())
-            .header("Stripe-Version", self.api_version.clone())
-            .header("Idempotency-Key", idempotency_key.clone())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.to_owned())
-            .send()
-            .await
-            .map_err(|error| network_error(request, error))?;
+        let mut builder =
+            builder.bearer_auth(self.secret_key.expose_secret()).header("Stripe-Version", self.api_version.clone());
+        if let Some((form, idempotency_key)) = form {
+            builder = builder
+                .header("Idempotency-Key", idempotency_key.clone())
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form.clone());
+        }
+        let response = builder.send().await.map_err(|error| network_error(request, error))?;
         let status = response.status();
         let headers = ReplyHeaders::read(response.headers());
         let body = response.text().await.map_err(|error| network_error(request, error))?;
@@ -301,6 +345,29 @@ impl Success {
             message: error.to_string(),
         })
     }
+}
+
+fn plan_change_form(flat_item: Option<&str>, price: &str) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    if let Some(item) = flat_item {
+        form.append_pair("items[0][id]", item);
+    }
+    form.append_pair("items[0][price]", price).append_pair("proration_behavior", "create_prorations");
+    form.finish()
+}
+
+/// `/v1/subscriptions/{id}`, for ids that are plain Stripe ids.
+fn subscription_path(subscription_id: &str) -> Result<String, StripeError> {
+    let plain = !subscription_id.is_empty()
+        && subscription_id.len() <= 255
+        && subscription_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !plain {
+        return Err(StripeError::NotSent {
+            request: format!("POST {SUBSCRIPTIONS_PATH}/…"),
+            reason: format!("{subscription_id:?} is not a Stripe subscription id"),
+        });
+    }
+    Ok(format!("{SUBSCRIPTIONS_PATH}/{subscription_id}"))
 }
 
 /// The serializer is not `Send`, so it never lives across an `await`.

@@ -31,6 +31,16 @@ impl PaymentProvider for StripeClient {
         Ok(ProviderSubscription { id: subscription.id, status: subscription.status })
     }
 
+    async fn change_plan(
+        &self,
+        subscription_id: &str,
+        plan: Plan,
+        idempotency_key: &str,
+    ) -> Result<ProviderSubscription, ProviderError> {
+        let subscription = StripeClient::change_plan(self, subscription_id, plan, idempotency_key).await?;
+        Ok(ProviderSubscription { id: subscription.id, status: subscription.status })
+    }
+
     #[tracing::instrument(skip_all, fields(customer_id = %customer_id, kind = kind.as_str(), identifier = %identifier))]
     async fn report_usage(
         &self,

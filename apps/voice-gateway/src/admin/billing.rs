@@ -80,7 +80,8 @@ async fn set_plan(
     admin.require_operator()?;
     let request: PlanBody = body(&raw, r#"{"plan": "core"}"#)?;
     let plan = Plan::parse(&request.plan).map_err(|e| ApiError::bad_request("invalid_plan", e.to_string()))?;
-    let previous = state.flags.set_plan(&tenant, plan, state.clock.now()).await?;
+    let now = state.clock.now();
+    let previous = state.flags.set_plan(&tenant, plan, now).await?;
     admin
         .audit(
             &state,
@@ -92,7 +93,7 @@ async fn set_plan(
         )
         .await;
     if state.billing_provider {
-        state.jobs.enqueue(frontdesk_billing::CustomerSetup::job(&tenant)).await?;
+        state.jobs.enqueue(frontdesk_billing::CustomerSetup::job(&tenant, plan, now)).await?;
     }
     tracing::info!(tenant_id = %tenant, plan = plan.as_str(), previous = previous.as_str(), by = %admin.0.subject, "plan changed");
     Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))

@@ -5,10 +5,9 @@ use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use frontdesk_billing::BillingStore;
 use frontdesk_core::{Clock, TenantId};
-use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
-use crate::support::{STRIPE_SECRET, TestApp, error_code, shop_json};
+use crate::support::{STRIPE_SECRET, TestApp, error_code, shop_json, stripe_event, stripe_signature};
 
 const SHOP_NUMBER: &str = "+15555550100";
 const OWNER: &str = "+15555550199";
@@ -183,18 +182,6 @@ async fn a_new_month_lifts_the_cap() {
     // 1 December, 09:00 in New York.
     app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 14, 0, 0).single().unwrap_or_default());
     assert!(start_call(&app, "CA-month-3").await.contains("<Gather"), "December starts from zero");
-}
-
-fn stripe_signature(body: &str, timestamp: i64, secret: &str) -> String {
-    let mut mac =
-        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
-}
-
-fn stripe_event(id: &str, kind: &str, object: Value) -> String {
-    json!({"id": id, "object": "event", "type": kind, "created": 1_764_000_000, "data": {"object": object}}).to_string()
 }
 
 #[tokio::test]

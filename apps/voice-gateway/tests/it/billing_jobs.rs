@@ -115,6 +115,7 @@ async fn the_owner_is_texted_when_a_cap_is_reached() {
 fn stripe_provider(server: &MockServer) -> Arc<dyn frontdesk_billing::PaymentProvider> {
     let mut catalog = frontdesk_stripe::StripeCatalog::default();
     catalog.plan_prices.insert(Plan::Pro, "price_pro".to_owned());
+    catalog.plan_prices.insert(Plan::Core, "price_core".to_owned());
     catalog.metered_prices = vec!["price_minutes".to_owned()];
     catalog.meter_events.insert(frontdesk_billing::UsageKind::CallMinutes, "frontdesk_call_minutes".to_owned());
     let mut config = frontdesk_stripe::StripeConfig::new("sk_test_frontdesk".to_owned(), catalog);
@@ -192,7 +193,8 @@ async fn a_tenant_gets_its_stripe_customer_and_subscription_once() {
         .await;
     let tenant = fresh_cuts();
     let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
-    queue.enqueue(CustomerSetup::job(&tenant)).await.unwrap_or_else(|e| panic!("{e}"));
+    let change = app.clock.now();
+    queue.enqueue(CustomerSetup::job(&tenant, Plan::Pro, change)).await.unwrap_or_else(|e| panic!("{e}"));
     let setup = CustomerSetup {
         ports: billing.ports.clone(),
         provider: billing.provider.clone().unwrap_or_else(|| panic!("provider")),
@@ -201,10 +203,95 @@ async fn a_tenant_gets_its_stripe_customer_and_subscription_once() {
     let account = app.store.billing_account(&tenant).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(account.stripe_customer_id.as_deref(), Some("cus_new"));
     assert_eq!(account.stripe_subscription_id.as_deref(), Some("sub_new"));
-    // Another plan change asks again: the queue keeps the one setup job.
-    let again = queue.enqueue(CustomerSetup::job(&tenant)).await.unwrap_or_else(|e| panic!("{e}"));
+    // The same change enqueued again: the queue keeps the one setup job.
+    let again = queue.enqueue(CustomerSetup::job(&tenant, Plan::Pro, change)).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(again, frontdesk_jobs::EnqueueOutcome::AlreadyQueued(_)), "{again:?}");
     server.verify().await;
+}
+
+fn subscription_reply(id: &str, status: &str, flat_price: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": id, "object": "subscription", "status": status, "customer": "cus_fresh",
+        "created": 1_764_000_000, "livemode": false, "metadata": {"tenant_id": "fresh-cuts"},
+        "items": {"object": "list", "has_more": false, "url": "/v1/subscription_items", "data": [
+            {"id": "si_flat", "object": "subscription_item", "price": {"id": flat_price, "object": "price"}, "quantity": 1},
+            {"id": "si_minutes", "object": "subscription_item", "price": {"id": "price_minutes", "object": "price"}},
+        ]},
+    }))
+}
+
+#[tokio::test]
+async fn a_plan_change_moves_the_stripe_subscription_and_a_cancelled_one_is_replaced() {
+    let server = MockServer::start().await;
+    let app = TestApp::new().await;
+    let billing = billing(&app.store, &app.clock, Some(stripe_provider(&server)));
+    let tenant = fresh_cuts();
+    app.store.set_stripe_ids(&tenant, "cus_fresh", Some("sub_live")).await.unwrap_or_else(|e| panic!("{e}"));
+    let setup = CustomerSetup {
+        ports: billing.ports.clone(),
+        provider: billing.provider.clone().unwrap_or_else(|| panic!("provider")),
+    };
+    let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
+
+    // The operator moves the shop from Pro to Core.
+    let moved = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/plan", Some(&json!({"plan": "core"}))).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_live"))
+        .respond_with(subscription_reply("sub_live", "active", "price_pro"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_live"))
+        .and(wiremock::matchers::body_string(
+            "items%5B0%5D%5Bid%5D=si_flat&items%5B0%5D%5Bprice%5D=price_core&proration_behavior=create_prorations",
+        ))
+        .respond_with(subscription_reply("sub_live", "active", "price_core"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    queue.enqueue(CustomerSetup::job(&tenant, Plan::Core, app.clock.now())).await.unwrap_or_else(|e| panic!("{e}"));
+    run_next(&app.store, &app.clock, &setup).await.unwrap_or_else(|e| panic!("{e}"));
+    server.verify().await;
+    let keys: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].starts_with("plan-sub_live-core-job-"), "{keys:?}");
+
+    // Stripe cancels it; the next setup subscribes the shop anew.
+    server.reset().await;
+    let cancelled = crate::support::stripe_event(
+        "evt_cancel",
+        "customer.subscription.deleted",
+        json!({"id": "sub_live", "object": "subscription", "customer": "cus_fresh", "status": "canceled"}),
+    );
+    let now = app.clock.now().timestamp();
+    let reply = app
+        .stripe(&cancelled, Some(&crate::support::stripe_signature(&cancelled, now, crate::support::STRIPE_SECRET)))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .and(header("idempotency-key", "subscription-fresh-cuts-cus_fresh-after-sub_live"))
+        .and(body_string_contains("customer=cus_fresh"))
+        .and(body_string_contains("items%5B0%5D%5Bprice%5D=price_core"))
+        .respond_with(subscription_reply("sub_next", "active", "price_core"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    app.clock.advance(chrono::Duration::minutes(5));
+    // The operator sets the plan again to subscribe the shop anew.
+    queue.enqueue(CustomerSetup::job(&tenant, Plan::Core, app.clock.now())).await.unwrap_or_else(|e| panic!("{e}"));
+    run_next(&app.store, &app.clock, &setup).await.unwrap_or_else(|e| panic!("{e}"));
+    server.verify().await;
+    let account = app.store.billing_account(&tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(account.stripe_subscription_id.as_deref(), Some("sub_next"));
 }
 
 #[tokio::test]

@@ -212,3 +212,16 @@ pub fn shop_json(slug: &str, numbers: &[&str]) -> Value {
         "services": [{"name": "Cut", "aliases": ["trim"], "duration_minutes": 30, "price_cents": 2500}],
     })
 }
+
+/// A `Stripe-Signature` header for `body`, as Stripe signs it.
+pub fn stripe_signature(body: &str, timestamp: i64, secret: &str) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+/// A Stripe event of `kind` about `object`.
+pub fn stripe_event(id: &str, kind: &str, object: Value) -> String {
+    json!({"id": id, "object": "event", "type": kind, "created": 1_764_000_000, "data": {"object": object}}).to_string()
+}

@@ -142,3 +142,107 @@ async fn an_unknown_customer_is_typed_and_not_retried() {
     );
     assert!(!error.is_retryable());
 }
+
+fn subscription_path() -> String {
+    format!("{SUBSCRIPTIONS_PATH}/{SUBSCRIPTION_ID}")
+}
+
+fn stripe_get(request_path: &str) -> wiremock::MockBuilder {
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(request_path))
+        .and(header("authorization", format!("Bearer {}", crate::support::SECRET_KEY).as_str()))
+        .and(header("stripe-version", frontdesk_stripe::API_VERSION))
+}
+
+#[tokio::test]
+async fn a_plan_change_replaces_the_flat_items_price_prorated_and_keeps_the_metered_ones() {
+    let server = MockServer::start().await;
+    let on_starter = ["price_1StarterMonthly", "price_1ExtraMinutes", "price_1SmsSegments"];
+    let on_pro = ["price_1ProMonthly", "price_1ExtraMinutes", "price_1SmsSegments"];
+    stripe_get(&subscription_path())
+        .respond_with(ResponseTemplate::new(200).set_body_json(subscription_json("active", &on_starter)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    stripe_post(&subscription_path())
+        .and(header("idempotency-key", "plan-change-1"))
+        .and(body_string(
+            "items%5B0%5D%5Bid%5D=si_Item0&items%5B0%5D%5Bprice%5D=price_1ProMonthly&proration_behavior=create_prorations",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(subscription_json("active", &on_pro)))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let moved = stripe(&server).change_plan(SUBSCRIPTION_ID, Plan::Pro, "plan-change-1").await.expect("moved");
+    assert_eq!(moved.items[0].price_id, "price_1ProMonthly");
+    assert_eq!(moved.items.len(), 3);
+}
+
+#[tokio::test]
+async fn a_subscription_already_on_the_plan_is_left_alone() {
+    let server = MockServer::start().await;
+    let on_pro = ["price_1ProMonthly", "price_1ExtraMinutes", "price_1SmsSegments"];
+    stripe_get(&subscription_path())
+        .respond_with(ResponseTemplate::new(200).set_body_json(subscription_json("active", &on_pro)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let same = stripe(&server).change_plan(SUBSCRIPTION_ID, Plan::Pro, "plan-change-2").await.expect("unchanged");
+    assert_eq!(same.id, SUBSCRIPTION_ID);
+    let posts =
+        server.received_requests().await.unwrap_or_default().iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!(posts, 0, "nothing to change, nothing sent");
+}
+
+#[tokio::test]
+async fn without_a_flat_item_the_plans_price_is_added() {
+    let server = MockServer::start().await;
+    stripe_get(&subscription_path())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(subscription_json("active", &["price_1Unknown", "price_1ExtraMinutes"])),
+        )
+        .mount(&server)
+        .await;
+    stripe_post(&subscription_path())
+        .and(body_string("items%5B0%5D%5Bprice%5D=price_1CoreMonthly&proration_behavior=create_prorations"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(subscription_json("active", &["price_1CoreMonthly", "price_1ExtraMinutes"])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    stripe(&server).change_plan(SUBSCRIPTION_ID, Plan::Core, "plan-change-3").await.expect("added");
+}
+
+#[tokio::test]
+async fn a_plan_without_a_price_or_a_strange_id_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let client = stripe(&server);
+    let no_price = client.change_plan(SUBSCRIPTION_ID, Plan::Enterprise, "k").await;
+    assert!(
+        matches!(&no_price, Err(StripeError::NotSent { reason, .. }) if reason.contains("no price for plan enterprise")),
+        "{no_price:?}"
+    );
+    let bad_id = client.change_plan("sub_1/../customers", Plan::Pro, "k").await;
+    assert!(matches!(&bad_id, Err(StripeError::NotSent { .. })), "{bad_id:?}");
+    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_subscription_is_stripes_404() {
+    let server = MockServer::start().await;
+    stripe_get(&subscription_path())
+        .respond_with(stripe_error(
+            404,
+            json!({"code": "resource_missing", "message": "No such subscription: 'sub_1QxYz2AbCdEfGhIj'", "param": "id", "type": "invalid_request_error"}),
+        ))
+        .mount(&server)
+        .await;
+    let error = stripe(&server).change_plan(SUBSCRIPTION_ID, Plan::Pro, "k").await.expect_err("missing");
+    let api = expect_api_error(&error);
+    assert_eq!(api.status, 404);
+    assert!(error.to_string().contains("GET /v1/subscriptions/sub_1QxYz2AbCdEfGhIj"), "{error}");
+}
