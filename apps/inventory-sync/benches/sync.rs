@@ -699,7 +699,8 @@ fn child(args: &[String]) {
         };
         // Cursors in the embedded store, as `inventory-sync` keeps them.
         let database = DatabaseUrl::Sqlite(format!("sqlite://{}", dir.join("frontdesk.db").display()));
-        let store = open_backend(&database, Arc::new(SystemClock)).await.unwrap_or_else(|e| panic!("store: {e:#}"));
+        let store =
+            open_backend(&database, None, Arc::new(SystemClock)).await.unwrap_or_else(|e| panic!("store: {e:#}"));
         let options =
             SyncOptions { key: SyncKey::parse("bench|workbook").unwrap_or_else(|e| panic!("{e}")), outlet: None };
         let files_before = workbook_files(&workbook_dir);

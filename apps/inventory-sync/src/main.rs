@@ -270,7 +270,7 @@ struct Stores {
 impl Stores {
     async fn open(settings: &InventorySettings) -> Result<Stores, Failure> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let backend = open_backend(&settings.database, clock.clone())
+        let backend = open_backend(&settings.database, settings.database_max_connections, clock.clone())
             .await
             .map_err(|e| failed(format!("the store (FRONTDESK_DATABASE_URL): {e:#}")))?;
         Ok(Stores { backend: backend.name, sync_state: backend.sync_state, credentials: backend.credentials, clock })

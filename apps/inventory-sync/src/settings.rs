@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use frontdesk_runtime::{DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, SettingsError, Sources};
+use frontdesk_runtime::{DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, SettingsError, Sources, check_max_connections};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -17,6 +17,8 @@ use crate::web::parse_every;
 pub struct InventorySettings {
     /// Where cursors and the till's refresh token are kept (the platform's store).
     pub database: DatabaseUrl,
+    /// `FRONTDESK_DATABASE_MAX_CONNECTIONS`; `None` is the backend's default.
+    pub database_max_connections: Option<u32>,
     pub log_format: LogFormat,
     /// The local workbook (`FRONTDESK_WORKBOOK_DIR`).
     pub workbook_dir: PathBuf,
@@ -61,6 +63,7 @@ pub struct LightspeedSettings {
 #[derive(Deserialize)]
 struct RawSettings {
     database_url: String,
+    database_max_connections: Option<u32>,
     log_format: String,
     workbook_dir: PathBuf,
     sheets_spreadsheet_id: Option<String>,
@@ -107,6 +110,9 @@ impl InventorySettings {
         let mut problems = Vec::new();
         let database = DatabaseUrl::parse(raw.database_url.trim()).map_err(|e| problems.push(e)).ok();
         let log_format = LogFormat::parse(&raw.log_format).map_err(|e| problems.push(e)).ok();
+        if let Err(problem) = check_max_connections(raw.database_max_connections) {
+            problems.push(problem);
+        }
         let addr = raw
             .inventory_addr
             .trim()
@@ -129,6 +135,7 @@ impl InventorySettings {
             (Some(database), Some(log_format), Some(addr), Some(every)) if problems.is_empty() => {
                 Ok(InventorySettings {
                     database,
+                    database_max_connections: raw.database_max_connections,
                     log_format,
                     workbook_dir: raw.workbook_dir,
                     spreadsheet_id: present(raw.sheets_spreadsheet_id),

@@ -223,7 +223,9 @@ async fn main() {
     let mut rows = vec![
         run(
             "SQLite",
-            open_backend(&DatabaseUrl::Sqlite(sqlite_url), clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")),
+            open_backend(&DatabaseUrl::Sqlite(sqlite_url), None, clock.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{e:#}")),
         )
         .await,
     ];
@@ -233,7 +235,7 @@ async fn main() {
             let url = frontdesk_store_postgres::PostgresStore::create_database(&server, &name)
                 .await
                 .unwrap_or_else(|e| panic!("{e:#}"));
-            let backend = open_backend(&DatabaseUrl::Postgres(SecretString::from(url)), clock)
+            let backend = open_backend(&DatabaseUrl::Postgres(SecretString::from(url)), None, clock)
                 .await
                 .unwrap_or_else(|e| panic!("{e:#}"));
             rows.push(run("PostgreSQL", backend).await);

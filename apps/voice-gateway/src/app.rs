@@ -157,7 +157,7 @@ impl Application {
     /// when `FRONTDESK_RUN_WORKER` says so, and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let backend = open_backend(&settings.database, clock.clone()).await?;
+        let backend = open_backend(&settings.database, settings.database_max_connections, clock.clone()).await?;
         if settings.demo {
             demo::seed_demo_tenants(backend.tenants.as_ref()).await.context("seeding the demo tenants")?;
         }

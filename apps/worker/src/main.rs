@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let backend = match open_backend(&settings.database, clock.clone()).await {
+    let backend = match open_backend(&settings.database, settings.database_max_connections, clock.clone()).await {
         Ok(backend) => backend,
         Err(error) => {
             tracing::error!("startup failed: {error:#}");

@@ -14,7 +14,9 @@ mod worker;
 
 pub use backend::{Backend, open_backend};
 pub use billing::{Billing, build_billing};
-pub use settings::{DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, Settings, SettingsError, Sources};
+pub use settings::{
+    DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, Settings, SettingsError, Sources, check_max_connections,
+};
 pub use worker::{build_booking_service, build_external_calendar, build_messaging, build_worker};
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -26,6 +26,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/frontdesk.db";
 pub struct Settings {
     pub http_addr: SocketAddr,
     pub database: DatabaseUrl,
+    /// `FRONTDESK_DATABASE_MAX_CONNECTIONS`: this process's pool size;
+    /// `None` is the backend's default.
+    pub database_max_connections: Option<u32>,
     pub redis_url: Option<SecretString>,
     pub public_base_url: url::Url,
     pub twilio_auth_token: SecretString,
@@ -158,6 +161,7 @@ fn redact_password(raw: &str) -> String {
 struct RawSettings {
     http_addr: String,
     database_url: String,
+    database_max_connections: Option<u32>,
     redis_url: Option<SecretString>,
     public_base_url: Option<String>,
     twilio_auth_token: Option<SecretString>,
@@ -300,6 +304,9 @@ impl Settings {
             .map_err(|_| format!("FRONTDESK_HTTP_ADDR: {:?} is not an address like 127.0.0.1:8080", raw.http_addr));
         let database = DatabaseUrl::parse(raw.database_url.trim());
         let log_format = LogFormat::parse(&raw.log_format);
+        if let Err(problem) = check_max_connections(raw.database_max_connections) {
+            problems.push(problem);
+        }
         if let Some(redis) = &raw.redis_url {
             let url = redis.expose_secret();
             if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
@@ -428,6 +435,7 @@ impl Settings {
                 Ok(Settings {
                     http_addr,
                     database,
+                    database_max_connections: raw.database_max_connections,
                     redis_url: raw.redis_url,
                     public_base_url,
                     twilio_auth_token: twilio,
@@ -455,6 +463,14 @@ impl Settings {
             }
             _ => Err(SettingsError(problems)),
         }
+    }
+}
+
+/// A pool size, when one is set, is 1 to 1000.
+pub fn check_max_connections(max: Option<u32>) -> Result<(), String> {
+    match max {
+        Some(0) | Some(1001..) => Err("FRONTDESK_DATABASE_MAX_CONNECTIONS: must be between 1 and 1000".to_owned()),
+        _ => Ok(()),
     }
 }
 

@@ -40,14 +40,32 @@ impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:5432/db`) and applies pending
     /// migrations.
     pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> anyhow::Result<PostgresStore> {
-        let options = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
-        PostgresStore::connect_with(options, clock).await
+        PostgresStore::connect_sized(url, clock, PostgresStore::DEFAULT_MAX_CONNECTIONS).await
     }
 
-    pub async fn connect_with(options: PgConnectOptions, clock: Arc<dyn Clock>) -> anyhow::Result<PostgresStore> {
+    /// Connections a process keeps unless told otherwise. Every gateway and
+    /// worker process has its own pool, and the server's `max_connections`
+    /// (100 by default) is shared by all of them.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
+    /// [`PostgresStore::connect`] with a pool of at most `max_connections`.
+    pub async fn connect_sized(
+        url: &str,
+        clock: Arc<dyn Clock>,
+        max_connections: u32,
+    ) -> anyhow::Result<PostgresStore> {
+        let options = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+        PostgresStore::connect_with(options, clock, max_connections).await
+    }
+
+    pub async fn connect_with(
+        options: PgConnectOptions,
+        clock: Arc<dyn Clock>,
+        max_connections: u32,
+    ) -> anyhow::Result<PostgresStore> {
         let database = options.get_database().unwrap_or("(default)").to_owned();
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await

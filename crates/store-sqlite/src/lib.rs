@@ -42,6 +42,15 @@ impl SqliteStore {
     /// (`sqlite://data/frontdesk.db`, `sqlite:relative.db`,
     /// `sqlite:///absolute/path.db`) and applies pending migrations.
     pub async fn open(url: &str, clock: Arc<dyn Clock>) -> anyhow::Result<SqliteStore> {
+        SqliteStore::open_sized(url, clock, SqliteStore::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connections a store keeps unless told otherwise. SQLite has one
+    /// writer at a time; a few readers beside it are all that helps.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
+    /// [`SqliteStore::open`] with a pool of at most `max_connections`.
+    pub async fn open_sized(url: &str, clock: Arc<dyn Clock>, max_connections: u32) -> anyhow::Result<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("invalid SQLite URL {url:?}"))?
             .create_if_missing(true)
@@ -55,7 +64,7 @@ impl SqliteStore {
                 .with_context(|| format!("cannot create the database directory {}", parent.display()))?;
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(max_connections.max(1))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {}", file.display()))?;

@@ -173,3 +173,19 @@ fn stripe_is_switched_on_by_its_secret_key() {
     let problems = load(&bad).err().unwrap_or_default();
     assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_PAYMENT_GRACE_DAYS")), "{problems:?}");
 }
+
+#[test]
+fn the_pool_size_is_optional_and_checked() {
+    let default = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(default.database_max_connections, None, "the backend's default");
+    let set = load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_MAX_CONNECTIONS", "40")]);
+    assert_eq!(set.map(|s| s.database_max_connections).ok(), Some(Some(40)));
+    for bad in ["0", "1001"] {
+        let problems =
+            load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_MAX_CONNECTIONS", bad)]).err().unwrap_or_default();
+        assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_DATABASE_MAX_CONNECTIONS")), "{bad}: {problems:?}");
+    }
+    let typed =
+        load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_MAX_CONNECTIONS", "many")]).err().unwrap_or_default();
+    assert!(typed.iter().any(|p| p.starts_with("FRONTDESK_DATABASE_MAX_CONNECTIONS")), "{typed:?}");
+}

@@ -31,7 +31,9 @@ async fn fresh_store(clock: Arc<ManualClock>) -> Option<PostgresStore> {
         .execute(&mut connection)
         .await
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-    let store = PostgresStore::connect_with(admin.database(&name), clock).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let store = PostgresStore::connect_with(admin.database(&name), clock, PostgresStore::DEFAULT_MAX_CONNECTIONS)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
     Some(store)
 }
 
