@@ -462,7 +462,7 @@ fn print_report(report: &SyncReport, settings: &InventorySettings) {
         Some(id) => format!("Google Sheet {id}"),
         None => settings.workbook_dir.display().to_string(),
     };
-    println!("{} to {written_to}", report.summary());
+    println!("{} ({written_to})", report.summary());
     for unknown in &report.sales.unknown {
         println!("warning: {unknown}");
     }

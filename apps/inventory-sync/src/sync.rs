@@ -33,7 +33,7 @@ impl SyncReport {
         format!(
             "fetched {} products, {} stock levels, {} sales; {} added, {} changed, {} removed; \
              {} sale lines applied, {} reversed, {} already applied, {} waiting (open sales); \
-             {} inventory rows and {} restock rows, {}",
+             {} inventory rows and {} restock rows; {}",
             self.products_fetched,
             self.stock_levels_fetched,
             self.sales_fetched,
@@ -47,9 +47,9 @@ impl SyncReport {
             self.inventory_rows,
             self.restock_rows,
             match self.write.write_requests {
-                0 => "the workbook was already up to date".to_owned(),
-                1 => "written in 1 request".to_owned(),
-                n => format!("written in {n} requests"),
+                0 => "nothing to write, the workbook was already up to date".to_owned(),
+                1 => "the changes written in 1 request".to_owned(),
+                n => format!("the changes written in {n} requests"),
             },
         )
     }

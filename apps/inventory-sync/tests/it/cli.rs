@@ -31,7 +31,7 @@ fn the_demo_syncs_into_the_local_workbook_and_again_changes_nothing() {
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let said = text(&first.stdout);
     assert!(said.contains("fetched 140 products"), "{said}");
-    assert!(said.contains("to data/workbook"), "{said}");
+    assert!(said.contains("the changes written in 4 requests (data/workbook)"), "{said}");
     let workbook = dir.path().join("data/workbook");
     for sheet in ["Inventory", "RestockList", "Config", "SalesLog"] {
         assert!(workbook.join(format!("{sheet}.csv")).exists(), "{sheet}.csv");
