@@ -44,5 +44,8 @@ pub use row::{
     INVENTORY_HEADER, INVENTORY_SHEET, Import, InventoryRow, Sku, SkuError, inventory_sheet_rows, read_inventory,
 };
 pub use source::{Changes, Cursor, Outlet, Product, Sale, SaleLine, SaleStatus, StockLevel};
-pub use state::{CredentialStore, MemoryStateStore, StateStoreError, SyncKey, SyncKeyError, SyncState, SyncStateStore};
+pub use state::{
+    CredentialStore, MemoryStateStore, StateStoreError, StockLevelStore, SyncKey, SyncKeyError, SyncState,
+    SyncStateStore,
+};
 pub use table::{CellProblem, ImportError, ImportErrors, ImportWarning};

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::source::Cursor;
+use crate::source::{Cursor, StockLevel};
 
 /// Names one connection: which till (and outlet) is mirrored into which
 /// workbook, e.g. `lightspeed:myshop|workbook:/srv/data/workbook`.
@@ -146,11 +146,25 @@ pub trait CredentialStore: Send + Sync {
     ) -> Result<(), StateStoreError>;
 }
 
-/// Both ports in memory: for tests and for embedders with nothing to keep.
+/// The till's stock per product and outlet as last read, per connection.
+/// Stock summed over several outlets needs every outlet's level of a
+/// product whose stock changed at one of them; keeping the levels lets a
+/// sync read only the stock feed's changes.
+#[async_trait]
+pub trait StockLevelStore: Send + Sync {
+    /// Keeps each level unless a newer one (higher `version`) of the same
+    /// product and outlet is kept already. Idempotent.
+    async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError>;
+    /// Every kept level (all outlets) of `product_ids`, in no particular order.
+    async fn stock_levels(&self, key: &SyncKey, product_ids: &[&str]) -> Result<Vec<StockLevel>, StateStoreError>;
+}
+
+/// The ports in memory: for tests and for embedders with nothing to keep.
 #[derive(Debug, Default)]
 pub struct MemoryStateStore {
     states: Mutex<HashMap<SyncKey, SyncState>>,
     credentials: Mutex<HashMap<SyncKey, SecretString>>,
+    levels: Mutex<HashMap<(SyncKey, String, String), StockLevel>>,
 }
 
 impl MemoryStateStore {
@@ -190,6 +204,29 @@ impl CredentialStore for MemoryStateStore {
     ) -> Result<(), StateStoreError> {
         self.credentials.lock().map_err(poisoned)?.insert(key.clone(), value.clone());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl StockLevelStore for MemoryStateStore {
+    async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
+        let mut kept = self.levels.lock().map_err(poisoned)?;
+        for level in levels {
+            let slot = (key.clone(), level.product_id.clone(), level.outlet_id.clone());
+            if kept.get(&slot).is_none_or(|old| old.version <= level.version) {
+                kept.insert(slot, level.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn stock_levels(&self, key: &SyncKey, product_ids: &[&str]) -> Result<Vec<StockLevel>, StateStoreError> {
+        let kept = self.levels.lock().map_err(poisoned)?;
+        Ok(kept
+            .iter()
+            .filter(|((k, product, _), _)| k == key && product_ids.contains(&product.as_str()))
+            .map(|(_, level)| level.clone())
+            .collect())
     }
 }
 
