@@ -707,9 +707,10 @@ fn child(args: &[String]) {
         let start_rss_kib = proc_status_kib("VmRSS");
 
         let started = Instant::now();
-        let report = sync_once(&till, sink.as_ref(), store.sync_state.as_ref(), &options, now())
-            .await
-            .unwrap_or_else(|e| panic!("sync: {e}"));
+        let report =
+            sync_once(&till, sink.as_ref(), store.sync_state.as_ref(), store.stock_levels.as_ref(), &options, now())
+                .await
+                .unwrap_or_else(|e| panic!("sync: {e}"));
         let seconds = started.elapsed().as_secs_f64();
         let peak_rss_kib = proc_status_kib("VmHWM");
 

@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use frontdesk_core::{Clock, SystemClock};
 use frontdesk_inventory::{
     CONFIG_SHEET, CredentialStore, INVENTORY_SHEET, InventorySource, RESTOCK_SHEET, SALES_LOG_SHEET, Sheet, SheetSink,
-    SyncKey, SyncStateStore, export_csv, import_csv, inventory_sheet_rows, read_config, read_inventory, read_sales_log,
-    restock_list, restock_sheet_rows, sort_rows,
+    StockLevelStore, SyncKey, SyncStateStore, export_csv, import_csv, inventory_sheet_rows, read_config,
+    read_inventory, read_sales_log, restock_list, restock_sheet_rows, sort_rows,
 };
 use frontdesk_lightspeed::{
     LightspeedConfig, LightspeedSource, OAuthConfig, OAuthTokens, PersonalToken, StoredRefreshToken, connect_url,
@@ -174,10 +174,16 @@ async fn run(cli: Cli, settings: InventorySettings) -> Result<(), Failure> {
             let (source, _demo_server) = till.source(sink.as_ref(), &stores).await?;
             let options =
                 SyncOptions { key: sync_key(&till, &settings)?, outlet: settings.lightspeed.outlet_id.clone() };
-            let report =
-                sync_once(source.as_ref(), sink.as_ref(), stores.sync_state.as_ref(), &options, chrono::Utc::now())
-                    .await
-                    .map_err(failed)?;
+            let report = sync_once(
+                source.as_ref(),
+                sink.as_ref(),
+                stores.sync_state.as_ref(),
+                stores.stock_levels.as_ref(),
+                &options,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(failed)?;
             print_report(&report, &settings);
             Ok(())
         }
@@ -216,8 +222,14 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
         }
     };
     let options = SyncOptions { key: sync_key(&till, settings)?, outlet: settings.lightspeed.outlet_id.clone() };
-    let syncer =
-        Syncer::new(Arc::from(source), Arc::clone(&sink), stores.sync_state, options, Arc::new(SystemClock)).await;
+    let syncer = Syncer::new(
+        Arc::from(source),
+        Arc::clone(&sink),
+        (stores.sync_state, stores.stock_levels),
+        options,
+        Arc::new(SystemClock),
+    )
+    .await;
     let listening = listener.local_addr().unwrap_or(addr);
     let schedule = tokio::spawn(sync_every(Arc::clone(&syncer), settings.every));
     println!("inventory page on http://{listening}/ (syncing now, then every {})", format_every(settings.every));
@@ -263,6 +275,7 @@ async fn connect(settings: &InventorySettings, code: Option<String>) -> Result<(
 struct Stores {
     backend: &'static str,
     sync_state: Arc<dyn SyncStateStore>,
+    stock_levels: Arc<dyn StockLevelStore>,
     credentials: Arc<dyn CredentialStore>,
     clock: Arc<dyn Clock>,
 }
@@ -273,7 +286,13 @@ impl Stores {
         let backend = open_backend(&settings.database, settings.database_max_connections, clock.clone())
             .await
             .map_err(|e| failed(format!("the store (FRONTDESK_DATABASE_URL): {e:#}")))?;
-        Ok(Stores { backend: backend.name, sync_state: backend.sync_state, credentials: backend.credentials, clock })
+        Ok(Stores {
+            backend: backend.name,
+            sync_state: backend.sync_state,
+            stock_levels: backend.stock_levels,
+            credentials: backend.credentials,
+            clock,
+        })
     }
 }
 

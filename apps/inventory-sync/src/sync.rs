@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
-    CONFIG_SHEET, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, Merged,
+    CONFIG_SHEET, Changes, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, Merged,
     RESTOCK_SHEET, ReconcileReport, Reconciled, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError,
-    StateStoreError, SyncKey, SyncState, SyncStateStore, TillData, WriteReport, append_sales_log, inventory_sheet_rows,
-    merge_config, merge_inventory, read_config, read_inventory, read_sales_log, reconcile_sales, restock_list,
-    restock_sheet_rows,
+    StateStoreError, StockLevelStore, SyncKey, SyncState, SyncStateStore, TillData, WriteReport, append_sales_log,
+    inventory_sheet_rows, merge_config, merge_inventory, read_config, read_inventory, read_sales_log, reconcile_sales,
+    restock_list, restock_sheet_rows,
 };
 
 /// What a sync fetched, changed and wrote.
@@ -85,19 +85,30 @@ pub async fn sync_once(
     source: &dyn InventorySource,
     sink: &dyn SheetSink,
     state: &dyn SyncStateStore,
+    levels: &dyn StockLevelStore,
     options: &SyncOptions,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, SyncError> {
     let saved = state.load_sync_state(&options.key).await?;
-    // Stock summed over several outlets needs every outlet's level of a
-    // product, so without an outlet the stock feed is read from the start;
-    // with one outlet its changes are enough.
-    let stock_from = if options.outlet.is_some() { saved.inventory } else { Cursor::START };
     let products = source.products(saved.products).await?;
-    let stock = source.inventory(stock_from).await?;
+    let stock_changes = source.inventory(saved.inventory).await?;
     let sales = source.sales(saved.sales).await?;
-
-    let fetched = (products.items.len(), stock.items.len(), sales.items.len());
+    let fetched = (products.items.len(), stock_changes.items.len(), sales.items.len());
+    let stock = match options.outlet {
+        // One outlet: its changed levels are all there is to know.
+        Some(_) => stock_changes,
+        // All outlets summed: a product whose stock changed at one outlet
+        // needs every outlet's level, kept from earlier syncs, so the stock
+        // feed is read from the cursor like the others.
+        None => {
+            levels.record_stock_levels(&options.key, &stock_changes.items).await?;
+            let mut changed: Vec<&str> = stock_changes.items.iter().map(|level| level.product_id.as_str()).collect();
+            changed.sort_unstable();
+            changed.dedup();
+            let every_outlet = levels.stock_levels(&options.key, &changed).await?;
+            Changes { items: every_outlet, cursor: stock_changes.cursor }
+        }
+    };
     let cursors = (products.cursor, stock.cursor, sales.cursor);
 
     let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET, SALES_LOG_SHEET, RESTOCK_SHEET]).await?;

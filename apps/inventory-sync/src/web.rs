@@ -49,8 +49,8 @@ use chrono::{DateTime, Utc};
 use frontdesk_core::Clock;
 use frontdesk_inventory::{
     Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, SheetSink, SinkError,
-    SyncStateStore, brand_of, compare_sizes, export_csv, is_low_stock, matches_search, read_config, read_inventory,
-    sort_rows,
+    StockLevelStore, SyncStateStore, brand_of, compare_sizes, export_csv, is_low_stock, matches_search, read_config,
+    read_inventory, sort_rows,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -104,6 +104,7 @@ pub struct Syncer {
     source: Arc<dyn InventorySource>,
     sink: Arc<dyn SheetSink>,
     state: Arc<dyn SyncStateStore>,
+    levels: Arc<dyn StockLevelStore>,
     options: SyncOptions,
     clock: Arc<dyn Clock>,
     running: Arc<tokio::sync::Mutex<()>>,
@@ -116,7 +117,7 @@ impl Syncer {
     pub async fn new(
         source: Arc<dyn InventorySource>,
         sink: Arc<dyn SheetSink>,
-        state: Arc<dyn SyncStateStore>,
+        (state, levels): (Arc<dyn SyncStateStore>, Arc<dyn StockLevelStore>),
         options: SyncOptions,
         clock: Arc<dyn Clock>,
     ) -> Arc<Syncer> {
@@ -131,6 +132,7 @@ impl Syncer {
             source,
             sink,
             state,
+            levels,
             options,
             clock,
             running: Arc::new(tokio::sync::Mutex::new(())),
@@ -185,7 +187,15 @@ impl Syncer {
     async fn sync(&self, trigger: Trigger) -> SyncOutcome {
         let started = Instant::now();
         let now = self.clock.now();
-        let result = sync_once(self.source.as_ref(), self.sink.as_ref(), self.state.as_ref(), &self.options, now).await;
+        let result = sync_once(
+            self.source.as_ref(),
+            self.sink.as_ref(),
+            self.state.as_ref(),
+            self.levels.as_ref(),
+            &self.options,
+            now,
+        )
+        .await;
         // Even a failed sync may have written some worksheets.
         self.finished.fetch_add(1, AtomicOrdering::Release);
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

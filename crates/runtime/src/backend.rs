@@ -5,7 +5,7 @@ use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{Clock, Readiness};
 use frontdesk_flags::FlagStore;
-use frontdesk_inventory::{CredentialStore, SyncStateStore};
+use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_store_postgres::PostgresStore;
@@ -34,6 +34,7 @@ pub struct Backend {
     pub audit: Arc<dyn AuditLog>,
     pub sync_state: Arc<dyn SyncStateStore>,
     pub credentials: Arc<dyn CredentialStore>,
+    pub stock_levels: Arc<dyn StockLevelStore>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -56,6 +57,7 @@ impl Backend {
             + AuditLog
             + SyncStateStore
             + CredentialStore
+            + StockLevelStore
             + Readiness
             + 'static,
     {
@@ -76,6 +78,7 @@ impl Backend {
             audit: store.clone(),
             sync_state: store.clone(),
             credentials: store.clone(),
+            stock_levels: store.clone(),
             readiness: store,
         }
     }

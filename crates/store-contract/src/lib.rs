@@ -15,7 +15,7 @@ use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::{ManualClock, Readiness};
 use frontdesk_flags::FlagStore;
-use frontdesk_inventory::{CredentialStore, SyncStateStore};
+use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_routing::{CallStore, MessageLog};
 use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
@@ -46,6 +46,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditLog>,
     pub sync_state: Arc<dyn SyncStateStore>,
     pub credentials: Arc<dyn CredentialStore>,
+    pub stock_levels: Arc<dyn StockLevelStore>,
     pub readiness: Arc<dyn Readiness>,
     pub clock: Arc<ManualClock>,
     /// Whatever must live as long as the test (a temporary directory).
@@ -75,6 +76,7 @@ impl Stores {
             + AuditLog
             + SyncStateStore
             + CredentialStore
+            + StockLevelStore
             + Readiness
             + 'static,
     {
@@ -94,6 +96,7 @@ impl Stores {
             audit: store.clone(),
             sync_state: store.clone(),
             credentials: store.clone(),
+            stock_levels: store.clone(),
             readiness: store,
             clock,
             keep_alive,
@@ -208,6 +211,14 @@ macro_rules! store_contract_tests {
             inventory::a_credential_reads_back_and_rotation_replaces_it,
             inventory::credentials_of_different_keys_are_independent,
             inventory::concurrent_saves_of_one_key_leave_one_whole_write,
+            inventory::stock_levels_of_unknown_products_are_empty,
+            inventory::recorded_stock_levels_read_back_for_the_requested_products,
+            inventory::a_newer_or_equal_version_replaces_a_level_and_an_older_one_is_ignored,
+            inventory::of_one_level_recorded_twice_in_one_call_the_highest_version_wins,
+            inventory::stock_levels_of_different_keys_are_independent,
+            inventory::deleted_levels_and_negative_stock_round_trip,
+            inventory::a_large_batch_of_stock_levels_round_trips,
+            inventory::concurrent_records_of_one_key_keep_the_newest_levels,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

@@ -7,10 +7,19 @@
 //! decoded as a timestamp: the driver panics on times chrono cannot hold,
 //! which a hand-edited row may contain, and those must read as `Corrupt`.
 //! Milliseconds are also what the SQLite adapter keeps.
+//!
+//! `StockLevelStore`: one row per sync key, product and outlet in
+//! `inventory_stock_levels`. A first sync of a big shop records some 200,000
+//! levels at once, so they go in as upserts of whole arrays (`UNNEST`) in
+//! one transaction, and reads pass the product ids as one array.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_inventory::{CredentialStore, StateStoreError, SyncKey, SyncState, SyncStateStore};
+use frontdesk_inventory::{
+    CredentialStore, StateStoreError, StockLevel, StockLevelStore, SyncKey, SyncState, SyncStateStore,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::PostgresStore;
@@ -105,6 +114,108 @@ impl CredentialStore for PostgresStore {
         .await
         .map_err(unavailable("saving credential"))?;
         Ok(())
+    }
+}
+
+/// Levels per upsert. The arrays are bound parameters, so PostgreSQL has no
+/// limit to respect; chunks only bound the size of one message.
+const LEVELS_PER_INSERT: usize = 10_000;
+
+#[derive(sqlx::FromRow)]
+struct StockLevelRow {
+    product_id: String,
+    outlet_id: String,
+    on_hand: i64,
+    deleted: bool,
+    version: i64,
+}
+
+impl From<StockLevelRow> for StockLevel {
+    fn from(row: StockLevelRow) -> StockLevel {
+        StockLevel {
+            product_id: row.product_id,
+            outlet_id: row.outlet_id,
+            on_hand: row.on_hand,
+            deleted: row.deleted,
+            version: row.version,
+        }
+    }
+}
+
+/// One level per product and outlet: the one recording `levels` one by one
+/// would keep (the highest version; of equal versions, the later). An
+/// upsert cannot write a row twice, so duplicates are settled here. Sorted,
+/// so concurrent records of one key lock rows in the same order and never
+/// deadlock.
+fn newest_levels(levels: &[StockLevel]) -> Vec<&StockLevel> {
+    let mut newest: BTreeMap<(&str, &str), &StockLevel> = BTreeMap::new();
+    for level in levels {
+        newest
+            .entry((level.product_id.as_str(), level.outlet_id.as_str()))
+            .and_modify(|kept| {
+                if kept.version <= level.version {
+                    *kept = level;
+                }
+            })
+            .or_insert(level);
+    }
+    newest.into_values().collect()
+}
+
+#[async_trait]
+impl StockLevelStore for PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, levels = levels.len()))]
+    async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
+        let newest = newest_levels(levels);
+        if newest.is_empty() {
+            return Ok(());
+        }
+        // One transaction: a sync that fails halfway records nothing.
+        let mut tx = self.pool.begin().await.map_err(unavailable("beginning to record stock levels"))?;
+        for chunk in newest.chunks(LEVELS_PER_INSERT) {
+            let product_ids: Vec<&str> = chunk.iter().map(|level| level.product_id.as_str()).collect();
+            let outlet_ids: Vec<&str> = chunk.iter().map(|level| level.outlet_id.as_str()).collect();
+            let on_hand: Vec<i64> = chunk.iter().map(|level| level.on_hand).collect();
+            let deleted: Vec<bool> = chunk.iter().map(|level| level.deleted).collect();
+            let versions: Vec<i64> = chunk.iter().map(|level| level.version).collect();
+            sqlx::query(
+                "INSERT INTO inventory_stock_levels (sync_key, product_id, outlet_id, on_hand, deleted, version)
+                 SELECT $1, level.product_id, level.outlet_id, level.on_hand, level.deleted, level.version
+                 FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::bigint[])
+                     AS level (product_id, outlet_id, on_hand, deleted, version)
+                 ON CONFLICT (sync_key, product_id, outlet_id) DO UPDATE SET on_hand = EXCLUDED.on_hand,
+                     deleted = EXCLUDED.deleted, version = EXCLUDED.version
+                 WHERE EXCLUDED.version >= inventory_stock_levels.version",
+            )
+            .bind(key.as_str())
+            .bind(&product_ids)
+            .bind(&outlet_ids)
+            .bind(&on_hand)
+            .bind(&deleted)
+            .bind(&versions)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable("recording stock levels"))?;
+        }
+        tx.commit().await.map_err(unavailable("committing stock levels"))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, products = product_ids.len()))]
+    async fn stock_levels(&self, key: &SyncKey, product_ids: &[&str]) -> Result<Vec<StockLevel>, StateStoreError> {
+        if product_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<StockLevelRow> = sqlx::query_as(
+            "SELECT product_id, outlet_id, on_hand, deleted, version FROM inventory_stock_levels
+             WHERE sync_key = $1 AND product_id = ANY($2::text[])",
+        )
+        .bind(key.as_str())
+        .bind(product_ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable("reading stock levels"))?;
+        Ok(rows.into_iter().map(StockLevel::from).collect())
     }
 }
 

@@ -2,10 +2,19 @@
 //! `inventory_sync_state` and `inventory_credentials`. Every save is a single
 //! upsert, so it lands whole or not at all and concurrent saves of one key
 //! leave one of them, never a mix.
+//!
+//! `StockLevelStore`: one row per sync key, product and outlet in
+//! `inventory_stock_levels`. A first sync of a big shop records some 200,000
+//! levels at once, so they go in as multi-row upserts in one `BEGIN
+//! IMMEDIATE` transaction, and reads ask for many products per query.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_inventory::{CredentialStore, StateStoreError, SyncKey, SyncState, SyncStateStore};
+use frontdesk_inventory::{
+    CredentialStore, StateStoreError, StockLevel, StockLevelStore, SyncKey, SyncState, SyncStateStore,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::SqliteStore;
@@ -99,6 +108,131 @@ impl CredentialStore for SqliteStore {
         .await
         .map_err(unavailable("saving credential"))?;
         Ok(())
+    }
+}
+
+/// Levels per upsert: six bound parameters each, well under SQLite's limit
+/// of 32766, and few enough statements for 200,000.
+const LEVELS_PER_INSERT: usize = 1000;
+/// Product ids per read, likewise under the bound-parameter limit.
+const PRODUCTS_PER_SELECT: usize = 1000;
+
+fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
+    // Only ever called with fixed SQL text and placeholders.
+    sqlx::AssertSqlSafe(statement)
+}
+
+#[derive(sqlx::FromRow)]
+struct StockLevelRow {
+    product_id: String,
+    outlet_id: String,
+    on_hand: i64,
+    deleted: bool,
+    version: i64,
+}
+
+impl From<StockLevelRow> for StockLevel {
+    fn from(row: StockLevelRow) -> StockLevel {
+        StockLevel {
+            product_id: row.product_id,
+            outlet_id: row.outlet_id,
+            on_hand: row.on_hand,
+            deleted: row.deleted,
+            version: row.version,
+        }
+    }
+}
+
+/// One level per product and outlet: the one recording `levels` one by one
+/// would keep (the highest version; of equal versions, the later). One
+/// upsert cannot write a row twice, so duplicates are settled here.
+fn newest_levels(levels: &[StockLevel]) -> Vec<&StockLevel> {
+    let mut newest: BTreeMap<(&str, &str), &StockLevel> = BTreeMap::new();
+    for level in levels {
+        newest
+            .entry((level.product_id.as_str(), level.outlet_id.as_str()))
+            .and_modify(|kept| {
+                if kept.version <= level.version {
+                    *kept = level;
+                }
+            })
+            .or_insert(level);
+    }
+    newest.into_values().collect()
+}
+
+/// An upsert of `rows` levels, six parameters each. Anonymous placeholders:
+/// SQLite looks numbered ones up by name, in time growing with their count.
+fn upsert_levels_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO inventory_stock_levels (sync_key, product_id, outlet_id, on_hand, deleted, version)
+         VALUES {}
+         ON CONFLICT (sync_key, product_id, outlet_id) DO UPDATE SET on_hand = excluded.on_hand,
+             deleted = excluded.deleted, version = excluded.version
+         WHERE excluded.version >= inventory_stock_levels.version",
+        vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ")
+    )
+}
+
+/// The levels of `products` products: the sync key, then one parameter per
+/// product id.
+fn select_levels_sql(products: usize) -> String {
+    format!(
+        "SELECT product_id, outlet_id, on_hand, deleted, version FROM inventory_stock_levels
+         WHERE sync_key = ? AND product_id IN ({})",
+        vec!["?"; products].join(", ")
+    )
+}
+
+#[async_trait]
+impl StockLevelStore for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, levels = levels.len()))]
+    async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
+        let newest = newest_levels(levels);
+        if newest.is_empty() {
+            return Ok(());
+        }
+        // One transaction: a sync that fails halfway records nothing, and
+        // SQLite syncs the file once instead of once per statement.
+        let mut tx =
+            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable("beginning to record stock levels"))?;
+        for chunk in newest.chunks(LEVELS_PER_INSERT) {
+            let mut upsert = sqlx::query(sql(upsert_levels_sql(chunk.len())));
+            for level in chunk {
+                upsert = upsert
+                    .bind(key.as_str())
+                    .bind(level.product_id.as_str())
+                    .bind(level.outlet_id.as_str())
+                    .bind(level.on_hand)
+                    .bind(level.deleted)
+                    .bind(level.version);
+            }
+            upsert.execute(&mut *tx).await.map_err(unavailable("recording stock levels"))?;
+        }
+        tx.commit().await.map_err(unavailable("committing stock levels"))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, products = product_ids.len()))]
+    async fn stock_levels(&self, key: &SyncKey, product_ids: &[&str]) -> Result<Vec<StockLevel>, StateStoreError> {
+        if product_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each product once, or one asked for twice in two chunks would be read twice.
+        let products: Vec<&str> = product_ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+        // One read transaction, so every chunk sees the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(unavailable("beginning to read stock levels"))?;
+        let mut levels = Vec::new();
+        for chunk in products.chunks(PRODUCTS_PER_SELECT) {
+            let mut select = sqlx::query_as::<_, StockLevelRow>(sql(select_levels_sql(chunk.len()))).bind(key.as_str());
+            for product in chunk {
+                select = select.bind(*product);
+            }
+            let rows = select.fetch_all(&mut *tx).await.map_err(unavailable("reading stock levels"))?;
+            levels.extend(rows.into_iter().map(StockLevel::from));
+        }
+        tx.commit().await.map_err(unavailable("ending the stock level read"))?;
+        Ok(levels)
     }
 }
 

@@ -114,13 +114,13 @@ impl Shop {
         let workbook_dir = dir.path().join("workbook");
         let sink = Arc::new(LocalWorkbook::new(&workbook_dir));
         let state = Arc::new(MemoryStateStore::new());
-        sync_once(&source(&till), sink.as_ref(), state.as_ref(), &options(), now())
+        sync_once(&source(&till), sink.as_ref(), state.as_ref(), state.as_ref(), &options(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let syncer = Syncer::new(
             Arc::new(source(&till)),
             sink.clone(),
-            state,
+            (state.clone(), state),
             options(),
             Arc::new(ManualClock::new(now() + TimeDelta::days(1))),
         )

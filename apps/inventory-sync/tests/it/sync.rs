@@ -3,7 +3,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::SystemClock;
-use frontdesk_inventory::{MemoryStateStore, SheetSink, SyncKey, SyncState, SyncStateStore};
+use frontdesk_inventory::{
+    Changes, Cursor, InventorySource, MemoryStateStore, Outlet, Product, Sale, SheetSink, SourceError, SyncKey,
+    SyncState, SyncStateStore,
+};
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
@@ -50,7 +53,7 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     let state = MemoryStateStore::new();
     let till = source(&base);
 
-    let first = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.products_fetched, variants);
     assert_eq!(first.inventory_rows, variants);
     assert!(first.restock_rows > 0, "the demo has low stock");
@@ -84,7 +87,7 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     assert!(log_lines > 60, "sales lines logged: {log_lines}");
 
     let requests_before = till.requests_sent();
-    let second = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(second.products_fetched, 0, "only changes are fetched");
     assert_eq!(second.sales_fetched, 0);
     assert!(second.sales.applied.is_empty(), "nothing is applied twice");
@@ -114,7 +117,7 @@ async fn a_sync_that_cannot_read_the_till_writes_nothing() {
     let workbook = LocalWorkbook::new(&workbook_dir);
     let state = MemoryStateStore::new();
     // Nothing listens on port 9: every request fails.
-    let result = sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &options(), now()).await;
+    let result = sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &state, &options(), now()).await;
     assert!(matches!(result, Err(SyncError::Source(_))), "{result:?}");
     assert_eq!(
         read_csv(&workbook_dir, "Inventory"),
@@ -155,7 +158,7 @@ async fn only_the_worksheets_that_change_are_written() {
         RecordingWorkbook { inner: LocalWorkbook::new(dir.path().join("workbook")), written: Default::default() };
     let state = MemoryStateStore::new();
     let till = source(&base);
-    sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
 
     // The owner raises the low-stock threshold: only the RestockList follows.
     let config = read_csv(&dir.path().join("workbook"), "Config");
@@ -170,7 +173,8 @@ async fn only_the_worksheets_that_change_are_written() {
         .join("\r\n");
     assert_ne!(raised.trim_end(), config.trim_end(), "the Config has the default threshold: {config}");
     std::fs::write(dir.path().join("workbook/Config.csv"), format!("{raised}\r\n")).unwrap_or_else(|e| panic!("{e}"));
-    let after_edit = sync_once(&till, &workbook, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let after_edit =
+        sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after_edit.write.write_requests, 1);
 
     let writes = workbook.written.lock().unwrap_or_else(|e| panic!("{e}")).clone();
@@ -178,4 +182,107 @@ async fn only_the_worksheets_that_change_are_written() {
     assert_eq!(writes[0], ["Inventory", "RestockList", "SalesLog", "Config"], "the first sync writes everything");
     assert_eq!(writes[1], ["RestockList"], "the owner's Config is read, never written back");
     assert!(read_csv(&dir.path().join("workbook"), "Config").contains("LowStockThreshold,12,"));
+}
+
+/// A till with two outlets whose stock the test changes between syncs;
+/// every feed honours its cursor like Lightspeed's.
+struct TwoOutletTill {
+    stock: std::sync::Mutex<Vec<frontdesk_inventory::StockLevel>>,
+}
+
+impl TwoOutletTill {
+    fn level(product: &str, outlet: &str, on_hand: i64, version: i64) -> frontdesk_inventory::StockLevel {
+        frontdesk_inventory::StockLevel {
+            product_id: product.to_owned(),
+            outlet_id: outlet.to_owned(),
+            on_hand,
+            deleted: false,
+            version,
+        }
+    }
+
+    fn set(&self, level: frontdesk_inventory::StockLevel) {
+        let mut stock = self.stock.lock().unwrap_or_else(|e| panic!("{e}"));
+        stock.retain(|l| !(l.product_id == level.product_id && l.outlet_id == level.outlet_id));
+        stock.push(level);
+    }
+}
+
+fn changes<T: Clone>(items: &[T], version: impl Fn(&T) -> i64, after: Cursor) -> Changes<T> {
+    let items: Vec<T> = items.iter().filter(|item| version(item) > after.0).cloned().collect();
+    let cursor = items.iter().map(&version).max().map_or(after, Cursor);
+    Changes { items, cursor }
+}
+
+#[async_trait::async_trait]
+impl InventorySource for TwoOutletTill {
+    async fn outlets(&self) -> Result<Vec<Outlet>, SourceError> {
+        Ok(["main", "warehouse"].map(|id| Outlet { id: id.to_owned(), name: id.to_owned() }).to_vec())
+    }
+
+    async fn products(&self, after: Cursor) -> Result<Changes<Product>, SourceError> {
+        let product = |id: &str, sku: &str, version: i64| Product {
+            id: id.to_owned(),
+            sku: sku.to_owned(),
+            name: "Nike Dunk Low".to_owned(),
+            category: "Sneakers".to_owned(),
+            brand: Some("Nike".to_owned()),
+            color: None,
+            size: Some(if sku.ends_with('9') { "9" } else { "10" }.to_owned()),
+            barcode: None,
+            retail_price_cents: 11000,
+            active: true,
+            deleted: false,
+            version,
+        };
+        Ok(changes(&[product("p1", "DUNK-9", 1), product("p2", "DUNK-10", 2)], |p| p.version, after))
+    }
+
+    async fn inventory(&self, after: Cursor) -> Result<Changes<frontdesk_inventory::StockLevel>, SourceError> {
+        Ok(changes(&self.stock.lock().unwrap_or_else(|e| panic!("{e}")), |l| l.version, after))
+    }
+
+    async fn sales(&self, after: Cursor) -> Result<Changes<Sale>, SourceError> {
+        Ok(Changes { items: Vec::new(), cursor: after })
+    }
+}
+
+/// Each Inventory row's SKU and QtyOnHand.
+async fn on_hand(workbook: &LocalWorkbook) -> Vec<(String, u32)> {
+    let sheets = workbook.read(&["Inventory"]).await.unwrap_or_else(|e| panic!("{e}"));
+    let rows = frontdesk_inventory::read_inventory(&sheets[0].rows).unwrap_or_else(|e| panic!("{e}")).rows;
+    rows.iter().map(|row| (row.sku.as_str().to_owned(), row.qty_on_hand)).collect()
+}
+
+#[tokio::test]
+async fn all_outlets_are_summed_from_only_the_stock_that_changed() {
+    let level = TwoOutletTill::level;
+    let till = TwoOutletTill {
+        stock: std::sync::Mutex::new(vec![
+            level("p1", "main", 3, 10),
+            level("p1", "warehouse", 4, 11),
+            level("p2", "main", 1, 12),
+            level("p2", "warehouse", 0, 13),
+        ]),
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook = LocalWorkbook::new(dir.path().join("workbook"));
+    let state = MemoryStateStore::new();
+    let first = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.stock_levels_fetched, 4);
+    assert_eq!(on_hand(&workbook).await, [("DUNK-9".to_owned(), 7), ("DUNK-10".to_owned(), 1)]);
+
+    // Two pairs leave the main store's shelf: only that level changes.
+    till.set(level("p1", "main", 1, 14));
+    let second = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.stock_levels_fetched, 1, "only the change is read");
+    assert_eq!(
+        on_hand(&workbook).await,
+        [("DUNK-9".to_owned(), 5), ("DUNK-10".to_owned(), 1)],
+        "1 at the main store plus the warehouse's 4, kept from the first sync"
+    );
+
+    let third = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(third.stock_levels_fetched, 0);
+    assert_eq!(third.write.write_requests, 0);
 }

@@ -129,8 +129,14 @@ async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, 
         release: Semaphore::new(0),
     });
     let workbook = Arc::new(CountingWorkbook { inner: LocalWorkbook::new(&workbook_dir), reads: AtomicUsize::new(0) });
-    let syncer =
-        Syncer::new(till.clone(), workbook.clone(), state, options(), Arc::new(ManualClock::new(button_time()))).await;
+    let syncer = Syncer::new(
+        till.clone(),
+        workbook.clone(),
+        (state.clone(), state),
+        options(),
+        Arc::new(ManualClock::new(button_time())),
+    )
+    .await;
     let config = WebConfig {
         sync_token: token.map(|token| SecretString::from(token.to_owned())),
         prefill_token: false,
@@ -145,7 +151,9 @@ async fn demo_shop(token: Option<&str>) -> Shop {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
     let state = Arc::new(MemoryStateStore::new());
-    sync_once(&source(&base), &workbook, state.as_ref(), &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    sync_once(&source(&base), &workbook, state.as_ref(), state.as_ref(), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     page_over(dir, &base, token, state).await
 }
 
