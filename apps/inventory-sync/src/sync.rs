@@ -102,11 +102,17 @@ pub async fn sync_once(
         // feed is read from the cursor like the others.
         None => {
             levels.record_stock_levels(&options.key, &stock_changes.items).await?;
-            let mut changed: Vec<&str> = stock_changes.items.iter().map(|level| level.product_id.as_str()).collect();
-            changed.sort_unstable();
-            changed.dedup();
-            let every_outlet = levels.stock_levels(&options.key, &changed).await?;
-            Changes { items: every_outlet, cursor: stock_changes.cursor }
+            if saved.inventory == Cursor::START {
+                // Read from the start: every level is here already.
+                stock_changes
+            } else {
+                let mut changed: Vec<&str> =
+                    stock_changes.items.iter().map(|level| level.product_id.as_str()).collect();
+                changed.sort_unstable();
+                changed.dedup();
+                let every_outlet = levels.stock_levels(&options.key, &changed).await?;
+                Changes { items: every_outlet, cursor: stock_changes.cursor }
+            }
         }
     };
     let cursors = (products.cursor, stock.cursor, sales.cursor);
