@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 /// Where a change feed stands: the highest `version` seen (Lightspeed's
@@ -54,6 +56,28 @@ pub struct StockLevel {
     pub on_hand: i64,
     pub deleted: bool,
     pub version: i64,
+}
+
+impl StockLevel {
+    /// One level per product and outlet: the one recording `levels` one by
+    /// one would keep (the highest version; of equal versions, the later).
+    /// Sorted by product and outlet, so stores that upsert them lock rows
+    /// in the same order every time (no deadlock between concurrent
+    /// records) and never write one row twice in a statement.
+    pub fn newest(levels: &[StockLevel]) -> Vec<&StockLevel> {
+        let mut newest: BTreeMap<(&str, &str), &StockLevel> = BTreeMap::new();
+        for level in levels {
+            newest
+                .entry((level.product_id.as_str(), level.outlet_id.as_str()))
+                .and_modify(|kept| {
+                    if kept.version <= level.version {
+                        *kept = level;
+                    }
+                })
+                .or_insert(level);
+        }
+        newest.into_values().collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

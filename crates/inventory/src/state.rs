@@ -211,7 +211,7 @@ impl CredentialStore for MemoryStateStore {
 impl StockLevelStore for MemoryStateStore {
     async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
         let mut kept = self.levels.lock().map_err(poisoned)?;
-        for level in levels {
+        for level in StockLevel::newest(levels) {
             let slot = (key.clone(), level.product_id.clone(), level.outlet_id.clone());
             if kept.get(&slot).is_none_or(|old| old.version <= level.version) {
                 kept.insert(slot, level.clone());

@@ -13,8 +13,6 @@
 //! levels at once, so they go in as upserts of whole arrays (`UNNEST`) in
 //! one transaction, and reads pass the product ids as one array.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
@@ -142,31 +140,11 @@ impl From<StockLevelRow> for StockLevel {
     }
 }
 
-/// One level per product and outlet: the one recording `levels` one by one
-/// would keep (the highest version; of equal versions, the later). An
-/// upsert cannot write a row twice, so duplicates are settled here. Sorted,
-/// so concurrent records of one key lock rows in the same order and never
-/// deadlock.
-fn newest_levels(levels: &[StockLevel]) -> Vec<&StockLevel> {
-    let mut newest: BTreeMap<(&str, &str), &StockLevel> = BTreeMap::new();
-    for level in levels {
-        newest
-            .entry((level.product_id.as_str(), level.outlet_id.as_str()))
-            .and_modify(|kept| {
-                if kept.version <= level.version {
-                    *kept = level;
-                }
-            })
-            .or_insert(level);
-    }
-    newest.into_values().collect()
-}
-
 #[async_trait]
 impl StockLevelStore for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, levels = levels.len()))]
     async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
-        let newest = newest_levels(levels);
+        let newest = StockLevel::newest(levels);
         if newest.is_empty() {
             return Ok(());
         }

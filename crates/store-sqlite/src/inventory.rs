@@ -8,7 +8,7 @@
 //! levels at once, so they go in as multi-row upserts in one `BEGIN
 //! IMMEDIATE` transaction, and reads ask for many products per query.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -143,24 +143,6 @@ impl From<StockLevelRow> for StockLevel {
     }
 }
 
-/// One level per product and outlet: the one recording `levels` one by one
-/// would keep (the highest version; of equal versions, the later). One
-/// upsert cannot write a row twice, so duplicates are settled here.
-fn newest_levels(levels: &[StockLevel]) -> Vec<&StockLevel> {
-    let mut newest: BTreeMap<(&str, &str), &StockLevel> = BTreeMap::new();
-    for level in levels {
-        newest
-            .entry((level.product_id.as_str(), level.outlet_id.as_str()))
-            .and_modify(|kept| {
-                if kept.version <= level.version {
-                    *kept = level;
-                }
-            })
-            .or_insert(level);
-    }
-    newest.into_values().collect()
-}
-
 /// An upsert of `rows` levels, six parameters each. Anonymous placeholders:
 /// SQLite looks numbered ones up by name, in time growing with their count.
 fn upsert_levels_sql(rows: usize) -> String {
@@ -188,7 +170,7 @@ fn select_levels_sql(products: usize) -> String {
 impl StockLevelStore for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key, levels = levels.len()))]
     async fn record_stock_levels(&self, key: &SyncKey, levels: &[StockLevel]) -> Result<(), StateStoreError> {
-        let newest = newest_levels(levels);
+        let newest = StockLevel::newest(levels);
         if newest.is_empty() {
             return Ok(());
         }
