@@ -10,15 +10,9 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use frontdesk_audit::AuditLog;
-use frontdesk_billing::{BillingStore, UsageStore};
-use frontdesk_calendar::BookingStore;
-use frontdesk_core::{ManualClock, Readiness};
-use frontdesk_flags::FlagStore;
-use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
-use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
-use frontdesk_routing::{CallStore, MessageLog};
-use frontdesk_tenant::{ProfileDocument, TenantProfile, TenantStore};
+use frontdesk_core::ManualClock;
+pub use frontdesk_ports::{Backend, StoreAdapter};
+use frontdesk_tenant::{ProfileDocument, TenantProfile};
 
 pub mod audit;
 pub mod billing;
@@ -29,25 +23,11 @@ pub mod inventory;
 pub mod jobs;
 pub mod tenants;
 
-/// The ports of one store backend, freshly created and empty.
+/// The ports of one store backend, freshly created and empty, with the
+/// clock the store was opened with. Derefs to the [`Backend`], so a case
+/// reads `stores.tenants`.
 pub struct Stores {
-    pub tenants: Arc<dyn TenantStore>,
-    pub bookings: Arc<dyn BookingStore>,
-    pub calls: Arc<dyn CallStore>,
-    pub messages: Arc<dyn MessageLog>,
-    pub jobs: Arc<dyn JobQueue>,
-    pub leases: Arc<dyn JobLeases>,
-    pub job_admin: Arc<dyn JobAdmin>,
-    pub effects: Arc<dyn JobEffects>,
-    pub schedules: Arc<dyn JobSchedules>,
-    pub flags: Arc<dyn FlagStore>,
-    pub usage: Arc<dyn UsageStore>,
-    pub billing: Arc<dyn BillingStore>,
-    pub audit: Arc<dyn AuditLog>,
-    pub sync_state: Arc<dyn SyncStateStore>,
-    pub credentials: Arc<dyn CredentialStore>,
-    pub stock_levels: Arc<dyn StockLevelStore>,
-    pub readiness: Arc<dyn Readiness>,
+    pub backend: Backend,
     pub clock: Arc<ManualClock>,
     /// Whatever must live as long as the test (a temporary directory).
     pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
@@ -55,52 +35,20 @@ pub struct Stores {
 
 impl Stores {
     /// Every port from one store that implements them all.
-    pub fn from_store<S>(
+    pub fn from_store<S: StoreAdapter>(
         store: Arc<S>,
         clock: Arc<ManualClock>,
         keep_alive: Box<dyn std::any::Any + Send + Sync>,
-    ) -> Stores
-    where
-        S: TenantStore
-            + BookingStore
-            + CallStore
-            + MessageLog
-            + JobQueue
-            + JobLeases
-            + JobAdmin
-            + JobEffects
-            + JobSchedules
-            + FlagStore
-            + UsageStore
-            + BillingStore
-            + AuditLog
-            + SyncStateStore
-            + CredentialStore
-            + StockLevelStore
-            + Readiness
-            + 'static,
-    {
-        Stores {
-            tenants: store.clone(),
-            bookings: store.clone(),
-            calls: store.clone(),
-            messages: store.clone(),
-            jobs: store.clone(),
-            leases: store.clone(),
-            job_admin: store.clone(),
-            effects: store.clone(),
-            schedules: store.clone(),
-            flags: store.clone(),
-            usage: store.clone(),
-            billing: store.clone(),
-            audit: store.clone(),
-            sync_state: store.clone(),
-            credentials: store.clone(),
-            stock_levels: store.clone(),
-            readiness: store,
-            clock,
-            keep_alive,
-        }
+    ) -> Stores {
+        Stores { backend: Backend::from_store("under test", store), clock, keep_alive }
+    }
+}
+
+impl std::ops::Deref for Stores {
+    type Target = Backend;
+
+    fn deref(&self) -> &Backend {
+        &self.backend
     }
 }
 
