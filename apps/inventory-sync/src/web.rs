@@ -12,9 +12,10 @@
 //!
 //! Routes:
 //! - `GET /` — totals, the inventory table, search (`q`), filter (`kind`),
-//!   sort (`sort`, `dir`), the "Sync now" form;
-//! - `GET /export.csv` — the same query, exactly the rows the page shows,
-//!   in the same order, as an Inventory CSV;
+//!   sort (`sort`, `dir`), [`ROWS_PER_PAGE`] rows a page (`page`), the
+//!   "Sync now" form;
+//! - `GET /export.csv` — the same query, every matching row (all pages), in
+//!   the page's order, as an Inventory CSV;
 //! - `POST /sync` — one sync now, with the token (`Authorization: Bearer`
 //!   or a form field `token`); answers 303 back to the page with
 //!   `sync=done|failed|busy`; 403 when the token is wrong or none is
@@ -496,6 +497,21 @@ struct ViewParams {
     dir: Option<String>,
     /// How the sync just asked for went (`POST /sync` redirects with it).
     sync: Option<String>,
+    /// Which page of the matching rows, from 1.
+    page: Option<String>,
+}
+
+/// Rows per page: a big shop's 100,000 variants would be tens of megabytes
+/// of HTML on one page.
+pub const ROWS_PER_PAGE: usize = 250;
+
+/// The rows of page `requested` (from 1; anything unreadable is page 1, a
+/// page past the end is the last page), with its number and the page count.
+fn page_of<'a, T>(items: &'a [T], requested: Option<&str>) -> (&'a [T], usize, usize) {
+    let pages = items.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page = requested.and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let start = (page - 1) * ROWS_PER_PAGE;
+    (&items[start..(start + ROWS_PER_PAGE).min(items.len())], page, pages)
 }
 
 /// The filters of the page.
@@ -832,6 +848,7 @@ async fn sync_now(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         sort: form.get("sort").cloned(),
         dir: form.get("dir").cloned(),
         sync: None,
+        page: None,
     });
     let said = match outcome {
         SyncOutcome::Synced(_) => "done",
@@ -997,10 +1014,33 @@ async fn inventory_page(State(app): State<Arc<App>>, Query(params): Query<ViewPa
         .text(&grouped(workbook.rows.len() as u128))
         .tag(" items shown · <a class=\"export\" href=\"");
     page.text(&view.link("/export.csv")).tag("\" download>Export CSV</a></p>");
-    render_table(&mut page, &view, &items, &workbook);
+    let (rows, number, pages) = page_of(&items, params.page.as_deref());
+    render_table(&mut page, &view, rows, &workbook);
+    render_pager(&mut page, &view, number, pages);
     page.tag("</main>");
     page.document_end();
     Ok(page.into_response())
+}
+
+/// Previous and next links, when the matching rows take more than a page.
+fn render_pager(page: &mut Html, view: &View, number: usize, pages: usize) {
+    if pages < 2 {
+        return;
+    }
+    let link = |n: usize| {
+        let query = view.query_string();
+        if query.is_empty() { format!("/?page={n}") } else { format!("/?{query}&page={n}") }
+    };
+    page.tag("<nav class=\"pager\" aria-label=\"Pages\">");
+    if number > 1 {
+        page.tag("<a rel=\"prev\" href=\"").text(&link(number - 1)).tag("\">← Previous</a>");
+    }
+    page.tag("<span id=\"page-of\">Page ").text(&number.to_string()).tag(" of ").text(&pages.to_string());
+    page.tag("</span>");
+    if number < pages {
+        page.tag("<a rel=\"next\" href=\"").text(&link(number + 1)).tag("\">Next →</a>");
+    }
+    page.tag("</nav>");
 }
 
 fn render_sync_form(page: &mut Html, app: &App, view: &View) {
@@ -1271,6 +1311,7 @@ mod tests {
             sort: Some("price".into()),
             dir: Some("desc".into()),
             sync: None,
+            page: None,
         };
         let view = View::from_params(&params);
         assert_eq!(view.query_string(), "q=air+jordan+%26+co&kind=sneakers&sort=price&dir=desc");

@@ -23,7 +23,7 @@ use frontdesk_lightspeed::LightspeedSource;
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
 use inventory_sync::sync::sync_once;
-use inventory_sync::web::{Syncer, WebConfig, router};
+use inventory_sync::web::{ROWS_PER_PAGE, Syncer, WebConfig, router};
 use secrecy::SecretString;
 use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
@@ -578,4 +578,45 @@ async fn a_failed_read_is_not_kept() {
     let fixed = get(&shop.router, "/").await;
     assert_eq!(fixed.status, StatusCode::OK, "the next view reads again");
     assert_eq!(skus_shown(&fixed.body), ["X-1"]);
+}
+
+#[tokio::test]
+async fn a_big_catalog_is_shown_a_page_at_a_time_and_exported_whole() {
+    let mut csv = String::from("SKU,Name,Category,QtyOnHand\r\n");
+    for n in 0..600 {
+        csv.push_str(&format!("TEE-{n:04},Box Logo Tee {n:04},T-Shirts,3\r\n"));
+    }
+    let shop = offline_shop(&csv, Some(TOKEN)).await;
+
+    let first = get(&shop.router, "/").await;
+    assert_eq!(skus_shown(&first.body).len(), ROWS_PER_PAGE);
+    assert_eq!(skus_shown(&first.body)[0], "TEE-0000");
+    assert_eq!(text_of(&first.body, "shown-count"), "600", "the count is of every matching row");
+    assert_eq!(text_of(&first.body, "page-of"), "Page 1 of 3");
+    assert!(first.body.contains("href=\"/?page=2\"") && !first.body.contains("rel=\"prev\""), "{}", first.body);
+
+    let last = get(&shop.router, "/?page=3").await;
+    assert_eq!(skus_shown(&last.body).len(), 600 - 2 * ROWS_PER_PAGE);
+    assert_eq!(skus_shown(&last.body)[0], format!("TEE-{:04}", 2 * ROWS_PER_PAGE));
+    assert!(last.body.contains("href=\"/?page=2\"") && !last.body.contains("rel=\"next\""));
+    assert_eq!(
+        skus_shown(&get(&shop.router, "/?page=99").await.body),
+        skus_shown(&last.body),
+        "past the end: the last"
+    );
+    assert_eq!(
+        skus_shown(&get(&shop.router, "/?page=abc").await.body),
+        skus_shown(&first.body),
+        "unreadable: the first"
+    );
+
+    // The view travels with the pager; the export is every matching row.
+    let sorted = get(&shop.router, "/?q=tee&sort=sku&dir=desc").await;
+    assert_eq!(skus_shown(&sorted.body)[0], "TEE-0599");
+    assert!(sorted.body.contains("href=\"/?q=tee&amp;sort=sku&amp;dir=desc&amp;page=2\""), "{}", sorted.body);
+    let export = get(&shop.router, "/export.csv?q=tee&sort=sku&dir=desc").await;
+    assert_eq!(export.body.lines().count(), 601, "a header and all 600 rows");
+
+    let small = demo_shop(Some(TOKEN)).await;
+    assert!(!get(&small.router, "/").await.body.contains("class=\"pager\""), "140 rows fit on one page");
 }
