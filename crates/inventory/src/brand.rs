@@ -267,39 +267,94 @@ pub fn brand_of(name: &str, sku: &str) -> Option<Brand> {
 /// inside the SKU or barcode (a style code, a scanned barcode). An empty
 /// query matches every row.
 pub fn matches_search(row: &InventoryRow, query: &str) -> bool {
-    let terms = search_words(query);
-    if terms.is_empty() {
-        return true;
-    }
-    let compact = fold(query.trim());
-    if compact.chars().count() >= 4
-        && !compact.contains(char::is_whitespace)
-        && (fold(row.sku.as_str()).contains(&compact) || fold(&row.barcode).contains(&compact))
-    {
-        return true;
-    }
-    let row_words: Vec<String> = [row.name.as_str(), row.sku.as_str(), &row.color, &row.size, &row.category]
-        .iter()
-        .flat_map(|text| search_words(text))
-        .collect();
-    let brand = brand_of(&row.name, row.sku.as_str());
-    let mut index = 0;
-    while index < terms.len() {
-        if let Some((named, length)) = brand_phrase_at(&terms, index) {
-            let phrase = &terms[index..index + length];
-            if brand != Some(named) && !row_words.windows(length).any(|window| window == phrase) {
-                return false;
+    SearchQuery::parse(query).matches(&SearchText::of(row))
+}
+
+/// What the owner typed, prepared once for many rows (see
+/// [`matches_search`]).
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    parts: Vec<QueryPart>,
+    /// The folded query when it may be a style code or barcode (4 or more
+    /// characters, no spaces).
+    code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum QueryPart {
+    /// A brand's alias: rows of that brand, or rows containing the words.
+    Brand(Brand, Vec<String>),
+    Word(String),
+}
+
+impl SearchQuery {
+    pub fn parse(query: &str) -> SearchQuery {
+        let terms = search_words(query);
+        let compact = fold(query.trim());
+        let code = (compact.chars().count() >= 4 && !compact.contains(char::is_whitespace)).then_some(compact);
+        let mut parts = Vec::new();
+        let mut index = 0;
+        while index < terms.len() {
+            if let Some((named, length)) = brand_phrase_at(&terms, index) {
+                parts.push(QueryPart::Brand(named, terms[index..index + length].to_vec()));
+                index += length;
+            } else {
+                parts.push(QueryPart::Word(terms[index].clone()));
+                index += 1;
             }
-            index += length;
-        } else {
-            let term = &terms[index];
-            if !row_words.iter().any(|word| word_matches(word, term)) {
-                return false;
+        }
+        SearchQuery { parts, code }
+    }
+
+    /// An empty query matches every row.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    pub fn matches(&self, row: &SearchText) -> bool {
+        if self.parts.is_empty() {
+            return true;
+        }
+        if let Some(code) = &self.code
+            && (row.sku.contains(code.as_str()) || row.barcode.contains(code.as_str()))
+        {
+            return true;
+        }
+        self.parts.iter().all(|part| match part {
+            QueryPart::Brand(named, phrase) => {
+                row.brand == Some(*named) || row.words.windows(phrase.len()).any(|window| window == phrase.as_slice())
             }
-            index += 1;
+            QueryPart::Word(term) => row.words.iter().any(|word| word_matches(word, term)),
+        })
+    }
+}
+
+/// A row's searchable text, prepared once for many queries.
+#[derive(Debug, Clone)]
+pub struct SearchText {
+    words: Vec<String>,
+    sku: String,
+    barcode: String,
+    brand: Option<Brand>,
+}
+
+impl SearchText {
+    pub fn of(row: &InventoryRow) -> SearchText {
+        SearchText {
+            words: [row.name.as_str(), row.sku.as_str(), &row.color, &row.size, &row.category]
+                .iter()
+                .flat_map(|text| search_words(text))
+                .collect(),
+            sku: fold(row.sku.as_str()),
+            barcode: fold(&row.barcode),
+            brand: brand_of(&row.name, row.sku.as_str()),
         }
     }
-    true
+
+    /// The row's brand, as [`brand_of`] finds it.
+    pub fn brand(&self) -> Option<Brand> {
+        self.brand
+    }
 }
 
 /// The longest brand alias (or weak alias) starting at `terms[index]`.

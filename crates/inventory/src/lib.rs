@@ -29,7 +29,7 @@ mod state;
 mod table;
 mod text;
 
-pub use brand::{Brand, brand_of, matches_search};
+pub use brand::{Brand, SearchQuery, SearchText, brand_of, matches_search};
 pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarning, merge_config, read_config};
 pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
 pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
