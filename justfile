@@ -32,6 +32,10 @@ bench-jobs:
 bench-inventory:
     cargo bench -p inventory-sync --bench sync
 
+# Page views over a 100,000-variant workbook (figures printed; copied into docs/benchmarks.md by hand).
+bench-inventory-page:
+    cargo bench -p inventory-sync --bench page
+
 # Availability and concurrent-commit timings on SQLite and PostgreSQL; rewrites docs/benchmarks.md.
 bench-booking:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench booking
