@@ -770,6 +770,8 @@ struct Item<'a> {
     sizes: Option<&'a str>,
 }
 
+/// The rows the view shows, in the order it shows them. The workbook's rows
+/// are in the Inventory order; the sort is stable, so ties keep that order.
 fn shown<'a>(workbook: &'a Workbook, view: &View) -> Vec<Item<'a>> {
     let query = SearchQuery::parse(&view.query);
     let mut items: Vec<Item<'a>> = (0..workbook.rows.len())

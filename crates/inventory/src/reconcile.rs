@@ -154,7 +154,11 @@ pub const RETRY_UNKNOWN_FOR: Duration = Duration::days(7);
 impl fmt::Display for UnknownLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let UnknownLine { sale_id, line_id, product_id, sku, given_up } = self;
-        let when = if *given_up { ", given up (the sale is over 7 days old)" } else { " yet" };
+        let when = if *given_up {
+            format!(", given up (the sale is over {} days old)", RETRY_UNKNOWN_FOR.num_days())
+        } else {
+            " yet".to_owned()
+        };
         match sku {
             None => write!(
                 f,

@@ -2,8 +2,6 @@
 //! tokens refreshed with a refresh token that rotates on every refresh.
 
 use std::fmt;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -173,59 +171,6 @@ pub enum TokenStoreError {
     Io(String),
 }
 
-/// A refresh token in a file of its own (mode 0600 on Unix), holding the
-/// token and a newline.
-///
-/// `save` writes a temporary file in the same directory, fsyncs it, renames
-/// it over the old file and fsyncs the directory: the rename is atomic on
-/// POSIX file systems, so a crash leaves either the old token or the new
-/// one, and after `save` returns the new one survives a power cut.
-#[derive(Debug, Clone)]
-pub struct FileRefreshTokenStore {
-    path: PathBuf,
-}
-
-impl FileRefreshTokenStore {
-    pub fn new(path: impl Into<PathBuf>) -> FileRefreshTokenStore {
-        FileRefreshTokenStore { path: path.into() }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-#[async_trait]
-impl RefreshTokenStore for FileRefreshTokenStore {
-    async fn load(&self) -> Result<SecretString, TokenStoreError> {
-        let path = self.path.clone();
-        let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(&path))
-            .await
-            .map_err(|error| TokenStoreError::Io(format!("reading {}: {error}", self.path.display())))?;
-        let text = match text {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Err(TokenStoreError::Missing(format!("{} does not exist", self.path.display())));
-            }
-            Err(error) => return Err(TokenStoreError::Io(format!("reading {}: {error}", self.path.display()))),
-        };
-        let token = text.trim();
-        if token.is_empty() {
-            return Err(TokenStoreError::Missing(format!("{} is empty", self.path.display())));
-        }
-        Ok(SecretString::from(token))
-    }
-
-    async fn save(&self, refresh_token: &SecretString) -> Result<(), TokenStoreError> {
-        let path = self.path.clone();
-        let contents = SecretString::from(format!("{}\n", refresh_token.expose_secret()));
-        tokio::task::spawn_blocking(move || replace_file_atomically(&path, contents.expose_secret().as_bytes()))
-            .await
-            .map_err(|error| TokenStoreError::Io(format!("writing {}: {error}", self.path.display())))?
-            .map_err(|error| TokenStoreError::Io(format!("writing {}: {error}", self.path.display())))
-    }
-}
-
 /// The refresh token of one connection in the platform's store (SQLite or
 /// PostgreSQL, through the inventory domain's [`CredentialStore`] port),
 /// where a save is one atomic upsert.
@@ -263,39 +208,6 @@ impl RefreshTokenStore for StoredRefreshToken {
             .await
             .map_err(|error| TokenStoreError::Io(error.to_string()))
     }
-}
-
-/// Temp file + fsync + rename + fsync of the directory.
-fn replace_file_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"))?
-        .to_string_lossy()
-        .into_owned();
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temporary = directory.join(format!(".{file_name}.{}.{:016x}.tmp", std::process::id(), fastrand::u64(..)));
-    let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temporary)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error);
-    }
-    // Makes the rename itself durable. Directories cannot be opened for
-    // syncing on Windows; the rename is as durable as NTFS makes it there.
-    #[cfg(unix)]
-    std::fs::File::open(&directory)?.sync_all()?;
-    Ok(())
 }
 
 /// OAuth access tokens, refreshed with the refresh token in a
@@ -389,11 +301,9 @@ impl OAuthTokens {
     #[tracing::instrument(skip_all)]
     pub async fn connect(&self, code: &SecretString, redirect_uri: &str) -> Result<(), SourceError> {
         let mut state = self.state.lock().await;
+        let what = "POST the Lightspeed token endpoint (authorization_code grant)";
         let grant = self
-            .grant(
-                "POST the Lightspeed token endpoint (authorization_code grant)",
-                &[("grant_type", "authorization_code"), ("code", code.expose_secret()), ("redirect_uri", redirect_uri)],
-            )
+            .grant(what, "authorization_code", &[("code", code.expose_secret()), ("redirect_uri", redirect_uri)])
             .await?;
         let Some(refresh_token) = &grant.refresh_token else {
             return Err(SourceError::Invalid(
@@ -409,24 +319,21 @@ impl OAuthTokens {
     }
 
     async fn refresh(&self, refresh_token: &SecretString) -> Result<Grant, SourceError> {
-        self.grant(
-            "POST the Lightspeed token endpoint (refresh_token grant)",
-            &[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())],
-        )
-        .await
+        let what = "POST the Lightspeed token endpoint (refresh_token grant)";
+        self.grant(what, "refresh_token", &[("refresh_token", refresh_token.expose_secret())]).await
     }
 
-    /// One token request: `grant` (grant_type first) plus the client's id
-    /// and secret.
+    /// One token request: `grant_type`, the client's id and secret, then
+    /// the grant's own `params`.
     #[tracing::instrument(skip_all)]
-    async fn grant(&self, what: &str, grant: &[(&str, &str)]) -> Result<Grant, SourceError> {
+    async fn grant(&self, what: &str, grant_type: &str, params: &[(&str, &str)]) -> Result<Grant, SourceError> {
         let now = self.clock.now();
-        let (grant_type, rest) = grant.split_first().map_or((None, grant), |(first, rest)| (Some(*first), rest));
-        let form: Vec<(&str, &str)> = grant_type
-            .into_iter()
-            .chain([("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose_secret())])
-            .chain(rest.iter().copied())
-            .collect();
+        let mut form = vec![
+            ("grant_type", grant_type),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose_secret()),
+        ];
+        form.extend_from_slice(params);
         let response =
             self.http.post(&self.token_url).form(&form).send().await.map_err(|error| network_error(what, error))?;
         let status = response.status();

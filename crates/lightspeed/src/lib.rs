@@ -33,8 +33,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 pub use auth::{
-    AccessTokenProvider, AuthSetupError, FileRefreshTokenStore, OAuthConfig, OAuthTokens, PersonalToken,
-    RefreshTokenStore, StoredRefreshToken, TokenStoreError, connect_url,
+    AccessTokenProvider, AuthSetupError, OAuthConfig, OAuthTokens, PersonalToken, RefreshTokenStore,
+    StoredRefreshToken, TokenStoreError, connect_url,
 };
 pub use config::{
     BASE_URL_ENV, DEFAULT_BACKOFF_BASE, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_PAGE_SIZE,

@@ -1,13 +1,11 @@
 //! OAuth: the refresh request, rotated refresh tokens saved before the new
-//! access token is used, refresh before expiry and on a 401, and the file
-//! store that keeps the refresh token.
+//! access token is used, refresh before expiry and on a 401.
 
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use frontdesk_inventory::{Cursor, InventorySource, SourceError};
-use frontdesk_lightspeed::{FileRefreshTokenStore, RefreshTokenStore, TokenStoreError};
-use secrecy::{ExposeSecret, SecretString};
+use frontdesk_lightspeed::StoredRefreshToken;
 use wiremock::matchers::{body_string_contains, header as header_is, method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
@@ -156,9 +154,12 @@ async fn a_refused_refresh_token_is_a_credentials_error_and_the_api_is_not_calle
 
 #[tokio::test]
 async fn without_a_stored_refresh_token_the_call_is_a_credentials_error() {
-    let directory = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let token_file = directory.path().join("lightspeed-refresh-token");
-    let fake = Fake::with_oauth(|_| Arc::new(FileRefreshTokenStore::new(&token_file))).await;
+    let fake = Fake::with_oauth(|_| {
+        let empty = Arc::new(frontdesk_inventory::MemoryStateStore::new());
+        let key = frontdesk_inventory::SyncKey::parse("lightspeed:sneakerden").unwrap_or_else(|e| panic!("{e}"));
+        Arc::new(StoredRefreshToken::new(empty, key, Arc::new(frontdesk_core::ManualClock::new(monday_afternoon()))))
+    })
+    .await;
 
     let result = fake.source.products(Cursor::START).await;
 
@@ -177,53 +178,4 @@ async fn when_the_rotated_token_cannot_be_saved_the_new_access_token_is_never_us
     // The void rt-1 is not sent again; every retry tried to save rt-2 instead.
     assert_eq!(fake.token_requests().await.len(), 1);
     assert_eq!(fake.api_requests().await.len(), 0);
-}
-
-#[tokio::test]
-async fn the_token_file_is_replaced_whole_and_read_back() {
-    let directory = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let token_file = directory.path().join("lightspeed-refresh-token");
-    let store = FileRefreshTokenStore::new(&token_file);
-
-    assert!(matches!(store.load().await, Err(TokenStoreError::Missing(_))));
-    store.save(&SecretString::from("rt-1")).await.unwrap_or_else(|e| panic!("save: {e}"));
-    store.save(&SecretString::from("rt-2")).await.unwrap_or_else(|e| panic!("save: {e}"));
-
-    let loaded = store.load().await.unwrap_or_else(|e| panic!("load: {e}"));
-    assert_eq!(loaded.expose_secret(), "rt-2");
-    assert_eq!(std::fs::read_to_string(&token_file).unwrap_or_default(), "rt-2\n");
-    let leftovers: Vec<String> = std::fs::read_dir(directory.path())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(|entry| entry.ok().map(|entry| entry.file_name().to_string_lossy().into_owned()))
-        .collect();
-    assert_eq!(leftovers, ["lightspeed-refresh-token"], "no temporary files left behind");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&token_file).unwrap_or_else(|e| panic!("{e}")).permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "only the owner can read the token");
-    }
-}
-
-#[tokio::test]
-async fn an_empty_token_file_counts_as_missing() {
-    let directory = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let token_file = directory.path().join("token");
-    std::fs::write(&token_file, "\n").unwrap_or_else(|e| panic!("{e}"));
-
-    let result = FileRefreshTokenStore::new(&token_file).load().await;
-
-    assert!(matches!(result, Err(TokenStoreError::Missing(_))), "{result:?}");
-}
-
-#[tokio::test]
-async fn saving_into_a_missing_directory_fails_and_leaves_nothing() {
-    let directory = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = FileRefreshTokenStore::new(directory.path().join("no-such-dir").join("token"));
-
-    let result = store.save(&SecretString::from("rt-9")).await;
-
-    assert!(matches!(result, Err(TokenStoreError::Io(_))), "{result:?}");
-    let text = result.err().map(|error| error.to_string()).unwrap_or_default();
-    assert!(!text.contains("rt-9"), "the token never appears in errors: {text}");
 }
