@@ -17,7 +17,7 @@ use frontdesk_inventory::{MemoryStateStore, SyncKey};
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::sync::{SyncOptions, sync_once};
+use inventory_sync::sync::{SyncOptions, SyncStores, sync_once};
 use inventory_sync::web::{Syncer, WebConfig, router};
 use secrecy::SecretString;
 use tower::ServiceExt;
@@ -51,11 +51,11 @@ async fn bench() {
     let workbook = Arc::new(LocalWorkbook::new(dir.path().join("workbook")));
     let state = Arc::new(MemoryStateStore::new());
     let options = SyncOptions { key: SyncKey::parse("bench|page").unwrap_or_else(|e| panic!("{e}")), outlet: None };
-    sync_once(till.as_ref(), workbook.as_ref(), state.as_ref(), state.as_ref(), &options, now())
+    sync_once(till.as_ref(), workbook.as_ref(), &SyncStores::of(state.clone()), &options, now())
         .await
         .unwrap_or_else(|e| panic!("sync: {e}"));
 
-    let syncer = Syncer::new(till, workbook.clone(), (state.clone(), state), options, Arc::new(SystemClock)).await;
+    let syncer = Syncer::new(till, workbook.clone(), SyncStores::of(state), options, Arc::new(SystemClock)).await;
     let config = WebConfig { sync_token: None, prefill_token: false, page_refresh: Duration::from_secs(3600) };
     let app = router(syncer, workbook, config);
 

@@ -28,7 +28,7 @@ use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_runtime::{DatabaseUrl, open_backend};
 use frontdesk_sheets::{Backoff, GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceAccountKey};
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::sync::{SyncOptions, sync_once};
+use inventory_sync::sync::{SyncOptions, SyncStores, sync_once};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -707,10 +707,15 @@ fn child(args: &[String]) {
         let start_rss_kib = proc_status_kib("VmRSS");
 
         let started = Instant::now();
-        let report =
-            sync_once(&till, sink.as_ref(), store.sync_state.as_ref(), store.stock_levels.as_ref(), &options, now())
-                .await
-                .unwrap_or_else(|e| panic!("sync: {e}"));
+        let report = sync_once(
+            &till,
+            sink.as_ref(),
+            &SyncStores { state: store.sync_state.clone(), levels: store.stock_levels.clone() },
+            &options,
+            now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sync: {e}"));
         let seconds = started.elapsed().as_secs_f64();
         let peak_rss_kib = proc_status_kib("VmHWM");
 

@@ -13,19 +13,19 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use frontdesk_core::{Clock, SystemClock};
 use frontdesk_inventory::{
-    CONFIG_SHEET, CredentialStore, INVENTORY_SHEET, InventorySource, RESTOCK_SHEET, SALES_LOG_SHEET, Sheet, SheetSink,
-    StockLevelStore, SyncKey, SyncStateStore, export_csv, import_csv, inventory_sheet_rows, read_config,
-    read_inventory, read_sales_log, restock_list, restock_sheet_rows, sort_rows,
+    CONFIG_SHEET, INVENTORY_SHEET, InventorySource, RESTOCK_SHEET, SALES_LOG_SHEET, Sheet, SheetSink, SyncKey,
+    export_csv, import_csv, inventory_sheet_rows, read_config, read_inventory, read_sales_log, restock_list,
+    restock_sheet_rows, sort_rows,
 };
 use frontdesk_lightspeed::{
     LightspeedConfig, LightspeedSource, OAuthConfig, OAuthTokens, PersonalToken, StoredRefreshToken, connect_url,
 };
 use frontdesk_runtime::telemetry::init_telemetry;
-use frontdesk_runtime::{open_backend, shutdown_signal};
+use frontdesk_runtime::{Backend, open_backend, shutdown_signal};
 use frontdesk_sheets::{GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceAccountKey};
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
 use inventory_sync::settings::{InventorySettings, LightspeedSettings};
-use inventory_sync::sync::{SyncOptions, SyncReport, sync_once};
+use inventory_sync::sync::{SyncOptions, SyncReport, SyncStores, sync_once};
 use inventory_sync::web::{Syncer, WebConfig, format_every, parse_every, router, sync_every};
 use secrecy::SecretString;
 
@@ -174,16 +174,9 @@ async fn run(cli: Cli, settings: InventorySettings) -> Result<(), Failure> {
             let (source, _demo_server) = till.source(sink.as_ref(), &stores).await?;
             let options =
                 SyncOptions { key: sync_key(&till, &settings)?, outlet: settings.lightspeed.outlet_id.clone() };
-            let report = sync_once(
-                source.as_ref(),
-                sink.as_ref(),
-                stores.sync_state.as_ref(),
-                stores.stock_levels.as_ref(),
-                &options,
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(failed)?;
+            let report = sync_once(source.as_ref(), sink.as_ref(), &stores.sync(), &options, chrono::Utc::now())
+                .await
+                .map_err(failed)?;
             print_report(&report, &settings);
             Ok(())
         }
@@ -222,14 +215,7 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
         }
     };
     let options = SyncOptions { key: sync_key(&till, settings)?, outlet: settings.lightspeed.outlet_id.clone() };
-    let syncer = Syncer::new(
-        Arc::from(source),
-        Arc::clone(&sink),
-        (stores.sync_state, stores.stock_levels),
-        options,
-        Arc::new(SystemClock),
-    )
-    .await;
+    let syncer = Syncer::new(Arc::from(source), Arc::clone(&sink), stores.sync(), options, Arc::new(SystemClock)).await;
     let listening = listener.local_addr().unwrap_or(addr);
     let schedule = tokio::spawn(sync_every(Arc::clone(&syncer), settings.every));
     println!("inventory page on http://{listening}/ (syncing now, then every {})", format_every(settings.every));
@@ -267,16 +253,13 @@ async fn connect(settings: &InventorySettings, code: Option<String>) -> Result<(
     let stores = Stores::open(settings).await?;
     let tokens = till.oauth_tokens(oauth.clone(), &stores)?;
     tokens.connect(&SecretString::from(code.trim().to_owned()), redirect_uri).await.map_err(failed)?;
-    println!("connected {}: the refresh token is stored in the {} store", till.name, stores.backend);
+    println!("connected {}: the refresh token is stored in the {} store", till.name, stores.backend.name);
     Ok(())
 }
 
-/// The ports of the platform's store that a sync uses.
+/// The platform's store, and the clock it was opened with.
 struct Stores {
-    backend: &'static str,
-    sync_state: Arc<dyn SyncStateStore>,
-    stock_levels: Arc<dyn StockLevelStore>,
-    credentials: Arc<dyn CredentialStore>,
+    backend: Backend,
     clock: Arc<dyn Clock>,
 }
 
@@ -286,13 +269,11 @@ impl Stores {
         let backend = open_backend(&settings.database, settings.database_max_connections, clock.clone())
             .await
             .map_err(|e| failed(format!("the store (FRONTDESK_DATABASE_URL): {e:#}")))?;
-        Ok(Stores {
-            backend: backend.name,
-            sync_state: backend.sync_state,
-            stock_levels: backend.stock_levels,
-            credentials: backend.credentials,
-            clock,
-        })
+        Ok(Stores { backend, clock })
+    }
+
+    fn sync(&self) -> SyncStores {
+        SyncStores { state: self.backend.sync_state.clone(), levels: self.backend.stock_levels.clone() }
     }
 }
 
@@ -376,7 +357,7 @@ impl Till {
     /// one (rotated on every refresh) is the only valid one.
     fn oauth_tokens(&self, oauth: OAuthConfig, stores: &Stores) -> Result<Arc<OAuthTokens>, Failure> {
         let refresh_tokens =
-            StoredRefreshToken::new(stores.credentials.clone(), self.credential_key()?, stores.clock.clone());
+            StoredRefreshToken::new(stores.backend.credentials.clone(), self.credential_key()?, stores.clock.clone());
         OAuthTokens::new(oauth, Arc::new(refresh_tokens), stores.clock.clone())
             .map(Arc::new)
             .map_err(|e| usage(format!("Lightspeed OAuth: {e}")))
@@ -385,9 +366,9 @@ impl Till {
     async fn seed_refresh_token(&self, stores: &Stores) -> Result<(), Failure> {
         let Some(seed) = &self.seed else { return Ok(()) };
         let key = self.credential_key()?;
-        let stored = stores.credentials.load_credential(&key).await.map_err(failed)?;
+        let stored = stores.backend.credentials.load_credential(&key).await.map_err(failed)?;
         if stored.is_none() {
-            stores.credentials.save_credential(&key, seed, stores.clock.now()).await.map_err(failed)?;
+            stores.backend.credentials.save_credential(&key, seed, stores.clock.now()).await.map_err(failed)?;
             tracing::info!(till = %self.name, "stored the refresh token from FRONTDESK_LIGHTSPEED_REFRESH_TOKEN");
         }
         Ok(())

@@ -4,6 +4,8 @@
 //! before the write leaves the workbook and the cursors as they were; a
 //! failed write leaves the previous rows in place (the sink's contract).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
     CONFIG_SHEET, Changes, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, Merged,
@@ -80,15 +82,29 @@ fn sheet<'a>(sheets: &'a [Sheet], name: &str) -> &'a [Vec<String>] {
     sheets.iter().find(|sheet| sheet.name == name).map(|sheet| sheet.rows.as_slice()).unwrap_or(&[])
 }
 
+/// What a sync keeps between runs: its cursors, and each outlet's stock.
+#[derive(Clone)]
+pub struct SyncStores {
+    pub state: Arc<dyn SyncStateStore>,
+    pub levels: Arc<dyn StockLevelStore>,
+}
+
+impl SyncStores {
+    /// Both from one store that keeps them all (an in-memory one in tests).
+    pub fn of<S: SyncStateStore + StockLevelStore + 'static>(store: Arc<S>) -> SyncStores {
+        SyncStores { state: store.clone(), levels: store }
+    }
+}
+
 /// Runs one sync (see the module documentation).
 pub async fn sync_once(
     source: &dyn InventorySource,
     sink: &dyn SheetSink,
-    state: &dyn SyncStateStore,
-    levels: &dyn StockLevelStore,
+    stores: &SyncStores,
     options: &SyncOptions,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, SyncError> {
+    let SyncStores { state, levels } = stores;
     let saved = state.load_sync_state(&options.key).await?;
     let products = source.products(saved.products).await?;
     let stock_changes = source.inventory(saved.inventory).await?;

@@ -50,14 +50,13 @@ use chrono::{DateTime, Utc};
 use frontdesk_core::Clock;
 use frontdesk_inventory::{
     Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, SearchQuery, SearchText,
-    SheetSink, SinkError, StockLevelStore, SyncStateStore, compare_sizes, export_csv, is_low_stock, read_config,
-    read_inventory, sort_rows,
+    SheetSink, SinkError, compare_sizes, export_csv, is_low_stock, read_config, read_inventory, sort_rows,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::sync::{SyncOptions, SyncReport, sync_once};
+use crate::sync::{SyncOptions, SyncReport, SyncStores, sync_once};
 
 // ---------------------------------------------------------------------------
 // Syncing: one at a time, on a schedule and on demand.
@@ -104,8 +103,7 @@ pub struct SyncStatus {
 pub struct Syncer {
     source: Arc<dyn InventorySource>,
     sink: Arc<dyn SheetSink>,
-    state: Arc<dyn SyncStateStore>,
-    levels: Arc<dyn StockLevelStore>,
+    stores: SyncStores,
     options: SyncOptions,
     clock: Arc<dyn Clock>,
     running: Arc<tokio::sync::Mutex<()>>,
@@ -118,11 +116,11 @@ impl Syncer {
     pub async fn new(
         source: Arc<dyn InventorySource>,
         sink: Arc<dyn SheetSink>,
-        (state, levels): (Arc<dyn SyncStateStore>, Arc<dyn StockLevelStore>),
+        stores: SyncStores,
         options: SyncOptions,
         clock: Arc<dyn Clock>,
     ) -> Arc<Syncer> {
-        let last_sync = match state.load_sync_state(&options.key).await {
+        let last_sync = match stores.state.load_sync_state(&options.key).await {
             Ok(saved) => saved.last_sync,
             Err(error) => {
                 tracing::warn!(%error, "the sync state cannot be read; the next sync will say why");
@@ -132,8 +130,7 @@ impl Syncer {
         Arc::new(Syncer {
             source,
             sink,
-            state,
-            levels,
+            stores,
             options,
             clock,
             running: Arc::new(tokio::sync::Mutex::new(())),
@@ -188,15 +185,7 @@ impl Syncer {
     async fn sync(&self, trigger: Trigger) -> SyncOutcome {
         let started = Instant::now();
         let now = self.clock.now();
-        let result = sync_once(
-            self.source.as_ref(),
-            self.sink.as_ref(),
-            self.state.as_ref(),
-            self.levels.as_ref(),
-            &self.options,
-            now,
-        )
-        .await;
+        let result = sync_once(self.source.as_ref(), self.sink.as_ref(), &self.stores, &self.options, now).await;
         // Even a failed sync may have written some worksheets.
         self.finished.fetch_add(1, AtomicOrdering::Release);
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -24,7 +24,7 @@ use frontdesk_inventory::{
 use frontdesk_sheets::LocalWorkbook;
 use hyper_util::client::legacy::connect::HttpConnector;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::sync::sync_once;
+use inventory_sync::sync::{SyncStores, sync_once};
 use inventory_sync::web::{Syncer, WebConfig, router};
 use secrecy::SecretString;
 use serde_json::json;
@@ -114,13 +114,13 @@ impl Shop {
         let workbook_dir = dir.path().join("workbook");
         let sink = Arc::new(LocalWorkbook::new(&workbook_dir));
         let state = Arc::new(MemoryStateStore::new());
-        sync_once(&source(&till), sink.as_ref(), state.as_ref(), state.as_ref(), &options(), now())
+        sync_once(&source(&till), sink.as_ref(), &SyncStores::of(state.clone()), &options(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let syncer = Syncer::new(
             Arc::new(source(&till)),
             sink.clone(),
-            (state.clone(), state),
+            SyncStores::of(state),
             options(),
             Arc::new(ManualClock::new(now() + TimeDelta::days(1))),
         )

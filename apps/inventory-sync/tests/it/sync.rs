@@ -10,7 +10,7 @@ use frontdesk_inventory::{
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::sync::{SyncError, SyncOptions, sync_once};
+use inventory_sync::sync::{SyncError, SyncOptions, SyncStores, sync_once};
 use secrecy::SecretString;
 
 /// The options of the one connection these tests sync.
@@ -50,10 +50,12 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     let base = serve_fake(catalog).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
-    let state = MemoryStateStore::new();
+    let state = Arc::new(MemoryStateStore::new());
     let till = source(&base);
 
-    let first = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.products_fetched, variants);
     assert_eq!(first.inventory_rows, variants);
     assert!(first.restock_rows > 0, "the demo has low stock");
@@ -87,7 +89,9 @@ async fn a_first_sync_fills_the_workbook_and_a_second_changes_nothing() {
     assert!(log_lines > 60, "sales lines logged: {log_lines}");
 
     let requests_before = till.requests_sent();
-    let second = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(second.products_fetched, 0, "only changes are fetched");
     assert_eq!(second.sales_fetched, 0);
     assert!(second.sales.applied.is_empty(), "nothing is applied twice");
@@ -115,9 +119,11 @@ async fn a_sync_that_cannot_read_the_till_writes_nothing() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(&workbook_dir);
-    let state = MemoryStateStore::new();
+    let state = Arc::new(MemoryStateStore::new());
     // Nothing listens on port 9: every request fails.
-    let result = sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &state, &state, &options(), now()).await;
+    let result =
+        sync_once(&source("http://127.0.0.1:9/api/2.0"), &workbook, &SyncStores::of(state.clone()), &options(), now())
+            .await;
     assert!(matches!(result, Err(SyncError::Source(_))), "{result:?}");
     assert_eq!(
         read_csv(&workbook_dir, "Inventory"),
@@ -156,9 +162,11 @@ async fn only_the_worksheets_that_change_are_written() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook =
         RecordingWorkbook { inner: LocalWorkbook::new(dir.path().join("workbook")), written: Default::default() };
-    let state = MemoryStateStore::new();
+    let state = Arc::new(MemoryStateStore::new());
     let till = source(&base);
-    sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // The owner raises the low-stock threshold: only the RestockList follows.
     let config = read_csv(&dir.path().join("workbook"), "Config");
@@ -173,8 +181,9 @@ async fn only_the_worksheets_that_change_are_written() {
         .join("\r\n");
     assert_ne!(raised.trim_end(), config.trim_end(), "the Config has the default threshold: {config}");
     std::fs::write(dir.path().join("workbook/Config.csv"), format!("{raised}\r\n")).unwrap_or_else(|e| panic!("{e}"));
-    let after_edit =
-        sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let after_edit = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after_edit.write.write_requests, 1);
 
     let writes = workbook.written.lock().unwrap_or_else(|e| panic!("{e}")).clone();
@@ -267,14 +276,18 @@ async fn all_outlets_are_summed_from_only_the_stock_that_changed() {
     };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
-    let state = MemoryStateStore::new();
-    let first = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(MemoryStateStore::new());
+    let first = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.stock_levels_fetched, 4);
     assert_eq!(on_hand(&workbook).await, [("DUNK-9".to_owned(), 7), ("DUNK-10".to_owned(), 1)]);
 
     // Two pairs leave the main store's shelf: only that level changes.
     till.set(level("p1", "main", 1, 14));
-    let second = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(second.stock_levels_fetched, 1, "only the change is read");
     assert_eq!(
         on_hand(&workbook).await,
@@ -282,7 +295,9 @@ async fn all_outlets_are_summed_from_only_the_stock_that_changed() {
         "1 at the main store plus the warehouse's 4, kept from the first sync"
     );
 
-    let third = sync_once(&till, &workbook, &state, &state, &options(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let third = sync_once(&till, &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(third.stock_levels_fetched, 0);
     assert_eq!(third.write.write_requests, 0);
 }

@@ -22,7 +22,7 @@ use frontdesk_inventory::{
 use frontdesk_lightspeed::LightspeedSource;
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::sync::sync_once;
+use inventory_sync::sync::{SyncStores, sync_once};
 use inventory_sync::web::{ROWS_PER_PAGE, Syncer, WebConfig, router};
 use secrecy::SecretString;
 use tokio::sync::{Notify, Semaphore};
@@ -132,7 +132,7 @@ async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, 
     let syncer = Syncer::new(
         till.clone(),
         workbook.clone(),
-        (state.clone(), state),
+        SyncStores::of(state),
         options(),
         Arc::new(ManualClock::new(button_time())),
     )
@@ -151,7 +151,7 @@ async fn demo_shop(token: Option<&str>) -> Shop {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workbook = LocalWorkbook::new(dir.path().join("workbook"));
     let state = Arc::new(MemoryStateStore::new());
-    sync_once(&source(&base), &workbook, state.as_ref(), state.as_ref(), &options(), now())
+    sync_once(&source(&base), &workbook, &SyncStores::of(state.clone()), &options(), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     page_over(dir, &base, token, state).await
