@@ -298,7 +298,7 @@ impl StripeClient {
         &self,
         request: &str,
         builder: reqwest::RequestBuilder,
-        form: Option<(&String, &HeaderValue)>,
+        form: Option<(&str, &HeaderValue)>,
     ) -> Result<Success, StripeError> {
         let mut builder =
             builder.bearer_auth(self.secret_key.expose_secret()).header("Stripe-Version", self.api_version.clone());
@@ -306,7 +306,7 @@ impl StripeClient {
             builder = builder
                 .header("Idempotency-Key", idempotency_key.clone())
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(form.clone());
+                .body(form.to_owned());
         }
         let response = builder.send().await.map_err(|error| network_error(request, error))?;
         let status = response.status();
