@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use frontdesk_core::{Clock, SystemClock};
 use frontdesk_inventory::{
     CONFIG_SHEET, INVENTORY_SHEET, InventorySource, RESTOCK_SHEET, SALES_LOG_SHEET, Sheet, SheetSink, SyncKey,
-    export_csv, import_csv, inventory_sheet_rows, read_config, read_inventory, read_sales_log, restock_list,
-    restock_sheet_rows, sort_rows,
+    SyncOptions, SyncReport, SyncStores, export_csv, import_csv, inventory_sheet_rows, read_config, read_inventory,
+    read_sales_log, restock_list, restock_sheet_rows, sort_rows, sync_once,
 };
 use frontdesk_lightspeed::{
     LightspeedConfig, LightspeedSource, OAuthConfig, OAuthTokens, PersonalToken, StoredRefreshToken, connect_url,
@@ -25,7 +25,6 @@ use frontdesk_runtime::{Backend, open_backend, shutdown_signal};
 use frontdesk_sheets::{GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceAccountKey};
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
 use inventory_sync::settings::{InventorySettings, LightspeedSettings};
-use inventory_sync::sync::{SyncOptions, SyncReport, SyncStores, sync_once};
 use inventory_sync::web::{Syncer, WebConfig, format_every, parse_every, router, sync_every};
 use secrecy::SecretString;
 

@@ -26,7 +26,8 @@
 //! Filters: **Sneakers** are footwear categories (Sneakers, Shoes,
 //! Trainers, Boots, …), **Clothing** is apparel (Hoodies, T-Shirts, Pants,
 //! Jackets, Shorts, …); anything else (caps, socks, bags: Accessories) is
-//! shown under **All** only. See `kind_of`.
+//! shown under **All** only: the domain's `kind_of` decides, the page only
+//! names its filters.
 //!
 //! Syncs never overlap: `Syncer` holds one lock; a sync asked for while one
 //! runs (the button, or a scheduled one) is not queued but answered
@@ -49,14 +50,13 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use frontdesk_core::Clock;
 use frontdesk_inventory::{
-    Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, SearchQuery, SearchText,
-    SheetSink, SinkError, compare_sizes, export_csv, is_low_stock, read_config, read_inventory, sort_rows,
+    Brand, CONFIG_SHEET, INVENTORY_SHEET, ImportErrors, InventoryRow, InventorySource, ProductKind, SearchQuery,
+    SearchText, SheetSink, SinkError, SyncOptions, SyncReport, SyncStores, compare_sizes, export_csv, is_low_stock,
+    kind_of, read_config, read_inventory, sort_rows, sync_once,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
-
-use crate::sync::{SyncOptions, SyncReport, SyncStores, sync_once};
 
 // ---------------------------------------------------------------------------
 // Syncing: one at a time, on a schedule and on demand.
@@ -533,78 +533,15 @@ impl Kind {
     fn parse(key: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|kind| kind.key().eq_ignore_ascii_case(key.trim()))
     }
-}
 
-const FOOTWEAR: &[&str] = &["sneaker", "shoe", "footwear", "trainer", "boot", "sandal", "slide", "clog", "runner"];
-
-const APPAREL: &[&str] = &[
-    "hoodie",
-    "hoody",
-    "sweatshirt",
-    "crewneck",
-    "sweater",
-    "knitwear",
-    "knit",
-    "cardigan",
-    "tshirt",
-    "tee",
-    "shirt",
-    "overshirt",
-    "top",
-    "polo",
-    "longsleeve",
-    "tank",
-    "jersey",
-    "jacket",
-    "coat",
-    "outerwear",
-    "vest",
-    "gilet",
-    "fleece",
-    "pant",
-    "trouser",
-    "sweatpant",
-    "jogger",
-    "short",
-    "jean",
-    "denim",
-    "cargo",
-    "tracksuit",
-    "dress",
-    "skirt",
-    "legging",
-    "apparel",
-    "clothing",
-];
-
-/// A word without its plural `s` (`hoodies` → `hoodie`, `dresses` →
-/// `dress`), lowercase, letters and digits only.
-fn singular(word: &str) -> String {
-    let word: String = word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
-    if let Some(stem) = word.strip_suffix("sses") {
-        format!("{stem}ss")
-    } else if word.ends_with('s') && !word.ends_with("ss") {
-        word[..word.len() - 1].to_owned()
-    } else {
-        word
-    }
-}
-
-/// Sneakers or Clothing by the row's Category: the whole category
-/// (`T-Shirts`), else its last word, the noun that says what it is
-/// (`Running Shoes` is footwear, `Shoe Care` is not). Anything else (caps,
-/// socks, bags, an empty category) is neither.
-fn kind_of(category: &str) -> Option<Kind> {
-    let whole = singular(category);
-    let last = category.split(|c: char| c.is_whitespace() || c == '/' || c == '&').rfind(|w| !w.is_empty());
-    let last = last.map(singular).unwrap_or_default();
-    let is_one_of = |list: &[&str]| list.contains(&whole.as_str()) || list.contains(&last.as_str());
-    if is_one_of(FOOTWEAR) {
-        Some(Kind::Sneakers)
-    } else if is_one_of(APPAREL) {
-        Some(Kind::Clothing)
-    } else {
-        None
+    /// Whether a row of this kind of product (`kind_of` its Category) is
+    /// shown under this filter.
+    fn shows(self, product: Option<ProductKind>) -> bool {
+        match self {
+            Kind::All => true,
+            Kind::Sneakers => product == Some(ProductKind::Footwear),
+            Kind::Clothing => product == Some(ProductKind::Apparel),
+        }
     }
 }
 
@@ -764,7 +701,7 @@ struct Item<'a> {
 fn shown<'a>(workbook: &'a Workbook, view: &View) -> Vec<Item<'a>> {
     let query = SearchQuery::parse(&view.query);
     let mut items: Vec<Item<'a>> = (0..workbook.rows.len())
-        .filter(|&index| view.kind == Kind::All || workbook.kinds[index] == Some(view.kind))
+        .filter(|&index| view.kind.shows(workbook.kinds[index]))
         .filter(|&index| query.matches(&workbook.search[index]))
         .map(|index| Item {
             row: &workbook.rows[index],
@@ -789,7 +726,7 @@ struct Workbook {
     config: frontdesk_inventory::Config,
     /// Per row: its searchable text (and brand), and its kind.
     search: Vec<SearchText>,
-    kinds: Vec<Option<Kind>>,
+    kinds: Vec<Option<ProductKind>>,
     /// Per row: the sizes in stock of its product (name and color), as shown.
     sizes: Vec<Option<Arc<str>>>,
     totals: Totals,
@@ -1267,33 +1204,6 @@ mod tests {
             assert_eq!(parse_every(&format_every(every)), Ok(every), "{}", format_every(every));
         }
         assert_eq!(format_every(Duration::from_secs(5400)), "1h30m");
-    }
-
-    #[test]
-    fn categories_are_sneakers_clothing_or_neither() {
-        let cases = [
-            ("Sneakers", Some(Kind::Sneakers)),
-            ("sneaker", Some(Kind::Sneakers)),
-            ("Shoes", Some(Kind::Sneakers)),
-            ("Running Shoes", Some(Kind::Sneakers)),
-            ("Footwear", Some(Kind::Sneakers)),
-            ("Hoodies", Some(Kind::Clothing)),
-            ("T-Shirts", Some(Kind::Clothing)),
-            ("Tees", Some(Kind::Clothing)),
-            ("Pants", Some(Kind::Clothing)),
-            ("Sweatpants", Some(Kind::Clothing)),
-            ("Jackets & Coats", Some(Kind::Clothing)),
-            ("Dresses", Some(Kind::Clothing)),
-            ("Long Sleeve Tees", Some(Kind::Clothing)),
-            ("Accessories", None),
-            ("Hats", None),
-            ("Socks", None),
-            ("Shoe Care", None),
-            ("", None),
-        ];
-        for (category, expected) in cases {
-            assert_eq!(kind_of(category), expected, "{category:?}");
-        }
     }
 
     #[test]

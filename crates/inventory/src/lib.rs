@@ -7,17 +7,22 @@
 //!
 //! The domain, all pure: an Inventory row and its worksheet layout
 //! (`InventoryRow`), the natural order of rows and sizes (`sort_rows`),
-//! brands and search (`brand_of`, `matches_search`), the till's changes
-//! merged into the rows (`merge_inventory`), sales applied exactly once
-//! (`reconcile_sales`, with the SalesLog as the ledger), the owner's
-//! settings (`read_config`, `merge_config`), the RestockList
-//! (`restock_list`) and CSV import and export (`import_csv`, `export_csv`).
-//! One sync is: read the worksheets, merge the till's products and stock,
-//! reconcile its sales, build the RestockList, write the worksheets.
+//! brands and search (`brand_of`, `matches_search`), footwear and apparel
+//! (`kind_of`), the till's changes merged into the rows
+//! (`merge_inventory`), sales applied exactly once (`reconcile_sales`, with
+//! the SalesLog as the ledger), the owner's settings (`read_config`,
+//! `merge_config`), the RestockList (`restock_list`) and CSV import and
+//! export (`import_csv`, `export_csv`).
+//!
+//! The use case, through the ports only: one sync (`sync_once`) reads the
+//! till's changes and the worksheets, merges the till's products and stock,
+//! reconciles its sales, builds the RestockList, writes the worksheets that
+//! changed, and only then saves the cursors (`SyncStores`).
 
 mod brand;
 mod config;
 mod csv;
+mod kind;
 mod merge;
 mod order;
 mod ports;
@@ -26,12 +31,14 @@ mod restock;
 mod row;
 mod source;
 mod state;
+mod sync;
 mod table;
 mod text;
 
 pub use brand::{Brand, SearchQuery, SearchText, brand_of, matches_search};
 pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarning, merge_config, read_config};
 pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
+pub use kind::{ProductKind, kind_of};
 pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
 pub use order::{compare_rows, compare_sizes, sort_rows};
 pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport, same_rows};
@@ -48,4 +55,5 @@ pub use state::{
     CredentialStore, MemoryStateStore, StateStoreError, StockLevelStore, SyncKey, SyncKeyError, SyncState,
     SyncStateStore,
 };
+pub use sync::{SyncError, SyncOptions, SyncReport, SyncStores, sync_once};
 pub use table::{CellProblem, ImportError, ImportErrors, ImportWarning};

@@ -19,12 +19,11 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use frontdesk_core::ManualClock;
 use frontdesk_inventory::{
-    InventoryRow, MemoryStateStore, SheetSink, export_csv, import_csv, read_inventory, sort_rows,
+    InventoryRow, MemoryStateStore, SheetSink, SyncStores, export_csv, import_csv, read_inventory, sort_rows, sync_once,
 };
 use frontdesk_sheets::LocalWorkbook;
 use hyper_util::client::legacy::connect::HttpConnector;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::sync::{SyncStores, sync_once};
 use inventory_sync::web::{Syncer, WebConfig, router};
 use secrecy::SecretString;
 use serde_json::json;

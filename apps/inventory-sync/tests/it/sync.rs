@@ -4,13 +4,12 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::SystemClock;
 use frontdesk_inventory::{
-    Changes, Cursor, InventorySource, MemoryStateStore, Outlet, Product, Sale, SheetSink, SourceError, SyncKey,
-    SyncState, SyncStateStore,
+    Changes, Cursor, InventorySource, MemoryStateStore, Outlet, Product, Sale, SheetSink, SourceError, SyncError,
+    SyncKey, SyncOptions, SyncState, SyncStateStore, SyncStores, sync_once,
 };
 use frontdesk_lightspeed::{LightspeedConfig, LightspeedSource, PersonalToken};
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
-use inventory_sync::sync::{SyncError, SyncOptions, SyncStores, sync_once};
 use secrecy::SecretString;
 
 /// The options of the one connection these tests sync.

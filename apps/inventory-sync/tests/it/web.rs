@@ -17,12 +17,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::ManualClock;
 use frontdesk_inventory::{
     Changes, Config, Cursor, InventoryRow, InventorySource, MemoryStateStore, Outlet, Product, Sale, Sheet, SheetSink,
-    SinkError, SourceError, StockLevel, WriteReport, export_csv, import_csv, read_config, read_inventory, sort_rows,
+    SinkError, SourceError, StockLevel, SyncStores, WriteReport, export_csv, import_csv, read_config, read_inventory,
+    sort_rows, sync_once,
 };
 use frontdesk_lightspeed::LightspeedSource;
 use frontdesk_sheets::LocalWorkbook;
 use inventory_sync::demo::{DEMO_SEED, DemoCatalog, demo_now};
-use inventory_sync::sync::{SyncStores, sync_once};
 use inventory_sync::web::{ROWS_PER_PAGE, Syncer, WebConfig, router};
 use secrecy::SecretString;
 use tokio::sync::{Notify, Semaphore};

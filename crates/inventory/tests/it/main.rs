@@ -1,5 +1,8 @@
-//! The inventory domain end to end, through its public API only: syncs
-//! composed the way the app composes them, against worksheets held in
-//! memory as cell text.
+//! The inventory domain end to end, through its public API only: the
+//! product-kind rules as tables, syncs composed the way `sync_once`
+//! composes them against worksheets held in memory as cell text, and
+//! `sync_once` itself against in-memory ports.
 
+mod kind;
 mod sync;
+mod sync_once;

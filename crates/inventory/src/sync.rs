@@ -1,19 +1,26 @@
-//! One sync: read everything the till changed, then the workbook; merge,
-//! reconcile the sales, rebuild the RestockList; write the worksheets that
-//! changed in one batch; and only then move the cursors on. A failure at any step
-//! before the write leaves the workbook and the cursors as they were; a
-//! failed write leaves the previous rows in place (the sink's contract).
+//! The sync use case (`sync_once`): read everything the till changed, then
+//! the workbook; merge, reconcile the sales, rebuild the RestockList; write
+//! the worksheets that changed in one batch; and only then move the cursors
+//! on. A failure at any step before the write leaves the workbook and the
+//! cursors as they were; a failed write leaves the previous rows in place
+//! (the sink's contract). Everything goes through the ports: the app only
+//! chooses the adapters.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use frontdesk_inventory::{
-    CONFIG_SHEET, Changes, ConfigWarning, Cursor, INVENTORY_SHEET, ImportErrors, InventorySource, MergeReport, Merged,
-    RESTOCK_SHEET, ReconcileReport, Reconciled, SALES_LOG_SHEET, Sheet, SheetSink, SinkError, SourceError,
-    StateStoreError, StockLevelStore, SyncKey, SyncState, SyncStateStore, TillData, WriteReport, append_sales_log,
-    inventory_sheet_rows, merge_config, merge_inventory, read_config, read_inventory, read_sales_log, reconcile_sales,
-    restock_list, restock_sheet_rows,
+
+use crate::config::{CONFIG_SHEET, ConfigWarning, merge_config, read_config};
+use crate::merge::{MergeReport, Merged, TillData, merge_inventory};
+use crate::ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport};
+use crate::reconcile::{
+    ReconcileReport, Reconciled, SALES_LOG_SHEET, append_sales_log, read_sales_log, reconcile_sales,
 };
+use crate::restock::{RESTOCK_SHEET, restock_list, restock_sheet_rows};
+use crate::row::{INVENTORY_SHEET, inventory_sheet_rows, read_inventory};
+use crate::source::{Changes, Cursor};
+use crate::state::{StateStoreError, StockLevelStore, SyncKey, SyncState, SyncStateStore};
+use crate::table::ImportErrors;
 
 /// What a sync fetched, changed and wrote.
 #[derive(Debug, Clone)]
