@@ -1,0 +1,356 @@
+//! The inventory page: HTML built so that nothing read at run time goes
+//! out unescaped (`Html`), and the page rendered from a view of the
+//! workbook.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use frontdesk_inventory::{Brand, is_low_stock};
+use secrecy::ExposeSecret;
+
+use super::routes::{App, WebError};
+use super::syncer::SyncStatus;
+use super::view::{Column, Direction, Item, Kind, Totals, View, ViewParams, Workbook, page_of, shown};
+
+/// HTML built from static markup (`tag`, which takes only `&'static str`,
+/// so nothing read at run time can slip in unescaped) and escaped text
+/// (`text`, safe in element content and in double-quoted attributes).
+pub(super) struct Html {
+    out: String,
+}
+
+impl Html {
+    pub(super) fn new() -> Html {
+        Html { out: String::with_capacity(64 * 1024) }
+    }
+
+    pub(super) fn tag(&mut self, markup: &'static str) -> &mut Html {
+        self.out.push_str(markup);
+        self
+    }
+
+    pub(super) fn text(&mut self, text: &str) -> &mut Html {
+        for c in text.chars() {
+            match c {
+                '&' => self.out.push_str("&amp;"),
+                '<' => self.out.push_str("&lt;"),
+                '>' => self.out.push_str("&gt;"),
+                '"' => self.out.push_str("&quot;"),
+                '\'' => self.out.push_str("&#39;"),
+                c => self.out.push(c),
+            }
+        }
+        self
+    }
+
+    pub(super) fn document_start(&mut self, title: &str) {
+        self.tag("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+            .tag("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .tag("<link rel=\"stylesheet\" href=\"/assets/app.css\"><title>")
+            .text(title)
+            .tag("</title></head><body>");
+    }
+
+    pub(super) fn document_end(&mut self) {
+        self.tag("</body></html>\n");
+    }
+
+    pub(super) fn into_response(self) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            self.out,
+        )
+            .into_response()
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn grouped(number: u128) -> String {
+    let digits = number.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Cents as money: `$1,234.50`, `-$0.05`. The workbook has no currency
+/// column; the page writes dollars.
+fn money(cents: i128) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let magnitude = cents.unsigned_abs();
+    format!("{sign}${}.{:02}", grouped(magnitude / 100), magnitude % 100)
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub(super) async fn inventory_page(
+    State(app): State<Arc<App>>,
+    Query(params): Query<ViewParams>,
+) -> Result<Response, WebError> {
+    let workbook = app.workbook().await?;
+    let view = View::from_params(&params);
+    let items = shown(&workbook, &view);
+    let status = app.syncer.status();
+    let mut page = Html::new();
+    page.document_start("Inventory");
+    page.tag("<header class=\"top\"><div class=\"brandline\"><h1>Inventory</h1><p class=\"last-sync\">");
+    match status.last_sync {
+        Some(at) => page.tag("Last sync ").text(&timestamp(at)),
+        None => page.tag("Not synced yet"),
+    };
+    if app.syncer.is_running() {
+        page.tag(" · <strong>syncing now…</strong>");
+    }
+    page.tag("</p></div>");
+    render_sync_form(&mut page, &app, &view);
+    page.tag("</header><main>");
+    render_sync_message(&mut page, params.sync.as_deref(), &status);
+    render_totals(&mut page, &workbook.totals);
+    render_filters(&mut page, &view);
+    page.tag("<p class=\"showing\"><span id=\"shown-count\">").text(&grouped(items.len() as u128));
+    page.tag("</span> of ")
+        .text(&grouped(workbook.rows.len() as u128))
+        .tag(" items shown · <a class=\"export\" href=\"");
+    page.text(&view.link("/export.csv")).tag("\" download>Export CSV</a></p>");
+    let (rows, number, pages) = page_of(&items, params.page.as_deref());
+    render_table(&mut page, &view, rows, &workbook);
+    render_pager(&mut page, &view, number, pages);
+    page.tag("</main>");
+    page.document_end();
+    Ok(page.into_response())
+}
+
+/// Previous and next links, when the matching rows take more than a page.
+fn render_pager(page: &mut Html, view: &View, number: usize, pages: usize) {
+    if pages < 2 {
+        return;
+    }
+    let link = |n: usize| {
+        let query = view.query_string();
+        if query.is_empty() { format!("/?page={n}") } else { format!("/?{query}&page={n}") }
+    };
+    page.tag("<nav class=\"pager\" aria-label=\"Pages\">");
+    if number > 1 {
+        page.tag("<a rel=\"prev\" href=\"").text(&link(number - 1)).tag("\">← Previous</a>");
+    }
+    page.tag("<span id=\"page-of\">Page ").text(&number.to_string()).tag(" of ").text(&pages.to_string());
+    page.tag("</span>");
+    if number < pages {
+        page.tag("<a rel=\"next\" href=\"").text(&link(number + 1)).tag("\">Next →</a>");
+    }
+    page.tag("</nav>");
+}
+
+fn render_sync_form(page: &mut Html, app: &App, view: &View) {
+    let Some(token) = &app.sync_token else {
+        page.tag("<p class=\"sync-off\">Sync now is off (set FRONTDESK_SYNC_TOKEN).</p>");
+        return;
+    };
+    page.tag("<form class=\"sync\" method=\"post\" action=\"/sync\">");
+    hidden_view_fields(page, view);
+    page.tag("<label>Sync token <input type=\"password\" name=\"token\" autocomplete=\"current-password\" required");
+    if app.prefill_token {
+        page.tag(" value=\"").text(token.expose_secret()).tag("\"");
+    }
+    page.tag("></label><button type=\"submit\">Sync now</button></form>");
+}
+
+fn hidden_view_fields(page: &mut Html, view: &View) {
+    if !view.query.is_empty() {
+        page.tag("<input type=\"hidden\" name=\"q\" value=\"").text(&view.query).tag("\">");
+    }
+    if view.kind != Kind::All {
+        page.tag("<input type=\"hidden\" name=\"kind\" value=\"").text(view.kind.key()).tag("\">");
+    }
+    if let Some((column, direction)) = view.sort {
+        page.tag("<input type=\"hidden\" name=\"sort\" value=\"").text(column.key()).tag("\">");
+        page.tag(if direction == Direction::Descending {
+            "<input type=\"hidden\" name=\"dir\" value=\"desc\">"
+        } else {
+            "<input type=\"hidden\" name=\"dir\" value=\"asc\">"
+        });
+    }
+}
+
+fn render_sync_message(page: &mut Html, said: Option<&str>, status: &SyncStatus) {
+    match said {
+        Some("done") => {
+            page.tag("<p class=\"notice notice-ok\" role=\"status\">Sync finished");
+            if let Some(summary) = &status.last_summary {
+                page.tag(": ").text(summary);
+            }
+            page.tag(".</p>");
+        }
+        Some("failed") => {
+            page.tag("<p class=\"notice notice-error\" role=\"alert\">The sync failed");
+            if let Some(error) = &status.last_error {
+                page.tag(": ").text(error);
+            }
+            page.tag("</p>");
+        }
+        Some("busy") => {
+            page.tag(
+                "<p class=\"notice\" role=\"status\">A sync is already running; reload in a moment to see its result.</p>",
+            );
+        }
+        _ => {}
+    }
+}
+
+fn render_totals(page: &mut Html, totals: &Totals) {
+    let cards = [
+        ("SKUs", "total-skus", grouped(totals.skus as u128)),
+        ("Units on hand", "total-units", grouped(totals.units)),
+        ("Low stock", "total-low", grouped(totals.low_stock as u128)),
+        ("Stock value", "total-value", money(totals.value_cents)),
+    ];
+    page.tag("<section class=\"totals\" aria-label=\"Totals\">");
+    for (label, id, value) in cards {
+        page.tag("<div class=\"total\"><p class=\"total-label\">").text(label);
+        page.tag("</p><p class=\"total-value\" id=\"").text(id).tag("\">").text(&value).tag("</p></div>");
+    }
+    page.tag("</section>");
+}
+
+fn render_filters(page: &mut Html, view: &View) {
+    page.tag("<nav class=\"kinds\" aria-label=\"Filter\">");
+    for kind in Kind::ALL {
+        let link = View { kind, ..view.clone() }.link("/");
+        page.tag("<a href=\"").text(&link).tag("\"");
+        if kind == view.kind {
+            page.tag(" aria-current=\"page\"");
+        }
+        page.tag(">").text(kind.label()).tag("</a>");
+    }
+    page.tag("</nav>");
+    page.tag("<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">");
+    page.tag("<label class=\"search-box\"><span>Search</span><input type=\"search\" name=\"q\" value=\"");
+    page.text(&view.query).tag("\" placeholder=\"jordan, bape, fog, size 10, SKU…\"></label>");
+    if view.kind != Kind::All {
+        page.tag("<input type=\"hidden\" name=\"kind\" value=\"").text(view.kind.key()).tag("\">");
+    }
+    page.tag("<label><span>Sort</span><select name=\"sort\"><option value=\"\">Inventory order</option>");
+    for column in Column::ALL {
+        page.tag("<option value=\"").text(column.key()).tag("\"");
+        if view.sort.is_some_and(|(sorted, _)| sorted == column) {
+            page.tag(" selected");
+        }
+        page.tag(">").text(column.label()).tag("</option>");
+    }
+    page.tag("</select></label><label><span>Order</span><select name=\"dir\">");
+    let descending = view.sort.is_some_and(|(_, direction)| direction == Direction::Descending);
+    page.tag(if descending {
+        "<option value=\"asc\">Ascending</option><option value=\"desc\" selected>Descending</option>"
+    } else {
+        "<option value=\"asc\" selected>Ascending</option><option value=\"desc\">Descending</option>"
+    });
+    page.tag("</select></label><button type=\"submit\">Show</button></form>");
+}
+
+fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Workbook) {
+    page.tag("<table class=\"inventory\"><thead><tr>");
+    for column in Column::ALL {
+        let current = view.sort.filter(|(sorted, _)| *sorted == column).map(|(_, direction)| direction);
+        // A click sorts ascending, a second click on the same column descending.
+        let next = if current == Some(Direction::Ascending) { Direction::Descending } else { Direction::Ascending };
+        let link = View { sort: Some((column, next)), ..view.clone() }.link("/");
+        page.tag("<th scope=\"col\"");
+        match current {
+            Some(Direction::Ascending) => page.tag(" aria-sort=\"ascending\""),
+            Some(Direction::Descending) => page.tag(" aria-sort=\"descending\""),
+            None => page,
+        };
+        page.tag("><a href=\"").text(&link).tag("\">").text(column.label());
+        match current {
+            Some(Direction::Ascending) => page.tag(" <span aria-hidden=\"true\">▲</span>"),
+            Some(Direction::Descending) => page.tag(" <span aria-hidden=\"true\">▼</span>"),
+            None => page,
+        };
+        page.tag("</a></th>");
+    }
+    page.tag("</tr></thead><tbody>");
+    for item in items {
+        render_row(page, item, workbook);
+    }
+    page.tag("</tbody></table>");
+    if items.is_empty() {
+        page.tag("<p class=\"empty\">Nothing matches");
+        if !view.query.is_empty() {
+            page.tag(" “").text(&view.query).tag("”");
+        }
+        page.tag(". <a href=\"/\">Show everything</a></p>");
+    }
+}
+
+fn render_row(page: &mut Html, item: &Item<'_>, workbook: &Workbook) {
+    let row = item.row;
+    let low = is_low_stock(row, &workbook.config);
+    page.tag("<tr data-sku=\"").text(row.sku.as_str()).tag("\"");
+    if low {
+        page.tag(" class=\"low\"");
+    }
+    page.tag(">");
+    page.tag("<td data-label=\"Name\" class=\"name\"><span class=\"product\">").text(&row.name).tag("</span>");
+    page.tag("<span class=\"sizes-in-stock\">");
+    match item.sizes {
+        Some(in_stock) => page.tag("Sizes in stock: ").text(in_stock),
+        None => page.tag("No size in stock"),
+    };
+    page.tag("</span></td>");
+    page.tag("<td data-label=\"Brand\">").text(item.brand.map(Brand::name).unwrap_or_default()).tag("</td>");
+    page.tag("<td data-label=\"Category\">").text(&row.category).tag("</td>");
+    page.tag("<td data-label=\"Color\">").text(&row.color).tag("</td>");
+    page.tag("<td data-label=\"Size\">").text(&row.size).tag("</td>");
+    page.tag("<td data-label=\"SKU\" class=\"sku\">").text(row.sku.as_str()).tag("</td>");
+    page.tag("<td data-label=\"Price\" class=\"number\">").text(&money(i128::from(row.retail_price_cents)));
+    page.tag("</td><td data-label=\"On hand\" class=\"number\">").text(&row.qty_on_hand.to_string());
+    if row.qty_on_hand == 0 {
+        page.tag(" <span class=\"badge badge-out\">Sold out</span>");
+    } else if low {
+        page.tag(" <span class=\"badge badge-low\">Low</span>");
+    }
+    page.tag("</td><td data-label=\"Sold\" class=\"number\">").text(&row.qty_sold.to_string()).tag("</td>");
+    page.tag("<td data-label=\"Location\">").text(&row.location).tag("</td>");
+    page.tag("<td data-label=\"Last updated\">");
+    if let Some(at) = row.last_updated {
+        page.tag("<time datetime=\"").text(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).tag("\">");
+        page.text(&timestamp(at)).tag("</time>");
+    }
+    page.tag("</td></tr>");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_numbers_are_grouped() {
+        let cases = [(0, "$0.00"), (5, "$0.05"), (-5, "-$0.05"), (11_500, "$115.00"), (123_456_789, "$1,234,567.89")];
+        for (cents, expected) in cases {
+            assert_eq!(money(cents), expected);
+        }
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn text_is_escaped_and_tags_are_not() {
+        let mut html = Html::new();
+        html.tag("<p title=\"").text("\"><script>x</script>").tag("\">").text("Tom & Jerry's").tag("</p>");
+        assert_eq!(html.out, "<p title=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\">Tom &amp; Jerry&#39;s</p>");
+    }
+}

@@ -1,0 +1,267 @@
+//! The router and its handlers (the inventory page's own is in `page`),
+//! the sync token check, and `WebError`: every handler's failure turned
+//! into a response, and logged, in one place.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use frontdesk_inventory::{ImportErrors, InventoryRow, SheetSink, SinkError, export_csv};
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use super::page::{Html, inventory_page};
+use super::syncer::{SyncOutcome, Syncer, Trigger};
+use super::view::{View, ViewParams, Workbook, read_workbook, shown};
+
+/// How the page is served.
+pub struct WebConfig {
+    /// `FRONTDESK_SYNC_TOKEN`: without it, `POST /sync` is refused and the
+    /// page has no "Sync now" button.
+    pub sync_token: Option<SecretString>,
+    /// Demo mode: the token is a published dev-only value, so the form
+    /// comes with it filled in.
+    pub prefill_token: bool,
+    /// How long one read of the workbook serves page views (a sync always
+    /// ends it); zero reads on every view.
+    pub page_refresh: Duration,
+}
+
+pub(super) struct App {
+    pub(super) syncer: Arc<Syncer>,
+    sink: Arc<dyn SheetSink>,
+    pub(super) sync_token: Option<SecretString>,
+    pub(super) prefill_token: bool,
+    page_refresh: Duration,
+    last_read: tokio::sync::Mutex<Option<LastRead>>,
+}
+
+/// The workbook as last read for the page.
+struct LastRead {
+    at: tokio::time::Instant,
+    /// `Syncer::finished_syncs` when it was read.
+    syncs: u64,
+    workbook: Arc<Workbook>,
+}
+
+impl App {
+    /// The workbook for a page view: the last read while it is fresh,
+    /// else a new one (which concurrent views then share).
+    pub(super) async fn workbook(&self) -> Result<Arc<Workbook>, WebError> {
+        let mut last_read = self.last_read.lock().await;
+        let syncs = self.syncer.finished_syncs();
+        if let Some(read) = last_read.as_ref()
+            && read.syncs == syncs
+            && read.at.elapsed() < self.page_refresh
+        {
+            return Ok(Arc::clone(&read.workbook));
+        }
+        let workbook = Arc::new(read_workbook(self.sink.as_ref()).await?);
+        *last_read = Some(LastRead { at: tokio::time::Instant::now(), syncs, workbook: Arc::clone(&workbook) });
+        Ok(workbook)
+    }
+}
+
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The page's routes (see the module documentation).
+pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) -> Router {
+    let app = Arc::new(App {
+        syncer,
+        sink,
+        sync_token: config.sync_token,
+        prefill_token: config.prefill_token,
+        page_refresh: config.page_refresh,
+        last_read: tokio::sync::Mutex::new(None),
+    });
+    Router::new()
+        .route("/", get(inventory_page))
+        .route("/export.csv", get(export))
+        .route("/sync", post(sync_now))
+        .route("/health", get(health))
+        .route("/assets/app.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(app)
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Everything a handler can fail with; turned into a response, and
+/// logged, in one place (`into_response`).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum WebError {
+    #[error("the workbook cannot be read: {0}")]
+    Workbook(#[from] SinkError),
+    #[error("the Inventory worksheet cannot be read:\n{0}")]
+    Worksheet(ImportErrors),
+    #[error("sync from the web page is off")]
+    SyncDisabled,
+    #[error("the sync token is missing or wrong")]
+    WrongToken,
+    #[error("no such page")]
+    NotFound,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            WebError::Workbook(error) => {
+                tracing::error!(%error, "the page cannot read the workbook");
+                (StatusCode::BAD_GATEWAY, "The workbook cannot be read", self.to_string())
+            }
+            WebError::Worksheet(errors) => {
+                tracing::error!(%errors, "the page cannot read the Inventory worksheet");
+                (StatusCode::INTERNAL_SERVER_ERROR, "The Inventory worksheet cannot be read", self.to_string())
+            }
+            WebError::SyncDisabled => {
+                tracing::warn!("POST /sync refused: no FRONTDESK_SYNC_TOKEN is configured");
+                (
+                    StatusCode::FORBIDDEN,
+                    "Sync from the web page is off",
+                    "Nothing was synced. To turn on the Sync now button, start `inventory-sync serve` with \
+                     FRONTDESK_SYNC_TOKEN set to a secret of your choice, then give that token in the form \
+                     (or as `Authorization: Bearer <token>`). The scheduled syncs run either way."
+                        .to_owned(),
+                )
+            }
+            WebError::WrongToken => {
+                tracing::warn!("POST /sync refused: the sync token is missing or wrong");
+                (
+                    StatusCode::FORBIDDEN,
+                    "Missing or wrong sync token",
+                    "Nothing was synced: the sync token is missing or wrong. It is the value of \
+                     FRONTDESK_SYNC_TOKEN the server was started with."
+                        .to_owned(),
+                )
+            }
+            WebError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is no such page here.".to_owned()),
+        };
+        let mut page = Html::new();
+        page.document_start(title);
+        page.tag("<main class=\"message\"><h1>").text(title).tag("</h1><p class=\"explanation\">");
+        page.text(&message);
+        page.tag("</p><p><a href=\"/\">Back to the inventory</a></p></main>");
+        page.document_end();
+        (status, page.into_response()).into_response()
+    }
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let status = app.syncer.status();
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "last_sync": status.last_sync.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "last_error": status.last_error,
+    }))
+    .into_response()
+}
+
+async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -> Result<Response, WebError> {
+    let workbook = app.workbook().await?;
+    let view = View::from_params(&params);
+    let rows: Vec<InventoryRow> = shown(&workbook, &view).into_iter().map(|item| item.row.clone()).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"inventory.csv\"")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        export_csv(&rows),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------
+// POST /sync
+
+/// `POST /sync`: checks the token, runs one sync (or finds one running)
+/// and sends the browser back to the page it came from.
+async fn sync_now(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
+    let Some(expected) = &app.sync_token else {
+        return Err(WebError::SyncDisabled);
+    };
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/x-www-form-urlencoded"));
+    let form: HashMap<String, String> =
+        if is_form { url::form_urlencoded::parse(&body).into_owned().collect() } else { HashMap::new() };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let given = bearer.or(form.get("token").map(String::as_str)).unwrap_or_default();
+    if !token_matches(expected, given) {
+        return Err(WebError::WrongToken);
+    }
+    let outcome = app.syncer.run(Trigger::Button).await;
+    let view = View::from_params(&ViewParams {
+        q: form.get("q").cloned(),
+        kind: form.get("kind").cloned(),
+        sort: form.get("sort").cloned(),
+        dir: form.get("dir").cloned(),
+        sync: None,
+        page: None,
+    });
+    let said = match outcome {
+        SyncOutcome::Synced(_) => "done",
+        SyncOutcome::Failed(_) => "failed",
+        SyncOutcome::AlreadyRunning => "busy",
+    };
+    let query = view.query_string();
+    let location = if query.is_empty() { format!("/?sync={said}") } else { format!("/?{query}&sync={said}") };
+    Ok(Redirect::to(&location).into_response())
+}
+
+/// Constant time in the token's contents (its length may show).
+fn token_matches(expected: &SecretString, given: &str) -> bool {
+    let expected = expected.expose_secret().as_bytes();
+    !given.is_empty() && bool::from(expected.ct_eq(given.as_bytes()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_must_match_exactly() {
+        let token = SecretString::from("s3cret".to_owned());
+        assert!(token_matches(&token, "s3cret"));
+        for wrong in ["", "s3cre", "s3cret!", "S3CRET"] {
+            assert!(!token_matches(&token, wrong), "{wrong:?}");
+        }
+    }
+}
