@@ -55,6 +55,112 @@ pub fn redact_card_numbers(text: &str) -> String {
     redacted
 }
 
+/// A caller turn made safe to store, with card numbers that span turns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnRedaction {
+    /// The turn with card numbers (and digits that may begin one) removed.
+    pub text: String,
+    /// A card number was (or was being) spoken.
+    pub had_card_number: bool,
+    /// How many digits the turn ended on: a caller who pauses mid-number
+    /// ends the turn there, and the next turn's digits may finish it. Only
+    /// the count is carried, never the digits.
+    pub trailing_digits: usize,
+}
+
+/// Fewest trailing digits withheld from a stored turn because the next turn
+/// may complete them into a card number. Times, dates, codes and house
+/// numbers are shorter.
+const CARRIED_MIN_DIGITS: usize = 6;
+
+const WITHHELD: &str = "[number removed]";
+
+/// Redacts one caller turn of a call, knowing how many digits the previous
+/// turn ended on (`digits_before`, from its [`TurnRedaction`]):
+/// - card numbers inside the turn are removed, as [`redact_card_numbers`];
+/// - digits that open the turn are removed when, with the previous turn's
+///   trailing digits, they make a card number's length;
+/// - digits the turn ends on are removed when they may be the first part of a
+///   card number (six or more, fewer than a card), since the rest may follow
+///   in the next turn: a number split by a pause is never stored whole.
+pub fn redact_turn(text: &str, digits_before: usize) -> TurnRedaction {
+    let tokens = digit_tokens(text);
+    let mut remove: Vec<(Range<usize>, &str)> =
+        find_card_numbers(text).into_iter().map(|range| (range, REPLACEMENT)).collect();
+    let mut had_card_number = !remove.is_empty();
+    let overlaps = |remove: &[(Range<usize>, &str)], range: &Range<usize>| {
+        remove.iter().any(|(r, _)| r.start < range.end && range.start < r.end)
+    };
+    if digits_before > 0
+        && let Some(first) = tokens.iter().position(|t| !t.filler)
+        && let Some((range, count)) = run_from(text, &tokens, first)
+        && digits_before + count >= CARD_MIN_DIGITS
+        && !overlaps(&remove, &range)
+    {
+        remove.push((range, REPLACEMENT));
+        had_card_number = true;
+    }
+    let mut trailing_digits = 0;
+    if let Some((range, count)) = trailing_run(text, &tokens)
+        && !overlaps(&remove, &range)
+    {
+        trailing_digits = count;
+        if (CARRIED_MIN_DIGITS..CARD_MIN_DIGITS).contains(&count) {
+            remove.push((range, WITHHELD));
+        }
+    }
+    remove.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    let mut redacted = text.to_owned();
+    for (range, replacement) in remove {
+        redacted.replace_range(range, replacement);
+    }
+    TurnRedaction { text: redacted, had_card_number, trailing_digits }
+}
+
+/// The run of digit words starting at token `start` (which must be a digit
+/// word): its byte range and digit count.
+fn run_from(text: &str, tokens: &[DigitToken], start: usize) -> Option<(Range<usize>, usize)> {
+    let first = tokens.get(start)?;
+    let mut count = first.digits?;
+    let mut last = start;
+    let mut k = start + 1;
+    while k < tokens.len() && joins(text, &tokens[k - 1], &tokens[k]) {
+        match tokens[k].digits {
+            Some(digits) => {
+                count += digits;
+                last = k;
+            }
+            None if tokens[k].filler => {}
+            None => break,
+        }
+        k += 1;
+    }
+    Some((first.span.start..tokens[last].span.end, count))
+}
+
+/// The run of digit words the text ends on (trailing punctuation allowed).
+fn trailing_run(text: &str, tokens: &[DigitToken]) -> Option<(Range<usize>, usize)> {
+    let last = tokens.iter().rposition(|t| !t.filler)?;
+    tokens[last].digits?;
+    if !text[tokens[last].span.end..].chars().all(|c| !c.is_alphanumeric()) {
+        return None;
+    }
+    let mut start = last;
+    while start > 0
+        && joins(text, &tokens[start - 1], &tokens[start])
+        && (tokens[start - 1].digits.is_some() || tokens[start - 1].filler)
+    {
+        start -= 1;
+    }
+    while tokens[start].digits.is_none() || !tokens[start].can_start {
+        start += 1;
+        if start > last {
+            return None;
+        }
+    }
+    run_from(text, tokens, start)
+}
+
 struct DigitToken {
     span: Range<usize>,
     /// How many digits this word stands for, if it is a number.
@@ -112,7 +218,11 @@ fn digit_tokens(text: &str) -> Vec<DigitToken> {
             None
         };
         let can_start = !matches!(word.as_str(), "oh" | "o");
-        let filler = matches!(word.as_str(), "uh" | "um" | "umm" | "er" | "erm" | "and" | "then");
+        // Spoken separators ("4111 dash 1111") as well as hesitations.
+        let filler = matches!(
+            word.as_str(),
+            "uh" | "um" | "umm" | "er" | "erm" | "and" | "then" | "dash" | "hyphen" | "space" | "dot"
+        );
         tokens.push(DigitToken { span: span.clone(), digits, can_start, filler });
         i += 1;
     }

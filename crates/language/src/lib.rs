@@ -21,7 +21,7 @@ mod text;
 mod when;
 mod yes_no;
 
-pub use card::{find_card_numbers, redact_card_numbers};
+pub use card::{TurnRedaction, find_card_numbers, redact_card_numbers, redact_turn};
 pub use code::{CODE_ALPHABET, CODE_LENGTH, extract_code};
 pub use intent::{Intent, IntentScore, classify};
 pub use name::extract_name;

@@ -233,6 +233,9 @@ fn date_at(tokens: &[String], i: usize, today: NaiveDate) -> Option<(Option<Date
     if w(0) == "this" && matches!(w(1), "morning" | "afternoon" | "evening") {
         return Some((Some(DateMention::Day(today)), 1));
     }
+    if let Some(found) = holiday(tokens, i, today) {
+        return Some(found);
+    }
     if let Some(found) = relative_period(tokens, i, today, monday, next_monday) {
         return Some(found);
     }
@@ -260,6 +263,42 @@ fn date_at(tokens: &[String], i: usize, today: NaiveDate) -> Option<(Option<Date
         return Some((whole_month(today, month).map(|(first, last)| DateMention::Range(first, last)), 2));
     }
     None
+}
+
+/// The next (or today's) public holiday a caller names by name: "Christmas",
+/// "Christmas Eve", "New Year's Day", "New Year's Eve", "Thanksgiving",
+/// "Independence Day", "the Fourth of July", "Halloween", "Valentine's Day".
+fn holiday(tokens: &[String], i: usize, today: NaiveDate) -> Option<(Option<DateMention>, usize)> {
+    let w = |k: usize| word(tokens, i + k);
+    let next = |month: u32, day: u32| resolve_month_day(today, month, day, None);
+    // "day" after a holiday's name belongs to it.
+    let with_day = |length: usize| if w(length) == "day" { length + 1 } else { length };
+    let (date, length) = match w(0) {
+        "christmas" | "xmas" if w(1) == "eve" => (next(12, 24), 2),
+        "christmas" | "xmas" => (next(12, 25), with_day(1)),
+        "new" if w(1).starts_with("year") => {
+            let length = if w(2) == "s" { 3 } else { 2 };
+            match w(length) {
+                "eve" => (next(12, 31), length + 1),
+                "day" => (next(1, 1), length + 1),
+                _ => (next(1, 1), length),
+            }
+        }
+        "thanksgiving" => (thanksgiving_from(today), with_day(1)),
+        "independence" if w(1) == "day" => (next(7, 4), 2),
+        "fourth" if w(1) == "of" && w(2) == "july" => (next(7, 4), 3),
+        "halloween" => (next(10, 31), 1),
+        "valentines" => (next(2, 14), with_day(1)),
+        "valentine" if w(1) == "s" => (next(2, 14), with_day(2)),
+        _ => return None,
+    };
+    Some((date.map(DateMention::Day), length))
+}
+
+/// The fourth Thursday of November, this year's unless it has passed.
+fn thanksgiving_from(today: NaiveDate) -> Option<NaiveDate> {
+    let in_year = |year: i32| NaiveDate::from_weekday_of_month_opt(year, 11, Weekday::Thu, 4);
+    in_year(today.year()).filter(|date| *date >= today).or_else(|| in_year(today.year() + 1))
 }
 
 /// "this week", "next week", "this weekend", "next month", ...

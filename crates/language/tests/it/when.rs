@@ -314,3 +314,20 @@ fn date_spec_helpers() {
     assert!(DateSpec::On(date(2026, 3, 12)).contains(date(2026, 3, 12)));
     assert!(none().is_empty());
 }
+
+#[test]
+fn holidays_by_name() {
+    check("are you open on christmas", When { date: on(12, 25), ..none() });
+    check("Christmas Day", When { date: on(12, 25), ..none() });
+    check("xmas", When { date: on(12, 25), ..none() });
+    check("christmas eve", When { date: on(12, 24), ..none() });
+    check("new year's eve", When { date: on(12, 31), ..none() });
+    check("New Year's Day", When { date: on_year(2027, 1, 1), ..none() });
+    check("new years", When { date: on_year(2027, 1, 1), ..none() });
+    check("thanksgiving", When { date: on(11, 26), ..none() });
+    check("the fourth of july", When { date: on(7, 4), ..none() });
+    check("independence day", When { date: on(7, 4), ..none() });
+    check("halloween", When { date: on(10, 31), ..none() });
+    check("valentine's day", When { date: on_year(2027, 2, 14), ..none() });
+    check("open christmas at 10", When { date: on(12, 25), time: bare(10, 0), ..none() });
+}
