@@ -17,13 +17,13 @@ use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
 use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
-use frontdesk_routing::{CallStore, MessageLog};
+use frontdesk_routing::{CallSession, CallStore, MessageLog, PlanAllowance};
 use frontdesk_runtime::{
     Backend, Billing, Settings, build_billing, build_booking_service, build_external_calendar, build_messaging,
     build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
-use frontdesk_tenant::TenantStore;
+use frontdesk_tenant::{TenantDirectory, TenantStore};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -59,7 +59,7 @@ pub struct AppState {
     pub tokens: Arc<TokenSecret>,
     pub version: &'static str,
     /// The Twilio webhooks; `None` serves them as 404 (embedding without telephony).
-    pub twilio: Option<crate::twilio::TwilioSettings>,
+    pub twilio: Option<crate::twilio::Telephony>,
 }
 
 impl AppState {
@@ -73,6 +73,16 @@ impl AppState {
         stripe_webhook: WebhookVerifier,
         twilio: Option<crate::twilio::TwilioSettings>,
     ) -> AppState {
+        let twilio = twilio.map(|settings| crate::twilio::Telephony {
+            public_base_url: settings.public_base_url,
+            validator: settings.validator,
+            session: Arc::new(CallSession::new(
+                backend.calls.clone(),
+                settings.dialogue,
+                Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
+            )),
+            directory: Arc::new(TenantDirectory::new(backend.tenants.clone())),
+        });
         AppState {
             tenants: backend.tenants.clone(),
             calls: backend.calls.clone(),

@@ -12,6 +12,7 @@
 mod availability;
 mod error;
 pub mod external;
+mod memory;
 mod model;
 mod service;
 mod store;
@@ -19,11 +20,13 @@ mod store;
 pub use availability::Availability;
 pub use error::BookingError;
 pub use external::{BusyInterval, CalendarError, CalendarEvent, ExternalCalendar};
+pub use memory::MemoryBookingStore;
 pub use model::{
     Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer, Hold, HoldId,
     NewBooking, Slot, StoredBooking,
 };
 pub use service::{
     BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, NOTIFY_CUSTOMER,
+    Notice, Notify,
 };
 pub use store::{BookingStore, NewHold};

@@ -56,6 +56,21 @@ struct CachedBusy {
     busy: Vec<Block>,
 }
 
+/// Whether a cancellation obeys the shop's cancellation notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Enforce,
+    /// An operator or the owner cancels inside the notice window.
+    Waive,
+}
+
+/// Whether the customer gets a text about a change to their booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    Customer,
+    Nobody,
+}
+
 pub struct BookingService {
     store: Arc<dyn BookingStore>,
     external: Option<Arc<dyn ExternalCalendar>>,
@@ -365,62 +380,43 @@ impl BookingService {
         Ok(booking)
     }
 
-    /// Cancels, applying the tenant's notice rule unless an admin overrides it.
+    /// Cancels, applying the tenant's notice rule unless it is waived, and
+    /// texting the customer if asked (queued with the cancellation).
     pub async fn cancel(
         &self,
         profile: &TenantProfile,
         id: BookingId,
-        admin_override: bool,
-    ) -> Result<Booking, BookingError> {
-        self.cancel_and_notify(profile, id, admin_override, false).await
-    }
-
-    /// `cancel`, optionally texting the customer (queued with the cancellation).
-    pub async fn cancel_and_notify(
-        &self,
-        profile: &TenantProfile,
-        id: BookingId,
-        admin_override: bool,
-        notify_customer: bool,
+        notice: Notice,
+        notify: Notify,
     ) -> Result<Booking, BookingError> {
         let booking = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if booking.status != BookingStatus::Confirmed {
             return Err(BookingError::NotConfirmed(booking.status));
         }
         let hours = profile.booking().cancellation_notice_hours;
-        if !admin_override && booking.start - self.clock.now() < Duration::hours(i64::from(hours)) {
+        if notice == Notice::Enforce && booking.start - self.clock.now() < Duration::hours(i64::from(hours)) {
             return Err(BookingError::TooLateToCancel { hours });
         }
         let owner = self.event_owner(profile, &booking).await?;
         let calendar = profile.calendar_for(booking.staff.as_deref());
         let mut jobs: Vec<NewJob> =
             Self::calendar_job(CALENDAR_DELETE, profile, id, owner, calendar).into_iter().collect();
-        if notify_customer {
+        if notify == Notify::Customer {
             jobs.extend(Self::notify_job(profile, id, "cancelled"));
         }
         self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await
     }
 
-    /// Moves a booking to `start` atomically: the new time is taken and the
-    /// old freed, or nothing changes.
+    /// Moves a booking to `start` atomically (the new time is taken and the
+    /// old freed, or nothing changes), texting the customer if asked (queued
+    /// with the move).
     pub async fn reschedule(
         &self,
         profile: &TenantProfile,
         id: BookingId,
         start: DateTime<Utc>,
         staff: Option<&str>,
-    ) -> Result<Booking, BookingError> {
-        self.reschedule_and_notify(profile, id, start, staff, false).await
-    }
-
-    /// `reschedule`, optionally texting the customer (queued with the move).
-    pub async fn reschedule_and_notify(
-        &self,
-        profile: &TenantProfile,
-        id: BookingId,
-        start: DateTime<Utc>,
-        staff: Option<&str>,
-        notify_customer: bool,
+        notify: Notify,
     ) -> Result<Booking, BookingError> {
         let old = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if old.status != BookingStatus::Confirmed {
@@ -441,7 +437,7 @@ impl BookingService {
             jobs.extend(Self::calendar_job(CALENDAR_DELETE, profile, id, owner, old_calendar));
             jobs.extend(Self::calendar_job(CALENDAR_INSERT, profile, new_id, owner, new_calendar));
         }
-        if notify_customer {
+        if notify == Notify::Customer {
             jobs.extend(Self::notify_job(profile, new_id, "rescheduled"));
         }
         let replacement = NewBooking {

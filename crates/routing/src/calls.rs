@@ -5,7 +5,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_calendar::BookingId;
 use frontdesk_core::{E164, TenantId};
+
+use crate::ids::{CallSid, CallStatus, TurnKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Speaker {
@@ -40,11 +43,15 @@ pub enum Outcome {
     Answered,
     Transferred,
     MessageTaken,
+    /// The caller hung up without being served.
     Abandoned,
+    /// The caller hung up in the middle of booking, moving or cancelling: a
+    /// booking the shop may have lost.
+    AbandonedBooking,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Booked,
         Outcome::Cancelled,
         Outcome::Rescheduled,
@@ -52,6 +59,7 @@ impl Outcome {
         Outcome::Transferred,
         Outcome::MessageTaken,
         Outcome::Abandoned,
+        Outcome::AbandonedBooking,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,27 +71,50 @@ impl Outcome {
             Outcome::Transferred => "transferred",
             Outcome::MessageTaken => "message_taken",
             Outcome::Abandoned => "abandoned",
+            Outcome::AbandonedBooking => "abandoned_booking",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == raw)
     }
+
+    /// The call's outcome once this turn's `reported` outcome is taken into
+    /// account: an answered question never hides what the call already
+    /// achieved (a goodbye after a booking keeps it "booked").
+    pub fn after_turn(reported: Option<Outcome>, so_far: Option<Outcome>) -> Option<Outcome> {
+        match (reported, so_far) {
+            (Some(Outcome::Answered), Some(earlier)) => Some(earlier),
+            (Some(now), _) => Some(now),
+            (None, earlier) => earlier,
+        }
+    }
+
+    /// The outcome of a call that ended: one that served nothing is
+    /// abandoned, and one that ended in the middle of a booking (or a change
+    /// to one) is a lost booking, whatever was answered before.
+    pub fn on_hang_up(so_far: Option<Outcome>, mid_booking: bool) -> Outcome {
+        match so_far {
+            None | Some(Outcome::Answered) if mid_booking => Outcome::AbandonedBooking,
+            None => Outcome::Abandoned,
+            Some(outcome) => outcome,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRecord {
-    pub call_sid: String,
+    pub call_sid: CallSid,
     pub tenant: TenantId,
     pub caller: Option<E164>,
-    pub called: String,
-    /// Twilio's latest call status (`in-progress`, `completed`, …).
-    pub status: String,
+    pub called: E164,
+    /// The provider's latest call status.
+    pub status: CallStatus,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_secs: Option<u32>,
     pub outcome: Option<Outcome>,
-    pub booking_id: Option<String>,
+    pub booking_id: Option<BookingId>,
     pub recording_url: Option<String>,
     /// The dialogue's state, serialised by the dialogue (opaque here).
     pub state: String,
@@ -95,11 +126,24 @@ pub struct CallRecord {
 pub struct TurnUpdate {
     pub state: String,
     pub turns: Vec<Turn>,
+    /// The call's outcome after this turn (`None`: unchanged).
     pub outcome: Option<Outcome>,
-    pub booking_id: Option<String>,
+    pub booking_id: Option<BookingId>,
     pub recording_url: Option<String>,
-    /// The TwiML answered for this turn, replayed if the turn repeats.
+    /// A question the shop could not answer, recorded for the owner with the
+    /// turn (so a repeated turn never records it twice).
+    pub question: Option<String>,
+    /// The answer given to this turn, as the call session encodes it;
+    /// replayed if the turn repeats.
     pub reply: String,
+}
+
+/// A call as one turn needs it: the record, and the answer already given to
+/// this turn's key if the webhook is a repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTurn {
+    pub call: CallRecord,
+    pub answered: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,52 +163,55 @@ pub enum CallError {
 
 #[async_trait]
 pub trait CallStore: Send + Sync {
-    /// Creates the call record, or returns the existing one (Twilio may
+    /// Creates the call record, or returns the existing one (the provider may
     /// repeat the first webhook).
     async fn open_call(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
+        call_sid: &CallSid,
         caller: Option<&E164>,
-        called: &str,
+        called: &E164,
         initial_state: &str,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError>;
 
-    async fn call(&self, tenant: &TenantId, call_sid: &str) -> Result<Option<CallRecord>, CallError>;
+    async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError>;
 
-    /// The reply already given to `turn_key`, if any.
-    async fn answered_turn(
+    /// The call and the answer already given to `turn` (if any), in one read:
+    /// the only read a turn makes.
+    async fn call_for_turn(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        turn_key: &str,
-    ) -> Result<Option<String>, CallError>;
+        call_sid: &CallSid,
+        turn: &TurnKey,
+    ) -> Result<Option<CallTurn>, CallError>;
 
-    /// Applies one turn atomically. MUST return `AlreadyAnswered` with the
-    /// first reply (and change nothing) if `turn_key` was saved before, also
-    /// when two requests race.
+    /// Applies one turn atomically, with its question if it has one. MUST
+    /// return `AlreadyAnswered` with the first reply (and change nothing) if
+    /// `turn` was saved before, also when two requests race; MUST return
+    /// `NotFound` for a call this tenant does not have.
     async fn save_turn(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        turn_key: &str,
+        call_sid: &CallSid,
+        turn: &TurnKey,
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError>;
 
     /// A status callback. Callbacks arrive out of order and repeat: one whose
     /// `sequence` is not newer than the last applied is ignored. A final
-    /// status (`completed`, `busy`, `no-answer`, `canceled`, `failed`) sets
-    /// `ended_at` and the duration; a call that ends with no outcome is
-    /// `abandoned`.
+    /// status sets `ended_at`, the duration and the call's outcome to
+    /// `ended_outcome` (the call session decides it).
+    #[allow(clippy::too_many_arguments)]
     async fn record_status(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        status: &str,
+        call_sid: &CallSid,
+        status: CallStatus,
         sequence: u32,
         duration_secs: Option<u32>,
+        ended_outcome: Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
 
@@ -176,15 +223,7 @@ pub trait CallStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<CallRecord>, CallError>;
 
-    /// A question the profile could not answer, for the owner ("FAQ gaps").
-    async fn record_question(
-        &self,
-        tenant: &TenantId,
-        call_sid: &str,
-        question: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), CallError>;
-
+    /// Questions the shop could not answer ("FAQ gaps"), newest first.
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError>;
 }
 
@@ -252,9 +291,4 @@ pub fn decode_turns(raw: &str) -> Result<Vec<Turn>, CallError> {
             Ok(Turn { at: at.with_timezone(&Utc), speaker, text })
         })
         .collect()
-}
-
-/// Twilio's final call statuses.
-pub fn is_final_status(status: &str) -> bool {
-    matches!(status, "completed" | "busy" | "no-answer" | "canceled" | "failed")
 }

@@ -1,22 +1,32 @@
-//! The phone domain: what a caller wants and the dialogue that serves them,
-//! call records, and the [`Messaging`] port through which texts are sent.
+//! The phone domain: the call as a use case ([`CallSession`]), what a caller
+//! wants and the dialogue that serves them, call records, and the
+//! [`Messaging`] port through which texts are sent.
 //!
 //! Knows nothing of Twilio, HTTP or SQL.
 
+pub mod allowance;
 pub mod calls;
 pub mod dialogue;
+pub mod ids;
+pub mod memory;
 pub mod messaging;
+pub mod session;
 pub mod texts;
 pub mod understand;
 
+pub use allowance::{Admission, CallAllowance, PlanAllowance};
 pub use calls::{
-    CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
-    decode_turns, encode_turns, is_final_status,
+    CallError, CallRecord, CallStore, CallTurn, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn,
+    TurnUpdate, decode_turns, encode_turns,
 };
 pub use dialogue::{
-    BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, ChangeStrategy, Dialogue, EscalationStrategy,
-    InformationStrategy, IntentStrategy, Next, Reply, Stage,
+    BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,
+    EscalationStrategy, Flows, InformationStrategy, IntentStrategy, Next, Reply, Stage, hours_sentence, spoken_clock,
+    spoken_date, spoken_slot, spoken_when,
 };
+pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
+pub use memory::MemoryCallStore;
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
+pub use session::{Answer, CallSession, IncomingCall, StatusReport, TransferEnded};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
-pub use understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood};
+pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -8,13 +8,28 @@ use frontdesk_tenant::TenantProfile;
 use async_trait::async_trait;
 pub use frontdesk_language::Intent;
 
+/// Why a classifier could not say what the caller wants. The dialogue treats
+/// any of these as "not understood" (and logs it): the caller is asked again.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// No answer in time (a model behind a network).
+    #[error("the classifier did not answer in time")]
+    Timeout,
+    /// The classifier's service is down or refused the request.
+    #[error("the classifier is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// The `IntentClassifier` port: what a caller wants, with confidences, best
 /// first. The rule-based [`RuleBasedClassifier`] is the default; an LLM
 /// classifier can take its place without the dialogue changing.
 #[async_trait]
 pub trait IntentClassifier: Send + Sync {
-    /// Scores in `0..=1`, best first; empty when nothing matched.
-    async fn classify(&self, text: &str) -> Vec<(Intent, f32)>;
+    /// Scores in `0..=1`, best first; empty when nothing matched. MUST
+    /// return `Timeout` or `Unavailable` rather than wait without bound.
+    async fn classify(&self, text: &str) -> Result<Vec<(Intent, f32)>, ClassifyError>;
 }
 
 /// Keyword rules from `frontdesk-language`: free, instant, no network.
@@ -22,8 +37,8 @@ pub struct RuleBasedClassifier;
 
 #[async_trait]
 impl IntentClassifier for RuleBasedClassifier {
-    async fn classify(&self, text: &str) -> Vec<(Intent, f32)> {
-        frontdesk_language::classify(text).into_iter().map(|s| (s.intent, s.confidence)).collect()
+    async fn classify(&self, text: &str) -> Result<Vec<(Intent, f32)>, ClassifyError> {
+        Ok(frontdesk_language::classify(text).into_iter().map(|s| (s.intent, s.confidence)).collect())
     }
 }
 
@@ -47,6 +62,9 @@ pub struct Understood {
     pub had_card_number: bool,
     /// The utterance with card numbers removed (what may be stored).
     pub redacted: String,
+    /// How many digits the utterance ended on (a card number may go on in
+    /// the next turn); only the count, never the digits.
+    pub trailing_digits: usize,
 }
 
 pub async fn understand(
@@ -55,11 +73,16 @@ pub async fn understand(
     profile: &TenantProfile,
     now_local: NaiveDateTime,
     asked_for_name: bool,
+    digits_before: usize,
 ) -> Understood {
-    // Card numbers are gone before anything else sees the text.
-    let redacted = frontdesk_language::redact_card_numbers(text);
-    let had_card_number = !frontdesk_language::find_card_numbers(text).is_empty();
-    let scores = classifier.classify(&redacted).await;
+    // Card numbers are gone before anything else sees the text, also one
+    // the caller began in the previous turn.
+    let frontdesk_language::TurnRedaction { text: redacted, had_card_number, trailing_digits } =
+        frontdesk_language::redact_turn(text, digits_before);
+    let scores = classifier.classify(&redacted).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "could not classify what the caller said; treating it as not understood");
+        Vec::new()
+    });
     let intent = scores.first().copied();
     let runner_up = scores.get(1).copied();
 
@@ -103,6 +126,7 @@ pub async fn understand(
         staff,
         had_card_number,
         redacted,
+        trailing_digits,
     }
 }
 

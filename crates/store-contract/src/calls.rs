@@ -2,7 +2,9 @@
 
 use chrono::Duration;
 use frontdesk_core::{Clock, E164, TenantId};
-use frontdesk_routing::{MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
+use frontdesk_routing::{
+    CallError, CallSid, CallStatus, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
+};
 
 use crate::{Stores, profile};
 
@@ -20,6 +22,30 @@ async fn with_tenants(stores: &Stores, slugs: &[&str]) {
     }
 }
 
+fn sid(raw: &str) -> CallSid {
+    CallSid::parse(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn turn_key(n: u16) -> TurnKey {
+    TurnKey::Caller(TurnNumber::parse(&n.to_string()).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn shop_number() -> E164 {
+    phone("+15555550100")
+}
+
+fn update(reply: &str) -> TurnUpdate {
+    TurnUpdate {
+        state: "{}".to_owned(),
+        turns: Vec::new(),
+        outcome: None,
+        booking_id: None,
+        recording_url: None,
+        question: None,
+        reply: reply.to_owned(),
+    }
+}
+
 fn turn(stores: &Stores, speaker: Speaker, text: &str) -> Turn {
     Turn { at: stores.clock.now(), speaker, text: text.to_owned() }
 }
@@ -28,21 +54,26 @@ pub async fn opening_a_call_twice_returns_the_same_record(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
     let caller = phone("+15555551234");
-    let first = stores.calls.open_call(&shop, "CA1", Some(&caller), "+15555550100", "{}", stores.clock.now()).await;
+    let first =
+        stores.calls.open_call(&shop, &sid("CA1"), Some(&caller), &shop_number(), "{}", stores.clock.now()).await;
     let first = first.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((first.status.as_str(), first.caller.as_ref(), first.turns.len()), ("in-progress", Some(&caller), 0));
+    assert_eq!((first.status, first.caller.as_ref(), first.turns.len()), (CallStatus::InProgress, Some(&caller), 0));
+    assert_eq!((first.call_sid.as_str(), &first.called), ("CA1", &shop_number()));
     stores.clock.advance(Duration::seconds(3));
-    let again =
-        stores.calls.open_call(&shop, "CA1", Some(&caller), "+15555550100", "{\"x\":1}", stores.clock.now()).await;
+    let again = stores
+        .calls
+        .open_call(&shop, &sid("CA1"), Some(&caller), &shop_number(), "{\"x\":1}", stores.clock.now())
+        .await;
     assert_eq!(again.ok(), Some(first.clone()), "a repeated first webhook changes nothing");
-    assert_eq!(stores.calls.call(&shop, "CA1").await.ok().flatten(), Some(first));
-    assert!(matches!(stores.calls.call(&shop, "CA-unknown").await, Ok(None)));
+    assert_eq!(stores.calls.call(&shop, &sid("CA1")).await.ok().flatten(), Some(first));
+    assert!(matches!(stores.calls.call(&shop, &sid("CA-unknown")).await, Ok(None)));
 }
 
 pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
-    assert!(stores.calls.open_call(&shop, "CA2", None, "+15555550100", "{}", stores.clock.now()).await.is_ok());
+    let ca2 = sid("CA2");
+    assert!(stores.calls.open_call(&shop, &ca2, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
     let update = TurnUpdate {
         state: "{\"stage\":\"booking\"}".to_owned(),
         turns: vec![
@@ -52,23 +83,25 @@ pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: St
         outcome: None,
         booking_id: None,
         recording_url: None,
+        question: None,
         reply: "<Response>first</Response>".to_owned(),
     };
     let now = stores.clock.now();
-    assert!(matches!(stores.calls.save_turn(&shop, "CA2", "turn-1", &update, now).await, Ok(SavedTurn::Saved)));
+    assert!(matches!(stores.calls.save_turn(&shop, &ca2, &turn_key(1), &update, now).await, Ok(SavedTurn::Saved)));
     let retry = TurnUpdate { reply: "<Response>second</Response>".to_owned(), ..update.clone() };
-    let replayed = stores.calls.save_turn(&shop, "CA2", "turn-1", &retry, now).await;
+    let replayed = stores.calls.save_turn(&shop, &ca2, &turn_key(1), &retry, now).await;
     assert!(
         matches!(&replayed, Ok(SavedTurn::AlreadyAnswered(r)) if r == "<Response>first</Response>"),
         "{replayed:?}"
     );
-    let call = stores.calls.call(&shop, "CA2").await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    let call = stores.calls.call(&shop, &ca2).await.ok().flatten().unwrap_or_else(|| panic!("call"));
     assert_eq!(call.turns.len(), 2, "the retry added no turns");
     assert_eq!(call.state, "{\"stage\":\"booking\"}");
-    assert_eq!(
-        stores.calls.answered_turn(&shop, "CA2", "turn-1").await.ok().flatten().as_deref(),
-        Some("<Response>first</Response>")
-    );
+    let found = stores.calls.call_for_turn(&shop, &ca2, &turn_key(1)).await.ok().flatten();
+    assert_eq!(found.as_ref().and_then(|f| f.answered.as_deref()), Some("<Response>first</Response>"));
+    assert_eq!(found.map(|f| f.call), Some(call), "the call comes with the answer, in one read");
+    let unanswered = stores.calls.call_for_turn(&shop, &ca2, &turn_key(2)).await.ok().flatten();
+    assert_eq!(unanswered.map(|f| f.answered), Some(None));
 
     // Concurrent deliveries of one turn: exactly one is saved.
     let mut racers = Vec::new();
@@ -76,8 +109,9 @@ pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: St
         let calls = stores.calls.clone();
         let update =
             TurnUpdate { reply: format!("<Response>{n}</Response>"), outcome: Some(Outcome::Booked), ..update.clone() };
-        racers
-            .push(tokio::spawn(async move { calls.save_turn(&tenant("shop-a"), "CA2", "turn-2", &update, now).await }));
+        racers.push(tokio::spawn(async move {
+            calls.save_turn(&tenant("shop-a"), &sid("CA2"), &turn_key(2), &update, now).await
+        }));
     }
     let mut saved = 0;
     for racer in racers {
@@ -86,37 +120,54 @@ pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: St
         }
     }
     assert_eq!(saved, 1);
-    let call = stores.calls.call(&shop, "CA2").await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    let call = stores.calls.call(&shop, &ca2).await.ok().flatten().unwrap_or_else(|| panic!("call"));
     assert_eq!((call.turns.len(), call.outcome), (4, Some(Outcome::Booked)));
 }
 
 pub async fn status_callbacks_apply_in_sequence_order(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
-    assert!(stores.calls.open_call(&shop, "CA3", None, "+15555550100", "{}", stores.clock.now()).await.is_ok());
+    let ca3 = sid("CA3");
+    assert!(stores.calls.open_call(&shop, &ca3, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    let ringing =
+        stores.calls.record_status(&shop, &ca3, CallStatus::Ringing, 1, None, Outcome::Abandoned, stores.clock.now());
+    assert!(ringing.await.is_ok());
+    let call = stores.calls.call(&shop, &ca3).await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    assert_eq!((call.status, call.outcome, call.ended_at), (CallStatus::Ringing, None, None), "not final yet");
     stores.clock.advance(Duration::seconds(95));
     let now = stores.clock.now();
-    assert!(stores.calls.record_status(&shop, "CA3", "completed", 3, Some(94), now).await.is_ok());
+    let completed = |sequence: u32, at| {
+        stores.calls.record_status(&shop, &ca3, CallStatus::Completed, sequence, Some(94), Outcome::Abandoned, at)
+    };
+    assert!(completed(3, now).await.is_ok());
     // Late and repeated callbacks change nothing.
-    assert!(stores.calls.record_status(&shop, "CA3", "ringing", 1, None, now + Duration::seconds(5)).await.is_ok());
-    assert!(
-        stores.calls.record_status(&shop, "CA3", "completed", 3, Some(94), now + Duration::seconds(9)).await.is_ok()
+    let late = stores.calls.record_status(
+        &shop,
+        &ca3,
+        CallStatus::Ringing,
+        2,
+        None,
+        Outcome::Booked,
+        now + Duration::seconds(5),
     );
-    let call = stores.calls.call(&shop, "CA3").await.ok().flatten().unwrap_or_else(|| panic!("call"));
-    assert_eq!(call.status, "completed");
+    assert!(late.await.is_ok());
+    assert!(completed(3, now + Duration::seconds(9)).await.is_ok());
+    let call = stores.calls.call(&shop, &ca3).await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    assert_eq!(call.status, CallStatus::Completed);
     assert_eq!(call.ended_at, Some(now));
     assert_eq!(call.duration_secs, Some(94));
-    assert_eq!(call.outcome, Some(Outcome::Abandoned), "ended without an outcome");
+    assert_eq!(call.outcome, Some(Outcome::Abandoned), "the outcome the session decided for the end");
 }
 
 pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores) {
     with_tenants(&stores, &["shop-a", "shop-b"]).await;
     let (a, b) = (tenant("shop-a"), tenant("shop-b"));
     let start = stores.clock.now();
-    assert!(stores.calls.open_call(&a, "CA-A1", None, "+15555550100", "{}", start).await.is_ok());
+    let (a1, a2, b1) = (sid("CA-A1"), sid("CA-A2"), sid("CA-B1"));
+    assert!(stores.calls.open_call(&a, &a1, None, &shop_number(), "{}", start).await.is_ok());
     stores.clock.advance(Duration::minutes(1));
-    assert!(stores.calls.open_call(&a, "CA-A2", None, "+15555550100", "{}", stores.clock.now()).await.is_ok());
-    assert!(stores.calls.open_call(&b, "CA-B1", None, "+15555550200", "{}", stores.clock.now()).await.is_ok());
+    assert!(stores.calls.open_call(&a, &a2, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    assert!(stores.calls.open_call(&b, &b1, None, &phone("+15555550200"), "{}", stores.clock.now()).await.is_ok());
 
     let listed = stores.calls.list_calls(&a, start, start + Duration::hours(1)).await.unwrap_or_default();
     assert_eq!(
@@ -124,23 +175,23 @@ pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores)
         ["CA-A2", "CA-A1"],
         "newest first, own calls only"
     );
-    assert!(matches!(stores.calls.call(&b, "CA-A1").await, Ok(None)), "B cannot read A's call");
-    assert!(matches!(stores.calls.answered_turn(&b, "CA-A1", "turn-1").await, Ok(None)));
+    assert!(matches!(stores.calls.call(&b, &a1).await, Ok(None)), "B cannot read A's call");
+    assert!(matches!(stores.calls.call_for_turn(&b, &a1, &turn_key(1)).await, Ok(None)));
     // B cannot write A's call either.
-    let update = TurnUpdate {
-        state: "{}".to_owned(),
-        turns: Vec::new(),
+    let trespass = TurnUpdate {
         outcome: Some(Outcome::Booked),
-        booking_id: None,
-        recording_url: None,
-        reply: "x".to_owned(),
+        question: Some("a question B should not leave".to_owned()),
+        ..update("x")
     };
-    let foreign = stores.calls.save_turn(&b, "CA-A1", "turn-1", &update, stores.clock.now()).await;
-    assert!(foreign.is_err(), "{foreign:?}");
-    assert!(stores.calls.record_status(&b, "CA-A1", "completed", 9, Some(1), stores.clock.now()).await.is_ok());
-    assert_eq!(stores.calls.call(&a, "CA-A1").await.ok().flatten().map(|c| c.status), Some("in-progress".to_owned()));
+    let foreign = stores.calls.save_turn(&b, &a1, &turn_key(1), &trespass, stores.clock.now()).await;
+    assert!(matches!(foreign, Err(CallError::NotFound(_))), "{foreign:?}");
+    let foreign_status =
+        stores.calls.record_status(&b, &a1, CallStatus::Completed, 9, Some(1), Outcome::Booked, stores.clock.now());
+    assert!(foreign_status.await.is_ok());
+    assert_eq!(stores.calls.call(&a, &a1).await.ok().flatten().map(|c| c.status), Some(CallStatus::InProgress));
 
-    assert!(stores.calls.record_question(&a, "CA-A1", "do you do perms?", stores.clock.now()).await.is_ok());
+    let asked = TurnUpdate { question: Some("do you do perms?".to_owned()), ..update("y") };
+    assert!(stores.calls.save_turn(&a, &a1, &turn_key(1), &asked, stores.clock.now()).await.is_ok());
     assert_eq!(stores.calls.questions(&a).await.unwrap_or_default().len(), 1);
     assert!(stores.calls.questions(&b).await.unwrap_or_default().is_empty());
 
@@ -172,4 +223,33 @@ pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores)
     assert!(matches!(stores.messages.is_opted_out(&b, &caller).await, Ok(false)));
     assert!(stores.messages.set_opt_out(&a, &caller, false, stores.clock.now()).await.is_ok());
     assert!(matches!(stores.messages.is_opted_out(&a, &caller).await, Ok(false)));
+}
+
+pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let call = sid("CA-Q");
+    assert!(stores.calls.open_call(&shop, &call, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    let now = stores.clock.now();
+    let asked = |n: u32| TurnUpdate {
+        question: Some("do you sell hair gel".to_owned()),
+        turns: vec![turn(&stores, Speaker::Caller, "do you sell hair gel")],
+        ..update(&format!("answer {n}"))
+    };
+    // The provider delivers the turn three times, twice at once.
+    assert!(matches!(stores.calls.save_turn(&shop, &call, &turn_key(1), &asked(1), now).await, Ok(SavedTurn::Saved)));
+    let (key, second, third) = (turn_key(1), asked(2), asked(3));
+    let (second, third) = tokio::join!(
+        stores.calls.save_turn(&shop, &call, &key, &second, now),
+        stores.calls.save_turn(&shop, &call, &key, &third, now)
+    );
+    for repeat in [second, third] {
+        assert!(matches!(&repeat, Ok(SavedTurn::AlreadyAnswered(first)) if first == "answer 1"), "{repeat:?}");
+    }
+    let questions = stores.calls.questions(&shop).await.unwrap_or_default();
+    assert_eq!(questions, vec![(now, "do you sell hair gel".to_owned())], "recorded once, with the turn's time");
+    // A turn for a call that does not exist records nothing.
+    let missing = stores.calls.save_turn(&shop, &sid("CA-none"), &turn_key(1), &asked(4), now).await;
+    assert!(matches!(missing, Err(CallError::NotFound(_))), "{missing:?}");
+    assert_eq!(stores.calls.questions(&shop).await.unwrap_or_default().len(), 1);
 }

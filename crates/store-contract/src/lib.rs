@@ -127,6 +127,7 @@ macro_rules! store_contract_tests {
             calls::a_repeated_turn_gets_its_first_reply_and_changes_nothing,
             calls::status_callbacks_apply_in_sequence_order,
             calls::calls_questions_and_messages_stay_with_their_tenant,
+            calls::a_question_is_recorded_with_its_turn_exactly_once,
             flags::a_new_tenant_is_on_the_default_plan_without_overrides,
             flags::unknown_tenants_are_absent_or_not_found,
             flags::set_plan_returns_the_previous_plan_and_appends_history,

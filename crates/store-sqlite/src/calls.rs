@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallRecord, CallStore, MessageLog, MessageRecord, Outcome, SavedTurn, TurnUpdate, decode_turns,
-    encode_turns, is_final_status,
+    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, MessageLog, MessageRecord, Outcome, SavedTurn,
+    TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::SqliteStore;
@@ -46,21 +46,28 @@ impl TryFrom<CallRow> for CallRecord {
         let corrupt =
             |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
         Ok(CallRecord {
+            call_sid: CallSid::parse(&row.call_sid).map_err(|_| corrupt("call sid"))?,
             tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
             caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
-            called: row.called.clone(),
-            status: row.status.clone(),
+            called: E164::parse(&row.called).map_err(|_| corrupt("called number"))?,
+            status: CallStatus::parse(&row.status).map_err(|_| corrupt("status"))?,
             started_at: from_ms(row.started_at),
             ended_at: row.ended_at.map(from_ms),
             duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
             outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
-            booking_id: row.booking_id.clone(),
-            recording_url: row.recording_url.clone(),
-            state: row.state.clone(),
+            booking_id: row.booking_id.as_deref().map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+            recording_url: row.recording_url,
+            state: row.state,
             turns: decode_turns(&row.turns)?,
-            call_sid: row.call_sid,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct CallTurnRow {
+    #[sqlx(flatten)]
+    call: CallRow,
+    answered: Option<String>,
 }
 
 #[async_trait]
@@ -68,9 +75,9 @@ impl CallStore for SqliteStore {
     async fn open_call(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
+        call_sid: &CallSid,
         caller: Option<&E164>,
-        called: &str,
+        called: &E164,
         initial_state: &str,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
@@ -79,74 +86,75 @@ impl CallStore for SqliteStore {
              VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
              ON CONFLICT (call_sid) DO NOTHING",
         )
-        .bind(call_sid)
+        .bind(call_sid.as_str())
         .bind(tenant.as_str())
         .bind(caller.map(E164::as_str))
-        .bind(called)
+        .bind(called.as_str())
         .bind(ms(now))
         .bind(initial_state)
         .execute(&self.pool)
         .await
         .map_err(unexpected("opening call"))?;
-        self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_owned()))
+        self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
-    async fn call(&self, tenant: &TenantId, call_sid: &str) -> Result<Option<CallRecord>, CallError> {
+    async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError> {
         let row: Option<CallRow> =
             sqlx::query_as(sql(format!("SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?1 AND call_sid = ?2")))
                 .bind(tenant.as_str())
-                .bind(call_sid)
+                .bind(call_sid.as_str())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(unexpected("reading call"))?;
         row.map(CallRecord::try_from).transpose()
     }
 
-    async fn answered_turn(
+    async fn call_for_turn(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        turn_key: &str,
-    ) -> Result<Option<String>, CallError> {
-        sqlx::query_scalar(
-            "SELECT r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
-             WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
-        )
+        call_sid: &CallSid,
+        turn: &TurnKey,
+    ) -> Result<Option<CallTurn>, CallError> {
+        let row: Option<CallTurnRow> = sqlx::query_as(sql(format!(
+            "SELECT {CALL_COLUMNS},
+                 (SELECT r.reply FROM call_replies r WHERE r.call_sid = calls.call_sid AND r.turn_key = ?3) AS answered
+             FROM calls WHERE tenant_id = ?1 AND call_sid = ?2"
+        )))
         .bind(tenant.as_str())
-        .bind(call_sid)
-        .bind(turn_key)
+        .bind(call_sid.as_str())
+        .bind(turn.as_key())
         .fetch_optional(&self.pool)
         .await
-        .map_err(unexpected("reading turn reply"))
+        .map_err(unexpected("reading call"))?;
+        row.map(|row| Ok(CallTurn { call: CallRecord::try_from(row.call)?, answered: row.answered })).transpose()
     }
 
     async fn save_turn(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        turn_key: &str,
+        call_sid: &CallSid,
+        turn: &TurnKey,
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError> {
+        let key = turn.as_key();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning"))?;
-        let earlier: Option<String> =
-            sqlx::query_scalar("SELECT reply FROM call_replies WHERE call_sid = ?1 AND turn_key = ?2")
-                .bind(call_sid)
-                .bind(turn_key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unexpected("reading turn reply"))?;
+        let found: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT c.turns, r.reply FROM calls c
+             LEFT JOIN call_replies r ON r.call_sid = c.call_sid AND r.turn_key = ?3
+             WHERE c.tenant_id = ?1 AND c.call_sid = ?2",
+        )
+        .bind(tenant.as_str())
+        .bind(call_sid.as_str())
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unexpected("reading turns"))?;
+        let (turns, earlier) = found.ok_or_else(|| CallError::NotFound(call_sid.to_string()))?;
         if let Some(reply) = earlier {
             return Ok(SavedTurn::AlreadyAnswered(reply));
         }
-        let turns: Option<String> =
-            sqlx::query_scalar("SELECT turns FROM calls WHERE tenant_id = ?1 AND call_sid = ?2")
-                .bind(tenant.as_str())
-                .bind(call_sid)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unexpected("reading turns"))?;
-        let mut all = decode_turns(&turns.ok_or_else(|| CallError::NotFound(call_sid.to_owned()))?)?;
+        let mut all = decode_turns(&turns)?;
         all.extend(update.turns.iter().cloned());
         sqlx::query(
             "UPDATE calls SET state = ?3, turns = ?4, outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
@@ -154,24 +162,34 @@ impl CallStore for SqliteStore {
              WHERE tenant_id = ?1 AND call_sid = ?2",
         )
         .bind(tenant.as_str())
-        .bind(call_sid)
+        .bind(call_sid.as_str())
         .bind(&update.state)
         .bind(encode_turns(&all))
         .bind(update.outcome.map(Outcome::as_str))
-        .bind(update.booking_id.as_deref())
+        .bind(update.booking_id.map(|id| id.to_string()))
         .bind(update.recording_url.as_deref())
         .bind(ms(now))
         .execute(&mut *tx)
         .await
         .map_err(unexpected("saving turn"))?;
         sqlx::query("INSERT INTO call_replies (call_sid, turn_key, reply, created_at) VALUES (?1, ?2, ?3, ?4)")
-            .bind(call_sid)
-            .bind(turn_key)
+            .bind(call_sid.as_str())
+            .bind(&key)
             .bind(&update.reply)
             .bind(ms(now))
             .execute(&mut *tx)
             .await
             .map_err(unexpected("saving turn reply"))?;
+        if let Some(question) = &update.question {
+            sqlx::query("INSERT INTO call_questions (tenant_id, call_sid, question, asked_at) VALUES (?1, ?2, ?3, ?4)")
+                .bind(tenant.as_str())
+                .bind(call_sid.as_str())
+                .bind(question)
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(unexpected("recording question"))?;
+        }
         tx.commit().await.map_err(unexpected("committing turn"))?;
         Ok(SavedTurn::Saved)
     }
@@ -179,28 +197,29 @@ impl CallStore for SqliteStore {
     async fn record_status(
         &self,
         tenant: &TenantId,
-        call_sid: &str,
-        status: &str,
+        call_sid: &CallSid,
+        status: CallStatus,
         sequence: u32,
         duration_secs: Option<u32>,
+        ended_outcome: Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
-        let is_final = is_final_status(status);
         sqlx::query(
             "UPDATE calls SET status = ?3, last_sequence = ?4,
                  ended_at = CASE WHEN ?5 THEN COALESCE(ended_at, ?7) ELSE ended_at END,
                  duration_secs = COALESCE(?6, duration_secs),
-                 outcome = CASE WHEN ?5 AND outcome IS NULL THEN 'abandoned' ELSE outcome END,
+                 outcome = CASE WHEN ?5 THEN ?8 ELSE outcome END,
                  updated_at = ?7
              WHERE tenant_id = ?1 AND call_sid = ?2 AND last_sequence < ?4",
         )
         .bind(tenant.as_str())
-        .bind(call_sid)
-        .bind(status)
+        .bind(call_sid.as_str())
+        .bind(status.as_str())
         .bind(i64::from(sequence))
-        .bind(is_final)
+        .bind(status.is_final())
         .bind(duration_secs.map(i64::from))
         .bind(ms(now))
+        .bind(ended_outcome.as_str())
         .execute(&self.pool)
         .await
         .map_err(unexpected("recording call status"))?;
@@ -224,24 +243,6 @@ impl CallStore for SqliteStore {
         .await
         .map_err(unexpected("listing calls"))?;
         rows.into_iter().map(CallRecord::try_from).collect()
-    }
-
-    async fn record_question(
-        &self,
-        tenant: &TenantId,
-        call_sid: &str,
-        question: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), CallError> {
-        sqlx::query("INSERT INTO call_questions (tenant_id, call_sid, question, asked_at) VALUES (?1, ?2, ?3, ?4)")
-            .bind(tenant.as_str())
-            .bind(call_sid)
-            .bind(question)
-            .bind(ms(now))
-            .execute(&self.pool)
-            .await
-            .map_err(unexpected("recording question"))?;
-        Ok(())
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {

@@ -10,12 +10,14 @@
 //!
 //! This crate knows nothing of databases, HTTP or any vendor API.
 
+mod directory;
 mod document;
 mod hours;
 mod problems;
 mod profile;
 mod store;
 
+pub use directory::{NumberLookup, TenantDirectory};
 pub use document::{
     BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, REDACTED, ServiceDocument,
     StaffDocument,

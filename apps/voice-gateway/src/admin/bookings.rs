@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use frontdesk_calendar::{
-    Booking, BookingId, BookingRequest, BookingSource, BookingStatus, ConfirmationCode, Customer, Slot,
+    Booking, BookingId, BookingRequest, BookingSource, BookingStatus, ConfirmationCode, Customer, Notice, Notify, Slot,
 };
 use frontdesk_core::E164;
 use frontdesk_tenant::TenantProfile;
@@ -267,7 +267,8 @@ async fn cancel_booking(
     let before = find_booking(&state, &profile, &id).await?;
     let id = before.id;
     let override_policy = body.map(|Json(b)| b.override_policy).unwrap_or(false);
-    let booking = state.bookings.cancel(&profile, id, override_policy).await?;
+    let notice = if override_policy { Notice::Waive } else { Notice::Enforce };
+    let booking = state.bookings.cancel(&profile, id, notice, Notify::Nobody).await?;
     tracing::info!(tenant_id = %profile.slug(), booking_id = %id, override_policy, by = %admin.0.subject, "booking cancelled by admin");
     let after = booking_json(profile.timezone(), &booking);
     let before = booking_json(profile.timezone(), &before);
@@ -295,7 +296,7 @@ async fn reschedule_booking(
     let before = find_booking(&state, &profile, &id).await?;
     let id = before.id;
     let start = parse_start(profile.timezone(), "start", &request.start)?;
-    let booking = state.bookings.reschedule(&profile, id, start, request.staff.as_deref()).await?;
+    let booking = state.bookings.reschedule(&profile, id, start, request.staff.as_deref(), Notify::Nobody).await?;
     tracing::info!(tenant_id = %profile.slug(), from = %id, to = %booking.id, by = %admin.0.subject, "booking rescheduled by admin");
     let after = booking_json(profile.timezone(), &booking);
     let before = booking_json(profile.timezone(), &before);

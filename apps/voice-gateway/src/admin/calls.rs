@@ -27,15 +27,15 @@ fn time(at: DateTime<Utc>) -> String {
 
 pub fn call_json(call: &CallRecord, with_turns: bool) -> Value {
     let mut value = json!({
-        "call_sid": call.call_sid,
+        "call_sid": call.call_sid.as_str(),
         "caller": call.caller.as_ref().map(|c| c.as_str()),
-        "called": call.called,
-        "status": call.status,
+        "called": call.called.as_str(),
+        "status": call.status.as_str(),
         "started_at": time(call.started_at),
         "ended_at": call.ended_at.map(time),
         "duration_secs": call.duration_secs,
         "outcome": call.outcome.map(|o| o.as_str()),
-        "booking_id": call.booking_id,
+        "booking_id": call.booking_id.map(|id| id.to_string()),
         "recording_url": call.recording_url,
     });
     if with_turns {
@@ -98,8 +98,10 @@ async fn get_call(
     Path((slug, call_sid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
-    let call = state.calls.call(&tenant, &call_sid).await?;
-    let call = call.ok_or_else(|| ApiError::not_found(format!("no call {call_sid}")))?;
+    let missing = || ApiError::not_found(format!("no call {call_sid}"));
+    // An id that cannot name a call names none.
+    let sid = frontdesk_routing::CallSid::parse(&call_sid).map_err(|_| missing())?;
+    let call = state.calls.call(&tenant, &sid).await?.ok_or_else(missing)?;
     Ok(Json(call_json(&call, true)))
 }
 

@@ -54,7 +54,16 @@ pub async fn gateway_state(
     bookings: Arc<frontdesk_calendar::BookingService>,
     twilio: Option<voice_gateway::twilio::TwilioSettings>,
 ) -> (AppState, Billing) {
-    let backend = Backend::from_store("sqlite", store);
+    gateway_state_on(Backend::from_store("sqlite", store), clock, bookings, twilio).await
+}
+
+/// [`gateway_state`] over any backend's ports.
+pub async fn gateway_state_on(
+    backend: Backend,
+    clock: Arc<ManualClock>,
+    bookings: Arc<frontdesk_calendar::BookingService>,
+    twilio: Option<voice_gateway::twilio::TwilioSettings>,
+) -> (AppState, Billing) {
     let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
     let billing = Billing::new(&backend, cache, None, Duration::from_secs(7 * 86_400));
     demo::put_demo_tenants_on_their_plans(&billing, clock.now()).await.unwrap_or_else(|e| panic!("{e:#}"));

@@ -172,7 +172,7 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
 
     // Rescheduling moves the same event (its id stays the first booking's).
     let moved = service
-        .reschedule(&profile, booking.id, local("2026-11-28 10:00"), None)
+        .reschedule(&profile, booking.id, local("2026-11-28 10:00"), None, frontdesk_calendar::Notify::Nobody)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     wait_for_succeeded(&store, 2).await;
@@ -188,7 +188,12 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
     assert_eq!(body["start"]["dateTime"], "2026-11-28T10:00:00-05:00");
 
     // Cancelling the moved booking removes that same event, again through a job.
-    assert!(service.cancel(&profile, moved.id, true).await.is_ok());
+    assert!(
+        service
+            .cancel(&profile, moved.id, frontdesk_calendar::Notice::Waive, frontdesk_calendar::Notify::Nobody)
+            .await
+            .is_ok()
+    );
     wait_for_succeeded(&store, 3).await;
     let _ = stop.send(true);
     assert!(running.await.is_ok());

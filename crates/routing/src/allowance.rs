@@ -1,0 +1,101 @@
+//! What a shop's plan allows on a call: whether the receptionist answers at
+//! all, what it may do, and the minutes a finished call uses.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_billing::{AnsweringMode, Metering, SuspensionReason};
+use frontdesk_core::TenantId;
+use frontdesk_flags::{Flag, FlagService};
+use frontdesk_tenant::TenantProfile;
+
+use crate::calls::CallError;
+use crate::dialogue::CallPolicy;
+use crate::ids::CallSid;
+
+/// Whether the receptionist answers a call that is starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Answer, doing what the policy allows.
+    Answer(CallPolicy),
+    /// AI answering is suspended: the call goes to the owner.
+    ForwardToOwner(SuspensionReason),
+}
+
+/// The `CallAllowance` port: the shop's plan as the call path sees it.
+///
+/// Reading it never fails a call: an implementation that cannot read the
+/// plan MUST log it and answer with everything allowed (a caller never hears
+/// dead air because a flag could not be read).
+#[async_trait]
+pub trait CallAllowance: Send + Sync {
+    /// For a call starting `now`.
+    async fn admission(&self, profile: &TenantProfile, now: DateTime<Utc>) -> Admission;
+
+    /// What the receptionist may do on a turn of a call already answered.
+    async fn policy(&self, tenant: &TenantId) -> CallPolicy;
+
+    /// Meters a finished call of `seconds`, once per call (a repeated
+    /// callback is counted once). An error is returned so the provider retries.
+    async fn meter_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError>;
+}
+
+/// The allowance from the tenant's feature flags and its metered usage.
+pub struct PlanAllowance {
+    flags: Arc<FlagService>,
+    metering: Arc<Metering>,
+}
+
+impl PlanAllowance {
+    pub fn new(flags: Arc<FlagService>, metering: Arc<Metering>) -> PlanAllowance {
+        PlanAllowance { flags, metering }
+    }
+}
+
+#[async_trait]
+impl CallAllowance for PlanAllowance {
+    async fn admission(&self, profile: &TenantProfile, now: DateTime<Utc>) -> Admission {
+        match self.metering.answering(profile.slug(), profile.timezone(), now).await {
+            Ok(AnsweringMode::Suspended(reason)) => return Admission::ForwardToOwner(reason),
+            Ok(AnsweringMode::Normal) => {}
+            Err(error) => tracing::error!(%error, "could not check the tenant's caps; answering normally"),
+        }
+        Admission::Answer(self.policy(profile.slug()).await)
+    }
+
+    async fn policy(&self, tenant: &TenantId) -> CallPolicy {
+        match self.flags.effective(tenant).await {
+            Ok(Some(flags)) => CallPolicy {
+                ai_booking: flags.enabled(Flag::AllowAiBooking),
+                human_fallback: flags.enabled(Flag::EnableHumanFallback),
+                after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
+            },
+            Ok(None) => CallPolicy::default(),
+            Err(error) => {
+                tracing::error!(%error, "could not read the tenant's flags; serving the caller with everything allowed");
+                CallPolicy::default()
+            }
+        }
+    }
+
+    async fn meter_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        self.metering
+            .record_call(tenant, call_sid.as_str(), i64::from(seconds), now)
+            .await
+            .map(|_| ())
+            .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call: {error}")))
+    }
+}

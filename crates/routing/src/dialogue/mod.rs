@@ -1,0 +1,532 @@
+//! The rule-based receptionist: one turn at a time, from what the caller said
+//! to what we say and do next. State lives in [`CallState`], serialised into
+//! the call record, so any gateway process can serve any turn.
+//!
+//! Booking flow: take every detail the caller gives, ask only for what is
+//! missing, never propose a closed or taken time (offer the two nearest
+//! instead), hold the slot while reading it back, and book only after an
+//! explicit yes.
+
+mod booking;
+mod change;
+mod information;
+mod speech;
+mod strategy;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use frontdesk_calendar::{BookingId, BookingService, HoldId};
+use frontdesk_core::E164;
+use frontdesk_tenant::TenantProfile;
+use serde::{Deserialize, Serialize};
+
+use crate::calls::Outcome;
+use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
+
+pub use information::hours_sentence;
+pub use speech::{spoken_clock, spoken_date, spoken_slot, spoken_when};
+pub use strategy::{
+    BookingStrategy, Change, ChangeStrategy, EscalationStrategy, Flows, InformationStrategy, IntentStrategy,
+};
+
+use speech::digits_as_words;
+
+/// Below this the top intent is a guess: ask instead.
+const MIN_CONFIDENCE: f32 = 0.35;
+/// Top two intents this close: ask which one.
+const MIN_MARGIN: f32 = 0.1;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    #[default]
+    Menu,
+    Booking,
+    ChooseOption,
+    ConfirmBooking,
+    CancelFind,
+    CancelConfirm,
+    RescheduleWhen,
+    RescheduleConfirm,
+    OfferHelp,
+    Ended,
+}
+
+/// What the caller asked for so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub service: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub time: Option<NaiveTime>,
+    pub window: Option<(NaiveTime, NaiveTime)>,
+    pub staff: Option<String>,
+    pub name: Option<String>,
+    /// The held slot being read back.
+    #[serde(with = "as_text")]
+    pub hold: Option<HoldId>,
+    pub slot_start: Option<DateTime<Utc>>,
+    pub slot_staff: Option<String>,
+    /// Alternatives offered (start, staff).
+    pub options: Vec<(DateTime<Utc>, Option<String>)>,
+    /// The booking being cancelled or moved.
+    #[serde(with = "as_text")]
+    pub booking: Option<BookingId>,
+    /// Looking for a booking to move rather than to cancel.
+    pub rescheduling: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallState {
+    pub stage: Stage,
+    pub draft: Draft,
+    pub silences: u32,
+    pub misunderstandings: u32,
+    pub last_prompt: String,
+    pub asked_for_name: bool,
+    /// How many digits the caller's last turn ended on (see
+    /// `frontdesk_language::redact_turn`); never the digits themselves.
+    #[serde(default)]
+    pub trailing_digits: usize,
+}
+
+/// Ids kept in the state as their text (the state is our own JSON).
+mod as_text {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, T: Display>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(id) => serializer.collect_str(id),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// An id that no longer parses is dropped (the flow asks again).
+    pub fn deserialize<'de, D: Deserializer<'de>, T: FromStr>(deserializer: D) -> Result<Option<T>, D::Error> {
+        let raw: Option<String> = Option::deserialize(deserializer)?;
+        Ok(raw.and_then(|r| r.parse().ok()))
+    }
+}
+
+impl CallState {
+    /// The caller is in the middle of booking, moving or cancelling: hanging
+    /// up now loses a booking.
+    pub fn is_mid_booking(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Booking
+                | Stage::ChooseOption
+                | Stage::ConfirmBooking
+                | Stage::CancelFind
+                | Stage::CancelConfirm
+                | Stage::RescheduleWhen
+                | Stage::RescheduleConfirm
+        )
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// A state that no longer parses starts over rather than failing the call.
+    pub fn from_json(raw: &str) -> CallState {
+        serde_json::from_str(raw).unwrap_or_default()
+    }
+}
+
+/// What happens after we speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Listen for the caller's answer.
+    Listen,
+    /// Connect the caller to the owner.
+    Transfer {
+        to: E164,
+    },
+    /// Record a message.
+    Voicemail,
+    Hangup,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub say: String,
+    pub next: Next,
+    pub outcome: Option<Outcome>,
+    pub booking_id: Option<BookingId>,
+    /// A question we could not answer, for the owner.
+    pub unanswered: Option<String>,
+    /// The caller's words as they may be stored (card numbers removed).
+    pub heard: Option<String>,
+}
+
+impl Reply {
+    fn listen(say: impl Into<String>) -> Reply {
+        Reply { say: say.into(), next: Next::Listen, outcome: None, booking_id: None, unanswered: None, heard: None }
+    }
+
+    fn with_outcome(mut self, outcome: Outcome) -> Reply {
+        self.outcome = Some(outcome);
+        self
+    }
+}
+
+/// What the caller sent this turn.
+#[derive(Debug, Clone, Default)]
+pub struct CallerInput {
+    pub speech: Option<String>,
+    pub digits: Option<String>,
+}
+
+/// The call as the dialogue sees it.
+pub struct CallContext<'a> {
+    pub profile: &'a TenantProfile,
+    pub caller: Option<&'a E164>,
+    pub now: DateTime<Utc>,
+    /// What the shop's plan and flags allow on this call.
+    pub policy: CallPolicy,
+}
+
+/// What the receptionist may do on a call, from the tenant's feature flags.
+/// The default allows everything (the dialogue's full behaviour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Book, move and cancel appointments; off, take a message instead.
+    pub ai_booking: bool,
+    /// Transfer to a person when asked or unsure; off, take a message.
+    pub human_fallback: bool,
+    /// Answer outside business hours; off, straight to voicemail then.
+    pub after_hours_answering: bool,
+}
+
+impl Default for CallPolicy {
+    fn default() -> CallPolicy {
+        CallPolicy { ai_booking: true, human_fallback: true, after_hours_answering: true }
+    }
+}
+
+impl CallContext<'_> {
+    fn local_now(&self) -> chrono::NaiveDateTime {
+        self.now.with_timezone(&self.profile.timezone()).naive_local()
+    }
+
+    /// Whether the shop is open right now.
+    pub fn is_open(&self) -> bool {
+        let local = self.now.with_timezone(&self.profile.timezone());
+        if self.profile.is_closure(local.date_naive()) {
+            return false;
+        }
+        let minute = (local.time().num_seconds_from_midnight() / 60) as u16;
+        self.profile
+            .hours()
+            .on(local.weekday())
+            .iter()
+            .any(|r| r.start().minutes_since_midnight() <= minute && minute < r.end().minutes_since_midnight())
+    }
+
+    fn at(&self, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+        self.profile.timezone().from_local_datetime(&date.and_time(time)).earliest().map(|t| t.with_timezone(&Utc))
+    }
+}
+
+pub struct Dialogue {
+    bookings: Arc<BookingService>,
+    classifier: Arc<dyn IntentClassifier>,
+    strategies: HashMap<Intent, Arc<dyn IntentStrategy>>,
+}
+
+impl Dialogue {
+    /// With the rule-based classifier.
+    pub fn new(bookings: Arc<BookingService>) -> Dialogue {
+        let information: Arc<dyn IntentStrategy> = Arc::new(InformationStrategy);
+        let strategies: HashMap<Intent, Arc<dyn IntentStrategy>> = [
+            (Intent::Book, Arc::new(BookingStrategy) as Arc<dyn IntentStrategy>),
+            (Intent::Cancel, Arc::new(ChangeStrategy(Change::Cancel))),
+            (Intent::Reschedule, Arc::new(ChangeStrategy(Change::Reschedule))),
+            (Intent::AskHours, information.clone()),
+            (Intent::AskPrices, information.clone()),
+            (Intent::AskServices, information.clone()),
+            (Intent::AskLocation, information.clone()),
+            (Intent::Question, information),
+            (Intent::Human, Arc::new(EscalationStrategy)),
+        ]
+        .into_iter()
+        .collect();
+        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies }
+    }
+
+    /// Serve `intent` with `strategy` (adding an intent, or replacing how one is served).
+    pub fn with_strategy(mut self, intent: Intent, strategy: Arc<dyn IntentStrategy>) -> Dialogue {
+        self.strategies.insert(intent, strategy);
+        self
+    }
+
+    /// With another classifier behind the `IntentClassifier` port.
+    pub fn with_classifier(mut self, classifier: Arc<dyn IntentClassifier>) -> Dialogue {
+        self.classifier = classifier;
+        self
+    }
+
+    /// What the caller hears first.
+    pub fn greeting(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        let profile = context.profile;
+        if !context.is_open() && !context.policy.after_hours_answering {
+            state.stage = Stage::Ended;
+            return Reply {
+                say: format!(
+                    "Thanks for calling {}. We're closed right now. Please leave your name, number and message after the tone, and we'll call you back.",
+                    profile.name()
+                ),
+                ..voicemail(context)
+            };
+        }
+        let say = if context.is_open() {
+            profile
+                .greeting()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("Thanks for calling {}! How can I help you today?", profile.name()))
+        } else {
+            format!(
+                "Thanks for calling {}. We're closed right now, but I can book an appointment for you or take a message. How can I help?",
+                profile.name()
+            )
+        };
+        state.last_prompt = say.clone();
+        Reply::listen(say)
+    }
+
+    /// One turn.
+    pub async fn respond(&self, context: &CallContext<'_>, state: &mut CallState, input: CallerInput) -> Reply {
+        let text =
+            input.speech.clone().filter(|s| !s.trim().is_empty()).or_else(|| input.digits.clone().map(digits_as_words));
+        let Some(text) = text else { return self.silence(context, state) };
+        state.silences = 0;
+        let heard = understand(
+            self.classifier.as_ref(),
+            &text,
+            context.profile,
+            context.local_now(),
+            state.asked_for_name,
+            state.trailing_digits,
+        )
+        .await;
+        state.trailing_digits = heard.trailing_digits;
+        let mut reply = self.turn(context, state, &heard).await;
+        if heard.had_card_number {
+            reply.say = format!(
+                "For your security, please don't share card numbers over the phone; we never need them to book. {}",
+                reply.say
+            );
+        }
+        reply.heard = Some(heard.redacted.clone());
+        if reply.next == Next::Listen {
+            state.last_prompt = reply.say.clone();
+        } else {
+            state.stage = Stage::Ended;
+        }
+        reply
+    }
+
+    pub(super) fn silence(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        state.silences += 1;
+        if state.silences >= 2 {
+            state.stage = Stage::Ended;
+            let mut reply = goodbye(context, "I didn't hear anything, so I'll hang up now.");
+            reply.outcome = Some(Outcome::Abandoned);
+            return reply;
+        }
+        let prompt =
+            if state.last_prompt.is_empty() { "How can I help you?".to_owned() } else { state.last_prompt.clone() };
+        Reply::listen(format!("Sorry, I didn't catch that. {prompt}"))
+    }
+
+    pub(super) async fn turn(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
+        let intent = heard.intent.map(|(intent, _)| intent);
+        // These work from any stage.
+        match intent {
+            Some(Intent::Human) if !matches!(state.stage, Stage::ConfirmBooking | Stage::CancelConfirm) => {
+                return self.human(context, state).await;
+            }
+            Some(Intent::Goodbye)
+                if heard.yes_no.is_none()
+                    || !matches!(
+                        state.stage,
+                        Stage::ConfirmBooking | Stage::CancelConfirm | Stage::RescheduleConfirm | Stage::ChooseOption
+                    ) =>
+            {
+                self.release_hold(context, state).await;
+                return goodbye(context, "You're welcome!").with_outcome(Outcome::Answered);
+            }
+            Some(Intent::Repeat) => return Reply::listen(state.last_prompt.clone()),
+            _ => {}
+        }
+        match state.stage {
+            Stage::Menu | Stage::OfferHelp | Stage::Ended => self.menu(context, state, heard).await,
+            Stage::Booking => self.booking(context, state, heard).await,
+            Stage::ChooseOption => self.choose_option(context, state, heard).await,
+            Stage::ConfirmBooking => self.confirm_booking(context, state, heard).await,
+            Stage::CancelFind => self.find_booking(context, state, heard, Change::Cancel).await,
+            Stage::CancelConfirm => self.confirm_cancel(context, state, heard).await,
+            Stage::RescheduleWhen => self.reschedule_when(context, state, heard).await,
+            Stage::RescheduleConfirm => self.confirm_reschedule(context, state, heard).await,
+        }
+    }
+
+    pub(super) async fn menu(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
+        if state.stage == Stage::OfferHelp {
+            match heard.yes_no {
+                Some(true) => return self.human(context, state).await,
+                Some(false) => return Reply::listen("No problem. Is there anything else I can help with?"),
+                None => {}
+            }
+        }
+        let Some((intent, confidence)) = heard.intent else { return self.misunderstood(context, state).await };
+        let clear = confidence >= MIN_CONFIDENCE
+            && heard
+                .runner_up
+                .is_none_or(|(second, score)| confidence - score >= MIN_MARGIN || subsumes(intent, second));
+        // A service or a time mentioned is a booking request in all but name.
+        let intent = if !clear && (heard.service.is_some() && (heard.date.is_some() || heard.time.is_some())) {
+            Intent::Book
+        } else if !clear {
+            return self.misunderstood(context, state).await;
+        } else {
+            intent
+        };
+        state.misunderstandings = 0;
+        if !context.policy.ai_booking && matches!(intent, Intent::Book | Intent::Cancel | Intent::Reschedule) {
+            return self.take_message_instead_of_booking(context, state).await;
+        }
+        match self.strategies.get(&intent).cloned() {
+            Some(strategy) => {
+                // A strategy reads the intent from what was heard; make sure it
+                // sees the one chosen here (a service and a time mean Book).
+                let mut heard = heard.clone();
+                heard.intent = Some((intent, confidence));
+                strategy.start(&Flows { dialogue: self }, context, state, &heard).await
+            }
+            None => {
+                Reply::listen("How can I help you? You can book, move or cancel an appointment, or ask me a question.")
+            }
+        }
+    }
+
+    /// "I don't know that": offers a person or a message and records the question.
+    pub fn unknown(&self, state: &mut CallState, question: &str) -> Reply {
+        state.stage = Stage::OfferHelp;
+        let mut reply = Reply::listen(
+            "I'm sorry, I don't know that. I can connect you with someone or take a message for the shop. Would you like that?",
+        );
+        reply.unanswered = Some(question.to_owned());
+        reply
+    }
+
+    pub(super) async fn misunderstood(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        state.misunderstandings += 1;
+        if state.misunderstandings >= 2 {
+            return self.human(context, state).await;
+        }
+        Reply::listen(
+            "Sorry, I didn't quite get that. Would you like to book, move or cancel an appointment, or do you have a question?",
+        )
+    }
+
+    /// Bookings are off for this shop (`allow_ai_booking`): a message for the
+    /// shop instead.
+    pub(super) async fn take_message_instead_of_booking(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+    ) -> Reply {
+        self.release_hold(context, state).await;
+        state.stage = Stage::Ended;
+        Reply {
+            say: format!(
+                "I can't make or change appointments over the phone, but {} will call you back. Please leave your name, number and what you'd like after the tone.",
+                context.profile.name()
+            ),
+            ..voicemail(context)
+        }
+    }
+
+    /// A person: the owner while the shop is open (when the shop's plan has
+    /// the human fallback), else a message.
+    pub async fn human(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        self.release_hold(context, state).await;
+        state.stage = Stage::Ended;
+        if context.is_open() && context.policy.human_fallback {
+            Reply {
+                say: "Of course. Let me connect you with someone at the shop.".to_owned(),
+                next: Next::Transfer { to: context.profile.owner_phone().clone() },
+                outcome: Some(Outcome::Transferred),
+                booking_id: None,
+                unanswered: None,
+                heard: None,
+            }
+        } else {
+            voicemail(context)
+        }
+    }
+
+    pub(super) async fn release_hold(&self, context: &CallContext<'_>, state: &mut CallState) {
+        if let Some(hold) = state.draft.hold.take()
+            && let Err(error) = self.bookings.release_hold(context.profile, hold).await
+        {
+            // The hold expires by itself within minutes; the slot is only
+            // blocked until then.
+            tracing::warn!(%error, %hold, "could not release a held slot; it will expire");
+        }
+    }
+}
+
+impl Reply {
+    fn prefixed(mut self, prefix: &str) -> Reply {
+        self.say = format!("{prefix} {}", self.say);
+        self
+    }
+}
+
+pub(crate) fn goodbye(context: &CallContext<'_>, first: &str) -> Reply {
+    Reply {
+        say: format!("{first} Thank you for calling {}. Goodbye!", context.profile.name()),
+        next: Next::Hangup,
+        outcome: None,
+        booking_id: None,
+        unanswered: None,
+        heard: None,
+    }
+}
+
+pub(crate) fn voicemail(context: &CallContext<'_>) -> Reply {
+    Reply {
+        say: format!(
+            "Nobody at {} can come to the phone right now. Please leave your name, number and message after the tone, and we'll call you back.",
+            context.profile.name()
+        ),
+        next: Next::Voicemail,
+        outcome: Some(Outcome::MessageTaken),
+        booking_id: None,
+        unanswered: None,
+        heard: None,
+    }
+}
+
+pub(crate) fn date_start(context: &CallContext<'_>, date: NaiveDate) -> DateTime<Utc> {
+    context.at(date, NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN)).unwrap_or(context.now)
+}
+
+/// Whether a caller meaning `top` naturally also sounds like `second`:
+/// cancelling or moving an appointment mentions the appointment; a goodbye
+/// comes with thanks; a price question names services.
+pub(crate) fn subsumes(top: Intent, second: Intent) -> bool {
+    matches!(
+        (top, second),
+        (Intent::Cancel | Intent::Reschedule, Intent::Book)
+            | (Intent::Goodbye, Intent::Yes | Intent::No)
+            | (Intent::AskPrices, Intent::AskServices | Intent::Book)
+            | (Intent::AskServices, Intent::AskPrices)
+    )
+}

@@ -1,0 +1,155 @@
+//! How each intent is served when a caller raises it.
+
+use super::information::{faq_answer, hours_sentence, prices_sentence};
+use super::{CallContext, CallState, Dialogue, Draft, Reply, Stage};
+use crate::calls::Outcome;
+use crate::understand::{Intent, Understood};
+
+/// How one intent is served when a caller raises it: the booking flow, the
+/// information answers, a hand-off to a person. New intents (or other ways of
+/// serving one) plug in with [`Dialogue::with_strategy`](super::Dialogue::with_strategy).
+#[async_trait::async_trait]
+pub trait IntentStrategy: Send + Sync {
+    /// The first reply to a caller who just asked for this; may move the call
+    /// into one of the receptionist's flows for the turns that follow.
+    async fn start(
+        &self,
+        flows: &Flows<'_>,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply;
+}
+
+/// What a strategy may ask of the receptionist: the flows it can hand the
+/// call to, and the answers every strategy gives the same way.
+pub struct Flows<'a> {
+    pub(super) dialogue: &'a Dialogue,
+}
+
+/// Which change to an existing booking the caller wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Cancel,
+    Reschedule,
+}
+
+impl Flows<'_> {
+    /// Starts booking from what the caller said so far.
+    pub async fn book(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
+        state.stage = Stage::Booking;
+        state.draft = Draft::default();
+        self.dialogue.booking(context, state, heard).await
+    }
+
+    /// Finds the caller's own booking to cancel or move.
+    pub async fn change_booking(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+        change: Change,
+    ) -> Reply {
+        state.draft = Draft::default();
+        self.dialogue.find_booking(context, state, heard, change).await
+    }
+
+    /// A question answered; the caller is asked whether there is anything else.
+    pub fn answered(&self, say: impl Into<String>) -> Reply {
+        Reply::listen(say).with_outcome(Outcome::Answered)
+    }
+
+    /// "I don't know that": offers a person or a message and records the
+    /// question for the owner.
+    pub fn dont_know(&self, state: &mut CallState, question: &str) -> Reply {
+        self.dialogue.unknown(state, question)
+    }
+
+    /// A person: the owner while open (when the plan allows), else a message.
+    pub async fn person(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        self.dialogue.human(context, state).await
+    }
+}
+
+/// Book: collect what is missing, hold, read back, confirm.
+pub struct BookingStrategy;
+/// Cancel or move: find the caller's booking, confirm, apply the policy.
+pub struct ChangeStrategy(pub Change);
+/// Hours, prices, services, location and FAQs, from the profile only; a
+/// shop's own FAQ wins over the generic answers.
+pub struct InformationStrategy;
+/// A person: the owner while open, else a message.
+pub struct EscalationStrategy;
+
+#[async_trait::async_trait]
+impl IntentStrategy for BookingStrategy {
+    async fn start(
+        &self,
+        flows: &Flows<'_>,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        flows.book(context, state, heard).await
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for ChangeStrategy {
+    async fn start(
+        &self,
+        flows: &Flows<'_>,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        flows.change_booking(context, state, heard, self.0).await
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for InformationStrategy {
+    async fn start(
+        &self,
+        flows: &Flows<'_>,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        match information_answer(context, heard) {
+            Some(say) => flows.answered(say),
+            None => flows.dont_know(state, &heard.redacted),
+        }
+    }
+}
+
+/// The answer to an information question from the profile alone, or `None`
+/// when the profile does not cover it.
+pub(crate) fn information_answer(context: &CallContext<'_>, heard: &Understood) -> Option<String> {
+    let profile = context.profile;
+    // The shop's own words first: an FAQ that matches well beats any generic answer.
+    if let Some(answer) = faq_answer(profile, &heard.redacted) {
+        return Some(format!("{answer} Anything else?"));
+    }
+    match heard.intent.map(|(intent, _)| intent) {
+        Some(Intent::AskHours) => Some(format!("{} Anything else?", hours_sentence(profile, heard.date))),
+        Some(Intent::AskPrices | Intent::AskServices) => {
+            prices_sentence(profile, heard).map(|prices| format!("{prices} Would you like to book?"))
+        }
+        Some(Intent::AskLocation) => profile.address().map(|address| format!("We're at {address} Anything else?")),
+        _ => None,
+    }
+}
+
+#[async_trait::async_trait]
+impl IntentStrategy for EscalationStrategy {
+    async fn start(
+        &self,
+        flows: &Flows<'_>,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        _heard: &Understood,
+    ) -> Reply {
+        flows.person(context, state).await
+    }
+}

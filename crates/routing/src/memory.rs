@@ -1,0 +1,187 @@
+//! `MemoryCallStore`: the [`CallStore`] port in memory, for tests and
+//! embedders. It keeps the port's promises: a turn is applied once (its
+//! question with it), a repeated turn gets its first answer, a tenant sees
+//! only its own calls, and status callbacks apply in sequence order.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, TenantId};
+
+use crate::calls::{CallError, CallRecord, CallStore, CallTurn, Outcome, SavedTurn, TurnUpdate};
+use crate::ids::{CallSid, CallStatus, TurnKey};
+
+struct StoredCall {
+    record: CallRecord,
+    last_sequence: Option<u32>,
+    replies: HashMap<String, String>,
+}
+
+#[derive(Default)]
+struct State {
+    calls: HashMap<CallSid, StoredCall>,
+    questions: Vec<(TenantId, DateTime<Utc>, String)>,
+    saves: usize,
+}
+
+#[derive(Default)]
+pub struct MemoryCallStore {
+    state: Mutex<State>,
+}
+
+impl MemoryCallStore {
+    pub fn new() -> MemoryCallStore {
+        MemoryCallStore::default()
+    }
+
+    /// How many turns were applied (repeats not counted).
+    pub fn saved_turns(&self) -> usize {
+        self.lock().saves
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl State {
+    fn of_tenant(&mut self, tenant: &TenantId, call_sid: &CallSid) -> Option<&mut StoredCall> {
+        self.calls.get_mut(call_sid).filter(|call| call.record.tenant == *tenant)
+    }
+}
+
+#[async_trait]
+impl CallStore for MemoryCallStore {
+    async fn open_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        caller: Option<&E164>,
+        called: &E164,
+        initial_state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord, CallError> {
+        let mut state = self.lock();
+        let call = state.calls.entry(call_sid.clone()).or_insert_with(|| StoredCall {
+            record: CallRecord {
+                call_sid: call_sid.clone(),
+                tenant: tenant.clone(),
+                caller: caller.cloned(),
+                called: called.clone(),
+                status: CallStatus::InProgress,
+                started_at: now,
+                ended_at: None,
+                duration_secs: None,
+                outcome: None,
+                booking_id: None,
+                recording_url: None,
+                state: initial_state.to_owned(),
+                turns: Vec::new(),
+            },
+            last_sequence: None,
+            replies: HashMap::new(),
+        });
+        if call.record.tenant != *tenant {
+            return Err(CallError::NotFound(call_sid.to_string()));
+        }
+        Ok(call.record.clone())
+    }
+
+    async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError> {
+        Ok(self.lock().of_tenant(tenant, call_sid).map(|call| call.record.clone()))
+    }
+
+    async fn call_for_turn(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        turn: &TurnKey,
+    ) -> Result<Option<CallTurn>, CallError> {
+        Ok(self
+            .lock()
+            .of_tenant(tenant, call_sid)
+            .map(|call| CallTurn { call: call.record.clone(), answered: call.replies.get(&turn.as_key()).cloned() }))
+    }
+
+    async fn save_turn(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        turn: &TurnKey,
+        update: &TurnUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<SavedTurn, CallError> {
+        let mut state = self.lock();
+        let call = state.of_tenant(tenant, call_sid).ok_or_else(|| CallError::NotFound(call_sid.to_string()))?;
+        let key = turn.as_key();
+        if let Some(first) = call.replies.get(&key) {
+            return Ok(SavedTurn::AlreadyAnswered(first.clone()));
+        }
+        call.replies.insert(key, update.reply.clone());
+        let record = &mut call.record;
+        record.state = update.state.clone();
+        record.turns.extend(update.turns.iter().cloned());
+        record.outcome = update.outcome.or(record.outcome);
+        record.booking_id = update.booking_id.or(record.booking_id);
+        record.recording_url = update.recording_url.clone().or(record.recording_url.take());
+        if let Some(question) = &update.question {
+            state.questions.push((tenant.clone(), now, question.clone()));
+        }
+        state.saves += 1;
+        Ok(SavedTurn::Saved)
+    }
+
+    async fn record_status(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        status: CallStatus,
+        sequence: u32,
+        duration_secs: Option<u32>,
+        ended_outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let mut state = self.lock();
+        let Some(call) = state.of_tenant(tenant, call_sid) else { return Ok(()) };
+        if call.last_sequence.is_some_and(|last| sequence <= last) {
+            return Ok(());
+        }
+        call.last_sequence = Some(sequence);
+        let record = &mut call.record;
+        record.status = status;
+        record.duration_secs = duration_secs.or(record.duration_secs);
+        if status.is_final() {
+            record.ended_at = record.ended_at.or(Some(now));
+            record.outcome = Some(ended_outcome);
+        }
+        Ok(())
+    }
+
+    async fn list_calls(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallRecord>, CallError> {
+        let state = self.lock();
+        let mut calls: Vec<CallRecord> = state
+            .calls
+            .values()
+            .map(|call| &call.record)
+            .filter(|call| call.tenant == *tenant && call.started_at >= from && call.started_at < to)
+            .cloned()
+            .collect();
+        calls.sort_by_key(|call| std::cmp::Reverse(call.started_at));
+        Ok(calls)
+    }
+
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {
+        let state = self.lock();
+        let mut questions: Vec<(DateTime<Utc>, String)> =
+            state.questions.iter().filter(|(t, _, _)| t == tenant).map(|(_, at, q)| (*at, q.clone())).collect();
+        questions.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        Ok(questions)
+    }
+}

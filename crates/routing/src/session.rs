@@ -1,0 +1,335 @@
+//! The phone call as a use case: [`CallSession`] serves every webhook of a
+//! call (it starts, each caller turn, a transfer ends, a voicemail arrives,
+//! the status changes) from domain types, and answers with what the caller
+//! hears next. The edge only checks signatures, parses fields and renders.
+//!
+//! It owns what the shop's plan allows on the call, the dialogue's state, the
+//! transcript, the call's outcome, the unanswered question (saved with its
+//! turn, once), and the replay of a turn the provider repeats: a repeated
+//! webhook gets the answer it got the first time and changes nothing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use frontdesk_core::E164;
+use frontdesk_tenant::TenantProfile;
+
+use crate::allowance::{Admission, CallAllowance};
+use crate::calls::{CallError, CallRecord, CallStore, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
+use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
+use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
+
+/// What the caller hears, and what happens after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// Spoken first; may be empty (nothing to say before hanging up).
+    pub say: String,
+    pub next: Next,
+    /// The turn the caller's next words are (when `next` is `Listen`).
+    pub listen_turn: TurnNumber,
+}
+
+impl Answer {
+    fn new(reply: &Reply, listen_turn: TurnNumber) -> Answer {
+        Answer { say: reply.say.clone(), next: reply.next.clone(), listen_turn }
+    }
+
+    /// The caller is told goodbye and the line hangs up.
+    pub fn hang_up(say: impl Into<String>) -> Answer {
+        Answer { say: say.into(), next: Next::Hangup, listen_turn: TurnNumber::FIRST }
+    }
+
+    /// The form a store keeps to replay the answer.
+    pub fn encode(&self) -> String {
+        let (next, to) = match &self.next {
+            Next::Listen => ("listen", None),
+            Next::Transfer { to } => ("transfer", Some(to.as_str())),
+            Next::Voicemail => ("voicemail", None),
+            Next::Hangup => ("hangup", None),
+        };
+        serde_json::json!({"say": self.say, "next": next, "to": to, "turn": self.listen_turn.get()}).to_string()
+    }
+
+    pub fn decode(raw: &str) -> Option<Answer> {
+        let value: serde_json::Value = serde_json::from_str(raw).ok()?;
+        let say = value["say"].as_str()?.to_owned();
+        let next = match value["next"].as_str()? {
+            "listen" => Next::Listen,
+            "transfer" => Next::Transfer { to: E164::parse(value["to"].as_str()?).ok()? },
+            "voicemail" => Next::Voicemail,
+            "hangup" => Next::Hangup,
+            _ => return None,
+        };
+        let listen_turn = TurnNumber::parse(&value["turn"].as_u64()?.to_string()).ok()?;
+        Some(Answer { say, next, listen_turn })
+    }
+
+    /// A stored answer that no longer reads (written by an older version):
+    /// ask again rather than fail the call.
+    fn replayed(raw: &str, turn: TurnNumber) -> Answer {
+        Answer::decode(raw).unwrap_or_else(|| {
+            tracing::warn!("a repeated turn's stored answer does not read; asking the caller again");
+            Answer { say: "Sorry, could you say that again?".to_owned(), next: Next::Listen, listen_turn: turn }
+        })
+    }
+}
+
+/// A call that is starting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingCall {
+    pub call_sid: CallSid,
+    /// `None` when the caller withheld their number.
+    pub caller: Option<E164>,
+    /// The shop's number that was called.
+    pub called: E164,
+}
+
+/// How a transfer to a person ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferEnded {
+    /// The transferred leg, when the provider names it.
+    pub leg: Option<CallSid>,
+    /// Someone picked up and the conversation happened.
+    pub answered: bool,
+}
+
+/// A status callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusReport {
+    pub status: CallStatus,
+    /// The provider's ordering of callbacks (they arrive out of order).
+    pub sequence: u32,
+    pub duration_secs: Option<u32>,
+}
+
+/// Serves the webhooks of a call.
+pub struct CallSession {
+    calls: Arc<dyn CallStore>,
+    dialogue: Arc<Dialogue>,
+    allowance: Arc<dyn CallAllowance>,
+}
+
+impl CallSession {
+    pub fn new(calls: Arc<dyn CallStore>, dialogue: Arc<Dialogue>, allowance: Arc<dyn CallAllowance>) -> CallSession {
+        CallSession { calls, dialogue, allowance }
+    }
+
+    /// A call starts: greet the caller (or, while AI answering is suspended,
+    /// forward them to the owner).
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call.call_sid))]
+    pub async fn start(&self, profile: &TenantProfile, call: IncomingCall, now: DateTime<Utc>) -> Answer {
+        let tenant = profile.slug();
+        let key = TurnKey::Greeting;
+        match self.calls.call_for_turn(tenant, &call.call_sid, &key).await {
+            Ok(Some(turn)) => {
+                if let Some(first) = turn.answered {
+                    return Answer::replayed(&first, TurnNumber::FIRST); // the provider repeated the call's start
+                }
+            }
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "could not read the call; answering it anew"),
+        }
+        let mut state = CallState::default();
+        let reply = match self.allowance.admission(profile, now).await {
+            Admission::ForwardToOwner(reason) => {
+                tracing::warn!(?reason, "AI answering suspended for this tenant; forwarding the call to the owner");
+                state.stage = Stage::Ended;
+                forward_to_owner(profile)
+            }
+            Admission::Answer(policy) => {
+                let context = CallContext { profile, caller: call.caller.as_ref(), now, policy };
+                self.dialogue.greeting(&context, &mut state)
+            }
+        };
+        let answer = Answer::new(&reply, TurnNumber::FIRST);
+        if let Err(error) = self
+            .calls
+            .open_call(tenant, &call.call_sid, call.caller.as_ref(), &call.called, &state.to_json(), now)
+            .await
+        {
+            tracing::error!(%error, "could not record the call");
+            return answer;
+        }
+        let update = TurnUpdate {
+            state: state.to_json(),
+            turns: vec![Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone() }],
+            outcome: reply.outcome,
+            booking_id: None,
+            recording_url: None,
+            question: None,
+            reply: answer.encode(),
+        };
+        self.answer_once(profile, &call.call_sid, &key, update, answer, TurnNumber::FIRST, now).await
+    }
+
+    /// The caller's `turn`th turn.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid, turn = turn.get()))]
+    pub async fn take_turn(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        turn: TurnNumber,
+        input: CallerInput,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, CallError> {
+        let tenant = profile.slug();
+        let key = TurnKey::Caller(turn);
+        let Some(found) = self.calls.call_for_turn(tenant, call_sid, &key).await? else {
+            return Err(CallError::NotFound(call_sid.to_string()));
+        };
+        if let Some(first) = found.answered {
+            return Ok(Answer::replayed(&first, turn.next())); // the provider repeated this turn
+        }
+        let call = found.call;
+        let mut state = CallState::from_json(&call.state);
+        let policy = self.allowance.policy(tenant).await;
+        let context = CallContext { profile, caller: call.caller.as_ref(), now, policy };
+        let reply = self.dialogue.respond(&context, &mut state, input).await;
+        let answer = Answer::new(&reply, turn.next());
+        let mut turns = Vec::with_capacity(2);
+        if let Some(heard) = reply.heard.clone().filter(|h| !h.is_empty()) {
+            turns.push(Turn { at: now, speaker: Speaker::Caller, text: heard });
+        }
+        turns.push(Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone() });
+        let outcome = Outcome::after_turn(reply.outcome, call.outcome);
+        let update = TurnUpdate {
+            state: state.to_json(),
+            turns,
+            outcome,
+            booking_id: reply.booking_id,
+            recording_url: None,
+            question: reply.unanswered.clone(),
+            reply: answer.encode(),
+        };
+        Ok(self.answer_once(profile, call_sid, &key, update, answer, turn.next(), now).await)
+    }
+
+    /// A transfer to a person ended: done if someone answered, otherwise a
+    /// message is taken.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn transfer_ended(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        ended: TransferEnded,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, CallError> {
+        if ended.answered {
+            return Ok(Answer::hang_up(""));
+        }
+        let call = self.existing_call(profile, call_sid).await?;
+        let answer = Answer {
+            say: format!(
+                "Sorry, nobody could come to the phone. Please leave your name, number and message for {} after the tone.",
+                profile.name()
+            ),
+            next: Next::Voicemail,
+            listen_turn: TurnNumber::FIRST,
+        };
+        let update = TurnUpdate {
+            state: call.state,
+            turns: Vec::new(),
+            outcome: Some(Outcome::MessageTaken),
+            booking_id: None,
+            recording_url: None,
+            question: None,
+            reply: answer.encode(),
+        };
+        let key = TurnKey::TransferEnded(ended.leg);
+        Ok(self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await)
+    }
+
+    /// The caller left a voicemail (`recording` names it; `url` is where it is).
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn voicemail_left(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        recording: Option<CallSid>,
+        url: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, CallError> {
+        let call = self.existing_call(profile, call_sid).await?;
+        let answer = Answer::hang_up("Thank you, we'll get back to you soon. Goodbye.");
+        let update = TurnUpdate {
+            state: call.state,
+            turns: vec![Turn { at: now, speaker: Speaker::Caller, text: "(left a voicemail)".to_owned() }],
+            outcome: Some(Outcome::MessageTaken),
+            booking_id: None,
+            recording_url: url,
+            question: None,
+            reply: answer.encode(),
+        };
+        let key = TurnKey::Recording(recording);
+        Ok(self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await)
+    }
+
+    /// A status callback: recorded in sequence order; a finished call gets its
+    /// final outcome and is metered. An error means the provider should retry.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid, status = %report.status))]
+    pub async fn status(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        report: StatusReport,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let tenant = profile.slug();
+        let call = self.existing_call(profile, call_sid).await?;
+        let mid_booking = CallState::from_json(&call.state).is_mid_booking();
+        let ended_outcome = Outcome::on_hang_up(call.outcome, mid_booking);
+        self.calls
+            .record_status(tenant, call_sid, report.status, report.sequence, report.duration_secs, ended_outcome, now)
+            .await?;
+        // The provider bills the finished call by its duration; a repeated
+        // callback is counted once (the usage key is the call).
+        if report.status == CallStatus::Completed
+            && let Some(seconds) = report.duration_secs
+        {
+            self.allowance.meter_call(tenant, call_sid, seconds, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn existing_call(&self, profile: &TenantProfile, call_sid: &CallSid) -> Result<CallRecord, CallError> {
+        self.calls.call(profile.slug(), call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
+    }
+
+    /// Saves a turn once per webhook and answers with what was answered the
+    /// first time: a webhook repeated while the first is still being served
+    /// gets the first answer, never a second booking.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer_once(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        key: &TurnKey,
+        update: TurnUpdate,
+        answer: Answer,
+        listen_turn: TurnNumber,
+        now: DateTime<Utc>,
+    ) -> Answer {
+        match self.calls.save_turn(profile.slug(), call_sid, key, &update, now).await {
+            Ok(SavedTurn::Saved) => answer,
+            Ok(SavedTurn::AlreadyAnswered(first)) => Answer::replayed(&first, listen_turn),
+            Err(error) => {
+                // The caller still hears the answer; the record misses a turn.
+                tracing::error!(%error, turn = %key, "could not save a turn");
+                answer
+            }
+        }
+    }
+}
+
+/// AI answering is suspended: the caller goes straight to the owner (and to
+/// voicemail if the owner does not pick up). Never dead air.
+fn forward_to_owner(profile: &TenantProfile) -> Reply {
+    Reply {
+        say: format!("Thanks for calling {}. Please hold while I connect you.", profile.name()),
+        next: Next::Transfer { to: profile.owner_phone().clone() },
+        outcome: Some(Outcome::Transferred),
+        booking_id: None,
+        unanswered: None,
+        heard: None,
+    }
+}
