@@ -122,7 +122,7 @@ async fn ensure_tenant(conn: &mut SqliteConnection, tenant: &TenantId) -> Result
 }
 
 /// Enqueues `jobs` in the caller's transaction, through the adapter's one `enqueue_on`.
-async fn enqueue_jobs(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) async fn enqueue_jobs(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
     for job in jobs {
         enqueue_on(conn, job, now)
             .await

@@ -46,7 +46,7 @@ async fn unreadable_rows_are_corrupt_never_skipped() {
 
     assert!(is_corrupt(store.flag_settings(&id("bad-flag")).await));
     assert!(is_corrupt(store.flag_settings(&id("bad-plan")).await));
-    assert!(is_corrupt(store.set_plan(&id("bad-plan"), Plan::Pro, now).await), "the previous plan is unknown");
+    assert!(is_corrupt(store.set_plan(&id("bad-plan"), Plan::Pro, now, &[]).await), "the previous plan is unknown");
     assert!(is_corrupt(store.plan_changes(&id("bad-plan")).await));
     assert!(is_corrupt(store.usage_totals(&id("bad-usage"), november).await));
     assert!(is_corrupt(store.list_invoices(&id("bad-lines")).await));
