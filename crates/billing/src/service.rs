@@ -9,10 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use frontdesk_core::{IdGenerator, Plan, TenantId};
+use frontdesk_core::{IdGenerator, Plan, StoreError, TenantId};
 use frontdesk_flags::{FlagService, FlagStore};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
-use frontdesk_tenant::{StoreError, TenantStore};
+use frontdesk_tenant::TenantStore;
 use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};

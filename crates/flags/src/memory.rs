@@ -6,9 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::{Plan, StoreError, TenantId};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
 
 use crate::flag::{Flag, TenantFlagSettings};
 use crate::ports::FlagStore;

@@ -1,8 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::{Plan, StoreError, TenantId};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
 
 use crate::flag::{Flag, TenantFlagSettings};
 

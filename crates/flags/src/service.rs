@@ -2,9 +2,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::{Plan, StoreError, TenantId};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
 
 use crate::flag::{EffectiveFlags, Flag};
 use crate::ports::{CacheError, FlagCache, FlagStore};

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use serde_json::json;
 use frontdesk_billing::PlanChange;
-use frontdesk_core::{Clock, Plan, TenantId};
+use frontdesk_core::{Clock, Plan, StoreError, TenantId};
 use frontdesk_flags::{Flag, TenantFlagSettings};
 use frontdesk_jobs::{JobKind, JobState, NewJob};
-use frontdesk_tenant::StoreError;
+use serde_json::json;
 
 use crate::{Stores, profile};
 

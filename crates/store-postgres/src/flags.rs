@@ -4,10 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::{Plan, StoreError, TenantId};
 use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings, stored_plan};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
 
 use crate::PostgresStore;
 use crate::billing::{account_for_update, enqueue_jobs};

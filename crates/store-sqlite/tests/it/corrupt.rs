@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use frontdesk_audit::{AuditLog, AuditQuery};
 use frontdesk_billing::{BillingPeriod, BillingStore, UsageStore};
-use frontdesk_core::{Clock, Plan, TenantId};
+use frontdesk_core::{Clock, Plan, StoreError, TenantId};
 use frontdesk_flags::FlagStore;
 use frontdesk_store_contract::{profile, test_clock};
 use frontdesk_store_sqlite::SqliteStore;
-use frontdesk_tenant::{StoreError, TenantStore};
+use frontdesk_tenant::TenantStore;
 
 fn is_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
     matches!(result, Err(StoreError::Corrupt { .. }))
