@@ -17,6 +17,10 @@ ci:
 lint:
     cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings
 
+# Fails when a domain crate depends (even transitively) on sqlx, axum, reqwest, fred or tokio-tungstenite.
+layering:
+    .ci/layering
+
 fmt:
     cargo fmt --all
 

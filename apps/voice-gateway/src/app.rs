@@ -12,7 +12,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{Request, StatusCode};
 use frontdesk_audit::AuditLog;
 use frontdesk_auth::TokenSecret;
-use frontdesk_billing::{BillingStore, Invoicing, Metering};
+use frontdesk_billing::{BillingStore, Invoicing, Metering, Plans};
 use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
 use frontdesk_flags::FlagService;
@@ -50,8 +50,8 @@ pub struct AppState {
     pub metering: Arc<Metering>,
     pub invoicing: Arc<Invoicing>,
     pub billing: Arc<dyn BillingStore>,
-    /// Whether tenants are set up at the payment provider (Stripe) by jobs.
-    pub billing_provider: bool,
+    /// Plan changes (and the payment provider's setup jobs they cause).
+    pub plans: Arc<Plans>,
     pub stripe_webhook: Arc<WebhookVerifier>,
     pub audit: Arc<dyn AuditLog>,
     pub ids: Arc<dyn IdGenerator>,
@@ -95,7 +95,7 @@ impl AppState {
             metering: billing.metering.clone(),
             invoicing: billing.invoicing.clone(),
             billing: backend.billing.clone(),
-            billing_provider: billing.provider.is_some(),
+            plans: billing.plans.clone(),
             stripe_webhook: Arc::new(stripe_webhook),
             audit: backend.audit.clone(),
             ids: Arc::new(UuidV7Ids),

@@ -33,7 +33,7 @@ pub async fn put_demo_tenants_on_their_plans(billing: &Billing, now: DateTime<Ut
     for (file, _) in DEMO_TENANTS {
         let tenant = TenantId::parse(file.trim_end_matches(".toml"))?;
         if billing.ports.billing.plan_changes(&tenant).await?.is_empty() {
-            billing.flags.set_plan(&tenant, Plan::Pro, now).await?;
+            billing.flags.set_plan(&tenant, Plan::Pro, now, &[]).await?;
         }
     }
     Ok(())

@@ -8,9 +8,10 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use frontdesk_calendar::BookingError;
+use frontdesk_core::StoreError;
 use frontdesk_jobs::JobError;
 use frontdesk_routing::CallError;
-use frontdesk_tenant::{FieldProblem, StoreError};
+use frontdesk_tenant::{FieldProblem, PutTenantError};
 use serde_json::{Value, json};
 
 #[derive(Debug)]
@@ -69,7 +70,15 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::NotFound(tenant) => ApiError::not_found(format!("tenant {tenant} does not exist")),
-            StoreError::PhoneNumbersTaken(numbers) => ApiError::validation(
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<PutTenantError> for ApiError {
+    fn from(error: PutTenantError) -> ApiError {
+        match error {
+            PutTenantError::PhoneNumbersTaken(numbers) => ApiError::validation(
                 &numbers
                     .iter()
                     .map(|n| FieldProblem {
@@ -78,7 +87,7 @@ impl From<StoreError> for ApiError {
                     })
                     .collect::<Vec<_>>(),
             ),
-            other => ApiError::internal(other),
+            PutTenantError::Store(error) => error.into(),
         }
     }
 }

@@ -4,8 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::TenantId;
-use frontdesk_tenant::{StoreError, stored_tenant};
+use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use serde_json::Value;
 
 /// An entry to append.

@@ -30,6 +30,6 @@ pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscripti
 pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use service::{
     BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,
-    REPORT_USAGE, SETUP_CUSTOMER, UsageReport, UsageReporter,
+    Plans, REPORT_USAGE, SETUP_CUSTOMER, UsageReport, UsageReporter,
 };
 pub use terms::{PlanTerms, PlanTermsError, RawPlanTerms};

@@ -1,8 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::TenantId;
+use frontdesk_core::{StoreError, TenantId};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::StoreError;
 
 use crate::model::{
     AccountChange, BillingAccount, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice, UsageTotals,

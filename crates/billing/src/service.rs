@@ -1,6 +1,7 @@
 //! The billing services the apps compose: `Metering` (usage in, caps
-//! decided), `Invoicing` (drafts and finalized invoices), and the job
-//! handlers that talk to the payment provider.
+//! decided), `Invoicing` (drafts and finalized invoices), `Plans` (plan
+//! changes and the provider jobs they cause), and the job handlers that talk
+//! to the payment provider.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use frontdesk_core::{IdGenerator, Plan, TenantId};
-use frontdesk_flags::FlagStore;
+use frontdesk_core::{IdGenerator, Plan, StoreError, TenantId};
+use frontdesk_flags::{FlagService, FlagStore};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
-use frontdesk_tenant::{StoreError, TenantStore};
+use frontdesk_tenant::TenantStore;
 use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
@@ -313,6 +314,36 @@ impl Invoicing {
     }
 }
 
+/// Plan changes. A tenant's plan and the job that brings its subscription
+/// at the payment provider in line with it commit together: a change is
+/// never saved without its job, nor a job enqueued for a change that failed.
+pub struct Plans {
+    flags: Arc<FlagService>,
+    /// Whether tenants are set up at the payment provider (by jobs).
+    set_up_at_provider: bool,
+}
+
+impl Plans {
+    /// Plan changes through `flags` (so every process sees them at once);
+    /// `set_up_at_provider` when a payment provider is configured.
+    pub fn new(flags: Arc<FlagService>, set_up_at_provider: bool) -> Plans {
+        Plans { flags, set_up_at_provider }
+    }
+
+    /// Puts the tenant on `plan` from `at` on and, with a payment provider,
+    /// enqueues its `CustomerSetup` job in the same transaction. Returns the
+    /// previous plan; `NotFound` (and no job) for an unknown tenant.
+    #[tracing::instrument(skip_all, fields(tenant_id = %tenant, plan = %plan))]
+    pub async fn change_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError> {
+        let jobs = self.jobs_for_change(tenant, plan, at);
+        self.flags.set_plan(tenant, plan, at, &jobs).await
+    }
+
+    fn jobs_for_change(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Vec<NewJob> {
+        if self.set_up_at_provider { vec![CustomerSetup::job(tenant, plan, at)] } else { Vec::new() }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InvoicingError {
     #[error("period {0} is not over yet; it can be previewed, not finalized")]
@@ -468,5 +499,59 @@ impl JobHandler for PeriodClose {
             }
         }
         if failures.is_empty() { Ok(()) } else { Err(HandlerError::Retry(failures.join("; "))) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use frontdesk_core::ManualClock;
+    use frontdesk_flags::{LocalFlagCache, MemoryFlagStore};
+
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
+    }
+
+    fn fresh_cuts() -> TenantId {
+        TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn plans(set_up_at_provider: bool) -> (Plans, Arc<MemoryFlagStore>) {
+        let store = Arc::new(MemoryFlagStore::default());
+        store.add(&fresh_cuts(), Plan::Starter).await;
+        let cache = Arc::new(LocalFlagCache::new(Arc::new(ManualClock::new(at()))));
+        let flags = Arc::new(FlagService::new(store.clone(), cache));
+        (Plans::new(flags, set_up_at_provider), store)
+    }
+
+    fn kinds_and_keys(jobs: &[NewJob]) -> Vec<(String, Option<String>)> {
+        jobs.iter().map(|job| (job.kind.as_str().to_owned(), job.unique_key.clone())).collect()
+    }
+
+    #[tokio::test]
+    async fn with_a_provider_a_plan_change_enqueues_its_customer_setup() {
+        let (plans, store) = plans(true).await;
+        assert!(matches!(plans.change_plan(&fresh_cuts(), Plan::Pro, at()).await, Ok(Plan::Starter)));
+        let expected = CustomerSetup::job(&fresh_cuts(), Plan::Pro, at());
+        let enqueued = store.enqueued_jobs().await;
+        assert_eq!(kinds_and_keys(&enqueued), kinds_and_keys(&[expected]));
+        assert_eq!(enqueued[0].tenant.as_ref(), Some(&fresh_cuts()));
+    }
+
+    #[tokio::test]
+    async fn without_a_provider_a_plan_change_enqueues_nothing() {
+        let (plans, store) = plans(false).await;
+        assert!(matches!(plans.change_plan(&fresh_cuts(), Plan::Pro, at()).await, Ok(Plan::Starter)));
+        assert_eq!(store.enqueued_jobs().await, []);
+    }
+
+    #[tokio::test]
+    async fn a_plan_change_of_an_unknown_tenant_is_not_found_and_enqueues_nothing() {
+        let (plans, store) = plans(true).await;
+        let ghost = TenantId::parse("ghost").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(plans.change_plan(&ghost, Plan::Pro, at()).await, Err(StoreError::NotFound(t)) if t == ghost));
+        assert_eq!(store.enqueued_jobs().await, []);
     }
 }

@@ -4,9 +4,8 @@
 //! `StoreError::Corrupt`, never skipped or replaced by a default.
 
 use chrono::{DateTime, Utc};
-use frontdesk_core::TenantId;
+use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_flags::stored_plan;
-use frontdesk_tenant::{StoreError, stored_tenant};
 
 use crate::model::{
     CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice, UsageKind, UsageTotals,

@@ -1,5 +1,6 @@
 //! Frontdesk's vocabulary: the parsed newtypes every other crate speaks in
-//! (`TenantId`, `E164`, `Money`), the `Clock` port and id generation.
+//! (`TenantId`, `E164`, `Money`), the `Clock` port, id generation, and
+//! `StoreError`, the one error of every domain's store ports.
 //!
 //! This crate does no IO and knows nothing of databases, HTTP or serialisation
 //! formats. Every type here is parsed once at the edge (`parse() -> Result`) and
@@ -11,6 +12,7 @@ mod money;
 mod phone;
 mod plan;
 mod readiness;
+mod store_error;
 mod tenant_id;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -19,4 +21,5 @@ pub use money::{Currency, Money, MoneyError};
 pub use phone::{E164, PhoneNumberError};
 pub use plan::{Plan, UnknownPlan};
 pub use readiness::{NotReady, Readiness};
+pub use store_error::{StoreError, stored_tenant};
 pub use tenant_id::{TenantId, TenantIdError};

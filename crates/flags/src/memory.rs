@@ -6,17 +6,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::{Plan, StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 
 use crate::flag::{Flag, TenantFlagSettings};
 use crate::ports::FlagStore;
 
 /// A `FlagStore` in memory. It counts reads, so a test can tell a cache hit
-/// from a store read. Plan history is not kept.
+/// from a store read, and keeps the jobs plan changes enqueued (there is no
+/// queue to run them). Plan history is not kept.
 #[derive(Default)]
 pub struct MemoryFlagStore {
     tenants: tokio::sync::Mutex<HashMap<TenantId, TenantFlagSettings>>,
+    enqueued: tokio::sync::Mutex<Vec<NewJob>>,
     reads: AtomicUsize,
 }
 
@@ -30,6 +32,11 @@ impl MemoryFlagStore {
     pub fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
     }
+
+    /// The jobs plan changes enqueued, oldest first.
+    pub async fn enqueued_jobs(&self) -> Vec<NewJob> {
+        self.enqueued.lock().await.clone()
+    }
 }
 
 #[async_trait]
@@ -39,9 +46,17 @@ impl FlagStore for MemoryFlagStore {
         Ok(self.tenants.lock().await.get(tenant).cloned())
     }
 
-    async fn set_plan(&self, tenant: &TenantId, plan: Plan, _at: DateTime<Utc>) -> Result<Plan, StoreError> {
+    async fn set_plan(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        _at: DateTime<Utc>,
+        jobs: &[NewJob],
+    ) -> Result<Plan, StoreError> {
         let mut tenants = self.tenants.lock().await;
         let settings = tenants.get_mut(tenant).ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        // Under the tenants lock, so the plan and its jobs change together.
+        self.enqueued.lock().await.extend_from_slice(jobs);
         Ok(std::mem::replace(&mut settings.plan, plan))
     }
 

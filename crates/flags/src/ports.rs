@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::{Plan, StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 
 use crate::flag::{Flag, TenantFlagSettings};
 
@@ -12,10 +12,20 @@ pub trait FlagStore: Send + Sync {
     /// is on `Plan::DEFAULT`.
     async fn flag_settings(&self, tenant: &TenantId) -> Result<Option<TenantFlagSettings>, StoreError>;
 
-    /// Puts the tenant on `plan` from `at` on, and records the change in its
-    /// plan history (billing prorates from it). Returns the previous plan.
-    /// MUST return `NotFound` for an unknown tenant.
-    async fn set_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError>;
+    /// Puts the tenant on `plan` from `at` on, records the change in its
+    /// plan history (billing prorates from it) and enqueues `jobs` (what the
+    /// change causes, e.g. the provider's subscription update), all in one
+    /// transaction. Returns the previous plan.
+    ///
+    /// MUST return `NotFound` for an unknown tenant, and on any error leave
+    /// the plan, its history and the job queue as they were.
+    async fn set_plan(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        at: DateTime<Utc>,
+        jobs: &[NewJob],
+    ) -> Result<Plan, StoreError>;
 
     /// `Some(value)` sets the tenant's override, `None` removes it. Returns
     /// the previous override. MUST return `NotFound` for an unknown tenant.

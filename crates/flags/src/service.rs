@@ -2,8 +2,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::{Plan, StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 
 use crate::flag::{EffectiveFlags, Flag};
 use crate::ports::{CacheError, FlagCache, FlagStore};
@@ -57,15 +57,22 @@ impl FlagService {
         Ok(Some(EffectiveFlags::evaluate(&settings)))
     }
 
-    /// Puts the tenant on `plan` from `at` on and returns the previous plan.
+    /// Puts the tenant on `plan` from `at` on, enqueues `jobs` in the same
+    /// transaction, and returns the previous plan.
     ///
     /// The change is visible at once in every process sharing the cache. If
     /// the cache cannot be invalidated, the change is still saved and the
     /// failure logged; processes that cached the old settings then keep them
     /// until their entry expires, so the cache's TTL bounds the staleness.
-    #[tracing::instrument(skip_all, fields(tenant_id = %tenant, plan = %plan))]
-    pub async fn set_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError> {
-        let previous = self.store.set_plan(tenant, plan, at).await?;
+    #[tracing::instrument(skip_all, fields(tenant_id = %tenant, plan = %plan, jobs = jobs.len()))]
+    pub async fn set_plan(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        at: DateTime<Utc>,
+        jobs: &[NewJob],
+    ) -> Result<Plan, StoreError> {
+        let previous = self.store.set_plan(tenant, plan, at, jobs).await?;
         self.invalidate(tenant).await;
         Ok(previous)
     }
@@ -231,7 +238,7 @@ mod tests {
         assert!(matches!(service.effective(&nobody).await, Ok(None)));
         assert!(matches!(service.effective(&nobody).await, Ok(None)));
         assert_eq!(store.reads(), 2);
-        assert!(matches!(service.set_plan(&nobody, Plan::Pro, at()).await, Err(StoreError::NotFound(_))));
+        assert!(matches!(service.set_plan(&nobody, Plan::Pro, at(), &[]).await, Err(StoreError::NotFound(_))));
         assert!(matches!(
             service.set_flag(&nobody, Flag::EnableRag, Some(true), at()).await,
             Err(StoreError::NotFound(_))
@@ -246,7 +253,7 @@ mod tests {
         assert_eq!(source(&flags, Flag::AllowAiBooking), Some((true, FlagSource::Default)));
         assert_eq!(source(&flags, Flag::AfterHoursAnswering), Some((false, FlagSource::Plan(Plan::Starter))));
 
-        assert!(matches!(service.set_plan(&fresh_cuts, Plan::Pro, at()).await, Ok(Plan::Starter)));
+        assert!(matches!(service.set_plan(&fresh_cuts, Plan::Pro, at(), &[]).await, Ok(Plan::Starter)));
         let flags = effective(&service, &fresh_cuts).await;
         assert_eq!(flags.plan(), Plan::Pro);
         assert_eq!(source(&flags, Flag::AfterHoursAnswering), Some((true, FlagSource::Plan(Plan::Pro))));
@@ -276,7 +283,7 @@ mod tests {
         assert!(effective(&service, &fresh_cuts).await.enabled(Flag::EnableRag));
         assert_eq!(store.reads(), 2);
 
-        assert!(service.set_plan(&fresh_cuts, Plan::Enterprise, at()).await.is_ok());
+        assert!(service.set_plan(&fresh_cuts, Plan::Enterprise, at(), &[]).await.is_ok());
         assert_eq!(effective(&service, &fresh_cuts).await.plan(), Plan::Enterprise);
         assert_eq!(store.reads(), 3);
     }
@@ -298,7 +305,7 @@ mod tests {
         // Only the read is tried: no fill after a failed read.
         assert_eq!(cache.calls.load(Ordering::SeqCst), 3);
 
-        assert!(matches!(service.set_plan(&fresh_cuts, Plan::Pro, at()).await, Ok(Plan::Core)));
+        assert!(matches!(service.set_plan(&fresh_cuts, Plan::Pro, at(), &[]).await, Ok(Plan::Core)));
         assert!(matches!(service.set_flag(&fresh_cuts, Flag::EnableRag, Some(false), at()).await, Ok(None)));
         let flags = effective(&service, &fresh_cuts).await;
         assert_eq!(flags.plan(), Plan::Pro);

@@ -2,8 +2,7 @@
 //! the one decoder both store adapters use. A value no port would have
 //! written is `StoreError::Corrupt`, never skipped or replaced by a default.
 
-use frontdesk_core::{Plan, TenantId};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::{Plan, StoreError, TenantId};
 
 use crate::flag::{Flag, TenantFlagSettings};
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontdesk_billing::{BillingPorts, Invoicing, Metering, PaymentProvider};
+use frontdesk_billing::{BillingPorts, Invoicing, Metering, PaymentProvider, Plans};
 use frontdesk_core::{Clock, UuidV7Ids};
 use frontdesk_flags::{FlagCache, FlagService, LocalFlagCache};
 use secrecy::ExposeSecret;
@@ -20,6 +20,8 @@ pub struct Billing {
     pub flags: Arc<FlagService>,
     pub metering: Arc<Metering>,
     pub invoicing: Arc<Invoicing>,
+    /// Plan changes, with the provider's setup job when there is a provider.
+    pub plans: Arc<Plans>,
     pub ports: BillingPorts,
     /// Stripe, when configured.
     pub provider: Option<Arc<dyn PaymentProvider>>,
@@ -59,7 +61,8 @@ impl Billing {
         };
         let metering = Arc::new(Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace));
         let invoicing = Arc::new(Invoicing::new(ports.clone()));
-        Billing { flags, metering, invoicing, ports, provider }
+        let plans = Arc::new(Plans::new(flags.clone(), provider.is_some()));
+        Billing { flags, metering, invoicing, plans, ports, provider }
     }
 }
 

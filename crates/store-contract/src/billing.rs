@@ -5,9 +5,8 @@ use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, NewUsage,
     StoredInvoice, UsageKind, UsageTotals,
 };
-use frontdesk_core::{Clock, TenantId};
+use frontdesk_core::{Clock, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
-use frontdesk_tenant::StoreError;
 use serde_json::json;
 
 use crate::{Stores, profile};

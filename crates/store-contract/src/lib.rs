@@ -132,6 +132,7 @@ macro_rules! store_contract_tests {
             flags::unknown_tenants_are_absent_or_not_found,
             flags::set_plan_returns_the_previous_plan_and_appends_history,
             flags::overrides_are_set_replaced_and_removed,
+            flags::a_plan_change_and_its_jobs_commit_together_or_not_at_all,
             billing::usage_is_recorded_once_per_key_with_its_jobs,
             billing::concurrent_usage_with_one_key_is_recorded_once,
             billing::usage_totals_count_one_tenant_and_period_per_kind,

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use frontdesk_core::{Clock, E164, TenantId};
-use frontdesk_tenant::{PutOutcome, StoreError, TenantRecord, TenantStatus};
+use frontdesk_core::{Clock, E164, StoreError, TenantId};
+use frontdesk_tenant::{PutOutcome, PutTenantError, TenantRecord, TenantStatus};
 
 use crate::{Stores, profile, profile_named};
 
@@ -142,14 +142,17 @@ pub async fn a_number_owned_by_another_tenant_is_refused_and_nothing_changes(sto
     // A new tenant claiming a taken number is not created at all.
     let thief = profile("new-shop", &["+15555550300", "+15555550100"]);
     let refused = stores.tenants.put_tenant(&thief).await;
-    assert!(matches!(&refused, Err(StoreError::PhoneNumbersTaken(n)) if *n == [number("+15555550100")]), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(PutTenantError::PhoneNumbersTaken(n)) if *n == [number("+15555550100")]),
+        "{refused:?}"
+    );
     assert!(matches!(stores.tenants.get_tenant(&id("new-shop")).await, Ok(None)));
     assert_eq!(owner_of(&stores, "+15555550300").await, None, "no number of a refused put is claimed");
 
     // An existing tenant's refused replacement leaves its old profile and numbers.
     let grabby = profile_named("bright-smile", "Grabby", &["+15555550201", "+15555550100"]);
     let refused = stores.tenants.put_tenant(&grabby).await;
-    assert!(matches!(refused, Err(StoreError::PhoneNumbersTaken(_))));
+    assert!(matches!(refused, Err(PutTenantError::PhoneNumbersTaken(_))));
     assert_eq!(must_get(&stores, "bright-smile").await.profile, before_b);
     assert_eq!(owner_of(&stores, "+15555550200").await.as_deref(), Some("bright-smile"));
     assert_eq!(owner_of(&stores, "+15555550201").await, None);
@@ -170,7 +173,7 @@ pub async fn concurrent_claims_on_one_number_let_exactly_one_win(stores: Stores)
     for task in tasks {
         match task.await {
             Ok(Ok(_)) => winners += 1,
-            Ok(Err(StoreError::PhoneNumbersTaken(taken))) => assert_eq!(taken, [number("+15555550777")]),
+            Ok(Err(PutTenantError::PhoneNumbersTaken(taken))) => assert_eq!(taken, [number("+15555550777")]),
             Ok(Err(other)) => panic!("unexpected error: {other}"),
             Err(join) => panic!("task panicked: {join}"),
         }
@@ -214,7 +217,7 @@ pub async fn no_port_method_reaches_another_tenants_rows(stores: Stores) {
 
     // put: A cannot take B's number over.
     let takeover = stores.tenants.put_tenant(&profile("tenant-a", &["+15555550200"])).await;
-    assert!(matches!(takeover, Err(StoreError::PhoneNumbersTaken(_))));
+    assert!(matches!(takeover, Err(PutTenantError::PhoneNumbersTaken(_))));
     assert_eq!(owner_of(&stores, "+15555550200").await.as_deref(), Some("tenant-b"));
 
     // set_tenant_status: disabling A leaves B active.

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::StoreError;
 use serde_json::Value;
 
 use crate::PostgresStore;

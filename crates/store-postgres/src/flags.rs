@@ -1,14 +1,15 @@
 //! `FlagStore` on PostgreSQL: the plan lives in the tenant's `tenant_billing`
-//! row, overrides in `flag_overrides`, every plan change in `plan_changes`.
+//! row, overrides in `flag_overrides`, every plan change in `plan_changes`
+//! (with the jobs it causes, in the same transaction).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{Plan, TenantId};
+use frontdesk_core::{Plan, StoreError, TenantId};
 use frontdesk_flags::{Flag, FlagStore, TenantFlagSettings, stored_plan};
-use frontdesk_tenant::StoreError;
+use frontdesk_jobs::NewJob;
 
 use crate::PostgresStore;
-use crate::billing::account_for_update;
+use crate::billing::{account_for_update, enqueue_jobs};
 
 fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |error| StoreError::Unexpected(crate::unexpected(context)(error))
@@ -43,7 +44,14 @@ impl FlagStore for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %plan))]
-    async fn set_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError> {
+    async fn set_plan(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        at: DateTime<Utc>,
+        jobs: &[NewJob],
+    ) -> Result<Plan, StoreError> {
+        let now = self.clock.now();
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning set_plan"))?;
         let account = account_for_update(&mut tx, tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
         let previous = stored_plan(tenant, account.plan.as_deref())?;
@@ -60,6 +68,7 @@ impl FlagStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(unexpected("recording plan change"))?;
+        enqueue_jobs(&mut tx, jobs, now).await?;
         tx.commit().await.map_err(unexpected("committing set_plan"))?;
         Ok(previous)
     }

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{E164, TenantId};
+use frontdesk_core::{E164, StoreError, TenantId};
 use frontdesk_tenant::{
-    PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+    PutOutcome, PutTenantError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
 };
 
 use crate::PostgresStore;
@@ -25,7 +25,7 @@ fn number_strings(numbers: &[E164]) -> Vec<String> {
 }
 
 impl PostgresStore {
-    async fn try_put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
+    async fn try_put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, PutTenantError> {
         let tenant = profile.slug().as_str();
         let numbers = number_strings(profile.phone_numbers());
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning put_tenant"))?;
@@ -41,7 +41,7 @@ impl PostgresStore {
         .await
         .map_err(unexpected("checking phone number owners"))?;
         if !taken.is_empty() {
-            return Err(StoreError::PhoneNumbersTaken(stored_numbers(taken)?));
+            return Err(PutTenantError::PhoneNumbersTaken(stored_numbers(taken)?));
         }
 
         // The upsert takes the tenant's row lock, so concurrent puts of one
@@ -75,21 +75,21 @@ impl PostgresStore {
     }
 }
 
-fn is_unique_violation(error: &StoreError) -> bool {
-    let StoreError::Unexpected(error) = error else { return false };
+fn is_unique_violation(error: &PutTenantError) -> bool {
+    let PutTenantError::Store(StoreError::Unexpected(error)) = error else { return false };
     matches!(error.downcast_ref::<sqlx::Error>(), Some(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 
 #[async_trait]
 impl TenantStore for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug()))]
-    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
+    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, PutTenantError> {
         match self.try_put_tenant(profile).await {
             // Another transaction claimed one of our numbers between our check
             // and our insert; the primary key stopped us. Report who won.
             Err(error) if is_unique_violation(&error) => {
                 let taken = self.numbers_owned_elsewhere(profile.slug(), profile.phone_numbers()).await?;
-                if taken.is_empty() { Err(error) } else { Err(StoreError::PhoneNumbersTaken(taken)) }
+                if taken.is_empty() { Err(error) } else { Err(PutTenantError::PhoneNumbersTaken(taken)) }
             }
             other => other,
         }

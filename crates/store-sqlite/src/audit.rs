@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use frontdesk_audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
-use frontdesk_tenant::StoreError;
+use frontdesk_core::StoreError;
 use serde_json::Value;
 
 use crate::SqliteStore;

@@ -8,9 +8,8 @@ use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CapDecision, Invoice, NewUsage, PlanChange,
     StoredInvoice, UsageStore, UsageTotals,
 };
-use frontdesk_core::TenantId;
+use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
-use frontdesk_tenant::{StoreError, stored_tenant};
 use sqlx::SqliteConnection;
 
 use crate::SqliteStore;
@@ -122,7 +121,11 @@ async fn ensure_tenant(conn: &mut SqliteConnection, tenant: &TenantId) -> Result
 }
 
 /// Enqueues `jobs` in the caller's transaction, through the adapter's one `enqueue_on`.
-async fn enqueue_jobs(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) async fn enqueue_jobs(
+    conn: &mut SqliteConnection,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for job in jobs {
         enqueue_on(conn, job, now)
             .await

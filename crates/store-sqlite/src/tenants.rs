@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{E164, TenantId};
+use frontdesk_core::{E164, StoreError, TenantId};
 use frontdesk_tenant::{
-    PutOutcome, StoreError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+    PutOutcome, PutTenantError, TenantProfile, TenantRecord, TenantStatus, TenantStore, stored_numbers,
 };
 
 use crate::SqliteStore;
@@ -28,7 +28,7 @@ fn numbers_json(numbers: &[E164]) -> String {
 #[async_trait]
 impl TenantStore for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug()))]
-    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError> {
+    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, PutTenantError> {
         let tenant = profile.slug().as_str();
         let numbers = numbers_json(profile.phone_numbers());
         let now = self.clock.now();
@@ -45,7 +45,7 @@ impl TenantStore for SqliteStore {
         .await
         .map_err(unexpected("checking phone number owners"))?;
         if !taken.is_empty() {
-            return Err(StoreError::PhoneNumbersTaken(stored_numbers(taken)?));
+            return Err(PutTenantError::PhoneNumbersTaken(stored_numbers(taken)?));
         }
 
         let updated = sqlx::query("UPDATE tenants SET profile = ?2, updated_at = ?3 WHERE tenant_id = ?1")

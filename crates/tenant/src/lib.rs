@@ -25,7 +25,7 @@ pub use document::{
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
 pub use problems::{FieldProblem, ValidationErrors};
 pub use profile::{BookingRules, Faq, Service, StaffMember, TenantProfile};
-pub use store::{PutOutcome, StoreError, TenantRecord, TenantStatus, TenantStore, stored_numbers, stored_tenant};
+pub use store::{PutOutcome, PutTenantError, TenantRecord, TenantStatus, TenantStore, stored_numbers};
 
 /// Lowercases, turns punctuation into spaces and collapses whitespace, so that
 /// names and aliases compare the way a caller would hear them:

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{E164, TenantId};
+use frontdesk_core::{E164, StoreError, TenantId};
 
 use crate::profile::TenantProfile;
 
@@ -43,29 +43,16 @@ pub enum PutOutcome {
     Replaced,
 }
 
+/// Why `put_tenant` wrote nothing.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("tenant {0} does not exist")]
-    NotFound(TenantId),
+pub enum PutTenantError {
     /// Some of the profile's numbers already belong to another tenant. The
     /// other tenant is deliberately not named: a tenant-scoped caller must not
     /// learn who else is on the platform.
     #[error("phone number(s) already assigned to another tenant: {}", join(.0))]
     PhoneNumbersTaken(Vec<E164>),
-    /// A stored row no longer parses: a bug or a manual edit, never the
-    /// caller's fault.
-    #[error("stored data for tenant {tenant} is corrupt: {reason}")]
-    Corrupt { tenant: String, reason: String },
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl StoreError {
-    /// A stored value of `tenant`'s (a tenant id, or what names the rows
-    /// when there is no tenant) that no longer decodes.
-    pub fn corrupt(tenant: &str, reason: impl Into<String>) -> StoreError {
-        StoreError::Corrupt { tenant: tenant.to_owned(), reason: reason.into() }
-    }
+    Store(#[from] StoreError),
 }
 
 fn join(numbers: &[E164]) -> String {
@@ -81,7 +68,7 @@ pub trait TenantStore: Send + Sync {
     ///
     /// MUST return `PhoneNumbersTaken` (listing every such number) and change
     /// nothing when a number belongs to another tenant, also under races.
-    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, StoreError>;
+    async fn put_tenant(&self, profile: &TenantProfile) -> Result<PutOutcome, PutTenantError>;
 
     /// `Ok(None)` when the tenant does not exist.
     async fn get_tenant(&self, tenant: &TenantId) -> Result<Option<TenantRecord>, StoreError>;
@@ -111,7 +98,7 @@ impl TenantRecord {
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     ) -> Result<TenantRecord, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt { tenant: tenant_id.to_owned(), reason };
+        let corrupt = |reason: String| StoreError::corrupt(tenant_id, reason);
         let document =
             crate::ProfileDocument::from_json(profile_json.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
         let profile = TenantProfile::parse(&document).map_err(|e| corrupt(e.to_string()))?;
@@ -123,18 +110,10 @@ impl TenantRecord {
     }
 }
 
-/// Decodes a tenant id read back from a store; a malformed one is `Corrupt`.
-pub fn stored_tenant(raw: &str) -> Result<TenantId, StoreError> {
-    TenantId::parse(raw).map_err(|e| StoreError::corrupt(raw, e.to_string()))
-}
-
 /// Decodes phone numbers read back from a store; a malformed one is `Corrupt`.
 pub fn stored_numbers(raw: Vec<String>) -> Result<Vec<E164>, StoreError> {
     raw.iter()
-        .map(|number| {
-            E164::parse(number)
-                .map_err(|e| StoreError::Corrupt { tenant: "(phone number index)".to_owned(), reason: e.to_string() })
-        })
+        .map(|number| E164::parse(number).map_err(|e| StoreError::corrupt("(phone number index)", e.to_string())))
         .collect()
 }
 

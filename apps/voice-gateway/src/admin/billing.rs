@@ -81,7 +81,7 @@ async fn set_plan(
     let request: PlanBody = body(&raw, r#"{"plan": "core"}"#)?;
     let plan = Plan::parse(&request.plan).map_err(|e| ApiError::bad_request("invalid_plan", e.to_string()))?;
     let now = state.clock.now();
-    let previous = state.flags.set_plan(&tenant, plan, now).await?;
+    let previous = state.plans.change_plan(&tenant, plan, now).await?;
     admin
         .audit(
             &state,
@@ -92,9 +92,6 @@ async fn set_plan(
             Some(json!({"plan": plan.as_str()})),
         )
         .await;
-    if state.billing_provider {
-        state.jobs.enqueue(frontdesk_billing::CustomerSetup::job(&tenant, plan, now)).await?;
-    }
     tracing::info!(tenant_id = %tenant, plan = plan.as_str(), previous = previous.as_str(), by = %admin.0.subject, "plan changed");
     Ok(Json(flags_json(&tenant, &effective(&state, &tenant).await?)))
 }

@@ -98,7 +98,7 @@ async fn put_tenant(
     let outcome = state.tenants.put_tenant(&profile).await?;
     if outcome == PutOutcome::Created {
         // The plan history starts with the tenant: billing prorates from here.
-        state.flags.set_plan(&tenant, frontdesk_core::Plan::DEFAULT, state.clock.now()).await?;
+        state.flags.set_plan(&tenant, frontdesk_core::Plan::DEFAULT, state.clock.now(), &[]).await?;
     }
     let record =
         state.tenants.get_tenant(&tenant).await?.ok_or_else(|| {

@@ -185,7 +185,7 @@ async fn play_through_webhooks(name: &str, scenario: &Scenario, h: &Harness) {
         .profile;
     if let Some(plan) = &scenario.plan {
         let plan = frontdesk_core::Plan::parse(plan).unwrap_or_else(|e| panic!("{name}: {e}"));
-        h.billing.flags.set_plan(&tenant, plan, now).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        h.billing.flags.set_plan(&tenant, plan, now, &[]).await.unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     for (flag, enabled) in &scenario.flags {
         let flag = frontdesk_flags::Flag::parse(flag).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -132,7 +132,7 @@ async fn default_then_plan_then_override_across_processes() {
     assert_eq!(value(&flags_b, Flag::AllowAiBooking), Some((true, FlagSource::Default)));
     assert_eq!(value(&flags_b, Flag::AfterHoursAnswering), Some((false, FlagSource::Plan(Plan::Starter))));
 
-    assert!(matches!(a.service.set_plan(&tenant, Plan::Pro, Utc::now()).await, Ok(Plan::Starter)));
+    assert!(matches!(a.service.set_plan(&tenant, Plan::Pro, Utc::now(), &[]).await, Ok(Plan::Starter)));
     let on_pro = |flags: &EffectiveFlags| {
         value(flags, Flag::AfterHoursAnswering) == Some((true, FlagSource::Plan(Plan::Pro)))
             && value(flags, Flag::AllowAiBooking) == Some((true, FlagSource::Default))
@@ -171,7 +171,7 @@ async fn entries_are_kept_in_redis_as_versioned_text_with_the_ttl() {
     let ttl: i64 = raw.ttl(&key).await.unwrap_or_else(|error| panic!("{error}"));
     assert!((1..=30).contains(&ttl), "TTL of {key} is {ttl}");
 
-    assert!(a.service.set_plan(&tenant, Plan::Pro, Utc::now()).await.is_ok());
+    assert!(a.service.set_plan(&tenant, Plan::Pro, Utc::now(), &[]).await.is_ok());
     let text: Option<String> = raw.get(&key).await.unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(text, None, "the change must delete the shared entry");
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use frontdesk_audit::{AuditLog, AuditQuery};
 use frontdesk_billing::{BillingPeriod, BillingStore, UsageStore};
-use frontdesk_core::{Clock, Plan, TenantId};
+use frontdesk_core::{Clock, Plan, StoreError, TenantId};
 use frontdesk_flags::FlagStore;
 use frontdesk_store_contract::{profile, test_clock};
-use frontdesk_tenant::{StoreError, TenantStore};
+use frontdesk_tenant::TenantStore;
 
 fn is_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
     matches!(result, Err(StoreError::Corrupt { .. }))
@@ -44,7 +44,7 @@ async fn unreadable_rows_are_corrupt_never_skipped() {
 
     assert!(is_corrupt(store.flag_settings(&id("bad-flag")).await));
     assert!(is_corrupt(store.flag_settings(&id("bad-plan")).await));
-    assert!(is_corrupt(store.set_plan(&id("bad-plan"), Plan::Pro, now).await), "the previous plan is unknown");
+    assert!(is_corrupt(store.set_plan(&id("bad-plan"), Plan::Pro, now, &[]).await), "the previous plan is unknown");
     assert!(is_corrupt(store.plan_changes(&id("bad-plan")).await));
     assert!(is_corrupt(store.usage_totals(&id("bad-usage"), november).await));
     assert!(is_corrupt(store.list_invoices(&id("bad-lines")).await));
