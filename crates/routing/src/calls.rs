@@ -121,6 +121,16 @@ pub struct CallRecord {
     pub turns: Vec<Turn>,
 }
 
+/// A call that is starting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingCall {
+    pub call_sid: CallSid,
+    /// `None` when the caller withheld their number.
+    pub caller: Option<E164>,
+    /// The shop's number that was called.
+    pub called: E164,
+}
+
 /// What one turn changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnUpdate {
@@ -168,9 +178,7 @@ pub trait CallStore: Send + Sync {
     async fn open_call(
         &self,
         tenant: &TenantId,
-        call_sid: &CallSid,
-        caller: Option<&E164>,
-        called: &E164,
+        call: &IncomingCall,
         initial_state: &str,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError>;

@@ -16,8 +16,8 @@ pub mod understand;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
 pub use calls::{
-    CallError, CallRecord, CallStore, CallTurn, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker, Turn,
-    TurnUpdate, decode_turns, encode_turns,
+    CallError, CallRecord, CallStore, CallTurn, IncomingCall, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker,
+    Turn, TurnUpdate, decode_turns, encode_turns,
 };
 pub use dialogue::{
     BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,
@@ -27,6 +27,6 @@ pub use dialogue::{
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use memory::MemoryCallStore;
 pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
-pub use session::{Answer, CallSession, IncomingCall, StatusReport, TransferEnded};
+pub use session::{Answer, CallSession, StatusReport, TransferEnded};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_core::{E164, TenantId};
+use frontdesk_core::TenantId;
 
-use crate::calls::{CallError, CallRecord, CallStore, CallTurn, Outcome, SavedTurn, TurnUpdate};
+use crate::calls::{CallError, CallRecord, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnUpdate};
 use crate::ids::{CallSid, CallStatus, TurnKey};
 
 struct StoredCall {
@@ -57,19 +57,18 @@ impl CallStore for MemoryCallStore {
     async fn open_call(
         &self,
         tenant: &TenantId,
-        call_sid: &CallSid,
-        caller: Option<&E164>,
-        called: &E164,
+        incoming: &IncomingCall,
         initial_state: &str,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
+        let call_sid = &incoming.call_sid;
         let mut state = self.lock();
         let call = state.calls.entry(call_sid.clone()).or_insert_with(|| StoredCall {
             record: CallRecord {
                 call_sid: call_sid.clone(),
                 tenant: tenant.clone(),
-                caller: caller.cloned(),
-                called: called.clone(),
+                caller: incoming.caller.clone(),
+                called: incoming.called.clone(),
                 status: CallStatus::InProgress,
                 started_at: now,
                 ended_at: None,

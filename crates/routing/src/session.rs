@@ -15,7 +15,7 @@ use frontdesk_core::E164;
 use frontdesk_tenant::TenantProfile;
 
 use crate::allowance::{Admission, CallAllowance};
-use crate::calls::{CallError, CallRecord, CallStore, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
+use crate::calls::{CallError, CallRecord, CallStore, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
 use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
 
@@ -72,16 +72,6 @@ impl Answer {
             Answer { say: "Sorry, could you say that again?".to_owned(), next: Next::Listen, listen_turn: turn }
         })
     }
-}
-
-/// A call that is starting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncomingCall {
-    pub call_sid: CallSid,
-    /// `None` when the caller withheld their number.
-    pub caller: Option<E164>,
-    /// The shop's number that was called.
-    pub called: E164,
 }
 
 /// How a transfer to a person ended.
@@ -142,11 +132,7 @@ impl CallSession {
             }
         };
         let answer = Answer::new(&reply, TurnNumber::FIRST);
-        if let Err(error) = self
-            .calls
-            .open_call(tenant, &call.call_sid, call.caller.as_ref(), &call.called, &state.to_json(), now)
-            .await
-        {
+        if let Err(error) = self.calls.open_call(tenant, &call, &state.to_json(), now).await {
             tracing::error!(%error, "could not record the call");
             return answer;
         }

@@ -3,7 +3,8 @@
 use chrono::Duration;
 use frontdesk_core::{Clock, E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallSid, CallStatus, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
+    CallError, CallSid, CallStatus, IncomingCall, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnKey,
+    TurnNumber, TurnUpdate,
 };
 
 use crate::{Stores, profile};
@@ -34,6 +35,10 @@ fn shop_number() -> E164 {
     phone("+15555550100")
 }
 
+fn incoming(call_sid: CallSid, caller: Option<E164>, called: E164) -> IncomingCall {
+    IncomingCall { call_sid, caller, called }
+}
+
 fn update(reply: &str) -> TurnUpdate {
     TurnUpdate {
         state: "{}".to_owned(),
@@ -54,15 +59,17 @@ pub async fn opening_a_call_twice_returns_the_same_record(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
     let caller = phone("+15555551234");
-    let first =
-        stores.calls.open_call(&shop, &sid("CA1"), Some(&caller), &shop_number(), "{}", stores.clock.now()).await;
+    let first = stores
+        .calls
+        .open_call(&shop, &incoming(sid("CA1"), Some(caller.clone()), shop_number()), "{}", stores.clock.now())
+        .await;
     let first = first.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((first.status, first.caller.as_ref(), first.turns.len()), (CallStatus::InProgress, Some(&caller), 0));
     assert_eq!((first.call_sid.as_str(), &first.called), ("CA1", &shop_number()));
     stores.clock.advance(Duration::seconds(3));
     let again = stores
         .calls
-        .open_call(&shop, &sid("CA1"), Some(&caller), &shop_number(), "{\"x\":1}", stores.clock.now())
+        .open_call(&shop, &incoming(sid("CA1"), Some(caller.clone()), shop_number()), "{\"x\":1}", stores.clock.now())
         .await;
     assert_eq!(again.ok(), Some(first.clone()), "a repeated first webhook changes nothing");
     assert_eq!(stores.calls.call(&shop, &sid("CA1")).await.ok().flatten(), Some(first));
@@ -73,7 +80,13 @@ pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: St
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
     let ca2 = sid("CA2");
-    assert!(stores.calls.open_call(&shop, &ca2, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    assert!(
+        stores
+            .calls
+            .open_call(&shop, &incoming(ca2.clone(), None, shop_number()), "{}", stores.clock.now())
+            .await
+            .is_ok()
+    );
     let update = TurnUpdate {
         state: "{\"stage\":\"booking\"}".to_owned(),
         turns: vec![
@@ -128,7 +141,13 @@ pub async fn status_callbacks_apply_in_sequence_order(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
     let ca3 = sid("CA3");
-    assert!(stores.calls.open_call(&shop, &ca3, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    assert!(
+        stores
+            .calls
+            .open_call(&shop, &incoming(ca3.clone(), None, shop_number()), "{}", stores.clock.now())
+            .await
+            .is_ok()
+    );
     let ringing =
         stores.calls.record_status(&shop, &ca3, CallStatus::Ringing, 1, None, Outcome::Abandoned, stores.clock.now());
     assert!(ringing.await.is_ok());
@@ -164,10 +183,18 @@ pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores)
     let (a, b) = (tenant("shop-a"), tenant("shop-b"));
     let start = stores.clock.now();
     let (a1, a2, b1) = (sid("CA-A1"), sid("CA-A2"), sid("CA-B1"));
-    assert!(stores.calls.open_call(&a, &a1, None, &shop_number(), "{}", start).await.is_ok());
+    assert!(stores.calls.open_call(&a, &incoming(a1.clone(), None, shop_number()), "{}", start).await.is_ok());
     stores.clock.advance(Duration::minutes(1));
-    assert!(stores.calls.open_call(&a, &a2, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
-    assert!(stores.calls.open_call(&b, &b1, None, &phone("+15555550200"), "{}", stores.clock.now()).await.is_ok());
+    assert!(
+        stores.calls.open_call(&a, &incoming(a2.clone(), None, shop_number()), "{}", stores.clock.now()).await.is_ok()
+    );
+    assert!(
+        stores
+            .calls
+            .open_call(&b, &incoming(b1.clone(), None, phone("+15555550200")), "{}", stores.clock.now())
+            .await
+            .is_ok()
+    );
 
     let listed = stores.calls.list_calls(&a, start, start + Duration::hours(1)).await.unwrap_or_default();
     assert_eq!(
@@ -229,7 +256,13 @@ pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");
     let call = sid("CA-Q");
-    assert!(stores.calls.open_call(&shop, &call, None, &shop_number(), "{}", stores.clock.now()).await.is_ok());
+    assert!(
+        stores
+            .calls
+            .open_call(&shop, &incoming(call.clone(), None, shop_number()), "{}", stores.clock.now())
+            .await
+            .is_ok()
+    );
     let now = stores.clock.now();
     let asked = |n: u32| TurnUpdate {
         question: Some("do you sell hair gel".to_owned()),

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, MessageLog, MessageRecord, Outcome, SavedTurn,
-    TurnKey, TurnUpdate, decode_turns, encode_turns,
+    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, MessageLog, MessageRecord, Outcome,
+    SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::SqliteStore;
@@ -75,12 +75,11 @@ impl CallStore for SqliteStore {
     async fn open_call(
         &self,
         tenant: &TenantId,
-        call_sid: &CallSid,
-        caller: Option<&E164>,
-        called: &E164,
+        call: &IncomingCall,
         initial_state: &str,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
+        let call_sid = &call.call_sid;
         sqlx::query(
             "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
@@ -88,8 +87,8 @@ impl CallStore for SqliteStore {
         )
         .bind(call_sid.as_str())
         .bind(tenant.as_str())
-        .bind(caller.map(E164::as_str))
-        .bind(called.as_str())
+        .bind(call.caller.as_ref().map(E164::as_str))
+        .bind(call.called.as_str())
         .bind(ms(now))
         .bind(initial_state)
         .execute(&self.pool)

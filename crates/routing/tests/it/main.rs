@@ -1,2 +1,4 @@
 mod conversations;
+mod dialogue;
+mod session;
 mod support;
