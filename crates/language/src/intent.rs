@@ -76,6 +76,8 @@ const PATTERNS: &[(Intent, &str, f32)] = &[
         0.8,
     ),
     (Intent::Reschedule, "move|push|bump|shift it", 0.7),
+    // "move my haircut to Friday": the booking named by its service.
+    (Intent::Reschedule, "move|push|bump|shift my", 0.85),
     (Intent::Reschedule, "push .. back", 0.6),
     (Intent::Reschedule, "different|another|other|new time|day|date|slot", 0.55),
     (Intent::Reschedule, "earlier|later time|slot|appointment", 0.45),

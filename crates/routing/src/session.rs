@@ -317,5 +317,6 @@ fn forward_to_owner(profile: &TenantProfile) -> Reply {
         booking_id: None,
         unanswered: None,
         heard: None,
+        prompt: None,
     }
 }

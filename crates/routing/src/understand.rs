@@ -62,6 +62,10 @@ pub struct Understood {
     pub had_card_number: bool,
     /// The utterance with card numbers removed (what may be stored).
     pub redacted: String,
+    /// "same time": the time asked for before still stands.
+    pub same_time: bool,
+    /// The caller said thank you.
+    pub thanked: bool,
     /// How many digits the utterance ended on (a card number may go on in
     /// the next turn); only the count, never the digits.
     pub trailing_digits: usize,
@@ -125,6 +129,8 @@ pub async fn understand(
         code: frontdesk_language::extract_code(&redacted),
         staff,
         had_card_number,
+        same_time: normalized.contains("same time"),
+        thanked: normalized.split(' ').any(|w| matches!(w, "thanks" | "thank" | "cheers" | "appreciate" | "ta")),
         redacted,
         trailing_digits,
     }

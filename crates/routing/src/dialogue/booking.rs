@@ -4,12 +4,15 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use frontdesk_calendar::{BookingError, BookingRequest, BookingSource, Customer, Slot};
 
 use super::information::{day_hours, services_sentence};
-use super::speech::{capitalise, or_list, spoken_date, spoken_duration, spoken_slot, title_case, weekday_name};
+use super::speech::{
+    capitalise, or_list, spoken_date, spoken_duration, spoken_slot, title_case, weekday_name, with_article,
+};
 use super::{CallContext, CallState, Dialogue, Draft, Reply, Stage, date_start};
 use crate::calls::Outcome;
 use crate::understand::{Intent, Understood};
 
 impl Dialogue {
+    /// Takes every booking detail the caller gave this turn.
     pub(super) fn absorb(&self, state: &mut CallState, heard: &Understood) {
         let draft = &mut state.draft;
         if let Some(service) = &heard.service {
@@ -20,7 +23,10 @@ impl Dialogue {
         }
         if let Some(time) = heard.time {
             draft.time = Some(time);
+            draft.asked_time = Some(time);
             draft.window = None;
+        } else if heard.same_time && draft.time.is_none() && heard.window.is_none() {
+            draft.time = draft.asked_time;
         }
         if let Some(window) = heard.window {
             draft.window = Some(window);
@@ -28,15 +34,68 @@ impl Dialogue {
         if heard.staff.is_some() {
             draft.staff = heard.staff.clone();
         }
+        self.absorb_name(state, heard);
+    }
+
+    /// The caller's name, when they gave one. A bare answer to "what's your
+    /// name?" that rules could not read is taken as it is, unless it is a
+    /// yes or no, a greeting or a filler: those are never names.
+    fn absorb_name(&self, state: &mut CallState, heard: &Understood) {
         if let Some(name) = &heard.name {
-            draft.name = Some(name.clone());
-        } else if state.asked_for_name && heard.intent.is_none_or(|(i, _)| !matches!(i, Intent::No)) {
-            // A bare answer to "what's your name?" that rules could not read.
-            let words = heard.redacted.split_whitespace().count();
-            if (1..=3).contains(&words) && heard.service.is_none() && heard.date.is_none() && heard.time.is_none() {
-                draft.name = Some(title_case(&heard.redacted));
-            }
+            state.draft.name = Some(name.clone());
+            return;
         }
+        if !state.asked_for_name || heard.yes_no.is_some() || heard.intent.is_some_and(|(i, _)| i == Intent::No) {
+            return;
+        }
+        let words: Vec<String> =
+            frontdesk_language::normalize(&heard.redacted).split_whitespace().map(str::to_owned).collect();
+        let not_a_name = words.iter().any(|w| NOT_A_NAME.contains(&w.as_str()));
+        if (1..=3).contains(&words.len())
+            && !not_a_name
+            && heard.service.is_none()
+            && heard.date.is_none()
+            && heard.time.is_none()
+        {
+            state.draft.name = Some(title_case(&heard.redacted));
+        }
+    }
+
+    /// A slot is held and the caller was asked their name: the name completes
+    /// the booking they already agreed to; another day, time, service or
+    /// person starts the search again.
+    pub(super) async fn take_name(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Reply {
+        let changed = heard.date.is_some()
+            || heard.time.is_some()
+            || heard.window.is_some()
+            || heard.service.is_some()
+            || heard.staff.is_some()
+            || heard.same_time;
+        if changed {
+            self.release_hold(context, state).await;
+            state.draft.slot_start = None;
+            state.stage = Stage::Booking;
+            return self.booking(context, state, heard).await;
+        }
+        if heard.yes_no == Some(false) && heard.name.is_none() {
+            self.release_hold(context, state).await;
+            state.draft.slot_start = None;
+            state.draft.time = None;
+            state.stage = Stage::Booking;
+            return Reply::listen("No problem. What day and time would suit you better?");
+        }
+        self.absorb_name(state, heard);
+        if state.draft.name.is_none() {
+            state.asked_for_name = true;
+            return Reply::listen("Sorry, what name should I put the booking under?");
+        }
+        state.asked_for_name = false;
+        self.read_back(context, state)
     }
 
     /// The booking flow from what is known so far.
@@ -284,25 +343,19 @@ impl Dialogue {
 
     pub(super) fn read_back(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
         let draft = &state.draft;
-        let (Some(start), Some(service)) = (draft.slot_start, draft.service.as_deref()) else {
+        let (Some(start), Some(_)) = (draft.slot_start, draft.service.as_deref()) else {
             return Reply::listen("What day and time would you like?");
         };
         if draft.name.is_none() {
-            state.stage = Stage::Booking;
+            state.stage = Stage::AskName;
             state.asked_for_name = true;
             return Reply::listen(format!(
                 "{} is available. Can I have your name, please?",
                 capitalise(&spoken_slot(context.profile, start, draft.slot_staff.as_deref()))
             ));
         }
-        let name = draft.name.clone().unwrap_or_default();
         state.stage = Stage::ConfirmBooking;
-        Reply::listen(format!(
-            "Just to confirm: a {} {}, for {}. Shall I book it?",
-            service.to_lowercase(),
-            spoken_slot(context.profile, start, draft.slot_staff.as_deref()),
-            name
-        ))
+        Reply::listen(read_back_question(context, draft).unwrap_or_default())
     }
 
     pub(super) async fn confirm_booking(
@@ -311,22 +364,26 @@ impl Dialogue {
         state: &mut CallState,
         heard: &Understood,
     ) -> Reply {
-        match heard.yes_no {
-            Some(true) => self.book(context, state).await,
-            Some(false) => {
+        match (heard.yes_no, changes_the_slot(context, &state.draft, heard)) {
+            // "No, make it 3 PM", "Friday instead", "with Dee": the corrected read-back.
+            (_, true) => {
+                self.release_hold(context, state).await;
+                state.draft.slot_start = None;
+                state.stage = Stage::Booking;
+                self.booking(context, state, heard).await
+            }
+            (Some(true), false) => self.book(context, state).await,
+            (Some(false), false) => {
                 self.release_hold(context, state).await;
                 state.stage = Stage::Booking;
                 state.draft.time = None;
                 state.draft.slot_start = None;
                 Reply::listen("No problem. What would you like to change: the day, the time or the service?")
             }
-            None if heard.date.is_some() || heard.time.is_some() || heard.service.is_some() => {
-                self.release_hold(context, state).await;
-                state.draft.slot_start = None;
-                state.stage = Stage::Booking;
-                self.booking(context, state, heard).await
-            }
-            None => Reply::listen(format!("Sorry, was that a yes? {}", state.last_prompt)),
+            (None, false) => match read_back_question(context, &state.draft) {
+                Some(question) => Reply::asking("Sorry, I didn't catch a yes or a no.", question),
+                None => Reply::listen("Sorry, should I book it? Please say yes or no."),
+            },
         }
     }
 
@@ -385,4 +442,33 @@ pub(crate) fn ordinal_choice(text: &str) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// Whether the caller asks for another day, time, service or person than the
+/// slot being read back (repeating the same details changes nothing).
+fn changes_the_slot(context: &CallContext<'_>, draft: &Draft, heard: &Understood) -> bool {
+    let local = draft.slot_start.map(|start| start.with_timezone(&context.profile.timezone()));
+    let other = |said: Option<String>, now: Option<&str>| said.is_some_and(|s| Some(s.as_str()) != now);
+    heard.date.is_some_and(|date| Some(date) != local.map(|l| l.date_naive()))
+        || heard.time.is_some_and(|time| Some(time) != local.map(|l| l.time()))
+        || heard.window.is_some()
+        || other(heard.service.clone(), draft.service.as_deref())
+        || other(heard.staff.clone(), draft.slot_staff.as_deref())
+}
+
+/// Words a caller says that are never a name.
+const NOT_A_NAME: [&str; 24] = [
+    "yes", "yeah", "yep", "yup", "no", "nope", "nah", "ok", "okay", "sure", "hello", "hi", "hey", "um", "uh", "umm",
+    "hmm", "er", "what", "sorry", "pardon", "huh", "thanks", "please",
+];
+
+/// "Just to confirm: a haircut on Friday … for Jo. Shall I book it?"
+pub(super) fn read_back_question(context: &CallContext<'_>, draft: &Draft) -> Option<String> {
+    let (start, service, name) = (draft.slot_start?, draft.service.as_deref()?, draft.name.as_deref()?);
+    Some(format!(
+        "Just to confirm: {} {}, for {}. Shall I book it?",
+        with_article(&service.to_lowercase()),
+        spoken_slot(context.profile, start, draft.slot_staff.as_deref()),
+        name
+    ))
 }

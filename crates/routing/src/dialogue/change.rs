@@ -56,6 +56,8 @@ impl Dialogue {
             .unwrap_or(&found[0])
             .clone();
         state.draft.booking = Some(booking.id);
+        // "Same time" when moving it means the booking's own time.
+        state.draft.asked_time = Some(booking.start.with_timezone(&profile.timezone()).time());
         state.draft.service = Some(booking.service.clone());
         let which = format!(
             "your {} {}",

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use frontdesk_tenant::TenantProfile;
 
-use super::speech::{and_list, capitalise, spoken_clock, spoken_date, weekday_name};
+use super::speech::{and_list, capitalise, spoken_clock, spoken_date, weekday_name, with_article};
 use crate::understand::Understood;
 
 pub(crate) fn day_hours(profile: &TenantProfile, date: NaiveDate) -> String {
@@ -87,8 +87,8 @@ pub(crate) fn prices_sentence(profile: &TenantProfile, heard: &Understood) -> Op
     }
     if let Some(service) = heard.service.as_deref().and_then(|s| profile.service_by_phrase(s)) {
         return Some(format!(
-            "A {} is {} and takes about {} minutes.",
-            service.name().to_lowercase(),
+            "{} is {} and takes about {} minutes.",
+            capitalise(&with_article(&service.name().to_lowercase())),
             money(profile, service.price().minor()),
             service.duration_minutes()
         ));
@@ -97,7 +97,7 @@ pub(crate) fn prices_sentence(profile: &TenantProfile, heard: &Understood) -> Op
     let mut items: Vec<String> = services
         .iter()
         .take(LISTED_SERVICES)
-        .map(|s| format!("a {} is {}", s.name().to_lowercase(), money(profile, s.price().minor())))
+        .map(|s| format!("{} is {}", with_article(&s.name().to_lowercase()), money(profile, s.price().minor())))
         .collect();
     if services.len() > LISTED_SERVICES {
         items.push(format!("{} more; ask me about any service", more(services.len() - LISTED_SERVICES)));
@@ -167,7 +167,7 @@ const SERVICE_KINDS: [&str; 40] = [
 
 /// Whether the caller names a kind of service that none of the shop's
 /// services (names and aliases) mention.
-fn asks_for_unlisted_service(profile: &TenantProfile, said: &str) -> bool {
+pub(crate) fn asks_for_unlisted_service(profile: &TenantProfile, said: &str) -> bool {
     let listed: Vec<String> = profile
         .services()
         .iter()
@@ -228,22 +228,43 @@ fn content_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The FAQ that answers the caller's question, if one clearly does. A word
-/// the caller shares with an FAQ's question counts twice, one shared with
-/// its answer once; the best FAQ needs two points and must beat the
-/// runner-up, so a vague question does not pick an FAQ at random.
-pub(crate) fn faq_answer(profile: &TenantProfile, question: &str) -> Option<String> {
-    let asked = content_words(question);
+/// The FAQ that answers the caller's question, if one clearly does.
+///
+/// A word the caller shares with an FAQ's question counts twice, one shared
+/// with its answer once; the best FAQ needs two points and must beat the
+/// runner-up. It must also be about what was asked: when the caller names a
+/// service, the FAQ must mention it ("how much is an emergency visit" is not
+/// the FAQ about a first visit), and at least half of the caller's other
+/// words must be in it ("how much is a skin fade" is not the FAQ about how
+/// long a fade lasts).
+pub(crate) fn faq_answer(profile: &TenantProfile, heard: &Understood) -> Option<String> {
+    let asked = content_words(&heard.redacted);
     if asked.is_empty() {
         return None;
     }
+    let service_words: Vec<String> = heard
+        .service
+        .as_deref()
+        .and_then(|s| profile.service_by_phrase(s))
+        .map(|service| {
+            std::iter::once(service.name().to_owned())
+                .chain(service.aliases().iter().cloned())
+                .flat_map(|phrase| content_words(&phrase))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (topic, rest): (Vec<&String>, Vec<&String>) = asked.iter().partition(|w| service_words.contains(w));
     let mut scored: Vec<(usize, &str)> = profile
         .faqs()
         .iter()
-        .map(|faq| {
+        .filter_map(|faq| {
             let in_question = content_words(&faq.question);
             let in_answer = content_words(&faq.answer);
-            let score: usize = asked
+            let mentions = |word: &String| in_question.contains(word) || in_answer.contains(word);
+            if !topic.iter().all(|w| mentions(w)) || rest.iter().filter(|w| mentions(w)).count() * 2 < rest.len() {
+                return None;
+            }
+            let score = asked
                 .iter()
                 .map(|word| {
                     if in_question.contains(word) {
@@ -254,10 +275,9 @@ pub(crate) fn faq_answer(profile: &TenantProfile, question: &str) -> Option<Stri
                         0
                     }
                 })
-                .sum();
-            (score, faq.answer.as_str())
+                .sum::<usize>();
+            (score >= 2).then_some((score, faq.answer.as_str()))
         })
-        .filter(|(score, _)| *score >= 2)
         .collect();
     scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     match scored.as_slice() {

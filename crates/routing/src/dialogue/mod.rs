@@ -43,6 +43,8 @@ pub enum Stage {
     #[default]
     Menu,
     Booking,
+    /// A slot is held and read back once the caller gives a name.
+    AskName,
     ChooseOption,
     ConfirmBooking,
     CancelFind,
@@ -74,6 +76,9 @@ pub struct Draft {
     pub booking: Option<BookingId>,
     /// Looking for a booking to move rather than to cancel.
     pub rescheduling: bool,
+    /// The last time of day the caller asked for, kept for "same time".
+    #[serde(default)]
+    pub asked_time: Option<NaiveTime>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,6 +93,9 @@ pub struct CallState {
     /// `frontdesk_language::redact_turn`); never the digits themselves.
     #[serde(default)]
     pub trailing_digits: usize,
+    /// The last answer was about opening hours ("what about Saturday?" follows up).
+    #[serde(default)]
+    pub answered_hours: bool,
 }
 
 /// Ids kept in the state as their text (the state is our own JSON).
@@ -118,6 +126,7 @@ impl CallState {
         matches!(
             self.stage,
             Stage::Booking
+                | Stage::AskName
                 | Stage::ChooseOption
                 | Stage::ConfirmBooking
                 | Stage::CancelFind
@@ -161,11 +170,29 @@ pub struct Reply {
     pub unanswered: Option<String>,
     /// The caller's words as they may be stored (card numbers removed).
     pub heard: Option<String>,
+    /// The question this reply asks, when `say` adds more around it (an
+    /// apology, an answer): what is asked again if the caller needs it.
+    pub prompt: Option<String>,
 }
 
 impl Reply {
     fn listen(say: impl Into<String>) -> Reply {
-        Reply { say: say.into(), next: Next::Listen, outcome: None, booking_id: None, unanswered: None, heard: None }
+        Reply {
+            say: say.into(),
+            next: Next::Listen,
+            outcome: None,
+            booking_id: None,
+            unanswered: None,
+            heard: None,
+            prompt: None,
+        }
+    }
+
+    /// `say` first, then `prompt`; `prompt` alone is asked again later.
+    pub(crate) fn asking(say: &str, prompt: String) -> Reply {
+        let mut reply = Reply::listen(format!("{say} {prompt}"));
+        reply.prompt = Some(prompt);
+        reply
     }
 
     fn with_outcome(mut self, outcome: Outcome) -> Reply {
@@ -315,6 +342,11 @@ impl Dialogue {
         .await;
         state.trailing_digits = heard.trailing_digits;
         let mut reply = self.turn(context, state, &heard).await;
+        if reply.next == Next::Listen {
+            state.last_prompt = reply.prompt.clone().unwrap_or_else(|| reply.say.clone());
+        } else {
+            state.stage = Stage::Ended;
+        }
         if heard.had_card_number {
             reply.say = format!(
                 "For your security, please don't share card numbers over the phone; we never need them to book. {}",
@@ -322,11 +354,6 @@ impl Dialogue {
             );
         }
         reply.heard = Some(heard.redacted.clone());
-        if reply.next == Next::Listen {
-            state.last_prompt = reply.say.clone();
-        } else {
-            state.stage = Stage::Ended;
-        }
         reply
     }
 
@@ -340,7 +367,7 @@ impl Dialogue {
         }
         let prompt =
             if state.last_prompt.is_empty() { "How can I help you?".to_owned() } else { state.last_prompt.clone() };
-        Reply::listen(format!("Sorry, I didn't catch that. {prompt}"))
+        Reply::asking("Sorry, I didn't catch that.", prompt)
     }
 
     pub(super) async fn turn(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
@@ -358,14 +385,24 @@ impl Dialogue {
                     ) =>
             {
                 self.release_hold(context, state).await;
-                return goodbye(context, "You're welcome!").with_outcome(Outcome::Answered);
+                let thanks = if heard.thanked { "You're welcome!" } else { "" };
+                return goodbye(context, thanks).with_outcome(Outcome::Answered);
             }
             Some(Intent::Repeat) => return Reply::listen(state.last_prompt.clone()),
             _ => {}
         }
+        if state.is_mid_booking()
+            && let Some(answer) = self.question_in_passing(context, state, heard)
+        {
+            return answer;
+        }
+        if !matches!(state.stage, Stage::Menu | Stage::OfferHelp | Stage::Ended) {
+            state.answered_hours = false;
+        }
         match state.stage {
             Stage::Menu | Stage::OfferHelp | Stage::Ended => self.menu(context, state, heard).await,
             Stage::Booking => self.booking(context, state, heard).await,
+            Stage::AskName => self.take_name(context, state, heard).await,
             Stage::ChooseOption => self.choose_option(context, state, heard).await,
             Stage::ConfirmBooking => self.confirm_booking(context, state, heard).await,
             Stage::CancelFind => self.find_booking(context, state, heard, Change::Cancel).await,
@@ -383,15 +420,34 @@ impl Dialogue {
                 None => {}
             }
         }
-        let Some((intent, confidence)) = heard.intent else { return self.misunderstood(context, state).await };
+        let answered_hours = std::mem::take(&mut state.answered_hours);
+        let (intent, confidence) = heard.intent.unwrap_or((Intent::Question, 0.0));
         let clear = confidence >= MIN_CONFIDENCE
             && heard
                 .runner_up
                 .is_none_or(|(second, score)| confidence - score >= MIN_MARGIN || subsumes(intent, second));
-        // A service or a time mentioned is a booking request in all but name.
-        let intent = if !clear && (heard.service.is_some() && (heard.date.is_some() || heard.time.is_some())) {
+        let details = heard.time.is_some() || heard.window.is_some() || heard.name.is_some();
+        let intent = if answered_hours
+            && heard.date.is_some()
+            && heard.service.is_none()
+            && !details
+            && !clear_change(intent, clear)
+        {
+            // "What about Saturday?" right after the hours: the hours that day.
+            Intent::AskHours
+        } else if !clear
+            && heard.service.is_some()
+            && !information::asks_for_unlisted_service(context.profile, &heard.redacted)
+        {
+            // A service named ("Haircut.", "a skin fade on Friday") is a
+            // booking request in all but name.
             Intent::Book
         } else if !clear {
+            // The shop's own FAQ may still know the answer.
+            if let Some(answer) = information::faq_answer(context.profile, heard) {
+                state.misunderstandings = 0;
+                return Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
+            }
             return self.misunderstood(context, state).await;
         } else {
             intent
@@ -406,12 +462,45 @@ impl Dialogue {
                 // sees the one chosen here (a service and a time mean Book).
                 let mut heard = heard.clone();
                 heard.intent = Some((intent, confidence));
+                state.answered_hours = intent == Intent::AskHours;
                 strategy.start(&Flows { dialogue: self }, context, state, &heard).await
             }
             None => {
                 Reply::listen("How can I help you? You can book, move or cancel an appointment, or ask me a question.")
             }
         }
+    }
+
+    /// A question asked in the middle of booking, moving or cancelling
+    /// ("what are your hours on Friday?", "how much is it?"): answered from
+    /// the profile, then the pending question is asked again. `None` when
+    /// the words carry the booking forward instead, or the profile has no
+    /// answer.
+    fn question_in_passing(&self, context: &CallContext<'_>, state: &CallState, heard: &Understood) -> Option<Reply> {
+        let (intent, confidence) = heard.intent?;
+        let question = matches!(
+            intent,
+            Intent::AskHours | Intent::AskPrices | Intent::AskServices | Intent::AskLocation | Intent::Question
+        );
+        let details = heard.time.is_some()
+            || heard.window.is_some()
+            || heard.name.is_some()
+            || heard.yes_no.is_some()
+            || heard.code.is_some()
+            || heard.same_time
+            || (heard.date.is_some() && intent != Intent::AskHours);
+        if !question || confidence < MIN_CONFIDENCE || details {
+            return None;
+        }
+        let mut asked = heard.clone();
+        if asked.service.is_none() && intent == Intent::AskPrices {
+            // "How much is it?": the service being booked.
+            asked.service = state.draft.service.clone();
+        }
+        let answer = strategy::answer_from_profile(context, &asked)?;
+        let pending =
+            if state.last_prompt.is_empty() { "How can I help you?".to_owned() } else { state.last_prompt.clone() };
+        Some(Reply::asking(&answer, pending))
     }
 
     /// "I don't know that": offers a person or a message and records the question.
@@ -465,6 +554,7 @@ impl Dialogue {
                 booking_id: None,
                 unanswered: None,
                 heard: None,
+                prompt: None,
             }
         } else {
             voicemail(context)
@@ -491,12 +581,13 @@ impl Reply {
 
 pub(crate) fn goodbye(context: &CallContext<'_>, first: &str) -> Reply {
     Reply {
-        say: format!("{first} Thank you for calling {}. Goodbye!", context.profile.name()),
+        say: format!("{first} Thank you for calling {}. Goodbye!", context.profile.name()).trim_start().to_owned(),
         next: Next::Hangup,
         outcome: None,
         booking_id: None,
         unanswered: None,
         heard: None,
+        prompt: None,
     }
 }
 
@@ -511,11 +602,18 @@ pub(crate) fn voicemail(context: &CallContext<'_>) -> Reply {
         booking_id: None,
         unanswered: None,
         heard: None,
+        prompt: None,
     }
 }
 
 pub(crate) fn date_start(context: &CallContext<'_>, date: NaiveDate) -> DateTime<Utc> {
     context.at(date, NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN)).unwrap_or(context.now)
+}
+
+/// A clearly stated wish to book, move or cancel, or a person: never read as
+/// a follow-up question about the hours.
+fn clear_change(intent: Intent, clear: bool) -> bool {
+    clear && matches!(intent, Intent::Cancel | Intent::Reschedule | Intent::Human)
 }
 
 /// Whether a caller meaning `top` naturally also sounds like `second`:

@@ -98,3 +98,9 @@ pub(crate) fn title_case(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// "a haircut", "an emergency visit": the article a name takes when spoken.
+pub(crate) fn with_article(name: &str) -> String {
+    let vowel_sound = name.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
+    if vowel_sound { format!("an {name}") } else { format!("a {name}") }
+}

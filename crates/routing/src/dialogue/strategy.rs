@@ -123,20 +123,33 @@ impl IntentStrategy for InformationStrategy {
     }
 }
 
-/// The answer to an information question from the profile alone, or `None`
-/// when the profile does not cover it.
+/// The answer to an information question from the profile alone, with the
+/// question that follows it, or `None` when the profile does not cover it.
 pub(crate) fn information_answer(context: &CallContext<'_>, heard: &Understood) -> Option<String> {
+    let answer = answer_from_profile(context, heard)?;
+    let follow_up = match heard.intent.map(|(intent, _)| intent) {
+        Some(Intent::AskPrices | Intent::AskServices) if faq_answer(context.profile, heard).is_none() => {
+            "Would you like to book?"
+        }
+        _ => "Anything else?",
+    };
+    Some(format!("{answer} {follow_up}"))
+}
+
+/// The bare answer (no follow-up question) from the profile: the shop's own
+/// FAQ when one answers it, else the hours, prices, services or address.
+pub(crate) fn answer_from_profile(context: &CallContext<'_>, heard: &Understood) -> Option<String> {
     let profile = context.profile;
-    // The shop's own words first: an FAQ that matches well beats any generic answer.
-    if let Some(answer) = faq_answer(profile, &heard.redacted) {
-        return Some(format!("{answer} Anything else?"));
+    if let Some(answer) = faq_answer(profile, heard) {
+        return Some(answer);
     }
     match heard.intent.map(|(intent, _)| intent) {
-        Some(Intent::AskHours) => Some(format!("{} Anything else?", hours_sentence(profile, heard.date))),
-        Some(Intent::AskPrices | Intent::AskServices) => {
-            prices_sentence(profile, heard).map(|prices| format!("{prices} Would you like to book?"))
-        }
-        Some(Intent::AskLocation) => profile.address().map(|address| format!("We're at {address} Anything else?")),
+        Some(Intent::AskHours) => Some(hours_sentence(profile, heard.date)),
+        Some(Intent::AskPrices | Intent::AskServices) => prices_sentence(profile, heard),
+        // "How long does a haircut take?", "do you do kids cuts?": what the
+        // profile says of the service named (an unlisted one gets nothing).
+        Some(Intent::Question) if heard.service.is_some() => prices_sentence(profile, heard),
+        Some(Intent::AskLocation) => profile.address().map(|address| format!("We're at {address}")),
         _ => None,
     }
 }
