@@ -40,6 +40,9 @@ use crate::{admin, demo, error, health};
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
+    /// The tenants by phone number, cached for the call path; forget a
+    /// tenant here after changing it.
+    pub directory: Arc<TenantDirectory>,
     pub calls: Arc<dyn CallStore>,
     pub messages: Arc<dyn MessageLog>,
     pub bookings: Arc<BookingService>,
@@ -73,6 +76,7 @@ impl AppState {
         stripe_webhook: WebhookVerifier,
         twilio: Option<crate::twilio::TwilioSettings>,
     ) -> AppState {
+        let directory = Arc::new(TenantDirectory::new(backend.tenants.clone(), clock.clone()));
         let twilio = twilio.map(|settings| crate::twilio::Telephony {
             public_base_url: settings.public_base_url,
             validator: settings.validator,
@@ -81,10 +85,11 @@ impl AppState {
                 settings.dialogue,
                 Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
             )),
-            directory: Arc::new(TenantDirectory::new(backend.tenants.clone())),
+            directory: directory.clone(),
         });
         AppState {
             tenants: backend.tenants.clone(),
+            directory,
             calls: backend.calls.clone(),
             messages: backend.messages.clone(),
             bookings,

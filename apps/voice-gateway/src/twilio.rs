@@ -21,7 +21,7 @@ use frontdesk_routing::{
     Answer, CallError, CallSession, CallSid, CallStatus, CallerInput, Dialogue, IncomingCall, Next, StatusReport,
     TransferEnded, TurnNumber,
 };
-use frontdesk_tenant::{NumberLookup, TenantDirectory, TenantProfile, TenantStatus};
+use frontdesk_tenant::{NumberLookup, TenantDirectory, TenantProfile, TenantRecord, TenantStatus};
 use frontdesk_twilio::twiml::{
     Dial, Gather, GatherInput, Message, MessagingResponse, Method, Number, Record, Say, SpeechTimeout, VoiceResponse,
 };
@@ -59,12 +59,12 @@ pub fn routes() -> Router<AppState> {
 
 /// The shop a webhook is for, from the called number (`To`).
 enum Shop {
-    Active(TenantProfile),
+    Active(Arc<TenantRecord>),
     /// Nobody owns the number, or its shop is disabled.
     NotInService,
     /// The store could not say; the shop the number last belonged to, if
     /// this process knows it.
-    Unavailable(Option<TenantProfile>),
+    Unavailable(Option<Arc<TenantRecord>>),
 }
 
 /// A Twilio webhook whose signature checked out, with the shop it is for.
@@ -144,13 +144,13 @@ impl FromRequest<AppState> for Webhook {
         };
         let (record, shop) = match lookup {
             NumberLookup::Found(record) if record.status == TenantStatus::Active => {
-                (Some(record.clone()), Shop::Active(record.profile))
+                (Some(record.clone()), Shop::Active(record))
             }
             NumberLookup::Found(record) => (Some(record), Shop::NotInService),
             NumberLookup::NotFound => (None, Shop::NotInService),
             NumberLookup::Unavailable { last_known, error } => {
                 tracing::error!(%error, known = last_known.is_some(), "could not look up the called number");
-                let active = last_known.clone().filter(|r| r.status == TenantStatus::Active).map(|r| r.profile);
+                let active = last_known.clone().filter(|r| r.status == TenantStatus::Active);
                 (last_known, Shop::Unavailable(active))
             }
         };
@@ -161,8 +161,8 @@ impl FromRequest<AppState> for Webhook {
         };
         verify(&validator, &telephony.public_base_url, &uri, &headers, &params).map_err(IntoResponse::into_response)?;
         let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
-        if let Shop::Active(profile) | Shop::Unavailable(Some(profile)) = &shop {
-            tracing::Span::current().record("tenant_id", profile.slug().as_str());
+        if let Shop::Active(record) | Shop::Unavailable(Some(record)) = &shop {
+            tracing::Span::current().record("tenant_id", record.profile.slug().as_str());
         }
         Ok(Webhook { params, query, shop, telephony })
     }
@@ -219,9 +219,9 @@ fn trouble(shop: Option<&TenantProfile>) -> Response {
 /// The shop to serve, or the response for a webhook without one.
 fn active_shop(webhook: &Webhook) -> Result<&TenantProfile, Response> {
     match &webhook.shop {
-        Shop::Active(profile) => Ok(profile),
+        Shop::Active(record) => Ok(&record.profile),
         Shop::NotInService => Err(not_in_service()),
-        Shop::Unavailable(known) => Err(trouble(known.as_ref())),
+        Shop::Unavailable(known) => Err(trouble(known.as_ref().map(|record| &record.profile))),
     }
 }
 
@@ -356,7 +356,7 @@ async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response 
 
 /// Call status callbacks: out of order and repeated, ordered by SequenceNumber.
 async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let Shop::Active(profile) = &webhook.shop else {
+    let Shop::Active(record) = &webhook.shop else {
         // A status for a number we do not serve (or cannot look up now:
         // Twilio retries a 500).
         return match webhook.shop {
@@ -380,7 +380,7 @@ async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
         sequence: webhook.get("SequenceNumber").and_then(|s| s.parse().ok()).unwrap_or(0),
         duration_secs: webhook.get("CallDuration").and_then(|d| d.parse().ok()),
     };
-    match webhook.telephony.session.status(profile, &call_sid, report, state.clock.now()).await {
+    match webhook.telephony.session.status(&record.profile, &call_sid, report, state.clock.now()).await {
         Ok(()) | Err(CallError::NotFound(_)) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => {
             tracing::error!(%error, "could not record a call status");
@@ -391,9 +391,10 @@ async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
 
 /// Inbound texts: STOP/START opt-outs, and a helpful reply to anything else.
 async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let Shop::Active(profile) = &webhook.shop else {
+    let Shop::Active(record) = &webhook.shop else {
         return xml(MessagingResponse::new().to_xml());
     };
+    let profile = &record.profile;
     let Some(from) = webhook.get("From").and_then(|f| E164::parse(f).ok()) else {
         return xml(MessagingResponse::new().to_xml());
     };

@@ -21,8 +21,8 @@ use voice_gateway::{HttpLimits, TwilioSettings, demo, router};
 
 use crate::support::{PUBLIC_URL as BASE_URL, TWILIO_TOKEN as AUTH_TOKEN};
 
-struct Harness {
-    router: Router,
+pub(crate) struct Harness {
+    pub(crate) router: Router,
     backend: Backend,
     billing: frontdesk_runtime::Billing,
     _dir: Option<tempfile::TempDir>,
@@ -52,7 +52,7 @@ async fn postgres_harness(server: &str, now: DateTime<Utc>) -> Harness {
     harness_on(Backend::from_store("postgres", Arc::new(store)), clock).await
 }
 
-async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Harness {
+pub(crate) async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Harness {
     demo::seed_demo_tenants(backend.tenants.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let bookings = Arc::new(BookingService::new(backend.bookings.clone(), clock.clone()));
     let twilio = TwilioSettings {
@@ -66,14 +66,14 @@ async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Harness {
 }
 
 /// A signed Twilio form post; returns the TwiML.
-async fn post(router: &Router, path: &str, params: &[(String, String)]) -> String {
+pub(crate) async fn post(router: &Router, path: &str, params: &[(String, String)]) -> String {
     let (status, twiml) = crate::support::twilio_post(router, path, params).await;
     assert_eq!(status, 200, "{path}: {twiml}");
     twiml
 }
 
 /// Everything inside `<Say>` elements, unescaped.
-fn spoken(twiml: &str) -> String {
+pub(crate) fn spoken(twiml: &str) -> String {
     let mut out = Vec::new();
     let mut rest = twiml;
     while let Some(start) = rest.find("<Say") {
@@ -252,7 +252,7 @@ async fn every_conversation_scenario_plays_through_the_webhooks_on_postgres() {
 
 // ---- the webhooks themselves ------------------------------------------------------
 
-fn call_params(call_sid: &str, to: &str) -> Vec<(String, String)> {
+pub(crate) fn call_params(call_sid: &str, to: &str) -> Vec<(String, String)> {
     vec![
         ("CallSid".to_owned(), call_sid.to_owned()),
         ("From".to_owned(), "+15555551234".to_owned()),
@@ -283,7 +283,7 @@ fn sid(raw: &str) -> CallSid {
     CallSid::parse(raw).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn monday_morning() -> DateTime<Utc> {
+pub(crate) fn monday_morning() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-23T10:00:00-05:00").map(|t| t.with_timezone(&Utc)).unwrap_or_default()
 }
 

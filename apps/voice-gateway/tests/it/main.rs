@@ -11,5 +11,6 @@ mod conversations;
 mod health;
 mod jobs;
 mod lifecycle;
+mod outages;
 mod shared_flags;
 mod support;

@@ -1,5 +1,6 @@
 //! One integration-test binary for frontdesk-tenant.
 
+mod directory;
 mod fixtures;
 mod validation;
 
