@@ -44,6 +44,11 @@ bench-inventory-page:
 bench-booking:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench booking
 
+# The phone path from outside: gateway CPU per request at saturation and p99 of 100 paced calls,
+# SQLite and PostgreSQL; FRONTDESK_BENCH_BEFORE_BIN=path/to/older/voice-gateway adds a before column.
+bench-calls:
+    cargo build --release -p voice-gateway -p adminctl && cargo run --release -q -p adminctl -- bench-calls --postgres ${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} --write-docs docs/benchmarks.md
+
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
     cargo run -q -p adminctl -- token --scope {{scope}}

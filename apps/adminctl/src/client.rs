@@ -9,6 +9,7 @@ use serde_json::Value;
 /// Tokens minted by adminctl live this long: enough for one request.
 const TOKEN_LIFETIME: Duration = Duration::seconds(60);
 
+#[derive(Debug)]
 pub enum Failure {
     /// The gateway said no (exit 1).
     Refused(String),

@@ -38,8 +38,52 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)] as f64 / 1000.0
 }
 
+/// What one load run measured.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub calls: usize,
+    pub booked: usize,
+    pub errors: Vec<String>,
+    /// Webhook requests answered.
+    pub turns: usize,
+    pub seconds: f64,
+    /// Per-request latency, milliseconds.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// The gateway's CPU time (user + system, all threads) during the run,
+    /// from /proc, when its pid is known.
+    pub gateway_cpu_seconds: Option<f64>,
+    pub gateway_peak_rss_kib: Option<u64>,
+}
+
+impl LoadReport {
+    pub fn turns_per_second(&self) -> f64 {
+        self.turns as f64 / self.seconds.max(f64::EPSILON)
+    }
+
+    /// Gateway CPU milliseconds per webhook request.
+    pub fn cpu_ms_per_turn(&self) -> Option<f64> {
+        self.gateway_cpu_seconds.map(|cpu| cpu * 1000.0 / self.turns.max(1) as f64)
+    }
+}
+
+/// A process's CPU time so far (user + system, every thread), from
+/// `/proc/PID/stat`, in seconds. Linux reports it in USER_HZ ticks, which the
+/// kernel fixes at 100 per second for user space.
+pub fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: count fields after it.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of the whole line (utime, stime) are 12 and 13 here.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 /// Peak resident memory of a process, from /proc (Linux).
-fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -48,6 +92,51 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failure> {
+    let report = measure(client, &options).await?;
+    println!(
+        "calls: {} ({} concurrent), booked: {}, errors: {}",
+        report.calls,
+        options.concurrency,
+        report.booked,
+        report.errors.len()
+    );
+    println!(
+        "turns: {} in {:.2} s = {:.0} turns/s; per turn p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        report.turns,
+        report.seconds,
+        report.turns_per_second(),
+        report.p50_ms,
+        report.p95_ms,
+        report.p99_ms,
+        report.max_ms,
+    );
+    if let Some(pid) = options.gateway_pid {
+        match (report.gateway_cpu_seconds, report.cpu_ms_per_turn()) {
+            (Some(cpu), Some(per_turn)) => {
+                println!("gateway CPU: {cpu:.2} s (user + system) = {per_turn:.3} ms per turn")
+            }
+            _ => println!("gateway CPU: unavailable for pid {pid}"),
+        }
+        match report.gateway_peak_rss_kib {
+            Some(kib) => println!("gateway peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+            None => println!("gateway peak memory: unavailable for pid {pid}"),
+        }
+    }
+    for error in report.errors.iter().take(5) {
+        eprintln!("  {error}");
+    }
+    if report.errors.is_empty() && report.booked == report.calls {
+        Ok(())
+    } else {
+        Err(Failure::Refused(format!(
+            "error: {} call(s) did not complete their booking",
+            report.calls - report.booked
+        )))
+    }
+}
+
+/// Runs the calls and measures them (prints nothing).
+pub async fn measure(client: &AdminClient, options: &LoadOptions) -> Result<LoadReport, Failure> {
     // Free slots to book, one per call, spread over the coming weeks.
     let tenant = client.get(&format!("/admin/tenants/{}", options.tenant)).await?;
     let number = tenant["profile"]["phone_numbers"][0]
@@ -107,6 +196,7 @@ pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failu
         .map_err(|e| Failure::Usage(format!("error: {e}")))?;
     let validator = Arc::new(frontdesk_twilio::RequestValidator::new(&options.auth_token));
     let gate = Arc::new(Semaphore::new(options.concurrency));
+    let cpu_before = options.gateway_pid.and_then(process_cpu_seconds);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(options.calls);
     for (index, start) in starts.into_iter().take(options.calls).enumerate() {
@@ -133,36 +223,21 @@ pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failu
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_after = options.gateway_pid.and_then(process_cpu_seconds);
     latencies.sort_unstable();
-    println!(
-        "calls: {} ({} concurrent), booked: {booked}, errors: {}",
-        options.calls,
-        options.concurrency,
-        errors.len()
-    );
-    println!(
-        "turns: {} in {seconds:.2} s = {:.0} turns/s; per turn p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        latencies.len(),
-        latencies.len() as f64 / seconds,
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.95),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0),
-    );
-    if let Some(pid) = options.gateway_pid {
-        match peak_rss_kib(pid) {
-            Some(kib) => println!("gateway peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
-            None => println!("gateway peak memory: unavailable for pid {pid}"),
-        }
-    }
-    for error in errors.iter().take(5) {
-        eprintln!("  {error}");
-    }
-    if errors.is_empty() && booked == options.calls {
-        Ok(())
-    } else {
-        Err(Failure::Refused(format!("error: {} call(s) did not complete their booking", options.calls - booked)))
-    }
+    Ok(LoadReport {
+        calls: options.calls,
+        booked,
+        errors,
+        turns: latencies.len(),
+        seconds,
+        p50_ms: percentile(&latencies, 0.50),
+        p95_ms: percentile(&latencies, 0.95),
+        p99_ms: percentile(&latencies, 0.99),
+        max_ms: percentile(&latencies, 1.0),
+        gateway_cpu_seconds: cpu_before.zip(cpu_after).map(|(before, after)| after - before),
+        gateway_peak_rss_kib: options.gateway_pid.and_then(peak_rss_kib),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

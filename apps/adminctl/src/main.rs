@@ -8,6 +8,7 @@ mod billing;
 mod bookings;
 mod client;
 mod jobs;
+mod bench;
 mod loadtest;
 mod output;
 mod simulate;
@@ -95,6 +96,28 @@ enum Command {
         /// Milliseconds a caller "speaks" between turns (0 = fire turns back to back).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
+    },
+    /// Starts release gateways and measures the phone path: CPU per request
+    /// at saturation and latency of 100 paced calls, on SQLite and PostgreSQL.
+    BenchCalls {
+        /// The gateway to measure (default: voice-gateway next to this adminctl).
+        #[arg(long)]
+        gateway_bin: Option<PathBuf>,
+        /// An older gateway binary to compare with in the same run.
+        #[arg(long, env = "FRONTDESK_BENCH_BEFORE_BIN")]
+        before_bin: Option<PathBuf>,
+        /// A PostgreSQL server URL; without it only SQLite is measured.
+        #[arg(long, env = "FRONTDESK_TEST_POSTGRES_URL")]
+        postgres: Option<String>,
+        /// Calls per saturation run (4 webhook requests each).
+        #[arg(long, default_value_t = 250)]
+        calls: usize,
+        /// Runs per gateway and store, alternating gateways.
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        /// Replace the calls section of this Markdown file with the results.
+        #[arg(long)]
+        write_docs: Option<PathBuf>,
     },
     /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
     SetPlan { slug: String, plan: String },
@@ -197,6 +220,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(_) => None,
             };
             simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script, admin }).await
+        }
+        Command::BenchCalls { gateway_bin, before_bin, postgres, calls, rounds, write_docs } => {
+            let gateway = match gateway_bin {
+                Some(path) => path,
+                None => std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join("voice-gateway")))
+                    .filter(|path| path.exists())
+                    .ok_or_else(|| {
+                        Failure::Usage(
+                            "error: no voice-gateway next to adminctl; build it (cargo build --release -p voice-gateway) or pass --gateway-bin".into(),
+                        )
+                    })?,
+            };
+            if calls == 0 {
+                return Err(Failure::Usage("error: --calls must be at least 1".into()));
+            }
+            let options = bench::BenchOptions { gateway, before: before_bin, postgres, calls, rounds, write_docs };
+            bench::run(options).await
         }
         Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid, think_ms } => {
             let auth_token =
