@@ -331,6 +331,29 @@ impl BookingService {
         Ok(owner)
     }
 
+    /// The upcoming confirmed bookings a caller may reach: the one whose
+    /// confirmation code they spoke, else those made with their own number
+    /// (soonest first). A caller never reaches anyone else's booking.
+    pub async fn callers_upcoming(
+        &self,
+        profile: &TenantProfile,
+        spoken_code: Option<&ConfirmationCode>,
+        caller: Option<&frontdesk_core::E164>,
+    ) -> Result<Vec<Booking>, BookingError> {
+        let now = self.clock.now();
+        if let Some(code) = spoken_code
+            && let Some(booking) = self.store.booking_by_code(profile.slug(), code).await?
+            && booking.status == BookingStatus::Confirmed
+            && booking.start > now
+        {
+            return Ok(vec![booking]);
+        }
+        match caller {
+            Some(phone) => self.store.upcoming_for_phone(profile.slug(), phone, now).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Books `request` (directly, or by committing its hold). A repeated
     /// idempotency key returns the first booking.
     pub async fn book(&self, profile: &TenantProfile, request: BookingRequest) -> Result<Booking, BookingError> {

@@ -18,20 +18,12 @@ impl Dialogue {
     ) -> Reply {
         let reschedule = change == Change::Reschedule;
         let profile = context.profile;
-        let store = self.bookings.store();
-        let mut found: Vec<Booking> = Vec::new();
-        if let Some(code) = heard.code.as_deref().and_then(frontdesk_calendar::ConfirmationCode::parse)
-            && let Ok(Some(booking)) = store.booking_by_code(profile.slug(), &code).await
-            && booking.status == frontdesk_calendar::BookingStatus::Confirmed
-            && booking.start > context.now
-        {
-            found.push(booking);
-        }
-        if found.is_empty()
-            && let Some(phone) = context.caller
-        {
-            found = store.upcoming_for_phone(profile.slug(), phone, context.now).await.unwrap_or_default();
-        }
+        let code = heard.code.as_deref().and_then(frontdesk_calendar::ConfirmationCode::parse);
+        let found: Vec<Booking> =
+            self.bookings.callers_upcoming(profile, code.as_ref(), context.caller).await.unwrap_or_else(|error| {
+                tracing::error!(%error, "could not look up the caller's bookings");
+                Vec::new()
+            });
         let want_reschedule = reschedule || state.draft.rescheduling;
         if found.is_empty() {
             if state.stage == Stage::CancelFind {
