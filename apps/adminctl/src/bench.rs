@@ -168,9 +168,12 @@ async fn one_row(label: &str, binary: &Path, store: &'static str, options: &Benc
     let warm = load(&gateway, 20, Duration::ZERO).await;
     let result = match warm {
         Ok(_) => match load(&gateway, options.calls, Duration::ZERO).await {
-            Ok(saturated) => load(&gateway, 100, Duration::from_millis(1000))
-                .await
-                .map(|paced| Row { gateway: label.to_owned(), store, saturated, paced }),
+            Ok(saturated) => load(&gateway, 100, Duration::from_millis(1000)).await.map(|paced| Row {
+                gateway: label.to_owned(),
+                store,
+                saturated,
+                paced,
+            }),
             Err(error) => Err(error),
         },
         Err(error) => Err(error),
@@ -248,9 +251,8 @@ fn render(rows: &[Row], options: &BenchOptions) -> String {
         let throughput = median(mine.iter().map(|r| r.saturated.turns_per_second()).collect());
         let p50 = median(mine.iter().map(|r| r.paced.p50_ms).collect());
         let p99 = median(mine.iter().map(|r| r.paced.p99_ms).collect());
-        let rss = median(
-            mine.iter().filter_map(|r| r.paced.gateway_peak_rss_kib.map(|kib| kib as f64 / 1024.0)).collect(),
-        );
+        let rss =
+            median(mine.iter().filter_map(|r| r.paced.gateway_peak_rss_kib.map(|kib| kib as f64 / 1024.0)).collect());
         out.push_str(&format!(
             "| {gateway} | {store} | {cpu:.3} ms | {throughput:.0} | {p50:.2} ms | {p99:.2} ms | {rss:.1} MiB |\n"
         ));

@@ -128,10 +128,7 @@ pub async fn run(client: &AdminClient, options: LoadOptions) -> Result<(), Failu
     if report.errors.is_empty() && report.booked == report.calls {
         Ok(())
     } else {
-        Err(Failure::Refused(format!(
-            "error: {} call(s) did not complete their booking",
-            report.calls - report.booked
-        )))
+        Err(Failure::Refused(format!("error: {} call(s) did not complete their booking", report.calls - report.booked)))
     }
 }
 

@@ -4,11 +4,11 @@
 //! 404, …); 2 bad usage or bad local input (unreadable file, malformed TOML,
 //! missing secret); 3 the gateway could not be reached.
 
+mod bench;
 mod billing;
 mod bookings;
 mod client;
 mod jobs;
-mod bench;
 mod loadtest;
 mod output;
 mod simulate;

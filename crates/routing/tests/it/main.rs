@@ -1,4 +1,5 @@
 mod conversations;
 mod dialogue;
+mod ids;
 mod session;
 mod support;
