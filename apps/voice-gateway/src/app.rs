@@ -17,7 +17,8 @@ use frontdesk_calendar::BookingService;
 use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
 use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
-use frontdesk_routing::{CallSession, CallStore, MessageLog, PlanAllowance};
+use frontdesk_messaging::MessageLog;
+use frontdesk_routing::{CallSession, CallStore, PlanAllowance};
 use frontdesk_runtime::{
     Backend, Billing, Settings, build_billing, build_booking_service, build_external_calendar, build_messaging,
     build_worker, open_backend,

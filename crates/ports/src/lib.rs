@@ -15,7 +15,8 @@ use frontdesk_core::Readiness;
 use frontdesk_flags::FlagStore;
 use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
-use frontdesk_routing::{CallStore, MessageLog};
+use frontdesk_messaging::MessageLog;
+use frontdesk_routing::CallStore;
 use frontdesk_tenant::TenantStore;
 
 /// A store that implements every port (SQLite, PostgreSQL).

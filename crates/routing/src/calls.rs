@@ -235,43 +235,6 @@ pub trait CallStore: Send + Sync {
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError>;
 }
 
-/// A text message as the shop sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRecord {
-    pub id: String,
-    pub tenant: TenantId,
-    pub to: E164,
-    pub from: E164,
-    pub body: String,
-    /// `queued`, `sent` or `failed`.
-    pub status: String,
-    pub provider_id: Option<String>,
-    pub booking_id: Option<String>,
-    pub error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The record of texts: written when a text is queued, updated when it is
-/// sent or fails.
-#[async_trait]
-pub trait MessageLog: Send + Sync {
-    /// Inserts or replaces the record with this id.
-    async fn upsert_message(&self, message: &MessageRecord) -> Result<(), CallError>;
-    async fn message(&self, tenant: &TenantId, id: &str) -> Result<Option<MessageRecord>, CallError>;
-    /// Newest first.
-    async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, CallError>;
-    /// Opt-out list (STOP / START).
-    async fn set_opt_out(
-        &self,
-        tenant: &TenantId,
-        phone: &E164,
-        opted_out: bool,
-        now: DateTime<Utc>,
-    ) -> Result<(), CallError>;
-    async fn is_opted_out(&self, tenant: &TenantId, phone: &E164) -> Result<bool, CallError>;
-}
-
 /// Turns as stores keep them: one JSON array, decoded the same way by every
 /// adapter.
 pub fn encode_turns(turns: &[Turn]) -> String {

@@ -1,6 +1,6 @@
 //! The phone domain: the call as a use case ([`CallSession`]), what a caller
-//! wants and the dialogue that serves them, call records, and the
-//! [`Messaging`] port through which texts are sent.
+//! wants and the dialogue that serves them, call records, and the job
+//! handlers that text customers and owners (through `frontdesk-messaging`).
 //!
 //! Knows nothing of Twilio, HTTP or SQL.
 
@@ -9,15 +9,14 @@ pub mod calls;
 pub mod dialogue;
 pub mod ids;
 pub mod memory;
-pub mod messaging;
 pub mod session;
 pub mod texts;
 pub mod understand;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
 pub use calls::{
-    CallError, CallRecord, CallStore, CallTurn, IncomingCall, MessageLog, MessageRecord, Outcome, SavedTurn, Speaker,
-    Turn, TurnUpdate, decode_turns, encode_turns,
+    CallError, CallRecord, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnUpdate,
+    decode_turns, encode_turns,
 };
 pub use dialogue::{
     BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,
@@ -26,7 +25,6 @@ pub use dialogue::{
 };
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use memory::MemoryCallStore;
-pub use messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

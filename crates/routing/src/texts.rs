@@ -11,10 +11,8 @@ use frontdesk_calendar::{Booking, BookingId, BookingStore, NOTIFY_CUSTOMER};
 use frontdesk_core::E164;
 use frontdesk_flags::{Flag, FlagService};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind};
+use frontdesk_messaging::{MessageLog, MessageRecord, Messaging, MessagingError, OutboundSms, SentSms};
 use frontdesk_tenant::{TenantProfile, TenantStore};
-
-use crate::calls::{MessageLog, MessageRecord};
-use crate::messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 
 /// "Fri, Nov 27 at 2:00 PM" in the shop's zone.
 pub fn spoken_time(profile: &TenantProfile, at: DateTime<Utc>) -> String {

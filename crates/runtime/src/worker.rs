@@ -8,7 +8,8 @@ use frontdesk_core::Clock;
 use frontdesk_core::TenantId;
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
-use frontdesk_routing::{BookingTexts, CapAlerts, Messaging, OutboxMessaging};
+use frontdesk_messaging::Messaging;
+use frontdesk_routing::{BookingTexts, CapAlerts, OutboxMessaging};
 
 use crate::backend::Backend;
 use crate::billing::Billing;

@@ -1,10 +1,9 @@
-//! The `CallStore` and `MessageLog` contract.
+//! The `CallStore` contract.
 
 use chrono::Duration;
 use frontdesk_core::{Clock, E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallSid, CallStatus, IncomingCall, MessageRecord, Outcome, SavedTurn, Speaker, Turn, TurnKey,
-    TurnNumber, TurnUpdate,
+    CallError, CallSid, CallStatus, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
 };
 
 use crate::{Stores, profile};
@@ -178,7 +177,7 @@ pub async fn status_callbacks_apply_in_sequence_order(stores: Stores) {
     assert_eq!(call.outcome, Some(Outcome::Abandoned), "the outcome the session decided for the end");
 }
 
-pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores) {
+pub async fn calls_and_questions_stay_with_their_tenant(stores: Stores) {
     with_tenants(&stores, &["shop-a", "shop-b"]).await;
     let (a, b) = (tenant("shop-a"), tenant("shop-b"));
     let start = stores.clock.now();
@@ -221,35 +220,6 @@ pub async fn calls_questions_and_messages_stay_with_their_tenant(stores: Stores)
     assert!(stores.calls.save_turn(&a, &a1, &turn_key(1), &asked, stores.clock.now()).await.is_ok());
     assert_eq!(stores.calls.questions(&a).await.unwrap_or_default().len(), 1);
     assert!(stores.calls.questions(&b).await.unwrap_or_default().is_empty());
-
-    let message = MessageRecord {
-        id: "msg-1".to_owned(),
-        tenant: a.clone(),
-        to: phone("+15555551234"),
-        from: phone("+15555550100"),
-        body: "See you Friday".to_owned(),
-        status: "queued".to_owned(),
-        provider_id: None,
-        booking_id: Some("b-1".to_owned()),
-        error: None,
-        created_at: stores.clock.now(),
-        updated_at: stores.clock.now(),
-    };
-    assert!(stores.messages.upsert_message(&message).await.is_ok());
-    let sent = MessageRecord { status: "sent".to_owned(), provider_id: Some("SM1".to_owned()), ..message.clone() };
-    assert!(stores.messages.upsert_message(&sent).await.is_ok());
-    assert_eq!(stores.messages.message(&a, "msg-1").await.ok().flatten(), Some(sent));
-    assert!(matches!(stores.messages.message(&b, "msg-1").await, Ok(None)));
-    assert_eq!(stores.messages.list_messages(&a, 10).await.map(|l| l.len()).ok(), Some(1));
-    assert!(stores.messages.list_messages(&b, 10).await.unwrap_or_default().is_empty());
-
-    let caller = phone("+15555551234");
-    assert!(stores.messages.set_opt_out(&a, &caller, true, stores.clock.now()).await.is_ok());
-    assert!(stores.messages.set_opt_out(&a, &caller, true, stores.clock.now()).await.is_ok(), "twice is fine");
-    assert!(matches!(stores.messages.is_opted_out(&a, &caller).await, Ok(true)));
-    assert!(matches!(stores.messages.is_opted_out(&b, &caller).await, Ok(false)));
-    assert!(stores.messages.set_opt_out(&a, &caller, false, stores.clock.now()).await.is_ok());
-    assert!(matches!(stores.messages.is_opted_out(&a, &caller).await, Ok(false)));
 }
 
 pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {

@@ -21,6 +21,7 @@ pub mod calls;
 pub mod flags;
 pub mod inventory;
 pub mod jobs;
+pub mod messages;
 pub mod tenants;
 
 /// The ports of one store backend, freshly created and empty, with the
@@ -126,8 +127,13 @@ macro_rules! store_contract_tests {
             calls::opening_a_call_twice_returns_the_same_record,
             calls::a_repeated_turn_gets_its_first_reply_and_changes_nothing,
             calls::status_callbacks_apply_in_sequence_order,
-            calls::calls_questions_and_messages_stay_with_their_tenant,
+            calls::calls_and_questions_stay_with_their_tenant,
             calls::a_question_is_recorded_with_its_turn_exactly_once,
+            messages::a_message_is_written_then_updated_and_reads_back,
+            messages::messages_are_listed_newest_first_up_to_the_limit,
+            messages::opt_outs_are_idempotent_and_undone_by_start,
+            messages::messages_and_opt_outs_stay_with_their_tenant,
+            messages::writes_for_an_unknown_tenant_are_not_found,
             flags::a_new_tenant_is_on_the_default_plan_without_overrides,
             flags::unknown_tenants_are_absent_or_not_found,
             flags::set_plan_returns_the_previous_plan_and_appends_history,

@@ -21,6 +21,7 @@ mod calls;
 mod flags;
 mod inventory;
 mod jobs;
+mod messages;
 mod tenants;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");

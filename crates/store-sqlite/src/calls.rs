@@ -1,11 +1,11 @@
-//! `CallStore` and `MessageLog` on SQLite.
+//! `CallStore` on SQLite.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, MessageLog, MessageRecord, Outcome,
-    SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
+    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnKey,
+    TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::SqliteStore;
@@ -252,113 +252,5 @@ impl CallStore for SqliteStore {
                 .await
                 .map_err(unexpected("listing questions"))?;
         Ok(rows.into_iter().map(|(at, q)| (from_ms(at), q)).collect())
-    }
-}
-
-const MESSAGE_COLUMNS: &str = "message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id, error, created_at, updated_at";
-
-type MessageRow =
-    (String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, i64, i64);
-
-fn message(row: MessageRow) -> Result<MessageRecord, CallError> {
-    let (id, tenant, to, from, body, status, provider_id, booking_id, error, created_at, updated_at) = row;
-    let corrupt = |what: &str| CallError::Unexpected(anyhow::anyhow!("stored message {id} has a bad {what}"));
-    Ok(MessageRecord {
-        tenant: TenantId::parse(&tenant).map_err(|_| corrupt("tenant"))?,
-        to: E164::parse(&to).map_err(|_| corrupt("recipient"))?,
-        from: E164::parse(&from).map_err(|_| corrupt("sender"))?,
-        body,
-        status,
-        provider_id,
-        booking_id,
-        error,
-        created_at: from_ms(created_at),
-        updated_at: from_ms(updated_at),
-        id,
-    })
-}
-
-#[async_trait]
-impl MessageLog for SqliteStore {
-    async fn upsert_message(&self, m: &MessageRecord) -> Result<(), CallError> {
-        sqlx::query(
-            "INSERT INTO messages (message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id,
-                 error, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, provider_id = excluded.provider_id,
-                 error = excluded.error, updated_at = excluded.updated_at",
-        )
-        .bind(&m.id)
-        .bind(m.tenant.as_str())
-        .bind(m.to.as_str())
-        .bind(m.from.as_str())
-        .bind(&m.body)
-        .bind(&m.status)
-        .bind(m.provider_id.as_deref())
-        .bind(m.booking_id.as_deref())
-        .bind(m.error.as_deref())
-        .bind(ms(m.created_at))
-        .bind(ms(m.updated_at))
-        .execute(&self.pool)
-        .await
-        .map_err(unexpected("writing message"))?;
-        Ok(())
-    }
-
-    async fn message(&self, tenant: &TenantId, id: &str) -> Result<Option<MessageRecord>, CallError> {
-        let row: Option<MessageRow> = sqlx::query_as(sql(format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ?1 AND message_id = ?2"
-        )))
-        .bind(tenant.as_str())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("reading message"))?;
-        row.map(message).transpose()
-    }
-
-    async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, CallError> {
-        let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ?1 ORDER BY created_at DESC, message_id DESC LIMIT ?2"
-        )))
-        .bind(tenant.as_str())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing messages"))?;
-        rows.into_iter().map(message).collect()
-    }
-
-    async fn set_opt_out(
-        &self,
-        tenant: &TenantId,
-        phone: &E164,
-        opted_out: bool,
-        now: DateTime<Utc>,
-    ) -> Result<(), CallError> {
-        let query = if opted_out {
-            sqlx::query(
-                "INSERT INTO sms_opt_outs (tenant_id, phone, opted_out_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            )
-            .bind(tenant.as_str())
-            .bind(phone.as_str())
-            .bind(ms(now))
-        } else {
-            sqlx::query("DELETE FROM sms_opt_outs WHERE tenant_id = ?1 AND phone = ?2")
-                .bind(tenant.as_str())
-                .bind(phone.as_str())
-        };
-        query.execute(&self.pool).await.map_err(unexpected("recording opt-out"))?;
-        Ok(())
-    }
-
-    async fn is_opted_out(&self, tenant: &TenantId, phone: &E164) -> Result<bool, CallError> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sms_opt_outs WHERE tenant_id = ?1 AND phone = ?2")
-            .bind(tenant.as_str())
-            .bind(phone.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unexpected("reading opt-outs"))?;
-        Ok(found.is_some())
     }
 }

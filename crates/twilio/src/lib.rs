@@ -1,14 +1,14 @@
 //! Twilio at Frontdesk's edge: checking that a webhook came from Twilio
 //! ([`RequestValidator`]), answering it with TwiML ([`twiml`]), and calling
 //! Twilio's REST API ([`TwilioRest`]) to send texts through the
-//! [`Messaging`](frontdesk_routing::Messaging) port and to redirect live calls.
+//! [`Messaging`](frontdesk_messaging::Messaging) port and to redirect live calls.
 //!
 //! This crate knows Twilio's wire formats and nothing of the product: not
 //! tenants' numbers or settings, not dialogue, bookings or stores, not HTTP
 //! servers (the gateway app owns axum and hands over the URL, form fields
 //! and header). No Twilio wire type leaves it except the TwiML builders;
-//! callers see [`OutboundSms`](frontdesk_routing::OutboundSms),
-//! [`SentSms`](frontdesk_routing::SentSms) and the error enums.
+//! callers see [`OutboundSms`](frontdesk_messaging::OutboundSms),
+//! [`SentSms`](frontdesk_messaging::SentSms) and the error enums.
 //! Auth tokens are held as secrets and never printed.
 
 pub mod rest;

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use frontdesk_routing::{Messaging, MessagingError, OutboundSms, SentSms};
+use frontdesk_messaging::{Messaging, MessagingError, OutboundSms, SentSms};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};

@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use frontdesk_routing::{CallRecord, MessageRecord};
+use frontdesk_messaging::MessageRecord;
+use frontdesk_routing::CallRecord;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

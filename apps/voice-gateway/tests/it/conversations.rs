@@ -400,7 +400,7 @@ async fn texts_handle_stop_and_start_and_answer_anything_else() {
             ("Body".to_owned(), body.to_owned()),
         ]
     };
-    use frontdesk_routing::MessageLog;
+    use frontdesk_messaging::MessageLog;
     let reply = post(&h.router, "/twilio/sms", &text(" stop ")).await;
     assert_eq!(reply, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response />");
     assert!(matches!(store.is_opted_out(&tenant, &caller).await, Ok(true)));

@@ -206,9 +206,9 @@ fn stem(word: &str) -> String {
         word.push('y');
     } else if long("ing") {
         word.truncate(word.len() - 3);
-    } else if long("ed") {
-        word.truncate(word.len() - 2);
-    } else if long("es") && ["s", "x", "z", "ch", "sh"].iter().any(|end| word[..word.len() - 2].ends_with(end)) {
+    } else if long("ed")
+        || (long("es") && ["s", "x", "z", "ch", "sh"].iter().any(|end| word[..word.len() - 2].ends_with(end)))
+    {
         word.truncate(word.len() - 2);
     } else if long("s") && !word.ends_with("ss") {
         word.truncate(word.len() - 1);

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use frontdesk_routing::{Messaging, MessagingError, SentSms};
+use frontdesk_messaging::{Messaging, MessagingError, SentSms};
 use frontdesk_twilio::{TwilioRest, TwilioRestConfig, TwilioSetupError};
 use serde_json::json;
 use wiremock::matchers::body_string;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use frontdesk_core::{E164, TenantId};
-use frontdesk_routing::OutboundSms;
+use frontdesk_messaging::OutboundSms;
 use frontdesk_twilio::{TwilioRest, TwilioRestConfig};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};

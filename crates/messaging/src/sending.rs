@@ -1,4 +1,4 @@
-//! The `Messaging` port: sending a text message.
+//! The `Messaging` port: sending a text through a provider.
 
 use std::time::Duration;
 
@@ -62,4 +62,23 @@ impl MessagingError {
 pub trait Messaging: Send + Sync {
     /// Sends one text. MUST classify failures as above.
     async fn send_sms(&self, sms: &OutboundSms) -> Result<SentSms, MessagingError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_passing_failures_are_retried() {
+        for (error, retry) in [
+            (MessagingError::InvalidNumber("21211".into()), false),
+            (MessagingError::OptedOut("21610".into()), false),
+            (MessagingError::Rejected("20003".into()), false),
+            (MessagingError::RateLimited { retry_after: None }, true),
+            (MessagingError::Unavailable("502".into()), true),
+            (MessagingError::Unexpected(anyhow::anyhow!("garbled reply")), true),
+        ] {
+            assert_eq!(error.is_retryable(), retry, "{error:?}");
+        }
+    }
 }

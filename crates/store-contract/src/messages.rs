@@ -1,0 +1,123 @@
+//! The `MessageLog` contract: the texts a shop sends, and its opt-outs.
+
+use chrono::Duration;
+use frontdesk_core::{Clock, E164, StoreError, TenantId};
+use frontdesk_messaging::MessageRecord;
+
+use crate::{Stores, profile};
+
+fn tenant(slug: &str) -> TenantId {
+    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn phone(raw: &str) -> E164 {
+    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn with_tenants(stores: &Stores, slugs: &[&str]) {
+    for slug in slugs {
+        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// A queued text of `tenant`'s, written now.
+fn queued(stores: &Stores, id: &str, tenant: &TenantId) -> MessageRecord {
+    MessageRecord {
+        id: id.to_owned(),
+        tenant: tenant.clone(),
+        to: phone("+15555551234"),
+        from: phone("+15555550100"),
+        body: "See you Friday".to_owned(),
+        status: "queued".to_owned(),
+        provider_id: None,
+        booking_id: Some("b-1".to_owned()),
+        error: None,
+        created_at: stores.clock.now(),
+        updated_at: stores.clock.now(),
+    }
+}
+
+pub async fn a_message_is_written_then_updated_and_reads_back(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let message = queued(&stores, "msg-1", &shop);
+    assert!(stores.messages.upsert_message(&message).await.is_ok());
+    assert_eq!(stores.messages.message(&shop, "msg-1").await.ok().flatten(), Some(message.clone()));
+
+    stores.clock.advance(Duration::minutes(1));
+    let sent = MessageRecord {
+        status: "sent".to_owned(),
+        provider_id: Some("SM1".to_owned()),
+        updated_at: stores.clock.now(),
+        ..message.clone()
+    };
+    assert!(stores.messages.upsert_message(&sent).await.is_ok());
+    assert_eq!(stores.messages.message(&shop, "msg-1").await.ok().flatten(), Some(sent.clone()));
+
+    // A later write changes the outcome of the text, never what was sent.
+    let failed = MessageRecord {
+        body: "a different text".to_owned(),
+        created_at: stores.clock.now(),
+        status: "failed".to_owned(),
+        error: Some("undeliverable".to_owned()),
+        ..sent.clone()
+    };
+    assert!(stores.messages.upsert_message(&failed).await.is_ok());
+    let read = stores.messages.message(&shop, "msg-1").await.ok().flatten();
+    assert_eq!(read, Some(MessageRecord { body: sent.body, created_at: sent.created_at, ..failed }));
+    assert_eq!(stores.messages.list_messages(&shop, 10).await.map(|l| l.len()).ok(), Some(1), "one record per id");
+    assert!(matches!(stores.messages.message(&shop, "msg-2").await, Ok(None)));
+}
+
+pub async fn messages_are_listed_newest_first_up_to_the_limit(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    for id in ["msg-1", "msg-2", "msg-3"] {
+        assert!(stores.messages.upsert_message(&queued(&stores, id, &shop)).await.is_ok());
+        stores.clock.advance(Duration::minutes(1));
+    }
+    let listed = stores.messages.list_messages(&shop, 2).await.unwrap_or_default();
+    assert_eq!(listed.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["msg-3", "msg-2"]);
+    assert_eq!(stores.messages.list_messages(&shop, 10).await.map(|l| l.len()).ok(), Some(3));
+}
+
+pub async fn opt_outs_are_idempotent_and_undone_by_start(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let caller = phone("+15555551234");
+    assert!(matches!(stores.messages.is_opted_out(&shop, &caller).await, Ok(false)));
+    assert!(stores.messages.set_opt_out(&shop, &caller, false, stores.clock.now()).await.is_ok(), "START alone");
+    assert!(stores.messages.set_opt_out(&shop, &caller, true, stores.clock.now()).await.is_ok());
+    assert!(stores.messages.set_opt_out(&shop, &caller, true, stores.clock.now()).await.is_ok(), "twice is fine");
+    assert!(matches!(stores.messages.is_opted_out(&shop, &caller).await, Ok(true)));
+    assert!(matches!(stores.messages.is_opted_out(&shop, &phone("+15555554321")).await, Ok(false)));
+    assert!(stores.messages.set_opt_out(&shop, &caller, false, stores.clock.now()).await.is_ok());
+    assert!(matches!(stores.messages.is_opted_out(&shop, &caller).await, Ok(false)));
+}
+
+pub async fn messages_and_opt_outs_stay_with_their_tenant(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    assert!(stores.messages.upsert_message(&queued(&stores, "msg-1", &a)).await.is_ok());
+    assert!(matches!(stores.messages.message(&b, "msg-1").await, Ok(None)));
+    assert_eq!(stores.messages.list_messages(&a, 10).await.map(|l| l.len()).ok(), Some(1));
+    assert!(stores.messages.list_messages(&b, 10).await.unwrap_or_default().is_empty());
+
+    let caller = phone("+15555551234");
+    assert!(stores.messages.set_opt_out(&a, &caller, true, stores.clock.now()).await.is_ok());
+    assert!(matches!(stores.messages.is_opted_out(&a, &caller).await, Ok(true)));
+    assert!(matches!(stores.messages.is_opted_out(&b, &caller).await, Ok(false)), "a STOP to A silences only A");
+}
+
+pub async fn writes_for_an_unknown_tenant_are_not_found(stores: Stores) {
+    let ghost = tenant("no-such-shop");
+    let written = stores.messages.upsert_message(&queued(&stores, "msg-1", &ghost)).await;
+    assert!(matches!(&written, Err(StoreError::NotFound(t)) if *t == ghost), "{written:?}");
+    let caller = phone("+15555551234");
+    let stopped = stores.messages.set_opt_out(&ghost, &caller, true, stores.clock.now()).await;
+    assert!(matches!(&stopped, Err(StoreError::NotFound(t)) if *t == ghost), "{stopped:?}");
+    // Reads find nothing rather than fail.
+    assert!(matches!(stores.messages.message(&ghost, "msg-1").await, Ok(None)));
+    assert!(stores.messages.list_messages(&ghost, 10).await.is_ok_and(|l| l.is_empty()));
+    assert!(matches!(stores.messages.is_opted_out(&ghost, &caller).await, Ok(false)));
+}

@@ -1,0 +1,145 @@
+//! `MessageLog` on PostgreSQL: the texts a shop sends, and its opt-outs.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_core::{E164, StoreError, TenantId};
+use frontdesk_messaging::{MessageLog, MessageRecord};
+
+use crate::PostgresStore;
+
+fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
+}
+
+/// A foreign key violation on a message or an opt-out means the tenant does
+/// not exist; anything else is unexpected.
+fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
+        _ => unexpected(context)(error),
+    }
+}
+
+fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
+    // Only ever called with the column list and fixed SQL text.
+    sqlx::AssertSqlSafe(statement)
+}
+
+const MESSAGE_COLUMNS: &str = "message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id, error, created_at, updated_at";
+
+type MessageRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+fn message(row: MessageRow) -> Result<MessageRecord, StoreError> {
+    let (id, tenant, to, from, body, status, provider_id, booking_id, error, created_at, updated_at) = row;
+    MessageRecord::from_stored(
+        id,
+        &tenant,
+        &to,
+        &from,
+        body,
+        status,
+        provider_id,
+        booking_id,
+        error,
+        created_at,
+        updated_at,
+    )
+}
+
+#[async_trait]
+impl MessageLog for PostgresStore {
+    async fn upsert_message(&self, m: &MessageRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO messages (message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id,
+                 error, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, provider_id = excluded.provider_id,
+                 error = excluded.error, updated_at = excluded.updated_at",
+        )
+        .bind(&m.id)
+        .bind(m.tenant.as_str())
+        .bind(m.to.as_str())
+        .bind(m.from.as_str())
+        .bind(&m.body)
+        .bind(&m.status)
+        .bind(m.provider_id.as_deref())
+        .bind(m.booking_id.as_deref())
+        .bind(m.error.as_deref())
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(classify(&m.tenant, "writing message"))?;
+        Ok(())
+    }
+
+    async fn message(&self, tenant: &TenantId, id: &str) -> Result<Option<MessageRecord>, StoreError> {
+        let row: Option<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND message_id = $2"
+        )))
+        .bind(tenant.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("reading message"))?;
+        row.map(message).transpose()
+    }
+
+    async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 ORDER BY created_at DESC, message_id DESC LIMIT $2"
+        )))
+        .bind(tenant.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing messages"))?;
+        rows.into_iter().map(message).collect()
+    }
+
+    async fn set_opt_out(
+        &self,
+        tenant: &TenantId,
+        phone: &E164,
+        opted_out: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let query = if opted_out {
+            sqlx::query(
+                "INSERT INTO sms_opt_outs (tenant_id, phone, opted_out_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.as_str())
+            .bind(phone.as_str())
+            .bind(now)
+        } else {
+            sqlx::query("DELETE FROM sms_opt_outs WHERE tenant_id = $1 AND phone = $2")
+                .bind(tenant.as_str())
+                .bind(phone.as_str())
+        };
+        query.execute(&self.pool).await.map_err(classify(tenant, "recording opt-out"))?;
+        Ok(())
+    }
+
+    async fn is_opted_out(&self, tenant: &TenantId, phone: &E164) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1::int8 FROM sms_opt_outs WHERE tenant_id = $1 AND phone = $2")
+                .bind(tenant.as_str())
+                .bind(phone.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("reading opt-outs"))?;
+        Ok(found.is_some())
+    }
+}
