@@ -87,9 +87,17 @@ impl Webhook {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// The call this webhook is about.
-    fn call_sid(&self) -> Result<CallSid, Response> {
-        CallSid::parse(self.get("CallSid").unwrap_or_default()).map_err(|error| bad_request(&error.to_string()))
+    /// The active shop and the call this webhook is about, or why it is
+    /// answered without reaching the call session.
+    fn call(&self) -> Result<(&TenantProfile, CallSid), Early> {
+        let profile = match &self.shop {
+            Shop::Active(record) => &record.profile,
+            Shop::NotInService => return Err(Early::NotInService),
+            Shop::Unavailable(known) => return Err(Early::Trouble(known.clone())),
+        };
+        let call_sid =
+            CallSid::parse(self.get("CallSid").unwrap_or_default()).map_err(|e| Early::BadRequest(e.to_string()))?;
+        Ok((profile, call_sid))
     }
 
     /// An optional id field (`DialCallSid`, `RecordingSid`); a malformed one is ignored.
@@ -216,12 +224,23 @@ fn trouble(shop: Option<&TenantProfile>) -> Response {
     }
 }
 
-/// The shop to serve, or the response for a webhook without one.
-fn active_shop(webhook: &Webhook) -> Result<&TenantProfile, Response> {
-    match &webhook.shop {
-        Shop::Active(record) => Ok(&record.profile),
-        Shop::NotInService => Err(not_in_service()),
-        Shop::Unavailable(known) => Err(trouble(known.as_ref().map(|record| &record.profile))),
+/// Why a webhook is answered without reaching the call session.
+enum Early {
+    /// Nobody (active) owns the called number.
+    NotInService,
+    /// The store could not say whose number it is.
+    Trouble(Option<Arc<TenantRecord>>),
+    /// A field is malformed (only a forged or broken request has that).
+    BadRequest(String),
+}
+
+impl IntoResponse for Early {
+    fn into_response(self) -> Response {
+        match self {
+            Early::NotInService => not_in_service(),
+            Early::Trouble(known) => trouble(known.as_ref().map(|record| &record.profile)),
+            Early::BadRequest(reason) => bad_request(&reason),
+        }
     }
 }
 
@@ -284,13 +303,9 @@ fn answer_or_trouble(profile: &TenantProfile, answer: Result<Answer, CallError>)
 }
 
 async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let profile = match active_shop(&webhook) {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
-    let call_sid = match webhook.call_sid() {
-        Ok(sid) => sid,
-        Err(response) => return response,
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
     };
     // The shop was found by this number, so it parses.
     let Some(called) = webhook.get("To").and_then(|to| E164::parse(to).ok()) else { return not_in_service() };
@@ -301,13 +316,9 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
 }
 
 async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let profile = match active_shop(&webhook) {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
-    let call_sid = match webhook.call_sid() {
-        Ok(sid) => sid,
-        Err(response) => return response,
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
     };
     let turn = match webhook.query("turn").map(TurnNumber::parse).transpose() {
         Ok(turn) => turn.unwrap_or(TurnNumber::FIRST),
@@ -323,13 +334,9 @@ async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
 
 /// A transfer to the owner ended: done if they picked up, else a message.
 async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let profile = match active_shop(&webhook) {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
-    let call_sid = match webhook.call_sid() {
-        Ok(sid) => sid,
-        Err(response) => return response,
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
     };
     let ended = TransferEnded {
         leg: webhook.reference("DialCallSid"),
@@ -340,13 +347,9 @@ async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response 
 }
 
 async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let profile = match active_shop(&webhook) {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
-    let call_sid = match webhook.call_sid() {
-        Ok(sid) => sid,
-        Err(response) => return response,
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
     };
     let recording = webhook.reference("RecordingSid");
     let url = webhook.get("RecordingUrl").map(str::to_owned);
@@ -364,9 +367,9 @@ async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
             _ => StatusCode::NO_CONTENT.into_response(),
         };
     };
-    let call_sid = match webhook.call_sid() {
+    let call_sid = match CallSid::parse(webhook.get("CallSid").unwrap_or_default()) {
         Ok(sid) => sid,
-        Err(response) => return response,
+        Err(error) => return bad_request(&error.to_string()),
     };
     let status = match CallStatus::parse(webhook.get("CallStatus").unwrap_or_default()) {
         Ok(status) => status,
