@@ -109,16 +109,9 @@ impl CallSession {
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call.call_sid))]
     pub async fn start(&self, profile: &TenantProfile, call: IncomingCall, now: DateTime<Utc>) -> Answer {
         let tenant = profile.slug();
+        // A repeated first webhook opens nothing new, and saving its greeting
+        // answers with the greeting given the first time.
         let key = TurnKey::Greeting;
-        match self.calls.call_for_turn(tenant, &call.call_sid, &key).await {
-            Ok(Some(turn)) => {
-                if let Some(first) = turn.answered {
-                    return Answer::replayed(&first, TurnNumber::FIRST); // the provider repeated the call's start
-                }
-            }
-            Ok(None) => {}
-            Err(error) => tracing::error!(%error, "could not read the call; answering it anew"),
-        }
         let mut state = CallState::default();
         let reply = match self.allowance.admission(profile, now).await {
             Admission::ForwardToOwner(reason) => {

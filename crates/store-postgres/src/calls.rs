@@ -79,21 +79,32 @@ impl CallStore for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
         let call_sid = &call.call_sid;
-        sqlx::query(
-            "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
-             VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $5)
-             ON CONFLICT (call_sid) DO NOTHING",
-        )
+        // Insert and read back in one statement; the existing call when the
+        // provider repeats the first webhook.
+        let row: Option<CallRow> = sqlx::query_as(sql(format!(
+            "WITH opened AS (
+                 INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
+                 VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $5)
+                 ON CONFLICT (call_sid) DO NOTHING
+                 RETURNING {CALL_COLUMNS})
+             SELECT * FROM opened
+             UNION ALL
+             SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = $2 AND call_sid = $1 AND NOT EXISTS (SELECT 1 FROM opened)"
+        )))
         .bind(call_sid.as_str())
         .bind(tenant.as_str())
         .bind(call.caller.as_ref().map(E164::as_str))
         .bind(call.called.as_str())
         .bind(now)
         .bind(initial_state)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(unexpected("opening call"))?;
-        self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
+        match row {
+            Some(row) => CallRecord::try_from(row),
+            // A concurrent first webhook committed after this statement began.
+            None => self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string())),
+        }
     }
 
     async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError> {
@@ -135,67 +146,66 @@ impl CallStore for PostgresStore {
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError> {
+        // One statement, so one round trip and atomic: the reply is inserted
+        // (only for a call of this tenant, once per turn key: a concurrent
+        // delivery waits on the key and then inserts nothing); the call row
+        // and the question are written only when that insert happened.
+        // The UPDATE re-reads the row it locks, so appending the turns is
+        // safe also when two turns of one call race.
         let key = turn.as_key();
-        let mut tx = self.pool.begin().await.map_err(unexpected("beginning"))?;
-        // Locks the call row: turns of one call are applied one at a time.
-        // The reply is read after the lock (a statement of its own sees what
-        // a concurrent delivery of this turn committed meanwhile).
-        let turns: Option<String> =
-            sqlx::query_scalar("SELECT turns FROM calls WHERE tenant_id = $1 AND call_sid = $2 FOR UPDATE")
-                .bind(tenant.as_str())
-                .bind(call_sid.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unexpected("reading turns"))?;
-        let turns = turns.ok_or_else(|| CallError::NotFound(call_sid.to_string()))?;
-        let earlier: Option<String> =
-            sqlx::query_scalar("SELECT reply FROM call_replies WHERE call_sid = $1 AND turn_key = $2")
-                .bind(call_sid.as_str())
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unexpected("reading turn reply"))?;
-        if let Some(reply) = earlier {
-            return Ok(SavedTurn::AlreadyAnswered(reply));
-        }
-        let mut all = decode_turns(&turns)?;
-        all.extend(update.turns.iter().cloned());
-        sqlx::query(
-            "UPDATE calls SET state = $3, turns = $4, outcome = COALESCE($5, outcome), booking_id = COALESCE($6, booking_id),
-                 recording_url = COALESCE($7, recording_url), updated_at = $8
-             WHERE tenant_id = $1 AND call_sid = $2",
+        let row: (bool, bool, Option<String>) = sqlx::query_as(
+            "WITH found AS (SELECT call_sid FROM calls WHERE tenant_id = $1 AND call_sid = $2),
+             saved AS (
+                 INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
+                 SELECT call_sid, $3, $4, $5 FROM found
+                 ON CONFLICT (call_sid, turn_key) DO NOTHING
+                 RETURNING call_sid),
+             updated AS (
+                 UPDATE calls SET state = $6,
+                     turns = CASE WHEN $7 = '[]' THEN turns ELSE (turns::jsonb || $7::jsonb)::text END,
+                     outcome = COALESCE($8, outcome), booking_id = COALESCE($9, booking_id),
+                     recording_url = COALESCE($10, recording_url), updated_at = $5
+                 WHERE tenant_id = $1 AND call_sid IN (SELECT call_sid FROM saved)
+                 RETURNING call_sid),
+             asked AS (
+                 INSERT INTO call_questions (tenant_id, call_sid, question, asked_at)
+                 SELECT $1, call_sid, $11, $5 FROM updated WHERE $11::text IS NOT NULL)
+             SELECT EXISTS (SELECT 1 FROM found), EXISTS (SELECT 1 FROM saved),
+                 (SELECT reply FROM call_replies WHERE call_sid = $2 AND turn_key = $3)",
         )
         .bind(tenant.as_str())
         .bind(call_sid.as_str())
+        .bind(&key)
+        .bind(&update.reply)
+        .bind(now)
         .bind(&update.state)
-        .bind(encode_turns(&all))
+        .bind(encode_turns(&update.turns))
         .bind(update.outcome.map(Outcome::as_str))
         .bind(update.booking_id.map(|id| id.to_string()))
         .bind(update.recording_url.as_deref())
-        .bind(now)
-        .execute(&mut *tx)
+        .bind(update.question.as_deref())
+        .fetch_one(&self.pool)
         .await
         .map_err(unexpected("saving turn"))?;
-        sqlx::query("INSERT INTO call_replies (call_sid, turn_key, reply, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(call_sid.as_str())
-            .bind(&key)
-            .bind(&update.reply)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(unexpected("saving turn reply"))?;
-        if let Some(question) = &update.question {
-            sqlx::query("INSERT INTO call_questions (tenant_id, call_sid, question, asked_at) VALUES ($1, $2, $3, $4)")
-                .bind(tenant.as_str())
-                .bind(call_sid.as_str())
-                .bind(question)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(unexpected("recording question"))?;
+        match row {
+            (false, _, _) => Err(CallError::NotFound(call_sid.to_string())),
+            (true, true, _) => Ok(SavedTurn::Saved),
+            (true, false, Some(first)) => Ok(SavedTurn::AlreadyAnswered(first)),
+            // A concurrent delivery committed the reply after this
+            // statement's snapshot was taken: read it now.
+            (true, false, None) => {
+                let first: Option<String> =
+                    sqlx::query_scalar("SELECT reply FROM call_replies WHERE call_sid = $1 AND turn_key = $2")
+                        .bind(call_sid.as_str())
+                        .bind(&key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(unexpected("reading turn reply"))?;
+                first.map(SavedTurn::AlreadyAnswered).ok_or_else(|| {
+                    CallError::Unexpected(anyhow::anyhow!("turn {key} of {call_sid} neither saved nor found"))
+                })
+            }
         }
-        tx.commit().await.map_err(unexpected("committing turn"))?;
-        Ok(SavedTurn::Saved)
     }
 
     async fn record_status(

@@ -80,21 +80,23 @@ impl CallStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
         let call_sid = &call.call_sid;
-        sqlx::query(
+        // Insert and read back in one round trip to the connection's thread.
+        let row: Option<CallRow> = sqlx::query_as(sql(format!(
             "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
-             ON CONFLICT (call_sid) DO NOTHING",
-        )
+                 VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
+                 ON CONFLICT (call_sid) DO NOTHING;
+             SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?2 AND call_sid = ?1"
+        )))
         .bind(call_sid.as_str())
         .bind(tenant.as_str())
         .bind(call.caller.as_ref().map(E164::as_str))
         .bind(call.called.as_str())
         .bind(ms(now))
         .bind(initial_state)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(unexpected("opening call"))?;
-        self.call(tenant, call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
+        row.map(CallRecord::try_from).transpose()?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
     async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError> {
@@ -136,61 +138,44 @@ impl CallStore for SqliteStore {
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError> {
-        let key = turn.as_key();
+        // One round trip to the connection's thread inside the transaction:
+        // the reply is inserted first (only for a call of this tenant, and
+        // only once per turn key); the call is updated, and the question
+        // recorded, only when that insert happened (`changes() = 1`); the
+        // stored reply comes back either way.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning"))?;
-        let found: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT c.turns, r.reply FROM calls c
-             LEFT JOIN call_replies r ON r.call_sid = c.call_sid AND r.turn_key = ?3
-             WHERE c.tenant_id = ?1 AND c.call_sid = ?2",
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
+                 SELECT call_sid, ?3, ?4, ?5 FROM calls WHERE tenant_id = ?1 AND call_sid = ?2
+                 ON CONFLICT (call_sid, turn_key) DO NOTHING
+                 RETURNING 'saved', reply;
+             UPDATE calls SET state = ?6,
+                     turns = CASE WHEN ?7 = '[]' THEN turns WHEN turns = '[]' THEN ?7
+                                  ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?7, 2) END,
+                     outcome = COALESCE(?8, outcome), booking_id = COALESCE(?9, booking_id),
+                     recording_url = COALESCE(?10, recording_url), updated_at = ?5
+                 WHERE tenant_id = ?1 AND call_sid = ?2 AND changes() = 1;
+             INSERT INTO call_questions (tenant_id, call_sid, question, asked_at)
+                 SELECT ?1, ?2, ?11, ?5 WHERE ?11 IS NOT NULL AND changes() = 1;
+             SELECT 'stored', r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
+                 WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
         )
         .bind(tenant.as_str())
         .bind(call_sid.as_str())
-        .bind(&key)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unexpected("reading turns"))?;
-        let (turns, earlier) = found.ok_or_else(|| CallError::NotFound(call_sid.to_string()))?;
-        if let Some(reply) = earlier {
-            return Ok(SavedTurn::AlreadyAnswered(reply));
-        }
-        let mut all = decode_turns(&turns)?;
-        all.extend(update.turns.iter().cloned());
-        sqlx::query(
-            "UPDATE calls SET state = ?3, turns = ?4, outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
-                 recording_url = COALESCE(?7, recording_url), updated_at = ?8
-             WHERE tenant_id = ?1 AND call_sid = ?2",
-        )
-        .bind(tenant.as_str())
-        .bind(call_sid.as_str())
+        .bind(turn.as_key())
+        .bind(&update.reply)
+        .bind(ms(now))
         .bind(&update.state)
-        .bind(encode_turns(&all))
+        .bind(encode_turns(&update.turns))
         .bind(update.outcome.map(Outcome::as_str))
         .bind(update.booking_id.map(|id| id.to_string()))
         .bind(update.recording_url.as_deref())
-        .bind(ms(now))
-        .execute(&mut *tx)
+        .bind(update.question.as_deref())
+        .fetch_all(&mut *tx)
         .await
         .map_err(unexpected("saving turn"))?;
-        sqlx::query("INSERT INTO call_replies (call_sid, turn_key, reply, created_at) VALUES (?1, ?2, ?3, ?4)")
-            .bind(call_sid.as_str())
-            .bind(&key)
-            .bind(&update.reply)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(unexpected("saving turn reply"))?;
-        if let Some(question) = &update.question {
-            sqlx::query("INSERT INTO call_questions (tenant_id, call_sid, question, asked_at) VALUES (?1, ?2, ?3, ?4)")
-                .bind(tenant.as_str())
-                .bind(call_sid.as_str())
-                .bind(question)
-                .bind(ms(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(unexpected("recording question"))?;
-        }
         tx.commit().await.map_err(unexpected("committing turn"))?;
-        Ok(SavedTurn::Saved)
+        saved_turn(call_sid, rows)
     }
 
     async fn record_status(
@@ -252,5 +237,17 @@ impl CallStore for SqliteStore {
                 .await
                 .map_err(unexpected("listing questions"))?;
         Ok(rows.into_iter().map(|(at, q)| (from_ms(at), q)).collect())
+    }
+}
+
+/// What a save's rows say: a `saved` row when this save wrote the turn,
+/// else the reply stored first, else no such call.
+fn saved_turn(call_sid: &CallSid, rows: Vec<(String, String)>) -> Result<SavedTurn, CallError> {
+    if rows.iter().any(|(kind, _)| kind == "saved") {
+        return Ok(SavedTurn::Saved);
+    }
+    match rows.into_iter().next() {
+        Some((_, first)) => Ok(SavedTurn::AlreadyAnswered(first)),
+        None => Err(CallError::NotFound(call_sid.to_string())),
     }
 }

@@ -66,6 +66,10 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
+            // A file on this machine does not drop connections; the default
+            // ping before every acquire is a round trip to the connection's
+            // thread on every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {}", file.display()))?;
