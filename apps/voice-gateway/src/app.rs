@@ -18,7 +18,7 @@ use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
 use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
 use frontdesk_messaging::MessageLog;
-use frontdesk_routing::{CallSession, CallStore, PlanAllowance};
+use frontdesk_routing::{CallSession, CallStore, InboundTexts, PlanAllowance};
 use frontdesk_runtime::{
     Backend, Billing, Settings, build_billing, build_booking_service, build_external_calendar, build_messaging,
     build_worker, open_backend,
@@ -85,6 +85,11 @@ impl AppState {
                 backend.calls.clone(),
                 settings.dialogue,
                 Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
+            )),
+            texts: Arc::new(InboundTexts::new(
+                backend.messages.clone(),
+                billing.flags.clone(),
+                billing.metering.clone(),
             )),
             directory: directory.clone(),
         });

@@ -16,10 +16,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use frontdesk_core::E164;
-use frontdesk_flags::Flag;
 use frontdesk_routing::{
-    Answer, CallError, CallSession, CallSid, CallStatus, CallerInput, Dialogue, IncomingCall, Next, StatusReport,
-    TransferEnded, TurnNumber,
+    Answer, CallError, CallSession, CallSid, CallStatus, CallerInput, Dialogue, InboundText, InboundTexts,
+    IncomingCall, Next, StatusReport, TransferEnded, TurnNumber,
 };
 use frontdesk_tenant::{NumberLookup, TenantDirectory, TenantProfile, TenantRecord, TenantStatus};
 use frontdesk_twilio::twiml::{
@@ -44,6 +43,7 @@ pub struct Telephony {
     pub public_base_url: String,
     pub validator: Arc<frontdesk_twilio::RequestValidator>,
     pub session: Arc<CallSession>,
+    pub texts: Arc<InboundTexts>,
     pub directory: Arc<TenantDirectory>,
 }
 
@@ -394,57 +394,13 @@ async fn status(State(state): State<AppState>, webhook: Webhook) -> Response {
 
 /// Inbound texts: STOP/START opt-outs, and a helpful reply to anything else.
 async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
-    let Shop::Active(record) = &webhook.shop else {
-        return xml(MessagingResponse::new().to_xml());
-    };
-    let profile = &record.profile;
-    let Some(from) = webhook.get("From").and_then(|f| E164::parse(f).ok()) else {
-        return xml(MessagingResponse::new().to_xml());
-    };
-    let word = webhook.get("Body").unwrap_or("").trim().to_uppercase();
-    let now = state.clock.now();
-    let reply = match word.as_str() {
-        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => {
-            if let Err(error) = state.messages.set_opt_out(profile.slug(), &from, true, now).await {
-                tracing::error!(%error, "could not record an opt-out");
-            }
-            // Twilio itself confirms STOP; an empty reply avoids a second text.
-            return xml(MessagingResponse::new().to_xml());
-        }
-        "START" | "UNSTOP" | "YES" => {
-            if let Err(error) = state.messages.set_opt_out(profile.slug(), &from, false, now).await {
-                tracing::error!(%error, "could not record an opt-in");
-            }
-            format!("{}: you'll get texts from us again. Reply STOP to opt out.", profile.name())
-        }
-        _ if sms_disabled(&state, profile).await => {
-            return xml(MessagingResponse::new().to_xml());
-        }
-        _ => {
-            let number = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
-            format!(
-                "{}: thanks for your message. To book, change or cancel an appointment, call us at {number}. Reply STOP to opt out.",
-                profile.name()
-            )
-        }
-    };
-    // The reply is a text we send: metered once per inbound message.
-    if let Some(message_sid) = webhook.get("MessageSid")
-        && let Err(error) =
-            state.metering.record_sms(profile.slug(), &format!("reply-{message_sid}"), &reply, now).await
-    {
-        tracing::error!(%error, "could not meter an SMS reply");
-    }
-    xml(MessagingResponse::new().message(Message::new(reply)).to_xml())
-}
-
-/// Whether the shop's plan turns texts off (a flag that cannot be read answers texts).
-async fn sms_disabled(state: &AppState, profile: &TenantProfile) -> bool {
-    match state.flags.effective(profile.slug()).await {
-        Ok(flags) => flags.is_some_and(|flags| !flags.enabled(Flag::EnableSms)),
-        Err(error) => {
-            tracing::error!(%error, "could not read the tenant's flags; answering the text");
-            false
-        }
+    let empty = || xml(MessagingResponse::new().to_xml());
+    let Shop::Active(record) = &webhook.shop else { return empty() };
+    let Some(from) = webhook.get("From").and_then(|f| E164::parse(f).ok()) else { return empty() };
+    let text =
+        InboundText { from: &from, body: webhook.get("Body").unwrap_or(""), message_id: webhook.get("MessageSid") };
+    match webhook.telephony.texts.reply(&record.profile, text, state.clock.now()).await {
+        Some(reply) => xml(MessagingResponse::new().message(Message::new(reply)).to_xml()),
+        None => empty(),
     }
 }

@@ -8,6 +8,7 @@ pub mod allowance;
 pub mod calls;
 pub mod dialogue;
 pub mod ids;
+pub mod inbound;
 pub mod memory;
 pub mod session;
 pub mod texts;
@@ -24,6 +25,7 @@ pub use dialogue::{
     spoken_date, spoken_slot, spoken_when,
 };
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
+pub use inbound::{InboundText, InboundTexts};
 pub use memory::MemoryCallStore;
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
