@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{AnsweringMode, Metering, SuspensionReason};
 use frontdesk_core::TenantId;
-use frontdesk_flags::{Flag, FlagService};
+use frontdesk_flags::{EffectiveFlags, Flag, FlagService};
 use frontdesk_tenant::TenantProfile;
 
 use crate::calls::CallError;
@@ -47,6 +47,17 @@ pub trait CallAllowance: Send + Sync {
     ) -> Result<(), CallError>;
 }
 
+impl CallPolicy {
+    /// What the tenant's effective flags allow the receptionist to do.
+    pub fn from_flags(flags: &EffectiveFlags) -> CallPolicy {
+        CallPolicy {
+            ai_booking: flags.enabled(Flag::AllowAiBooking),
+            human_fallback: flags.enabled(Flag::EnableHumanFallback),
+            after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
+        }
+    }
+}
+
 /// The allowance from the tenant's feature flags and its metered usage.
 pub struct PlanAllowance {
     flags: Arc<FlagService>,
@@ -72,11 +83,7 @@ impl CallAllowance for PlanAllowance {
 
     async fn policy(&self, tenant: &TenantId) -> CallPolicy {
         match self.flags.effective(tenant).await {
-            Ok(Some(flags)) => CallPolicy {
-                ai_booking: flags.enabled(Flag::AllowAiBooking),
-                human_fallback: flags.enabled(Flag::EnableHumanFallback),
-                after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
-            },
+            Ok(Some(flags)) => CallPolicy::from_flags(&flags),
             Ok(None) => CallPolicy::default(),
             Err(error) => {
                 tracing::error!(%error, "could not read the tenant's flags; serving the caller with everything allowed");

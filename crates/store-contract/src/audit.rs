@@ -2,14 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_audit::{AuditEntry, AuditQuery, NewAuditEntry};
-use frontdesk_core::{Clock, TenantId};
+use frontdesk_core::Clock;
 use serde_json::{Value, json};
 
-use crate::Stores;
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::{Stores, tenant};
 
 fn entry(id: &str, at: DateTime<Utc>, slug: Option<&str>, action: &str) -> NewAuditEntry {
     NewAuditEntry {

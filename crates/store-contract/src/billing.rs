@@ -9,20 +9,10 @@ use frontdesk_core::{Clock, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
 use serde_json::json;
 
-use crate::{Stores, profile};
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::{Stores, tenant, with_tenants};
 
 fn period(raw: &str) -> BillingPeriod {
     BillingPeriod::parse(raw).unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn with_tenants(stores: &Stores, slugs: &[&str]) {
-    for slug in slugs {
-        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
-    }
 }
 
 /// A job without a unique key, so only the store decides whether it exists.

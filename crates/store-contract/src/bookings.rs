@@ -6,23 +6,15 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk_calendar::{
     BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, HoldId, NewBooking, NewHold,
 };
-use frontdesk_core::{Clock, E164, TenantId};
+use frontdesk_core::Clock;
 use frontdesk_jobs::{JobKind, JobState, NewJob};
 use serde_json::json;
 
-use crate::{Stores, profile};
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::{Stores, phone, tenant, with_tenants};
 
 /// 2026-11-27 (a Friday) at `hour:minute` UTC.
 fn at(hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, hour, minute, 0).single().unwrap_or_default()
-}
-
-fn phone(raw: &str) -> E164 {
-    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn new_booking(staff: Option<&str>, start: DateTime<Utc>, minutes: i64) -> NewBooking {
@@ -55,12 +47,6 @@ fn new_hold(staff: Option<&str>, start: DateTime<Utc>, expires_at: DateTime<Utc>
 
 fn sms_job(key: &str) -> NewJob {
     NewJob::new(JobKind::parse("sms.send").unwrap_or_else(|e| panic!("{e}")), json!({})).unique_key(key)
-}
-
-async fn with_tenants(stores: &Stores, slugs: &[&str]) {
-    for slug in slugs {
-        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
-    }
 }
 
 async fn job_count(stores: &Stores) -> u64 {

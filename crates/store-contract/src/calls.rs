@@ -1,26 +1,12 @@
 //! The `CallStore` contract.
 
 use chrono::Duration;
-use frontdesk_core::{Clock, E164, TenantId};
+use frontdesk_core::{Clock, E164};
 use frontdesk_routing::{
     CallError, CallSid, CallStatus, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
 };
 
-use crate::{Stores, profile};
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn phone(raw: &str) -> E164 {
-    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn with_tenants(stores: &Stores, slugs: &[&str]) {
-    for slug in slugs {
-        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
-    }
-}
+use crate::{Stores, phone, tenant, with_tenants};
 
 fn sid(raw: &str) -> CallSid {
     CallSid::parse(raw).unwrap_or_else(|e| panic!("{e}"))

@@ -5,22 +5,12 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 use frontdesk_billing::PlanChange;
-use frontdesk_core::{Clock, Plan, StoreError, TenantId};
+use frontdesk_core::{Clock, Plan, StoreError};
 use frontdesk_flags::{Flag, TenantFlagSettings};
 use frontdesk_jobs::{JobKind, JobState, NewJob};
 use serde_json::json;
 
-use crate::{Stores, profile};
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn with_tenants(stores: &Stores, slugs: &[&str]) {
-    for slug in slugs {
-        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
-    }
-}
+use crate::{Stores, tenant, with_tenants};
 
 async fn settings(stores: &Stores, slug: &str) -> TenantFlagSettings {
     match stores.flags.flag_settings(&tenant(slug)).await {

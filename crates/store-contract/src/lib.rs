@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use frontdesk_core::ManualClock;
+use frontdesk_core::{E164, ManualClock, TenantId};
 pub use frontdesk_ports::{Backend, StoreAdapter};
 use frontdesk_tenant::{ProfileDocument, TenantProfile};
 
@@ -56,6 +56,21 @@ impl std::ops::Deref for Stores {
 /// Every contract test starts at the same instant.
 pub fn test_clock() -> ManualClock {
     ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default())
+}
+
+pub(crate) fn tenant(slug: &str) -> TenantId {
+    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub(crate) fn phone(raw: &str) -> E164 {
+    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Creates each tenant (a small valid profile, no numbers).
+pub(crate) async fn with_tenants(stores: &Stores, slugs: &[&str]) {
+    for slug in slugs {
+        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 /// A small valid profile owning `numbers`, named after its slug.

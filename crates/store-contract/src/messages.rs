@@ -1,24 +1,10 @@
 //! The `MessageLog` contract: the texts a shop sends, and its opt-outs.
 
 use chrono::Duration;
-use frontdesk_core::{Clock, E164, StoreError, TenantId};
+use frontdesk_core::{Clock, StoreError, TenantId};
 use frontdesk_messaging::MessageRecord;
 
-use crate::{Stores, profile};
-
-fn tenant(slug: &str) -> TenantId {
-    TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn phone(raw: &str) -> E164 {
-    E164::parse(raw).unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn with_tenants(stores: &Stores, slugs: &[&str]) {
-    for slug in slugs {
-        stores.tenants.put_tenant(&profile(slug, &[])).await.unwrap_or_else(|e| panic!("{e}"));
-    }
-}
+use crate::{Stores, phone, tenant, with_tenants};
 
 /// A queued text of `tenant`'s, written now.
 fn queued(stores: &Stores, id: &str, tenant: &TenantId) -> MessageRecord {

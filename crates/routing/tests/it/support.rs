@@ -68,11 +68,7 @@ impl CallAllowance for ScenarioAllowance {
 
     async fn policy(&self, tenant: &TenantId) -> CallPolicy {
         match self.flags.effective(tenant).await {
-            Ok(Some(flags)) => CallPolicy {
-                ai_booking: flags.enabled(Flag::AllowAiBooking),
-                human_fallback: flags.enabled(Flag::EnableHumanFallback),
-                after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
-            },
+            Ok(Some(flags)) => CallPolicy::from_flags(&flags),
             _ => CallPolicy::default(),
         }
     }
