@@ -5,7 +5,7 @@ use frontdesk_calendar::{BookingError, BookingRequest, BookingSource, Customer, 
 
 use super::information::{day_hours, services_sentence};
 use super::speech::{
-    capitalise, or_list, spoken_date, spoken_duration, spoken_slot, title_case, weekday_name, with_article,
+    or_list, spoken_date, spoken_duration, spoken_slot, spoken_when, title_case, weekday_name, with_article,
 };
 use super::{CallContext, CallState, Dialogue, Draft, Reply, Stage, date_start};
 use crate::calls::Outcome;
@@ -349,9 +349,10 @@ impl Dialogue {
         if draft.name.is_none() {
             state.stage = Stage::AskName;
             state.asked_for_name = true;
+            let with = draft.slot_staff.as_deref().map(|staff| format!(" with {staff}")).unwrap_or_default();
             return Reply::listen(format!(
-                "{} is available. Can I have your name, please?",
-                capitalise(&spoken_slot(context.profile, start, draft.slot_staff.as_deref()))
+                "{}{with} is available. Can I have your name, please?",
+                spoken_when(context.profile, start)
             ));
         }
         state.stage = Stage::ConfirmBooking;
