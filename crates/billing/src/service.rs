@@ -213,6 +213,16 @@ impl Metering {
         account: &BillingAccount,
     ) -> Result<(Plan, PlanTerms, UsageTotals, CapStatus), StoreError> {
         let plan = self.ports.plan(tenant).await?;
+        self.cap_status_on(tenant, plan, period, account).await
+    }
+
+    async fn cap_status_on(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        period: BillingPeriod,
+        account: &BillingAccount,
+    ) -> Result<(Plan, PlanTerms, UsageTotals, CapStatus), StoreError> {
         let terms = PlanTerms::standard(plan);
         let totals = self.ports.usage.usage_totals(tenant, period).await?;
         let cap = CapPolicy::for_account(account, &terms).minute_cap();
@@ -244,9 +254,22 @@ impl Metering {
         zone: Tz,
         now: DateTime<Utc>,
     ) -> Result<AnsweringMode, StoreError> {
+        let plan = self.ports.plan(tenant).await?;
+        self.answering_on(tenant, plan, zone, now).await
+    }
+
+    /// [`Metering::answering`] for a caller that already knows the tenant's
+    /// plan (the call path reads it from the flag cache): two reads.
+    pub async fn answering_on(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<AnsweringMode, StoreError> {
         let period = BillingPeriod::containing(now, zone);
         let account = self.ports.billing.billing_account(tenant).await?;
-        let (_, _, _, cap) = self.cap_status(tenant, period, &account).await?;
+        let (_, _, _, cap) = self.cap_status_on(tenant, plan, period, &account).await?;
         let grace = chrono::Duration::from_std(self.payment_grace).unwrap_or(DEFAULT_PAST_DUE_GRACE);
         Ok(answering_mode(&account, cap, now, grace))
     }

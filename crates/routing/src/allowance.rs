@@ -68,28 +68,37 @@ impl PlanAllowance {
     pub fn new(flags: Arc<FlagService>, metering: Arc<Metering>) -> PlanAllowance {
         PlanAllowance { flags, metering }
     }
+
+    /// The tenant's flags, or `None` when there are none or they cannot be
+    /// read (logged): the caller is then served with everything allowed.
+    async fn flags_of(&self, tenant: &TenantId) -> Option<EffectiveFlags> {
+        self.flags.effective(tenant).await.unwrap_or_else(|error| {
+            tracing::error!(%error, "could not read the tenant's flags; serving the caller with everything allowed");
+            None
+        })
+    }
 }
 
 #[async_trait]
 impl CallAllowance for PlanAllowance {
     async fn admission(&self, profile: &TenantProfile, now: DateTime<Utc>) -> Admission {
-        match self.metering.answering(profile.slug(), profile.timezone(), now).await {
+        // The plan comes with the (cached) flags, so the caps cost two reads.
+        let flags = self.flags_of(profile.slug()).await;
+        let tenant = profile.slug();
+        let answering = match &flags {
+            Some(flags) => self.metering.answering_on(tenant, flags.plan(), profile.timezone(), now).await,
+            None => self.metering.answering(tenant, profile.timezone(), now).await,
+        };
+        match answering {
             Ok(AnsweringMode::Suspended(reason)) => return Admission::ForwardToOwner(reason),
             Ok(AnsweringMode::Normal) => {}
             Err(error) => tracing::error!(%error, "could not check the tenant's caps; answering normally"),
         }
-        Admission::Answer(self.policy(profile.slug()).await)
+        Admission::Answer(flags.as_ref().map(CallPolicy::from_flags).unwrap_or_default())
     }
 
     async fn policy(&self, tenant: &TenantId) -> CallPolicy {
-        match self.flags.effective(tenant).await {
-            Ok(Some(flags)) => CallPolicy::from_flags(&flags),
-            Ok(None) => CallPolicy::default(),
-            Err(error) => {
-                tracing::error!(%error, "could not read the tenant's flags; serving the caller with everything allowed");
-                CallPolicy::default()
-            }
-        }
+        self.flags_of(tenant).await.as_ref().map(CallPolicy::from_flags).unwrap_or_default()
     }
 
     async fn meter_call(
