@@ -86,6 +86,11 @@ pub async fn messages_and_opt_outs_stay_with_their_tenant(stores: Stores) {
     let (a, b) = (tenant("shop-a"), tenant("shop-b"));
     assert!(stores.messages.upsert_message(&queued(&stores, "msg-1", &a)).await.is_ok());
     assert!(matches!(stores.messages.message(&b, "msg-1").await, Ok(None)));
+    // B writing a message under A's id changes nothing of A's and is refused.
+    let hijack = MessageRecord { status: "failed".to_owned(), ..queued(&stores, "msg-1", &b) };
+    assert!(stores.messages.upsert_message(&hijack).await.is_err(), "another tenant's id is refused");
+    let kept = stores.messages.message(&a, "msg-1").await.ok().flatten().map(|m| m.status);
+    assert_eq!(kept.as_deref(), Some("queued"), "A's message is untouched");
     assert_eq!(stores.messages.list_messages(&a, 10).await.map(|l| l.len()).ok(), Some(1));
     assert!(stores.messages.list_messages(&b, 10).await.unwrap_or_default().is_empty());
 

@@ -51,12 +51,13 @@ fn message(row: MessageRow) -> Result<MessageRecord, StoreError> {
 #[async_trait]
 impl MessageLog for SqliteStore {
     async fn upsert_message(&self, m: &MessageRecord) -> Result<(), StoreError> {
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO messages (message_id, tenant_id, to_number, from_number, body, status, provider_id, booking_id,
                  error, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, provider_id = excluded.provider_id,
-                 error = excluded.error, updated_at = excluded.updated_at",
+                 error = excluded.error, updated_at = excluded.updated_at
+             WHERE messages.tenant_id = excluded.tenant_id",
         )
         .bind(&m.id)
         .bind(m.tenant.as_str())
@@ -72,6 +73,10 @@ impl MessageLog for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(classify(&m.tenant, "writing message"))?;
+        // The id is another tenant's message: never overwrite it.
+        if written.rows_affected() == 0 {
+            return Err(StoreError::Unexpected(anyhow::anyhow!("message {} belongs to another tenant", m.id)));
+        }
         Ok(())
     }
 
