@@ -78,6 +78,7 @@ impl AppState {
         twilio: Option<crate::twilio::TwilioSettings>,
     ) -> AppState {
         let directory = Arc::new(TenantDirectory::new(backend.tenants.clone(), clock.clone()));
+        follow_tenant_changes(&directory, &billing.flags);
         let twilio = twilio.map(|settings| crate::twilio::Telephony {
             public_base_url: settings.public_base_url,
             validator: settings.validator,
@@ -116,6 +117,24 @@ impl AppState {
             twilio,
         }
     }
+}
+
+/// Other gateway processes announce tenant changes on the shared flag
+/// cache's channel: the directory forgets those tenants at once.
+fn follow_tenant_changes(directory: &Arc<TenantDirectory>, flags: &FlagService) {
+    let Some(mut changes) = flags.invalidations() else { return };
+    let directory = Arc::downgrade(directory);
+    tokio::spawn(async move {
+        loop {
+            let change = changes.recv().await;
+            let Some(directory) = directory.upgrade() else { break };
+            match change {
+                Ok(tenant) => directory.forget(&tenant),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => directory.forget_all(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }
 
 /// Limits applied to every request.

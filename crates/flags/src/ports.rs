@@ -53,4 +53,12 @@ pub trait FlagCache: Send + Sync {
     /// Forgets the tenant's entry here and in every other process sharing
     /// this cache, at once (not after a TTL).
     async fn invalidate(&self, tenant: &TenantId) -> Result<(), CacheError>;
+
+    /// The tenants invalidated by any process sharing this cache (this one
+    /// included), as the invalidations arrive, for other per-process caches
+    /// of tenant data to follow. `None` for a cache that no other process
+    /// shares (this process's own changes are then all there is to follow).
+    fn invalidations(&self) -> Option<tokio::sync::broadcast::Receiver<TenantId>> {
+        None
+    }
 }

@@ -95,6 +95,19 @@ impl FlagService {
         Ok(previous)
     }
 
+    /// Tells every process sharing the cache that `tenant` changed (its
+    /// profile, numbers or status, not only its flags): their flag entries,
+    /// and whatever follows [`FlagService::invalidations`], are dropped.
+    pub async fn tenant_changed(&self, tenant: &TenantId) {
+        self.invalidate(tenant).await;
+    }
+
+    /// The tenants any process sharing the cache invalidated, when the
+    /// cache is shared (see [`FlagCache::invalidations`]).
+    pub fn invalidations(&self) -> Option<tokio::sync::broadcast::Receiver<TenantId>> {
+        self.cache.invalidations()
+    }
+
     async fn invalidate(&self, tenant: &TenantId) {
         // Not rate limited: operator changes are rare, and each failure here
         // means some process may serve the old flags until the TTL.

@@ -96,11 +96,18 @@ struct Subscription {
     live: watch::Sender<bool>,
     /// Bumped on every eviction, so a fill that raced one is not kept.
     evictions: AtomicU64,
+    /// Every tenant an invalidation message named, for other caches of
+    /// tenant data in this process.
+    tenants: tokio::sync::broadcast::Sender<TenantId>,
 }
 
 impl Subscription {
     fn new() -> Subscription {
-        Subscription { live: watch::Sender::new(false), evictions: AtomicU64::new(0) }
+        Subscription {
+            live: watch::Sender::new(false),
+            evictions: AtomicU64::new(0),
+            tenants: tokio::sync::broadcast::Sender::new(INVALIDATIONS_BUFFERED),
+        }
     }
 
     fn is_live(&self) -> bool {
@@ -317,6 +324,10 @@ impl FlagCache for RedisFlagCache {
         Ok(())
     }
 
+    fn invalidations(&self) -> Option<tokio::sync::broadcast::Receiver<TenantId>> {
+        Some(self.subscription.tenants.subscribe())
+    }
+
     async fn invalidate(&self, tenant: &TenantId) -> Result<(), CacheError> {
         self.subscription.evict(&self.local, tenant);
         self.ensure_connected()?;
@@ -378,6 +389,10 @@ struct SubscriberEvents {
     errors: tokio::sync::broadcast::Receiver<(RedisError, Option<fred::types::config::Server>)>,
 }
 
+/// Invalidations held for a follower that has not read them yet; one that
+/// falls further behind is told it lagged and forgets everything.
+const INVALIDATIONS_BUFFERED: usize = 1024;
+
 /// How often the listener retries a subscription that failed while the
 /// connection stayed up.
 const RESUBSCRIBE_INTERVAL: Duration = Duration::from_secs(2);
@@ -399,7 +414,11 @@ async fn listen(
                 Ok(message) if *message.channel == *channel => {
                     let tenant = message.value.as_string().and_then(|raw| TenantId::parse(&raw).ok());
                     match tenant {
-                        Some(tenant) => subscription.evict(&local, &tenant),
+                        Some(tenant) => {
+                            subscription.evict(&local, &tenant);
+                            // Nobody may be following: that is fine.
+                            let _ = subscription.tenants.send(tenant);
+                        }
                         None => tracing::warn!(channel = %channel, "ignoring a flag invalidation that is not a tenant id"),
                     }
                 }

@@ -94,6 +94,12 @@ impl TenantDirectory {
         }
     }
 
+    /// Forgets every number: the next call of each reads the store (for a
+    /// follower that missed changes).
+    pub fn forget_all(&self) {
+        self.entries().clear();
+    }
+
     /// Forgets what is known of `tenant`'s numbers, and every "nobody owns
     /// it" (the tenant may have taken one of those numbers): the next call
     /// reads the store. Call it after any change to a tenant.

@@ -97,6 +97,7 @@ async fn put_tenant(
 
     let outcome = state.tenants.put_tenant(&profile).await?;
     state.directory.forget(&tenant);
+    state.flags.tenant_changed(&tenant).await;
     if outcome == PutOutcome::Created {
         // The plan history starts with the tenant: billing prorates from here.
         state.flags.set_plan(&tenant, frontdesk_core::Plan::DEFAULT, state.clock.now(), &[]).await?;
@@ -175,6 +176,7 @@ async fn set_status(
     let before = state.tenants.get_tenant(&tenant).await?.map(|r| json!({"status": r.status.as_str()}));
     let record = state.tenants.set_tenant_status(&tenant, status).await?;
     state.directory.forget(&tenant);
+    state.flags.tenant_changed(&tenant).await;
     tracing::info!(tenant_id = %tenant, status = status.as_str(), by = %admin.0.subject, "tenant status changed");
     let after = json!({"status": status.as_str()});
     admin.audit(&state, Some(&tenant), "tenant.status", tenant.as_str(), before, Some(after)).await;

@@ -154,3 +154,35 @@ async fn with_redis_down_flags_come_from_the_store_and_calls_are_answered() {
     assert!(twiml.contains("<Record"), "the call is answered and obeys the flag: {twiml}");
     assert!(started.elapsed() < Duration::from_secs(5), "no long stalls: {:?}", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_disabled_through_one_gateway_is_out_of_service_on_the_other_at_once() {
+    let Some(redis) = redis_url() else { return };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let database = format!("sqlite://{}", dir.path().join("tenants.db").display());
+    let namespace = format!("frontdesk-test-{}", uuid::Uuid::new_v4().simple());
+    let clock = Arc::new(ManualClock::new(monday_morning()));
+    let first = gateway(&database, &redis, &namespace, clock.clone()).await;
+    let store = SqliteStore::open(&database, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
+    voice_gateway::demo::seed_demo_tenants(&store).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let second = gateway(&database, &redis, &namespace, clock.clone()).await;
+
+    // B resolves the shop's number (and keeps it in its directory).
+    assert!(booking_call(&second, "CA-tenant-1").await.contains("<Gather"), "B answers for the shop");
+
+    // The operator disables the shop through A.
+    let (status, body) = admin(&first, Method::DELETE, "/admin/tenants/fresh-cuts", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // B stops answering for it well before its directory's TTL (the clock is
+    // frozen: only the invalidation message can make B forget).
+    let started = Instant::now();
+    loop {
+        let twiml = booking_call(&second, &format!("CA-tenant-{}", started.elapsed().as_micros())).await;
+        if twiml.contains("not in service") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "B still answers for a disabled shop: {twiml}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
