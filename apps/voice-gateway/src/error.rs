@@ -104,6 +104,11 @@ impl From<BookingError> for ApiError {
                 return api;
             }
             BookingError::NotFound(_) => return ApiError::not_found(error.to_string()),
+            BookingError::InvalidCustomerName(problem) => {
+                let problem =
+                    frontdesk_tenant::FieldProblem { field: "customer_name".to_owned(), message: problem.clone() };
+                return ApiError::validation(&[problem]);
+            }
             BookingError::Unexpected(_) => return ApiError::internal(error),
             BookingError::UnknownService(_) => "unknown_service",
             BookingError::UnknownStaff(_) => "unknown_staff",

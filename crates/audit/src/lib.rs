@@ -131,6 +131,8 @@ pub fn redact(value: Value) -> Value {
         }
         Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
         Value::String(text) if looks_like_card_number(&text) => Value::String(REDACTED.to_owned()),
+        // A card number inside other text ("Card 4111 1111 1111 1111").
+        Value::String(text) => Value::String(frontdesk_language::redact_card_numbers(&text)),
         other => other,
     }
 }
@@ -172,6 +174,25 @@ mod tests {
                 "nested": {"client_secret": "[redacted]", "phones": ["+15555550100"], "note": "[redacted]"},
                 "Authorization": "[redacted]",
                 "plan": "core",
+            })
+        );
+    }
+
+    #[test]
+    fn card_numbers_inside_text_are_redacted_and_the_rest_kept() {
+        let value = json!({
+            "customer_name": "Card 4111 1111 1111 1111",
+            "faqs": [{"answer": "Call 4111-1111-1111-1111 or pay cash"}],
+            "greeting": "Open 9 to 5, call +1 555 555 0100",
+            "booking": {"start": "2026-12-01T10:00:00-05:00"},
+        });
+        assert_eq!(
+            redact(value),
+            json!({
+                "customer_name": "Card [card number removed]",
+                "faqs": [{"answer": "Call [card number removed] or pay cash"}],
+                "greeting": "Open 9 to 5, call +1 555 555 0100",
+                "booking": {"start": "2026-12-01T10:00:00-05:00"},
             })
         );
     }

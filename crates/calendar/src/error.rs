@@ -32,6 +32,9 @@ pub enum BookingError {
     TooLateToCancel { hours: u32 },
     #[error("the booking is {0:?}, not confirmed")]
     NotConfirmed(BookingStatus),
+    /// The customer's name is blank, too long or holds control characters.
+    #[error("the customer's name {0}")]
+    InvalidCustomerName(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

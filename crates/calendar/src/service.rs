@@ -356,7 +356,10 @@ impl BookingService {
 
     /// Books `request` (directly, or by committing its hold). A repeated
     /// idempotency key returns the first booking.
-    pub async fn book(&self, profile: &TenantProfile, request: BookingRequest) -> Result<Booking, BookingError> {
+    pub async fn book(&self, profile: &TenantProfile, mut request: BookingRequest) -> Result<Booking, BookingError> {
+        request.customer.name = frontdesk_core::TextRule::PERSON
+            .check(&request.customer.name)
+            .map_err(BookingError::InvalidCustomerName)?;
         let service = Self::service(profile, &request.service)?;
         let slot = match request.hold {
             // The hold already passed the checks and blocks the time.

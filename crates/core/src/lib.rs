@@ -14,6 +14,7 @@ mod plan;
 mod readiness;
 mod store_error;
 mod tenant_id;
+mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{IdGenerator, SequentialIds, UuidV7Ids};
@@ -23,3 +24,4 @@ pub use plan::{Plan, UnknownPlan};
 pub use readiness::{NotReady, Readiness};
 pub use store_error::{StoreError, stored_tenant};
 pub use tenant_id::{TenantId, TenantIdError};
+pub use text::TextRule;

@@ -311,3 +311,31 @@ pub async fn tenants_never_see_or_block_each_other(stores: Stores) {
         Some(BookingStatus::Confirmed)
     );
 }
+
+/// Whatever free text the domain accepts (see `frontdesk_core::TextRule`),
+/// every store keeps byte for byte: accents, quotes, emoji, line breaks in
+/// paragraphs. (The domain refuses control characters, which PostgreSQL
+/// could not store, so the two stores never disagree.)
+pub async fn free_text_the_domain_accepts_reads_back_alike(stores: Stores) {
+    let mut document = crate::profile("text-shop", &[]).to_document();
+    document.name = Some("Zoë's \"Salon\" ✂️ 美容院".to_owned());
+    document.greeting = Some("Hello!\n\tWelcome to Zoë's — how can I help?".to_owned());
+    document.faqs = vec![frontdesk_tenant::FaqDocument {
+        question: Some("Do you take 'walk-ins'?".to_owned()),
+        answer: Some("Yes 😀\nWeekdays only.".to_owned()),
+    }];
+    let shop = frontdesk_tenant::TenantProfile::parse(&document).unwrap_or_else(|e| panic!("{e}"));
+    assert!(stores.tenants.put_tenant(&shop).await.is_ok());
+    let tenant = tenant("text-shop");
+    let stored = stores.tenants.get_tenant(&tenant).await.ok().flatten().map(|record| record.profile);
+    assert_eq!(stored.as_ref(), Some(&shop));
+
+    let name = frontdesk_core::TextRule::PERSON.check("  Zoë O'Brien-Núñez ✂️ ").unwrap_or_else(|e| panic!("{e}"));
+    let mut booking = new_booking(None, stores.clock.now() + Duration::days(2), 30);
+    booking.service = "Consultation".to_owned();
+    booking.customer.name = name.clone();
+    assert!(stores.bookings.commit_booking(&tenant, &booking, Vec::new(), stores.clock.now()).await.is_ok());
+    let read = stores.bookings.booking(&tenant, booking.id).await.ok().flatten().map(|b| b.customer.name);
+    assert_eq!(read.as_deref(), Some("Zoë O'Brien-Núñez ✂️"));
+    assert_eq!(read, Some(name));
+}

@@ -131,6 +131,7 @@ macro_rules! store_contract_tests {
             jobs::each_schedule_occurrence_is_enqueued_once,
             jobs::listing_and_counting,
             bookings::a_booking_reads_back_every_way,
+            bookings::free_text_the_domain_accepts_reads_back_alike,
             bookings::overlapping_times_of_one_staff_member_conflict,
             bookings::concurrent_commits_for_one_slot_let_exactly_one_win,
             bookings::an_idempotency_key_returns_the_first_booking,

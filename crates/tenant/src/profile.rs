@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use frontdesk_core::{Currency, E164, Money, TenantId};
+use frontdesk_core::{Currency, E164, Money, TenantId, TextRule};
 
 use crate::document::{BookingRulesDocument, FaqDocument, ProfileDocument, ServiceDocument, StaffDocument};
 use crate::hours::WeeklyHours;
@@ -87,8 +87,8 @@ pub struct Faq {
     pub answer: String,
 }
 
-const MAX_NAME_LEN: usize = 200;
-const MAX_TEXT_LEN: usize = 2000;
+const NAME: TextRule = TextRule::NAME;
+const TEXT: TextRule = TextRule::PARAGRAPH;
 
 impl TenantProfile {
     /// Validates a document completely. On failure, every problem is listed
@@ -101,7 +101,7 @@ impl TenantProfile {
             Some(raw) => p.check("slug", TenantId::parse(raw)),
             None => missing(p, "slug"),
         };
-        let name = required_text(p, "name", document.name.as_deref(), MAX_NAME_LEN);
+        let name = required_text(p, "name", document.name.as_deref(), NAME);
         let timezone = match &document.timezone {
             Some(raw) => p.check(
                 "timezone",
@@ -129,11 +129,10 @@ impl TenantProfile {
             Some(raw) => p.check("owner_phone", E164::parse(raw)),
             None => missing(p, "owner_phone"),
         };
-        let greeting = optional_text(p, "greeting", document.greeting.as_deref(), MAX_TEXT_LEN);
-        let address = optional_text(p, "address", document.address.as_deref(), MAX_TEXT_LEN);
-        let calendar_id = optional_text(p, "calendar_id", document.calendar_id.as_deref(), MAX_NAME_LEN);
-        let twilio_auth_token =
-            optional_text(p, "twilio_auth_token", document.twilio_auth_token.as_deref(), MAX_NAME_LEN);
+        let greeting = optional_text(p, "greeting", document.greeting.as_deref(), TEXT);
+        let address = optional_text(p, "address", document.address.as_deref(), TEXT);
+        let calendar_id = optional_text(p, "calendar_id", document.calendar_id.as_deref(), NAME);
+        let twilio_auth_token = optional_text(p, "twilio_auth_token", document.twilio_auth_token.as_deref(), NAME);
         if twilio_auth_token.as_deref() == Some(crate::document::REDACTED) {
             p.add(
                 "twilio_auth_token",
@@ -371,8 +370,7 @@ impl Catalog {
     fn build(services: &[ServiceDocument], p: &mut Problems) -> Catalog {
         let mut phrases: HashMap<String, (usize, String)> = HashMap::new();
         for (index, service) in services.iter().enumerate() {
-            let Some(name) = required_text(p, format!("services[{index}].name"), service.name.as_deref(), MAX_NAME_LEN)
-            else {
+            let Some(name) = required_text(p, format!("services[{index}].name"), service.name.as_deref(), NAME) else {
                 continue;
             };
             let key = normalize_phrase(&name);
@@ -388,6 +386,10 @@ impl Catalog {
         for (index, service) in services.iter().enumerate() {
             for (alias_index, alias) in service.aliases.iter().enumerate() {
                 let field = format!("services[{index}].aliases[{alias_index}]");
+                if let Err(problem) = NAME.check(alias) {
+                    p.add(field, problem);
+                    continue;
+                }
                 let key = normalize_phrase(alias);
                 if key.is_empty() {
                     p.add(field, "must not be blank");
@@ -420,7 +422,7 @@ fn parse_staff(documents: &[StaffDocument], catalog: &Catalog, p: &mut Problems)
     let mut staff: Vec<StaffMember> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, document) in documents.iter().enumerate() {
-        let name = required_text(p, format!("staff[{index}].name"), document.name.as_deref(), MAX_NAME_LEN);
+        let name = required_text(p, format!("staff[{index}].name"), document.name.as_deref(), NAME);
         if let Some(name) = &name
             && let Some(earlier) = seen.insert(normalize_phrase(name), index)
         {
@@ -441,7 +443,7 @@ fn parse_staff(documents: &[StaffDocument], catalog: &Catalog, p: &mut Problems)
         });
         let hours = document.hours.as_ref().map(|hours| WeeklyHours::parse(hours, &format!("staff[{index}].hours"), p));
         let calendar_id =
-            optional_text(p, format!("staff[{index}].calendar_id"), document.calendar_id.as_deref(), MAX_NAME_LEN);
+            optional_text(p, format!("staff[{index}].calendar_id"), document.calendar_id.as_deref(), NAME);
         if let Some(name) = name {
             staff.push(StaffMember { name, services, hours, calendar_id });
         }
@@ -568,8 +570,8 @@ fn parse_booking(document: &BookingRulesDocument, p: &mut Problems) -> BookingRu
 fn parse_faqs(documents: &[FaqDocument], p: &mut Problems) -> Vec<Faq> {
     let mut faqs = Vec::new();
     for (index, document) in documents.iter().enumerate() {
-        let question = required_text(p, format!("faqs[{index}].question"), document.question.as_deref(), MAX_TEXT_LEN);
-        let answer = required_text(p, format!("faqs[{index}].answer"), document.answer.as_deref(), MAX_TEXT_LEN);
+        let question = required_text(p, format!("faqs[{index}].question"), document.question.as_deref(), TEXT);
+        let answer = required_text(p, format!("faqs[{index}].answer"), document.answer.as_deref(), TEXT);
         if let (Some(question), Some(answer)) = (question, answer) {
             faqs.push(Faq { question, answer });
         }
@@ -582,25 +584,16 @@ fn missing<T>(p: &mut Problems, field: impl Into<String>) -> Option<T> {
     None
 }
 
-fn required_text(p: &mut Problems, field: impl Into<String>, value: Option<&str>, max_len: usize) -> Option<String> {
+fn required_text(p: &mut Problems, field: impl Into<String>, value: Option<&str>, rule: TextRule) -> Option<String> {
     let field = field.into();
     match value {
         None => missing(p, field),
-        Some(text) => optional_text(p, field, Some(text), max_len),
+        Some(text) => optional_text(p, field, Some(text), rule),
     }
 }
 
-fn optional_text(p: &mut Problems, field: impl Into<String>, value: Option<&str>, max_len: usize) -> Option<String> {
-    let text = value?.trim();
-    if text.is_empty() {
-        p.add(field, "must not be blank");
-        return None;
-    }
-    if text.chars().count() > max_len {
-        p.add(field, format!("is too long ({} characters; at most {max_len})", text.chars().count()));
-        return None;
-    }
-    Some(text.to_owned())
+fn optional_text(p: &mut Problems, field: impl Into<String>, value: Option<&str>, rule: TextRule) -> Option<String> {
+    p.check(field, rule.check(value?))
 }
 
 /// `language[-REGION]`: `en`, `en-US`, `es-419`, `fil-PH`.

@@ -216,11 +216,14 @@ async fn create_booking(
     let profile = profile(&state, &admin, &slug).await?;
     let tz = profile.timezone();
     let start = parse_start(tz, "start", &request.start)?;
-    let name = request.customer_name.trim();
-    if name.is_empty() {
-        return Err(unprocessable("customer_name", "must not be blank"));
-    }
     let phone = E164::parse(&request.customer_phone).map_err(|e| unprocessable("customer_phone", e.to_string()))?;
+    let idempotency_key = request
+        .idempotency_key
+        .as_deref()
+        .map(|key| {
+            frontdesk_core::TextRule::NAME.check(key).map_err(|problem| unprocessable("idempotency_key", problem))
+        })
+        .transpose()?;
     let requested_at = state.clock.now();
     let booking = state
         .bookings
@@ -230,9 +233,9 @@ async fn create_booking(
                 service: request.service,
                 start,
                 staff: request.staff,
-                customer: Customer { name: name.to_owned(), phone },
+                customer: Customer { name: request.customer_name, phone },
                 source: BookingSource::Admin,
-                idempotency_key: request.idempotency_key,
+                idempotency_key,
                 hold: None,
                 notify_customer: true,
             },

@@ -189,3 +189,47 @@ async fn cancel_applies_the_notice_policy_unless_overridden_and_reschedule_moves
     let reply = app.call(Method::GET, "/admin/tenants/fresh-cuts/bookings", Some(&other_shop), None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn free_text_is_refused_with_the_field_when_it_could_not_be_stored_alike() {
+    let app = TestApp::new().await;
+    let path = "/admin/tenants/fresh-cuts/bookings";
+    let cases = [
+        ("Jane\u{0}Doe", "customer_name: contains a control character (U+0000)"),
+        ("Jane\nDoe", "customer_name: contains a control character (U+000A)"),
+        ("   ", "customer_name: must not be blank"),
+    ];
+    for (name, expected) in cases {
+        let mut body = booking_body("2026-11-27T14:00");
+        body["customer_name"] = json!(name);
+        let reply = app.admin(Method::POST, path, Some(&body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {}", reply.body);
+        assert_eq!(crate::support::details(&reply), [expected], "{name:?}");
+    }
+    let mut body = booking_body("2026-11-27T14:00");
+    body["customer_name"] = json!("J".repeat(60_000));
+    let reply = app.admin(Method::POST, path, Some(&body)).await;
+    assert_eq!(crate::support::details(&reply), ["customer_name: is too long (60000 characters; at most 100)"]);
+
+    let mut body = booking_body("2026-11-27T14:00");
+    body["idempotency_key"] = json!("k".repeat(201));
+    let reply = app.admin(Method::POST, path, Some(&body)).await;
+    assert_eq!(crate::support::details(&reply), ["idempotency_key: is too long (201 characters; at most 200)"]);
+
+    // A profile with a NUL byte is refused, naming each field, on every store.
+    let mut shop = crate::support::shop_json("nul-shop", &[]);
+    shop["name"] = json!("Nul\u{0}Shop");
+    shop["services"][0]["name"] = json!("Cut\u{0}");
+    let reply = app.admin(Method::PUT, "/admin/tenants/nul-shop", Some(&shop)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        crate::support::details(&reply),
+        ["name: contains a control character (U+0000)", "services[0].name: contains a control character (U+0000)"]
+    );
+    // Accents, quotes and emoji are text like any other.
+    let mut body = booking_body("2026-11-27T15:00");
+    body["customer_name"] = json!("Zoë O'Brien-Núñez ✂️");
+    let reply = app.admin(Method::POST, path, Some(&body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(reply.body["customer_name"], "Zoë O'Brien-Núñez ✂️");
+}

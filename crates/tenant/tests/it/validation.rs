@@ -180,3 +180,39 @@ fn wrong_types_and_unknown_fields_report_their_path() {
     assert_eq!(unknown.len(), 1);
     assert!(unknown[0].starts_with("staff[0].nickname: unknown field `nickname`"), "{unknown:?}");
 }
+
+#[test]
+fn control_characters_are_refused_where_people_type_text() {
+    check(
+        |v| {
+            v["name"] = json!("Fresh\u{0}Cuts");
+            v["greeting"] = json!("Hi!\u{7}");
+            v["address"] = json!("214 Bedford Avenue\nBrooklyn");
+            v["faqs"][0]["answer"] = json!("Yes\u{0}");
+            v["staff"][1]["name"] = json!("De\u{1b}e");
+            v["services"][0]["aliases"][0] = json!("cut\u{0}");
+        },
+        &[
+            "name: contains a control character (U+0000)",
+            "greeting: contains a control character (U+0007)",
+            "services[0].aliases[0]: contains a control character (U+0000)",
+            "staff[1].name: contains a control character (U+001B)",
+            "faqs[0].answer: contains a control character (U+0000)",
+        ],
+    );
+}
+
+#[test]
+fn every_free_text_field_has_a_length_limit() {
+    let long = "x".repeat(2001);
+    check(
+        |v| {
+            v["greeting"] = json!(long);
+            v["services"][0]["aliases"][0] = json!("y".repeat(201));
+        },
+        &[
+            "greeting: is too long (2001 characters; at most 2000)",
+            "services[0].aliases[0]: is too long (201 characters; at most 200)",
+        ],
+    );
+}
