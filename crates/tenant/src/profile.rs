@@ -250,6 +250,24 @@ impl TenantProfile {
     pub fn currency(&self) -> Currency {
         self.currency
     }
+    /// The fields that carry trust (they route calls, or decide whose
+    /// signature a webhook needs, and so what is billed) and differ between
+    /// `self` and `replacement`. Only the operator may change them: a shop
+    /// that could would be able to claim numbers or sign its own usage.
+    pub fn trusted_changes(&self, replacement: &TenantProfile) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        if self.phone_numbers != replacement.phone_numbers {
+            changed.push("phone_numbers");
+        }
+        if self.owner_phone != replacement.owner_phone {
+            changed.push("owner_phone");
+        }
+        if self.twilio_auth_token() != replacement.twilio_auth_token() {
+            changed.push("twilio_auth_token");
+        }
+        changed
+    }
+
     pub fn phone_numbers(&self) -> &[E164] {
         &self.phone_numbers
     }

@@ -94,6 +94,15 @@ async fn put_tenant(
         Ok(profile) if problems.is_empty() => profile,
         _ => return Err(ApiError::validation(&problems)),
     };
+    if let Some(existing) = &existing {
+        let trusted = existing.profile.trusted_changes(&profile);
+        if !trusted.is_empty() && admin.require_operator().is_err() {
+            return Err(ApiError::forbidden(format!(
+                "only the operator (scope admin) may change {}",
+                trusted.join(", ")
+            )));
+        }
+    }
 
     let outcome = state.tenants.put_tenant(&profile).await?;
     state.directory.forget(&tenant);

@@ -112,6 +112,35 @@ async fn a_tenant_token_reads_and_replaces_its_own_profile() {
     assert_eq!(reply.body["profile"]["greeting"], "Fresh Cuts, what can we do for you?");
 }
 
+#[tokio::test]
+async fn only_the_operator_changes_what_routes_calls_or_money() {
+    let app = TestApp::new().await;
+    let fresh = app.token("tenant:fresh-cuts");
+    let reply = app.call(Method::GET, "/admin/tenants/fresh-cuts", Some(&fresh), None).await;
+    let profile = reply.body["profile"].clone();
+    let changes = [
+        ("phone_numbers", json!(["+15555550100", "+15555550777"]), "phone_numbers"),
+        ("owner_phone", json!("+15555550777"), "owner_phone"),
+        ("twilio_auth_token", json!("the-shop-s-own-token"), "twilio_auth_token"),
+    ];
+    for (field, value, named) in &changes {
+        let mut edited = profile.clone();
+        edited[*field] = value.clone();
+        let reply = app.call(Method::PUT, "/admin/tenants/fresh-cuts", Some(&fresh), Some(&edited)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{field}: {}", reply.body);
+        assert!(reply.body["error"]["message"].as_str().is_some_and(|m| m.contains(named)), "{}", reply.body);
+    }
+    let unchanged = app.call(Method::GET, "/admin/tenants/fresh-cuts", Some(&fresh), None).await;
+    assert_eq!(unchanged.body["profile"], profile, "a refused change changes nothing");
+    // The operator may.
+    for (field, value, _) in &changes {
+        let mut edited = unchanged.body["profile"].clone();
+        edited[*field] = value.clone();
+        let reply = app.admin(Method::PUT, "/admin/tenants/fresh-cuts", Some(&edited)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{field}: {}", reply.body);
+    }
+}
+
 // ---- PUT, GET, list ----------------------------------------------------------
 
 #[tokio::test]
