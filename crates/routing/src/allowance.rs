@@ -45,6 +45,18 @@ pub trait CallAllowance: Send + Sync {
         seconds: u32,
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
+
+    /// A later report said the call lasted `reported_seconds`, longer than
+    /// what was metered: meters the `extra_minutes`, once per reported
+    /// duration (the largest duration reported is what a call costs).
+    async fn meter_call_extension(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        reported_seconds: u32,
+        extra_minutes: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError>;
 }
 
 impl CallPolicy {
@@ -113,5 +125,22 @@ impl CallAllowance for PlanAllowance {
             .await
             .map(|_| ())
             .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call: {error}")))
+    }
+
+    async fn meter_call_extension(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        reported_seconds: u32,
+        extra_minutes: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        // Its own usage key per reported duration: a repeat counts once.
+        let key = format!("{call_sid}:upto{reported_seconds}s");
+        self.metering
+            .record_call(tenant, &key, i64::from(extra_minutes) * 60, now)
+            .await
+            .map(|_| ())
+            .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call's extension: {error}")))
     }
 }

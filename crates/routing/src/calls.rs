@@ -210,7 +210,8 @@ pub trait CallStore: Send + Sync {
     /// A status callback. Callbacks arrive out of order and repeat: one whose
     /// `sequence` is not newer than the last applied is ignored. A final
     /// status sets `ended_at`, the duration and the call's outcome to
-    /// `ended_outcome` (the call session decides it).
+    /// `ended_outcome` (the call session decides it). The duration kept is
+    /// the largest one reported, whatever the callbacks' order.
     #[allow(clippy::too_many_arguments)]
     async fn record_status(
         &self,

@@ -144,13 +144,14 @@ impl CallStore for MemoryCallStore {
     ) -> Result<(), CallError> {
         let mut state = self.lock();
         let Some(call) = state.of_tenant(tenant, call_sid) else { return Ok(()) };
+        // The largest duration reported is kept whatever the order.
+        call.record.duration_secs = call.record.duration_secs.max(duration_secs);
         if call.last_sequence.is_some_and(|last| sequence <= last) {
             return Ok(());
         }
         call.last_sequence = Some(sequence);
         let record = &mut call.record;
         record.status = status;
-        record.duration_secs = duration_secs.or(record.duration_secs);
         if status.is_final() {
             record.ended_at = record.ended_at.or(Some(now));
             record.outcome = Some(ended_outcome);

@@ -261,11 +261,22 @@ impl CallSession {
             .record_status(tenant, call_sid, report.status, report.sequence, report.duration_secs, ended_outcome, now)
             .await?;
         // The provider bills the finished call by its duration; a repeated
-        // callback is counted once (the usage key is the call).
+        // callback is counted once (the usage key is the call). A later,
+        // longer report is not ignored: the largest duration reported is
+        // what the call costs (a forged short first report cannot
+        // under-bill it).
         if report.status == CallStatus::Completed
             && let Some(seconds) = report.duration_secs
         {
-            self.allowance.meter_call(tenant, call_sid, seconds, now).await?;
+            match call.duration_secs {
+                None => self.allowance.meter_call(tenant, call_sid, seconds, now).await?,
+                Some(metered) => {
+                    let extra = billed_minutes(seconds).saturating_sub(billed_minutes(metered));
+                    if extra > 0 {
+                        self.allowance.meter_call_extension(tenant, call_sid, seconds, extra, now).await?;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -298,6 +309,11 @@ impl CallSession {
             }
         }
     }
+}
+
+/// Every started minute, as the provider bills it.
+fn billed_minutes(seconds: u32) -> u32 {
+    frontdesk_billing::billable_minutes(i64::from(seconds)).ok().and_then(|m| u32::try_from(m).ok()).unwrap_or(0)
 }
 
 /// AI answering is suspended: the caller goes straight to the owner (and to

@@ -161,6 +161,16 @@ pub async fn status_callbacks_apply_in_sequence_order(stores: Stores) {
     assert_eq!(call.ended_at, Some(now));
     assert_eq!(call.duration_secs, Some(94));
     assert_eq!(call.outcome, Some(Outcome::Abandoned), "the outcome the session decided for the end");
+
+    // A late callback changes no status, but a longer duration it reports is
+    // kept (a call costs the longest duration reported); a shorter one is not.
+    let longer = stores.calls.record_status(&shop, &ca3, CallStatus::Completed, 2, Some(180), Outcome::Booked, now);
+    assert!(longer.await.is_ok());
+    let shorter = stores.calls.record_status(&shop, &ca3, CallStatus::Completed, 5, Some(10), Outcome::Booked, now);
+    assert!(shorter.await.is_ok());
+    let call = stores.calls.call(&shop, &ca3).await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    assert_eq!(call.duration_secs, Some(180));
+    assert_eq!((call.status, call.ended_at), (CallStatus::Completed, Some(now)));
 }
 
 pub async fn calls_and_questions_stay_with_their_tenant(stores: Stores) {

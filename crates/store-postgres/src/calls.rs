@@ -219,12 +219,14 @@ impl CallStore for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
         sqlx::query(
-            "UPDATE calls SET status = $3, last_sequence = $4,
-                 ended_at = CASE WHEN $5::boolean THEN COALESCE(ended_at, $7) ELSE ended_at END,
-                 duration_secs = COALESCE($6, duration_secs),
-                 outcome = CASE WHEN $5::boolean THEN $8 ELSE outcome END,
-                 updated_at = $7
-             WHERE tenant_id = $1 AND call_sid = $2 AND last_sequence < $4",
+            "UPDATE calls SET
+                 status = CASE WHEN last_sequence < $4 THEN $3 ELSE status END,
+                 ended_at = CASE WHEN last_sequence < $4 AND $5::boolean THEN COALESCE(ended_at, $7) ELSE ended_at END,
+                 outcome = CASE WHEN last_sequence < $4 AND $5::boolean THEN $8 ELSE outcome END,
+                 updated_at = CASE WHEN last_sequence < $4 THEN $7 ELSE updated_at END,
+                 last_sequence = GREATEST(last_sequence, $4),
+                 duration_secs = GREATEST(duration_secs, $6)
+             WHERE tenant_id = $1 AND call_sid = $2",
         )
         .bind(tenant.as_str())
         .bind(call_sid.as_str())

@@ -361,6 +361,29 @@ async fn status_callbacks_record_the_end_of_the_call_in_order() {
 }
 
 #[tokio::test]
+async fn a_call_costs_the_longest_duration_reported_for_it() {
+    let (h, _store) = harness(monday_morning()).await;
+    let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let _ = post(&h.router, "/twilio/voice", &call_params("CA-billed", "+15555550100")).await;
+    let completed = |sequence: &str, seconds: &str| {
+        let mut params = call_params("CA-billed", "+15555550100");
+        params.retain(|(k, _)| k != "CallStatus");
+        params.push(("CallStatus".to_owned(), "completed".to_owned()));
+        params.push(("SequenceNumber".to_owned(), sequence.to_owned()));
+        params.push(("CallDuration".to_owned(), seconds.to_owned()));
+        params
+    };
+    // A short first report (with a high sequence), the real one, a repeat and a shorter one.
+    for (sequence, seconds) in [("99", "1"), ("3", "125"), ("3", "125"), ("4", "30")] {
+        let (status, _) = crate::support::twilio_post(&h.router, "/twilio/status", &completed(sequence, seconds)).await;
+        assert_eq!(status, 204);
+    }
+    let period = frontdesk_billing::BillingPeriod::containing(monday_morning(), chrono_tz::America::New_York);
+    let report = h.billing.metering.report(&tenant, period).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.totals.call_minutes, 3, "125 seconds are 3 minutes, counted once");
+}
+
+#[tokio::test]
 async fn a_transfer_nobody_answers_becomes_a_voicemail_on_the_call_record() {
     let (h, store) = harness(monday_morning()).await;
     let tenant = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));

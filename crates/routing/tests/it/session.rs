@@ -140,6 +140,14 @@ mockall::mock! {
             seconds: u32,
             now: DateTime<Utc>,
         ) -> Result<(), CallError>;
+        async fn meter_call_extension(
+            &self,
+            tenant: &TenantId,
+            call_sid: &CallSid,
+            reported_seconds: u32,
+            extra_minutes: u32,
+            now: DateTime<Utc>,
+        ) -> Result<(), CallError>;
     }
 }
 
@@ -345,6 +353,38 @@ async fn a_finished_call_is_metered_once_and_a_ringing_one_not_at_all() {
     }
     let call = calls.call(profile.slug(), &sid()).await.ok().flatten().unwrap_or_else(|| panic!("call"));
     assert_eq!((call.status, call.outcome), (CallStatus::Completed, Some(Outcome::Abandoned)));
+}
+
+#[tokio::test]
+async fn a_longer_later_report_meters_the_missing_minutes_and_a_shorter_one_nothing() {
+    let profile = demo_profile("fresh-cuts");
+    let calls = Arc::new(MemoryCallStore::new());
+    let incoming = IncomingCall { call_sid: sid(), caller: None, called: profile.phone_numbers()[0].clone() };
+    assert!(calls.open_call(profile.slug(), &incoming, "{}", monday_morning()).await.is_ok());
+    let mut allowance = MockAllowance::new();
+    // A forged first report of 1 second (1 minute) ...
+    allowance
+        .expect_meter_call()
+        .with(eq(profile.slug().clone()), eq(sid()), eq(1), mockall::predicate::always())
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    // ... then the real 125 seconds (3 minutes): 2 more minutes, once.
+    allowance
+        .expect_meter_call_extension()
+        .with(eq(profile.slug().clone()), eq(sid()), eq(125), eq(2), mockall::predicate::always())
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let clock = Arc::new(ManualClock::new(monday_morning()));
+    let dialogue = Dialogue::new(Arc::new(BookingService::new(Arc::new(MemoryBookingStore::new()), clock)));
+    let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
+    let completed =
+        |sequence, seconds| StatusReport { status: CallStatus::Completed, sequence, duration_secs: Some(seconds) };
+    // The forged report even claims a later sequence number.
+    for report in [completed(99, 1), completed(3, 125), completed(3, 125), completed(4, 30)] {
+        assert!(session.status(&profile, &sid(), report, monday_morning()).await.is_ok());
+    }
+    let call = calls.call(profile.slug(), &sid()).await.ok().flatten().unwrap_or_else(|| panic!("call"));
+    assert_eq!(call.duration_secs, Some(125), "the longest report is the call's duration");
 }
 
 /// Plays a call in memory up to a hang-up and returns the outcome recorded.

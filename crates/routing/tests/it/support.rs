@@ -76,6 +76,17 @@ impl CallAllowance for ScenarioAllowance {
     async fn meter_call(&self, _: &TenantId, _: &CallSid, _: u32, _: DateTime<Utc>) -> Result<(), CallError> {
         Ok(())
     }
+
+    async fn meter_call_extension(
+        &self,
+        _: &TenantId,
+        _: &CallSid,
+        _: u32,
+        _: u32,
+        _: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        Ok(())
+    }
 }
 
 /// One call to the call session, in memory.
