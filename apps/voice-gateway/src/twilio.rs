@@ -110,25 +110,46 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
+/// The API's error shape: `{"error": {"code", "message", "details"}}`.
+fn error_json(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message, "details": []}});
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
 /// A signed request whose fields cannot be read: 400, nothing changes.
 fn bad_request(reason: &str) -> Response {
     tracing::warn!(reason, "refused a Twilio webhook with a malformed field");
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::json!({"error": "bad_request", "message": reason}).to_string(),
-    )
-        .into_response()
+    error_json(StatusCode::BAD_REQUEST, "bad_request", reason)
 }
 
 /// Why a webhook was refused (403, nothing changes).
-struct Forbidden(&'static str);
+enum Forbidden {
+    MissingSignature,
+    /// The signature does not match what we compute over this URL.
+    InvalidSignature {
+        url: String,
+    },
+}
 
 impl IntoResponse for Forbidden {
     fn into_response(self) -> Response {
-        tracing::warn!(reason = self.0, "rejected a Twilio webhook");
-        (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain")], format!("forbidden: {}", self.0))
-            .into_response()
+        match self {
+            Forbidden::MissingSignature => {
+                tracing::warn!("rejected a Twilio webhook without X-Twilio-Signature");
+                error_json(StatusCode::FORBIDDEN, "missing_signature", "missing X-Twilio-Signature")
+            }
+            Forbidden::InvalidSignature { url } => {
+                tracing::warn!(
+                    %url,
+                    "rejected a Twilio webhook: its signature does not match this URL; if Twilio sent it, the Twilio auth token or FRONTDESK_PUBLIC_BASE_URL differs from the one Twilio uses"
+                );
+                error_json(
+                    StatusCode::FORBIDDEN,
+                    "invalid_signature",
+                    "X-Twilio-Signature does not match; check the Twilio auth token and FRONTDESK_PUBLIC_BASE_URL",
+                )
+            }
+        }
     }
 }
 
@@ -184,14 +205,12 @@ fn verify(
     headers: &HeaderMap,
     params: &[(String, String)],
 ) -> Result<(), Forbidden> {
-    let signature = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(Forbidden("missing X-Twilio-Signature"))?;
+    let signature =
+        headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).ok_or(Forbidden::MissingSignature)?;
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
     let url = format!("{public_base_url}{path_and_query}");
     if !validator.validate(&url, params, signature) {
-        return Err(Forbidden("invalid X-Twilio-Signature"));
+        return Err(Forbidden::InvalidSignature { url });
     }
     Ok(())
 }

@@ -307,8 +307,16 @@ async fn unsigned_or_forged_webhooks_get_403_and_change_nothing() {
         ("other path", Some(validator.compute_signature(&format!("{BASE_URL}/twilio/sms"), &params))),
     ];
     for (name, signature) in cases {
-        let (status, _) = raw_post(&h.router, "/twilio/voice", &params, signature).await;
+        let missing = signature.is_none();
+        let (status, body) = raw_post(&h.router, "/twilio/voice", &params, signature).await;
         assert_eq!(status, 403, "{name}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let code = if missing { "missing_signature" } else { "invalid_signature" };
+        assert_eq!(error["error"]["code"], code, "{name}: {body}");
+        if !missing {
+            let message = error["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("FRONTDESK_PUBLIC_BASE_URL"), "the fix is named: {body}");
+        }
     }
     assert!(matches!(store.call(&tenant, &sid("CA-forged")).await, Ok(None)), "no call was recorded");
     let good = validator.compute_signature(&format!("{BASE_URL}/twilio/voice"), &params);

@@ -182,6 +182,8 @@ async fn an_out_of_range_turn_number_is_refused() {
         let (status, body) =
             crate::support::twilio_post(&h.router, &format!("/twilio/gather?turn={turn}"), &params).await;
         assert_eq!(status, 400, "turn={turn}: {body}");
-        assert!(body.contains("turn number"), "{body}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(error["error"]["code"], "bad_request", "{body}");
+        assert!(error["error"]["message"].as_str().is_some_and(|m| m.contains("turn number")), "{body}");
     }
 }
