@@ -1,6 +1,8 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 
+use tower::ServiceExt;
+
 use crate::support::TestApp;
 
 #[tokio::test]
@@ -49,4 +51,25 @@ async fn request_ids_are_echoed_or_generated() {
     let reply = app.call(Method::GET, "/admin/tenants", None, None).await;
     let generated = reply.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(generated.len(), 36, "a UUID is generated, also on error replies: {generated:?}");
+}
+
+#[tokio::test]
+async fn the_root_says_what_this_is_and_links_the_health_checks() {
+    let app = TestApp::new().await;
+    let response =
+        app.router.clone().oneshot(Request::get("/").body(Body::empty()).unwrap_or_else(|e| panic!("{e}"))).await;
+    let response = response.unwrap_or_else(|e| match e {});
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(response.headers().contains_key("content-security-policy"));
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+    let page = String::from_utf8_lossy(&body);
+    assert!(
+        page.contains("Frontdesk voice gateway")
+            && page.contains(r#"href="/healthz""#)
+            && page.contains(r#"href="/readyz""#),
+        "{page}"
+    );
 }
