@@ -51,4 +51,4 @@ bench-calls:
 
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
-    cargo run -q -p adminctl -- token --scope {{scope}}
+    cargo run --release -q -p adminctl -- token --scope {{scope}}

@@ -191,6 +191,11 @@ impl BookingService {
         days: u32,
     ) -> Result<Vec<Slot>, BookingError> {
         let service = Self::service(profile, service)?;
+        // Days that have all passed have no slots, and saying so beats an empty list.
+        let today = self.clock.now().with_timezone(&profile.timezone()).date_naive();
+        if from + Duration::days(i64::from(days.max(1)) - 1) < today {
+            return Err(BookingError::InThePast);
+        }
         let (window_from, window_to) = Self::window(profile, from, days);
         let availability = self.availability_for(profile, service, staff, window_from, window_to, None).await?;
         Ok(availability.slots(from, days, usize::MAX))

@@ -233,3 +233,17 @@ async fn free_text_is_refused_with_the_field_when_it_could_not_be_stored_alike()
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(reply.body["customer_name"], "Zoë O'Brien-Núñez ✂️");
 }
+
+#[tokio::test]
+async fn availability_of_days_already_past_says_so() {
+    let app = TestApp::new().await;
+    let reply = app
+        .admin(Method::GET, "/admin/tenants/fresh-cuts/availability?service=Haircut&date=2026-11-20&days=2", None)
+        .await;
+    assert_eq!((reply.status, error_code(&reply)), (StatusCode::UNPROCESSABLE_ENTITY, "in_the_past"), "{}", reply.body);
+    // A window reaching today is fine (the frozen clock is Tuesday 2026-11-24).
+    let reply = app
+        .admin(Method::GET, "/admin/tenants/fresh-cuts/availability?service=Haircut&date=2026-11-23&days=2", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
