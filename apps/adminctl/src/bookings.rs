@@ -14,6 +14,7 @@ pub enum BookingsCommand {
         /// First day (YYYY-MM-DD, the shop's zone) or an RFC 3339 time.
         #[arg(long)]
         from: Option<String>,
+        /// End, excluded: YYYY-MM-DD (that day is not listed) or an RFC 3339 time.
         #[arg(long)]
         to: Option<String>,
         /// confirmed, cancelled, completed or no_show.

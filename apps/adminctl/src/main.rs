@@ -7,6 +7,7 @@
 mod bench;
 mod billing;
 mod bookings;
+mod calls;
 mod client;
 mod jobs;
 mod loadtest;
@@ -55,6 +56,22 @@ enum Command {
         #[arg(long)]
         staff: Option<String>,
     },
+    /// A tenant's calls, newest first (default: the last 7 days).
+    Calls {
+        slug: String,
+        /// First day (YYYY-MM-DD, the shop's zone) or an RFC 3339 time.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included (YYYY-MM-DD), or an RFC 3339 time (excluded).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// One call with its transcript.
+    Call { slug: String, call_sid: String },
+    /// A tenant's texts, newest first.
+    Messages { slug: String },
+    /// Questions the receptionist could not answer, newest first.
+    Questions { slug: String },
     /// Background jobs (operator only).
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -277,6 +294,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let client = AdminClient::new(&cli.url, secret()?)?;
             bookings::availability(&client, &slug, &service, &date, days, staff.as_deref(), cli.json).await
         }
+        Command::Calls { slug, from, to } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            calls::list(&client, &slug, from.as_deref(), to.as_deref(), cli.json).await
+        }
+        Command::Call { slug, call_sid } => {
+            calls::show(&AdminClient::new(&cli.url, secret()?)?, &slug, &call_sid, cli.json).await
+        }
+        Command::Messages { slug } => calls::messages(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
+        Command::Questions { slug } => calls::questions(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
         Command::Jobs(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             jobs::run(command, &client, cli.json).await

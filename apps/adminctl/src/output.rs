@@ -203,3 +203,79 @@ pub fn print_audit(body: &Value) {
     }
     println!("{rows}");
 }
+
+pub fn print_calls(calls: &Value) {
+    let list = calls.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no calls");
+        return;
+    }
+    let mut rows = table(&["STARTED", "CALLER", "STATUS", "OUTCOME", "SECONDS", "CALL"]);
+    for call in &list {
+        rows.add_row(vec![
+            text(&call["started_at"]),
+            text(&call["caller"]),
+            text(&call["status"]),
+            text(&call["outcome"]),
+            text(&call["duration_secs"]),
+            text(&call["call_sid"]),
+        ]);
+    }
+    println!("{rows}");
+    println!("{} call(s)", list.len());
+}
+
+/// A call's record, then its transcript one line an utterance.
+pub fn print_call(call: &Value) {
+    for (label, key) in [
+        ("call", "call_sid"),
+        ("caller", "caller"),
+        ("called", "called"),
+        ("status", "status"),
+        ("started", "started_at"),
+        ("ended", "ended_at"),
+        ("seconds", "duration_secs"),
+        ("outcome", "outcome"),
+        ("booking", "booking_id"),
+        ("recording", "recording_url"),
+    ] {
+        println!("{label:>10}: {}", text(&call[key]));
+    }
+    println!();
+    for turn in call["turns"].as_array().into_iter().flatten() {
+        let who = if turn["speaker"] == "caller" { "caller" } else { "frontdesk" };
+        println!("{} {who:>9}: {}", text(&turn["at"]), text(&turn["text"]));
+    }
+}
+
+pub fn print_messages(messages: &Value) {
+    let list = messages.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no texts");
+        return;
+    }
+    let mut rows = table(&["CREATED", "TO", "STATUS", "BODY", "ERROR"]);
+    for message in &list {
+        rows.add_row(vec![
+            text(&message["created_at"]),
+            text(&message["to"]),
+            text(&message["status"]),
+            text(&message["body"]),
+            text(&message["error"]),
+        ]);
+    }
+    println!("{rows}");
+}
+
+pub fn print_questions(questions: &Value) {
+    let list = questions.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no unanswered questions");
+        return;
+    }
+    let mut rows = table(&["ASKED", "QUESTION"]);
+    for question in &list {
+        rows.add_row(vec![text(&question["asked_at"]), text(&question["question"])]);
+    }
+    println!("{rows}");
+}

@@ -317,6 +317,27 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     let (code, _, stderr) = run(script, "not-the-token").await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("403"), "{stderr}");
+
+    // The calls just made, and one of them with its transcript, without curl.
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let calls = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--from", &today, "--to", &today]).await;
+    assert_eq!(calls.code, Some(0), "{}", calls.stderr);
+    assert!(calls.stdout.contains("answered") && calls.stdout.contains("call(s)"), "{}", calls.stdout);
+    let listed = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--json"]).await;
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap_or_default();
+    let sid = listed["calls"][0]["call_sid"].as_str().unwrap_or_else(|| panic!("no calls: {listed}")).to_owned();
+    let call = adminctl(&gw.url, Some(SECRET), &["call", "fresh-cuts", &sid]).await;
+    assert_eq!(call.code, Some(0), "{}", call.stderr);
+    assert!(call.stdout.contains("caller: ") && call.stdout.contains("frontdesk: "), "{}", call.stdout);
+    let missing = adminctl(&gw.url, Some(SECRET), &["call", "fresh-cuts", "CA-no-such-call"]).await;
+    assert_eq!(missing.code, Some(1), "{}", missing.stderr);
+    let bad_date = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--from", "yesterday"]).await;
+    assert_eq!(bad_date.code, Some(1), "{}", bad_date.stderr);
+    assert!(bad_date.stderr.contains("2026-11-27"), "says what a date looks like: {}", bad_date.stderr);
+    for command in ["messages", "questions"] {
+        let run = adminctl(&gw.url, Some(SECRET), &[command, "fresh-cuts"]).await;
+        assert_eq!(run.code, Some(0), "{command}: {}", run.stderr);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

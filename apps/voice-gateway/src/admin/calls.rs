@@ -70,13 +70,32 @@ struct Range {
     to: Option<String>,
 }
 
-fn instant(field: &str, raw: Option<&str>, default: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
-    match raw {
-        None | Some("") => Ok(default),
-        Some(raw) => DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::bad_request("invalid_time", format!("{field} must be an RFC 3339 time, got {raw:?}"))
-        }),
+/// An RFC 3339 time, or a plain `YYYY-MM-DD`: that day's start in the shop's
+/// zone (`through` gives the day after, so `--to` includes its day).
+fn instant(
+    field: &str,
+    raw: Option<&str>,
+    default: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    through: bool,
+) -> Result<DateTime<Utc>, ApiError> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(default) };
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(at.with_timezone(&Utc));
     }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_time",
+            format!("{field} must be a date like 2026-11-27 or an RFC 3339 time, got {raw:?}"),
+        )
+    })?;
+    let day = if through { day.succ_opt().unwrap_or(day) } else { day };
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|midnight| chrono::TimeZone::from_local_datetime(&zone, &midnight).earliest())
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid_time", format!("{field}: {raw} has no midnight in the shop's zone"))
+        })
 }
 
 async fn list_calls(
@@ -86,9 +105,13 @@ async fn list_calls(
     Query(range): Query<Range>,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
+    let record = state.tenants.get_tenant(&tenant).await?;
+    let zone = record
+        .map(|r| r.profile.timezone())
+        .ok_or_else(|| ApiError::not_found(format!("tenant {tenant} does not exist")))?;
     let now = state.clock.now();
-    let from = instant("from", range.from.as_deref(), now - Duration::days(7))?;
-    let to = instant("to", range.to.as_deref(), now + Duration::minutes(1))?;
+    let from = instant("from", range.from.as_deref(), now - Duration::days(7), zone, false)?;
+    let to = instant("to", range.to.as_deref(), now + Duration::minutes(1), zone, true)?;
     let calls = state.calls.list_calls(&tenant, from, to).await?;
     Ok(Json(json!({"calls": calls.iter().map(|c| call_json(c, false)).collect::<Vec<_>>()})))
 }

@@ -1,0 +1,63 @@
+//! `adminctl calls`, `call`, `messages` and `questions`: what happened on
+//! the phone, without curl and jq.
+
+use serde_json::Value;
+
+use crate::client::{AdminClient, Failure, encode};
+use crate::output;
+
+/// Calls of a tenant, newest first (`from`/`to`: a date in the shop's zone, `to` included, or RFC 3339).
+pub async fn list(
+    client: &AdminClient,
+    slug: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let mut query = Vec::new();
+    for (key, value) in [("from", from), ("to", to)] {
+        if let Some(value) = value {
+            query.push(format!("{key}={}", encode(value)));
+        }
+    }
+    let body = client.get(&format!("/admin/tenants/{slug}/calls?{}", query.join("&"))).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_calls(&body["calls"]);
+    }
+    Ok(())
+}
+
+/// One call with its transcript.
+pub async fn show(client: &AdminClient, slug: &str, call_sid: &str, json_output: bool) -> Result<(), Failure> {
+    let body = client.get(&format!("/admin/tenants/{slug}/calls/{}", encode(call_sid))).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_call(&body);
+    }
+    Ok(())
+}
+
+/// Texts of a tenant, newest first.
+pub async fn messages(client: &AdminClient, slug: &str, json_output: bool) -> Result<(), Failure> {
+    let body = client.get(&format!("/admin/tenants/{slug}/messages")).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_messages(&body["messages"]);
+    }
+    Ok(())
+}
+
+/// Questions the receptionist could not answer, newest first.
+pub async fn questions(client: &AdminClient, slug: &str, json_output: bool) -> Result<(), Failure> {
+    let body: Value = client.get(&format!("/admin/tenants/{slug}/questions")).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_questions(&body["questions"]);
+    }
+    Ok(())
+}
