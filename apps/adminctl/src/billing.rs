@@ -136,7 +136,7 @@ pub async fn audit(
     limit: u32,
     json_output: bool,
 ) -> Result<(), Failure> {
-    let mut path = format!("/admin/audit?limit={limit}");
+    let mut path = format!("/admin/audit?limit={limit}&order=newest");
     for (name, value) in [("tenant", tenant), ("from", from), ("to", to)] {
         if let Some(value) = value {
             path.push_str(&format!("&{name}={}", encode(value)));

@@ -73,7 +73,7 @@ impl AdminClient {
     async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), Failure> {
         let token = self
             .secret
-            .mint("adminctl", &Scope::Admin, TOKEN_LIFETIME, Utc::now())
+            .mint(&actor(), &Scope::Admin, TOKEN_LIFETIME, Utc::now())
             .map_err(|e| Failure::Usage(format!("error: cannot mint a token: {e}")))?;
         let url = format!("{}{path}", self.base);
         let mut request = self.http.request(method, &url).bearer_auth(token);
@@ -120,4 +120,17 @@ pub(crate) fn encode(raw: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Who is running adminctl, as the audit log records it: `adminctl:USER@HOST`
+/// (`FRONTDESK_ADMIN_ACTOR` overrides it, for automation).
+pub fn actor() -> String {
+    if let Ok(actor) = std::env::var("FRONTDESK_ADMIN_ACTOR")
+        && !actor.trim().is_empty()
+    {
+        return actor.trim().to_owned();
+    }
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    if host.is_empty() { format!("adminctl:{user}") } else { format!("adminctl:{user}@{host}") }
 }

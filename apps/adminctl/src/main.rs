@@ -158,12 +158,13 @@ enum Command {
     Audit {
         #[arg(long)]
         tenant: Option<String>,
-        /// RFC 3339, e.g. 2026-11-01T00:00:00Z.
+        /// A date (2026-11-01, UTC) or an RFC 3339 time.
         #[arg(long)]
         from: Option<String>,
-        /// RFC 3339, exclusive.
+        /// A date or an RFC 3339 time, exclusive.
         #[arg(long)]
         to: Option<String>,
+        /// The latest this many, newest first.
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },

@@ -189,7 +189,7 @@ pub fn print_invoice(invoice: &Value) {
 }
 
 pub fn print_audit(body: &Value) {
-    let mut rows = table(&["AT", "ACTOR", "TENANT", "ACTION", "TARGET", "BEFORE", "AFTER"]);
+    let mut rows = table(&["AT", "ACTOR", "TENANT", "ACTION", "TARGET", "CHANGE"]);
     for entry in body["entries"].as_array().into_iter().flatten() {
         rows.add_row(vec![
             text(&entry["at"]),
@@ -197,11 +197,38 @@ pub fn print_audit(body: &Value) {
             text(&entry["tenant"]),
             text(&entry["action"]),
             text(&entry["target"]),
-            entry["before"].to_string(),
-            entry["after"].to_string(),
+            change(&entry["before"], &entry["after"]),
         ]);
     }
     println!("{rows}");
+}
+
+/// A compact diff: each top-level field that changed, `field: before → after`
+/// (long values shortened), instead of both whole documents.
+pub fn change(before: &Value, after: &Value) -> String {
+    fn short(value: Option<&Value>) -> String {
+        let text = match value {
+            None | Some(Value::Null) => "–".to_owned(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        if text.chars().count() > 40 { format!("{}…", text.chars().take(39).collect::<String>()) } else { text }
+    }
+    match (before.as_object(), after.as_object()) {
+        (Some(old), Some(new)) => {
+            let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let changed: Vec<String> = keys
+                .into_iter()
+                .filter(|key| old.get(*key) != new.get(*key))
+                .map(|key| format!("{key}: {} → {}", short(old.get(key)), short(new.get(key))))
+                .collect();
+            if changed.is_empty() { "no change".to_owned() } else { changed.join("; ") }
+        }
+        _ if before == after => "no change".to_owned(),
+        _ => format!("{} → {}", short(Some(before)), short(Some(after))),
+    }
 }
 
 pub fn print_calls(calls: &Value) {

@@ -99,13 +99,16 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: u32,
+    /// The latest `limit` entries, newest first (default: the earliest, oldest first).
+    pub newest_first: bool,
 }
 
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn append(&self, entry: &NewAuditEntry) -> Result<(), StoreError>;
 
-    /// Matching entries, oldest first, at most `query.limit`.
+    /// Matching entries, at most `query.limit`: the oldest, oldest first, or
+    /// with `newest_first` the newest, newest first.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 }
 

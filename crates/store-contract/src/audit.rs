@@ -97,6 +97,7 @@ pub async fn queries_filter_by_tenant_and_time_range(stores: Stores) {
         from: from.map(at),
         to: to.map(at),
         limit,
+        newest_first: false,
     };
     assert_eq!(ids(&stores, query(None, None, None, 100)).await, ["e-1", "e-2", "e-3", "e-4", "e-0", "e-5"]);
     assert_eq!(ids(&stores, query(Some("shop-a"), None, None, 100)).await, ["e-1", "e-3", "e-0", "e-5"]);
@@ -112,6 +113,13 @@ pub async fn queries_filter_by_tenant_and_time_range(stores: Stores) {
     assert_eq!(ids(&stores, query(None, None, None, 2)).await, ["e-1", "e-2"]);
     assert_eq!(ids(&stores, query(Some("shop-a"), Some(2), None, 1)).await, ["e-3"]);
     assert!(ids(&stores, query(None, None, None, 0)).await.is_empty());
+    // The latest ones, newest first (same-instant entries in reverse append order).
+    let newest = |tenant_slug: Option<&str>, limit: u32| AuditQuery {
+        newest_first: true,
+        ..query(tenant_slug, None, None, limit)
+    };
+    assert_eq!(ids(&stores, newest(None, 3)).await, ["e-5", "e-0", "e-4"]);
+    assert_eq!(ids(&stores, newest(Some("shop-a"), 100)).await, ["e-5", "e-0", "e-3", "e-1"]);
 }
 
 pub async fn appending_an_entry_twice_keeps_one(stores: Stores) {

@@ -73,12 +73,13 @@ impl AuditLog for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = ?query.tenant))]
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         // Open bounds become infinite instants, so the time range can use an index.
+        let order = if query.newest_first { "at DESC, seq DESC" } else { "at, seq" };
         let tenant_condition = if query.tenant.is_some() { "tenant_id = $1" } else { "$1::text IS NULL" };
         let rows: Vec<AuditRow> = sqlx::query_as(sql(format!(
             "SELECT id, at, actor, tenant_id, action, target, before::text AS before, after::text AS after FROM audit_log
              WHERE {tenant_condition}
                AND at >= COALESCE($2, '-infinity'::timestamptz) AND at < COALESCE($3, 'infinity'::timestamptz)
-             ORDER BY at, seq LIMIT $4"
+             ORDER BY {order} LIMIT $4"
         )))
         .bind(query.tenant.as_ref().map(|tenant| tenant.as_str()))
         .bind(query.from)

@@ -73,11 +73,12 @@ impl AuditLog for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = ?query.tenant))]
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         // Open bounds become the extreme instants, so the time range can use an index.
+        let order = if query.newest_first { "at DESC, seq DESC" } else { "at, seq" };
         let tenant_condition = if query.tenant.is_some() { "tenant_id = ?1" } else { "?1 IS NULL" };
         let rows: Vec<AuditRow> = sqlx::query_as(sql(format!(
             "SELECT id, at, actor, tenant_id, action, target, before, after FROM audit_log
              WHERE {tenant_condition} AND at >= ?2 AND at < ?3
-             ORDER BY at, seq LIMIT ?4"
+             ORDER BY {order} LIMIT ?4"
         )))
         .bind(query.tenant.as_ref().map(|tenant| tenant.as_str()))
         .bind(query.from.map_or(i64::MIN, ms))

@@ -392,6 +392,15 @@ async fn plans_flags_caps_usage_invoices_and_the_audit_log() {
     let body: serde_json::Value = serde_json::from_str(&audit.stdout).unwrap_or_else(|e| panic!("{e}"));
     let actions: Vec<&str> =
         body["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["plan.set", "flag.set", "flag.set", "cap.set"], "{}", audit.stdout);
-    assert!(body["entries"].as_array().into_iter().flatten().all(|e| e["actor"] == "adminctl"));
+    assert_eq!(actions, ["cap.set", "flag.set", "flag.set", "plan.set"], "newest first: {}", audit.stdout);
+    assert!(
+        body["entries"].as_array().into_iter().flatten().all(|e| e["actor"]
+            .as_str()
+            .is_some_and(|actor| actor.starts_with("adminctl:") && actor.ends_with("(admin)"))),
+        "who ran it, and with which scope: {}",
+        audit.stdout
+    );
+    let table = run(vec!["audit", "--tenant", "fresh-cuts", "--from", "2020-01-01"]).await;
+    assert_eq!(table.code, Some(0), "{}", table.stderr);
+    assert!(table.stdout.contains("plan: pro → core"), "a compact diff: {}", table.stdout);
 }

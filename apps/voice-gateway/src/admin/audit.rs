@@ -34,7 +34,8 @@ impl Admin {
         let entry = NewAuditEntry::new(
             state.ids.new_id().to_string(),
             state.clock.now(),
-            &self.0.subject,
+            // Who, and with what right: a shop's own token is told apart from the operator's.
+            &format!("{} ({})", self.0.subject, self.0.scope),
             tenant,
             action,
             target,
@@ -53,15 +54,24 @@ struct AuditParams {
     from: Option<String>,
     to: Option<String>,
     limit: Option<u32>,
+    /// `newest` for the latest entries, newest first.
+    order: Option<String>,
 }
 
+/// An RFC 3339 time, or a plain date (`2026-11-24`: its start, in UTC).
 fn instant(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     raw.filter(|r| !r.is_empty())
         .map(|raw| {
-            DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            let day = || {
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|day| day.and_hms_opt(0, 0, 0))
+                    .map(|midnight| midnight.and_utc())
+            };
+            DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).ok().or_else(day).ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_time",
-                    format!("{name}: {raw:?} is not an RFC 3339 time such as 2026-11-24T09:00:00Z"),
+                    format!("{name}: {raw:?} is not a date (2026-11-24, UTC) or an RFC 3339 time such as 2026-11-24T09:00:00Z"),
                 )
             })
         })
@@ -81,7 +91,8 @@ pub fn entry_json(entry: &AuditEntry) -> Value {
     })
 }
 
-/// `GET /admin/audit?tenant=&from=&to=&limit=`: oldest first. A tenant-scoped
+/// `GET /admin/audit?tenant=&from=&to=&limit=&order=`: oldest first, or the
+/// latest with `order=newest`. A tenant-scoped
 /// caller sees its own tenant's entries only.
 async fn list_entries(
     State(state): State<AppState>,
@@ -106,6 +117,16 @@ async fn list_entries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000"));
     }
-    let entries = state.audit.audit_entries(&AuditQuery { tenant, from, to, limit }).await?;
+    let newest_first = match params.order.as_deref() {
+        None | Some("") | Some("oldest") => false,
+        Some("newest") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_order",
+                format!("order must be oldest or newest, got {other:?}"),
+            ));
+        }
+    };
+    let entries = state.audit.audit_entries(&AuditQuery { tenant, from, to, limit, newest_first }).await?;
     Ok(Json(json!({"entries": entries.iter().map(entry_json).collect::<Vec<_>>()})))
 }

@@ -327,12 +327,23 @@ async fn admin_changes_are_audited_with_who_what_and_no_secrets() {
     let entries = log.body["entries"].as_array().cloned().unwrap_or_default();
     let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions, ["tenant.put", "plan.set", "flag.set", "cap.set"], "{}", log.body);
-    assert!(entries.iter().all(|e| e["actor"] == "tester"));
+    assert!(entries.iter().all(|e| e["actor"] == "tester (admin)"), "{}", log.body);
     assert_eq!(entries[1]["before"], json!({"plan": "starter"}));
     assert_eq!(entries[1]["after"], json!({"plan": "core"}));
     assert_eq!(entries[2]["target"], "enable_sms");
     assert_eq!(entries[2]["after"], json!({"override": false}));
     assert!(!log.body.to_string().contains("super-secret-tenant-token"), "no secrets in the audit log");
+
+    // A change made with the shop's own token says so.
+    let shop_token = app.token("tenant:audited-shop");
+    let mut profile = created.body["profile"].clone();
+    profile["greeting"] = json!("Hello from the shop itself");
+    let changed = app.call(Method::PUT, "/admin/tenants/audited-shop", Some(&shop_token), Some(&profile)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let latest =
+        app.admin(Method::GET, "/admin/audit?tenant=audited-shop&order=newest&limit=1&from=2026-11-24", None).await;
+    assert_eq!(latest.body["entries"][0]["actor"], "tester (tenant:audited-shop)", "{}", latest.body);
+    assert_eq!(latest.body["entries"][0]["action"], "tenant.put");
 
     // Time filters: `to` is exclusive.
     let before_any = app.admin(Method::GET, "/admin/audit?tenant=audited-shop&to=2026-11-24T15:00:00Z", None).await;
