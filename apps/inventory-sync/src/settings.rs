@@ -108,7 +108,8 @@ impl InventorySettings {
             ("inventory_page_refresh_secs", "60"),
         ])?;
         let mut problems = Vec::new();
-        let database = DatabaseUrl::parse(raw.database_url.trim()).map_err(|e| problems.push(e)).ok();
+        let database_url = sources.anchored_database_url(raw.database_url.trim());
+        let database = DatabaseUrl::parse(&database_url).map_err(|e| problems.push(e)).ok();
         let log_format = LogFormat::parse(&raw.log_format).map_err(|e| problems.push(e)).ok();
         if let Err(problem) = check_max_connections(raw.database_max_connections) {
             problems.push(problem);

@@ -15,6 +15,11 @@ async fn main() -> ExitCode {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
+    tracing::info!(
+        config = %settings.config_file.as_ref().map_or_else(|| "none (defaults and FRONTDESK_* only)".to_owned(), |f| f.display().to_string()),
+        database = %settings.database_location(),
+        "configuration read"
+    );
     let application = match Application::build(&settings).await {
         Ok(application) => application,
         Err(error) => {

@@ -25,6 +25,11 @@ async fn main() -> ExitCode {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
+    tracing::info!(
+        config = %settings.config_file.as_ref().map_or_else(|| "none (defaults and FRONTDESK_* only)".to_owned(), |f| f.display().to_string()),
+        database = %settings.database_location(),
+        "configuration read"
+    );
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let backend = match open_backend(&settings.database, settings.database_max_connections, clock.clone()).await {
         Ok(backend) => backend,

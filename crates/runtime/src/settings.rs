@@ -67,6 +67,8 @@ pub struct Settings {
     pub payment_grace: Duration,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
+    /// The configuration file read, if any (for the startup log).
+    pub config_file: Option<PathBuf>,
 }
 
 /// Stripe's API, when billing through Stripe is switched on
@@ -213,24 +215,163 @@ const MIN_ADMIN_SECRET_BYTES: usize = 32;
 pub struct Sources {
     file: Option<(PathBuf, bool)>,
     env: HashMap<String, String>,
+    /// The directory of the `frontdesk.toml` found above the working
+    /// directory: relative SQLite paths are anchored there.
+    anchor: Option<PathBuf>,
+}
+
+/// Every `FRONTDESK_*` variable some Frontdesk process reads (they share one
+/// environment file), for warning about a misspelled one.
+const KNOWN_VARIABLES: &[&str] = &[
+    "FRONTDESK_CONFIG_FILE",
+    "FRONTDESK_HTTP_ADDR",
+    "FRONTDESK_DATABASE_URL",
+    "FRONTDESK_DATABASE_MAX_CONNECTIONS",
+    "FRONTDESK_REDIS_URL",
+    "FRONTDESK_PUBLIC_BASE_URL",
+    "FRONTDESK_TWILIO_AUTH_TOKEN",
+    "FRONTDESK_ADMIN_JWT_SECRET",
+    "FRONTDESK_DEMO",
+    "FRONTDESK_LOG_FORMAT",
+    "FRONTDESK_REQUEST_TIMEOUT_SECS",
+    "FRONTDESK_BODY_LIMIT_BYTES",
+    "FRONTDESK_RUN_WORKER",
+    "FRONTDESK_WORKER_CONCURRENCY",
+    "FRONTDESK_WORKER_LEASE_SECS",
+    "FRONTDESK_WORKER_POLL_MS",
+    "FRONTDESK_WORKER_SHUTDOWN_GRACE_SECS",
+    "FRONTDESK_HOLD_MINUTES",
+    "FRONTDESK_TWILIO_ACCOUNT_SID",
+    "FRONTDESK_TWILIO_API_BASE_URL",
+    "FRONTDESK_GOOGLE_SERVICE_ACCOUNT_FILE",
+    "FRONTDESK_GOOGLE_TENANT_KEYS_DIR",
+    "FRONTDESK_GOOGLE_CALENDAR_BASE_URL",
+    "FRONTDESK_STRIPE_WEBHOOK_SECRET",
+    "FRONTDESK_STRIPE_SECRET_KEY",
+    "FRONTDESK_STRIPE_API_BASE_URL",
+    "FRONTDESK_STRIPE_PRICE_STARTER",
+    "FRONTDESK_STRIPE_PRICE_CORE",
+    "FRONTDESK_STRIPE_PRICE_PRO",
+    "FRONTDESK_STRIPE_PRICE_ENTERPRISE",
+    "FRONTDESK_STRIPE_METERED_PRICES",
+    "FRONTDESK_STRIPE_METER_MINUTES",
+    "FRONTDESK_STRIPE_METER_SMS",
+    "FRONTDESK_STRIPE_METER_TOKENS",
+    "FRONTDESK_PAYMENT_GRACE_DAYS",
+    "FRONTDESK_WORKBOOK_DIR",
+    "FRONTDESK_SHEETS_SPREADSHEET_ID",
+    "FRONTDESK_SHEETS_BASE_URL",
+    "FRONTDESK_LIGHTSPEED_DOMAIN_PREFIX",
+    "FRONTDESK_LIGHTSPEED_BASE_URL",
+    "FRONTDESK_LIGHTSPEED_TOKEN",
+    "FRONTDESK_LIGHTSPEED_CLIENT_ID",
+    "FRONTDESK_LIGHTSPEED_CLIENT_SECRET",
+    "FRONTDESK_LIGHTSPEED_TOKEN_URL",
+    "FRONTDESK_LIGHTSPEED_REDIRECT_URI",
+    "FRONTDESK_LIGHTSPEED_REFRESH_TOKEN",
+    "FRONTDESK_LIGHTSPEED_OUTLET_ID",
+    "FRONTDESK_INVENTORY_ADDR",
+    "FRONTDESK_SYNC_EVERY",
+    "FRONTDESK_SYNC_TOKEN",
+    "FRONTDESK_INVENTORY_PAGE_REFRESH_SECS",
+    "FRONTDESK_ADMIN_URL",
+    "FRONTDESK_SIMULATE_GATEWAY",
+    "FRONTDESK_BENCH_BEFORE_BIN",
+    "FRONTDESK_ADMIN_ACTOR",
+    "FRONTDESK_TEST_POSTGRES_URL",
+    "FRONTDESK_TEST_REDIS_URL",
+    "FRONTDESK_SCENARIOS",
+];
+
+/// `frontdesk.toml` in `dir` or the nearest directory above it.
+fn find_config_upwards(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().map(|d| d.join(DEFAULT_CONFIG_FILE)).find(|candidate| candidate.is_file())
+}
+
+/// Edits to turn `a` into `b` (for "did you mean").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 impl Sources {
     /// The process environment and `frontdesk.toml` in the working directory
     /// (optional), or the file `FRONTDESK_CONFIG_FILE` names (required).
+    ///
+    /// Started from a subdirectory of the checkout, the nearest
+    /// `frontdesk.toml` above it is used, and a relative SQLite path in it
+    /// means the same file as from the checkout's root (not a second,
+    /// empty database in the subdirectory).
     pub fn from_process() -> Sources {
         let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("FRONTDESK_")).collect();
-        let file = match env.get("FRONTDESK_CONFIG_FILE") {
-            Some(path) => (PathBuf::from(path), true),
-            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        let working_directory = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Sources::found_from(&working_directory, env)
+    }
+
+    /// As [`Sources::from_process`], for a process started in `dir` with `env`.
+    pub fn found_from(dir: &Path, env: HashMap<String, String>) -> Sources {
+        let (file, anchor) = match env.get("FRONTDESK_CONFIG_FILE") {
+            Some(path) => ((PathBuf::from(path), true), None),
+            None => match find_config_upwards(dir) {
+                Some(found) => {
+                    let anchor = found.parent().map(Path::to_path_buf);
+                    ((found, true), anchor)
+                }
+                None => ((PathBuf::from(DEFAULT_CONFIG_FILE), false), None),
+            },
         };
-        Sources { file: Some(file), env }
+        Sources { file: Some(file), env, anchor }
+    }
+
+    /// The configuration file in use, if it exists.
+    pub fn config_file(&self) -> Option<&Path> {
+        self.file.as_ref().map(|(path, _)| path.as_path()).filter(|path| path.is_file())
+    }
+
+    /// A warning for each `FRONTDESK_*` variable no Frontdesk process reads,
+    /// with the known one it is closest to.
+    pub fn unknown_variables(&self) -> Vec<String> {
+        let mut unknown: Vec<&String> =
+            self.env.keys().filter(|key| !KNOWN_VARIABLES.contains(&key.as_str())).collect();
+        unknown.sort();
+        unknown
+            .into_iter()
+            .map(|key| {
+                let closest = KNOWN_VARIABLES.iter().min_by_key(|known| edit_distance(key, known));
+                match closest.filter(|known| edit_distance(key, known) <= 3) {
+                    Some(known) => format!("{key} is not a Frontdesk setting; did you mean {known}?"),
+                    None => format!("{key} is not a Frontdesk setting; it is ignored"),
+                }
+            })
+            .collect()
+    }
+
+    /// A relative `sqlite:` URL anchored at the directory of the
+    /// configuration file found above the working directory.
+    pub fn anchored_database_url(&self, url: &str) -> String {
+        let Some(anchor) = &self.anchor else { return url.to_owned() };
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
+        match path {
+            Some(path) if !path.starts_with('/') && !path.starts_with(':') && !path.is_empty() => {
+                format!("sqlite://{}", anchor.join(path).display())
+            }
+            _ => url.to_owned(),
+        }
     }
 
     /// Explicit sources (tests, embedding): `file` with whether it must
     /// exist, and the variables.
     pub fn new(file: Option<(&Path, bool)>, env: HashMap<String, String>) -> Sources {
-        Sources { file: file.map(|(path, required)| (path.to_path_buf(), required)), env }
+        Sources { file: file.map(|(path, required)| (path.to_path_buf(), required)), env, anchor: None }
     }
 
     /// `defaults`, then the file, then the variables (`FRONTDESK_HTTP_ADDR`
@@ -291,7 +432,25 @@ impl Settings {
             ("stripe_meter_tokens", "frontdesk_llm_tokens"),
             ("payment_grace_days", "7"),
         ];
-        Settings::check(sources.layered(&defaults)?)
+        let mut raw: RawSettings = sources.layered(&defaults)?;
+        raw.database_url = sources.anchored_database_url(raw.database_url.trim());
+        let mut settings = Settings::check(raw)?;
+        settings.warnings.extend(sources.unknown_variables());
+        settings.config_file = sources.config_file().map(Path::to_path_buf);
+        Ok(settings)
+    }
+
+    /// Where the database is, for the startup log (never a password).
+    pub fn database_location(&self) -> String {
+        match &self.database {
+            DatabaseUrl::Sqlite(url) => url.clone(),
+            DatabaseUrl::Postgres(secret) => match url::Url::parse(secret.expose_secret()) {
+                Ok(url) => {
+                    format!("postgres://{}:{}{}", url.host_str().unwrap_or("?"), url.port().unwrap_or(5432), url.path())
+                }
+                Err(_) => "postgres://(unreadable URL)".to_owned(),
+            },
+        }
     }
 
     fn check(raw: RawSettings) -> Result<Settings, SettingsError> {
@@ -459,6 +618,7 @@ impl Settings {
                     stripe,
                     payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
                     warnings,
+                    config_file: None,
                 })
             }
             _ => Err(SettingsError(problems)),

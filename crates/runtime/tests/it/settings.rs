@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use frontdesk_runtime::{DatabaseUrl, LogFormat, Settings};
+use frontdesk_runtime::{DatabaseUrl, LogFormat, Settings, Sources};
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -188,4 +188,50 @@ fn the_pool_size_is_optional_and_checked() {
     let typed =
         load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABASE_MAX_CONNECTIONS", "many")]).err().unwrap_or_default();
     assert!(typed.iter().any(|p| p.starts_with("FRONTDESK_DATABASE_MAX_CONNECTIONS")), "{typed:?}");
+}
+
+#[test]
+fn started_from_a_subdirectory_the_checkout_s_config_and_database_are_used() {
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = root.path().join("frontdesk.toml");
+    assert!(std::fs::write(&config, "demo = true\ndatabase_url = \"sqlite://data/frontdesk.db\"\n").is_ok());
+    let deep = root.path().join("apps").join("voice-gateway");
+    assert!(std::fs::create_dir_all(&deep).is_ok());
+    let sources = Sources::found_from(&deep, HashMap::new());
+    let settings = Settings::read(&sources).unwrap_or_else(|e| panic!("{e}"));
+    assert!(settings.demo, "the checkout's frontdesk.toml was read");
+    assert_eq!(settings.config_file.as_deref(), Some(config.as_path()));
+    assert_eq!(settings.database_location(), format!("sqlite://{}", root.path().join("data/frontdesk.db").display()));
+    // An absolute path, or one given by FRONTDESK_DATABASE_URL, is left as it is.
+    let absolute = env(&[("FRONTDESK_DATABASE_URL", "sqlite:///var/lib/frontdesk/fd.db")]);
+    let settings = Settings::read(&Sources::found_from(&deep, absolute)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.database_location(), "sqlite:///var/lib/frontdesk/fd.db");
+}
+
+#[test]
+fn misspelled_variables_are_warned_about_with_a_suggestion() {
+    let nowhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sources = Sources::found_from(
+        nowhere.path(),
+        env(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_DATABSE_URL", "sqlite://x.db"), ("FRONTDESK_NOPE_AT_ALL", "1")]),
+    );
+    let settings = Settings::read(&sources).unwrap_or_else(|e| panic!("{e}"));
+    assert!(settings.config_file.is_none());
+    let warnings = settings.warnings.join("\n");
+    assert!(
+        warnings.contains("FRONTDESK_DATABSE_URL is not a Frontdesk setting; did you mean FRONTDESK_DATABASE_URL?"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("FRONTDESK_NOPE_AT_ALL is not a Frontdesk setting; it is ignored"), "{warnings}");
+    assert!(!warnings.contains("FRONTDESK_DEMO is not"), "{warnings}");
+    // A Postgres URL is logged without its password.
+    let postgres = Sources::found_from(
+        nowhere.path(),
+        env(&[
+            ("FRONTDESK_DEMO", "true"),
+            ("FRONTDESK_DATABASE_URL", "postgres://fd:hunter2@db.internal:6432/frontdesk"),
+        ]),
+    );
+    let settings = Settings::read(&postgres).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.database_location(), "postgres://db.internal:6432/frontdesk");
 }
