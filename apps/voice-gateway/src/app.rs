@@ -177,10 +177,20 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .merge(admin::routes())
         .merge(crate::twilio::routes())
         .merge(crate::stripe::routes())
+        .fallback(no_route)
         .with_state(state)
         .layer(limits_layer)
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(observability)
+}
+
+/// A URL no route serves: 404 naming it, so a stray path or a typo is
+/// obvious from the reply.
+async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> error::ApiError {
+    error::ApiError::not_found(format!(
+        "nothing is served at {method} {}; the admin API is under /admin/tenants/…, Twilio's webhooks under /twilio/…",
+        uri.path()
+    ))
 }
 
 /// A bound, ready-to-run gateway (with its in-process worker, if any).

@@ -73,3 +73,13 @@ async fn the_root_says_what_this_is_and_links_the_health_checks() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_url_is_named_in_the_404() {
+    let app = TestApp::new().await;
+    let reply = app.admin(Method::GET, "/admin/tenantz/fresh-cuts", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body["error"]["code"], "not_found", "{}", reply.body);
+    let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("GET /admin/tenantz/fresh-cuts"), "{message}");
+}
