@@ -339,7 +339,9 @@ async fn tenant(command: TenantCommand, client: &AdminClient, json: bool) -> Res
             let document = ProfileDocument::from_toml(&text).map_err(|error| {
                 let detail = match error {
                     DocumentError::Syntax(message) => message,
-                    DocumentError::Shape { field, message } => format!("{field}: {message}"),
+                    DocumentError::Shape(problems) => {
+                        problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                    }
                 };
                 Failure::Usage(format!("error: {}: {detail}", file.display()))
             })?;

@@ -6,6 +6,8 @@
 //! a negative duration is a validation problem with a path, not a type error.
 
 use chrono::Weekday;
+
+use crate::problems::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 /// What the admin API shows instead of a secret.
@@ -17,9 +19,10 @@ pub enum DocumentError {
     /// Not well-formed JSON/TOML at all.
     #[error("{0}")]
     Syntax(String),
-    /// Well-formed, but a field has the wrong type or name.
-    #[error("{field}: {message}")]
-    Shape { field: String, message: String },
+    /// Well-formed, but fields have the wrong type or name: every one of
+    /// them, with its path.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Shape(Vec<FieldProblem>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -168,33 +171,23 @@ pub struct FaqDocument {
 }
 
 impl ProfileDocument {
-    /// Reads a JSON document; a wrong field reports its path
-    /// (`services[0].duration_minutes: invalid type: …`).
+    /// Reads a JSON document; every wrong field reports its path
+    /// (`services[0].duration_minutes: invalid type: …`), all at once.
     pub fn from_json(bytes: &[u8]) -> Result<ProfileDocument, DocumentError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let document: ProfileDocument = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            if inner.is_data() {
-                DocumentError::Shape { field: path, message: strip_position(&inner.to_string()) }
-            } else {
-                DocumentError::Syntax(format!("malformed JSON: {inner}"))
-            }
-        })?;
-        deserializer.end().map_err(|error| DocumentError::Syntax(format!("malformed JSON: {error}")))?;
-        Ok(document)
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|error| DocumentError::Syntax(format!("malformed JSON: {error}")))?;
+        from_value(value)
     }
 
     /// Reads a TOML document (the `fixtures/tenants/*.toml` format). Dates may
-    /// be written bare (`2026-12-25`) or quoted.
+    /// be written bare (`2026-12-25`) or quoted. Every wrong field is
+    /// reported, all at once.
     pub fn from_toml(text: &str) -> Result<ProfileDocument, DocumentError> {
         let value: toml::Value =
             toml::from_str(text).map_err(|error| DocumentError::Syntax(format!("malformed TOML: {error}")))?;
-        let value = datetimes_to_strings(value);
-        serde_path_to_error::deserialize(value).map_err(|error| {
-            let path = error.path().to_string();
-            DocumentError::Shape { field: path, message: error.into_inner().to_string() }
-        })
+        let value = serde_json::to_value(datetimes_to_strings(value))
+            .map_err(|error| DocumentError::Syntax(format!("malformed TOML: {error}")))?;
+        from_value(value)
     }
 
     /// The document with its secrets replaced by [`REDACTED`], for showing.
@@ -209,6 +202,56 @@ impl ProfileDocument {
     pub fn to_json(&self) -> serde_json::Value {
         // Serialising plain strings, numbers and vectors cannot fail.
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Deserializes the document, collecting every shape problem: the value at
+/// each problem's path is set aside and the rest read again, so one wrong
+/// field does not hide the next.
+fn from_value(mut value: serde_json::Value) -> Result<ProfileDocument, DocumentError> {
+    /// More than this is a different document altogether.
+    const MOST_PROBLEMS: usize = 50;
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    loop {
+        match serde_path_to_error::deserialize::<_, ProfileDocument>(&value) {
+            Ok(document) if problems.is_empty() => return Ok(document),
+            Ok(_) => return Err(DocumentError::Shape(problems)),
+            Err(error) => {
+                let path = error.path().clone();
+                let message = strip_position(&error.into_inner().to_string());
+                problems.push(FieldProblem { field: path.to_string(), message });
+                if problems.len() >= MOST_PROBLEMS || !set_aside(&mut value, &path) {
+                    return Err(DocumentError::Shape(problems));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the value at `path`; false when there is none to remove.
+fn set_aside(value: &mut serde_json::Value, path: &serde_path_to_error::Path) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let Some((last, parents)) = segments.split_last() else { return false };
+    let mut current = value;
+    for segment in parents {
+        let next = match segment {
+            Segment::Seq { index } => current.get_mut(*index),
+            Segment::Map { key } => current.get_mut(key.as_str()),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    match (last, current) {
+        (Segment::Map { key }, serde_json::Value::Object(map)) => map.remove(key.as_str()).is_some(),
+        (Segment::Seq { index }, serde_json::Value::Array(items)) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        _ => false,
     }
 }
 
@@ -241,16 +284,29 @@ mod tests {
         let error = ProfileDocument::from_json(br#"{"services":[{"name":"Cut","duration_minutes":"thirty"}]}"#);
         assert_eq!(
             error,
-            Err(DocumentError::Shape {
+            Err(DocumentError::Shape(vec![FieldProblem {
                 field: "services[0].duration_minutes".into(),
                 message: "invalid type: string \"thirty\", expected i64".into(),
-            })
+            }]))
         );
         let unknown = ProfileDocument::from_json(br#"{"hours":{"funday":["09:00-10:00"]}}"#);
         assert!(
-            matches!(&unknown, Err(DocumentError::Shape { field, message }) if field == "hours.funday" && message.starts_with("unknown field `funday`")),
+            matches!(&unknown, Err(DocumentError::Shape(problems)) if problems[0].field == "hours.funday" && problems[0].message.starts_with("unknown field `funday`")),
             "{unknown:?}"
         );
+    }
+
+    #[test]
+    fn every_shape_problem_is_reported_at_once() {
+        let toml = "name = 7\ncolour = \"red\"\n[[services]]\nname = \"Cut\"\nduration_minutes = \"thirty\"\nprice_cents = \"lots\"\n";
+        let problems = match ProfileDocument::from_toml(toml) {
+            Err(DocumentError::Shape(problems)) => problems.iter().map(|p| p.field.clone()).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        for field in ["name", "colour", "services[0].duration_minutes", "services[0].price_cents"] {
+            assert!(problems.iter().any(|p| p == field), "{field} in {problems:?}");
+        }
     }
 
     #[test]
@@ -270,7 +326,7 @@ mod tests {
     fn toml_errors_name_the_field() {
         let error = ProfileDocument::from_toml("[[services]]\nname = \"Cut\"\nduration_minutes = \"30\"\n");
         assert!(
-            matches!(&error, Err(DocumentError::Shape { field, .. }) if field == "services[0].duration_minutes"),
+            matches!(&error, Err(DocumentError::Shape(problems)) if problems[0].field == "services[0].duration_minutes"),
             "{error:?}"
         );
         assert!(matches!(ProfileDocument::from_toml("name = "), Err(DocumentError::Syntax(_))));

@@ -203,6 +203,6 @@ fn read_json_document(headers: &HeaderMap, body: &Bytes) -> Result<ProfileDocume
     }
     ProfileDocument::from_json(body).map_err(|error| match error {
         DocumentError::Syntax(message) => ApiError::bad_request("bad_json", message),
-        DocumentError::Shape { field, message } => ApiError::validation(&[FieldProblem { field, message }]),
+        DocumentError::Shape(problems) => ApiError::validation(&problems),
     })
 }

@@ -351,3 +351,23 @@ async fn a_tenant_s_twilio_token_is_never_shown_and_survives_a_round_trip() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(details(&reply)[0].starts_with("twilio_auth_token: is the redaction marker"), "{:?}", details(&reply));
 }
+
+#[tokio::test]
+async fn every_misshapen_field_of_a_profile_is_reported_at_once() {
+    let app = TestApp::new().await;
+    let mut shop = shop_json("misshapen", &[]);
+    shop["name"] = json!(7);
+    shop["colour"] = json!("red");
+    shop["services"][0]["duration_minutes"] = json!("thirty");
+    let reply = app.admin(Method::PUT, "/admin/tenants/misshapen", Some(&shop)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let fields: Vec<String> = reply.body["error"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["field"].as_str().map(str::to_owned))
+        .collect();
+    for field in ["name", "colour", "services[0].duration_minutes"] {
+        assert!(fields.iter().any(|f| f == field), "{field} in {fields:?}");
+    }
+}
