@@ -547,9 +547,11 @@ impl Settings {
         if let Some(secret) = &admin_jwt_secret
             && secret.expose_secret().len() < MIN_ADMIN_SECRET_BYTES
         {
-            let message =
-                format!("FRONTDESK_ADMIN_JWT_SECRET: must be at least {MIN_ADMIN_SECRET_BYTES} bytes for HS256");
-            if raw.demo { warnings.push(message) } else { problems.push(message) }
+            // A secret someone set is checked in demo mode too: a weak one is
+            // as forgeable on a laptop that is reachable as anywhere else.
+            problems.push(format!(
+                "FRONTDESK_ADMIN_JWT_SECRET: must be at least {MIN_ADMIN_SECRET_BYTES} bytes for HS256; `openssl rand -hex 32` makes one (or unset it in demo mode for the demo default)"
+            ));
         }
 
         let public_base_url = match (&raw.public_base_url, &http_addr) {

@@ -235,3 +235,16 @@ fn misspelled_variables_are_warned_about_with_a_suggestion() {
     let settings = Settings::read(&postgres).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(settings.database_location(), "postgres://db.internal:6432/frontdesk");
 }
+
+#[test]
+fn a_weak_admin_secret_is_refused_in_demo_mode_too_and_the_fix_is_named() {
+    let problems =
+        load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_ADMIN_JWT_SECRET", "test")]).err().unwrap_or_default();
+    assert!(
+        problems.iter().any(|p| p.starts_with("FRONTDESK_ADMIN_JWT_SECRET: must be at least 32 bytes")
+            && p.contains("openssl rand -hex 32")),
+        "{problems:?}"
+    );
+    // Unset, demo mode fills in its own default (with a warning).
+    assert!(load(&[("FRONTDESK_DEMO", "true")]).is_ok());
+}
