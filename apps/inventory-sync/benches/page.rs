@@ -55,7 +55,12 @@ async fn bench() {
         .unwrap_or_else(|e| panic!("sync: {e}"));
 
     let syncer = Syncer::new(till, workbook.clone(), SyncStores::of(state), options, Arc::new(SystemClock)).await;
-    let config = WebConfig { sync_token: None, prefill_token: false, page_refresh: Duration::from_secs(3600) };
+    let config = WebConfig {
+        sync_token: None,
+        prefill_token: false,
+        page_refresh: Duration::from_secs(3600),
+        access_token: None,
+    };
     let app = router(syncer, workbook, config);
 
     println!(

@@ -189,6 +189,22 @@ async fn run(cli: Cli, settings: InventorySettings) -> Result<(), Failure> {
 /// The web page, and a sync at startup and every `every`, until Ctrl-C or
 /// SIGTERM; a sync still running then is allowed to finish.
 async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: bool) -> Result<(), Failure> {
+    let access_token = match &settings.access_token {
+        Some(token) => Some(token.clone()),
+        None if demo => {
+            eprintln!(
+                "note: FRONTDESK_INVENTORY_ACCESS_TOKEN is not set; `serve --demo` shows the page to anyone who can reach it"
+            );
+            None
+        }
+        None => {
+            return Err(usage(
+                "FRONTDESK_INVENTORY_ACCESS_TOKEN is required to serve the page (it shows the stock and its value); \
+                 `openssl rand -hex 32` makes one, and the page opens with http://HOST/?access=TOKEN"
+                    .to_owned(),
+            ));
+        }
+    };
     let till = Till::plan(settings, demo)?;
     let addr = settings.addr;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -218,7 +234,7 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
     let listening = listener.local_addr().unwrap_or(addr);
     let schedule = tokio::spawn(sync_every(Arc::clone(&syncer), settings.every));
     println!("inventory page on http://{listening}/ (syncing now, then every {})", format_every(settings.every));
-    let config = WebConfig { sync_token, prefill_token, page_refresh: settings.page_refresh };
+    let config = WebConfig { sync_token, prefill_token, page_refresh: settings.page_refresh, access_token };
     let app = router(Arc::clone(&syncer), sink, config);
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     schedule.abort();

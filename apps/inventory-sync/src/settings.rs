@@ -34,6 +34,10 @@ pub struct InventorySettings {
     pub every: Duration,
     /// Protects the page's Sync now button; without it there is no button.
     pub sync_token: Option<SecretString>,
+    /// `FRONTDESK_INVENTORY_ACCESS_TOKEN`: who may see the page (the stock and
+    /// its value). Required to serve outside demo mode; independent of the
+    /// sync token.
+    pub access_token: Option<SecretString>,
     /// How long the page may show a workbook read before reading it again
     /// (the owner's own edits); a sync always refreshes it.
     pub page_refresh: Duration,
@@ -81,6 +85,7 @@ struct RawSettings {
     inventory_addr: String,
     sync_every: String,
     sync_token: Option<SecretString>,
+    inventory_access_token: Option<SecretString>,
     inventory_page_refresh_secs: u64,
 }
 
@@ -156,6 +161,7 @@ impl InventorySettings {
                     addr,
                     every,
                     sync_token: present_secret(raw.sync_token),
+                    access_token: present_secret(raw.inventory_access_token),
                     page_refresh: Duration::from_secs(raw.inventory_page_refresh_secs),
                 })
             }

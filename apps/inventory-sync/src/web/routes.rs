@@ -31,7 +31,13 @@ pub struct WebConfig {
     /// How long one read of the workbook serves page views (a sync always
     /// ends it); zero reads on every view.
     pub page_refresh: Duration,
+    /// Who may see the page and its export. `None`: anyone who can reach it
+    /// (demo mode on this machine only).
+    pub access_token: Option<SecretString>,
 }
+
+/// The cookie that carries the page's access token once its link was opened.
+const ACCESS_COOKIE: &str = "inventory_access";
 
 pub(super) struct App {
     pub(super) syncer: Arc<Syncer>,
@@ -82,15 +88,68 @@ pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) 
         page_refresh: config.page_refresh,
         last_read: tokio::sync::Mutex::new(None),
     });
-    Router::new()
+    let access = Arc::new(config.access_token);
+    let guarded = Router::new()
         .route("/", get(inventory_page))
         .route("/export.csv", get(export))
         .route("/sync", post(sync_now))
+        .route_layer(axum::middleware::from_fn_with_state(access, require_access));
+    Router::new()
+        .merge(guarded)
         .route("/health", get(health))
         .route("/assets/app.css", get(stylesheet))
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
+}
+
+/// The page and its export need the access token: from the `access=` query
+/// of the link the shop was given (then kept in an HttpOnly cookie, and the
+/// link's token dropped from the address bar), or from that cookie.
+async fn require_access(
+    State(access): State<Arc<Option<SecretString>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(expected) = access.as_ref() else { return next.run(request).await };
+    let from_cookie = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == ACCESS_COOKIE && token_matches(expected, value));
+    if from_cookie {
+        return next.run(request).await;
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let from_link = query.iter().any(|(name, value)| name == "access" && token_matches(expected, value));
+    if from_link && request.method() == axum::http::Method::GET {
+        let rest: Vec<(String, String)> = query.into_iter().filter(|(name, _)| name != "access").collect();
+        let mut location = request.uri().path().to_owned();
+        if !rest.is_empty() {
+            location.push('?');
+            location.push_str(&url::form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish());
+        }
+        let cookie = format!("{ACCESS_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax", expected.expose_secret());
+        let mut response = Redirect::to(&location).into_response();
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    tracing::warn!(path = request.uri().path(), "refused the inventory page without its access token");
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Inventory</title></head><body>\
+         <h1>This page needs its access link</h1><p>Open the link with the access token that came with the \
+         inventory page (ask whoever set it up), or ask for a new one.</p></body></html>",
+    )
+        .into_response()
 }
 
 async fn security_headers(mut response: Response) -> Response {

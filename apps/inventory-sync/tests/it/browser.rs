@@ -128,6 +128,7 @@ impl Shop {
             sync_token: Some(SecretString::from(TOKEN.to_owned())),
             prefill_token: false,
             page_refresh: Duration::from_secs(60),
+            access_token: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));

@@ -107,6 +107,10 @@ fn serve_refuses_an_interval_it_cannot_read_and_an_address_it_cannot_use() {
     let output = run(dir.path(), &["serve", "--demo", "--addr", "localhost"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--addr"), "{}", text(&output.stderr));
+    // Outside the demo the page shows a shop's stock and its value: it needs an access token.
+    let output = run(dir.path(), &["serve"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("FRONTDESK_INVENTORY_ACCESS_TOKEN is required"), "{}", text(&output.stderr));
     assert!(!dir.path().join("data").exists(), "nothing synced");
 }
 

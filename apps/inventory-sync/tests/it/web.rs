@@ -118,6 +118,17 @@ const PAGE_REFRESH: Duration = Duration::from_secs(60);
 /// The page over a workbook at `dir/workbook`, its syncs reading `base_url`
 /// and keeping cursors in `state`.
 async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, state: Arc<MemoryStateStore>) -> Shop {
+    page_with_access(dir, base_url, token, state, None).await
+}
+
+/// [`page_over`], the page guarded by the access token `access`.
+async fn page_with_access(
+    dir: tempfile::TempDir,
+    base_url: &str,
+    token: Option<&str>,
+    state: Arc<MemoryStateStore>,
+    access: Option<&str>,
+) -> Shop {
     let workbook_dir = dir.path().join("workbook");
     let till = Arc::new(Till {
         inner: source(base_url),
@@ -141,6 +152,7 @@ async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, 
         sync_token: token.map(|token| SecretString::from(token.to_owned())),
         prefill_token: false,
         page_refresh: PAGE_REFRESH,
+        access_token: access.map(|token| SecretString::from(token.to_owned())),
     };
     Shop { router: router(syncer, workbook.clone(), config), workbook_dir, till, workbook, _dir: dir }
 }
@@ -619,4 +631,49 @@ async fn a_big_catalog_is_shown_a_page_at_a_time_and_exported_whole() {
 
     let small = demo_shop(Some(TOKEN)).await;
     assert!(!get(&small.router, "/").await.body.contains("class=\"pager\""), "140 rows fit on one page");
+}
+
+#[tokio::test]
+async fn the_page_and_its_export_need_the_access_link_and_health_does_not() {
+    let base = serve_fake(DemoCatalog::generate(DEMO_SEED, demo_now())).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workbook = LocalWorkbook::new(dir.path().join("workbook"));
+    let state = Arc::new(MemoryStateStore::new());
+    sync_once(&source(&base), &workbook, &SyncStores::of(state.clone()), &options(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shop = page_with_access(dir, &base, Some("sync-token"), state, Some("view-token-0123")).await;
+
+    // Without the link: refused, and nothing of the stock is shown.
+    for path in ["/", "/export.csv", "/?q=jordan", "/?access=wrong"] {
+        let reply = get(&shop.router, path).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert!(reply.body.contains("needs its access link") && !reply.body.contains("SKU"), "{path}: {}", reply.body);
+    }
+    assert_eq!(get(&shop.router, "/health").await.status, StatusCode::OK, "health stays open");
+    assert_eq!(get(&shop.router, "/assets/app.css").await.status, StatusCode::OK);
+
+    // The link sets an HttpOnly cookie and drops the token from the address.
+    let link = get(&shop.router, "/?access=view-token-0123&q=jordan").await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER, "{}", link.body);
+    assert_eq!(link.header(header::LOCATION), "/?q=jordan");
+    let cookie = link.header(header::SET_COOKIE).to_owned();
+    assert!(cookie.starts_with("inventory_access=view-token-0123;") && cookie.contains("HttpOnly"), "{cookie}");
+    let with_cookie = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, "theme=dark; inventory_access=view-token-0123")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let page = send(&shop.router, with_cookie("/?q=jordan")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(send(&shop.router, with_cookie("/export.csv")).await.status, StatusCode::OK);
+
+    // The page's access does not let anyone sync: that still needs the sync token.
+    let sync = Request::post("/sync")
+        .header(header::COOKIE, "inventory_access=view-token-0123")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("token=view-token-0123"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(send(&shop.router, sync).await.status, StatusCode::FORBIDDEN);
 }
