@@ -4,7 +4,9 @@
 //! played as "nobody answered", `<Record>` as a left message, `<Hangup>` ends
 //! the call. Interactive by default; `--script FILE` plays a conversation
 //! file (the `fixtures/conversations/*.yaml` format) and exits 1 if the call
-//! goes differently.
+//! goes differently. A script stops at the first reply that differs, before
+//! the next line is spoken (so a wrong read-back is never answered "yes"),
+//! and a call that ends early names the lines that never played.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -146,16 +148,16 @@ impl Call {
 }
 
 pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
-    let script: Option<Script> = match &options.script {
+    let (script, turn_lines) = match &options.script {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Usage(format!("error: cannot read {}: {e}", path.display())))?;
-            Some(
-                serde_yaml_ng::from_str(&text)
-                    .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?,
-            )
+            let script: Script = serde_yaml_ng::from_str(&text)
+                .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?;
+            let lines = turn_lines(&text, script.turns.len());
+            (Some(script), lines)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let gateway = options.gateway.trim_end_matches('/').to_owned();
     let call = Call {
@@ -173,7 +175,7 @@ pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
     };
     let started = std::time::Instant::now();
     let mut twiml = call.post("/twilio/voice", &[("CallStatus", "ringing".to_owned())]).await?;
-    let mut turns = script.as_ref().map(|s| s.turns.iter()).into_iter().flatten();
+    let mut turns = script.as_ref().map(|s| s.turns.iter()).into_iter().flatten().enumerate();
     let mut problems: Vec<String> = Vec::new();
     let stdin = std::io::stdin();
     let mut pending_says: Vec<String> = Vec::new();
@@ -187,12 +189,20 @@ pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
                 problems.push(format!("expected to hear {fragment:?}, heard {said:?}"));
             }
         }
+        if !problems.is_empty() {
+            // Stop before answering a reply that went differently: the next
+            // line may be the "yes" that commits a booking.
+            println!("[the simulator hangs up: the reply differs from the script]");
+            hang_up(&call, started).await;
+            problems.extend(unplayed(&turns, &turn_lines));
+            return finish(&options, &call, &script, "hangup", problems).await;
+        }
         let step = next_step(&twiml);
         match step {
             Step::Listen(action) => {
                 let (speech, digits) = if script.is_some() {
                     match turns.next() {
-                        Some(turn) => {
+                        Some((_, turn)) => {
                             pending_says = turn.says.clone();
                             let speech =
                                 if turn.silence { String::new() } else { turn.caller.clone().unwrap_or_default() };
@@ -253,22 +263,63 @@ pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
             }
             Step::Hangup => {
                 println!("[call ended]");
-                let seconds = started.elapsed().as_secs().max(1).to_string();
-                let _ = call
-                    .post(
-                        "/twilio/status",
-                        &[
-                            ("CallStatus", "completed".to_owned()),
-                            ("SequenceNumber", "9".to_owned()),
-                            ("CallDuration", seconds),
-                        ],
-                    )
-                    .await;
+                hang_up(&call, started).await;
+                problems.extend(unplayed(&turns, &turn_lines));
                 return finish(&options, &call, &script, "hangup", problems).await;
             }
         }
     }
     finish(&options, &call, &script, step_name(&next_step(&twiml)), problems).await
+}
+
+/// Twilio's final status callback for a call that ended.
+async fn hang_up(call: &Call, started: std::time::Instant) {
+    let seconds = started.elapsed().as_secs().max(1).to_string();
+    let completed =
+        [("CallStatus", "completed".to_owned()), ("SequenceNumber", "9".to_owned()), ("CallDuration", seconds)];
+    let _ = call.post("/twilio/status", &completed).await;
+}
+
+/// The script's turns not yet played, one problem naming them all.
+fn unplayed<'a>(turns: &(impl Iterator<Item = (usize, &'a ScriptTurn)> + Clone), lines: &[usize]) -> Option<String> {
+    let left: Vec<String> = turns
+        .clone()
+        .map(|(index, turn)| {
+            let what = match (&turn.digits, &turn.caller) {
+                (Some(digits), _) => format!("presses {digits}"),
+                (None, Some(caller)) if !turn.silence => format!("caller: {caller:?}"),
+                _ => "silence".to_owned(),
+            };
+            match lines.get(index) {
+                Some(line) => format!("line {line} (turn {}): {what}", index + 1),
+                None => format!("turn {}: {what}", index + 1),
+            }
+        })
+        .collect();
+    (!left.is_empty()).then(|| format!("the call ended before these lines played:\n    {}", left.join("\n    ")))
+}
+
+/// The 1-based line on which each turn of a block-style `turns:` list
+/// starts; empty when the file is laid out otherwise (flow style, anchors),
+/// so the turns are then named by number alone.
+fn turn_lines(text: &str, count: usize) -> Vec<usize> {
+    let mut lines = text.lines().enumerate().skip_while(|(_, line)| line.trim_end() != "turns:").skip(1);
+    let mut dash_indent = None;
+    let mut found = Vec::new();
+    for (number, line) in lines.by_ref() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if indent == 0 && !trimmed.starts_with('-') {
+            break; // the next top-level key
+        }
+        if trimmed.starts_with("- ") && *dash_indent.get_or_insert(indent) == indent {
+            found.push(number + 1);
+        }
+    }
+    if found.len() == count { found } else { Vec::new() }
 }
 
 async fn finish(
@@ -325,4 +376,21 @@ fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:032x}", nanos ^ (u128::from(std::process::id()) << 64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::turn_lines;
+
+    #[test]
+    fn turns_are_found_by_their_dash_and_flow_style_gives_up() {
+        let block = "description: x\nturns:\n  # first\n  - caller: \"hi\"\n    says: [\"a\"]\n\n  - digits: \"1\"\nexpect:\n  next: hangup\n";
+        assert_eq!(turn_lines(block, 2), vec![4, 7]);
+        // Nested lists inside a turn do not count as turns.
+        let nested = "turns:\n  - caller: \"hi\"\n    says:\n      - a\n      - b\n  - caller: \"bye\"\n";
+        assert_eq!(turn_lines(nested, 2), vec![2, 6]);
+        let flow = "turns: [{caller: \"hi\"}, {caller: \"bye\"}]\n";
+        assert!(turn_lines(flow, 2).is_empty());
+        assert!(turn_lines(block, 3).is_empty(), "a count that disagrees gives no line numbers");
+    }
 }

@@ -313,6 +313,41 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("expected the call's outcome to be booked, it was answered"), "{stderr}");
 
+    // A call that ends early names the lines that never played, with their
+    // line numbers in the script.
+    let early = dir.path().join("early.yaml");
+    let text =
+        "# hangs up after the goodbye\nturns:\n  - caller: \"thanks bye\"\n\n  - caller: \"what are your hours\"\n";
+    assert!(std::fs::write(&early, text).is_ok());
+    let (code, stdout, stderr) = run(early, "token").await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("the call ended before these lines played"), "{stderr}");
+    assert!(stderr.contains("line 5 (turn 2): caller: \"what are your hours\""), "{stderr}");
+
+    // A read-back that differs stops the call before the "yes": no booking.
+    use chrono::Datelike as _;
+    let day = (2..9)
+        .map(|ahead| chrono::Utc::now().date_naive() + chrono::Days::new(ahead))
+        .find(|d| matches!(d.weekday(), chrono::Weekday::Tue | chrono::Weekday::Wed | chrono::Weekday::Thu))
+        .unwrap_or_else(|| panic!("a week has a Tuesday"));
+    let wrong_readback = dir.path().join("wrong-readback.yaml");
+    let text = format!(
+        "turns:\n  - caller: \"I'd like a skin fade on {} at 2pm, my name is Jane Doe\"\n    says: [\"for John Smith\"]\n  - caller: \"Yes please.\"\n    says: [\"You're all set\"]\n",
+        day.format("%A")
+    );
+    assert!(std::fs::write(&wrong_readback, text).is_ok());
+    let (code, stdout, stderr) = run(wrong_readback, "token").await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Shall I book it?"), "the engine read the booking back: {stdout}");
+    assert!(!stdout.contains("caller: Yes please."), "the yes was never spoken: {stdout}");
+    assert!(stderr.contains("expected to hear \"for John Smith\""), "{stderr}");
+    assert!(stderr.contains("line 4 (turn 2): caller: \"Yes please.\""), "{stderr}");
+    let date = day.format("%Y-%m-%d").to_string();
+    let bookings =
+        adminctl(&gw.url, Some(SECRET), &["bookings", "list", "fresh-cuts", "--from", &date, "--json"]).await;
+    assert_eq!(bookings.code, Some(0), "{}", bookings.stderr);
+    assert!(!bookings.stdout.contains("Jane Doe"), "nothing was booked: {}", bookings.stdout);
+
     // A wrong token is refused by the gateway's signature check.
     let (code, _, stderr) = run(script, "not-the-token").await;
     assert_eq!(code, Some(1), "{stderr}");
