@@ -284,8 +284,14 @@ pub struct SearchQuery {
 enum QueryPart {
     /// A brand's alias: rows of that brand, or rows containing the words.
     Brand(Brand, Vec<String>),
+    /// `size 10`, `sz 10.5`, `size m`: rows whose size is exactly that
+    /// (`10` is not `10.5`; a size written `US 10` is size 10).
+    Size(String),
     Word(String),
 }
+
+/// The words that announce a size in a query.
+const SIZE_WORDS: [&str; 3] = ["size", "sz", "sizes"];
 
 impl SearchQuery {
     pub fn parse(query: &str) -> SearchQuery {
@@ -298,6 +304,11 @@ impl SearchQuery {
             if let Some((named, length)) = brand_phrase_at(&terms, index) {
                 parts.push(QueryPart::Brand(named, terms[index..index + length].to_vec()));
                 index += length;
+            } else if SIZE_WORDS.contains(&terms[index].as_str())
+                && let Some(size) = terms.get(index + 1)
+            {
+                parts.push(QueryPart::Size(size.clone()));
+                index += 2;
             } else {
                 parts.push(QueryPart::Word(terms[index].clone()));
                 index += 1;
@@ -324,6 +335,7 @@ impl SearchQuery {
             QueryPart::Brand(named, phrase) => {
                 row.brand == Some(*named) || row.words.windows(phrase.len()).any(|window| window == phrase.as_slice())
             }
+            QueryPart::Size(size) => row.size.iter().any(|word| word == size),
             QueryPart::Word(term) => row.words.iter().any(|word| word_matches(word, term)),
         })
     }
@@ -333,6 +345,8 @@ impl SearchQuery {
 #[derive(Debug, Clone)]
 pub struct SearchText {
     words: Vec<String>,
+    /// The words of the size alone (`us 10` → `us`, `10`).
+    size: Vec<String>,
     sku: String,
     barcode: String,
     brand: Option<Brand>,
@@ -345,6 +359,7 @@ impl SearchText {
                 .iter()
                 .flat_map(|text| search_words(text))
                 .collect(),
+            size: words(&row.size),
             sku: fold(row.sku.as_str()),
             barcode: fold(&row.barcode),
             brand: brand_of(&row.name, row.sku.as_str()),
@@ -575,6 +590,26 @@ mod tests {
                 catalog.iter().filter(|row| matches_search(row, query)).map(|row| row.sku.as_str()).collect();
             assert_eq!(found, expected, "search {query:?}");
         }
+    }
+
+    #[test]
+    fn a_size_in_a_query_matches_that_size_exactly() {
+        let sized =
+            |sku: &str, size: &str| InventoryRow { name: "Nike Dunk Low Panda".into(), size: size.into(), ..row(sku) };
+        let ten = sized("DD1391-100-10", "10");
+        let ten_half = sized("DD1391-100-105", "10.5");
+        let us_ten = sized("DD1391-100-US10", "US 10");
+        let medium = InventoryRow { name: "Essentials Hoodie".into(), size: "M".into(), ..row("FOG-HOOD-M") };
+        for query in ["size 10", "Size 10", "sz 10", "dunk size 10", "size 10 dunk", "nike size 10"] {
+            assert!(matches_search(&ten, query), "{query:?} finds size 10");
+            assert!(matches_search(&us_ten, query), "{query:?} finds size US 10");
+            assert!(!matches_search(&ten_half, query), "{query:?} is not 10.5");
+        }
+        assert!(matches_search(&ten_half, "size 10.5"));
+        assert!(!matches_search(&ten, "size 10.5"));
+        assert!(!matches_search(&ten, "jordan size 10"), "every part must match");
+        assert!(matches_search(&medium, "size m") && matches_search(&medium, "hoodie size M"));
+        assert!(!matches_search(&medium, "size 10"));
     }
 
     #[test]

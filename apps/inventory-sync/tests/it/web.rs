@@ -290,6 +290,30 @@ async fn the_dashboard_totals_and_the_table_match_the_workbook() {
 }
 
 #[tokio::test]
+async fn size_search_and_every_search_hint_find_what_they_say() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    let tens: Vec<&InventoryRow> = rows.iter().filter(|row| row.size == "10").collect();
+    assert!(!tens.is_empty());
+    for query in ["size+10", "sz+10", "Size%2010"] {
+        let page = get(&shop.router, &format!("/?q={query}")).await;
+        assert_eq!(skus_shown(&page.body), skus(&tens), "q={query}: size 10 only, not 10.5");
+    }
+    let jordan_tens: Vec<&InventoryRow> = tens.iter().copied().filter(|row| row.name.contains("Jordan")).collect();
+    assert!(!jordan_tens.is_empty());
+    assert_eq!(skus_shown(&get(&shop.router, "/?q=jordan+size+10").await.body), skus(&jordan_tens));
+
+    // Every example the search box suggests finds something.
+    let home = get(&shop.router, "/").await;
+    let hint = home.body.split("placeholder=\"").nth(1).and_then(|rest| rest.split('"').next());
+    let hint = hint.unwrap_or_else(|| panic!("no search hint: {}", home.body));
+    for example in hint.split(", ").filter(|example| !example.ends_with('…')) {
+        let page = get(&shop.router, &format!("/?q={}", example.replace(' ', "+"))).await;
+        assert!(!skus_shown(&page.body).is_empty(), "the hint {example:?} finds nothing");
+    }
+}
+
+#[tokio::test]
 async fn brand_aware_search_finds_exactly_the_brands_products() {
     let shop = demo_shop(Some(TOKEN)).await;
     let (rows, _) = workbook(&shop.workbook_dir).await;
