@@ -64,6 +64,54 @@ impl SyncReport {
     }
 }
 
+impl SyncReport {
+    /// What the sync did, in the shop owner's words: what is new in the
+    /// sheet, not how many requests it took. For the page's banner; the log
+    /// keeps [`SyncReport::summary`].
+    pub fn plain(&self) -> String {
+        fn count(n: usize, one: &str, many: &str) -> String {
+            if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+        }
+        fn sales(lines: &[crate::reconcile::LineRef]) -> usize {
+            lines.iter().map(|line| line.sale_id.as_str()).collect::<std::collections::HashSet<_>>().len()
+        }
+        let sold: i64 = self.sales.applied.iter().map(|line| line.quantity.max(0)).sum();
+        let returned: i64 = self.sales.applied.iter().map(|line| (-line.quantity).max(0)).sum();
+        let voided =
+            self.sales.reversed.iter().map(|line| line.sale_id.as_str()).collect::<std::collections::HashSet<_>>();
+        let mut news = Vec::new();
+        let merge = &self.merge;
+        for (n, one, many) in [
+            (merge.added.len(), "new product", "new products"),
+            (merge.changed.len(), "product updated", "products updated"),
+            (merge.removed.len(), "product removed from the till", "products removed from the till"),
+            (usize::try_from(sold).unwrap_or(usize::MAX), "item sold", "items sold"),
+            (usize::try_from(returned).unwrap_or(usize::MAX), "item returned", "items returned"),
+            (voided.len(), "voided sale taken back", "voided sales taken back"),
+        ] {
+            if n > 0 {
+                news.push(count(n, one, many));
+            }
+        }
+        let mut text = if news.is_empty() {
+            "nothing changed in the till since the last sync".to_owned()
+        } else {
+            news.join(", ")
+        };
+        let open = sales(&self.sales.open);
+        if open > 0 {
+            let open = count(open, "sale is", "sales are");
+            text.push_str(&format!("; {open} still open and will count once completed"));
+        }
+        if !self.config_warnings.is_empty() {
+            let warnings = count(self.config_warnings.len(), "setting", "settings");
+            text.push_str(&format!("; {warnings} on the Config sheet could not be read and kept their defaults"));
+        }
+        text.push_str(". The sheet is up to date");
+        text
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("reading from Lightspeed failed, nothing was written: {0}")]
@@ -230,4 +278,52 @@ struct Built {
     inventory_rows: usize,
     restock_rows: usize,
     unresolved_from: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::{LineChange, LineRef};
+    use crate::row::Sku;
+
+    fn report() -> SyncReport {
+        SyncReport {
+            products_fetched: 120,
+            stock_levels_fetched: 480,
+            sales_fetched: 0,
+            merge: MergeReport::default(),
+            sales: ReconcileReport::default(),
+            config_warnings: Vec::new(),
+            inventory_rows: 120,
+            restock_rows: 4,
+            write: WriteReport::default(),
+        }
+    }
+
+    fn line(sale: &str, line: &str, quantity: i64) -> LineChange {
+        let sku = Sku::parse("DD1391-100-10").unwrap_or_else(|e| panic!("{e}"));
+        LineChange { sale_id: sale.into(), line_id: line.into(), sku, quantity }
+    }
+
+    #[test]
+    fn the_banner_says_what_changed_in_the_owners_words() {
+        assert_eq!(report().plain(), "nothing changed in the till since the last sync. The sheet is up to date");
+
+        let mut busy = report();
+        let sku = |raw: &str| Sku::parse(raw).unwrap_or_else(|e| panic!("{e}"));
+        busy.merge.added = vec![sku("A-1"), sku("A-2")];
+        busy.merge.changed = vec![sku("B-1")];
+        busy.sales.applied = vec![line("s1", "l1", 2), line("s1", "l2", 1), line("s2", "l1", -1)];
+        busy.sales.reversed = vec![line("s3", "l1", -1), line("s3", "l2", -1)];
+        busy.sales.open = vec![LineRef { sale_id: "s4".into(), line_id: "l1".into() }];
+        let text = busy.plain();
+        assert_eq!(
+            text,
+            "2 new products, 1 product updated, 3 items sold, 1 item returned, 1 voided sale taken back; \
+             1 sale is still open and will count once completed. The sheet is up to date"
+        );
+        for jargon in ["fetched", "request", "stock levels", "sale lines", "restock rows"] {
+            assert!(!text.contains(jargon), "{jargon:?} in {text:?}");
+        }
+    }
 }

@@ -144,7 +144,7 @@ impl Syncer {
                 log_report(trigger, &report, elapsed_ms);
                 status.last_sync = Some(now);
                 status.last_error = None;
-                status.last_summary = Some(report.summary());
+                status.last_summary = Some(report.plain());
                 SyncOutcome::Synced(Box::new(report))
             }
             Err(error) => {
