@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 
 use super::routes::{App, WebError};
 use super::syncer::SyncStatus;
-use super::view::{Column, Direction, Item, Kind, Totals, View, ViewParams, Workbook, page_of, shown};
+use super::view::{Column, Direction, Item, Kind, Stock, Totals, View, ViewParams, Workbook, page_of, shown};
 
 /// HTML built from static markup (`tag`, which takes only `&'static str`,
 /// so nothing read at run time can slip in unescaped) and escaped text
@@ -117,7 +117,7 @@ pub(super) async fn inventory_page(
     render_sync_form(&mut page, &app, &view);
     page.tag("</header><main>");
     render_sync_message(&mut page, params.sync.as_deref(), &status);
-    render_totals(&mut page, &workbook.totals);
+    render_totals(&mut page, &workbook.totals, &view);
     render_filters(&mut page, &view);
     page.tag("<p class=\"showing\"><span id=\"shown-count\">").text(&grouped(items.len() as u128));
     page.tag("</span> of ")
@@ -174,6 +174,9 @@ fn hidden_view_fields(page: &mut Html, view: &View) {
     if view.kind != Kind::All {
         page.tag("<input type=\"hidden\" name=\"kind\" value=\"").text(view.kind.key()).tag("\">");
     }
+    if view.stock != Stock::Any {
+        page.tag("<input type=\"hidden\" name=\"stock\" value=\"").text(view.stock.key()).tag("\">");
+    }
     if let Some((column, direction)) = view.sort {
         page.tag("<input type=\"hidden\" name=\"sort\" value=\"").text(column.key()).tag("\">");
         page.tag(if direction == Direction::Descending {
@@ -209,17 +212,34 @@ fn render_sync_message(page: &mut Html, said: Option<&str>, status: &SyncStatus)
     }
 }
 
-fn render_totals(page: &mut Html, totals: &Totals) {
+/// The totals of the whole inventory. Low stock and Sold out are filters:
+/// a click shows those rows (in the current search and kind), another
+/// click shows every row again.
+fn render_totals(page: &mut Html, totals: &Totals, view: &View) {
     let cards = [
-        ("SKUs", "total-skus", grouped(totals.skus as u128)),
-        ("Units on hand", "total-units", grouped(totals.units)),
-        ("Low stock", "total-low", grouped(totals.low_stock as u128)),
-        ("Stock value", "total-value", money(totals.value_cents)),
+        ("SKUs", "total-skus", grouped(totals.skus as u128), None),
+        ("Units on hand", "total-units", grouped(totals.units), None),
+        ("Low stock", "total-low", grouped(totals.low_stock as u128), Some(Stock::Low)),
+        ("Sold out", "total-out", grouped(totals.sold_out as u128), Some(Stock::Out)),
+        ("Stock value", "total-value", money(totals.value_cents), None),
     ];
     page.tag("<section class=\"totals\" aria-label=\"Totals\">");
-    for (label, id, value) in cards {
-        page.tag("<div class=\"total\"><p class=\"total-label\">").text(label);
-        page.tag("</p><p class=\"total-value\" id=\"").text(id).tag("\">").text(&value).tag("</p></div>");
+    for (label, id, value, filter) in cards {
+        match filter {
+            Some(stock) => {
+                let active = view.stock == stock;
+                let target = View { stock: if active { Stock::Any } else { stock }, ..view.clone() };
+                page.tag("<a class=\"total total-filter\" href=\"").text(&target.link("/")).tag("\"");
+                page.tag(if active { " aria-current=\"true\"" } else { "" });
+                page.tag(" title=\"").text(if active { "Show every row" } else { "Show only these rows" }).tag("\">");
+            }
+            None => {
+                page.tag("<div class=\"total\">");
+            }
+        }
+        page.tag("<p class=\"total-label\">").text(label);
+        page.tag("</p><p class=\"total-value\" id=\"").text(id).tag("\">").text(&value).tag("</p>");
+        page.tag(if filter.is_some() { "</a>" } else { "</div>" });
     }
     page.tag("</section>");
 }

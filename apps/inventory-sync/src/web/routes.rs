@@ -289,6 +289,7 @@ async fn sync_now(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     let view = View::from_params(&ViewParams {
         q: form.get("q").cloned(),
         kind: form.get("kind").cloned(),
+        stock: form.get("stock").cloned(),
         sort: form.get("sort").cloned(),
         dir: form.get("dir").cloned(),
         sync: None,

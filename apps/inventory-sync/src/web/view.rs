@@ -19,6 +19,8 @@ use super::routes::WebError;
 pub(super) struct ViewParams {
     pub(super) q: Option<String>,
     pub(super) kind: Option<String>,
+    /// `low` or `out`: the rows the Low stock or Sold out total counts.
+    pub(super) stock: Option<String>,
     pub(super) sort: Option<String>,
     pub(super) dir: Option<String>,
     /// How the sync just asked for went (`POST /sync` redirects with it).
@@ -78,6 +80,37 @@ impl Kind {
             Kind::All => true,
             Kind::Sneakers => product == Some(ProductKind::Footwear),
             Kind::Clothing => product == Some(ProductKind::Apparel),
+        }
+    }
+}
+
+/// The stock filter, set by clicking the Low stock or Sold out total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stock {
+    Any,
+    /// At or under the Config sheet's low-stock threshold (sold out included).
+    Low,
+    Out,
+}
+
+impl Stock {
+    pub(super) fn key(self) -> &'static str {
+        match self {
+            Stock::Any => "any",
+            Stock::Low => "low",
+            Stock::Out => "out",
+        }
+    }
+
+    fn parse(key: &str) -> Option<Stock> {
+        [Stock::Any, Stock::Low, Stock::Out].into_iter().find(|stock| stock.key().eq_ignore_ascii_case(key.trim()))
+    }
+
+    fn shows(self, row: &InventoryRow, config: &frontdesk_inventory::Config) -> bool {
+        match self {
+            Stock::Any => true,
+            Stock::Low => is_low_stock(row, config),
+            Stock::Out => row.qty_on_hand == 0,
         }
     }
 }
@@ -187,6 +220,7 @@ pub(super) enum Direction {
 pub(super) struct View {
     pub(super) query: String,
     pub(super) kind: Kind,
+    pub(super) stock: Stock,
     /// `None`: the Inventory order (Category, Name, natural Size).
     pub(super) sort: Option<(Column, Direction)>,
 }
@@ -195,12 +229,13 @@ impl View {
     pub(super) fn from_params(params: &ViewParams) -> View {
         let query = params.q.as_deref().unwrap_or_default().trim().to_owned();
         let kind = params.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::All);
+        let stock = params.stock.as_deref().and_then(Stock::parse).unwrap_or(Stock::Any);
         let direction = match params.dir.as_deref().map(str::trim) {
             Some(dir) if dir.eq_ignore_ascii_case("desc") => Direction::Descending,
             _ => Direction::Ascending,
         };
         let sort = params.sort.as_deref().and_then(Column::parse).map(|column| (column, direction));
-        View { query, kind, sort }
+        View { query, kind, stock, sort }
     }
 
     /// The query string that gives this view (without `?`), for links.
@@ -211,6 +246,9 @@ impl View {
         }
         if self.kind != Kind::All {
             query.append_pair("kind", self.kind.key());
+        }
+        if self.stock != Stock::Any {
+            query.append_pair("stock", self.stock.key());
         }
         if let Some((column, direction)) = self.sort {
             query.append_pair("sort", column.key());
@@ -239,6 +277,7 @@ pub(super) fn shown<'a>(workbook: &'a Workbook, view: &View) -> Vec<Item<'a>> {
     let query = SearchQuery::parse(&view.query);
     let mut items: Vec<Item<'a>> = (0..workbook.rows.len())
         .filter(|&index| view.kind.shows(workbook.kinds[index]))
+        .filter(|&index| view.stock.shows(&workbook.rows[index], &workbook.config))
         .filter(|&index| query.matches(&workbook.search[index]))
         .map(|index| Item {
             row: &workbook.rows[index],
@@ -314,6 +353,7 @@ pub(super) struct Totals {
     pub(super) skus: usize,
     pub(super) units: u128,
     pub(super) low_stock: usize,
+    pub(super) sold_out: usize,
     pub(super) value_cents: i128,
 }
 
@@ -322,6 +362,7 @@ fn totals(rows: &[InventoryRow], config: &frontdesk_inventory::Config) -> Totals
         skus: rows.len(),
         units: rows.iter().map(|row| u128::from(row.qty_on_hand)).sum(),
         low_stock: rows.iter().filter(|row| is_low_stock(row, config)).count(),
+        sold_out: rows.iter().filter(|row| row.qty_on_hand == 0).count(),
         value_cents: rows.iter().map(|row| i128::from(row.retail_price_cents) * i128::from(row.qty_on_hand)).sum(),
     }
 }
@@ -336,13 +377,14 @@ mod tests {
         let params = ViewParams {
             q: Some(" air jordan & co ".into()),
             kind: Some("Sneakers".into()),
+            stock: Some("Low".into()),
             sort: Some("price".into()),
             dir: Some("desc".into()),
             sync: None,
             page: None,
         };
         let view = View::from_params(&params);
-        assert_eq!(view.query_string(), "q=air+jordan+%26+co&kind=sneakers&sort=price&dir=desc");
+        assert_eq!(view.query_string(), "q=air+jordan+%26+co&kind=sneakers&stock=low&sort=price&dir=desc");
         let unknown = View::from_params(&ViewParams {
             kind: Some("boats".into()),
             sort: Some("colour".into()),

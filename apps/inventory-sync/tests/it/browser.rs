@@ -305,6 +305,33 @@ async fn the_sneakers_and_clothing_filters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicking_the_sold_out_and_low_stock_totals_filters_the_rows() {
+    in_browser(|client, shop| async move {
+        let rows = shop.rows().await;
+
+        click(&client, "a.total-filter[href='/?stock=out']").await;
+        arrived(&client, "a.total-filter[aria-current=true][href='/']").await;
+        let shown = visible_rows(&client).await;
+        assert_eq!(skus_of(&shown), skus(rows.iter().filter(|row| row.qty_on_hand == 0)));
+        assert!(
+            !shown.is_empty() && shown.iter().all(|row| row.cell("On hand").starts_with("0 Sold out")),
+            "{shown:?}"
+        );
+
+        click(&client, "a.total-filter[href='/?stock=low']").await;
+        arrived(&client, "a.total-filter[aria-current=true][href='/']").await;
+        let low = visible_rows(&client).await;
+        assert!(low.len() > shown.len(), "low stock includes the sold out");
+
+        // Clicking the active total again shows every row.
+        click(&client, "a.total-filter[aria-current=true]").await;
+        arrived(&client, "a.total-filter[href='/?stock=low']:not([aria-current])").await;
+        assert_eq!(visible_rows(&client).await.len(), rows.len());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clicking_the_price_header_sorts_by_price() {
     in_browser(|client, shop| async move {
         let rows = shop.rows().await;

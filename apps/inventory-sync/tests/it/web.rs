@@ -290,6 +290,35 @@ async fn the_dashboard_totals_and_the_table_match_the_workbook() {
 }
 
 #[tokio::test]
+async fn the_low_stock_and_sold_out_totals_are_filters() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let (rows, config) = workbook(&shop.workbook_dir).await;
+    let low: Vec<&InventoryRow> = rows.iter().filter(|row| row.qty_on_hand <= config.low_stock_threshold).collect();
+    let out: Vec<&InventoryRow> = rows.iter().filter(|row| row.qty_on_hand == 0).collect();
+    assert!(!out.is_empty() && out.len() < low.len(), "the demo has both, sold out a part of low");
+
+    let home = get(&shop.router, "/").await;
+    assert_eq!(number(text_of(&home.body, "total-out")), out.len() as i128);
+    assert!(home.body.contains("<a class=\"total total-filter\" href=\"/?stock=low\""), "{}", home.body);
+    assert!(home.body.contains("<a class=\"total total-filter\" href=\"/?stock=out\""), "{}", home.body);
+    assert_eq!(skus_shown(&get(&shop.router, "/?stock=low").await.body), skus(&low));
+    let sold_out = get(&shop.router, "/?stock=out").await;
+    assert_eq!(skus_shown(&sold_out.body), skus(&out));
+    // The active filter is marked, and a second click shows every row again.
+    assert!(sold_out.body.contains("href=\"/\" aria-current=\"true\""), "{}", sold_out.body);
+
+    // It keeps the search and the kind, and they keep it; so does the export.
+    let jordans_out: Vec<&InventoryRow> = out.iter().copied().filter(|row| row.name.contains("Jordan")).collect();
+    let page = get(&shop.router, "/?q=jordan&stock=out").await;
+    assert_eq!(skus_shown(&page.body), skus(&jordans_out));
+    assert!(page.body.contains("href=\"/?q=jordan&amp;kind=sneakers&amp;stock=out\""), "kind links keep it");
+    assert!(page.body.contains("href=\"/export.csv?q=jordan&amp;stock=out\""), "the export link keeps it");
+    let export = get(&shop.router, "/export.csv?stock=out").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.body.lines().count(), out.len() + 1, "a header and the sold-out rows: {}", export.body);
+}
+
+#[tokio::test]
 async fn size_search_and_every_search_hint_find_what_they_say() {
     let shop = demo_shop(Some(TOKEN)).await;
     let (rows, _) = workbook(&shop.workbook_dir).await;
