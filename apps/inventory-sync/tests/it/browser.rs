@@ -454,3 +454,29 @@ async fn on_a_phone_the_rows_are_cards_and_the_header_is_hidden() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_small_phones_the_totals_fit_and_nothing_scrolls_sideways() {
+    in_browser(|client, _shop| async move {
+        let fits = "const value = document.getElementById('total-value');
+            const card = value.closest('.total');
+            return {
+                width: window.innerWidth,
+                page: document.documentElement.scrollWidth,
+                value: value.scrollWidth,
+                room: value.clientWidth,
+                card_right: card.getBoundingClientRect().right,
+                text: value.innerText,
+            };";
+        for width in [390, 360] {
+            client.set_window_size(width, 844).await.unwrap_or_else(|e| panic!("{e}"));
+            let shown = client.execute(fits, vec![]).await.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(shown["width"], width, "{shown}");
+            let number = |key: &str| shown[key].as_f64().unwrap_or(f64::MAX);
+            assert!(number("value") <= number("room"), "Stock value fits its card at {width} px: {shown}");
+            assert!(number("card_right") <= f64::from(width), "the card is on the screen: {shown}");
+            assert!(number("page") <= f64::from(width), "nothing scrolls sideways at {width} px: {shown}");
+        }
+    })
+    .await;
+}
