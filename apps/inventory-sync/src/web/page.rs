@@ -127,9 +127,36 @@ pub(super) async fn inventory_page(
     let (rows, number, pages) = page_of(&items, params.page.as_deref());
     render_table(&mut page, &view, rows, &workbook);
     render_pager(&mut page, &view, number, pages);
+    render_restock(&mut page, &workbook);
     page.tag("</main>");
     page.document_end();
     Ok(page.into_response())
+}
+
+/// The RestockList the last sync wrote: what to order, sold out first.
+fn render_restock(page: &mut Html, workbook: &Workbook) {
+    page.tag("<section class=\"restock\" id=\"restock\" aria-labelledby=\"restock-title\">");
+    page.tag("<h2 id=\"restock-title\">Restock list</h2>");
+    if workbook.restock.is_empty() {
+        page.tag("<p class=\"restock-empty\">Nothing to reorder: every item is above the low-stock threshold ");
+        page.text(&format!("({}).", workbook.config.low_stock_threshold)).tag("</p></section>");
+        return;
+    }
+    let units: u64 = workbook.restock.iter().filter_map(|line| line.suggested.parse::<u64>().ok()).sum();
+    page.tag("<p class=\"restock-summary\">").text(&grouped(workbook.restock.len() as u128));
+    page.tag(" items to reorder, ").text(&grouped(u128::from(units))).tag(" units in all.</p>");
+    page.tag("<div class=\"restock-scroll\"><table class=\"restock-list\"><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Size</th>");
+    page.tag("<th scope=\"col\">SKU</th><th scope=\"col\" class=\"number\">On hand</th>");
+    page.tag("<th scope=\"col\" class=\"number\">Order</th><th scope=\"col\">Location</th></tr></thead><tbody>");
+    for line in &workbook.restock {
+        page.tag("<tr data-restock-sku=\"").text(&line.sku).tag("\"><td data-label=\"Item\">").text(&line.name);
+        page.tag("</td><td data-label=\"Size\">").text(&line.size);
+        page.tag("</td><td data-label=\"SKU\">").text(&line.sku);
+        page.tag("</td><td data-label=\"On hand\" class=\"number\">").text(&line.on_hand);
+        page.tag("</td><td data-label=\"Order\" class=\"number\">").text(&line.suggested);
+        page.tag("</td><td data-label=\"Location\">").text(&line.location).tag("</td></tr>");
+    }
+    page.tag("</tbody></table></div></section>");
 }
 
 /// Previous and next links, when the matching rows take more than a page.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use frontdesk_inventory::{
-    Brand, CONFIG_SHEET, INVENTORY_SHEET, InventoryRow, ProductKind, SearchQuery, SearchText, SheetSink, compare_sizes,
-    is_low_stock, kind_of, read_config, read_inventory, sort_rows,
+    Brand, CONFIG_SHEET, INVENTORY_SHEET, InventoryRow, ProductKind, RESTOCK_SHEET, SearchQuery, SearchText, SheetSink,
+    compare_sizes, is_low_stock, kind_of, read_config, read_inventory, sort_rows,
 };
 use serde::Deserialize;
 
@@ -306,10 +306,48 @@ pub(super) struct Workbook {
     /// Per row: the sizes in stock of its product (name and color), as shown.
     sizes: Vec<Option<Arc<str>>>,
     pub(super) totals: Totals,
+    /// The RestockList worksheet as the last sync wrote it.
+    pub(super) restock: Vec<RestockLine>,
+}
+
+/// One line of the RestockList worksheet, as written there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RestockLine {
+    pub(super) sku: String,
+    pub(super) name: String,
+    pub(super) size: String,
+    pub(super) on_hand: String,
+    pub(super) suggested: String,
+    pub(super) location: String,
+}
+
+/// The RestockList's lines, columns found by their header (an owner may
+/// reorder them); nothing when the sheet is missing or has no SKU column.
+fn restock_lines(sheet: &[Vec<String>]) -> Vec<RestockLine> {
+    let Some((header, lines)) = sheet.split_first() else { return Vec::new() };
+    let column = |name: &str| header.iter().position(|cell| cell.trim().eq_ignore_ascii_case(name));
+    let Some(sku) = column("SKU") else { return Vec::new() };
+    let [name, size, on_hand, suggested, location] =
+        ["Name", "Size", "QtyOnHand", "SuggestedQty", "Location"].map(column);
+    let cell = |line: &[String], index: Option<usize>| {
+        index.and_then(|i| line.get(i)).map(|text| text.trim().to_owned()).unwrap_or_default()
+    };
+    lines
+        .iter()
+        .filter(|line| !cell(line, Some(sku)).is_empty())
+        .map(|line| RestockLine {
+            sku: cell(line, Some(sku)),
+            name: cell(line, name),
+            size: cell(line, size),
+            on_hand: cell(line, on_hand),
+            suggested: cell(line, suggested),
+            location: cell(line, location),
+        })
+        .collect()
 }
 
 impl Workbook {
-    fn new(rows: Vec<InventoryRow>, config: frontdesk_inventory::Config) -> Workbook {
+    fn new(rows: Vec<InventoryRow>, config: frontdesk_inventory::Config, restock: Vec<RestockLine>) -> Workbook {
         let search = rows.iter().map(SearchText::of).collect();
         let kinds = rows.iter().map(|row| kind_of(&row.category)).collect();
         let in_stock = sizes_in_stock(&rows);
@@ -317,17 +355,17 @@ impl Workbook {
             in_stock.iter().map(|(product, sizes)| (product, Arc::from(sizes.join(" · ")))).collect();
         let sizes = rows.iter().map(|row| shown.get(&product_key(row)).cloned()).collect();
         let totals = totals(&rows, &config);
-        Workbook { rows, config, search, kinds, sizes, totals }
+        Workbook { rows, config, search, kinds, sizes, totals, restock }
     }
 }
 
 pub(super) async fn read_workbook(sink: &dyn SheetSink) -> Result<Workbook, WebError> {
-    let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET]).await?;
+    let sheets = sink.read(&[INVENTORY_SHEET, CONFIG_SHEET, RESTOCK_SHEET]).await?;
     let sheet = |name: &str| sheets.iter().find(|s| s.name == name).map(|s| s.rows.as_slice()).unwrap_or(&[]);
     let mut rows = read_inventory(sheet(INVENTORY_SHEET)).map_err(WebError::Worksheet)?.rows;
     sort_rows(&mut rows);
     let (config, _warnings) = read_config(sheet(CONFIG_SHEET));
-    Ok(Workbook::new(rows, config))
+    Ok(Workbook::new(rows, config, restock_lines(sheet(RESTOCK_SHEET))))
 }
 
 /// Each product's sizes with stock, in natural size order. A product is a
@@ -371,6 +409,32 @@ fn totals(rows: &[InventoryRow], config: &frontdesk_inventory::Config) -> Totals
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restock_lines_are_read_by_their_header_whatever_the_column_order() {
+        let cells = |row: &[&str]| row.iter().map(|cell| (*cell).to_owned()).collect::<Vec<_>>();
+        let sheet = vec![
+            cells(&["SuggestedQty", "Name", "SKU", "Size", "QtyOnHand"]),
+            cells(&["6", "Dunk Low", "DD1391-100-10", "10", "0"]),
+            cells(&["", "", "", "", ""]),
+            cells(&["3", "Samba OG"]),
+        ];
+        let lines = restock_lines(&sheet);
+        assert_eq!(lines.len(), 1, "blank lines and lines without a SKU are skipped: {lines:?}");
+        assert_eq!(
+            lines[0],
+            RestockLine {
+                sku: "DD1391-100-10".into(),
+                name: "Dunk Low".into(),
+                size: "10".into(),
+                on_hand: "0".into(),
+                suggested: "6".into(),
+                location: String::new(),
+            }
+        );
+        assert!(restock_lines(&[]).is_empty(), "no sheet yet");
+        assert!(restock_lines(&[cells(&["Name", "Size"]), cells(&["x", "y"])]).is_empty(), "no SKU column");
+    }
 
     #[test]
     fn a_view_round_trips_through_its_query_string() {

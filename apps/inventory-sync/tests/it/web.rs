@@ -290,6 +290,34 @@ async fn the_dashboard_totals_and_the_table_match_the_workbook() {
 }
 
 #[tokio::test]
+async fn the_restock_list_is_on_the_page_as_the_sync_wrote_it() {
+    let shop = demo_shop(Some(TOKEN)).await;
+    let sheets = LocalWorkbook::new(&shop.workbook_dir).read(&["RestockList"]).await.unwrap_or_else(|e| panic!("{e}"));
+    let sheet = &sheets[0].rows;
+    assert_eq!(sheet[0][0], "SKU", "{:?}", sheet[0]);
+    let written: Vec<(String, String)> = sheet[1..].iter().map(|row| (row[0].clone(), row[5].clone())).collect();
+    assert!(written.len() > 3, "the demo has things to reorder: {written:?}");
+
+    let page = get(&shop.router, "/").await;
+    let section = page.body.split("<section class=\"restock\"").nth(1).unwrap_or_else(|| panic!("no restock list"));
+    let shown: Vec<(String, String)> = section
+        .split("<tr data-restock-sku=\"")
+        .skip(1)
+        .map(|row| {
+            let sku = row.split('"').next().unwrap_or_default().to_owned();
+            let order = row.split("data-label=\"Order\" class=\"number\">").nth(1).unwrap_or_default();
+            (sku, order.split('<').next().unwrap_or_default().to_owned())
+        })
+        .collect();
+    assert_eq!(shown, written, "every line, in the sheet's order, with its suggested quantity");
+    let units: u64 = written.iter().map(|(_, order)| order.parse::<u64>().unwrap_or_else(|e| panic!("{e}"))).sum();
+    assert!(section.contains(&format!("{} items to reorder, {units} units in all.", written.len())), "{section}");
+    // A search or filter narrows the table, not the restock list.
+    let searched = get(&shop.router, "/?q=zzzz-no-such-thing").await;
+    assert_eq!(searched.body.matches("<tr data-restock-sku=").count(), written.len());
+}
+
+#[tokio::test]
 async fn the_low_stock_and_sold_out_totals_are_filters() {
     let shop = demo_shop(Some(TOKEN)).await;
     let (rows, config) = workbook(&shop.workbook_dir).await;
