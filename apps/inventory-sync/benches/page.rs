@@ -60,6 +60,8 @@ async fn bench() {
         prefill_token: false,
         page_refresh: Duration::from_secs(3600),
         access_token: None,
+        shop_name: None,
+        zone: chrono_tz::UTC,
     };
     let app = router(syncer, workbook, config);
 

@@ -234,7 +234,14 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
     let listening = listener.local_addr().unwrap_or(addr);
     let schedule = tokio::spawn(sync_every(Arc::clone(&syncer), settings.every));
     println!("inventory page on http://{listening}/ (syncing now, then every {})", format_every(settings.every));
-    let config = WebConfig { sync_token, prefill_token, page_refresh: settings.page_refresh, access_token };
+    let config = WebConfig {
+        sync_token,
+        prefill_token,
+        page_refresh: settings.page_refresh,
+        access_token,
+        shop_name: settings.shop_name.clone(),
+        zone: settings.shop_timezone,
+    };
     let app = router(Arc::clone(&syncer), sink, config);
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     schedule.abort();

@@ -41,6 +41,11 @@ pub struct InventorySettings {
     /// How long the page may show a workbook read before reading it again
     /// (the owner's own edits); a sync always refreshes it.
     pub page_refresh: Duration,
+    /// `FRONTDESK_SHOP_NAME`: the inventory page's heading.
+    pub shop_name: Option<String>,
+    /// `FRONTDESK_SHOP_TIMEZONE` (IANA, default UTC): the zone the page
+    /// shows times in.
+    pub shop_timezone: chrono_tz::Tz,
 }
 
 /// The till, as configured; which of these are required depends on the
@@ -87,6 +92,8 @@ struct RawSettings {
     sync_token: Option<SecretString>,
     inventory_access_token: Option<SecretString>,
     inventory_page_refresh_secs: u64,
+    shop_name: Option<String>,
+    shop_timezone: String,
 }
 
 /// Blank values count as unset (an empty line in an environment file).
@@ -111,6 +118,7 @@ impl InventorySettings {
             ("inventory_addr", "127.0.0.1:8090"),
             ("sync_every", "1h"),
             ("inventory_page_refresh_secs", "60"),
+            ("shop_timezone", "UTC"),
         ])?;
         let mut problems = Vec::new();
         let database_url = sources.anchored_database_url(raw.database_url.trim());
@@ -134,11 +142,22 @@ impl InventorySettings {
         if raw.inventory_page_refresh_secs > 86_400 {
             problems.push("FRONTDESK_INVENTORY_PAGE_REFRESH_SECS: must be at most 86400 (a day)".to_owned());
         }
+        let shop_timezone = raw
+            .shop_timezone
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| {
+                problems.push(format!(
+                    "FRONTDESK_SHOP_TIMEZONE: {:?} is not a time zone like America/New_York",
+                    raw.shop_timezone
+                ));
+            })
+            .ok();
         if raw.workbook_dir.as_os_str().is_empty() {
             problems.push("FRONTDESK_WORKBOOK_DIR: must not be empty".to_owned());
         }
-        match (database, log_format, addr, every) {
-            (Some(database), Some(log_format), Some(addr), Some(every)) if problems.is_empty() => {
+        match (database, log_format, addr, every, shop_timezone) {
+            (Some(database), Some(log_format), Some(addr), Some(every), Some(shop_timezone)) if problems.is_empty() => {
                 Ok(InventorySettings {
                     database,
                     database_max_connections: raw.database_max_connections,
@@ -163,6 +182,8 @@ impl InventorySettings {
                     sync_token: present_secret(raw.sync_token),
                     access_token: present_secret(raw.inventory_access_token),
                     page_refresh: Duration::from_secs(raw.inventory_page_refresh_secs),
+                    shop_name: present(raw.shop_name),
+                    shop_timezone,
                 })
             }
             _ => Err(SettingsError(problems)),
@@ -190,6 +211,20 @@ mod tests {
         assert_eq!(settings.every, Duration::from_secs(3600));
         assert_eq!(settings.page_refresh, Duration::from_secs(60));
         assert!(settings.spreadsheet_id.is_none() && settings.sync_token.is_none());
+        assert_eq!((settings.shop_name, settings.shop_timezone), (None, chrono_tz::UTC));
+    }
+
+    #[test]
+    fn the_shop_has_a_name_and_a_zone_and_a_wrong_zone_is_named() {
+        let settings = read(&[("FRONTDESK_SHOP_NAME", " Kicks Lab "), ("FRONTDESK_SHOP_TIMEZONE", "America/New_York")])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(settings.shop_name.as_deref(), Some("Kicks Lab"));
+        assert_eq!(settings.shop_timezone, chrono_tz::America::New_York);
+        let problems = read(&[("FRONTDESK_SHOP_TIMEZONE", "Mars/Olympus")]).err().unwrap_or_default();
+        assert!(
+            problems.iter().any(|p| p.contains("FRONTDESK_SHOP_TIMEZONE") && p.contains("Mars/Olympus")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -91,8 +91,9 @@ fn money(cents: i128) -> String {
     format!("{sign}${}.{:02}", grouped(magnitude / 100), magnitude % 100)
 }
 
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A time in the shop's zone, with the zone's abbreviation (`EST`, `UTC`).
+fn timestamp(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 pub(super) async fn inventory_page(
@@ -104,10 +105,15 @@ pub(super) async fn inventory_page(
     let items = shown(&workbook, &view);
     let status = app.syncer.status();
     let mut page = Html::new();
-    page.document_start("Inventory");
-    page.tag("<header class=\"top\"><div class=\"brandline\"><h1>Inventory</h1><p class=\"last-sync\">");
+    let heading = match &app.shop_name {
+        Some(name) => format!("{name} · Inventory"),
+        None => "Inventory".to_owned(),
+    };
+    page.document_start(&heading);
+    page.tag("<header class=\"top\"><div class=\"brandline\"><h1>").text(&heading);
+    page.tag("</h1><p class=\"last-sync\">");
     match status.last_sync {
-        Some(at) => page.tag("Last sync ").text(&timestamp(at)),
+        Some(at) => page.tag("Last sync ").text(&timestamp(at, app.zone)),
         None => page.tag("Not synced yet"),
     };
     if app.syncer.is_running() {
@@ -125,7 +131,7 @@ pub(super) async fn inventory_page(
         .tag(" items shown · <a class=\"export\" href=\"");
     page.text(&view.link("/export.csv")).tag("\" download>Export CSV</a></p>");
     let (rows, number, pages) = page_of(&items, params.page.as_deref());
-    render_table(&mut page, &view, rows, &workbook);
+    render_table(&mut page, &view, rows, &workbook, app.zone);
     render_pager(&mut page, &view, number, pages);
     render_restock(&mut page, &workbook);
     page.tag("</main>");
@@ -306,7 +312,7 @@ fn render_filters(page: &mut Html, view: &View) {
     page.tag("</select></label><button type=\"submit\">Show</button></form>");
 }
 
-fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Workbook) {
+fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Workbook, zone: chrono_tz::Tz) {
     page.tag("<table class=\"inventory\"><thead><tr>");
     for column in Column::ALL {
         let current = view.sort.filter(|(sorted, _)| *sorted == column).map(|(_, direction)| direction);
@@ -329,7 +335,7 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
     }
     page.tag("</tr></thead><tbody>");
     for item in items {
-        render_row(page, item, workbook);
+        render_row(page, item, workbook, zone);
     }
     page.tag("</tbody></table>");
     if items.is_empty() {
@@ -341,7 +347,7 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
     }
 }
 
-fn render_row(page: &mut Html, item: &Item<'_>, workbook: &Workbook) {
+fn render_row(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chrono_tz::Tz) {
     let row = item.row;
     let low = is_low_stock(row, &workbook.config);
     page.tag("<tr data-sku=\"").text(row.sku.as_str()).tag("\"");
@@ -373,7 +379,7 @@ fn render_row(page: &mut Html, item: &Item<'_>, workbook: &Workbook) {
     page.tag("<td data-label=\"Last updated\">");
     if let Some(at) = row.last_updated {
         page.tag("<time datetime=\"").text(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).tag("\">");
-        page.text(&timestamp(at)).tag("</time>");
+        page.text(&timestamp(at, zone)).tag("</time>");
     }
     page.tag("</td></tr>");
 }

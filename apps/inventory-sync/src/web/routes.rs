@@ -34,6 +34,10 @@ pub struct WebConfig {
     /// Who may see the page and its export. `None`: anyone who can reach it
     /// (demo mode on this machine only).
     pub access_token: Option<SecretString>,
+    /// `FRONTDESK_SHOP_NAME`: the page's heading and title.
+    pub shop_name: Option<String>,
+    /// `FRONTDESK_SHOP_TIMEZONE`: the zone the page's times are shown in.
+    pub zone: chrono_tz::Tz,
 }
 
 /// The cookie that carries the page's access token once its link was opened.
@@ -44,6 +48,8 @@ pub(super) struct App {
     sink: Arc<dyn SheetSink>,
     pub(super) sync_token: Option<SecretString>,
     pub(super) prefill_token: bool,
+    pub(super) shop_name: Option<String>,
+    pub(super) zone: chrono_tz::Tz,
     page_refresh: Duration,
     last_read: tokio::sync::Mutex<Option<LastRead>>,
 }
@@ -85,6 +91,8 @@ pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) 
         sink,
         sync_token: config.sync_token,
         prefill_token: config.prefill_token,
+        shop_name: config.shop_name,
+        zone: config.zone,
         page_refresh: config.page_refresh,
         last_read: tokio::sync::Mutex::new(None),
     });

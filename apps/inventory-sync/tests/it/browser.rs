@@ -129,6 +129,8 @@ impl Shop {
             prefill_token: false,
             page_refresh: Duration::from_secs(60),
             access_token: None,
+            shop_name: None,
+            zone: chrono_tz::UTC,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));

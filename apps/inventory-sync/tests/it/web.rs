@@ -118,7 +118,7 @@ const PAGE_REFRESH: Duration = Duration::from_secs(60);
 /// The page over a workbook at `dir/workbook`, its syncs reading `base_url`
 /// and keeping cursors in `state`.
 async fn page_over(dir: tempfile::TempDir, base_url: &str, token: Option<&str>, state: Arc<MemoryStateStore>) -> Shop {
-    page_with_access(dir, base_url, token, state, None).await
+    page_with_access(dir, base_url, token, state, None, None).await
 }
 
 /// [`page_over`], the page guarded by the access token `access`.
@@ -128,6 +128,7 @@ async fn page_with_access(
     token: Option<&str>,
     state: Arc<MemoryStateStore>,
     access: Option<&str>,
+    shop: Option<(&str, chrono_tz::Tz)>,
 ) -> Shop {
     let workbook_dir = dir.path().join("workbook");
     let till = Arc::new(Till {
@@ -153,6 +154,8 @@ async fn page_with_access(
         prefill_token: false,
         page_refresh: PAGE_REFRESH,
         access_token: access.map(|token| SecretString::from(token.to_owned())),
+        shop_name: shop.map(|(name, _)| name.to_owned()),
+        zone: shop.map_or(chrono_tz::UTC, |(_, zone)| zone),
     };
     Shop { router: router(syncer, workbook.clone(), config), workbook_dir, till, workbook, _dir: dir }
 }
@@ -287,6 +290,28 @@ async fn the_dashboard_totals_and_the_table_match_the_workbook() {
         let cell = format!("<span class=\"product\">{product}</span><span class=\"sizes-in-stock\">{expected}</span>");
         assert!(html.contains(&cell), "{cell}");
     }
+}
+
+#[tokio::test]
+async fn the_page_names_the_shop_and_shows_times_in_its_zone() {
+    let base = serve_fake(DemoCatalog::generate(DEMO_SEED, demo_now())).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(MemoryStateStore::new());
+    let zone = chrono_tz::America::New_York;
+    let shop = page_with_access(dir, &base, Some(TOKEN), state, None, Some(("Kicks & Co", zone))).await;
+    let synced = send(&shop.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(synced.status, StatusCode::SEE_OTHER);
+
+    let page = get(&shop.router, "/").await;
+    assert!(page.body.contains("<title>Kicks &amp; Co · Inventory</title>"), "{}", page.body);
+    assert!(page.body.contains("<h1>Kicks &amp; Co · Inventory</h1>"), "escaped: {}", page.body);
+    // The sync ran at 09:30 UTC: 04:30 in New York in November.
+    assert!(page.body.contains("Last sync 2026-11-25 04:30 EST"), "{}", page.body);
+    assert!(!page.body.contains(" UTC<"), "no time is left in UTC: {}", page.body);
+    let (rows, _) = workbook(&shop.workbook_dir).await;
+    let updated = rows.iter().find_map(|row| row.last_updated).unwrap_or_else(|| panic!("no times"));
+    let shown = updated.with_timezone(&zone).format("%Y-%m-%d %H:%M EST").to_string();
+    assert!(page.body.contains(&shown), "Last updated in the shop's zone ({shown})");
 }
 
 #[tokio::test]
@@ -726,7 +751,7 @@ async fn the_page_and_its_export_need_the_access_link_and_health_does_not() {
     sync_once(&source(&base), &workbook, &SyncStores::of(state.clone()), &options(), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let shop = page_with_access(dir, &base, Some("sync-token"), state, Some("view-token-0123")).await;
+    let shop = page_with_access(dir, &base, Some("sync-token"), state, Some("view-token-0123"), None).await;
 
     // Without the link: refused, and nothing of the stock is shown.
     for path in ["/", "/export.csv", "/?q=jordan", "/?access=wrong"] {
