@@ -72,13 +72,12 @@ impl SyncReport {
         fn count(n: usize, one: &str, many: &str) -> String {
             if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
         }
-        fn sales(lines: &[crate::reconcile::LineRef]) -> usize {
-            lines.iter().map(|line| line.sale_id.as_str()).collect::<std::collections::HashSet<_>>().len()
+        fn distinct<'a>(sale_ids: impl Iterator<Item = &'a str>) -> usize {
+            sale_ids.collect::<std::collections::HashSet<_>>().len()
         }
         let sold: i64 = self.sales.applied.iter().map(|line| line.quantity.max(0)).sum();
         let returned: i64 = self.sales.applied.iter().map(|line| (-line.quantity).max(0)).sum();
-        let voided =
-            self.sales.reversed.iter().map(|line| line.sale_id.as_str()).collect::<std::collections::HashSet<_>>();
+        let voided = distinct(self.sales.reversed.iter().map(|line| line.sale_id.as_str()));
         let mut news = Vec::new();
         let merge = &self.merge;
         for (n, one, many) in [
@@ -87,7 +86,7 @@ impl SyncReport {
             (merge.removed.len(), "product removed from the till", "products removed from the till"),
             (usize::try_from(sold).unwrap_or(usize::MAX), "item sold", "items sold"),
             (usize::try_from(returned).unwrap_or(usize::MAX), "item returned", "items returned"),
-            (voided.len(), "voided sale taken back", "voided sales taken back"),
+            (voided, "voided sale taken back", "voided sales taken back"),
         ] {
             if n > 0 {
                 news.push(count(n, one, many));
@@ -98,7 +97,7 @@ impl SyncReport {
         } else {
             news.join(", ")
         };
-        let open = sales(&self.sales.open);
+        let open = distinct(self.sales.open.iter().map(|line| line.sale_id.as_str()));
         if open > 0 {
             let open = count(open, "sale is", "sales are");
             text.push_str(&format!("; {open} still open and will count once completed"));

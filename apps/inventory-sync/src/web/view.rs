@@ -399,8 +399,8 @@ fn totals(rows: &[InventoryRow], config: &frontdesk_inventory::Config) -> Totals
     Totals {
         skus: rows.len(),
         units: rows.iter().map(|row| u128::from(row.qty_on_hand)).sum(),
-        low_stock: rows.iter().filter(|row| is_low_stock(row, config)).count(),
-        sold_out: rows.iter().filter(|row| row.qty_on_hand == 0).count(),
+        low_stock: rows.iter().filter(|row| Stock::Low.shows(row, config)).count(),
+        sold_out: rows.iter().filter(|row| Stock::Out.shows(row, config)).count(),
         value_cents: rows.iter().map(|row| i128::from(row.retail_price_cents) * i128::from(row.qty_on_hand)).sum(),
     }
 }
