@@ -87,6 +87,7 @@ impl From<PutTenantError> for ApiError {
                     })
                     .collect::<Vec<_>>(),
             ),
+            PutTenantError::Exists(_) => ApiError::new(StatusCode::CONFLICT, "tenant_exists", error.to_string()),
             PutTenantError::Store(error) => error.into(),
         }
     }

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use frontdesk_core::{IdGenerator, Plan, StoreError, TenantId};
 use frontdesk_flags::{FlagService, FlagStore};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
-use frontdesk_tenant::TenantStore;
+use frontdesk_tenant::{TenantKind, TenantStore};
 use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
@@ -43,9 +43,11 @@ pub struct BillingPorts {
 }
 
 impl BillingPorts {
-    async fn zone(&self, tenant: &TenantId) -> Result<Tz, StoreError> {
+    /// The tenant's time zone, `None` for a sandbox: a sandbox is never
+    /// billed (no usage, no provider reports, no cap alerts, no invoices).
+    async fn billed_zone(&self, tenant: &TenantId) -> Result<Option<Tz>, StoreError> {
         let record = self.tenants.get_tenant(tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
-        Ok(record.profile.timezone())
+        Ok((record.kind == TenantKind::Live).then(|| record.profile.timezone()))
     }
 
     async fn plan(&self, tenant: &TenantId) -> Result<Plan, StoreError> {
@@ -104,7 +106,7 @@ impl Metering {
         duration_seconds: i64,
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
-        let zone = self.ports.zone(tenant).await?;
+        let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
         let usage = call_usage(self.ids.new_id().to_string(), tenant, call_sid, duration_seconds, at, zone)?;
         self.record(usage).await
     }
@@ -117,7 +119,7 @@ impl Metering {
         body: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
-        let zone = self.ports.zone(tenant).await?;
+        let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
         let usage = sms_usage(self.ids.new_id().to_string(), tenant, key, body, at, zone)?;
         self.record(usage).await
     }
@@ -130,7 +132,7 @@ impl Metering {
         tokens: i64,
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
-        let zone = self.ports.zone(tenant).await?;
+        let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
         let usage = token_usage(self.ids.new_id().to_string(), tenant, key, tokens, at, zone)?;
         self.record(usage).await
     }
@@ -300,7 +302,7 @@ impl Invoicing {
         period: BillingPeriod,
         now: DateTime<Utc>,
     ) -> Result<StoredInvoice, InvoicingError> {
-        let zone = self.ports.zone(tenant).await?;
+        let zone = self.ports.billed_zone(tenant).await?.ok_or_else(|| InvoicingError::Sandbox(tenant.clone()))?;
         let changes = self.ports.billing.plan_changes(tenant).await?;
         let segments = plan_segments(&changes, zone, period, PlanTerms::standard);
         let first_period = changes.first().map(|change| BillingPeriod::containing(change.at, zone));
@@ -321,7 +323,7 @@ impl Invoicing {
         period: BillingPeriod,
         now: DateTime<Utc>,
     ) -> Result<StoredInvoice, InvoicingError> {
-        let zone = self.ports.zone(tenant).await?;
+        let zone = self.ports.billed_zone(tenant).await?.ok_or_else(|| InvoicingError::Sandbox(tenant.clone()))?;
         if now < period.end(zone) {
             return Err(InvoicingError::PeriodOpen(period));
         }
@@ -342,6 +344,8 @@ impl Invoicing {
 /// never saved without its job, nor a job enqueued for a change that failed.
 pub struct Plans {
     flags: Arc<FlagService>,
+    /// A sandbox is never set up at the provider.
+    tenants: Arc<dyn TenantStore>,
     /// Whether tenants are set up at the payment provider (by jobs).
     set_up_at_provider: bool,
 }
@@ -349,8 +353,8 @@ pub struct Plans {
 impl Plans {
     /// Plan changes through `flags` (so every process sees them at once);
     /// `set_up_at_provider` when a payment provider is configured.
-    pub fn new(flags: Arc<FlagService>, set_up_at_provider: bool) -> Plans {
-        Plans { flags, set_up_at_provider }
+    pub fn new(flags: Arc<FlagService>, tenants: Arc<dyn TenantStore>, set_up_at_provider: bool) -> Plans {
+        Plans { flags, tenants, set_up_at_provider }
     }
 
     /// Puts the tenant on `plan` from `at` on and, with a payment provider,
@@ -358,12 +362,21 @@ impl Plans {
     /// previous plan; `NotFound` (and no job) for an unknown tenant.
     #[tracing::instrument(skip_all, fields(tenant_id = %tenant, plan = %plan))]
     pub async fn change_plan(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Result<Plan, StoreError> {
-        let jobs = self.jobs_for_change(tenant, plan, at);
+        let jobs = self.jobs_for_change(tenant, plan, at).await?;
         self.flags.set_plan(tenant, plan, at, &jobs).await
     }
 
-    fn jobs_for_change(&self, tenant: &TenantId, plan: Plan, at: DateTime<Utc>) -> Vec<NewJob> {
-        if self.set_up_at_provider { vec![CustomerSetup::job(tenant, plan, at)] } else { Vec::new() }
+    async fn jobs_for_change(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<NewJob>, StoreError> {
+        if !self.set_up_at_provider {
+            return Ok(Vec::new());
+        }
+        let record = self.tenants.get_tenant(tenant).await?.ok_or_else(|| StoreError::NotFound(tenant.clone()))?;
+        Ok(if record.kind == TenantKind::Live { vec![CustomerSetup::job(tenant, plan, at)] } else { Vec::new() })
     }
 }
 
@@ -376,6 +389,9 @@ pub enum InvoicingError {
     NothingToBill(BillingPeriod),
     #[error("invoice cannot be computed: {0}")]
     Compute(InvoiceError),
+    /// Sandbox tenants take test traffic and are never billed.
+    #[error("{0} is a sandbox: it is never billed")]
+    Sandbox(TenantId),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -505,7 +521,7 @@ impl JobHandler for PeriodClose {
         let invoicing = Invoicing::new(self.ports.clone());
         let tenants = self.ports.tenants.list_tenants().await.map_err(retry)?;
         let mut failures = Vec::new();
-        for record in tenants {
+        for record in tenants.iter().filter(|record| record.kind == TenantKind::Live) {
             let tenant = record.profile.slug();
             let period = BillingPeriod::containing(now, record.profile.timezone()).previous();
             match invoicing.finalize(tenant, period, now).await {
@@ -530,6 +546,7 @@ mod tests {
     use chrono::TimeZone;
     use frontdesk_core::ManualClock;
     use frontdesk_flags::{LocalFlagCache, MemoryFlagStore};
+    use frontdesk_tenant::{HoursDocument, MemoryTenantStore, ProfileDocument, ServiceDocument, TenantProfile};
 
     use super::*;
 
@@ -541,12 +558,164 @@ mod tests {
         TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn sandbox() -> TenantId {
+        TenantId::parse("sandbox-1a2b3c4d").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn shop(slug: &TenantId, number: &str) -> TenantProfile {
+        let document = ProfileDocument {
+            slug: Some(slug.to_string()),
+            name: Some("Fresh Cuts".to_owned()),
+            timezone: Some("America/New_York".to_owned()),
+            phone_numbers: vec![number.to_owned()],
+            owner_phone: Some("+15555559999".to_owned()),
+            hours: HoursDocument { mon: vec!["09:00-17:00".to_owned()], ..HoursDocument::default() },
+            services: vec![ServiceDocument {
+                name: Some("Haircut".to_owned()),
+                duration_minutes: Some(30),
+                price_cents: Some(3500),
+                ..ServiceDocument::default()
+            }],
+            ..ProfileDocument::default()
+        };
+        TenantProfile::parse(&document).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// fresh-cuts (live) and a sandbox copy, both on Starter.
+    async fn stores() -> (Arc<MemoryTenantStore>, Arc<MemoryFlagStore>) {
+        let tenants = Arc::new(MemoryTenantStore::default());
+        let put = tenants.put_tenant(&shop(&fresh_cuts(), "+15555550100")).await;
+        assert!(put.is_ok(), "{put:?}");
+        let created = tenants.create_sandbox(&shop(&sandbox(), "+12025550101")).await;
+        assert!(created.is_ok(), "{created:?}");
+        let flags = Arc::new(MemoryFlagStore::default());
+        flags.add(&fresh_cuts(), Plan::Starter).await;
+        flags.add(&sandbox(), Plan::Starter).await;
+        (tenants, flags)
+    }
+
     async fn plans(set_up_at_provider: bool) -> (Plans, Arc<MemoryFlagStore>) {
-        let store = Arc::new(MemoryFlagStore::default());
-        store.add(&fresh_cuts(), Plan::Starter).await;
+        let (tenants, store) = stores().await;
         let cache = Arc::new(LocalFlagCache::new(Arc::new(ManualClock::new(at()))));
         let flags = Arc::new(FlagService::new(store.clone(), cache));
-        (Plans::new(flags, set_up_at_provider), store)
+        (Plans::new(flags, tenants, set_up_at_provider), store)
+    }
+
+    mockall::mock! {
+        Usage {}
+        #[async_trait]
+        impl UsageStore for Usage {
+            async fn record_usage(&self, usage: &NewUsage, jobs: &[NewJob]) -> Result<bool, StoreError>;
+            async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError>;
+        }
+    }
+
+    /// A billing store with empty accounts that refuses everything else: a
+    /// test sees an error wherever metering or invoicing reads past the
+    /// account.
+    struct EmptyAccounts;
+
+    fn refused<T>() -> Result<T, StoreError> {
+        Err(StoreError::Unexpected(anyhow::anyhow!("the test did not expect the billing store to be used")))
+    }
+
+    #[async_trait]
+    impl BillingStore for EmptyAccounts {
+        async fn billing_account(&self, _: &TenantId) -> Result<BillingAccount, StoreError> {
+            Ok(BillingAccount::default())
+        }
+        async fn set_stripe_ids(&self, _: &TenantId, _: &str, _: Option<&str>) -> Result<(), StoreError> {
+            refused()
+        }
+        async fn set_minute_cap(&self, _: &TenantId, _: Option<i64>) -> Result<Option<i64>, StoreError> {
+            refused()
+        }
+        async fn tenant_by_stripe_customer(&self, _: &str) -> Result<Option<TenantId>, StoreError> {
+            refused()
+        }
+        async fn apply_provider_event(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<(&TenantId, &crate::model::AccountChange)>,
+            _: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            refused()
+        }
+        async fn plan_changes(&self, _: &TenantId) -> Result<Vec<crate::model::PlanChange>, StoreError> {
+            refused()
+        }
+        async fn record_cap_decision(&self, _: &CapDecision, _: &[NewJob]) -> Result<bool, StoreError> {
+            refused()
+        }
+        async fn cap_decisions(&self, _: &TenantId, _: BillingPeriod) -> Result<Vec<CapDecision>, StoreError> {
+            refused()
+        }
+        async fn put_draft_invoice(
+            &self,
+            _: &TenantId,
+            _: BillingPeriod,
+            _: &crate::model::Invoice,
+            _: DateTime<Utc>,
+        ) -> Result<StoredInvoice, StoreError> {
+            refused()
+        }
+        async fn finalize_invoice(
+            &self,
+            _: &TenantId,
+            _: BillingPeriod,
+            _: DateTime<Utc>,
+        ) -> Result<StoredInvoice, StoreError> {
+            refused()
+        }
+        async fn list_invoices(&self, _: &TenantId) -> Result<Vec<StoredInvoice>, StoreError> {
+            refused()
+        }
+    }
+
+    /// Metering with a provider to report to, over `usage` and empty
+    /// accounts.
+    async fn metering(usage: MockUsage) -> Metering {
+        let (tenants, flags) = stores().await;
+        let ports = BillingPorts { tenants, flags, usage: Arc::new(usage), billing: Arc::new(EmptyAccounts) };
+        Metering::new(ports, Arc::new(frontdesk_core::UuidV7Ids), true, Duration::from_secs(3 * 86_400))
+    }
+
+    #[tokio::test]
+    async fn a_sandbox_meters_nothing_reports_nothing_and_is_never_invoiced() {
+        let mut usage = MockUsage::new();
+        usage.expect_record_usage().never();
+        usage.expect_usage_totals().never();
+        let metering = metering(usage).await;
+        assert!(matches!(metering.record_call(&sandbox(), "CA1", 600, at()).await, Ok(false)));
+        assert!(matches!(metering.record_sms(&sandbox(), "SM1", "See you Friday", at()).await, Ok(false)));
+        assert!(matches!(metering.record_tokens(&sandbox(), "resp-1", 1200, at()).await, Ok(false)));
+
+        let invoicing = Invoicing::new(metering.ports.clone());
+        let november = BillingPeriod::parse("2026-11").unwrap_or_else(|e| panic!("{e}"));
+        let preview = invoicing.preview(&sandbox(), november, at()).await;
+        assert!(matches!(preview, Err(InvoicingError::Sandbox(ref t)) if *t == sandbox()), "{preview:?}");
+        let later = at() + chrono::Duration::days(40);
+        assert!(matches!(invoicing.finalize(&sandbox(), november, later).await, Err(InvoicingError::Sandbox(_))));
+    }
+
+    #[tokio::test]
+    async fn a_live_shop_is_metered() {
+        let mut usage = MockUsage::new();
+        usage.expect_record_usage().times(1).returning(|usage, _| Ok(usage.tenant == fresh_cuts()));
+        // A text takes no cap decision; the account is read for its
+        // provider customer (none yet: nothing to report).
+        let metering = metering(usage).await;
+        assert!(matches!(metering.record_sms(&fresh_cuts(), "SM1", "See you Friday", at()).await, Ok(true)));
+    }
+
+    #[tokio::test]
+    async fn a_sandbox_is_never_set_up_at_the_provider() {
+        let (plans, store) = plans(true).await;
+        assert!(matches!(plans.change_plan(&sandbox(), Plan::Pro, at()).await, Ok(Plan::Starter)));
+        assert_eq!(store.enqueued_jobs().await, []);
+        let settings = store.flag_settings(&sandbox()).await.ok().flatten().map(|s| s.plan);
+        assert_eq!(settings, Some(Plan::Pro), "the sandbox is on the plan it was put on");
     }
 
     fn kinds_and_keys(jobs: &[NewJob]) -> Vec<(String, Option<String>)> {

@@ -12,7 +12,7 @@ use frontdesk_core::E164;
 use frontdesk_flags::{Flag, FlagService};
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind};
 use frontdesk_messaging::{MessageLog, MessageRecord, Messaging, MessagingError, OutboundSms, SentSms};
-use frontdesk_tenant::{TenantProfile, TenantStore};
+use frontdesk_tenant::{TenantKind, TenantProfile, TenantStore};
 
 /// "Fri, Nov 27 at 2:00 PM" in the shop's zone.
 pub fn spoken_time(profile: &TenantProfile, at: DateTime<Utc>) -> String {
@@ -49,6 +49,9 @@ pub struct BookingTexts {
 /// The effect recorded once a text was accepted by the provider.
 const SENT: &str = "sms.sent";
 
+/// The provider id a sandbox's text is logged with (it is never sent).
+pub const SANDBOX_PROVIDER_PREFIX: &str = "sandbox-";
+
 fn retry(error: impl std::fmt::Display) -> HandlerError {
     HandlerError::Retry(error.to_string())
 }
@@ -70,24 +73,29 @@ impl JobHandler for BookingTexts {
             .and_then(|raw| raw.parse().ok())
             .ok_or_else(|| HandlerError::Permanent("text job without a booking id".into()))?;
         let event = job.payload["event"].as_str().unwrap_or("booked");
-        let profile = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
-        let profile = profile.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?.profile;
+        let record = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
+        let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
+        let profile = &record.profile;
         let booking = self.bookings.booking(&tenant, booking_id).await.map_err(retry)?;
         let booking = booking.ok_or_else(|| HandlerError::Permanent(format!("booking {booking_id} is gone")))?;
-        let mut record =
-            new_record(context, &profile, booking.customer.phone.clone(), booking_text(&profile, &booking, event))?;
-        record.booking_id = Some(booking_id.to_string());
+        let mut text =
+            new_record(context, profile, booking.customer.phone.clone(), booking_text(profile, &booking, event))?;
+        text.booking_id = Some(booking_id.to_string());
         let texts_on =
             self.flags.effective(&tenant).await.map_err(retry)?.is_none_or(|flags| flags.enabled(Flag::EnableSms));
         if !texts_on {
-            record.status = "failed".to_owned();
-            record.error = Some("texts are switched off for this shop (flag enable_sms)".to_owned());
-            self.messages.upsert_message(&record).await.map_err(retry)?;
+            text.status = "failed".to_owned();
+            text.error = Some("texts are switched off for this shop (flag enable_sms)".to_owned());
+            self.messages.upsert_message(&text).await.map_err(retry)?;
             return Ok(());
         }
-        let outbox =
-            Outbox { messages: self.messages.as_ref(), messaging: self.messaging.as_ref(), metering: &self.metering };
-        outbox.deliver(context, record).await
+        let outbox = Outbox {
+            messages: self.messages.as_ref(),
+            messaging: self.messaging.as_ref(),
+            metering: &self.metering,
+            kind: record.kind,
+        };
+        outbox.deliver(context, text).await
     }
 }
 
@@ -121,11 +129,14 @@ fn new_record(
 }
 
 /// Sends a text from a job: honours opt-outs, records each step in the
-/// message log, never sends twice for one job, meters what was sent.
+/// message log, never sends twice for one job, meters what was sent. A
+/// sandbox's text is recorded and never handed to the provider.
 struct Outbox<'a> {
     messages: &'a dyn MessageLog,
     messaging: &'a dyn Messaging,
     metering: &'a Metering,
+    /// The sending tenant's kind.
+    kind: TenantKind,
 }
 
 impl Outbox<'_> {
@@ -135,6 +146,16 @@ impl Outbox<'_> {
             record.status = "failed".to_owned();
             record.error = Some("the recipient replied STOP; texts are off for this number".to_owned());
             self.messages.upsert_message(&record).await.map_err(retry)?;
+            return Ok(());
+        }
+        if self.kind == TenantKind::Sandbox {
+            // Test traffic: the log shows what would have been sent.
+            let now = context.clock.now();
+            record.status = "sent".to_owned();
+            record.provider_id = Some(format!("{SANDBOX_PROVIDER_PREFIX}{}", job.id));
+            record.updated_at = now;
+            self.messages.upsert_message(&record).await.map_err(retry)?;
+            tracing::info!(tenant_id = %record.tenant, message_id = %record.id, "sandbox text recorded, not sent");
             return Ok(());
         }
         self.messages.upsert_message(&record).await.map_err(retry)?;
@@ -205,8 +226,9 @@ impl JobHandler for CapAlerts {
             return Ok(());
         }
         let tenant = job.tenant.clone().ok_or_else(|| HandlerError::Permanent("alert job without a tenant".into()))?;
-        let profile = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
-        let profile = profile.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?.profile;
+        let record = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
+        let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
+        let profile = &record.profile;
         let payload = &job.payload;
         let body = cap_alert_text(
             profile.name(),
@@ -216,10 +238,14 @@ impl JobHandler for CapAlerts {
             payload["cap"].as_i64().unwrap_or(0),
         );
         tracing::warn!(tenant_id = %tenant, alert = %body, "usage alert for the owner");
-        let record = new_record(context, &profile, profile.owner_phone().clone(), body)?;
-        let outbox =
-            Outbox { messages: self.messages.as_ref(), messaging: self.messaging.as_ref(), metering: &self.metering };
-        outbox.deliver(context, record).await
+        let text = new_record(context, profile, profile.owner_phone().clone(), body)?;
+        let outbox = Outbox {
+            messages: self.messages.as_ref(),
+            messaging: self.messaging.as_ref(),
+            metering: &self.metering,
+            kind: record.kind,
+        };
+        outbox.deliver(context, text).await
     }
 }
 

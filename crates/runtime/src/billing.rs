@@ -61,7 +61,7 @@ impl Billing {
         };
         let metering = Arc::new(Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace));
         let invoicing = Arc::new(Invoicing::new(ports.clone()));
-        let plans = Arc::new(Plans::new(flags.clone(), provider.is_some()));
+        let plans = Arc::new(Plans::new(flags.clone(), backend.tenants.clone(), provider.is_some()));
         Billing { flags, metering, invoicing, plans, ports, provider }
     }
 }

@@ -22,6 +22,7 @@ pub mod flags;
 pub mod inventory;
 pub mod jobs;
 pub mod messages;
+pub mod sandbox;
 pub mod tenants;
 
 /// The ports of one store backend, freshly created and empty, with the
@@ -115,6 +116,8 @@ macro_rules! store_contract_tests {
             tenants::concurrent_puts_of_one_new_tenant_both_succeed,
             tenants::no_port_method_reaches_another_tenants_rows,
             tenants::readiness_reports_ready_after_migrations,
+            sandbox::a_sandbox_is_created_only_as_new_and_reads_back_as_a_sandbox,
+            sandbox::purging_a_sandbox_deletes_its_every_row_and_nothing_of_anyone_else,
             jobs::enqueue_claim_complete,
             jobs::a_rolled_back_transaction_leaves_no_job,
             jobs::a_unique_key_enqueued_twice_yields_one_job,

@@ -13,8 +13,10 @@
 mod directory;
 mod document;
 mod hours;
+mod memory;
 mod problems;
 mod profile;
+mod sandbox;
 mod store;
 
 pub use directory::{NumberLookup, TenantDirectory};
@@ -23,9 +25,13 @@ pub use document::{
     StaffDocument,
 };
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
+pub use memory::MemoryTenantStore;
 pub use problems::{FieldProblem, ValidationErrors};
 pub use profile::{BookingRules, Faq, Service, StaffMember, TenantProfile};
-pub use store::{PutOutcome, PutTenantError, TenantRecord, TenantStatus, TenantStore, stored_numbers};
+pub use sandbox::{SANDBOX_PREFIX, sandbox_number, sandbox_profile, sandbox_slug};
+pub use store::{
+    PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+};
 
 /// Lowercases, turns punctuation into spaces and collapses whitespace, so that
 /// names and aliases compare the way a caller would hear them:

@@ -28,11 +28,39 @@ impl TenantStatus {
     }
 }
 
+/// What a tenant is for. A sandbox takes test traffic (`adminctl loadtest`,
+/// `simulate`): it is never billed, its texts are recorded but never handed
+/// to a provider, and it can be purged with every row it has. Only the
+/// operator creates one; nothing turns a live tenant into a sandbox or back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TenantKind {
+    Live,
+    Sandbox,
+}
+
+impl TenantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantKind::Live => "live",
+            TenantKind::Sandbox => "sandbox",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<TenantKind> {
+        match raw {
+            "live" => Some(TenantKind::Live),
+            "sandbox" => Some(TenantKind::Sandbox),
+            _ => None,
+        }
+    }
+}
+
 /// A stored tenant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantRecord {
     pub profile: TenantProfile,
     pub status: TenantStatus,
+    pub kind: TenantKind,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,6 +71,16 @@ pub enum PutOutcome {
     Replaced,
 }
 
+/// What `purge_sandbox` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeOutcome {
+    /// The sandbox and every row kept for it are gone.
+    Purged,
+    /// The tenant is live: nothing was deleted (live tenants are disabled,
+    /// never purged).
+    Live,
+}
+
 /// Why `put_tenant` wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum PutTenantError {
@@ -51,6 +89,9 @@ pub enum PutTenantError {
     /// learn who else is on the platform.
     #[error("phone number(s) already assigned to another tenant: {}", join(.0))]
     PhoneNumbersTaken(Vec<E164>),
+    /// `create_sandbox` only creates: a tenant with this id exists.
+    #[error("tenant {0} already exists")]
+    Exists(TenantId),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,16 +126,28 @@ pub trait TenantStore: Send + Sync {
 
     /// Which of `numbers` belong to a tenant other than `tenant`.
     async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError>;
+
+    /// Creates a sandbox tenant (active, kind `Sandbox`) owning the
+    /// profile's numbers. MUST return `Exists` when the id is taken and
+    /// `PhoneNumbersTaken` when a number is, changing nothing.
+    async fn create_sandbox(&self, profile: &TenantProfile) -> Result<(), PutTenantError>;
+
+    /// Deletes a sandbox tenant and, in one transaction, every row any part
+    /// of the platform keeps for it (bookings, calls, texts, usage, plan and
+    /// flags, invoices, jobs); the audit log is kept. A live tenant is
+    /// refused (`Live`) with nothing deleted; `NotFound` for an unknown one.
+    async fn purge_sandbox(&self, tenant: &TenantId) -> Result<PurgeOutcome, StoreError>;
 }
 
 impl TenantRecord {
     /// Rebuilds a record from the columns every store adapter keeps: the
-    /// canonical profile document as JSON text and the status word. A row that
-    /// no longer parses is `Corrupt`, never silently skipped.
+    /// canonical profile document as JSON text, the status and kind words. A
+    /// row that no longer parses is `Corrupt`, never silently skipped.
     pub fn from_stored(
         tenant_id: &str,
         profile_json: &str,
         status: &str,
+        kind: &str,
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     ) -> Result<TenantRecord, StoreError> {
@@ -106,7 +159,8 @@ impl TenantRecord {
             return Err(corrupt(format!("profile names tenant {:?}", profile.slug().as_str())));
         }
         let status = TenantStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?;
-        Ok(TenantRecord { profile, status, created_at, updated_at })
+        let kind = TenantKind::parse(kind).ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?;
+        Ok(TenantRecord { profile, status, kind, created_at, updated_at })
     }
 }
 

@@ -268,6 +268,9 @@ impl From<InvoicingError> for ApiError {
             InvoicingError::Compute(_) => {
                 ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invoice_error", error.to_string())
             }
+            InvoicingError::Sandbox(_) => {
+                ApiError::new(axum::http::StatusCode::CONFLICT, "sandbox_not_billed", error.to_string())
+            }
             InvoicingError::Store(error) => error.into(),
         }
     }

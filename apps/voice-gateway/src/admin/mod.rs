@@ -5,6 +5,7 @@ mod billing;
 mod bookings;
 mod calls;
 mod jobs;
+mod sandboxes;
 mod tenants;
 
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calls::routes())
         .merge(billing::routes())
         .merge(audit::routes())
+        .merge(sandboxes::routes())
 }
 
 /// A caller who presented a valid admin token.

@@ -30,6 +30,7 @@ pub fn record_json(record: &TenantRecord) -> Value {
     json!({
         "slug": record.profile.slug().as_str(),
         "status": record.status.as_str(),
+        "kind": record.kind.as_str(),
         "created_at": record.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "updated_at": record.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "profile": record.profile.to_document().redacted().to_json(),

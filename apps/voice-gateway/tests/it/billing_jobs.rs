@@ -325,3 +325,128 @@ async fn the_daily_close_finalizes_last_month_and_skips_tenants_that_started_lat
     assert_eq!(before.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", before.body);
     assert_eq!(crate::support::error_code(&before), "nothing_to_bill");
 }
+
+/// Counts the texts handed to the provider.
+#[derive(Default)]
+struct CountingMessaging(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl frontdesk_messaging::Messaging for CountingMessaging {
+    async fn send_sms(
+        &self,
+        _sms: &frontdesk_messaging::OutboundSms,
+    ) -> Result<frontdesk_messaging::SentSms, frontdesk_messaging::MessagingError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(frontdesk_messaging::SentSms { provider_id: "SM-provider".to_owned(), status: "queued".to_owned() })
+    }
+}
+
+#[tokio::test]
+async fn a_sandbox_answers_as_its_shop_is_never_billed_never_texts_and_is_purged_whole() {
+    let app = TestApp::new().await;
+    let copy = json!({"copy_of": "fresh-cuts"});
+    let own = app.token("tenant:fresh-cuts");
+    let refused = app.call(Method::POST, "/admin/sandboxes", Some(&own), Some(&copy)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only the operator makes sandboxes");
+    let off = json!({"enabled": false});
+    let flag = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/flags/enable_reminders", Some(&off)).await;
+    assert_eq!(flag.status, StatusCode::OK, "{}", flag.body);
+
+    let created = app.admin(Method::POST, "/admin/sandboxes", Some(&copy)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["kind"], "sandbox");
+    let slug = created.body["slug"].as_str().unwrap_or_default().to_owned();
+    assert!(slug.starts_with("sandbox-"), "{slug}");
+    assert_eq!(created.body["profile"]["name"], "Fresh Cuts Barbershop (sandbox)");
+    let number = created.body["profile"]["phone_numbers"][0].as_str().unwrap_or_default().to_owned();
+    assert_eq!(number.get(5..10), Some("55501"), "a fictional 555-01xx number: {number}");
+    let flags = app.admin(Method::GET, &format!("/admin/tenants/{slug}/flags"), None).await;
+    let live_flags = app.admin(Method::GET, "/admin/tenants/fresh-cuts/flags", None).await;
+    assert_eq!(flags.body["plan"], live_flags.body["plan"], "the shop's plan: {}", flags.body);
+    assert_eq!(flags.body["flags"], live_flags.body["flags"], "and its overrides");
+
+    // It answers on its number as the shop does.
+    let call = [("CallSid", "CA-sandbox-1"), ("From", "+15555551234"), ("To", number.as_str())];
+    let (status, twiml) = app.twilio("/twilio/voice", &call).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    assert!(twiml.contains("Thanks for calling Fresh Cuts Barbershop"), "{twiml}");
+    let done = [
+        ("CallSid", "CA-sandbox-1"),
+        ("To", number.as_str()),
+        ("CallStatus", "completed"),
+        ("CallDuration", "600"),
+        ("SequenceNumber", "3"),
+    ];
+    let (status, body) = app.twilio("/twilio/status", &done).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // A booking's text is logged, never handed to the provider, never metered;
+    // the shop's own text goes out as before.
+    let messaging = Arc::new(CountingMessaging::default());
+    let texts = BookingTexts {
+        tenants: app.store.clone(),
+        bookings: app.store.clone(),
+        messages: app.store.clone(),
+        messaging: messaging.clone(),
+        flags: app.billing.flags.clone(),
+        metering: app.billing.metering.clone(),
+    };
+    let request = json!({"service": "Haircut", "start": "2026-11-27T14:00", "customer_name": "Sam", "customer_phone": "+15555551234"});
+    let booked = app.admin(Method::POST, &format!("/admin/tenants/{slug}/bookings"), Some(&request)).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    run_next(&app.store, &app.clock, &texts).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(messaging.0.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing reached the provider");
+    let sandbox = TenantId::parse(&slug).unwrap_or_else(|e| panic!("{e}"));
+    let logged = app.store.list_messages(&sandbox, 10).await.unwrap_or_else(|e| panic!("{e}"));
+    let logged: Vec<(&str, bool)> = logged
+        .iter()
+        .map(|m| (m.status.as_str(), m.provider_id.as_deref().is_some_and(|id| id.starts_with("sandbox-"))))
+        .collect();
+    assert_eq!(logged, [("sent", true)], "the log shows what would have gone out");
+    book(&app, "2026-11-27T15:00").await;
+    run_next(&app.store, &app.clock, &texts).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(messaging.0.load(std::sync::atomic::Ordering::SeqCst), 1, "the live shop's text was sent");
+
+    let usage = app.admin(Method::GET, &format!("/admin/tenants/{slug}/usage"), None).await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.body);
+    assert_eq!((&usage.body["usage"]["call_minutes"], &usage.body["usage"]["sms_segments"]), (&json!(0), &json!(0)));
+    let preview = app.admin(Method::GET, &format!("/admin/tenants/{slug}/invoices/preview?period=2026-11"), None).await;
+    assert_eq!(preview.status, StatusCode::CONFLICT, "{}", preview.body);
+    assert_eq!(crate::support::error_code(&preview), "sandbox_not_billed");
+    // The daily close passes the sandbox by instead of failing on it.
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 2, 7, 0, 0).single().unwrap_or_default());
+    let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
+    let kind = JobKind::parse(frontdesk_billing::CLOSE_PERIOD).unwrap_or_else(|e| panic!("{e}"));
+    queue.enqueue(frontdesk_jobs::NewJob::new(kind, json!({}))).await.unwrap_or_else(|e| panic!("{e}"));
+    let close = frontdesk_billing::PeriodClose { ports: app.billing.ports.clone() };
+    run_next(&app.store, &app.clock, &close).await.unwrap_or_else(|e| panic!("{e}"));
+    let invoices = app.admin(Method::GET, &format!("/admin/tenants/{slug}/invoices"), None).await;
+    assert_eq!(invoices.body["invoices"], json!([]), "{}", invoices.body);
+
+    // Purged whole; a live shop never is.
+    let listed = app.admin(Method::GET, "/admin/sandboxes", None).await;
+    assert_eq!(listed.body["sandboxes"][0]["slug"], slug.as_str(), "{}", listed.body);
+    let live = app.admin(Method::DELETE, "/admin/sandboxes/fresh-cuts", None).await;
+    assert_eq!(live.status, StatusCode::CONFLICT, "{}", live.body);
+    assert_eq!(crate::support::error_code(&live), "live_tenant");
+    let own = app.token("tenant:fresh-cuts");
+    let by_shop = app.call(Method::DELETE, &format!("/admin/sandboxes/{slug}"), Some(&own), None).await;
+    assert_eq!(by_shop.status, StatusCode::FORBIDDEN);
+    let purged = app.admin(Method::DELETE, &format!("/admin/sandboxes/{slug}"), None).await;
+    assert_eq!(purged.status, StatusCode::OK, "{}", purged.body);
+    let gone = app.admin(Method::GET, &format!("/admin/tenants/{slug}"), None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let (status, twiml) = app
+        .twilio("/twilio/voice", &[("CallSid", "CA-sandbox-2"), ("From", "+15555551234"), ("To", number.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(twiml.contains("not in service"), "the number is free again: {twiml}");
+    let again = app.admin(Method::DELETE, &format!("/admin/sandboxes/{slug}"), None).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let shop = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await;
+    assert_eq!(shop.status, StatusCode::OK, "the live shop is untouched");
+    let audit = app.admin(Method::GET, &format!("/admin/audit?tenant={slug}"), None).await;
+    let actions: Vec<&str> =
+        audit.body["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"sandbox.create") && actions.contains(&"sandbox.purge"), "{}", audit.body);
+}

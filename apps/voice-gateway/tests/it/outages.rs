@@ -15,7 +15,7 @@ use frontdesk_routing::{
 use frontdesk_runtime::Backend;
 use frontdesk_store_sqlite::SqliteStore;
 use frontdesk_tenant::{
-    PutOutcome, PutTenantError, TenantDirectory, TenantProfile, TenantRecord, TenantStatus, TenantStore,
+    PurgeOutcome, PutOutcome, PutTenantError, TenantDirectory, TenantProfile, TenantRecord, TenantStatus, TenantStore,
 };
 
 use crate::conversations::{call_params, harness_on, monday_morning, post, spoken};
@@ -57,6 +57,14 @@ impl TenantStore for Flaky {
     async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError> {
         self.check()?;
         self.inner.numbers_owned_elsewhere(tenant, numbers).await
+    }
+    async fn create_sandbox(&self, profile: &TenantProfile) -> Result<(), PutTenantError> {
+        self.check().map_err(StoreError::from)?;
+        self.inner.create_sandbox(profile).await
+    }
+    async fn purge_sandbox(&self, tenant: &TenantId) -> Result<PurgeOutcome, StoreError> {
+        self.check()?;
+        self.inner.purge_sandbox(tenant).await
     }
 }
 

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_core::{E164, ManualClock, StoreError, TenantId};
 use frontdesk_tenant::{
-    NumberLookup, ProfileDocument, PutOutcome, PutTenantError, TenantDirectory, TenantProfile, TenantRecord,
-    TenantStatus, TenantStore,
+    NumberLookup, ProfileDocument, PurgeOutcome, PutOutcome, PutTenantError, TenantDirectory, TenantKind,
+    TenantProfile, TenantRecord, TenantStatus, TenantStore,
 };
 use mockall::predicate::eq;
 
@@ -24,6 +24,8 @@ mockall::mock! {
         async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError>;
         async fn tenant_by_number(&self, number: &E164) -> Result<Option<TenantRecord>, StoreError>;
         async fn numbers_owned_elsewhere(&self, tenant: &TenantId, numbers: &[E164]) -> Result<Vec<E164>, StoreError>;
+        async fn create_sandbox(&self, profile: &TenantProfile) -> Result<(), PutTenantError>;
+        async fn purge_sandbox(&self, tenant: &TenantId) -> Result<PurgeOutcome, StoreError>;
     }
 }
 
@@ -34,7 +36,13 @@ fn start() -> DateTime<Utc> {
 fn barbershop() -> TenantRecord {
     let document = ProfileDocument::from_toml(&read_fixture("fresh-cuts.toml")).unwrap_or_else(|e| panic!("{e}"));
     let profile = TenantProfile::parse(&document).unwrap_or_else(|e| panic!("{e}"));
-    TenantRecord { profile, status: TenantStatus::Active, created_at: start(), updated_at: start() }
+    TenantRecord {
+        profile,
+        status: TenantStatus::Active,
+        kind: TenantKind::Live,
+        created_at: start(),
+        updated_at: start(),
+    }
 }
 
 fn number(raw: &str) -> E164 {
