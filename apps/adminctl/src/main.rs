@@ -12,6 +12,7 @@ mod client;
 mod jobs;
 mod loadtest;
 mod output;
+mod sandbox;
 mod simulate;
 
 use std::path::PathBuf;
@@ -76,10 +77,14 @@ enum Command {
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
     /// Make a phone call against a running gateway, as Twilio would.
+    ///
+    /// By default it calls a sandbox copy of a shop, made for the call and
+    /// purged after it (see --copy-of); --tenant names a sandbox or, with
+    /// --live, a live shop; --to NUMBER calls a number as it is.
     Simulate {
-        /// The shop's number to call.
-        #[arg(long)]
-        to: String,
+        /// Call this number: a sandbox's, or a live shop's with --live.
+        #[arg(long, conflicts_with_all = ["tenant", "copy_of", "keep_sandbox"])]
+        to: Option<String>,
         /// The caller's number (caller ID).
         #[arg(long, default_value = "+15555551234")]
         from: String,
@@ -92,15 +97,20 @@ enum Command {
         /// Play this conversation file instead of reading from the terminal.
         #[arg(long)]
         script: Option<PathBuf>,
+        #[command(flatten)]
+        target: sandbox::TargetArgs,
     },
     /// Many complete, signed booking calls at once; prints throughput and latency.
+    ///
+    /// By default the calls go to a sandbox copy of a shop, made for the run
+    /// and purged after it; --tenant SLUG --live loads a live shop.
     Loadtest {
         #[arg(long, default_value_t = 100)]
         calls: usize,
         #[arg(long, default_value_t = 20)]
         concurrency: usize,
-        #[arg(long, default_value = "fresh-cuts")]
-        tenant: String,
+        #[command(flatten)]
+        target: sandbox::TargetArgs,
         #[arg(long, default_value = "haircut")]
         service: String,
         #[arg(long, env = "FRONTDESK_SIMULATE_GATEWAY", default_value = "http://127.0.0.1:8080")]
@@ -154,6 +164,9 @@ enum Command {
     /// Invoices.
     #[command(subcommand)]
     Invoice(billing::InvoiceCommand),
+    /// Sandboxes: copies of a shop for test calls, never billed (operator only).
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
     /// The audit log of admin changes, oldest first.
     Audit {
         #[arg(long)]
@@ -229,7 +242,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{token}");
             Ok(())
         }
-        Command::Simulate { to, from, gateway, public_url, script } => {
+        Command::Simulate { to, from, gateway, public_url, script, target } => {
             let auth_token = std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
                 Failure::Usage("error: FRONTDESK_TWILIO_AUTH_TOKEN is not set; the simulator signs like Twilio with the gateway's token".into())
             })?;
@@ -237,7 +250,37 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Ok(secret) => Some(AdminClient::new(&gateway, secret)?),
                 Err(_) => None,
             };
-            simulate::run(simulate::SimulateOptions { to, from, gateway, public_url, auth_token, script, admin }).await
+            let mut options = simulate::SimulateOptions {
+                to: String::new(),
+                from,
+                gateway: gateway.clone(),
+                public_url,
+                auth_token,
+                script,
+                admin: None,
+            };
+            match (to, admin) {
+                (Some(to), admin) => {
+                    if !target.live {
+                        number_is_a_sandbox(admin.as_ref(), &to).await?;
+                    }
+                    options.to = to;
+                    options.admin = admin.as_ref();
+                    simulate::run(options).await
+                }
+                (None, Some(admin)) => {
+                    let chosen = sandbox::Target::choose(&admin, &target).await?;
+                    options.to = chosen.number.clone();
+                    options.admin = Some(&admin);
+                    let result = simulate::run(options).await;
+                    chosen.finish(&admin, result).await
+                }
+                (None, None) => Err(Failure::Usage(
+                    "error: simulate calls a sandbox copy of a shop, made through the admin API: set FRONTDESK_ADMIN_JWT_SECRET\n\
+                     (or call a number as it is: --to NUMBER, with --live if it is a live shop's)"
+                        .into(),
+                )),
+            }
         }
         Command::BenchCalls { gateway_bin, before_bin, postgres, calls, rounds, write_docs } => {
             let gateway = match gateway_bin {
@@ -258,7 +301,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let options = bench::BenchOptions { gateway, before: before_bin, postgres, calls, rounds, write_docs };
             bench::run(options).await
         }
-        Command::Loadtest { calls, concurrency, tenant, service, gateway, public_url, gateway_pid, think_ms } => {
+        Command::Loadtest { calls, concurrency, target, service, gateway, public_url, gateway_pid, think_ms } => {
             let auth_token =
                 std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
                     Failure::Usage(
@@ -270,10 +313,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let client = AdminClient::new(&cli.url, secret()?)?;
             let think = std::time::Duration::from_millis(think_ms);
+            let chosen = sandbox::Target::choose(&client, &target).await?;
             let options = loadtest::LoadOptions {
                 calls,
                 concurrency,
-                tenant,
+                tenant: chosen.slug.clone(),
                 service,
                 gateway,
                 public_url,
@@ -281,7 +325,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 gateway_pid,
                 think,
             };
-            loadtest::run(&client, options).await
+            let result = loadtest::run(&client, options).await;
+            chosen.finish(&client, result).await
+        }
+        Command::Sandbox(command) => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            sandbox::run(command, &client, cli.json).await
         }
         Command::Tenant(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
@@ -394,5 +443,25 @@ async fn tenant(command: TenantCommand, client: &AdminClient, json: bool) -> Res
             }
             Ok(())
         }
+    }
+}
+
+/// `simulate --to NUMBER` without `--live`: only a sandbox's number.
+async fn number_is_a_sandbox(admin: Option<&AdminClient>, number: &str) -> Result<(), Failure> {
+    let Some(admin) = admin else {
+        return Err(Failure::Usage(format!(
+            "error: cannot tell whose number {number} is without FRONTDESK_ADMIN_JWT_SECRET; \
+             add --live if it is a live shop's (its bookings, texts and minutes are real)"
+        )));
+    };
+    match sandbox::owner_of(admin, number).await? {
+        Some(tenant) if tenant["kind"] == "sandbox" => Ok(()),
+        Some(tenant) => Err(Failure::Usage(format!(
+            "error: {number} is the number of {}, a live shop: its bookings, texts and minutes would be real and billed.\n\
+             Add --live to mean it, or leave out --to to call a sandbox copy (--copy-of {}).",
+            tenant["slug"].as_str().unwrap_or("a tenant"),
+            tenant["slug"].as_str().unwrap_or("SLUG"),
+        ))),
+        None => Err(Failure::Refused(format!("error: no tenant answers {number}"))),
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::client::{AdminClient, Failure};
 
-pub struct SimulateOptions {
+pub struct SimulateOptions<'a> {
     pub to: String,
     pub from: String,
     pub gateway: String,
@@ -23,7 +23,7 @@ pub struct SimulateOptions {
     pub auth_token: String,
     pub script: Option<PathBuf>,
     /// Reads the call record to check a script's `expect.outcome`.
-    pub admin: Option<AdminClient>,
+    pub admin: Option<&'a AdminClient>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,7 +147,7 @@ impl Call {
     }
 }
 
-pub async fn run(options: SimulateOptions) -> Result<(), Failure> {
+pub async fn run(options: SimulateOptions<'_>) -> Result<(), Failure> {
     let (script, turn_lines) = match &options.script {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -323,7 +323,7 @@ fn turn_lines(text: &str, count: usize) -> Vec<usize> {
 }
 
 async fn finish(
-    options: &SimulateOptions,
+    options: &SimulateOptions<'_>,
     call: &Call,
     script: &Option<Script>,
     ended: &str,

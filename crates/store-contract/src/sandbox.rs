@@ -47,7 +47,7 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
     let report = NewJob::new(JobKind::parse("billing.report_usage").unwrap_or_else(|e| panic!("{e}")), json!({}))
         .for_tenant(shop.clone())
         .unique_key(format!("report:{slug}"));
-    ok("usage", stores.usage.record_usage(&usage, &[report.clone()]).await.map(drop).map_err(s));
+    ok("usage", stores.usage.record_usage(&usage, std::slice::from_ref(&report)).await.map(drop).map_err(s));
     let job = match stores.jobs.enqueue(report).await {
         Ok(outcome) => outcome.job_id(),
         Err(error) => panic!("{slug}: job: {error}"),

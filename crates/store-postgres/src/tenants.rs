@@ -91,9 +91,7 @@ impl PostgresStore {
         tx.commit().await.map_err(unexpected("committing put_tenant"))?;
         Ok(if inserted { PutOutcome::Created } else { PutOutcome::Replaced })
     }
-}
 
-impl PostgresStore {
     async fn put_tenant_as(
         &self,
         profile: &TenantProfile,

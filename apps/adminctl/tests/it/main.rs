@@ -255,7 +255,17 @@ async fn availability_and_the_life_of_a_booking() {
 async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     let gw = gateway(true).await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/simulator/prices-then-a-person.yaml");
-    let run = |script: PathBuf, token: &'static str| {
+    // The scripts call one sandbox copy of fresh-cuts, made here and kept
+    // until the end, so the calls and bookings they made can be read back.
+    let made = adminctl(&gw.url, Some(SECRET), &["sandbox", "create", "--copy-of", "fresh-cuts"]).await;
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    let sandbox = made
+        .stdout
+        .strip_prefix("created sandbox ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{}", made.stdout))
+        .to_owned();
+    let simulate = |script: PathBuf, token: &'static str, target: Vec<String>| {
         let url = gw.url.clone();
         async move {
             let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
@@ -264,17 +274,9 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
                 .env("FRONTDESK_TWILIO_AUTH_TOKEN", token)
                 .env("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test")
                 .env("FRONTDESK_ADMIN_JWT_SECRET", SECRET)
-                .args([
-                    "simulate",
-                    "--to",
-                    "+15555550100",
-                    "--gateway",
-                    &url,
-                    "--public-url",
-                    "https://frontdesk.example.com",
-                    "--script",
-                    script.to_str().unwrap_or_default(),
-                ]);
+                .args(["simulate", "--gateway", &url, "--public-url", "https://frontdesk.example.com", "--script"])
+                .arg(script)
+                .args(target);
             let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));
             (
                 output.status.code(),
@@ -283,6 +285,7 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
             )
         }
     };
+    let run = |script: PathBuf, token: &'static str| simulate(script, token, vec!["--tenant".into(), sandbox.clone()]);
     // The test gateway's Twilio token is "token" (see `gateway`).
     let (code, stdout, stderr) = run(script.clone(), "token").await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
@@ -343,36 +346,99 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     assert!(stderr.contains("expected to hear \"for John Smith\""), "{stderr}");
     assert!(stderr.contains("line 4 (turn 2): caller: \"Yes please.\""), "{stderr}");
     let date = day.format("%Y-%m-%d").to_string();
-    let bookings =
-        adminctl(&gw.url, Some(SECRET), &["bookings", "list", "fresh-cuts", "--from", &date, "--json"]).await;
+    let bookings = adminctl(&gw.url, Some(SECRET), &["bookings", "list", &sandbox, "--from", &date, "--json"]).await;
     assert_eq!(bookings.code, Some(0), "{}", bookings.stderr);
     assert!(!bookings.stdout.contains("Jane Doe"), "nothing was booked: {}", bookings.stdout);
 
     // A wrong token is refused by the gateway's signature check.
-    let (code, _, stderr) = run(script, "not-the-token").await;
+    let (code, _, stderr) = run(script.clone(), "not-the-token").await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("403"), "{stderr}");
 
     // The calls just made, and one of them with its transcript, without curl.
     let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
-    let calls = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--from", &today, "--to", &today]).await;
+    let calls = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--from", &today, "--to", &today]).await;
     assert_eq!(calls.code, Some(0), "{}", calls.stderr);
     assert!(calls.stdout.contains("answered") && calls.stdout.contains("call(s)"), "{}", calls.stdout);
-    let listed = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--json"]).await;
+    let listed = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--json"]).await;
     let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap_or_default();
     let sid = listed["calls"][0]["call_sid"].as_str().unwrap_or_else(|| panic!("no calls: {listed}")).to_owned();
-    let call = adminctl(&gw.url, Some(SECRET), &["call", "fresh-cuts", &sid]).await;
+    let call = adminctl(&gw.url, Some(SECRET), &["call", &sandbox, &sid]).await;
     assert_eq!(call.code, Some(0), "{}", call.stderr);
     assert!(call.stdout.contains("caller: ") && call.stdout.contains("frontdesk: "), "{}", call.stdout);
-    let missing = adminctl(&gw.url, Some(SECRET), &["call", "fresh-cuts", "CA-no-such-call"]).await;
+    let missing = adminctl(&gw.url, Some(SECRET), &["call", &sandbox, "CA-no-such-call"]).await;
     assert_eq!(missing.code, Some(1), "{}", missing.stderr);
-    let bad_date = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--from", "yesterday"]).await;
+    let bad_date = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--from", "yesterday"]).await;
     assert_eq!(bad_date.code, Some(1), "{}", bad_date.stderr);
     assert!(bad_date.stderr.contains("2026-11-27"), "says what a date looks like: {}", bad_date.stderr);
     for command in ["messages", "questions"] {
-        let run = adminctl(&gw.url, Some(SECRET), &[command, "fresh-cuts"]).await;
+        let run = adminctl(&gw.url, Some(SECRET), &[command, &sandbox]).await;
         assert_eq!(run.code, Some(0), "{command}: {}", run.stderr);
     }
+    let live_calls = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--json"]).await;
+    assert!(live_calls.stdout.contains("\"calls\": []"), "the live shop took none of it: {}", live_calls.stdout);
+
+    // A live shop is called only when --live says so; nothing is dialled first.
+    let to_live = vec!["--to".to_owned(), "+15555550100".to_owned()];
+    let (code, stdout, stderr) = simulate(script.clone(), "token", to_live.clone()).await;
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("fresh-cuts, a live shop") && stderr.contains("--live"), "{stderr}");
+    let (code, _, stderr) = simulate(script.clone(), "token", vec!["--tenant".into(), "fresh-cuts".into()]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    let live_calls = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--json"]).await;
+    assert!(live_calls.stdout.contains("\"calls\": []"), "{}", live_calls.stdout);
+    let (code, stdout, stderr) = simulate(script.clone(), "token", [to_live, vec!["--live".into()]].concat()).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let live_calls = adminctl(&gw.url, Some(SECRET), &["calls", "fresh-cuts", "--json"]).await;
+    assert!(live_calls.stdout.contains("call_sid"), "--live called the shop: {}", live_calls.stdout);
+
+    // By default a call gets a sandbox of its own, purged when it ends.
+    let (code, stdout, stderr) = simulate(script.clone(), "token", Vec::new()).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("calling sandbox sandbox-") && stderr.contains("purged"), "{stderr}");
+    let listed = adminctl(&gw.url, Some(SECRET), &["sandbox", "list"]).await;
+    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+    assert!(listed.stdout.contains(&sandbox) && listed.stdout.contains("1 sandbox(es)"), "{}", listed.stdout);
+
+    let purged = adminctl(&gw.url, Some(SECRET), &["sandbox", "purge", "--all"]).await;
+    assert_eq!(purged.code, Some(0), "{}", purged.stderr);
+    let listed = adminctl(&gw.url, Some(SECRET), &["sandbox", "list"]).await;
+    assert!(listed.stdout.contains("0 sandbox(es)"), "{}", listed.stdout);
+    let live = adminctl(&gw.url, Some(SECRET), &["sandbox", "purge", "fresh-cuts"]).await;
+    assert_eq!(live.code, Some(1), "a live shop is never purged: {}", live.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_test_books_in_a_sandbox_and_leaves_nothing_behind() {
+    let gw = gateway(true).await;
+    let loadtest = |target: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
+        command
+            .env_clear()
+            .env("FRONTDESK_TWILIO_AUTH_TOKEN", "token")
+            .env("FRONTDESK_ADMIN_JWT_SECRET", SECRET)
+            .env("FRONTDESK_ADMIN_URL", &gw.url)
+            .args(["loadtest", "--calls", "3", "--concurrency", "2", "--gateway", &gw.url])
+            .args(["--public-url", "https://frontdesk.example.com"])
+            .args(target);
+        async move { command.output().await.unwrap_or_else(|e| panic!("{e}")) }
+    };
+    let live = loadtest(&["--tenant", "fresh-cuts"]).await;
+    let stderr = String::from_utf8_lossy(&live.stderr);
+    assert_eq!(live.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fresh-cuts is a live shop") && stderr.contains("--live"), "{stderr}");
+
+    let run = loadtest(&[]).await;
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("booked: 3, errors: 0"), "{stdout}");
+    assert!(stderr.contains("calling sandbox sandbox-") && stderr.contains("purged"), "{stderr}");
+    let listed = adminctl(&gw.url, Some(SECRET), &["sandbox", "list"]).await;
+    assert!(listed.stdout.contains("0 sandbox(es)"), "nothing left behind: {}", listed.stdout);
+    let from = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let bookings =
+        adminctl(&gw.url, Some(SECRET), &["bookings", "list", "fresh-cuts", "--from", &from, "--json"]).await;
+    assert!(!bookings.stdout.contains("Load Tester"), "the shop got no test bookings: {}", bookings.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
