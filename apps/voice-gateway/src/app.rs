@@ -19,9 +19,13 @@ use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
 use frontdesk_messaging::MessageLog;
 use frontdesk_routing::{CallSession, CallStore, InboundTexts, PlanAllowance};
+
+/// How long after a call's first "completed" report its duration is
+/// checked against Twilio's record (Twilio has settled it by then).
+const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
-    Backend, Billing, Settings, build_billing, build_booking_service, build_external_calendar, build_messaging,
-    build_worker, open_backend,
+    Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
+    build_external_calendar, build_messaging, build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -82,11 +86,18 @@ impl AppState {
         let twilio = twilio.map(|settings| crate::twilio::Telephony {
             public_base_url: settings.public_base_url,
             validator: settings.validator,
-            session: Arc::new(CallSession::new(
-                backend.calls.clone(),
-                settings.dialogue,
-                Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
-            )),
+            session: Arc::new({
+                let session = CallSession::new(
+                    backend.calls.clone(),
+                    settings.dialogue,
+                    Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
+                );
+                if settings.check_durations {
+                    session.with_duration_checks(backend.jobs.clone(), DURATION_CHECK_DELAY)
+                } else {
+                    session
+                }
+            }),
             texts: Arc::new(InboundTexts::new(
                 backend.messages.clone(),
                 billing.flags.clone(),
@@ -213,20 +224,24 @@ impl Application {
         }
         let calendar = build_external_calendar(settings, clock.clone())?;
         let messaging = build_messaging(settings)?;
+        let ledger = build_call_ledger(settings)?;
+        let check_durations = ledger.is_some();
         let billing = build_billing(&backend, settings, clock.clone()).await?;
         if settings.demo {
             demo::put_demo_tenants_on_their_plans(&billing, clock.now()).await.context("demo plans")?;
         }
         let stripe_webhook = WebhookVerifier::new(settings.stripe_webhook_secret.expose_secret())
             .context("FRONTDESK_STRIPE_WEBHOOK_SECRET")?;
-        let worker = settings
-            .run_worker
-            .then(|| build_worker(&backend, settings, calendar.clone(), messaging, &billing, clock.clone(), "gateway"));
+        let worker = settings.run_worker.then(|| {
+            let adapters = WorkerAdapters { calendar: calendar.clone(), messaging, ledger };
+            build_worker(&backend, settings, adapters, &billing, clock.clone(), "gateway")
+        });
         let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
         let twilio = crate::twilio::TwilioSettings {
             public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            check_durations,
         };
         let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());
         let state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));

@@ -34,6 +34,9 @@ pub struct TwilioSettings {
     pub public_base_url: String,
     pub validator: Arc<frontdesk_twilio::RequestValidator>,
     pub dialogue: Arc<Dialogue>,
+    /// Twilio's call records can be read (`FRONTDESK_TWILIO_ACCOUNT_SID`): a
+    /// finished call's duration is checked against them by a job.
+    pub check_durations: bool,
 }
 
 /// The webhooks wired: the call session serves every call webhook, the

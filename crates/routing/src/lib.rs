@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod ids;
 pub mod inbound;
 pub mod memory;
+pub mod reconcile;
 pub mod session;
 pub mod texts;
 pub mod understand;
@@ -27,6 +28,7 @@ pub use dialogue::{
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};
 pub use memory::MemoryCallStore;
+pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

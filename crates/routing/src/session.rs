@@ -10,14 +10,16 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use frontdesk_core::E164;
+use chrono::{DateTime, Duration, Utc};
+use frontdesk_core::{E164, TenantId};
+use frontdesk_jobs::JobQueue;
 use frontdesk_tenant::TenantProfile;
 
 use crate::allowance::{Admission, CallAllowance};
 use crate::calls::{CallError, CallRecord, CallStore, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
 use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
+use crate::reconcile::duration_check_job;
 
 /// What the caller hears, and what happens after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,11 +99,27 @@ pub struct CallSession {
     calls: Arc<dyn CallStore>,
     dialogue: Arc<Dialogue>,
     allowance: Arc<dyn CallAllowance>,
+    duration_checks: Option<DurationChecks>,
+}
+
+/// Where and when a finished call's duration is checked against the
+/// provider's own record.
+struct DurationChecks {
+    jobs: Arc<dyn JobQueue>,
+    delay: Duration,
 }
 
 impl CallSession {
     pub fn new(calls: Arc<dyn CallStore>, dialogue: Arc<Dialogue>, allowance: Arc<dyn CallAllowance>) -> CallSession {
-        CallSession { calls, dialogue, allowance }
+        CallSession { calls, dialogue, allowance, duration_checks: None }
+    }
+
+    /// With the provider's call records readable ([`crate::CallLedger`]): a
+    /// finished call's duration is checked against them `delay` after its
+    /// first "completed" report, by a [`crate::CallDurationCheck`] job.
+    pub fn with_duration_checks(mut self, jobs: Arc<dyn JobQueue>, delay: Duration) -> CallSession {
+        self.duration_checks = Some(DurationChecks { jobs, delay });
+        self
     }
 
     /// A call starts: greet the caller (or, while AI answering is suspended,
@@ -268,13 +286,16 @@ impl CallSession {
         if report.status == CallStatus::Completed
             && let Some(seconds) = report.duration_secs
         {
-            match call.duration_secs {
-                None => self.allowance.meter_call(tenant, call_sid, seconds, now).await?,
-                Some(metered) => {
-                    let extra = billed_minutes(seconds).saturating_sub(billed_minutes(metered));
-                    if extra > 0 {
-                        self.allowance.meter_call_extension(tenant, call_sid, seconds, extra, now).await?;
-                    }
+            meter_reported_duration(self.allowance.as_ref(), tenant, call_sid, call.duration_secs, seconds, now)
+                .await?;
+            if let Some(checks) = &self.duration_checks
+                && call.duration_secs.is_none()
+            {
+                // The provider's own record is read later: a forged or
+                // truncated callback cannot make the call cheaper.
+                let job = duration_check_job(tenant, call_sid, now + checks.delay);
+                if let Err(error) = checks.jobs.enqueue(job).await {
+                    tracing::error!(%error, "could not schedule the check of the call's duration");
                 }
             }
         }
@@ -307,6 +328,29 @@ impl CallSession {
                 tracing::error!(%error, turn = %key, "could not save a turn");
                 answer
             }
+        }
+    }
+}
+
+/// Meters a finished call the provider reported as `reported` seconds long,
+/// `metered` being what was metered before (`None`: nothing yet). The
+/// largest duration reported is what the call costs.
+pub(crate) async fn meter_reported_duration(
+    allowance: &dyn CallAllowance,
+    tenant: &TenantId,
+    call_sid: &CallSid,
+    metered: Option<u32>,
+    reported: u32,
+    now: DateTime<Utc>,
+) -> Result<(), CallError> {
+    match metered {
+        None => allowance.meter_call(tenant, call_sid, reported, now).await,
+        Some(metered) => {
+            let extra = billed_minutes(reported).saturating_sub(billed_minutes(metered));
+            if extra > 0 {
+                allowance.meter_call_extension(tenant, call_sid, reported, extra, now).await?;
+            }
+            Ok(())
         }
     }
 }

@@ -17,7 +17,9 @@ pub use billing::{Billing, build_billing};
 pub use settings::{
     DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, Settings, SettingsError, Sources, check_max_connections,
 };
-pub use worker::{build_booking_service, build_external_calendar, build_messaging, build_worker};
+pub use worker::{
+    WorkerAdapters, build_booking_service, build_call_ledger, build_external_calendar, build_messaging, build_worker,
+};
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

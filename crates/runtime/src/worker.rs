@@ -9,23 +9,36 @@ use frontdesk_core::TenantId;
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
 use frontdesk_messaging::Messaging;
-use frontdesk_routing::{BookingTexts, CapAlerts, OutboxMessaging};
+use frontdesk_routing::{
+    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, LedgerCall, LedgerError,
+    OutboxMessaging, PlanAllowance,
+};
 
 use crate::backend::Backend;
 use crate::billing::Billing;
 use crate::settings::Settings;
+
+/// The outside services the worker's handlers use, as the settings select.
+pub struct WorkerAdapters {
+    /// Google Calendar, when configured (calendar sync jobs).
+    pub calendar: Option<Arc<dyn ExternalCalendar>>,
+    /// Where texts go.
+    pub messaging: Arc<dyn Messaging>,
+    /// Twilio's call records, when readable (call duration checks).
+    pub ledger: Option<Arc<dyn CallLedger>>,
+}
 
 /// The job worker with every handler this build knows (calendar sync only
 /// when an external calendar is configured).
 pub fn build_worker(
     backend: &Backend,
     settings: &Settings,
-    calendar: Option<Arc<dyn ExternalCalendar>>,
-    messaging: Arc<dyn Messaging>,
+    adapters: WorkerAdapters,
     billing: &Billing,
     clock: Arc<dyn Clock>,
     name: &str,
 ) -> Worker {
+    let WorkerAdapters { calendar, messaging, ledger } = adapters;
     let mut config = WorkerConfig::new(WorkerId::generate(name));
     config.concurrency = settings.worker_concurrency;
     config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
@@ -54,6 +67,13 @@ pub fn build_worker(
         worker = worker
             .handler(Arc::new(UsageReporter { provider: provider.clone() }))
             .handler(Arc::new(CustomerSetup { ports: billing.ports.clone(), provider: provider.clone() }));
+    }
+    if let Some(ledger) = ledger {
+        worker = worker.handler(Arc::new(CallDurationCheck {
+            calls: backend.calls.clone(),
+            ledger,
+            allowance: Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
+        }));
     }
     if let Some(calendar) = calendar {
         for kind in [CALENDAR_INSERT, CALENDAR_PATCH, CALENDAR_DELETE] {
@@ -122,9 +142,22 @@ pub fn build_external_calendar(
 /// Where texts go: Twilio's Messages API when `FRONTDESK_TWILIO_ACCOUNT_SID`
 /// is set, else the embedded outbox (recorded, never sent anywhere).
 pub fn build_messaging(settings: &Settings) -> anyhow::Result<Arc<dyn Messaging>> {
+    Ok(match twilio_rest(settings)? {
+        Some(rest) => Arc::new(rest),
+        None => Arc::new(OutboxMessaging),
+    })
+}
+
+/// Twilio's call records, read to check what finished calls cost, when
+/// `FRONTDESK_TWILIO_ACCOUNT_SID` is set.
+pub fn build_call_ledger(settings: &Settings) -> anyhow::Result<Option<Arc<dyn CallLedger>>> {
+    Ok(twilio_rest(settings)?.map(|rest| Arc::new(TwilioCallLedger(rest)) as Arc<dyn CallLedger>))
+}
+
+fn twilio_rest(settings: &Settings) -> anyhow::Result<Option<frontdesk_twilio::TwilioRest>> {
     use anyhow::Context;
     use secrecy::ExposeSecret;
-    let Some(account_sid) = &settings.twilio_account_sid else { return Ok(Arc::new(OutboxMessaging)) };
+    let Some(account_sid) = &settings.twilio_account_sid else { return Ok(None) };
     let mut config = frontdesk_twilio::TwilioRestConfig::new(
         account_sid.clone(),
         settings.twilio_auth_token.expose_secret().to_owned(),
@@ -133,8 +166,33 @@ pub fn build_messaging(settings: &Settings) -> anyhow::Result<Arc<dyn Messaging>
         config.base_url = base.trim_end_matches('/').to_owned();
     }
     config.status_callback = None;
-    let rest = frontdesk_twilio::TwilioRest::new(config).context("FRONTDESK_TWILIO_ACCOUNT_SID")?;
-    Ok(Arc::new(rest))
+    frontdesk_twilio::TwilioRest::new(config).map(Some).context("FRONTDESK_TWILIO_ACCOUNT_SID")
+}
+
+/// The routing domain's `CallLedger` over Twilio's Call resource: the
+/// adapter crate stays below the domain, so the two meet here.
+struct TwilioCallLedger(frontdesk_twilio::TwilioRest);
+
+#[async_trait::async_trait]
+impl CallLedger for TwilioCallLedger {
+    async fn call(&self, call_sid: &CallSid) -> Result<Option<LedgerCall>, LedgerError> {
+        use frontdesk_twilio::CallFetchError;
+        let record = match self.0.fetch_call(call_sid.as_str()).await {
+            Ok(record) => record,
+            Err(error @ (CallFetchError::RateLimited { .. } | CallFetchError::Unavailable(_))) => {
+                return Err(LedgerError::Unavailable(error.to_string()));
+            }
+            Err(error @ (CallFetchError::Rejected(_) | CallFetchError::Unexpected(_))) => {
+                return Err(LedgerError::Refused(error.to_string()));
+            }
+        };
+        record
+            .map(|record| {
+                let status = CallStatus::parse(&record.status).map_err(|e| LedgerError::Refused(e.to_string()))?;
+                Ok(LedgerCall { status, duration_secs: record.duration_secs })
+            })
+            .transpose()
+    }
 }
 
 /// The booking service over the backend's booking store and, when one is

@@ -15,5 +15,5 @@ pub mod rest;
 pub mod signature;
 pub mod twiml;
 
-pub use rest::{CallUpdateError, TwilioRest, TwilioRestConfig, TwilioSetupError};
+pub use rest::{CallFetchError, CallResource, CallUpdateError, TwilioRest, TwilioRestConfig, TwilioSetupError};
 pub use signature::{RequestValidator, body_sha256_hex};

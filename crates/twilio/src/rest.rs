@@ -88,6 +88,33 @@ pub enum CallUpdateError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Why Twilio's record of a call could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CallFetchError {
+    /// 429 (Twilio 20429): retry later.
+    #[error("rate limited by Twilio")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, timeouts, connection failures: retry later.
+    #[error("Twilio is unavailable: {0}")]
+    Unavailable(String),
+    /// Any other refusal (bad credentials, …): final.
+    #[error("Twilio refused to show the call: {0}")]
+    Rejected(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What Twilio's Call resource says about a call (only what we use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallResource {
+    /// `queued`, `ringing`, `in-progress`, `completed`, `busy`, `failed`,
+    /// `no-answer` or `canceled`.
+    pub status: String,
+    /// Whole seconds, once the call has ended (Twilio sends it as a string,
+    /// `null` before).
+    pub duration_secs: Option<u32>,
+}
+
 /// Twilio's REST API for one account. Cheap to share as
 /// `Arc<dyn Messaging>`; `Debug` never shows the auth token.
 pub struct TwilioRest {
@@ -153,6 +180,50 @@ impl TwilioRest {
         })
     }
 
+    /// Twilio's record of a call in this account: `GET …/Calls/{call_sid}.json`.
+    /// `Ok(None)` when the account has no such call (a call to a tenant with
+    /// its own Twilio account, say).
+    #[tracing::instrument(skip_all, fields(call_sid = %call_sid))]
+    pub async fn fetch_call(&self, call_sid: &str) -> Result<Option<CallResource>, CallFetchError> {
+        if !is_sid(call_sid) {
+            return Err(CallFetchError::Rejected(format!("{call_sid:?} is not a Twilio call SID")));
+        }
+        let url = format!("{}/Calls/{call_sid}.json", self.account_url);
+        let response = self
+            .http
+            .get(&url)
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+            .send()
+            .await
+            .map_err(|e| CallFetchError::Unavailable(describe_transport_error(e)))?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = response.text().await.map_err(|e| CallFetchError::Unavailable(describe_transport_error(e)))?;
+        let reply = Reply { status, retry_after, body };
+        if reply.status.is_success() {
+            let call: CallJson = serde_json::from_str(&reply.body)
+                .map_err(|e| anyhow::anyhow!("Twilio's call record is unreadable: {e}"))?;
+            let duration_secs = match call.duration {
+                None => None,
+                Some(raw) => Some(raw.seconds().ok_or_else(|| {
+                    anyhow::anyhow!("Twilio's call record has a duration that is not whole seconds: {raw:?}")
+                })?),
+            };
+            return Ok(Some(CallResource { status: call.status, duration_secs }));
+        }
+        Err(match reply.failure() {
+            Failure::RateLimited { retry_after } => CallFetchError::RateLimited { retry_after },
+            Failure::Unavailable(text) => CallFetchError::Unavailable(text),
+            Failure::Refused { status, code, .. }
+                if status == StatusCode::NOT_FOUND || code == Some(NOT_FOUND_CODE) =>
+            {
+                return Ok(None);
+            }
+            Failure::Refused { text, .. } => CallFetchError::Rejected(text),
+            Failure::Unexpected(text) => CallFetchError::Unexpected(anyhow::anyhow!(text)),
+        })
+    }
+
     /// Sends one form POST and reads the answer whole; `Err` is a transport
     /// failure (timeout, connection), described.
     async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Reply, String> {
@@ -208,6 +279,30 @@ impl Messaging for TwilioRest {
             Failure::Refused { text, .. } => MessagingError::Rejected(text),
             Failure::Unexpected(text) => MessagingError::Unexpected(anyhow::anyhow!(text)),
         })
+    }
+}
+
+/// Twilio's Call resource (only what we read).
+#[derive(Debug, Deserialize)]
+struct CallJson {
+    status: String,
+    duration: Option<Seconds>,
+}
+
+/// Twilio writes durations as strings (`"42"`); accept a number too.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Text(String),
+    Number(u64),
+}
+
+impl Seconds {
+    fn seconds(&self) -> Option<u32> {
+        match self {
+            Seconds::Text(text) => text.trim().parse().ok(),
+            Seconds::Number(number) => u32::try_from(*number).ok(),
+        }
     }
 }
 

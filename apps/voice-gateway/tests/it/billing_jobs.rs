@@ -450,3 +450,68 @@ async fn a_sandbox_answers_as_its_shop_is_never_billed_never_texts_and_is_purged
         audit.body["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"sandbox.create") && actions.contains(&"sandbox.purge"), "{}", audit.body);
 }
+
+#[tokio::test]
+async fn a_short_completed_callback_is_corrected_from_twilios_call_record() {
+    const SID: &str = "CA0123456789abcdef0123456789abcdef";
+    const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+    let app = TestApp::checking_call_durations().await;
+    let shop = "+15555550100";
+    let (status, twiml) =
+        app.twilio("/twilio/voice", &[("CallSid", SID), ("From", "+15555551234"), ("To", shop)]).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    // A callback that says the call lasted 30 s (forged with the shop's own
+    // token, say): one minute is metered at once.
+    let done =
+        [("CallSid", SID), ("To", shop), ("CallStatus", "completed"), ("CallDuration", "30"), ("SequenceNumber", "3")];
+    let (status, body) = app.twilio("/twilio/status", &done).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["call_minutes"], 1, "{}", usage.body);
+
+    // Twilio's own record (its Call resource, through the adapter the
+    // runtime builds from FRONTDESK_TWILIO_ACCOUNT_SID) says 10 min 2 s.
+    let server = MockServer::start().await;
+    let record = json!({"sid": SID, "account_sid": ACCOUNT, "status": "completed", "duration": "602",
+        "direction": "inbound", "from": "+15555551234", "to": shop, "price": "-0.08500", "price_unit": "USD"});
+    Mock::given(method("GET"))
+        .and(path(format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/{SID}.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(record))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env: std::collections::HashMap<String, String> = [
+        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("unused.db").display())),
+        ("FRONTDESK_ADMIN_JWT_SECRET", "a-test-secret-that-is-long-enough-for-hs256".to_owned()),
+        ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
+        ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
+        ("FRONTDESK_TWILIO_ACCOUNT_SID", ACCOUNT.to_owned()),
+        ("FRONTDESK_TWILIO_API_BASE_URL", server.uri()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    let ledger = frontdesk_runtime::build_call_ledger(&settings).unwrap_or_else(|e| panic!("{e:#}"));
+    let check = frontdesk_routing::CallDurationCheck {
+        calls: app.store.clone(),
+        ledger: ledger.unwrap_or_else(|| panic!("a ledger with an account SID")),
+        allowance: Arc::new(frontdesk_routing::PlanAllowance::new(
+            app.billing.flags.clone(),
+            app.billing.metering.clone(),
+        )),
+    };
+    // The check waits two minutes for Twilio to settle the record.
+    let kinds = [check.kind()];
+    let early =
+        app.store.claim(&WorkerId::new("test"), &kinds, 1, chrono::Duration::seconds(30), app.clock.now()).await;
+    assert_eq!(early.map(|leases| leases.len()).ok(), Some(0), "not due yet");
+    app.clock.advance(chrono::Duration::minutes(3));
+    run_next(&app.store, &app.clock, &check).await.unwrap_or_else(|e| panic!("{e}"));
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["call_minutes"], 11, "ten more minutes: {}", usage.body);
+    let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{SID}"), None).await;
+    assert_eq!(call.body["duration_secs"], 602, "{}", call.body);
+}

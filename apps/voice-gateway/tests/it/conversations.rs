@@ -59,6 +59,7 @@ pub(crate) async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Har
         public_base_url: BASE_URL.to_owned(),
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
         dialogue: Arc::new(Dialogue::new(bookings.clone())),
+        check_durations: false,
     };
     let (state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
     let limits = HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };

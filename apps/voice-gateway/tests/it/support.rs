@@ -99,6 +99,17 @@ impl TestApp {
     }
 
     pub async fn with_limits(limits: HttpLimits) -> TestApp {
+        TestApp::build(limits, false).await
+    }
+
+    /// A gateway that schedules the check of each finished call's duration
+    /// against Twilio's record (as with `FRONTDESK_TWILIO_ACCOUNT_SID`).
+    pub async fn checking_call_durations() -> TestApp {
+        let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+        TestApp::build(limits, true).await
+    }
+
+    async fn build(limits: HttpLimits, check_durations: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let clock = Arc::new(ManualClock::new(start_time()));
         let url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
@@ -109,6 +120,7 @@ impl TestApp {
             public_base_url: PUBLIC_URL.to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            check_durations,
         };
         let (state, billing) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
         TestApp { router: router(state, limits), clock, store, billing, _dir: dir }

@@ -1,5 +1,6 @@
 mod conversations;
 mod dialogue;
 mod ids;
+mod reconcile;
 mod session;
 mod support;

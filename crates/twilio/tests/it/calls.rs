@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use frontdesk_twilio::CallUpdateError;
 use frontdesk_twilio::twiml::VoiceResponse;
+use frontdesk_twilio::{CallFetchError, CallUpdateError};
 use serde_json::json;
 use wiremock::matchers::body_string;
 use wiremock::{MockServer, ResponseTemplate};
@@ -80,4 +80,98 @@ async fn a_call_sid_that_would_change_the_path_is_refused_before_sending() {
     let result = twilio(&server).update_call("CA1/../../Messages", &hangup()).await;
 
     assert!(matches!(result, Err(CallUpdateError::Rejected(_))), "{result:?}");
+}
+
+/// Twilio's Call resource as the API returns it for a finished inbound call
+/// (a real reply's shape: durations are strings, times RFC 2822).
+fn call_resource(status: &str, duration: serde_json::Value) -> serde_json::Value {
+    json!({
+        "account_sid": crate::support::ACCOUNT_SID,
+        "annotation": null,
+        "answered_by": null,
+        "api_version": "2010-04-01",
+        "caller_name": null,
+        "date_created": "Sun, 06 Dec 2026 15:00:00 +0000",
+        "date_updated": "Sun, 06 Dec 2026 15:10:05 +0000",
+        "direction": "inbound",
+        "duration": duration,
+        "end_time": "Sun, 06 Dec 2026 15:10:05 +0000",
+        "forwarded_from": "+15555550100",
+        "from": "+15555551234",
+        "from_formatted": "(555) 555-1234",
+        "group_sid": null,
+        "parent_call_sid": null,
+        "phone_number_sid": "PN0123456789abcdef0123456789abcdef",
+        "price": "-0.00850",
+        "price_unit": "USD",
+        "sid": CALL_SID,
+        "start_time": "Sun, 06 Dec 2026 15:00:02 +0000",
+        "status": status,
+        "subresource_uris": {},
+        "to": "+15555550100",
+        "to_formatted": "(555) 555-0100",
+        "trunk_sid": null,
+        "uri": format!("/2010-04-01/Accounts/{}/Calls/{CALL_SID}.json", crate::support::ACCOUNT_SID),
+        "queue_time": "0"
+    })
+}
+
+fn get_call() -> wiremock::MockBuilder {
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(CALL_PATH))
+        .and(wiremock::matchers::header("authorization", crate::support::basic_auth().as_str()))
+}
+
+#[tokio::test]
+async fn a_finished_call_reads_back_with_its_duration() {
+    let server = MockServer::start().await;
+    let reply = ResponseTemplate::new(200).set_body_json(call_resource("completed", json!("602")));
+    get_call().respond_with(reply).expect(1).mount(&server).await;
+    let call = twilio(&server).fetch_call(CALL_SID).await.expect("read");
+    let call = call.expect("the call exists");
+    assert_eq!((call.status.as_str(), call.duration_secs), ("completed", Some(602)));
+}
+
+#[tokio::test]
+async fn a_call_in_progress_has_no_duration_and_an_unknown_one_is_none() {
+    let server = MockServer::start().await;
+    let reply = ResponseTemplate::new(200).set_body_json(call_resource("in-progress", json!(null)));
+    get_call().respond_with(reply).expect(1).mount(&server).await;
+    let call = twilio(&server).fetch_call(CALL_SID).await.expect("read").expect("exists");
+    assert_eq!((call.status.as_str(), call.duration_secs), ("in-progress", None));
+
+    let server = MockServer::start().await;
+    let missing = twilio_error(404, 20404, "The requested resource /Calls/CA….json was not found");
+    get_call().respond_with(missing).expect(1).mount(&server).await;
+    assert!(matches!(twilio(&server).fetch_call(CALL_SID).await, Ok(None)));
+}
+
+#[tokio::test]
+async fn reading_a_call_classifies_failures() {
+    let server = MockServer::start().await;
+    let busy = twilio_error(429, 20429, "Too Many Requests").insert_header("Retry-After", "3");
+    get_call().respond_with(busy).expect(1).mount(&server).await;
+    let error = twilio(&server).fetch_call(CALL_SID).await;
+    assert!(
+        matches!(error, Err(CallFetchError::RateLimited { retry_after: Some(d) }) if d == Duration::from_secs(3)),
+        "{error:?}"
+    );
+
+    let server = MockServer::start().await;
+    get_call().respond_with(ResponseTemplate::new(503).set_body_string("upstream down")).mount(&server).await;
+    assert!(matches!(twilio(&server).fetch_call(CALL_SID).await, Err(CallFetchError::Unavailable(_))));
+
+    let server = MockServer::start().await;
+    let refused = twilio_error(401, 20003, "Authenticate");
+    get_call().respond_with(refused).mount(&server).await;
+    let error = twilio(&server).fetch_call(CALL_SID).await;
+    assert!(matches!(&error, Err(CallFetchError::Rejected(text)) if text.contains("20003")), "{error:?}");
+
+    let server = MockServer::start().await;
+    let garbled = ResponseTemplate::new(200).set_body_json(call_resource("completed", json!("ten minutes")));
+    get_call().respond_with(garbled).mount(&server).await;
+    assert!(matches!(twilio(&server).fetch_call(CALL_SID).await, Err(CallFetchError::Unexpected(_))));
+
+    // A SID that could change the URL's path is refused before any request.
+    assert!(matches!(twilio(&server).fetch_call("CA../../Messages").await, Err(CallFetchError::Rejected(_))));
 }
