@@ -89,12 +89,7 @@ impl JobHandler for BookingTexts {
             self.messages.upsert_message(&text).await.map_err(retry)?;
             return Ok(());
         }
-        let outbox = Outbox {
-            messages: self.messages.as_ref(),
-            messaging: self.messaging.as_ref(),
-            metering: &self.metering,
-            kind: record.kind,
-        };
+        let outbox = Outbox::new(self.messages.as_ref(), self.messaging.as_ref(), &self.metering, record.kind);
         outbox.deliver(context, text).await
     }
 }
@@ -139,7 +134,16 @@ struct Outbox<'a> {
     kind: TenantKind,
 }
 
-impl Outbox<'_> {
+impl<'a> Outbox<'a> {
+    fn new(
+        messages: &'a dyn MessageLog,
+        messaging: &'a dyn Messaging,
+        metering: &'a Metering,
+        kind: TenantKind,
+    ) -> Outbox<'a> {
+        Outbox { messages, messaging, metering, kind }
+    }
+
     async fn deliver(&self, context: &JobContext, mut record: MessageRecord) -> Result<(), HandlerError> {
         let job = &context.job;
         if self.messages.is_opted_out(&record.tenant, &record.to).await.map_err(retry)? {
@@ -239,12 +243,7 @@ impl JobHandler for CapAlerts {
         );
         tracing::warn!(tenant_id = %tenant, alert = %body, "usage alert for the owner");
         let text = new_record(context, profile, profile.owner_phone().clone(), body)?;
-        let outbox = Outbox {
-            messages: self.messages.as_ref(),
-            messaging: self.messaging.as_ref(),
-            metering: &self.metering,
-            kind: record.kind,
-        };
+        let outbox = Outbox::new(self.messages.as_ref(), self.messaging.as_ref(), &self.metering, record.kind);
         outbox.deliver(context, text).await
     }
 }
