@@ -11,11 +11,11 @@
 //! it. Concurrent views wait for one read rather than each starting one.
 //!
 //! Routes:
-//! - `GET /` — totals, the inventory table, search (`q`), filter (`kind`),
-//!   sort (`sort`, `dir`), [`ROWS_PER_PAGE`] rows a page (`page`), the
-//!   "Sync now" form;
-//! - `GET /export.csv` — the same query, every matching row (all pages), in
-//!   the page's order, as an Inventory CSV;
+//! - `GET /` — totals, the inventory table (one line per model, its sizes
+//!   as chips), search (`q`), filter (`kind`, `stock`), sort (`sort`,
+//!   `dir`), [`ROWS_PER_PAGE`] models a page (`page`), the "Sync now" form;
+//! - `GET /export.csv` — the same query, every matching size (all pages),
+//!   models in the page's order, as an Inventory CSV;
 //! - `POST /sync` — one sync now, with the token (`Authorization: Bearer`
 //!   or a form field `token`); answers 303 back to the page with
 //!   `sync=done|failed|busy`; 403 when the token is wrong or none is

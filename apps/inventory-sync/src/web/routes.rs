@@ -256,7 +256,9 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -> Result<Response, WebError> {
     let workbook = app.workbook().await?;
     let view = View::from_params(&params);
-    let rows: Vec<InventoryRow> = shown(&workbook, &view).into_iter().map(|item| item.row.clone()).collect();
+    // One Inventory row per matching size, models in the page's order.
+    let rows: Vec<InventoryRow> =
+        shown(&workbook, &view).iter().flat_map(|item| item.matching_rows(&workbook.rows)).cloned().collect();
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
