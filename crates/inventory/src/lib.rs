@@ -47,7 +47,7 @@ pub use order::{compare_rows, compare_sizes, sort_rows};
 pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport, same_rows};
 pub use reconcile::{
     Clamp, LineChange, LineRef, RETRY_UNKNOWN_FOR, ReconcileReport, Reconciled, SALES_LOG_HEADER, SALES_LOG_SHEET,
-    SalesLogRow, UnknownLine, append_sales_log, read_sales_log, reconcile_sales,
+    SalesLogRow, UnknownLine, append_sales_log, read_sales_log, reconcile_sales, sales_counted_since,
 };
 pub use restock::{RESTOCK_HEADER, RESTOCK_SHEET, RestockRow, is_low_stock, restock_list, restock_sheet_rows};
 pub use row::{

@@ -91,6 +91,24 @@ fn money(cents: i128) -> String {
     format!("{sign}${}.{:02}", grouped(magnitude / 100), magnitude % 100)
 }
 
+/// A day in the shop's zone: `3 Nov 2026`.
+fn day(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format("%-d %b %Y").to_string()
+}
+
+/// Over which period the Sold column counts, or that it is not known.
+fn render_sold_since(page: &mut Html, since: Option<&str>) {
+    page.tag("<p class=\"sold-since\" id=\"sold-since\">");
+    match since {
+        Some(since) => page.tag("Sold counts the units sold (returns taken off) since ").text(since).tag("."),
+        None => page.tag(
+            "Sold counts the units sold (returns taken off) since the sync began counting them; \
+             when that was is not recorded yet.",
+        ),
+    };
+    page.tag("</p>");
+}
+
 /// A time in the shop's zone, with the zone's abbreviation (`EST`, `UTC`).
 fn timestamp(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
     at.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
@@ -124,6 +142,8 @@ pub(super) async fn inventory_page(
     page.tag("</header><main>");
     render_sync_message(&mut page, params.sync.as_deref(), &status);
     render_totals(&mut page, &workbook.totals, &view);
+    let sold_since = status.sales_since.map(|since| day(since, app.zone));
+    render_sold_since(&mut page, sold_since.as_deref());
     render_filters(&mut page, &view);
     page.tag("<p class=\"showing\"><span id=\"shown-count\">").text(&grouped(items.len() as u128));
     page.tag("</span> of ").text(&grouped(workbook.models.len() as u128)).tag(" models shown");
@@ -136,7 +156,7 @@ pub(super) async fn inventory_page(
     page.tag(" · <a class=\"export\" href=\"");
     page.text(&view.link("/export.csv")).tag("\" download>Export CSV</a></p>");
     let (rows, number, pages) = page_of(&items, params.page.as_deref());
-    render_table(&mut page, &view, rows, &workbook, app.zone);
+    render_table(&mut page, &view, rows, &workbook, app.zone, sold_since.as_deref());
     render_pager(&mut page, &view, number, pages);
     render_restock(&mut page, &workbook);
     page.tag("</main>");
@@ -347,7 +367,16 @@ fn render_filters(page: &mut Html, view: &View) {
     page.tag("</select></label><button type=\"submit\">Show</button></form>");
 }
 
-fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Workbook, zone: chrono_tz::Tz) {
+fn render_table(
+    page: &mut Html,
+    view: &View,
+    items: &[Item<'_>],
+    workbook: &Workbook,
+    zone: chrono_tz::Tz,
+    sold_since: Option<&str>,
+) {
+    let sold_label = sold_since.map(|since| format!("Sold since {since}"));
+    let sold_label = sold_label.as_deref().unwrap_or("Sold");
     page.tag("<table class=\"inventory\"><thead><tr>");
     for column in Column::ALL {
         if !column.sorts() {
@@ -364,7 +393,8 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
             Some(Direction::Descending) => page.tag(" aria-sort=\"descending\""),
             None => page,
         };
-        page.tag("><a href=\"").text(&link).tag("\">").text(column.label());
+        let label = if column == Column::Sold { sold_label } else { column.label() };
+        page.tag("><a href=\"").text(&link).tag("\">").text(label);
         match current {
             Some(Direction::Ascending) => page.tag(" <span aria-hidden=\"true\">▲</span>"),
             Some(Direction::Descending) => page.tag(" <span aria-hidden=\"true\">▼</span>"),
@@ -374,7 +404,7 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
     }
     page.tag("</tr></thead><tbody>");
     for item in items {
-        render_model(page, item, workbook, zone);
+        render_model(page, item, workbook, zone, sold_label);
     }
     page.tag("</tbody></table>");
     if items.is_empty() {
@@ -389,7 +419,7 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
 /// One model: its figures summed over its sizes, and one chip per size
 /// with what is on hand (sold out and low stock marked; when the view
 /// matched only some sizes, those outlined and the others dimmed).
-fn render_model(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chrono_tz::Tz) {
+fn render_model(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chrono_tz::Tz, sold_label: &str) {
     let model = item.model;
     let rows = &workbook.rows;
     let first = model.first(rows);
@@ -419,7 +449,8 @@ fn render_model(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chr
         page.tag(" <span class=\"badge badge-low\">Low</span>");
     }
     page.tag("</td><td data-label=\"Stock value\" class=\"number\">").text(&money(model.totals.value_cents));
-    page.tag("</td><td data-label=\"Sold\" class=\"number\">").text(&model.totals.sold.to_string()).tag("</td>");
+    page.tag("</td><td data-label=\"").text(sold_label).tag("\" class=\"number\">");
+    page.text(&model.totals.sold.to_string()).tag("</td>");
     page.tag("<td data-label=\"Location\">").text(&model.location).tag("</td>");
     page.tag("<td data-label=\"Last updated\">");
     if let Some(at) = model.last_updated {

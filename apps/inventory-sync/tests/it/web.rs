@@ -17,8 +17,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_core::ManualClock;
 use frontdesk_inventory::{
     Changes, Config, Cursor, InventoryRow, InventorySource, MemoryStateStore, Outlet, Product, Sale, Sheet, SheetSink,
-    SinkError, SourceError, StockLevel, SyncStores, WriteReport, export_csv, import_csv, read_config, read_inventory,
-    sort_rows, sync_once,
+    SinkError, SourceError, StockLevel, SyncStateStore, SyncStores, WriteReport, export_csv, import_csv, read_config,
+    read_inventory, read_sales_log, sort_rows, sync_once,
 };
 use frontdesk_lightspeed::LightspeedSource;
 use frontdesk_sheets::LocalWorkbook;
@@ -342,11 +342,11 @@ async fn the_dashboard_totals_and_the_table_match_the_workbook() {
     let out = rows.iter().filter(|row| row.qty_on_hand == 0).count();
     assert_eq!(html.matches("class=\"chip chip-out").count(), out, "every sold-out size is marked");
     assert_eq!(html.matches("class=\"chip chip-low").count(), low - out, "and every other low-stock size");
-    for label in ["Name", "Brand", "Category", "Color", "Sizes", "Price", "On hand", "Stock value", "Sold", "Location"]
-    {
+    for label in ["Name", "Brand", "Category", "Color", "Sizes", "Price", "On hand", "Stock value", "Location"] {
         assert!(html.contains(&format!("data-label=\"{label}\"")), "cells are labelled for the phone layout: {label}");
     }
     assert!(html.contains("data-label=\"Last updated\"><time datetime=\"2026-11-24T15:00:00Z\">"));
+    assert!(html.contains("data-label=\"Sold since "), "the Sold cells say over which period");
 }
 
 /// A model's line from the page's HTML, and the text of its cell `label`.
@@ -361,9 +361,12 @@ fn model_line<'a>(html: &'a str, name: &str) -> &'a str {
     line
 }
 
+/// The text of a model line's number cell whose label starts with `label`
+/// (the Sold column's says since when it counts: `Sold since 25 Oct 2026`).
 fn cell<'a>(line: &'a str, label: &str) -> &'a str {
-    let start = format!("data-label=\"{label}\" class=\"number\">");
-    line.split(&start).nth(1).and_then(|rest| rest.split(['<', ' ']).next()).unwrap_or_else(|| panic!("no {label}"))
+    let after_label = line.split(&format!("data-label=\"{label}")).nth(1).unwrap_or_else(|| panic!("no {label}"));
+    let content = after_label.split_once('>').map(|(_, content)| content).unwrap_or_default();
+    content.split(['<', ' ']).next().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -448,6 +451,52 @@ async fn the_page_names_the_shop_and_shows_times_in_its_zone() {
     let updated = rows.iter().find_map(|row| row.last_updated).unwrap_or_else(|| panic!("no times"));
     let shown = updated.with_timezone(&zone).format("%Y-%m-%d %H:%M EST").to_string();
     assert!(page.body.contains(&shown), "Last updated in the shop's zone ({shown})");
+}
+
+/// The earliest SaleDate in the workbook's SalesLog.
+async fn earliest_sale(dir: &Path) -> DateTime<Utc> {
+    let sheets = LocalWorkbook::new(dir).read(&["SalesLog"]).await.unwrap_or_else(|e| panic!("{e}"));
+    let log = read_sales_log(&sheets[0].rows).unwrap_or_else(|e| panic!("{e}"));
+    log.iter().map(|row| row.sale_date).min().unwrap_or_else(|| panic!("no sale in the SalesLog"))
+}
+
+#[tokio::test]
+async fn the_page_says_since_when_sold_counts_in_the_shops_zone() {
+    let base = serve_fake(DemoCatalog::generate(DEMO_SEED, demo_now())).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(MemoryStateStore::new());
+    let zone = chrono_tz::Australia::Sydney;
+    let shop = page_with_access(dir, &base, Some(TOKEN), state.clone(), None, Some(("Kicks", zone))).await;
+
+    let before = get(&shop.router, "/").await.body;
+    assert!(
+        before.contains("id=\"sold-since\">Sold counts the units sold (returns taken off) since the sync began counting them; when that was is not recorded yet."),
+        "no recorded start, said honestly: {before}"
+    );
+    assert!(before.contains("\">Sold</a></th>"), "the header claims no period");
+
+    let synced = send(&shop.router, sync_request(&format!("token={TOKEN}"), None)).await;
+    assert_eq!(synced.header(header::LOCATION), "/?sync=done");
+    // The first sync read the demo till's whole history (30 days of sales),
+    // so Sold counts from its earliest sale, not from the sync.
+    let earliest = earliest_sale(&shop.workbook_dir).await;
+    assert!(earliest < button_time() - chrono::TimeDelta::days(20), "{earliest}");
+    let since = earliest.with_timezone(&zone).format("%-d %b %Y").to_string();
+    let page = get(&shop.router, "/").await.body;
+    assert!(
+        page.contains(&format!("id=\"sold-since\">Sold counts the units sold (returns taken off) since {since}.")),
+        "{since}: {page}"
+    );
+    assert!(page.contains(&format!("\">Sold since {since}</a></th>")), "the header names the period");
+    assert!(page.contains(&format!("data-label=\"Sold since {since}\"")), "so do the cards on a phone");
+    let saved = state.load_sync_state(&options().key).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved.sales_since, Some(earliest), "kept with the cursors");
+
+    // A page started later reads it from the store.
+    let later = page_over(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")), &base, None, state).await;
+    let later = get(&later.router, "/").await.body;
+    let in_utc = earliest.format("%-d %b %Y").to_string();
+    assert!(later.contains(&format!("since {in_utc}.")), "{later}");
 }
 
 #[tokio::test]
