@@ -65,6 +65,7 @@ async fn bench() {
         access_token: None,
         shop_name: None,
         zone: chrono_tz::UTC,
+        lightspeed: None,
     };
     let app = router(syncer, workbook, config);
 

@@ -20,6 +20,8 @@
 //!   or a form field `token`); answers 303 back to the page with
 //!   `sync=done|failed|busy`; 403 when the token is wrong or none is
 //!   configured;
+//! - `GET /lightspeed/connect` and `GET /lightspeed/callback` — connecting
+//!   the till with OAuth (`connect`), when an OAuth client is configured;
 //! - `GET /health` — `{"status":"ok","last_sync":…,"last_error":…}`;
 //! - `GET /assets/app.css`.
 //!
@@ -35,14 +37,17 @@
 //! data.
 //!
 //! Modules: `syncer` (the syncs), `routes` (the router and its handlers),
+//! `connect` (connecting the till with OAuth from the page),
 //! `view` (what a query shows, and what every view derives from one read
 //! of the workbook), `page` (the HTML).
 
+mod connect;
 mod page;
 mod routes;
 mod syncer;
 mod view;
 
+pub use connect::LightspeedConnect;
 pub use routes::{WebConfig, router};
 pub use syncer::{SyncOutcome, SyncStatus, Syncer, Trigger, format_every, parse_every, sync_every};
 pub use view::ROWS_PER_PAGE;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use frontdesk_inventory::{Brand, InventoryRow, is_low_stock};
@@ -68,6 +68,17 @@ impl Html {
         )
             .into_response()
     }
+}
+
+/// A page that says one thing: a title, an explanation, and the way back.
+pub(super) fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let mut page = Html::new();
+    page.document_start(title);
+    page.tag("<main class=\"message\"><h1>").text(title).tag("</h1><p class=\"explanation\">");
+    page.text(message);
+    page.tag("</p><p><a href=\"/\">Back to the inventory</a></p></main>");
+    page.document_end();
+    (status, page.into_response()).into_response()
 }
 
 /// `1234567` → `1,234,567`.
@@ -137,9 +148,18 @@ pub(super) async fn inventory_page(
     if app.syncer.is_running() {
         page.tag(" · <strong>syncing now…</strong>");
     }
+    if app.lightspeed.is_some() {
+        page.tag(" · <a class=\"connect\" href=\"/lightspeed/connect\">Connect Lightspeed</a>");
+    }
     page.tag("</p></div>");
     render_sync_form(&mut page, &app, &view);
     page.tag("</header><main>");
+    if params.lightspeed.as_deref() == Some("connected") && app.lightspeed.is_some() {
+        page.tag(
+            "<p class=\"notice notice-ok\" role=\"status\">Connected to Lightspeed: the till's refresh token is \
+             stored, so syncs read the till from now on. Sync now, or wait for the next scheduled sync.</p>",
+        );
+    }
     render_sync_message(&mut page, params.sync.as_deref(), &status);
     render_totals(&mut page, &workbook.totals, &view);
     let sold_since = status.sales_since.map(|since| day(since, app.zone));

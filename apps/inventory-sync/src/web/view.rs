@@ -34,6 +34,8 @@ pub(super) struct ViewParams {
     pub(super) sync: Option<String>,
     /// Which page of the matching rows, from 1.
     pub(super) page: Option<String>,
+    /// `connected` after `/lightspeed/callback` connected the till.
+    pub(super) lightspeed: Option<String>,
 }
 
 /// Models per page: a big shop's 100,000 variants would be tens of megabytes
@@ -523,6 +525,7 @@ mod tests {
             dir: Some("desc".into()),
             sync: None,
             page: None,
+            lightspeed: None,
         };
         let view = View::from_params(&params);
         assert_eq!(view.query_string(), "q=air+jordan+%26+co&kind=sneakers&stock=low&sort=price&dir=desc");

@@ -132,6 +132,7 @@ impl Shop {
             access_token: None,
             shop_name: None,
             zone: chrono_tz::UTC,
+            lightspeed: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));

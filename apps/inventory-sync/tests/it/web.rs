@@ -156,6 +156,7 @@ async fn page_with_access(
         access_token: access.map(|token| SecretString::from(token.to_owned())),
         shop_name: shop.map(|(name, _)| name.to_owned()),
         zone: shop.map_or(chrono_tz::UTC, |(_, zone)| zone),
+        lightspeed: None,
     };
     Shop { router: router(syncer, workbook.clone(), config), workbook_dir, till, workbook, _dir: dir }
 }
