@@ -413,8 +413,10 @@ fn render_table(
             Some(Direction::Descending) => page.tag(" aria-sort=\"descending\""),
             None => page,
         };
-        let label = if column == Column::Sold { sold_label } else { column.label() };
-        page.tag("><a href=\"").text(&link).tag("\">").text(label);
+        page.tag("><a href=\"").text(&link).tag("\">").text(column.label());
+        if let (Column::Sold, Some(since)) = (column, sold_since) {
+            page.tag(" <span class=\"since\">since ").text(since).tag("</span>");
+        }
         match current {
             Some(Direction::Ascending) => page.tag(" <span aria-hidden=\"true\">▲</span>"),
             Some(Direction::Descending) => page.tag(" <span aria-hidden=\"true\">▼</span>"),

@@ -488,7 +488,10 @@ async fn the_page_says_since_when_sold_counts_in_the_shops_zone() {
         page.contains(&format!("id=\"sold-since\">Sold counts the units sold (returns taken off) since {since}.")),
         "{since}: {page}"
     );
-    assert!(page.contains(&format!("\">Sold since {since}</a></th>")), "the header names the period");
+    assert!(
+        page.contains(&format!("\">Sold <span class=\"since\">since {since}</span></a></th>")),
+        "the header names the period"
+    );
     assert!(page.contains(&format!("data-label=\"Sold since {since}\"")), "so do the cards on a phone");
     let saved = state.load_sync_state(&options().key).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(saved.sales_since, Some(earliest), "kept with the cursors");
