@@ -25,7 +25,7 @@ use frontdesk_runtime::{Backend, open_backend, shutdown_signal};
 use frontdesk_sheets::{GoogleSheets, GoogleSheetsConfig, LocalWorkbook, ServiceAccountKey};
 use inventory_sync::demo::{DemoCatalog, fake_lightspeed};
 use inventory_sync::settings::{InventorySettings, LightspeedSettings};
-use inventory_sync::web::{Syncer, WebConfig, format_every, parse_every, router, sync_every};
+use inventory_sync::web::{LightspeedConnect, Syncer, WebConfig, format_every, parse_every, router, sync_every};
 use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
@@ -170,7 +170,7 @@ async fn run(cli: Cli, settings: InventorySettings) -> Result<(), Failure> {
         Command::Sync(args) => {
             let till = Till::plan(&settings, args.demo)?;
             let stores = Stores::open(&settings).await?;
-            let (source, _demo_server) = till.source(sink.as_ref(), &stores).await?;
+            let (source, _demo_server) = till.source(sink.as_ref(), &stores, None).await?;
             let options =
                 SyncOptions { key: sync_key(&till, &settings)?, outlet: settings.lightspeed.outlet_id.clone() };
             let report = sync_once(source.as_ref(), sink.as_ref(), &stores.sync(), &options, chrono::Utc::now())
@@ -211,7 +211,28 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
         .await
         .map_err(|e| usage(format!("cannot listen on {addr} (--addr, FRONTDESK_INVENTORY_ADDR): {e}")))?;
     let stores = Stores::open(settings).await?;
-    let (source, _demo_server) = till.source(sink.as_ref(), &stores).await?;
+    // One set of OAuth tokens for the syncs and for connecting from the page.
+    let oauth_tokens = match &till.auth {
+        TillAuth::OAuth(oauth) => Some(till.oauth_tokens(oauth.clone(), &stores)?),
+        TillAuth::Demo | TillAuth::Personal(_) => None,
+    };
+    let (source, _demo_server) = till.source(sink.as_ref(), &stores, oauth_tokens.clone()).await?;
+    let lightspeed = match (&till.auth, oauth_tokens, &settings.lightspeed.redirect_uri) {
+        (TillAuth::OAuth(oauth), Some(tokens), Some(redirect_uri)) => Some(LightspeedConnect {
+            tokens,
+            client_id: oauth.client_id.clone(),
+            redirect_uri: redirect_uri.clone(),
+            domain_prefix: settings.lightspeed.domain_prefix.clone(),
+        }),
+        (TillAuth::OAuth(_), _, None) => {
+            eprintln!(
+                "note: FRONTDESK_LIGHTSPEED_REDIRECT_URI is not set, so the page cannot connect the till \
+                 (set it to this page's /lightspeed/callback, as registered with the OAuth application)"
+            );
+            None
+        }
+        _ => None,
+    };
     let prefill_token = demo && settings.sync_token.is_none();
     let sync_token = match &settings.sync_token {
         Some(token) => Some(token.clone()),
@@ -241,6 +262,7 @@ async fn serve(sink: Arc<dyn SheetSink>, settings: &InventorySettings, demo: boo
         access_token,
         shop_name: settings.shop_name.clone(),
         zone: settings.shop_timezone,
+        lightspeed,
     };
     let app = router(Arc::clone(&syncer), sink, config);
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
@@ -396,10 +418,13 @@ impl Till {
         Ok(())
     }
 
+    /// The till to read. With OAuth, `oauth_tokens` when the caller shares
+    /// them (the page connects the till with the same ones), else new ones.
     async fn source(
         &self,
         sink: &dyn SheetSink,
         stores: &Stores,
+        oauth_tokens: Option<Arc<OAuthTokens>>,
     ) -> Result<(Box<dyn InventorySource>, Option<tokio::task::JoinHandle<()>>), Failure> {
         let (config, tokens): (_, Arc<dyn frontdesk_lightspeed::AccessTokenProvider>) = match (&self.auth, &self.config)
         {
@@ -413,7 +438,11 @@ impl Till {
             ),
             (TillAuth::OAuth(oauth), Some(config)) => {
                 self.seed_refresh_token(stores).await?;
-                (config.clone(), self.oauth_tokens(oauth.clone(), stores)?)
+                let tokens = match oauth_tokens {
+                    Some(tokens) => tokens,
+                    None => self.oauth_tokens(oauth.clone(), stores)?,
+                };
+                (config.clone(), tokens)
             }
         };
         let source = LightspeedSource::new(config, tokens, stores.clock.clone())

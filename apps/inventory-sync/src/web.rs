@@ -11,15 +11,17 @@
 //! it. Concurrent views wait for one read rather than each starting one.
 //!
 //! Routes:
-//! - `GET /` — totals, the inventory table, search (`q`), filter (`kind`),
-//!   sort (`sort`, `dir`), [`ROWS_PER_PAGE`] rows a page (`page`), the
-//!   "Sync now" form;
-//! - `GET /export.csv` — the same query, every matching row (all pages), in
-//!   the page's order, as an Inventory CSV;
+//! - `GET /` — totals, the inventory table (one line per model, its sizes
+//!   as chips), search (`q`), filter (`kind`, `stock`), sort (`sort`,
+//!   `dir`), [`ROWS_PER_PAGE`] models a page (`page`), the "Sync now" form;
+//! - `GET /export.csv` — the same query, every matching size (all pages),
+//!   models in the page's order, as an Inventory CSV;
 //! - `POST /sync` — one sync now, with the token (`Authorization: Bearer`
 //!   or a form field `token`); answers 303 back to the page with
 //!   `sync=done|failed|busy`; 403 when the token is wrong or none is
 //!   configured;
+//! - `GET /lightspeed/connect` and `GET /lightspeed/callback` — connecting
+//!   the till with OAuth (`connect`), when an OAuth client is configured;
 //! - `GET /health` — `{"status":"ok","last_sync":…,"last_error":…}`;
 //! - `GET /assets/app.css`.
 //!
@@ -35,14 +37,17 @@
 //! data.
 //!
 //! Modules: `syncer` (the syncs), `routes` (the router and its handlers),
+//! `connect` (connecting the till with OAuth from the page),
 //! `view` (what a query shows, and what every view derives from one read
 //! of the workbook), `page` (the HTML).
 
+mod connect;
 mod page;
 mod routes;
 mod syncer;
 mod view;
 
+pub use connect::LightspeedConnect;
 pub use routes::{WebConfig, router};
 pub use syncer::{SyncOutcome, SyncStatus, Syncer, Trigger, format_every, parse_every, sync_every};
 pub use view::ROWS_PER_PAGE;

@@ -8,7 +8,8 @@
 //! The domain, all pure: an Inventory row and its worksheet layout
 //! (`InventoryRow`), the natural order of rows and sizes (`sort_rows`),
 //! brands and search (`brand_of`, `matches_search`), footwear and apparel
-//! (`kind_of`), the till's changes merged into the rows
+//! (`kind_of`), models: a product's variants taken together (`group_models`),
+//! the till's changes merged into the rows
 //! (`merge_inventory`), sales applied exactly once (`reconcile_sales`, with
 //! the SalesLog as the ledger), the owner's settings (`read_config`,
 //! `merge_config`), the RestockList (`restock_list`) and CSV import and
@@ -24,6 +25,7 @@ mod config;
 mod csv;
 mod kind;
 mod merge;
+mod model;
 mod order;
 mod ports;
 mod reconcile;
@@ -40,11 +42,12 @@ pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarni
 pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
 pub use kind::{ProductKind, kind_of};
 pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
+pub use model::{ModelKey, ModelTotals, group_models};
 pub use order::{compare_rows, compare_sizes, sort_rows};
 pub use ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport, same_rows};
 pub use reconcile::{
     Clamp, LineChange, LineRef, RETRY_UNKNOWN_FOR, ReconcileReport, Reconciled, SALES_LOG_HEADER, SALES_LOG_SHEET,
-    SalesLogRow, UnknownLine, append_sales_log, read_sales_log, reconcile_sales,
+    SalesLogRow, UnknownLine, append_sales_log, read_sales_log, reconcile_sales, sales_counted_since,
 };
 pub use restock::{RESTOCK_HEADER, RESTOCK_SHEET, RestockRow, is_low_stock, restock_list, restock_sheet_rows};
 pub use row::{

@@ -40,6 +40,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use crate::row::{InventoryRow, Sku};
 use crate::source::{Cursor, Sale, SaleStatus};
+use crate::state::SyncState;
 use crate::table::{
     ImportErrors, ImportWarning, Table, format_timestamp, parse_required_text, parse_signed_quantity, parse_sku,
     parse_timestamp,
@@ -105,6 +106,38 @@ pub fn read_sales_log(rows: &[Vec<String>]) -> Result<Vec<SalesLogRow>, ImportEr
         }
     }
     if errors.is_empty() { Ok(log) } else { Err(ImportErrors { errors }) }
+}
+
+/// Since when the QtySold column counts sales, after a sync that added
+/// `new_rows` to the SalesLog `logged_before`, its state having been
+/// `saved`; `None` while that cannot be known.
+///
+/// - Once known, the start only moves back: a sale logged later with an
+///   earlier date (a layby completed, a line whose product arrived late).
+/// - Counting begins with a connection's first sync (no start known, its
+///   sales cursor at the start, nothing logged yet). That sync reads the
+///   till's whole sales history, so the count starts at the earliest sale
+///   it logged, or at the sync itself when the till had no sale yet (the
+///   cursor then stays at the start: the start kept says it was counted).
+/// - A state saved before the start was kept says nothing; the SalesLog is
+///   the ledger of every line counted, so its earliest sale is the start
+///   (unknown while it is empty). So it is when the store lost the state
+///   but the workbook kept its SalesLog.
+pub fn sales_counted_since(
+    saved: &SyncState,
+    logged_before: &[SalesLogRow],
+    new_rows: &[SalesLogRow],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let earliest_new = new_rows.iter().map(|row| row.sale_date).min();
+    if saved.sales_since.is_none() && saved.sales == Cursor::START && logged_before.is_empty() {
+        return Some(earliest_new.map_or(now, |earliest| earliest.min(now)));
+    }
+    let known = saved.sales_since.or_else(|| logged_before.iter().map(|row| row.sale_date).min());
+    match (known, earliest_new) {
+        (Some(known), Some(earliest)) => Some(known.min(earliest)),
+        (known, earliest) => known.or(earliest),
+    }
 }
 
 /// The SalesLog worksheet to write: the existing rows exactly as they are,
@@ -382,6 +415,57 @@ mod tests {
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn sales_are_counted_since_the_earliest_sale_of_the_first_sync_and_only_move_back() {
+        let logged = |day: u32| SalesLogRow {
+            sale_id: format!("s{day}"),
+            line_id: "l1".into(),
+            sku: Sku::parse("A-9").unwrap(),
+            quantity: 1,
+            sale_date: at(day, 10),
+            processed_at: at(24, 12),
+        };
+        let state = |sales: i64, since: Option<DateTime<Utc>>| SyncState {
+            sales: Cursor(sales),
+            sales_since: since,
+            ..SyncState::default()
+        };
+        let now = at(24, 12);
+        // (case, saved state, SalesLog before, logged by this sync, counted since)
+        type Case = (&'static str, SyncState, Vec<SalesLogRow>, Vec<SalesLogRow>, Option<DateTime<Utc>>);
+        let cases: [Case; 8] = [
+            ("first sync, the till's history", state(0, None), vec![], vec![logged(5), logged(3)], Some(at(3, 10))),
+            ("first sync, no sale yet", state(0, None), vec![], vec![], Some(now)),
+            (
+                "after a first sync without sales (the cursor still at the start)",
+                state(0, Some(at(1, 0))),
+                vec![],
+                vec![logged(9)],
+                Some(at(1, 0)),
+            ),
+            ("later, nothing new", state(40, Some(at(3, 10))), vec![logged(3)], vec![], Some(at(3, 10))),
+            ("later, newer sales", state(40, Some(at(3, 10))), vec![logged(3)], vec![logged(20)], Some(at(3, 10))),
+            ("later, an older sale", state(40, Some(at(3, 10))), vec![logged(3)], vec![logged(2)], Some(at(2, 10))),
+            (
+                "not kept before: the SalesLog",
+                state(40, None),
+                vec![logged(7), logged(4)],
+                vec![logged(8)],
+                Some(at(4, 10)),
+            ),
+            ("not kept before, nothing logged", state(40, None), vec![], vec![], None),
+        ];
+        for (case, saved, before, new, expected) in cases {
+            assert_eq!(sales_counted_since(&saved, &before, &new, now), expected, "{case}");
+        }
+        let reset_with_a_log = sales_counted_since(&state(0, None), &[logged(6)], &[logged(7)], now);
+        assert_eq!(
+            reset_with_a_log,
+            Some(at(6, 10)),
+            "cursors lost, the SalesLog kept: it still counts from its start"
+        );
     }
 
     fn sku(text: &str) -> Sku {

@@ -67,6 +67,10 @@ pub struct SyncState {
     pub sales: Cursor,
     /// When the last successful sync ran; `None` before the first.
     pub last_sync: Option<DateTime<Utc>>,
+    /// Since when the QtySold column counts sales (see
+    /// [`sales_counted_since`](crate::sales_counted_since)); `None` when
+    /// that is not known.
+    pub sales_since: Option<DateTime<Utc>>,
 }
 
 impl SyncState {
@@ -82,25 +86,27 @@ impl SyncState {
         Ok(())
     }
 
-    /// A state as a store keeps it: three cursors and `last_sync` in Unix
-    /// milliseconds. A row no save could have written is `Corrupt`.
+    /// A state as a store keeps it: three cursors, and `last_sync` and
+    /// `sales_since` in Unix milliseconds. A row no save could have written
+    /// is `Corrupt`.
     pub fn from_stored(
         key: &SyncKey,
         [products, inventory, sales]: [i64; 3],
-        last_sync_millis: Option<i64>,
+        [last_sync_millis, sales_since_millis]: [Option<i64>; 2],
     ) -> Result<SyncState, StateStoreError> {
         let corrupt = |reason: String| StateStoreError::Corrupt { key: key.to_string(), reason };
+        let time = |name: &str, millis: Option<i64>| match millis {
+            None => Ok(None),
+            Some(millis) => DateTime::<Utc>::from_timestamp_millis(millis)
+                .map(Some)
+                .ok_or_else(|| corrupt(format!("{name} ({millis} ms) is not a representable time"))),
+        };
         let state = SyncState {
             products: Cursor(products),
             inventory: Cursor(inventory),
             sales: Cursor(sales),
-            last_sync: match last_sync_millis {
-                None => None,
-                Some(millis) => Some(
-                    DateTime::<Utc>::from_timestamp_millis(millis)
-                        .ok_or_else(|| corrupt(format!("last_sync ({millis} ms) is not a representable time")))?,
-                ),
-            },
+            last_sync: time("last_sync", last_sync_millis)?,
+            sales_since: time("sales_since", sales_since_millis)?,
         };
         state.check(key).map_err(|error| match error {
             StateStoreError::Invalid { reason, .. } => corrupt(reason),

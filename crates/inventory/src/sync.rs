@@ -15,6 +15,7 @@ use crate::merge::{MergeReport, Merged, TillData, merge_inventory};
 use crate::ports::{InventorySource, Sheet, SheetSink, SinkError, SourceError, WriteReport};
 use crate::reconcile::{
     ReconcileReport, Reconciled, SALES_LOG_SHEET, append_sales_log, read_sales_log, reconcile_sales,
+    sales_counted_since,
 };
 use crate::restock::{RESTOCK_SHEET, restock_list, restock_sheet_rows};
 use crate::row::{INVENTORY_SHEET, inventory_sheet_rows, read_inventory};
@@ -34,6 +35,9 @@ pub struct SyncReport {
     pub inventory_rows: usize,
     pub restock_rows: usize,
     pub write: WriteReport,
+    /// Since when the QtySold column counts sales, as saved with the
+    /// cursors (`SyncState::sales_since`).
+    pub sales_since: Option<DateTime<Utc>>,
 }
 
 impl SyncReport {
@@ -205,6 +209,7 @@ pub async fn sync_once(
         let Reconciled { rows, new_log_rows, report: sales_report, unresolved_from } =
             reconcile_sales(&merged, &log, &sales.items, &refreshed, now);
         drop((merged, refreshed, sales));
+        let sales_since = sales_counted_since(&saved, &log, &new_log_rows, now);
         let mut full_log = log;
         full_log.extend(new_log_rows.iter().cloned());
         let restock = restock_list(&rows, &full_log, &config, now);
@@ -225,6 +230,7 @@ pub async fn sync_once(
             inventory_rows: rows.len(),
             restock_rows: restock.len(),
             unresolved_from,
+            sales_since,
         };
         drop((rows, restock, new_log_rows));
         // A worksheet that already says this is left alone: a sync with
@@ -253,6 +259,7 @@ pub async fn sync_once(
                 inventory: stock_cursor,
                 sales: sales_cursor,
                 last_sync: Some(now),
+                sales_since: built.sales_since,
             },
         )
         .await?;
@@ -266,6 +273,7 @@ pub async fn sync_once(
         inventory_rows: built.inventory_rows,
         restock_rows: built.restock_rows,
         write,
+        sales_since: built.sales_since,
     })
 }
 
@@ -277,6 +285,7 @@ struct Built {
     inventory_rows: usize,
     restock_rows: usize,
     unresolved_from: Option<Cursor>,
+    sales_since: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -296,6 +305,7 @@ mod tests {
             inventory_rows: 120,
             restock_rows: 4,
             write: WriteReport::default(),
+            sales_since: None,
         }
     }
 

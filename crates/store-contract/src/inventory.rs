@@ -18,7 +18,13 @@ fn key(raw: &str) -> SyncKey {
 }
 
 fn state(products: i64, inventory: i64, sales: i64, last_sync: Option<DateTime<Utc>>) -> SyncState {
-    SyncState { products: Cursor(products), inventory: Cursor(inventory), sales: Cursor(sales), last_sync }
+    SyncState {
+        products: Cursor(products),
+        inventory: Cursor(inventory),
+        sales: Cursor(sales),
+        last_sync,
+        sales_since: None,
+    }
 }
 
 async fn load(stores: &Stores, key: &SyncKey) -> SyncState {
@@ -72,6 +78,26 @@ pub async fn last_sync_is_kept_to_the_millisecond(stores: Stores) {
         Some(to_the_millisecond),
         "sub-millisecond digits are dropped, never rounded up"
     );
+}
+
+pub async fn since_when_sales_are_counted_is_kept_to_the_millisecond_and_replaced(stores: Stores) {
+    let connection = key("lightspeed:myshop|workbook:/srv/data/workbook");
+    let never = load(&stores, &connection).await;
+    assert_eq!(never.sales_since, None, "a connection never synced counts nothing yet");
+
+    let since = stores.clock.now() - Duration::days(30) + Duration::milliseconds(987);
+    let counted = SyncState {
+        sales_since: Some(since + Duration::nanoseconds(654_321)),
+        ..state(1, 2, 3, Some(stores.clock.now()))
+    };
+    save(&stores, &connection, counted).await;
+    let loaded = load(&stores, &connection).await;
+    assert_eq!(loaded.sales_since, Some(since), "sub-millisecond digits are dropped, never rounded up");
+    assert_eq!(loaded, SyncState { sales_since: Some(since), ..counted }, "the other fields as saved");
+
+    let unknown = state(4, 5, 6, Some(stores.clock.now()));
+    save(&stores, &connection, unknown).await;
+    assert_eq!(load(&stores, &connection).await, unknown, "a save without it forgets it (the domain keeps it)");
 }
 
 pub async fn sync_states_of_different_keys_are_independent(stores: Stores) {

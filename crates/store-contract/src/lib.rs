@@ -178,6 +178,7 @@ macro_rules! store_contract_tests {
             inventory::a_key_never_synced_loads_the_start,
             inventory::a_saved_state_reads_back_and_a_new_save_replaces_it,
             inventory::last_sync_is_kept_to_the_millisecond,
+            inventory::since_when_sales_are_counted_is_kept_to_the_millisecond_and_replaced,
             inventory::sync_states_of_different_keys_are_independent,
             inventory::negative_cursors_are_refused_and_the_saved_state_kept,
             inventory::large_cursors_round_trip,

@@ -3,7 +3,7 @@
 //! upsert, so it lands whole or not at all and concurrent saves of one key
 //! leave one of them, never a mix.
 //!
-//! `last_sync` is read back as unix milliseconds computed by the server, not
+//! `last_sync` and `sales_since` are read back as unix milliseconds computed by the server, not
 //! decoded as a timestamp: the driver panics on times chrono cannot hold,
 //! which a hand-edited row may contain, and those must read as `Corrupt`.
 //! Milliseconds are also what the SQLite adapter keeps.
@@ -33,11 +33,17 @@ struct SyncStateRow {
     sales_cursor: i64,
     /// Unix milliseconds.
     last_sync: Option<i64>,
+    /// Unix milliseconds.
+    sales_since: Option<i64>,
 }
 
 impl SyncStateRow {
     fn into_state(self, key: &SyncKey) -> Result<SyncState, StateStoreError> {
-        SyncState::from_stored(key, [self.products_cursor, self.inventory_cursor, self.sales_cursor], self.last_sync)
+        SyncState::from_stored(
+            key,
+            [self.products_cursor, self.inventory_cursor, self.sales_cursor],
+            [self.last_sync, self.sales_since],
+        )
     }
 }
 
@@ -47,7 +53,8 @@ impl SyncStateStore for PostgresStore {
     async fn load_sync_state(&self, key: &SyncKey) -> Result<SyncState, StateStoreError> {
         let row: Option<SyncStateRow> = sqlx::query_as(
             "SELECT products_cursor, inventory_cursor, sales_cursor,
-                 floor(EXTRACT(EPOCH FROM last_sync) * 1000)::BIGINT AS last_sync
+                 floor(EXTRACT(EPOCH FROM last_sync) * 1000)::BIGINT AS last_sync,
+                 floor(EXTRACT(EPOCH FROM sales_since) * 1000)::BIGINT AS sales_since
              FROM inventory_sync_state WHERE sync_key = $1",
         )
         .bind(key.as_str())
@@ -62,11 +69,12 @@ impl SyncStateStore for PostgresStore {
         state.check(key)?;
         sqlx::query(
             "INSERT INTO inventory_sync_state
-                 (sync_key, products_cursor, inventory_cursor, sales_cursor, last_sync, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+                 (sync_key, products_cursor, inventory_cursor, sales_cursor, last_sync, updated_at, sales_since)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (sync_key) DO UPDATE SET products_cursor = EXCLUDED.products_cursor,
                  inventory_cursor = EXCLUDED.inventory_cursor, sales_cursor = EXCLUDED.sales_cursor,
-                 last_sync = EXCLUDED.last_sync, updated_at = EXCLUDED.updated_at",
+                 last_sync = EXCLUDED.last_sync, updated_at = EXCLUDED.updated_at,
+                 sales_since = EXCLUDED.sales_since",
         )
         .bind(key.as_str())
         .bind(state.products.0)
@@ -74,6 +82,7 @@ impl SyncStateStore for PostgresStore {
         .bind(state.sales.0)
         .bind(state.last_sync)
         .bind(self.clock.now())
+        .bind(state.sales_since)
         .execute(&self.pool)
         .await
         .map_err(unavailable("saving sync state"))?;
@@ -231,16 +240,20 @@ mod tests {
             "INSERT INTO inventory_sync_state VALUES ('negative-sales', 0, 0, -9223372036854775808, NULL, now())",
             // Valid for PostgreSQL, past the last year chrono can represent (262143).
             "INSERT INTO inventory_sync_state VALUES ('far-future', 0, 0, 0, '290000-01-01 00:00:00+00', now())",
+            "INSERT INTO inventory_sync_state VALUES ('sales-since-far-future', 0, 0, 0, NULL, now(), '290000-01-01 00:00:00+00')",
         ];
         for row in rows {
             let inserted = sqlx::query(row).execute(store.pool()).await;
             assert!(inserted.is_ok(), "{row}: {inserted:?}");
         }
-        for raw in ["negative-products", "negative-inventory", "negative-sales", "far-future"] {
+        for raw in ["negative-products", "negative-inventory", "negative-sales", "far-future", "sales-since-far-future"]
+        {
             let loaded = store.load_sync_state(&key(raw)).await;
             assert!(matches!(&loaded, Err(StateStoreError::Corrupt { key, .. }) if key == raw), "{raw}: {loaded:?}");
         }
         let infinite = "INSERT INTO inventory_sync_state VALUES ('infinite', 0, 0, 0, 'infinity', now())";
         assert!(sqlx::query(infinite).execute(store.pool()).await.is_err(), "the schema refuses an infinite last_sync");
+        let infinite = "INSERT INTO inventory_sync_state VALUES ('infinite-since', 0, 0, 0, NULL, now(), 'infinity')";
+        assert!(sqlx::query(infinite).execute(store.pool()).await.is_err(), "and an infinite sales_since");
     }
 }

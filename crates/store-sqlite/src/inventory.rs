@@ -30,11 +30,17 @@ struct SyncStateRow {
     inventory_cursor: i64,
     sales_cursor: i64,
     last_sync: Option<i64>,
+    /// Unix milliseconds.
+    sales_since: Option<i64>,
 }
 
 impl SyncStateRow {
     fn into_state(self, key: &SyncKey) -> Result<SyncState, StateStoreError> {
-        SyncState::from_stored(key, [self.products_cursor, self.inventory_cursor, self.sales_cursor], self.last_sync)
+        SyncState::from_stored(
+            key,
+            [self.products_cursor, self.inventory_cursor, self.sales_cursor],
+            [self.last_sync, self.sales_since],
+        )
     }
 }
 
@@ -43,7 +49,7 @@ impl SyncStateStore for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(sync_key = %key))]
     async fn load_sync_state(&self, key: &SyncKey) -> Result<SyncState, StateStoreError> {
         let row: Option<SyncStateRow> = sqlx::query_as(
-            "SELECT products_cursor, inventory_cursor, sales_cursor, last_sync
+            "SELECT products_cursor, inventory_cursor, sales_cursor, last_sync, sales_since
              FROM inventory_sync_state WHERE sync_key = ?1",
         )
         .bind(key.as_str())
@@ -58,11 +64,12 @@ impl SyncStateStore for SqliteStore {
         state.check(key)?;
         sqlx::query(
             "INSERT INTO inventory_sync_state
-                 (sync_key, products_cursor, inventory_cursor, sales_cursor, last_sync, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 (sync_key, products_cursor, inventory_cursor, sales_cursor, last_sync, updated_at, sales_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (sync_key) DO UPDATE SET products_cursor = excluded.products_cursor,
                  inventory_cursor = excluded.inventory_cursor, sales_cursor = excluded.sales_cursor,
-                 last_sync = excluded.last_sync, updated_at = excluded.updated_at",
+                 last_sync = excluded.last_sync, updated_at = excluded.updated_at,
+                 sales_since = excluded.sales_since",
         )
         .bind(key.as_str())
         .bind(state.products.0)
@@ -70,6 +77,7 @@ impl SyncStateStore for SqliteStore {
         .bind(state.sales.0)
         .bind(state.last_sync.map(ms))
         .bind(ms(self.clock.now()))
+        .bind(state.sales_since.map(ms))
         .execute(&self.pool)
         .await
         .map_err(unavailable("saving sync state"))?;
@@ -245,16 +253,18 @@ mod tests {
     async fn negative_cursors_and_unrepresentable_times_are_corrupt() {
         let (store, _dir) = store().await;
         let rows = [
-            "INSERT INTO inventory_sync_state VALUES ('negative-products', -1, 0, 0, NULL, 0)",
-            "INSERT INTO inventory_sync_state VALUES ('negative-inventory', 0, -1, 0, NULL, 0)",
-            "INSERT INTO inventory_sync_state VALUES ('negative-sales', 0, 0, -9223372036854775808, NULL, 0)",
-            "INSERT INTO inventory_sync_state VALUES ('far-future', 0, 0, 0, 9223372036854775807, 0)",
+            "INSERT INTO inventory_sync_state VALUES ('negative-products', -1, 0, 0, NULL, 0, NULL)",
+            "INSERT INTO inventory_sync_state VALUES ('negative-inventory', 0, -1, 0, NULL, 0, NULL)",
+            "INSERT INTO inventory_sync_state VALUES ('negative-sales', 0, 0, -9223372036854775808, NULL, 0, NULL)",
+            "INSERT INTO inventory_sync_state VALUES ('far-future', 0, 0, 0, 9223372036854775807, 0, NULL)",
+            "INSERT INTO inventory_sync_state VALUES ('sales-since-far-future', 0, 0, 0, NULL, 0, 9223372036854775807)",
         ];
         for row in rows {
             let inserted = sqlx::query(row).execute(store.pool()).await;
             assert!(inserted.is_ok(), "{row}: {inserted:?}");
         }
-        for raw in ["negative-products", "negative-inventory", "negative-sales", "far-future"] {
+        for raw in ["negative-products", "negative-inventory", "negative-sales", "far-future", "sales-since-far-future"]
+        {
             let loaded = store.load_sync_state(&key(raw)).await;
             assert!(matches!(&loaded, Err(StateStoreError::Corrupt { key, .. }) if key == raw), "{raw}: {loaded:?}");
         }

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use frontdesk_inventory::{Brand, is_low_stock};
+use frontdesk_inventory::{Brand, InventoryRow, is_low_stock};
 use secrecy::ExposeSecret;
 
 use super::routes::{App, WebError};
@@ -70,6 +70,17 @@ impl Html {
     }
 }
 
+/// A page that says one thing: a title, an explanation, and the way back.
+pub(super) fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let mut page = Html::new();
+    page.document_start(title);
+    page.tag("<main class=\"message\"><h1>").text(title).tag("</h1><p class=\"explanation\">");
+    page.text(message);
+    page.tag("</p><p><a href=\"/\">Back to the inventory</a></p></main>");
+    page.document_end();
+    (status, page.into_response()).into_response()
+}
+
 /// `1234567` → `1,234,567`.
 fn grouped(number: u128) -> String {
     let digits = number.to_string();
@@ -89,6 +100,24 @@ fn money(cents: i128) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let magnitude = cents.unsigned_abs();
     format!("{sign}${}.{:02}", grouped(magnitude / 100), magnitude % 100)
+}
+
+/// A day in the shop's zone: `3 Nov 2026`.
+fn day(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format("%-d %b %Y").to_string()
+}
+
+/// Over which period the Sold column counts, or that it is not known.
+fn render_sold_since(page: &mut Html, since: Option<&str>) {
+    page.tag("<p class=\"sold-since\" id=\"sold-since\">");
+    match since {
+        Some(since) => page.tag("Sold counts the units sold (returns taken off) since ").text(since).tag("."),
+        None => page.tag(
+            "Sold counts the units sold (returns taken off) since the sync began counting them; \
+             when that was is not recorded yet.",
+        ),
+    };
+    page.tag("</p>");
 }
 
 /// A time in the shop's zone, with the zone's abbreviation (`EST`, `UTC`).
@@ -119,19 +148,35 @@ pub(super) async fn inventory_page(
     if app.syncer.is_running() {
         page.tag(" · <strong>syncing now…</strong>");
     }
+    if app.lightspeed.is_some() {
+        page.tag(" · <a class=\"connect\" href=\"/lightspeed/connect\">Connect Lightspeed</a>");
+    }
     page.tag("</p></div>");
     render_sync_form(&mut page, &app, &view);
     page.tag("</header><main>");
+    if params.lightspeed.as_deref() == Some("connected") && app.lightspeed.is_some() {
+        page.tag(
+            "<p class=\"notice notice-ok\" role=\"status\">Connected to Lightspeed: the till's refresh token is \
+             stored, so syncs read the till from now on. Sync now, or wait for the next scheduled sync.</p>",
+        );
+    }
     render_sync_message(&mut page, params.sync.as_deref(), &status);
     render_totals(&mut page, &workbook.totals, &view);
+    let sold_since = status.sales_since.map(|since| day(since, app.zone));
+    render_sold_since(&mut page, sold_since.as_deref());
     render_filters(&mut page, &view);
     page.tag("<p class=\"showing\"><span id=\"shown-count\">").text(&grouped(items.len() as u128));
-    page.tag("</span> of ")
-        .text(&grouped(workbook.rows.len() as u128))
-        .tag(" items shown · <a class=\"export\" href=\"");
+    page.tag("</span> of ").text(&grouped(workbook.models.len() as u128)).tag(" models shown");
+    if items.iter().any(|item| item.matched.is_some()) {
+        page.tag(
+            " · <span class=\"match-note\">the sizes that match are <span class=\"chip chip-match\">outlined</span>, \
+             the model's other sizes dimmed</span>",
+        );
+    }
+    page.tag(" · <a class=\"export\" href=\"");
     page.text(&view.link("/export.csv")).tag("\" download>Export CSV</a></p>");
     let (rows, number, pages) = page_of(&items, params.page.as_deref());
-    render_table(&mut page, &view, rows, &workbook, app.zone);
+    render_table(&mut page, &view, rows, &workbook, app.zone, sold_since.as_deref());
     render_pager(&mut page, &view, number, pages);
     render_restock(&mut page, &workbook);
     page.tag("</main>");
@@ -245,26 +290,48 @@ fn render_sync_message(page: &mut Html, said: Option<&str>, status: &SyncStatus)
     }
 }
 
-/// The totals of the whole inventory. Low stock and Sold out are filters:
-/// a click shows those rows (in the current search and kind), another
-/// click shows every row again.
+/// The totals of the whole inventory. Low stock and Sold out count sizes,
+/// and are filters: a click shows the models with such a size (in the
+/// current search and kind), another click shows every model again.
 fn render_totals(page: &mut Html, totals: &Totals, view: &View) {
+    let count = |n: usize| grouped(n as u128);
+    let models = |n: usize| if n == 1 { "1 model".to_owned() } else { format!("{} models", count(n)) };
     let cards = [
-        ("SKUs", "total-skus", grouped(totals.skus as u128), None),
-        ("Units on hand", "total-units", grouped(totals.units), None),
-        ("Low stock", "total-low", grouped(totals.low_stock as u128), Some(Stock::Low)),
-        ("Sold out", "total-out", grouped(totals.sold_out as u128), Some(Stock::Out)),
-        ("Stock value", "total-value", money(totals.value_cents), None),
+        (
+            "Models",
+            "total-models",
+            count(totals.models),
+            Some(("total-skus", count(totals.skus), " SKUs".to_owned())),
+            None,
+        ),
+        ("Units on hand", "total-units", grouped(totals.units), None, None),
+        (
+            "Low stock",
+            "total-low",
+            count(totals.low_stock),
+            Some(("total-low-models", models(totals.low_stock_models), String::new())),
+            Some(Stock::Low),
+        ),
+        (
+            "Sold out",
+            "total-out",
+            count(totals.sold_out),
+            Some(("total-out-models", models(totals.sold_out_models), String::new())),
+            Some(Stock::Out),
+        ),
+        ("Stock value", "total-value", money(totals.value_cents), None, None),
     ];
     page.tag("<section class=\"totals\" aria-label=\"Totals\">");
-    for (label, id, value, filter) in cards {
+    for (label, id, value, detail, filter) in cards {
         match filter {
             Some(stock) => {
                 let active = view.stock == stock;
                 let target = View { stock: if active { Stock::Any } else { stock }, ..view.clone() };
                 page.tag("<a class=\"total total-filter\" href=\"").text(&target.link("/")).tag("\"");
                 page.tag(if active { " aria-current=\"true\"" } else { "" });
-                page.tag(" title=\"").text(if active { "Show every row" } else { "Show only these rows" }).tag("\">");
+                page.tag(" title=\"")
+                    .text(if active { "Show every model" } else { "Show only the models with such sizes" })
+                    .tag("\">");
             }
             None => {
                 page.tag("<div class=\"total\">");
@@ -272,6 +339,14 @@ fn render_totals(page: &mut Html, totals: &Totals, view: &View) {
         }
         page.tag("<p class=\"total-label\">").text(label);
         page.tag("</p><p class=\"total-value\" id=\"").text(id).tag("\">").text(&value).tag("</p>");
+        if let Some((detail_id, detail_value, after)) = detail {
+            page.tag("<p class=\"total-detail\">");
+            if filter.is_some() {
+                page.tag("sizes, in ");
+            }
+            page.tag("<span id=\"").text(detail_id).tag("\">").text(&detail_value).tag("</span>").text(&after);
+            page.tag("</p>");
+        }
         page.tag(if filter.is_some() { "</a>" } else { "</div>" });
     }
     page.tag("</section>");
@@ -295,7 +370,7 @@ fn render_filters(page: &mut Html, view: &View) {
         page.tag("<input type=\"hidden\" name=\"kind\" value=\"").text(view.kind.key()).tag("\">");
     }
     page.tag("<label><span>Sort</span><select name=\"sort\"><option value=\"\">Inventory order</option>");
-    for column in Column::ALL {
+    for column in Column::ALL.into_iter().filter(|column| column.sorts()) {
         page.tag("<option value=\"").text(column.key()).tag("\"");
         if view.sort.is_some_and(|(sorted, _)| sorted == column) {
             page.tag(" selected");
@@ -312,9 +387,22 @@ fn render_filters(page: &mut Html, view: &View) {
     page.tag("</select></label><button type=\"submit\">Show</button></form>");
 }
 
-fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Workbook, zone: chrono_tz::Tz) {
+fn render_table(
+    page: &mut Html,
+    view: &View,
+    items: &[Item<'_>],
+    workbook: &Workbook,
+    zone: chrono_tz::Tz,
+    sold_since: Option<&str>,
+) {
+    let sold_label = sold_since.map(|since| format!("Sold since {since}"));
+    let sold_label = sold_label.as_deref().unwrap_or("Sold");
     page.tag("<table class=\"inventory\"><thead><tr>");
     for column in Column::ALL {
+        if !column.sorts() {
+            page.tag("<th scope=\"col\">").text(column.label()).tag("</th>");
+            continue;
+        }
         let current = view.sort.filter(|(sorted, _)| *sorted == column).map(|(_, direction)| direction);
         // A click sorts ascending, a second click on the same column descending.
         let next = if current == Some(Direction::Ascending) { Direction::Descending } else { Direction::Ascending };
@@ -326,6 +414,9 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
             None => page,
         };
         page.tag("><a href=\"").text(&link).tag("\">").text(column.label());
+        if let (Column::Sold, Some(since)) = (column, sold_since) {
+            page.tag(" <span class=\"since\">since ").text(since).tag("</span>");
+        }
         match current {
             Some(Direction::Ascending) => page.tag(" <span aria-hidden=\"true\">▲</span>"),
             Some(Direction::Descending) => page.tag(" <span aria-hidden=\"true\">▼</span>"),
@@ -335,7 +426,7 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
     }
     page.tag("</tr></thead><tbody>");
     for item in items {
-        render_row(page, item, workbook, zone);
+        render_model(page, item, workbook, zone, sold_label);
     }
     page.tag("</tbody></table>");
     if items.is_empty() {
@@ -347,41 +438,71 @@ fn render_table(page: &mut Html, view: &View, items: &[Item<'_>], workbook: &Wor
     }
 }
 
-fn render_row(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chrono_tz::Tz) {
-    let row = item.row;
-    let low = is_low_stock(row, &workbook.config);
-    page.tag("<tr data-sku=\"").text(row.sku.as_str()).tag("\"");
-    if low {
+/// One model: its figures summed over its sizes, and one chip per size
+/// with what is on hand (sold out and low stock marked; when the view
+/// matched only some sizes, those outlined and the others dimmed).
+fn render_model(page: &mut Html, item: &Item<'_>, workbook: &Workbook, zone: chrono_tz::Tz, sold_label: &str) {
+    let model = item.model;
+    let rows = &workbook.rows;
+    let first = model.first(rows);
+    page.tag("<tr data-model=\"").text(first.sku.as_str()).tag("\"");
+    if model.low {
         page.tag(" class=\"low\"");
     }
     page.tag(">");
-    page.tag("<td data-label=\"Name\" class=\"name\"><span class=\"product\">").text(&row.name).tag("</span>");
-    page.tag("<span class=\"sizes-in-stock\">");
-    match item.sizes {
-        Some(in_stock) => page.tag("Sizes in stock: ").text(in_stock),
-        None => page.tag("No size in stock"),
-    };
-    page.tag("</span></td>");
-    page.tag("<td data-label=\"Brand\">").text(item.brand.map(Brand::name).unwrap_or_default()).tag("</td>");
-    page.tag("<td data-label=\"Category\">").text(&row.category).tag("</td>");
-    page.tag("<td data-label=\"Color\">").text(&row.color).tag("</td>");
-    page.tag("<td data-label=\"Size\">").text(&row.size).tag("</td>");
-    page.tag("<td data-label=\"SKU\" class=\"sku\">").text(row.sku.as_str()).tag("</td>");
-    page.tag("<td data-label=\"Price\" class=\"number\">").text(&money(i128::from(row.retail_price_cents)));
-    page.tag("</td><td data-label=\"On hand\" class=\"number\">").text(&row.qty_on_hand.to_string());
-    if row.qty_on_hand == 0 {
+    page.tag("<td data-label=\"Name\" class=\"name\"><span class=\"product\">").text(&first.name).tag("</span></td>");
+    page.tag("<td data-label=\"Brand\">").text(model.brand.map(Brand::name).unwrap_or_default()).tag("</td>");
+    page.tag("<td data-label=\"Category\">").text(&first.category).tag("</td>");
+    page.tag("<td data-label=\"Color\">").text(&first.color).tag("</td>");
+    page.tag("<td data-label=\"Sizes\" class=\"sizes\"><ul class=\"chips\">");
+    for (position, &index) in model.sizes.iter().enumerate() {
+        render_chip(page, &rows[index], workbook, item.matched.as_ref().map(|_| item.matches(position)));
+    }
+    page.tag("</ul></td>");
+    let (lowest, highest) = model.price_cents;
+    page.tag("<td data-label=\"Price\" class=\"number\">").text(&money(i128::from(lowest)));
+    if highest != lowest {
+        page.tag("–").text(&money(i128::from(highest)));
+    }
+    page.tag("</td><td data-label=\"On hand\" class=\"number\">").text(&model.totals.on_hand.to_string());
+    if model.totals.on_hand == 0 {
         page.tag(" <span class=\"badge badge-out\">Sold out</span>");
-    } else if low {
+    } else if model.low {
         page.tag(" <span class=\"badge badge-low\">Low</span>");
     }
-    page.tag("</td><td data-label=\"Sold\" class=\"number\">").text(&row.qty_sold.to_string()).tag("</td>");
-    page.tag("<td data-label=\"Location\">").text(&row.location).tag("</td>");
+    page.tag("</td><td data-label=\"Stock value\" class=\"number\">").text(&money(model.totals.value_cents));
+    page.tag("</td><td data-label=\"").text(sold_label).tag("\" class=\"number\">");
+    page.text(&model.totals.sold.to_string()).tag("</td>");
+    page.tag("<td data-label=\"Location\">").text(&model.location).tag("</td>");
     page.tag("<td data-label=\"Last updated\">");
-    if let Some(at) = row.last_updated {
+    if let Some(at) = model.last_updated {
         page.tag("<time datetime=\"").text(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).tag("\">");
         page.text(&timestamp(at, zone)).tag("</time>");
     }
     page.tag("</td></tr>");
+}
+
+/// One size: `9 ·2`. `matched`: `None` when the view matched every size of
+/// the model, else whether it matched this one.
+fn render_chip(page: &mut Html, row: &InventoryRow, workbook: &Workbook, matched: Option<bool>) {
+    let size = if row.size.trim().is_empty() { "One size" } else { row.size.trim() };
+    let (class, stock) = if row.qty_on_hand == 0 {
+        ("chip chip-out", "sold out")
+    } else if is_low_stock(row, &workbook.config) {
+        ("chip chip-low", "low stock")
+    } else {
+        ("chip", "in stock")
+    };
+    page.tag("<li class=\"").tag(class);
+    match matched {
+        Some(true) => page.tag(" chip-match"),
+        Some(false) => page.tag(" chip-other"),
+        None => page,
+    };
+    page.tag("\" data-sku=\"").text(row.sku.as_str()).tag("\" title=\"");
+    page.text(&format!("Size {size}: {} on hand ({stock}), {} sold · SKU {}", row.qty_on_hand, row.qty_sold, row.sku));
+    page.tag("\"><span class=\"chip-size\">").text(size).tag("</span> <span class=\"chip-qty\">·");
+    page.text(&row.qty_on_hand.to_string()).tag("</span></li>");
 }
 
 #[cfg(test)]

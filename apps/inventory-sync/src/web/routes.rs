@@ -16,7 +16,8 @@ use frontdesk_inventory::{ImportErrors, InventoryRow, SheetSink, SinkError, expo
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use super::page::{Html, inventory_page};
+use super::connect::{self, LightspeedConnect};
+use super::page::{inventory_page, message_page};
 use super::syncer::{SyncOutcome, Syncer, Trigger};
 use super::view::{View, ViewParams, Workbook, read_workbook, shown};
 
@@ -38,6 +39,9 @@ pub struct WebConfig {
     pub shop_name: Option<String>,
     /// `FRONTDESK_SHOP_TIMEZONE`: the zone the page's times are shown in.
     pub zone: chrono_tz::Tz,
+    /// OAuth is configured: the page can connect the till
+    /// (`/lightspeed/connect`). `None`: those routes say how to turn it on.
+    pub lightspeed: Option<LightspeedConnect>,
 }
 
 /// The cookie that carries the page's access token once its link was opened.
@@ -50,6 +54,7 @@ pub(super) struct App {
     pub(super) prefill_token: bool,
     pub(super) shop_name: Option<String>,
     pub(super) zone: chrono_tz::Tz,
+    pub(super) lightspeed: Option<LightspeedConnect>,
     page_refresh: Duration,
     last_read: tokio::sync::Mutex<Option<LastRead>>,
 }
@@ -93,6 +98,7 @@ pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) 
         prefill_token: config.prefill_token,
         shop_name: config.shop_name,
         zone: config.zone,
+        lightspeed: config.lightspeed,
         page_refresh: config.page_refresh,
         last_read: tokio::sync::Mutex::new(None),
     });
@@ -101,6 +107,8 @@ pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) 
         .route("/", get(inventory_page))
         .route("/export.csv", get(export))
         .route("/sync", post(sync_now))
+        .route("/lightspeed/connect", get(connect::start))
+        .route("/lightspeed/callback", get(connect::callback))
         .route_layer(axum::middleware::from_fn_with_state(access, require_access));
     Router::new()
         .merge(guarded)
@@ -182,6 +190,18 @@ pub(super) enum WebError {
     WrongToken,
     #[error("no such page")]
     NotFound,
+    #[error("connecting Lightspeed from the page is off (no OAuth client configured)")]
+    LightspeedOff,
+    #[error("a Lightspeed callback without the state this page gave it")]
+    ConnectUnchecked,
+    #[error("a Lightspeed callback without a code")]
+    ConnectNoCode,
+    #[error("a Lightspeed callback for the shop {given:?}, not {configured:?}")]
+    ConnectOtherShop { given: String, configured: String },
+    #[error("Lightspeed refused the code: {0}")]
+    ConnectRefused(String),
+    #[error("Lightspeed could not be reached to connect: {0}")]
+    ConnectUnavailable(String),
 }
 
 impl IntoResponse for WebError {
@@ -217,15 +237,83 @@ impl IntoResponse for WebError {
                 )
             }
             WebError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is no such page here.".to_owned()),
+            WebError::LightspeedOff => (
+                StatusCode::NOT_FOUND,
+                "Connecting Lightspeed is off",
+                "This page connects the Lightspeed till with OAuth when FRONTDESK_LIGHTSPEED_CLIENT_ID, \
+                 FRONTDESK_LIGHTSPEED_CLIENT_SECRET and FRONTDESK_LIGHTSPEED_REDIRECT_URI (this page's \
+                 /lightspeed/callback, as registered with the OAuth application) are set. A personal token \
+                 (FRONTDESK_LIGHTSPEED_TOKEN) needs no connecting."
+                    .to_owned(),
+            ),
+            WebError::ConnectUnchecked => {
+                tracing::warn!("refused a Lightspeed callback whose state does not match this browser's");
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The connection could not be checked",
+                    "Nothing was stored: this answer from Lightspeed does not carry the check this page gave \
+                     this browser when it sent you there (it may be old, from another browser, or not from \
+                     Lightspeed). Start again with Connect Lightspeed, in this browser, within 10 minutes."
+                        .to_owned(),
+                )
+            }
+            WebError::ConnectNoCode => {
+                tracing::warn!("refused a Lightspeed callback without a code");
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The connection is incomplete",
+                    "Nothing was stored: Lightspeed's answer has no code to connect with. Start again with \
+                     Connect Lightspeed."
+                        .to_owned(),
+                )
+            }
+            WebError::ConnectOtherShop { given, configured } => {
+                tracing::warn!(given, configured, "refused a Lightspeed callback for another shop");
+                let message = if configured.is_empty() {
+                    "Nothing was stored: Lightspeed's answer does not say which shop was connected.".to_owned()
+                } else {
+                    format!(
+                        "Nothing was stored: Lightspeed connected the shop {given:?}, but this page is for \
+                         {configured:?} (FRONTDESK_LIGHTSPEED_DOMAIN_PREFIX). Log in to Lightspeed as {configured:?} \
+                         and start again with Connect Lightspeed."
+                    )
+                };
+                (StatusCode::BAD_REQUEST, "That is another shop", message)
+            }
+            WebError::ConnectRefused(error) => {
+                tracing::warn!(%error, "Lightspeed refused the authorization code");
+                (
+                    StatusCode::BAD_REQUEST,
+                    "Lightspeed refused the connection",
+                    format!(
+                        "Nothing was stored: {error}. A code works once and only for a few minutes; start again \
+                         with Connect Lightspeed."
+                    ),
+                )
+            }
+            WebError::ConnectUnavailable(error) => {
+                tracing::error!(%error, "connecting Lightspeed failed");
+                (
+                    StatusCode::BAD_GATEWAY,
+                    "Lightspeed could not be reached",
+                    format!("Nothing was stored: {error}. Try Connect Lightspeed again in a moment."),
+                )
+            }
         };
-        let mut page = Html::new();
-        page.document_start(title);
-        page.tag("<main class=\"message\"><h1>").text(title).tag("</h1><p class=\"explanation\">");
-        page.text(&message);
-        page.tag("</p><p><a href=\"/\">Back to the inventory</a></p></main>");
-        page.document_end();
-        (status, page.into_response()).into_response()
+        message_page(status, title, &message)
     }
+}
+
+/// The first value of the cookie `name`, if the request has it.
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value)
 }
 
 async fn not_found() -> WebError {
@@ -256,7 +344,9 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -> Result<Response, WebError> {
     let workbook = app.workbook().await?;
     let view = View::from_params(&params);
-    let rows: Vec<InventoryRow> = shown(&workbook, &view).into_iter().map(|item| item.row.clone()).collect();
+    // One Inventory row per matching size, models in the page's order.
+    let rows: Vec<InventoryRow> =
+        shown(&workbook, &view).iter().flat_map(|item| item.matching_rows(&workbook.rows)).cloned().collect();
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
@@ -302,6 +392,7 @@ async fn sync_now(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         dir: form.get("dir").cloned(),
         sync: None,
         page: None,
+        lightspeed: None,
     });
     let said = match outcome {
         SyncOutcome::Synced(_) => "done",

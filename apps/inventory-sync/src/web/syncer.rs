@@ -46,6 +46,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// One line on what the last successful sync of this process did.
     pub last_summary: Option<String>,
+    /// Since when the QtySold column counts sales (from the store at
+    /// startup, then from each successful sync); `None` when not known.
+    pub sales_since: Option<DateTime<Utc>>,
 }
 
 /// Runs `sync_once`, never two at once, and remembers how the last went.
@@ -69,11 +72,11 @@ impl Syncer {
         options: SyncOptions,
         clock: Arc<dyn Clock>,
     ) -> Arc<Syncer> {
-        let last_sync = match stores.state.load_sync_state(&options.key).await {
-            Ok(saved) => saved.last_sync,
+        let (last_sync, sales_since) = match stores.state.load_sync_state(&options.key).await {
+            Ok(saved) => (saved.last_sync, saved.sales_since),
             Err(error) => {
                 tracing::warn!(%error, "the sync state cannot be read; the next sync will say why");
-                None
+                (None, None)
             }
         };
         Arc::new(Syncer {
@@ -83,7 +86,7 @@ impl Syncer {
             options,
             clock,
             running: Arc::new(tokio::sync::Mutex::new(())),
-            status: std::sync::Mutex::new(SyncStatus { last_sync, ..SyncStatus::default() }),
+            status: std::sync::Mutex::new(SyncStatus { last_sync, sales_since, ..SyncStatus::default() }),
             finished: AtomicU64::new(0),
         })
     }
@@ -145,6 +148,7 @@ impl Syncer {
                 status.last_sync = Some(now);
                 status.last_error = None;
                 status.last_summary = Some(report.plain());
+                status.sales_since = report.sales_since;
                 SyncOutcome::Synced(Box::new(report))
             }
             Err(error) => {

@@ -1,13 +1,20 @@
 //! What is shown: search, filter, sort, pages, and what every view derives
 //! from the workbook once per read.
+//!
+//! The page shows one line per model (the domain's `group_models`: a
+//! product's sizes taken together). Search and filters look at each size: a
+//! model is shown when at least one of its sizes matches, and the view says
+//! which sizes matched (`Item::matched`), so a search for `size 10` or the
+//! Sold out filter shows each model once with the sizes it was found for
+//! picked out among the others. The CSV export is the matching sizes, one
+//! Inventory row each.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use frontdesk_inventory::{
-    Brand, CONFIG_SHEET, INVENTORY_SHEET, InventoryRow, ProductKind, RESTOCK_SHEET, SearchQuery, SearchText, SheetSink,
-    compare_sizes, is_low_stock, kind_of, read_config, read_inventory, sort_rows,
+    Brand, CONFIG_SHEET, Config, INVENTORY_SHEET, InventoryRow, ModelTotals, ProductKind, RESTOCK_SHEET, SearchQuery,
+    SearchText, SheetSink, group_models, is_low_stock, kind_of, read_config, read_inventory, sort_rows,
 };
 use serde::Deserialize;
 
@@ -27,9 +34,11 @@ pub(super) struct ViewParams {
     pub(super) sync: Option<String>,
     /// Which page of the matching rows, from 1.
     pub(super) page: Option<String>,
+    /// `connected` after `/lightspeed/callback` connected the till.
+    pub(super) lightspeed: Option<String>,
 }
 
-/// Rows per page: a big shop's 100,000 variants would be tens of megabytes
+/// Models per page: a big shop's 100,000 variants would be tens of megabytes
 /// of HTML on one page.
 pub const ROWS_PER_PAGE: usize = 250;
 
@@ -88,8 +97,10 @@ impl Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stock {
     Any,
-    /// At or under the Config sheet's low-stock threshold (sold out included).
+    /// Models with a size at or under the Config sheet's low-stock
+    /// threshold (sold out included).
     Low,
+    /// Models with a sold-out size.
     Out,
 }
 
@@ -106,7 +117,7 @@ impl Stock {
         [Stock::Any, Stock::Low, Stock::Out].into_iter().find(|stock| stock.key().eq_ignore_ascii_case(key.trim()))
     }
 
-    fn shows(self, row: &InventoryRow, config: &frontdesk_inventory::Config) -> bool {
+    fn shows(self, row: &InventoryRow, config: &Config) -> bool {
         match self {
             Stock::Any => true,
             Stock::Low => is_low_stock(row, config),
@@ -115,17 +126,17 @@ impl Stock {
     }
 }
 
-/// The sortable columns, in table order.
+/// The table's columns, in table order; all but Sizes sort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Column {
     Name,
     Brand,
     Category,
     Color,
-    Size,
-    Sku,
+    Sizes,
     Price,
     OnHand,
+    Value,
     Sold,
     Location,
     Updated,
@@ -137,10 +148,10 @@ impl Column {
         Column::Brand,
         Column::Category,
         Column::Color,
-        Column::Size,
-        Column::Sku,
+        Column::Sizes,
         Column::Price,
         Column::OnHand,
+        Column::Value,
         Column::Sold,
         Column::Location,
         Column::Updated,
@@ -152,10 +163,10 @@ impl Column {
             Column::Brand => "brand",
             Column::Category => "category",
             Column::Color => "color",
-            Column::Size => "size",
-            Column::Sku => "sku",
+            Column::Sizes => "sizes",
             Column::Price => "price",
             Column::OnHand => "on_hand",
+            Column::Value => "value",
             Column::Sold => "sold",
             Column::Location => "location",
             Column::Updated => "updated",
@@ -168,25 +179,33 @@ impl Column {
             Column::Brand => "Brand",
             Column::Category => "Category",
             Column::Color => "Color",
-            Column::Size => "Size",
-            Column::Sku => "SKU",
+            Column::Sizes => "Sizes",
             Column::Price => "Price",
             Column::OnHand => "On hand",
+            Column::Value => "Stock value",
             Column::Sold => "Sold",
             Column::Location => "Location",
             Column::Updated => "Last updated",
         }
     }
 
-    fn parse(key: &str) -> Option<Column> {
-        Column::ALL.into_iter().find(|column| column.key().eq_ignore_ascii_case(key.trim()))
+    /// Sizes are chips, one per size: there is nothing to sort them by.
+    pub(super) fn sorts(self) -> bool {
+        self != Column::Sizes
     }
 
-    /// Ascending; text ignoring case, sizes in natural size order; rows
-    /// with no brand or no time after the others.
-    fn compare(self, a: &Item<'_>, b: &Item<'_>) -> Ordering {
+    fn parse(key: &str) -> Option<Column> {
+        Column::ALL
+            .into_iter()
+            .filter(|column| column.sorts())
+            .find(|column| column.key().eq_ignore_ascii_case(key.trim()))
+    }
+
+    /// Ascending; text ignoring case, a price range by its lowest price
+    /// (then its highest); models with no brand or no time after the others.
+    fn compare(self, a: &Model, b: &Model, rows: &[InventoryRow]) -> Ordering {
         let text = |x: &str, y: &str| x.to_lowercase().cmp(&y.to_lowercase());
-        let (x, y) = (a.row, b.row);
+        let (x, y) = (a.first(rows), b.first(rows));
         match self {
             Column::Name => text(&x.name, &y.name),
             Column::Brand => match (a.brand, b.brand) {
@@ -195,13 +214,13 @@ impl Column {
             },
             Column::Category => text(&x.category, &y.category),
             Column::Color => text(&x.color, &y.color),
-            Column::Size => compare_sizes(&x.size, &y.size),
-            Column::Sku => text(x.sku.as_str(), y.sku.as_str()),
-            Column::Price => x.retail_price_cents.cmp(&y.retail_price_cents),
-            Column::OnHand => x.qty_on_hand.cmp(&y.qty_on_hand),
-            Column::Sold => x.qty_sold.cmp(&y.qty_sold),
-            Column::Location => text(&x.location, &y.location),
-            Column::Updated => match (x.last_updated, y.last_updated) {
+            Column::Sizes => Ordering::Equal,
+            Column::Price => a.price_cents.cmp(&b.price_cents),
+            Column::OnHand => a.totals.on_hand.cmp(&b.totals.on_hand),
+            Column::Value => a.totals.value_cents.cmp(&b.totals.value_cents),
+            Column::Sold => a.totals.sold.cmp(&b.totals.sold),
+            Column::Location => text(&a.location, &b.location),
+            Column::Updated => match (a.last_updated, b.last_updated) {
                 (Some(p), Some(q)) => p.cmp(&q),
                 (p, q) => p.is_none().cmp(&q.is_none()),
             },
@@ -263,31 +282,100 @@ impl View {
     }
 }
 
-/// A row with what the page derives from it.
-pub(super) struct Item<'a> {
-    pub(super) row: &'a InventoryRow,
+/// One model (a product in every size), with what the page derives from
+/// its sizes.
+pub(super) struct Model {
+    /// Its rows, as indices into `Workbook::rows`, in natural size order.
+    pub(super) sizes: Vec<usize>,
     pub(super) brand: Option<Brand>,
-    /// The sizes in stock of its product, as shown.
-    pub(super) sizes: Option<&'a str>,
+    /// On hand, sold and stock value, summed over its sizes.
+    pub(super) totals: ModelTotals,
+    /// The lowest and highest price of its sizes, in cents.
+    pub(super) price_cents: (i64, i64),
+    /// Its sizes' distinct locations, in size order.
+    pub(super) location: String,
+    /// When any of its sizes last changed.
+    pub(super) last_updated: Option<DateTime<Utc>>,
+    /// Whether a size is at or under the low-stock threshold.
+    pub(super) low: bool,
 }
 
-/// The rows the view shows, in the order it shows them. The workbook's rows
-/// are in the Inventory order; the sort is stable, so ties keep that order.
+impl Model {
+    fn new(sizes: Vec<usize>, workbook_rows: &[InventoryRow], search: &[SearchText], config: &Config) -> Model {
+        let rows = || sizes.iter().map(|&index| &workbook_rows[index]);
+        let mut locations: Vec<&str> = Vec::new();
+        for location in rows().map(|row| row.location.trim()).filter(|location| !location.is_empty()) {
+            if !locations.contains(&location) {
+                locations.push(location);
+            }
+        }
+        let prices = rows().map(|row| row.retail_price_cents);
+        Model {
+            brand: sizes.first().and_then(|&index| search[index].brand()),
+            totals: ModelTotals::of(rows()),
+            price_cents: (prices.clone().min().unwrap_or_default(), prices.max().unwrap_or_default()),
+            location: locations.join(" · "),
+            last_updated: rows().filter_map(|row| row.last_updated).max(),
+            low: rows().any(|row| is_low_stock(row, config)),
+            sizes,
+        }
+    }
+
+    /// The row that names the model (its Name, Category and Color).
+    pub(super) fn first<'a>(&self, rows: &'a [InventoryRow]) -> &'a InventoryRow {
+        // A model is made from at least one row.
+        &rows[self.sizes[0]]
+    }
+}
+
+/// A model the view shows, and which of its sizes matched the view.
+pub(super) struct Item<'a> {
+    pub(super) model: &'a Model,
+    /// Positions in `model.sizes` that matched, when not all of them did.
+    pub(super) matched: Option<Vec<usize>>,
+}
+
+impl Item<'_> {
+    /// Whether the size at `position` in the model matched the view.
+    pub(super) fn matches(&self, position: usize) -> bool {
+        self.matched.as_ref().is_none_or(|matched| matched.contains(&position))
+    }
+
+    /// The matching sizes' rows, in size order.
+    pub(super) fn matching_rows<'r>(&self, rows: &'r [InventoryRow]) -> impl Iterator<Item = &'r InventoryRow> {
+        self.model
+            .sizes
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| self.matches(*position))
+            .map(move |(_, &index)| &rows[index])
+    }
+}
+
+/// The models the view shows, in the order it shows them, each with the
+/// sizes that matched. The models are in the Inventory order of their first
+/// size; the sort is stable, so ties keep that order.
 pub(super) fn shown<'a>(workbook: &'a Workbook, view: &View) -> Vec<Item<'a>> {
     let query = SearchQuery::parse(&view.query);
-    let mut items: Vec<Item<'a>> = (0..workbook.rows.len())
-        .filter(|&index| view.kind.shows(workbook.kinds[index]))
-        .filter(|&index| view.stock.shows(&workbook.rows[index], &workbook.config))
-        .filter(|&index| query.matches(&workbook.search[index]))
-        .map(|index| Item {
-            row: &workbook.rows[index],
-            brand: workbook.search[index].brand(),
-            sizes: workbook.sizes[index].as_deref(),
-        })
-        .collect();
+    let size_matches = |index: usize| {
+        view.kind.shows(workbook.kinds[index])
+            && view.stock.shows(&workbook.rows[index], &workbook.config)
+            && query.matches(&workbook.search[index])
+    };
+    let mut matched: Vec<usize> = Vec::new();
+    let mut items: Vec<Item<'a>> = Vec::new();
+    for model in &workbook.models {
+        matched.clear();
+        matched.extend(model.sizes.iter().enumerate().filter(|(_, index)| size_matches(**index)).map(|(at, _)| at));
+        if matched.is_empty() {
+            continue;
+        }
+        let matched = (matched.len() < model.sizes.len()).then(|| matched.clone());
+        items.push(Item { model, matched });
+    }
     if let Some((column, direction)) = view.sort {
         items.sort_by(|a, b| {
-            let order = column.compare(a, b);
+            let order = column.compare(a.model, b.model, &workbook.rows);
             if direction == Direction::Descending { order.reverse() } else { order }
         });
     }
@@ -299,12 +387,12 @@ pub(super) fn shown<'a>(workbook: &'a Workbook, view: &View) -> Vec<Item<'a>> {
 /// cost a quarter of a second).
 pub(super) struct Workbook {
     pub(super) rows: Vec<InventoryRow>,
-    pub(super) config: frontdesk_inventory::Config,
+    pub(super) config: Config,
     /// Per row: its searchable text (and brand), and its kind.
     search: Vec<SearchText>,
     kinds: Vec<Option<ProductKind>>,
-    /// Per row: the sizes in stock of its product (name and color), as shown.
-    sizes: Vec<Option<Arc<str>>>,
+    /// The rows taken together by model, in the Inventory order.
+    pub(super) models: Vec<Model>,
     pub(super) totals: Totals,
     /// The RestockList worksheet as the last sync wrote it.
     pub(super) restock: Vec<RestockLine>,
@@ -347,15 +435,13 @@ fn restock_lines(sheet: &[Vec<String>]) -> Vec<RestockLine> {
 }
 
 impl Workbook {
-    fn new(rows: Vec<InventoryRow>, config: frontdesk_inventory::Config, restock: Vec<RestockLine>) -> Workbook {
-        let search = rows.iter().map(SearchText::of).collect();
+    fn new(rows: Vec<InventoryRow>, config: Config, restock: Vec<RestockLine>) -> Workbook {
+        let search: Vec<SearchText> = rows.iter().map(SearchText::of).collect();
         let kinds = rows.iter().map(|row| kind_of(&row.category)).collect();
-        let in_stock = sizes_in_stock(&rows);
-        let shown: HashMap<&(String, String), Arc<str>> =
-            in_stock.iter().map(|(product, sizes)| (product, Arc::from(sizes.join(" · ")))).collect();
-        let sizes = rows.iter().map(|row| shown.get(&product_key(row)).cloned()).collect();
-        let totals = totals(&rows, &config);
-        Workbook { rows, config, search, kinds, sizes, totals, restock }
+        let models: Vec<Model> =
+            group_models(&rows).into_iter().map(|sizes| Model::new(sizes, &rows, &search, &config)).collect();
+        let totals = totals(&rows, &models, &config);
+        Workbook { rows, config, search, kinds, models, totals, restock }
     }
 }
 
@@ -368,39 +454,32 @@ pub(super) async fn read_workbook(sink: &dyn SheetSink) -> Result<Workbook, WebE
     Ok(Workbook::new(rows, config, restock_lines(sheet(RESTOCK_SHEET))))
 }
 
-/// Each product's sizes with stock, in natural size order. A product is a
-/// Name and Color (case and surrounding spaces aside); computed over the
-/// whole inventory, so a filter does not hide a size that is on the shelf.
-fn sizes_in_stock(rows: &[InventoryRow]) -> HashMap<(String, String), Vec<&str>> {
-    let mut sizes: HashMap<(String, String), Vec<&str>> = HashMap::new();
-    for row in rows.iter().filter(|row| row.qty_on_hand > 0) {
-        sizes.entry(product_key(row)).or_default().push(row.size.trim());
-    }
-    for list in sizes.values_mut() {
-        list.sort_by(|a, b| compare_sizes(a, b));
-        list.dedup();
-    }
-    sizes
-}
-
-fn product_key(row: &InventoryRow) -> (String, String) {
-    (row.name.trim().to_lowercase(), row.color.trim().to_lowercase())
-}
-
+/// The totals of the whole inventory: sizes (SKUs) and the models they
+/// make up.
 pub(super) struct Totals {
     pub(super) skus: usize,
+    pub(super) models: usize,
     pub(super) units: u128,
+    /// Sizes at or under the threshold, and the models they belong to.
     pub(super) low_stock: usize,
+    pub(super) low_stock_models: usize,
     pub(super) sold_out: usize,
+    pub(super) sold_out_models: usize,
     pub(super) value_cents: i128,
 }
 
-fn totals(rows: &[InventoryRow], config: &frontdesk_inventory::Config) -> Totals {
+fn totals(rows: &[InventoryRow], models: &[Model], config: &Config) -> Totals {
+    let models_with = |stock: Stock| {
+        models.iter().filter(|model| model.sizes.iter().any(|&index| stock.shows(&rows[index], config))).count()
+    };
     Totals {
         skus: rows.len(),
+        models: models.len(),
         units: rows.iter().map(|row| u128::from(row.qty_on_hand)).sum(),
         low_stock: rows.iter().filter(|row| Stock::Low.shows(row, config)).count(),
+        low_stock_models: models_with(Stock::Low),
         sold_out: rows.iter().filter(|row| Stock::Out.shows(row, config)).count(),
+        sold_out_models: models_with(Stock::Out),
         value_cents: rows.iter().map(|row| i128::from(row.retail_price_cents) * i128::from(row.qty_on_hand)).sum(),
     }
 }
@@ -446,6 +525,7 @@ mod tests {
             dir: Some("desc".into()),
             sync: None,
             page: None,
+            lightspeed: None,
         };
         let view = View::from_params(&params);
         assert_eq!(view.query_string(), "q=air+jordan+%26+co&kind=sneakers&stock=low&sort=price&dir=desc");

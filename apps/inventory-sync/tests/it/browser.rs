@@ -31,6 +31,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::sync::{now, options, serve_fake, source};
+use crate::web::in_model_order;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const TOKEN: &str = "s3cret-sync-token";
@@ -131,6 +132,7 @@ impl Shop {
             access_token: None,
             shop_name: None,
             zone: chrono_tz::UTC,
+            lightspeed: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
@@ -142,13 +144,14 @@ impl Shop {
         format!("{}{path}", self.base_url)
     }
 
-    /// The Inventory worksheet, in the Inventory order.
+    /// The Inventory worksheet, in the page's default order (the
+    /// Inventory order, each model's sizes together).
     async fn rows(&self) -> Vec<InventoryRow> {
         let sheets =
             LocalWorkbook::new(&self.workbook_dir).read(&["Inventory"]).await.unwrap_or_else(|e| panic!("{e}"));
         let mut rows = read_inventory(&sheets[0].rows).unwrap_or_else(|e| panic!("{e}")).rows;
         sort_rows(&mut rows);
-        rows
+        in_model_order(&rows).into_iter().cloned().collect()
     }
 }
 
@@ -175,11 +178,12 @@ where
     }
 }
 
-/// One table row as the browser renders it: its SKU and the rendered text
-/// of its cells, keyed by their labels.
+/// One model's line as the browser renders it: the SKUs of the sizes the
+/// view matched (every size, unless a filter picked some out) and the
+/// rendered text of its cells, keyed by their labels.
 #[derive(Debug)]
 struct ShownRow {
-    sku: String,
+    skus: Vec<String>,
     cells: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -188,9 +192,10 @@ impl ShownRow {
         self.cells.get(label).and_then(|text| text.as_str()).unwrap_or_else(|| panic!("no {label} cell in {self:?}"))
     }
 
-    /// The Price cell in cents: `"$1,234.50"` → 123450.
+    /// The Price cell in cents, the lowest of a range: `"$1,234.50"` → 123450.
     fn price_cents(&self) -> i64 {
-        let digits: String = self.cell("Price").chars().filter(char::is_ascii_digit).collect();
+        let lowest = self.cell("Price").split('–').next().unwrap_or_default();
+        let digits: String = lowest.chars().filter(char::is_ascii_digit).collect();
         digits.parse().unwrap_or_else(|e| panic!("{:?}: {e}", self.cell("Price")))
     }
 }
@@ -200,21 +205,35 @@ async fn visible_rows(client: &Client) -> Vec<ShownRow> {
     let script = "return [...document.querySelectorAll('table.inventory tbody tr')]
         .filter(row => row.checkVisibility())
         .map(row => ({
-            sku: row.dataset.sku,
+            skus: [...row.querySelectorAll('li.chip')]
+                .filter(chip => !chip.classList.contains('chip-other'))
+                .map(chip => chip.dataset.sku),
             cells: Object.fromEntries([...row.cells].map(cell => [cell.dataset.label, cell.innerText.trim()])),
         }));";
     let rows = client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{e}"));
     let rows = rows.as_array().cloned().unwrap_or_else(|| panic!("not a list: {rows}"));
     rows.into_iter()
         .map(|row| ShownRow {
-            sku: row["sku"].as_str().unwrap_or_else(|| panic!("no SKU: {row}")).to_owned(),
+            skus: row["skus"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no SKUs: {row}"))
+                .iter()
+                .map(|sku| sku.as_str().unwrap_or_else(|| panic!("a chip without a SKU: {row}")).to_owned())
+                .collect(),
             cells: row["cells"].as_object().cloned().unwrap_or_else(|| panic!("no cells: {row}")),
         })
         .collect()
 }
 
 fn skus_of(rows: &[ShownRow]) -> Vec<String> {
-    rows.iter().map(|row| row.sku.clone()).collect()
+    rows.iter().flat_map(|row| row.skus.clone()).collect()
+}
+
+/// How many models (Name and Color, case aside) the rows make up.
+fn model_count<'a>(rows: impl IntoIterator<Item = &'a InventoryRow>) -> usize {
+    let models: std::collections::HashSet<(String, String)> =
+        rows.into_iter().map(|row| (row.name.to_lowercase(), row.color.to_lowercase())).collect();
+    models.len()
 }
 
 fn skus<'a>(rows: impl IntoIterator<Item = &'a InventoryRow>) -> Vec<String> {
@@ -257,7 +276,7 @@ async fn click_link(client: &Client, label: &str) {
 async fn searching_shows_only_the_brands_products() {
     in_browser(|client, shop| async move {
         let rows = shop.rows().await;
-        assert_eq!(visible_rows(&client).await.len(), rows.len(), "everything before a search");
+        assert_eq!(visible_rows(&client).await.len(), model_count(&rows), "every model before a search");
 
         search_for(&client, "jordan").await;
         let shown = visible_rows(&client).await;
@@ -315,20 +334,18 @@ async fn clicking_the_sold_out_and_low_stock_totals_filters_the_rows() {
         arrived(&client, "a.total-filter[aria-current=true][href='/']").await;
         let shown = visible_rows(&client).await;
         assert_eq!(skus_of(&shown), skus(rows.iter().filter(|row| row.qty_on_hand == 0)));
-        assert!(
-            !shown.is_empty() && shown.iter().all(|row| row.cell("On hand").starts_with("0 Sold out")),
-            "{shown:?}"
-        );
+        assert!(!shown.is_empty() && shown.iter().all(|row| row.cell("Sizes").contains("·0")), "{shown:?}");
+        assert_eq!(shown.len(), model_count(rows.iter().filter(|row| row.qty_on_hand == 0)), "a card per model");
 
         click(&client, "a.total-filter[href='/?stock=low']").await;
         arrived(&client, "a.total-filter[aria-current=true][href='/']").await;
         let low = visible_rows(&client).await;
         assert!(low.len() > shown.len(), "low stock includes the sold out");
 
-        // Clicking the active total again shows every row.
+        // Clicking the active total again shows every model.
         click(&client, "a.total-filter[aria-current=true]").await;
         arrived(&client, "a.total-filter[href='/?stock=low']:not([aria-current])").await;
-        assert_eq!(visible_rows(&client).await.len(), rows.len());
+        assert_eq!(visible_rows(&client).await.len(), model_count(&rows));
     })
     .await;
 }
@@ -344,7 +361,7 @@ async fn clicking_the_price_header_sorts_by_price() {
         let header = arrived(&client, "th[aria-sort=ascending]").await;
         assert_eq!(text(&header).await, "Price ▲", "the header says it sorts cheapest first");
         let prices: Vec<i64> = visible_rows(&client).await.iter().map(ShownRow::price_cents).collect();
-        assert_eq!(prices.len(), rows.len());
+        assert_eq!(prices.len(), model_count(&rows));
         assert_eq!(prices[0], cheapest);
         assert!(prices.is_sorted(), "cheapest first: {prices:?}");
 
@@ -352,7 +369,7 @@ async fn clicking_the_price_header_sorts_by_price() {
         let header = arrived(&client, "th[aria-sort=descending]").await;
         assert_eq!(text(&header).await, "Price ▼");
         let shown = visible_rows(&client).await;
-        assert_eq!(shown[0].price_cents(), dearest);
+        assert_eq!(shown[0].price_cents(), dearest, "the demo prices every size of a model alike");
         assert!(shown[0].cell("Name").starts_with("BAPE"), "the most expensive first: {:?}", shown[0]);
         let prices: Vec<i64> = shown.iter().map(ShownRow::price_cents).collect();
         assert!(prices.is_sorted_by(|a, b| a >= b), "dearest first: {prices:?}");
@@ -478,6 +495,51 @@ async fn on_small_phones_the_totals_fit_and_nothing_scrolls_sideways() {
             assert!(number("value") <= number("room"), "Stock value fits its card at {width} px: {shown}");
             assert!(number("card_right") <= f64::from(width), "the card is on the screen: {shown}");
             assert!(number("page") <= f64::from(width), "nothing scrolls sideways at {width} px: {shown}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_a_model_is_one_card_with_its_size_chips() {
+    in_browser(|client, shop| async move {
+        let name = "Air Jordan 1 Retro High OG";
+        let rows = shop.rows().await;
+        let chips: Vec<String> = rows
+            .iter()
+            .filter(|row| row.name == name)
+            .map(|row| format!("{} ·{}", row.size, row.qty_on_hand))
+            .collect();
+        assert!(chips.len() > 3, "{chips:?}");
+        let card = "const name = arguments[0];
+            const lines = [...document.querySelectorAll('table.inventory tbody tr')]
+                .filter(row => row.querySelector('.product').innerText === name);
+            const card = lines[0].getBoundingClientRect();
+            const chips = [...lines[0].querySelectorAll('li.chip')];
+            const inside = box => box.left >= card.left && box.right <= card.right
+                && box.top >= card.top && box.bottom <= card.bottom;
+            return {
+                width: window.innerWidth,
+                page: document.documentElement.scrollWidth,
+                lines: lines.length,
+                display: getComputedStyle(lines[0]).display,
+                chips: chips.map(chip => chip.innerText.trim()),
+                visible: chips.every(chip => chip.checkVisibility()),
+                inside: chips.every(chip => inside(chip.getBoundingClientRect())),
+                label: getComputedStyle(lines[0].querySelector('td.sizes'), '::before').content,
+            };";
+        for width in [390, 360] {
+            client.set_window_size(width, 844).await.unwrap_or_else(|e| panic!("{e}"));
+            let shown = client.execute(card, vec![json!(name)]).await.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(shown["width"], width, "{shown}");
+            assert_eq!(shown["lines"], 1, "one card for the model, not one per size: {shown}");
+            assert_eq!(shown["display"], "block", "a card: {shown}");
+            assert_eq!(shown["chips"], json!(chips), "its sizes as chips, with what is on hand: {shown}");
+            assert_eq!(shown["visible"], true, "{shown}");
+            assert_eq!(shown["inside"], true, "the chips wrap inside the card at {width} px: {shown}");
+            assert_eq!(shown["label"], "\"Sizes\"", "{shown}");
+            let page = shown["page"].as_f64().unwrap_or(f64::MAX);
+            assert!(page <= f64::from(width), "nothing scrolls sideways at {width} px: {shown}");
         }
     })
     .await;

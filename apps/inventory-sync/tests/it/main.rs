@@ -4,5 +4,6 @@
 
 mod browser;
 mod cli;
+mod connect;
 mod sync;
 mod web;

@@ -254,9 +254,32 @@ async fn a_first_sync_writes_every_worksheet_in_one_batch_then_saves_the_cursors
 
     assert_eq!(
         saved(&state).await,
-        SyncState { products: Cursor(3), inventory: Cursor(12), sales: Cursor(100), last_sync: Some(at(24, 12)) },
-        "each cursor at the highest version read"
+        SyncState {
+            products: Cursor(3),
+            inventory: Cursor(12),
+            sales: Cursor(100),
+            last_sync: Some(at(24, 12)),
+            sales_since: Some(at(23, 15))
+        },
+        "each cursor at the highest version read; QtySold counts from the earliest sale the first sync read"
     );
+    assert_eq!(report.sales_since, Some(at(23, 15)), "the report says so too");
+}
+
+#[tokio::test]
+async fn a_till_without_sales_counts_them_from_the_first_sync_and_later_sales_keep_that_start() {
+    let till = MemoryTill::default();
+    till.add_product(product("p1", "DUNK-9", "Sneakers", "9", 1));
+    till.set_stock(level("p1", "main", 5, 10));
+    let (workbook, state) = (MemoryWorkbook::default(), Arc::new(MemoryStateStore::new()));
+    let first = sync(&till, &workbook, &state, at(24, 12)).await;
+    assert_eq!(first.sales_since, Some(at(24, 12)), "nothing sold before the first sync");
+    assert_eq!(saved(&state).await.sales_since, Some(at(24, 12)));
+
+    till.add_sale(closed_sale("s1", 25, 100, &[("p1", 1)]));
+    sync(&till, &workbook, &state, at(25, 18)).await;
+    assert_eq!(stock(&workbook), owned(&[("DUNK-9", 4, 1)]));
+    assert_eq!(saved(&state).await.sales_since, Some(at(24, 12)), "a later sale does not move the start");
 }
 
 #[tokio::test]
@@ -280,7 +303,13 @@ async fn a_second_sync_with_nothing_new_writes_nothing() {
     );
     assert_eq!(
         saved(&state).await,
-        SyncState { products: Cursor(3), inventory: Cursor(12), sales: Cursor(100), last_sync: Some(at(24, 13)) },
+        SyncState {
+            products: Cursor(3),
+            inventory: Cursor(12),
+            sales: Cursor(100),
+            last_sync: Some(at(24, 13)),
+            sales_since: Some(at(23, 15))
+        },
         "the cursors stay, the time of the last sync moves"
     );
 }
@@ -304,7 +333,13 @@ async fn a_later_sync_reads_and_writes_only_what_changed() {
     assert!(!written[1].contains(&CONFIG_SHEET.to_owned()), "Config is not written again: {:?}", written[1]);
     assert_eq!(
         saved(&state).await,
-        SyncState { products: Cursor(3), inventory: Cursor(13), sales: Cursor(101), last_sync: Some(at(24, 13)) }
+        SyncState {
+            products: Cursor(3),
+            inventory: Cursor(13),
+            sales: Cursor(101),
+            last_sync: Some(at(24, 13)),
+            sales_since: Some(at(23, 15))
+        }
     );
 }
 

@@ -1,0 +1,5 @@
+-- Since when a connection's QtySold column counts sales (unix
+-- milliseconds): the earliest sale its first sync counted, or that sync
+-- when the till had none. NULL: not known (a state saved before this was
+-- kept, until the SalesLog says).
+ALTER TABLE inventory_sync_state ADD COLUMN sales_since INTEGER;
