@@ -52,3 +52,11 @@ bench-calls:
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
     cargo run --release -q -p adminctl -- token --scope {{scope}}
+
+# The knowledge evaluation: labelled questions against both demo shops' documents (fixtures/knowledge/).
+eval-knowledge:
+    cargo test -p frontdesk-rag --test eval -- --nocapture
+
+# Retrieval latency, CPU and memory for a 5,000-chunk tenant.
+bench-knowledge:
+    cargo bench -p frontdesk-rag --bench retrieve

@@ -1,0 +1,126 @@
+//! The `Embedder` port, and the offline embedder that needs no model.
+
+use async_trait::async_trait;
+
+/// Why texts could not be embedded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmbedError {
+    /// Busy, down, timed out: try again later (lexical retrieval serves meanwhile).
+    #[error("the embedding provider is unavailable: {0}")]
+    Unavailable(String),
+    /// Refused for good (bad key, bad model, input too long).
+    #[error("the embedding provider refused: {0}")]
+    Refused(String),
+}
+
+/// Turns texts into vectors of one model (an adapter: OpenAI embeddings).
+#[async_trait]
+pub trait Embedder: Send + Sync {
+    /// The model and its dimensions (`text-embedding-3-small@512`): vectors
+    /// of different models are never compared.
+    fn model_id(&self) -> &str;
+
+    fn dims(&self) -> usize;
+
+    /// One vector of [`Embedder::dims`] per text, in order.
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// The model id of every [`HashingEmbedder`] starts with this.
+pub const HASHING_MODEL_PREFIX: &str = "hashing-trigrams@";
+
+/// A deterministic embedder over character trigrams of each term, hashed
+/// into a fixed number of dimensions (the "hashing trick"). It knows no
+/// meanings, only spellings: "cavaty" lands near "cavity". The offline
+/// default, and the fake in tests.
+#[derive(Debug, Clone)]
+pub struct HashingEmbedder {
+    dims: usize,
+    model_id: String,
+}
+
+impl HashingEmbedder {
+    pub fn new(dims: usize) -> HashingEmbedder {
+        let dims = dims.max(8);
+        HashingEmbedder { dims, model_id: format!("{HASHING_MODEL_PREFIX}{dims}") }
+    }
+
+    /// The vector of one text, unit length (all zeros for a text without terms).
+    pub fn embed_one(&self, text: &str) -> Vec<f32> {
+        let mut vector = vec![0.0_f32; self.dims];
+        for term in crate::terms::terms(text) {
+            let padded: Vec<char> = format!("<{term}>").chars().collect();
+            for gram in padded.windows(3) {
+                let hash = fnv1a(gram);
+                let slot = (hash % self.dims as u64) as usize;
+                let sign = if (hash >> 63) == 0 { 1.0 } else { -1.0 };
+                vector[slot] += sign;
+            }
+        }
+        let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            vector.iter_mut().for_each(|x| *x /= norm);
+        }
+        vector
+    }
+}
+
+impl Default for HashingEmbedder {
+    fn default() -> HashingEmbedder {
+        HashingEmbedder::new(256)
+    }
+}
+
+fn fnv1a(chars: &[char]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in chars {
+        for byte in (*c as u32).to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+#[async_trait]
+impl Embedder for HashingEmbedder {
+    fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    fn dims(&self) -> usize {
+        self.dims
+    }
+
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts.iter().map(|text| self.embed_one(text)).collect())
+    }
+}
+
+/// Cosine similarity; 0 when either vector is all zeros or the lengths differ.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norms = a.iter().map(|x| x * x).sum::<f32>().sqrt() * b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norms > 0.0 { dot / norms } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_close_together_land_close_together() {
+        let embedder = HashingEmbedder::default();
+        let cavity = embedder.embed_one("a cavity filling");
+        let misheard = embedder.embed_one("a cavaty filling");
+        let other = embedder.embed_one("street parking on Bedford");
+        assert!(cosine(&cavity, &misheard) > 0.6, "{}", cosine(&cavity, &misheard));
+        assert!(cosine(&cavity, &other) < 0.3, "{}", cosine(&cavity, &other));
+        assert_eq!(embedder.embed_one("cavity"), embedder.embed_one("cavity"), "deterministic");
+        assert!(embedder.embed_one("the a of").iter().all(|x| *x == 0.0));
+        assert_eq!(cosine(&[1.0, 0.0], &[1.0]), 0.0);
+    }
+}
