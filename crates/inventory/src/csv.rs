@@ -83,6 +83,14 @@ pub fn export_csv(rows: &[InventoryRow]) -> String {
     text
 }
 
+/// Any sheet's records (its header first) as CSV, with the byte-order mark
+/// spreadsheet programs need to read UTF-8.
+pub fn export_sheet_csv(records: &[Vec<String>]) -> String {
+    let mut text = String::from(BOM);
+    text.push_str(&write_csv(records));
+    text
+}
+
 /// Splits CSV text into records of fields.
 pub(crate) fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, CsvSyntaxError> {
     #[derive(PartialEq)]

@@ -39,7 +39,7 @@ mod text;
 
 pub use brand::{Brand, SearchQuery, SearchText, brand_of, matches_search};
 pub use config::{CONFIG_HEADER, CONFIG_SHEET, Config, ConfigProblem, ConfigWarning, merge_config, read_config};
-pub use csv::{CsvProblem, CsvSyntaxError, export_csv, import_csv};
+pub use csv::{CsvProblem, CsvSyntaxError, export_csv, export_sheet_csv, import_csv};
 pub use kind::{ProductKind, kind_of};
 pub use merge::{MergeProblem, MergeReport, Merged, TillData, merge_inventory};
 pub use model::{ModelKey, ModelTotals, group_models};

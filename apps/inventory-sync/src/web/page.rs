@@ -199,7 +199,7 @@ fn render_restock(page: &mut Html, workbook: &Workbook) {
     page.tag("<div class=\"restock-scroll\"><table class=\"restock-list\"><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Size</th>");
     page.tag("<th scope=\"col\">SKU</th><th scope=\"col\" class=\"number\">On hand</th>");
     page.tag("<th scope=\"col\" class=\"number\">Order</th><th scope=\"col\">Location</th></tr></thead><tbody>");
-    for line in &workbook.restock {
+    for line in workbook.restock.iter().take(RESTOCK_ON_PAGE) {
         page.tag("<tr data-restock-sku=\"").text(&line.sku).tag("\"><td data-label=\"Item\">").text(&line.name);
         page.tag("</td><td data-label=\"Size\">").text(&line.size);
         page.tag("</td><td data-label=\"SKU\">").text(&line.sku);
@@ -207,8 +207,20 @@ fn render_restock(page: &mut Html, workbook: &Workbook) {
         page.tag("</td><td data-label=\"Order\" class=\"number\">").text(&line.suggested);
         page.tag("</td><td data-label=\"Location\">").text(&line.location).tag("</td></tr>");
     }
-    page.tag("</tbody></table></div></section>");
+    page.tag("</tbody></table></div>");
+    if workbook.restock.len() > RESTOCK_ON_PAGE {
+        page.tag("<p class=\"restock-more\">The ").text(&RESTOCK_ON_PAGE.to_string());
+        page.tag(" most urgent are shown. ");
+        page.tag("<a href=\"/restock.csv\" download>Download the whole list</a> (");
+        page.text(&grouped(workbook.restock.len() as u128)).tag(" items, CSV).</p>");
+    }
+    page.tag("</section>");
 }
+
+/// Restock lines shown on the page (sold out first); the rest are in
+/// `/restock.csv`. A big shop's list would otherwise make every page
+/// megabytes long.
+pub(super) const RESTOCK_ON_PAGE: usize = 50;
 
 /// Previous and next links, when the matching rows take more than a page.
 fn render_pager(page: &mut Html, view: &View, number: usize, pages: usize) {

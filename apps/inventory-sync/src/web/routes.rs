@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use frontdesk_inventory::{ImportErrors, InventoryRow, SheetSink, SinkError, export_csv};
+use frontdesk_inventory::{ImportErrors, InventoryRow, SheetSink, SinkError, export_csv, export_sheet_csv};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
@@ -106,6 +106,7 @@ pub fn router(syncer: Arc<Syncer>, sink: Arc<dyn SheetSink>, config: WebConfig) 
     let guarded = Router::new()
         .route("/", get(inventory_page))
         .route("/export.csv", get(export))
+        .route("/restock.csv", get(restock_export))
         .route("/sync", post(sync_now))
         .route("/lightspeed/connect", get(connect::start))
         .route("/lightspeed/callback", get(connect::callback))
@@ -354,6 +355,28 @@ async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         export_csv(&rows),
+    )
+        .into_response())
+}
+
+/// `GET /restock.csv`: the whole restock list the last sync wrote.
+async fn restock_export(State(app): State<Arc<App>>) -> Result<Response, WebError> {
+    let workbook = app.workbook().await?;
+    let header = ["SKU", "Name", "Size", "QtyOnHand", "SuggestedQty", "Location"].map(str::to_owned).to_vec();
+    let records: Vec<Vec<String>> = std::iter::once(header)
+        .chain(workbook.restock.iter().map(|line| {
+            [&line.sku, &line.name, &line.size, &line.on_hand, &line.suggested, &line.location]
+                .map(|cell| cell.to_owned())
+                .to_vec()
+        }))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"restock.csv\"")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        export_sheet_csv(&records),
     )
         .into_response())
 }

@@ -532,6 +532,33 @@ async fn the_restock_list_is_on_the_page_as_the_sync_wrote_it() {
 }
 
 #[tokio::test]
+async fn a_long_restock_list_shows_the_most_urgent_and_downloads_whole() {
+    let shop = offline_shop("SKU,Name,QtyOnHand\r\nX-1,Tee,3\r\n", Some(TOKEN)).await;
+    let mut sheet = String::from("SKU,Name,Size,QtyOnHand,SuggestedQty,Location\r\n");
+    for n in 0..120 {
+        sheet.push_str(&format!("R-{n:03},\"Dunk Low, Panda\",10,0,{},Main\r\n", n % 7 + 1));
+    }
+    let path = shop.workbook_dir.join("RestockList.csv");
+    std::fs::write(&path, &sheet).unwrap_or_else(|e| panic!("{e}"));
+
+    let page = get(&shop.router, "/").await;
+    let section = page.body.split("<section class=\"restock\"").nth(1).unwrap_or_else(|| panic!("no restock list"));
+    let shown: Vec<&str> =
+        section.split("<tr data-restock-sku=\"").skip(1).map(|row| row.split('"').next().unwrap_or_default()).collect();
+    assert_eq!(shown.len(), 50, "the 50 most urgent");
+    assert_eq!((shown[0], shown[49]), ("R-000", "R-049"), "in the sheet's order");
+    assert!(section.contains("120 items to reorder"), "{section}");
+    assert!(section.contains("href=\"/restock.csv\"") && section.contains("(120 items, CSV)"), "{section}");
+
+    let csv = get(&shop.router, "/restock.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 121, "the header and every line");
+    assert_eq!(lines[0], "SKU,Name,Size,QtyOnHand,SuggestedQty,Location");
+    assert_eq!(lines[120], "R-119,\"Dunk Low, Panda\",10,0,1,Main");
+}
+
+#[tokio::test]
 async fn the_low_stock_and_sold_out_totals_are_filters() {
     let shop = demo_shop(Some(TOKEN)).await;
     let (rows, config) = workbook(&shop.workbook_dir).await;
@@ -968,7 +995,7 @@ async fn the_page_and_its_export_need_the_access_link_and_health_does_not() {
     let shop = page_with_access(dir, &base, Some("sync-token"), state, Some("view-token-0123"), None).await;
 
     // Without the link: refused, and nothing of the stock is shown.
-    for path in ["/", "/export.csv", "/?q=jordan", "/?access=wrong"] {
+    for path in ["/", "/export.csv", "/restock.csv", "/?q=jordan", "/?access=wrong"] {
         let reply = get(&shop.router, path).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
         assert!(reply.body.contains("needs its access link") && !reply.body.contains("SKU"), "{path}: {}", reply.body);
@@ -991,6 +1018,7 @@ async fn the_page_and_its_export_need_the_access_link_and_health_does_not() {
     let page = send(&shop.router, with_cookie("/?q=jordan")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(send(&shop.router, with_cookie("/export.csv")).await.status, StatusCode::OK);
+    assert_eq!(send(&shop.router, with_cookie("/restock.csv")).await.status, StatusCode::OK);
 
     // The page's access does not let anyone sync: that still needs the sync token.
     let sync = Request::post("/sync")
