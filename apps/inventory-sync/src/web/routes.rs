@@ -348,15 +348,20 @@ async fn export(State(app): State<Arc<App>>, Query(params): Query<ViewParams>) -
     // One Inventory row per matching size, models in the page's order.
     let rows: Vec<InventoryRow> =
         shown(&workbook, &view).iter().flat_map(|item| item.matching_rows(&workbook.rows)).cloned().collect();
-    Ok((
+    Ok(csv_download("attachment; filename=\"inventory.csv\"", export_csv(&rows)))
+}
+
+/// A CSV file to download, never cached (it holds the shop's stock).
+fn csv_download(disposition: &'static str, body: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"inventory.csv\"")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        export_csv(&rows),
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `GET /restock.csv`: the whole restock list the last sync wrote.
@@ -370,15 +375,7 @@ async fn restock_export(State(app): State<Arc<App>>) -> Result<Response, WebErro
                 .to_vec()
         }))
         .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"restock.csv\"")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        export_sheet_csv(&records),
-    )
-        .into_response())
+    Ok(csv_download("attachment; filename=\"restock.csv\"", export_sheet_csv(&records)))
 }
 
 // ---------------------------------------------------------------------------
