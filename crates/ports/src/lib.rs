@@ -16,6 +16,7 @@ use frontdesk_flags::FlagStore;
 use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_messaging::MessageLog;
+use frontdesk_rag::KnowledgeStore;
 use frontdesk_routing::CallStore;
 use frontdesk_tenant::TenantStore;
 
@@ -37,6 +38,7 @@ pub trait StoreAdapter:
     + SyncStateStore
     + CredentialStore
     + StockLevelStore
+    + KnowledgeStore
     + Readiness
     + 'static
 {
@@ -59,6 +61,7 @@ impl<S> StoreAdapter for S where
         + SyncStateStore
         + CredentialStore
         + StockLevelStore
+        + KnowledgeStore
         + Readiness
         + 'static
 {
@@ -85,6 +88,7 @@ pub struct Backend {
     pub sync_state: Arc<dyn SyncStateStore>,
     pub credentials: Arc<dyn CredentialStore>,
     pub stock_levels: Arc<dyn StockLevelStore>,
+    pub knowledge: Arc<dyn KnowledgeStore>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -109,6 +113,7 @@ impl Backend {
             sync_state: store.clone(),
             credentials: store.clone(),
             stock_levels: store.clone(),
+            knowledge: store.clone(),
             readiness: store,
         }
     }

@@ -15,7 +15,7 @@
 //!   **NotFound**, the thresholds in one [`RetrievalConfig`].
 //!
 //! Pure domain code: no IO, no clock, no vendor. The ports an adapter
-//! implements are [`Embedder`] (and, later, the knowledge store).
+//! implements are [`Embedder`] and [`KnowledgeStore`].
 
 mod bm25;
 mod chunk;
@@ -23,6 +23,7 @@ mod document;
 mod embed;
 mod index;
 mod source;
+mod store;
 mod terms;
 
 pub use bm25::Bm25Index;
@@ -31,4 +32,5 @@ pub use document::{Document, DocumentError, DocumentFormat, DocumentId, MAX_DOCU
 pub use embed::{EmbedError, Embedder, HASHING_MODEL_PREFIX, HashingEmbedder, cosine};
 pub use index::{Hit, KnowledgeIndex, Retrieval, RetrievalConfig, VectorCountMismatch, Verdict};
 pub use source::{Chunk, ContentHash, SourceKind, SourceRef};
+pub use store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
 pub use terms::terms;

@@ -21,6 +21,7 @@ pub mod calls;
 pub mod flags;
 pub mod inventory;
 pub mod jobs;
+pub mod knowledge;
 pub mod messages;
 pub mod sandbox;
 pub mod tenants;
@@ -118,6 +119,9 @@ macro_rules! store_contract_tests {
             tenants::readiness_reports_ready_after_migrations,
             sandbox::a_sandbox_is_created_only_as_new_and_reads_back_as_a_sandbox,
             sandbox::purging_a_sandbox_deletes_its_every_row_and_nothing_of_anyone_else,
+            knowledge::documents_are_written_read_listed_and_deleted_and_the_version_follows,
+            knowledge::documents_stay_with_their_tenant,
+            knowledge::a_document_of_an_unknown_tenant_is_not_found,
             jobs::enqueue_claim_complete,
             jobs::a_rolled_back_transaction_leaves_no_job,
             jobs::a_unique_key_enqueued_twice_yields_one_job,

@@ -121,6 +121,9 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
         after: None,
     };
     ok("audit", stores.audit.append(&entry).await.map_err(s));
+    let knowledge = frontdesk_rag::Document::parse("payments", "Paying", "text", "We take cards.")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    ok("knowledge", stores.knowledge.put_document(&shop, &knowledge, now).await.map(drop).map_err(s));
 }
 
 /// How many rows of each kind `slug` has, read through the ports.
@@ -140,6 +143,8 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
     let opted_out = stores.messages.is_opted_out(&shop, &phone("+15555551234")).await.map(usize::from).ok();
     let query = AuditQuery { tenant: Some(shop.clone()), limit: 100, ..AuditQuery::default() };
     let audit = stores.audit.audit_entries(&query).await.map(|a| a.len()).ok();
+    let documents = stores.knowledge.list_documents(&shop).await.map(|d| d.len()).ok();
+    let version = stores.knowledge.knowledge_version(&shop).await.ok().map(|v| usize::from(v > 0));
     vec![
         ("call minutes", count(usage)),
         ("cap decisions", count(decisions)),
@@ -151,6 +156,8 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
         ("texts", count(texts)),
         ("opt-outs", count(opted_out)),
         ("audit entries", count(audit)),
+        ("documents", count(documents)),
+        ("knowledge versions", count(version)),
     ]
 }
 
@@ -166,6 +173,8 @@ fn everything_once() -> Vec<(&'static str, usize)> {
         ("texts", 1),
         ("opt-outs", 1),
         ("audit entries", 1),
+        ("documents", 1),
+        ("knowledge versions", 1),
     ]
 }
 

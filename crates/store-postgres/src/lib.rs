@@ -21,6 +21,7 @@ mod calls;
 mod flags;
 mod inventory;
 mod jobs;
+mod knowledge;
 mod messages;
 mod tenants;
 
