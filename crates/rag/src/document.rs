@@ -123,7 +123,9 @@ impl Document {
         }
         match (id, format) {
             (Some(id), Some(format)) if problems.is_empty() => {
-                Ok(Document { id, title: title.to_owned(), format, text: text.replace("\r\n", "\n") })
+                // Card numbers never reach the index, a provider or the store.
+                let text = frontdesk_language::redact_card_numbers(&text.replace("\r\n", "\n"));
+                Ok(Document { id, title: title.to_owned(), format, text })
             }
             _ => Err(problems),
         }
@@ -143,6 +145,8 @@ mod tests {
         assert_eq!(Document::parse("a", "A", "text", &large), Err(vec![DocumentError::TooLarge(large.len())]));
         assert_eq!(Document::parse("a", "A", "pdf", "text"), Err(vec![DocumentError::Pdf]));
         assert_eq!(Document::parse("a", "A", "text", "nul\u{0}"), Err(vec![DocumentError::ControlCharacter]));
+        let card = Document::parse("a", "A", "text", "Test card 4111 1111 1111 1111 works.").map(|d| d.text);
+        assert_eq!(card, Ok("Test card [card number removed] works.".to_owned()));
         let ok = Document::parse("payments", " Payments ", "Markdown", "# Payments\r\nCards.");
         assert_eq!(
             ok.map(|d| (d.title, d.format, d.text)),

@@ -1,0 +1,204 @@
+//! The `Retriever` service: a tenant's question answered from its profile
+//! and documents, the index built once per knowledge version.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use frontdesk_core::{StoreError, TenantId};
+use frontdesk_tenant::TenantProfile;
+
+use crate::chunk::{document_chunks, profile_chunks};
+use crate::index::{KnowledgeIndex, Retrieval, RetrievalConfig, Verdict};
+use crate::source::{Chunk, ContentHash, SourceRef};
+use crate::store::KnowledgeStore;
+use crate::terms::terms;
+
+/// Indexes kept at most (one per tenant); past it the cache starts over.
+const CACHED_TENANTS: usize = 1_000;
+/// Words an answer read to a caller holds at most.
+const ANSWER_WORDS: usize = 45;
+
+/// A passage cited by an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cited {
+    pub source: SourceRef,
+    pub headings: Vec<String>,
+    /// The sentences of the passage that answer, shortened for speech.
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// What a caller (or the owner trying it) gets for a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asked {
+    pub verdict: Verdict,
+    /// For `Answer`: the snippet of the first source, to be spoken.
+    pub answer: Option<String>,
+    /// The passages the verdict rests on, best first (two for `Clarify`).
+    pub sources: Vec<Cited>,
+    /// The first passage's fused score (0 when nothing matched).
+    pub confidence: f32,
+}
+
+struct Cached {
+    key: (i64, ContentHash),
+    index: Arc<KnowledgeIndex>,
+}
+
+/// Builds a tenant's index from its profile and stored documents, caches it
+/// by the knowledge version and the profile's content, and asks it.
+pub struct Retriever {
+    store: Arc<dyn KnowledgeStore>,
+    config: RetrievalConfig,
+    cache: Mutex<HashMap<TenantId, Cached>>,
+}
+
+impl Retriever {
+    pub fn new(store: Arc<dyn KnowledgeStore>) -> Retriever {
+        Retriever { store, config: RetrievalConfig::default(), cache: Mutex::default() }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Cached>> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The tenant's index: rebuilt only when a document or the profile changed.
+    pub async fn index(&self, profile: &TenantProfile) -> Result<Arc<KnowledgeIndex>, StoreError> {
+        let tenant = profile.slug();
+        let version = self.store.knowledge_version(tenant).await?;
+        let from_profile = profile_chunks(profile);
+        let profile_hash = combined(&from_profile);
+        if let Some(cached) = self.cache().get(tenant).filter(|cached| cached.key == (version, profile_hash)) {
+            return Ok(cached.index.clone());
+        }
+        let mut chunks = from_profile;
+        for stored in self.store.list_documents(tenant).await? {
+            chunks.extend(document_chunks(&stored.document));
+        }
+        let index = Arc::new(KnowledgeIndex::build(chunks));
+        let mut cache = self.cache();
+        if cache.len() >= CACHED_TENANTS && !cache.contains_key(tenant) {
+            cache.clear();
+        }
+        cache.insert(tenant.clone(), Cached { key: (version, profile_hash), index: index.clone() });
+        Ok(index)
+    }
+
+    /// The verdict on `question` (card numbers removed first) with what to
+    /// say and what it cites.
+    pub async fn ask(&self, profile: &TenantProfile, question: &str) -> Result<Asked, StoreError> {
+        let question = frontdesk_language::redact_card_numbers(question);
+        let index = self.index(profile).await?;
+        let retrieval = index.retrieve(&question, None, &self.config);
+        Ok(asked(&index, &retrieval))
+    }
+}
+
+fn combined(chunks: &[Chunk]) -> ContentHash {
+    let hashes: Vec<String> = chunks.iter().map(|chunk| chunk.hash.to_string()).collect();
+    let parts: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    ContentHash::of(&parts)
+}
+
+fn asked(index: &KnowledgeIndex, retrieval: &Retrieval) -> Asked {
+    let cited = |count: usize| -> Vec<Cited> {
+        retrieval
+            .hits
+            .iter()
+            .take(count)
+            .map(|hit| {
+                let chunk = &index.chunks()[hit.chunk];
+                Cited {
+                    source: chunk.source.clone(),
+                    headings: chunk.headings.clone(),
+                    snippet: snippet(&chunk.text, &retrieval.terms),
+                    score: hit.score,
+                }
+            })
+            .collect()
+    };
+    let confidence = retrieval.hits.first().map_or(0.0, |hit| hit.score);
+    match retrieval.verdict {
+        Verdict::Answer => {
+            let sources = cited(1);
+            Asked { verdict: Verdict::Answer, answer: sources.first().map(|c| c.snippet.clone()), sources, confidence }
+        }
+        Verdict::Clarify => Asked { verdict: Verdict::Clarify, answer: None, sources: cited(2), confidence },
+        Verdict::NotFound => Asked { verdict: Verdict::NotFound, answer: None, sources: cited(3), confidence },
+    }
+}
+
+/// The sentences of `text` that hold most of the question's terms, in their
+/// order in the passage, at most [`ANSWER_WORDS`] words (the best sentence
+/// alone when it is longer, cut at a word).
+pub fn snippet(text: &str, asked: &[String]) -> String {
+    let sentences: Vec<&str> = split_sentences(text);
+    let mut scored: Vec<(usize, usize)> = sentences
+        .iter()
+        .enumerate()
+        .map(|(i, sentence)| {
+            let words = terms(sentence);
+            (i, asked.iter().filter(|term| words.contains(term)).count())
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut words = 0;
+    for (i, score) in scored {
+        let length = sentences[i].split_whitespace().count();
+        if !chosen.is_empty() && (score == 0 || words + length > ANSWER_WORDS) {
+            continue;
+        }
+        chosen.push(i);
+        words += length;
+        if words >= ANSWER_WORDS {
+            break;
+        }
+    }
+    chosen.sort_unstable();
+    let text: Vec<&str> = chosen.iter().map(|&i| sentences[i]).collect();
+    let text = text.join(" ");
+    let all: Vec<&str> = text.split_whitespace().collect();
+    if all.len() > ANSWER_WORDS { format!("{}…", all[..ANSWER_WORDS].join(" ")) } else { text }
+}
+
+fn split_sentences(text: &str) -> Vec<&str> {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &byte) in bytes.iter().enumerate() {
+        let ends = matches!(byte, b'.' | b'!' | b'?' | b'\n')
+            && bytes.get(i + 1).is_none_or(|next| next.is_ascii_whitespace());
+        if ends {
+            let sentence = text[start..=i].trim();
+            if !sentence.is_empty() {
+                sentences.push(sentence);
+            }
+            start = i + 1;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        sentences.push(rest);
+    }
+    sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_is_the_sentences_that_answer_in_their_order() {
+        let text = "We open the door at nine. Wheelchair users come in through the side door on North 4th Street. \
+                    The ramp is 1:12. Ask for Marco.";
+        let asked = terms("is there a wheelchair ramp");
+        assert_eq!(
+            snippet(text, &asked),
+            "Wheelchair users come in through the side door on North 4th Street. The ramp is 1:12."
+        );
+        let long = "word ".repeat(80);
+        assert!(snippet(&long, &asked).ends_with('…'));
+        assert_eq!(snippet("Just one line", &asked), "Just one line");
+    }
+}
