@@ -62,6 +62,10 @@ pub struct AppState {
     pub plans: Arc<Plans>,
     pub stripe_webhook: Arc<WebhookVerifier>,
     pub audit: Arc<dyn AuditLog>,
+    /// The documents owners add to their shop's knowledge.
+    pub knowledge: Arc<dyn frontdesk_rag::KnowledgeStore>,
+    /// Questions answered from a shop's profile and documents.
+    pub retriever: Arc<frontdesk_rag::Retriever>,
     pub ids: Arc<dyn IdGenerator>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenSecret>,
@@ -121,6 +125,8 @@ impl AppState {
             plans: billing.plans.clone(),
             stripe_webhook: Arc::new(stripe_webhook),
             audit: backend.audit.clone(),
+            knowledge: backend.knowledge.clone(),
+            retriever: Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone())),
             ids: Arc::new(UuidV7Ids),
             clock,
             tokens: Arc::new(tokens),

@@ -63,21 +63,21 @@ impl fmt::Display for DocumentId {
 /// Why a document was refused; each names the field to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
-    #[error("id: {0:?} is not a document id (1 to 100 of a-z, 0-9, '-', '_', '.')")]
+    #[error("{0:?} is not a document id (1 to 100 of a-z, 0-9, '-', '_', '.')")]
     Id(String),
-    #[error("title: must be 1 to 200 characters without control characters")]
+    #[error("must be 1 to 200 characters without control characters")]
     Title,
-    #[error("format: {0:?} is not one of markdown, text, html")]
+    #[error("{0:?} is not one of markdown, text, html")]
     Format(String),
     #[error(
-        "format: PDF is not accepted (no well-kept pure-Rust extractor reads PDFs reliably); paste the text, or save it as HTML or Markdown"
+        "PDF is not accepted (no well-kept pure-Rust extractor reads PDFs reliably); paste the text, or save it as HTML or Markdown"
     )]
     Pdf,
-    #[error("text: is empty")]
+    #[error("is empty")]
     Empty,
-    #[error("text: is {0} bytes; the limit is 1 MB")]
+    #[error("is {0} bytes; the limit is 1 MB")]
     TooLarge(usize),
-    #[error("text: contains a control character other than newline and tab")]
+    #[error("contains a control character other than newline and tab")]
     ControlCharacter,
 }
 

@@ -28,7 +28,7 @@ impl StoredDocument {
         updated_at: DateTime<Utc>,
     ) -> Result<StoredDocument, StoreError> {
         let document = Document::parse(id, title, format, body).map_err(|problems| {
-            let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            let problems: Vec<String> = problems.iter().map(|p| format!("{}: {p}", p.field())).collect();
             StoreError::corrupt(tenant, format!("knowledge document {id:?}: {}", problems.join("; ")))
         })?;
         Ok(StoredDocument { hash: document_hash(&document), document, updated_at })

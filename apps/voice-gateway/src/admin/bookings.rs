@@ -14,7 +14,7 @@ use frontdesk_tenant::TenantProfile;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Admin;
+use super::{Admin, json_body};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -200,10 +200,6 @@ struct CreateBooking {
     customer_name: String,
     customer_phone: String,
     idempotency_key: Option<String>,
-}
-
-fn json_body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(v)| v).map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))
 }
 
 async fn create_booking(

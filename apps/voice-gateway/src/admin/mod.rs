@@ -5,6 +5,7 @@ mod billing;
 mod bookings;
 mod calls;
 mod jobs;
+mod knowledge;
 mod sandboxes;
 mod tenants;
 
@@ -26,6 +27,14 @@ pub fn routes() -> Router<AppState> {
         .merge(billing::routes())
         .merge(audit::routes())
         .merge(sandboxes::routes())
+        .merge(knowledge::routes())
+}
+
+/// A JSON body, or the extractor's complaint as a JSON error.
+pub(super) fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    body.map(|axum::Json(v)| v).map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))
 }
 
 /// A caller who presented a valid admin token.

@@ -10,6 +10,7 @@ mod bookings;
 mod conversations;
 mod health;
 mod jobs;
+mod knowledge;
 mod lifecycle;
 mod outages;
 mod shared_flags;
