@@ -10,6 +10,7 @@ mod bookings;
 mod calls;
 mod client;
 mod jobs;
+mod knowledge;
 mod loadtest;
 mod output;
 mod sandbox;
@@ -73,6 +74,9 @@ enum Command {
     Messages { slug: String },
     /// Questions the receptionist could not answer, newest first.
     Questions { slug: String },
+    /// A shop's knowledge: the documents its answers come from.
+    #[command(subcommand)]
+    Knowledge(knowledge::KnowledgeCommand),
     /// Background jobs (operator only).
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -352,6 +356,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             calls::show(&AdminClient::new(&cli.url, secret()?)?, &slug, &call_sid, cli.json).await
         }
         Command::Messages { slug } => calls::messages(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
+        Command::Knowledge(command) => knowledge::run(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await,
         Command::Questions { slug } => calls::questions(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
         Command::Jobs(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;

@@ -505,3 +505,50 @@ async fn plans_flags_caps_usage_invoices_and_the_audit_log() {
     assert_eq!(table.code, Some(0), "{}", table.stderr);
     assert!(table.stdout.contains("plan: pro → core"), "a compact diff: {}", table.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_knowledge_from_files_and_a_question_tried() {
+    let gw = gateway(true).await;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/knowledge/fresh-cuts/accessibility.md");
+    let file = file.to_str().unwrap_or_default().to_owned();
+    let put = adminctl(&gw.url, Some(SECRET), &["knowledge", "put", "fresh-cuts", &file]).await;
+    assert_eq!(put.code, Some(0), "{}", put.stderr);
+    assert!(put.stdout.starts_with("created accessibility:") && put.stdout.contains("passage(s)"), "{}", put.stdout);
+    let again = adminctl(&gw.url, Some(SECRET), &["knowledge", "put", "fresh-cuts", &file]).await;
+    assert!(again.stdout.starts_with("unchanged accessibility"), "{}", again.stdout);
+
+    let listed = adminctl(&gw.url, Some(SECRET), &["knowledge", "list", "fresh-cuts"]).await;
+    assert!(listed.stdout.contains("accessibility  markdown  Accessibility"), "{}", listed.stdout);
+    assert!(listed.stdout.contains("1 document(s)"), "{}", listed.stdout);
+
+    let asked = adminctl(
+        &gw.url,
+        Some(SECRET),
+        &["knowledge", "ask", "fresh-cuts", "is there a step free way in for a wheelchair"],
+    )
+    .await;
+    assert_eq!(asked.code, Some(0), "{}", asked.stderr);
+    assert!(asked.stdout.starts_with("outcome: answer"), "{}", asked.stdout);
+    assert!(
+        asked.stdout.contains("North 4th Street") && asked.stdout.contains("doc:accessibility"),
+        "{}",
+        asked.stdout
+    );
+    let declined = adminctl(&gw.url, Some(SECRET), &["knowledge", "ask", "fresh-cuts", "do you sell gift cards"]).await;
+    assert!(declined.stdout.starts_with("outcome: not_found"), "{}", declined.stdout);
+
+    let missing = adminctl(&gw.url, Some(SECRET), &["knowledge", "put", "fresh-cuts", "/no/such/file.md"]).await;
+    assert_eq!(missing.code, Some(2), "{}", missing.stderr);
+    let pdf_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let pdf = pdf_dir.path().join("menu.pdf");
+    assert!(std::fs::write(&pdf, "%PDF-1.7").is_ok());
+    let refused =
+        adminctl(&gw.url, Some(SECRET), &["knowledge", "put", "fresh-cuts", pdf.to_str().unwrap_or_default()]).await;
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(refused.stderr.contains("PDF is not accepted"), "{}", refused.stderr);
+
+    let deleted = adminctl(&gw.url, Some(SECRET), &["knowledge", "delete", "fresh-cuts", "accessibility"]).await;
+    assert_eq!((deleted.code, deleted.stdout.trim()), (Some(0), "deleted accessibility"));
+    let gone = adminctl(&gw.url, Some(SECRET), &["knowledge", "delete", "fresh-cuts", "accessibility"]).await;
+    assert_eq!(gone.code, Some(1), "{}", gone.stderr);
+}
