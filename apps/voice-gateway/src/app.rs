@@ -243,14 +243,17 @@ impl Application {
             build_worker(&backend, settings, adapters, &billing, clock.clone(), "gateway")
         });
         let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
+        let retriever = Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone()));
         let twilio = crate::twilio::TwilioSettings {
             public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
-            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
             check_durations,
         };
         let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());
-        let state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));
+        let mut state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));
+        // One retriever (and its cache) for the calls and the admin API.
+        state.retriever = retriever;
         let limits =
             HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };
         let listener = TcpListener::bind(settings.http_addr)

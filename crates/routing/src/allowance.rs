@@ -66,6 +66,7 @@ impl CallPolicy {
             ai_booking: flags.enabled(Flag::AllowAiBooking),
             human_fallback: flags.enabled(Flag::EnableHumanFallback),
             after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
+            knowledge: flags.enabled(Flag::EnableRag),
         }
     }
 }

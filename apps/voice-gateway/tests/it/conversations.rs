@@ -55,13 +55,17 @@ async fn postgres_harness(server: &str, now: DateTime<Utc>) -> Harness {
 pub(crate) async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Harness {
     demo::seed_demo_tenants(backend.tenants.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let bookings = Arc::new(BookingService::new(backend.bookings.clone(), clock.clone()));
+    // As in production: questions the rules cannot answer are asked of the
+    // shop's knowledge (here its profile alone).
+    let retriever = Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone()));
     let twilio = TwilioSettings {
         public_base_url: BASE_URL.to_owned(),
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
-        dialogue: Arc::new(Dialogue::new(bookings.clone())),
+        dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
         check_durations: false,
     };
-    let (state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
+    let (mut state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
+    state.retriever = retriever;
     let limits = HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
     Harness { router: router(state, limits), backend, billing, _dir: None }
 }

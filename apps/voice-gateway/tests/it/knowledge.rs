@@ -143,3 +143,44 @@ async fn bad_documents_are_refused_field_by_field_and_card_numbers_never_kept() 
     let audit = app.admin(Method::GET, "/admin/audit?tenant=fresh-cuts", None).await;
     assert!(!audit.body.to_string().contains("4111"), "{}", audit.body);
 }
+
+/// One call's first question: the greeting, then `question`; the TwiML answered.
+async fn ask_on_a_call(app: &TestApp, call_sid: &str, question: &str) -> String {
+    let call = [("CallSid", call_sid), ("From", "+15555551234"), ("To", "+15555550100")];
+    let (status, greeting) = app.twilio("/twilio/voice", &call).await;
+    assert_eq!(status, StatusCode::OK, "{greeting}");
+    let turn = [("CallSid", call_sid), ("From", "+15555551234"), ("To", "+15555550100"), ("SpeechResult", question)];
+    let (status, twiml) = app.twilio("/twilio/gather?turn=1", &turn).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    twiml
+}
+
+#[tokio::test]
+async fn a_caller_hears_the_shops_document_and_enable_rag_gates_it() {
+    let app = TestApp::new().await;
+    let put = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/knowledge/accessibility", Some(&accessibility())).await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
+    let question = "my dad is in a wheelchair is there a ramp";
+
+    // The demo shop is on Pro, which includes enable_rag.
+    let twiml = ask_on_a_call(&app, "CA-rag-1", question).await;
+    assert!(twiml.contains("side door on North 4th Street, which has a ramp"), "{twiml}");
+    assert!(twiml.contains("Anything else?") && twiml.contains("<Gather"), "the call goes on: {twiml}");
+    let call = app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA-rag-1", None).await;
+    assert_eq!(call.body["outcome"], "answered", "{}", call.body);
+
+    // What the knowledge does not say is declined honestly and lands in the inbox.
+    let twiml = ask_on_a_call(&app, "CA-rag-2", "do you sell gift cards").await;
+    assert!(twiml.contains("I don't know that"), "{twiml}");
+
+    // With enable_rag off the document is not consulted: the question is
+    // not understood (the rule-based receptionist knows no ramps).
+    let off =
+        app.admin(Method::PUT, "/admin/tenants/fresh-cuts/flags/enable_rag", Some(&json!({"enabled": false}))).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    let twiml = ask_on_a_call(&app, "CA-rag-3", question).await;
+    assert!(!twiml.contains("North 4th Street") && twiml.contains("didn't quite get that"), "{twiml}");
+    let questions = app.admin(Method::GET, "/admin/tenants/fresh-cuts/questions", None).await;
+    let asked = questions.body.to_string();
+    assert!(asked.contains("gift cards"), "the declined question is in the inbox: {asked}");
+}

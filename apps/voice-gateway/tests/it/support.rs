@@ -116,13 +116,15 @@ impl TestApp {
         let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
         let bookings = Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone()));
+        let retriever = Arc::new(frontdesk_rag::Retriever::new(store.clone()));
         let twilio = voice_gateway::TwilioSettings {
             public_base_url: PUBLIC_URL.to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
-            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
             check_durations,
         };
-        let (state, billing) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
+        let (mut state, billing) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
+        state.retriever = retriever;
         TestApp { router: router(state, limits), clock, store, billing, _dir: dir }
     }
 

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use frontdesk_calendar::{BookingId, BookingService, HoldId};
 use frontdesk_core::E164;
+use frontdesk_rag::{Retriever, Verdict};
 use frontdesk_tenant::TenantProfile;
 use serde::{Deserialize, Serialize};
 
@@ -227,11 +228,15 @@ pub struct CallPolicy {
     pub human_fallback: bool,
     /// Answer outside business hours; off, straight to voicemail then.
     pub after_hours_answering: bool,
+    /// Answer questions from the shop's knowledge (its documents and
+    /// profile, through the retriever); off, from the profile's FAQs and
+    /// templates only.
+    pub knowledge: bool,
 }
 
 impl Default for CallPolicy {
     fn default() -> CallPolicy {
-        CallPolicy { ai_booking: true, human_fallback: true, after_hours_answering: true }
+        CallPolicy { ai_booking: true, human_fallback: true, after_hours_answering: true, knowledge: true }
     }
 }
 
@@ -263,6 +268,8 @@ pub struct Dialogue {
     bookings: Arc<BookingService>,
     classifier: Arc<dyn IntentClassifier>,
     strategies: HashMap<Intent, Arc<dyn IntentStrategy>>,
+    /// The shop's knowledge, when answers may come from it.
+    knowledge: Option<Arc<Retriever>>,
 }
 
 impl Dialogue {
@@ -282,7 +289,51 @@ impl Dialogue {
         ]
         .into_iter()
         .collect();
-        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies }
+        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies, knowledge: None }
+    }
+
+    /// Questions the profile's FAQs and templates do not answer are asked
+    /// of the shop's knowledge (when the call's policy allows it).
+    pub fn with_knowledge(mut self, retriever: Arc<Retriever>) -> Dialogue {
+        self.knowledge = Some(retriever);
+        self
+    }
+
+    /// The answer from the shop's knowledge: its passage, read as it is
+    /// (Answer), or which of two it means (Clarify). `None` when the policy
+    /// or the setup leaves knowledge out, when nothing answers, or when the
+    /// best passage is a price, hours, a date or the address (those are
+    /// only ever spoken from the profile's own data), or when the knowledge
+    /// cannot be read (the caller then hears the honest "I don't know").
+    pub(super) async fn knowledge_reply(&self, context: &CallContext<'_>, question: &str) -> Option<Reply> {
+        let retriever = self.knowledge.as_ref().filter(|_| context.policy.knowledge)?;
+        let asked = match retriever.ask(context.profile, question).await {
+            Ok(asked) => asked,
+            Err(error) => {
+                tracing::error!(%error, "the shop's knowledge could not be read; answering without it");
+                return None;
+            }
+        };
+        let first = asked.sources.first()?;
+        if first.source.kind.is_structured() {
+            return None;
+        }
+        match asked.verdict {
+            Verdict::Answer => {
+                let answer = asked.answer?;
+                tracing::info!(source = %first.source.id(), confidence = asked.confidence, "answered from the shop's knowledge");
+                Some(Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered))
+            }
+            Verdict::Clarify => {
+                let second = asked.sources.get(1)?;
+                Some(Reply::listen(format!(
+                    "Do you mean {} or {}?",
+                    first.source.title.to_lowercase(),
+                    second.source.title.to_lowercase()
+                )))
+            }
+            Verdict::NotFound => None,
+        }
     }
 
     /// Serve `intent` with `strategy` (adding an intent, or replacing how one is served).
@@ -443,10 +494,14 @@ impl Dialogue {
             // booking request in all but name.
             Intent::Book
         } else if !clear {
-            // The shop's own FAQ may still know the answer.
+            // The shop's own FAQ, or its knowledge, may still know the answer.
             if let Some(answer) = information::faq_answer(context.profile, heard) {
                 state.misunderstandings = 0;
                 return Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
+            }
+            if let Some(reply) = self.knowledge_reply(context, &heard.redacted).await {
+                state.misunderstandings = 0;
+                return reply;
             }
             return self.misunderstood(context, state).await;
         } else {

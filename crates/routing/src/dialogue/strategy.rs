@@ -75,8 +75,8 @@ impl Flows<'_> {
 pub struct BookingStrategy;
 /// Cancel or move: find the caller's booking, confirm, apply the policy.
 pub struct ChangeStrategy(pub Change);
-/// Hours, prices, services, location and FAQs, from the profile only; a
-/// shop's own FAQ wins over the generic answers.
+/// Hours, prices, services, location and FAQs from the profile (a shop's
+/// own FAQ wins over the generic answers), then the shop's knowledge.
 pub struct InformationStrategy;
 /// A person: the owner while open, else a message.
 pub struct EscalationStrategy;
@@ -116,8 +116,11 @@ impl IntentStrategy for InformationStrategy {
         state: &mut CallState,
         heard: &Understood,
     ) -> Reply {
-        match information_answer(context, heard) {
-            Some(say) => flows.answered(say),
+        if let Some(say) = information_answer(context, heard) {
+            return flows.answered(say);
+        }
+        match flows.dialogue.knowledge_reply(context, &heard.redacted).await {
+            Some(reply) => reply,
             None => flows.dont_know(state, &heard.redacted),
         }
     }
