@@ -61,3 +61,30 @@ pub async fn questions(client: &AdminClient, slug: &str, json_output: bool) -> R
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QuestionsCommand {
+    /// Answer a question: the answer joins the shop's knowledge, the question is closed.
+    Answer { slug: String, id: i64, answer: String },
+}
+
+/// `questions answer SLUG ID "answer"`.
+pub async fn answer_question(
+    client: &AdminClient,
+    command: QuestionsCommand,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let QuestionsCommand::Answer { slug, id, answer } = command;
+    let body = serde_json::json!({"answer": answer});
+    let reply = client.post(&format!("/admin/tenants/{slug}/questions/{id}/answer"), Some(&body)).await?;
+    if json_output {
+        output::print_json(&reply);
+    } else {
+        println!(
+            "answered question {id} ({}); callers now hear it from document {}",
+            reply["question"]["question"].as_str().unwrap_or("-"),
+            reply["document"]["id"].as_str().unwrap_or("-")
+        );
+    }
+    Ok(())
+}

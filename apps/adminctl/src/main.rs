@@ -72,8 +72,14 @@ enum Command {
     Call { slug: String, call_sid: String },
     /// A tenant's texts, newest first.
     Messages { slug: String },
-    /// Questions the receptionist could not answer, newest first.
-    Questions { slug: String },
+    /// Questions the receptionist could not answer, newest first;
+    /// `questions answer SLUG ID "answer"` adds the answer to the shop's knowledge.
+    #[command(args_conflicts_with_subcommands = true)]
+    Questions {
+        #[command(subcommand)]
+        command: Option<calls::QuestionsCommand>,
+        slug: Option<String>,
+    },
     /// A shop's knowledge: the documents its answers come from.
     #[command(subcommand)]
     Knowledge(knowledge::KnowledgeCommand),
@@ -357,7 +363,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Messages { slug } => calls::messages(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
         Command::Knowledge(command) => knowledge::run(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await,
-        Command::Questions { slug } => calls::questions(&AdminClient::new(&cli.url, secret()?)?, &slug, cli.json).await,
+        Command::Questions { command, slug } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            match (command, slug) {
+                (Some(command), _) => calls::answer_question(&client, command, cli.json).await,
+                (None, Some(slug)) => calls::questions(&client, &slug, cli.json).await,
+                (None, None) => Err(Failure::Usage(
+                    "error: name the shop: adminctl questions SLUG, or adminctl questions answer SLUG ID \"answer\""
+                        .into(),
+                )),
+            }
+        }
         Command::Jobs(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             jobs::run(command, &client, cli.json).await

@@ -297,12 +297,17 @@ pub fn print_messages(messages: &Value) {
 pub fn print_questions(questions: &Value) {
     let list = questions.as_array().cloned().unwrap_or_default();
     if list.is_empty() {
-        println!("no unanswered questions");
+        println!("no questions the receptionist could not answer");
         return;
     }
-    let mut rows = table(&["ASKED", "QUESTION"]);
+    let mut rows = table(&["ID", "ASKED", "QUESTION", "ANSWERED"]);
     for question in &list {
-        rows.add_row(vec![text(&question["asked_at"]), text(&question["question"])]);
+        rows.add_row(vec![
+            text(&question["id"]),
+            text(&question["asked_at"]),
+            text(&question["question"]),
+            text(&question["answered_at"]),
+        ]);
     }
     println!("{rows}");
 }

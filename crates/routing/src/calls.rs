@@ -232,8 +232,29 @@ pub trait CallStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<CallRecord>, CallError>;
 
-    /// Questions the shop could not answer ("FAQ gaps"), newest first.
-    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError>;
+    /// Questions the shop could not answer ("FAQ gaps"), newest first,
+    /// answered ones included (with when they were answered).
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError>;
+
+    /// Marks the tenant's question `id` answered at `at` (the first time
+    /// only). `Ok(None)` when the tenant has no such question.
+    async fn close_question(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AskedQuestion>, CallError>;
+}
+
+/// A question a caller asked that the receptionist could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedQuestion {
+    /// Unique within its tenant; the answer route names it.
+    pub id: i64,
+    pub asked_at: DateTime<Utc>,
+    pub question: String,
+    /// When the owner answered it (its answer is then in the shop's knowledge).
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 /// Turns as stores keep them: one JSON array, decoded the same way by every

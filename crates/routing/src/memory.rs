@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
 
-use crate::calls::{CallError, CallRecord, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnUpdate};
+use crate::calls::{
+    AskedQuestion, CallError, CallRecord, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnUpdate,
+};
 use crate::ids::{CallSid, CallStatus, TurnKey};
 
 struct StoredCall {
@@ -22,7 +24,8 @@ struct StoredCall {
 #[derive(Default)]
 struct State {
     calls: HashMap<CallSid, StoredCall>,
-    questions: Vec<(TenantId, DateTime<Utc>, String)>,
+    /// (tenant, asked question)
+    questions: Vec<(TenantId, AskedQuestion)>,
     saves: usize,
 }
 
@@ -126,7 +129,9 @@ impl CallStore for MemoryCallStore {
         record.booking_id = update.booking_id.or(record.booking_id);
         record.recording_url = update.recording_url.clone().or(record.recording_url.take());
         if let Some(question) = &update.question {
-            state.questions.push((tenant.clone(), now, question.clone()));
+            let id = state.questions.len() as i64 + 1;
+            let asked = AskedQuestion { id, asked_at: now, question: question.clone(), answered_at: None };
+            state.questions.push((tenant.clone(), asked));
         }
         state.saves += 1;
         Ok(SavedTurn::Saved)
@@ -177,11 +182,25 @@ impl CallStore for MemoryCallStore {
         Ok(calls)
     }
 
-    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let state = self.lock();
-        let mut questions: Vec<(DateTime<Utc>, String)> =
-            state.questions.iter().filter(|(t, _, _)| t == tenant).map(|(_, at, q)| (*at, q.clone())).collect();
-        questions.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        let mut questions: Vec<AskedQuestion> =
+            state.questions.iter().filter(|(t, _)| t == tenant).map(|(_, q)| q.clone()).collect();
+        questions.sort_by_key(|q| (std::cmp::Reverse(q.asked_at), std::cmp::Reverse(q.id)));
         Ok(questions)
+    }
+
+    async fn close_question(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AskedQuestion>, CallError> {
+        let mut state = self.lock();
+        let found = state.questions.iter_mut().find(|(t, q)| t == tenant && q.id == id);
+        Ok(found.map(|(_, question)| {
+            question.answered_at = question.answered_at.or(Some(at));
+            question.clone()
+        }))
     }
 }

@@ -1,6 +1,6 @@
 //! The `CallStore` contract.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use frontdesk_core::{Clock, E164};
 use frontdesk_routing::{
     CallError, CallSid, CallStatus, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
@@ -246,9 +246,56 @@ pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {
         assert!(matches!(&repeat, Ok(SavedTurn::AlreadyAnswered(first)) if first == "answer 1"), "{repeat:?}");
     }
     let questions = stores.calls.questions(&shop).await.unwrap_or_default();
-    assert_eq!(questions, vec![(now, "do you sell hair gel".to_owned())], "recorded once, with the turn's time");
+    let listed: Vec<(DateTime<Utc>, &str, bool)> =
+        questions.iter().map(|q| (q.asked_at, q.question.as_str(), q.answered_at.is_some())).collect();
+    assert_eq!(listed, vec![(now, "do you sell hair gel", false)], "recorded once, with the turn's time, open");
     // A turn for a call that does not exist records nothing.
     let missing = stores.calls.save_turn(&shop, &sid("CA-none"), &turn_key(1), &asked(4), now).await;
     assert!(matches!(missing, Err(CallError::NotFound(_))), "{missing:?}");
     assert_eq!(stores.calls.questions(&shop).await.unwrap_or_default().len(), 1);
+}
+
+/// A question is closed once by its own tenant, keeps its place in the
+/// list, and is unknown to any other tenant.
+pub async fn a_question_is_closed_once_by_its_own_tenant(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let asked_at = stores.clock.now();
+    for (shop, call, question) in
+        [(&a, "CA-QA1", "do you sell gift cards"), (&a, "CA-QA2", "is there wifi"), (&b, "CA-QB1", "do you do braids")]
+    {
+        let opened = stores.calls.open_call(shop, &incoming(sid(call), None, shop_number()), "{}", asked_at).await;
+        assert!(opened.is_ok(), "{opened:?}");
+        let update = TurnUpdate { question: Some(question.to_owned()), ..update("I don't know that.") };
+        assert!(stores.calls.save_turn(shop, &sid(call), &turn_key(1), &update, asked_at).await.is_ok());
+        stores.clock.advance(Duration::seconds(1));
+    }
+    let listed = stores.calls.questions(&a).await.unwrap_or_default();
+    assert_eq!(
+        listed.iter().map(|q| q.question.as_str()).collect::<Vec<_>>(),
+        ["is there wifi", "do you sell gift cards"]
+    );
+    let gift = listed[1].clone();
+    let theirs = stores.calls.questions(&b).await.unwrap_or_default();
+    assert_ne!(theirs[0].id, gift.id, "ids are unique across tenants");
+
+    // B cannot close A's question, nor can anyone close one that does not exist.
+    let closed_by_b = stores.calls.close_question(&b, gift.id, stores.clock.now()).await;
+    assert!(matches!(closed_by_b, Ok(None)), "{closed_by_b:?}");
+    assert!(matches!(stores.calls.close_question(&a, gift.id + 1000, stores.clock.now()).await, Ok(None)));
+
+    let answered_at = stores.clock.now();
+    let closed = stores.calls.close_question(&a, gift.id, answered_at).await.ok().flatten();
+    let closed = closed.unwrap_or_else(|| panic!("A closes its own question"));
+    assert_eq!(
+        (closed.id, closed.question.as_str(), closed.answered_at),
+        (gift.id, "do you sell gift cards", Some(answered_at))
+    );
+    stores.clock.advance(Duration::minutes(5));
+    let again = stores.calls.close_question(&a, gift.id, stores.clock.now()).await.ok().flatten();
+    assert_eq!(again.and_then(|q| q.answered_at), Some(answered_at), "closed once: the first time stays");
+    let listed = stores.calls.questions(&a).await.unwrap_or_default();
+    let states: Vec<(&str, bool)> = listed.iter().map(|q| (q.question.as_str(), q.answered_at.is_some())).collect();
+    assert_eq!(states, [("is there wifi", false), ("do you sell gift cards", true)], "it keeps its place");
+    assert!(stores.calls.questions(&b).await.unwrap_or_default().iter().all(|q| q.answered_at.is_none()));
 }

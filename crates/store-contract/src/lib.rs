@@ -152,6 +152,7 @@ macro_rules! store_contract_tests {
             calls::status_callbacks_apply_in_sequence_order,
             calls::calls_and_questions_stay_with_their_tenant,
             calls::a_question_is_recorded_with_its_turn_exactly_once,
+            calls::a_question_is_closed_once_by_its_own_tenant,
             messages::a_message_is_written_then_updated_and_reads_back,
             messages::messages_are_listed_newest_first_up_to_the_limit,
             messages::opt_outs_are_idempotent_and_undone_by_start,

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnKey,
-    TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn,
+    TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::SqliteStore;
@@ -232,15 +232,42 @@ impl CallStore for SqliteStore {
         rows.into_iter().map(CallRecord::try_from).collect()
     }
 
-    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT asked_at, question FROM call_questions WHERE tenant_id = ?1 ORDER BY asked_at DESC")
-                .bind(tenant.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(unexpected("listing questions"))?;
-        Ok(rows.into_iter().map(|(at, q)| (from_ms(at), q)).collect())
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
+        let rows: Vec<QuestionRow> = sqlx::query_as(
+            "SELECT rowid, asked_at, question, answered_at FROM call_questions WHERE tenant_id = ?1
+             ORDER BY asked_at DESC, rowid DESC",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing questions"))?;
+        Ok(rows.into_iter().map(asked_question).collect())
     }
+
+    async fn close_question(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AskedQuestion>, CallError> {
+        let row: Option<QuestionRow> = sqlx::query_as(
+            "UPDATE call_questions SET answered_at = COALESCE(answered_at, ?3) WHERE tenant_id = ?1 AND rowid = ?2
+             RETURNING rowid, asked_at, question, answered_at",
+        )
+        .bind(tenant.as_str())
+        .bind(id)
+        .bind(ms(at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unexpected("closing a question"))?;
+        Ok(row.map(asked_question))
+    }
+}
+
+type QuestionRow = (i64, i64, String, Option<i64>);
+
+fn asked_question((id, asked_at, question, answered_at): QuestionRow) -> AskedQuestion {
+    AskedQuestion { id, asked_at: from_ms(asked_at), question, answered_at: answered_at.map(from_ms) }
 }
 
 /// What a save's rows say: a `saved` row when this save wrote the turn,

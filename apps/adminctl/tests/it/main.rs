@@ -547,6 +547,44 @@ async fn a_shops_knowledge_from_files_and_a_question_tried() {
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
     assert!(refused.stderr.contains("PDF is not accepted"), "{}", refused.stderr);
 
+    // A question a caller could not get answered, answered from the inbox:
+    // on a sandbox kept for the purpose, the next caller hears it.
+    let made = adminctl(&gw.url, Some(SECRET), &["sandbox", "create", "--copy-of", "fresh-cuts"]).await;
+    let sandbox = made.stdout.split_whitespace().nth(2).unwrap_or_default().to_owned();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let script = dir.path().join("gift.yaml");
+    assert!(
+        std::fs::write(&script, "turns:\n  - caller: \"do you sell gift cards\"\n    says: [\"I don't know that\"]\n")
+            .is_ok()
+    );
+    let mut simulate = Command::new(env!("CARGO_BIN_EXE_adminctl"));
+    simulate
+        .env_clear()
+        .env("FRONTDESK_TWILIO_AUTH_TOKEN", "token")
+        .env("FRONTDESK_ADMIN_JWT_SECRET", SECRET)
+        .args(["simulate", "--tenant", &sandbox, "--gateway", &gw.url, "--public-url", "https://frontdesk.example.com"])
+        .arg("--script")
+        .arg(&script);
+    let played = simulate.output().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(played.status.code(), Some(0), "{}", String::from_utf8_lossy(&played.stderr));
+    let questions = adminctl(&gw.url, Some(SECRET), &["questions", &sandbox, "--json"]).await;
+    let questions: serde_json::Value = serde_json::from_str(&questions.stdout).unwrap_or_default();
+    let id = questions["questions"][0]["id"].as_i64().unwrap_or_else(|| panic!("{questions}")).to_string();
+    let answer = "Yes, gift cards for any amount are sold at the counter.";
+    let answered = adminctl(&gw.url, Some(SECRET), &["questions", "answer", &sandbox, &id, answer]).await;
+    assert_eq!(answered.code, Some(0), "{}", answered.stderr);
+    assert!(answered.stdout.contains("callers now hear it from document answer-"), "{}", answered.stdout);
+    let listed = adminctl(&gw.url, Some(SECRET), &["questions", &sandbox]).await;
+    assert!(
+        listed.stdout.contains("do you sell gift cards") && listed.stdout.contains("ANSWERED"),
+        "{}",
+        listed.stdout
+    );
+    let asked = adminctl(&gw.url, Some(SECRET), &["knowledge", "ask", &sandbox, "do you have gift cards"]).await;
+    assert!(asked.stdout.contains("gift cards for any amount are sold at the counter"), "{}", asked.stdout);
+    let no_shop = adminctl(&gw.url, Some(SECRET), &["questions"]).await;
+    assert_eq!(no_shop.code, Some(2), "{}", no_shop.stderr);
+
     let deleted = adminctl(&gw.url, Some(SECRET), &["knowledge", "delete", "fresh-cuts", "accessibility"]).await;
     assert_eq!((deleted.code, deleted.stdout.trim()), (Some(0), "deleted accessibility"));
     let gone = adminctl(&gw.url, Some(SECRET), &["knowledge", "delete", "fresh-cuts", "accessibility"]).await;

@@ -146,6 +146,16 @@ async fn list_questions(
 ) -> Result<Json<Value>, ApiError> {
     let tenant = admin.tenant(&slug)?;
     let questions = state.calls.questions(&tenant).await?;
-    let list: Vec<Value> = questions.iter().map(|(at, q)| json!({"asked_at": time(*at), "question": q})).collect();
+    let list: Vec<Value> = questions.iter().map(question_json).collect();
     Ok(Json(json!({"questions": list})))
+}
+
+/// A question as the admin API shows it.
+pub(super) fn question_json(question: &frontdesk_routing::AskedQuestion) -> Value {
+    json!({
+        "id": question.id,
+        "asked_at": time(question.asked_at),
+        "question": question.question,
+        "answered_at": question.answered_at.map(time),
+    })
 }

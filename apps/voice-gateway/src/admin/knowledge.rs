@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES * 2 + 4096)),
         )
         .route("/admin/tenants/{slug}/knowledge/ask", post(ask).get(reserved_id).put(reserved_id).delete(reserved_id))
+        .route("/admin/tenants/{slug}/questions/{id}/answer", post(answer_question))
 }
 
 /// `ask` names the question route, so no document can have that id.
@@ -50,6 +51,69 @@ struct DocumentBody {
     title: String,
     format: String,
     text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerBody {
+    answer: String,
+}
+
+/// An owner's answer is at most this long (a few spoken sentences).
+const MAX_ANSWER_CHARS: usize = 2_000;
+/// A question becomes its document's title, cut to a title's length.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// `POST /admin/tenants/{slug}/questions/{id}/answer` `{"answer"}`: the
+/// answer joins the shop's knowledge (document `answer-{id}`, titled by the
+/// question) and the question is closed, so the next caller who asks hears it.
+async fn answer_question(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, id)): Path<(String, String)>,
+    body: Result<Json<AnswerBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = existing_tenant(&state, &admin, &slug).await?;
+    let id: i64 =
+        id.parse().map_err(|_| ApiError::bad_request("invalid_question_id", format!("{id:?} is not a question id")))?;
+    let answer = json_body(body)?.answer;
+    let answer = answer.trim();
+    let bad = answer.is_empty()
+        || answer.chars().count() > MAX_ANSWER_CHARS
+        || answer.chars().any(|c| c.is_control() && c != '\n');
+    if bad {
+        return Err(ApiError::validation(&[FieldProblem {
+            field: "answer".to_owned(),
+            message: format!("must be 1 to {MAX_ANSWER_CHARS} characters without control characters"),
+        }]));
+    }
+    let questions = state.calls.questions(&tenant).await?;
+    let question = questions
+        .iter()
+        .find(|q| q.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
+    // The caller's words as a title, capitalised and cut to size.
+    let asked: String = question.question.trim().chars().take(MAX_TITLE_CHARS).collect();
+    let mut letters = asked.chars();
+    let title: String = letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default();
+    let document = Document::parse(&format!("answer-{id}"), &title, "text", &format!("{title}\n\n{answer}")).map_err(
+        |problems| {
+            let problems: Vec<FieldProblem> = problems
+                .iter()
+                .map(|problem| FieldProblem { field: "answer".to_owned(), message: problem.to_string() })
+                .collect();
+            ApiError::validation(&problems)
+        },
+    )?;
+    let now = state.clock.now();
+    // The knowledge first: a question is never closed without its answer.
+    state.knowledge.put_document(&tenant, &document, now).await?;
+    let closed = state.calls.close_question(&tenant, id, now).await?;
+    let closed = closed.ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
+    let summary = state.knowledge.document(&tenant, &document.id).await?.as_ref().map(summary);
+    tracing::info!(tenant_id = %tenant, question_id = id, by = %admin.0.subject, "question answered into the knowledge");
+    admin.audit(&state, Some(&tenant), "question.answer", &format!("questions/{id}"), None, summary.clone()).await;
+    Ok(Json(json!({"question": super::calls::question_json(&closed), "document": summary})))
 }
 
 #[derive(Debug, Deserialize)]

@@ -184,3 +184,44 @@ async fn a_caller_hears_the_shops_document_and_enable_rag_gates_it() {
     let asked = questions.body.to_string();
     assert!(asked.contains("gift cards"), "the declined question is in the inbox: {asked}");
 }
+
+#[tokio::test]
+async fn answering_a_declined_question_makes_the_next_caller_hear_the_answer() {
+    let app = TestApp::new().await;
+    let twiml = ask_on_a_call(&app, "CA-gift-1", "do you sell gift cards").await;
+    assert!(twiml.contains("I don't know that"), "{twiml}");
+    let listed = app.admin(Method::GET, "/admin/tenants/fresh-cuts/questions", None).await;
+    let question = listed.body["questions"][0].clone();
+    assert_eq!(
+        (question["question"].as_str(), &question["answered_at"]),
+        (Some("do you sell gift cards"), &Value::Null)
+    );
+    let id = question["id"].as_i64().unwrap_or_else(|| panic!("a question id: {}", listed.body));
+    let path = format!("/admin/tenants/fresh-cuts/questions/{id}/answer");
+
+    // Another shop cannot answer it; nonsense is refused.
+    let other = app.token("tenant:bright-smile");
+    let answer = json!({"answer": "Yes, gift cards for any amount are sold at the counter and never expire."});
+    assert_eq!(app.call(Method::POST, &path, Some(&other), Some(&answer)).await.status, StatusCode::FORBIDDEN);
+    let empty = app.admin(Method::POST, &path, Some(&json!({"answer": " "}))).await;
+    assert_eq!((empty.status, fields(&empty)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["answer".to_owned()]));
+    let unknown = app.admin(Method::POST, "/admin/tenants/fresh-cuts/questions/999999/answer", Some(&answer)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let not_a_number = app.admin(Method::POST, "/admin/tenants/fresh-cuts/questions/x/answer", Some(&answer)).await;
+    assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
+
+    // The shop answers it with its own token.
+    let own = app.token("tenant:fresh-cuts");
+    let answered = app.call(Method::POST, &path, Some(&own), Some(&answer)).await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(answered.body["document"]["id"], format!("answer-{id}"));
+    assert!(answered.body["question"]["answered_at"].is_string(), "{}", answered.body);
+    let listed = app.admin(Method::GET, "/admin/tenants/fresh-cuts/questions", None).await;
+    assert!(listed.body["questions"][0]["answered_at"].is_string(), "closed, still listed: {}", listed.body);
+
+    // The next caller who asks hears it, in the owner's words.
+    let twiml = ask_on_a_call(&app, "CA-gift-2", "do you have gift cards").await;
+    assert!(twiml.contains("gift cards for any amount are sold at the counter"), "{twiml}");
+    let audit = app.admin(Method::GET, "/admin/audit?tenant=fresh-cuts", None).await;
+    assert!(audit.body.to_string().contains("question.answer"), "{}", audit.body);
+}

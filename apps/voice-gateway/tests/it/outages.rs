@@ -126,7 +126,16 @@ impl CallStore for Flaky {
         self.check()?;
         self.inner.list_calls(tenant, from, to).await
     }
-    async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError> {
+    async fn close_question(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<frontdesk_routing::AskedQuestion>, CallError> {
+        self.check()?;
+        self.inner.close_question(tenant, id, at).await
+    }
+    async fn questions(&self, tenant: &TenantId) -> Result<Vec<frontdesk_routing::AskedQuestion>, CallError> {
         self.check()?;
         self.inner.questions(tenant).await
     }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use frontdesk_calendar::{BookingId, BookingService, HoldId};
 use frontdesk_core::E164;
-use frontdesk_rag::{Retriever, Verdict};
+use frontdesk_rag::{Retriever, SourceKind, Verdict};
 use frontdesk_tenant::TenantProfile;
 use serde::{Deserialize, Serialize};
 
@@ -305,6 +305,11 @@ impl Dialogue {
     /// best passage is a price, hours, a date or the address (those are
     /// only ever spoken from the profile's own data), or when the knowledge
     /// cannot be read (the caller then hears the honest "I don't know").
+    /// Whether this call's questions go to the shop's knowledge.
+    pub(super) fn knows(&self, context: &CallContext<'_>) -> bool {
+        self.knowledge.is_some() && context.policy.knowledge
+    }
+
     pub(super) async fn knowledge_reply(&self, context: &CallContext<'_>, question: &str) -> Option<Reply> {
         let retriever = self.knowledge.as_ref().filter(|_| context.policy.knowledge)?;
         let asked = match retriever.ask(context.profile, question).await {
@@ -320,7 +325,13 @@ impl Dialogue {
         }
         match asked.verdict {
             Verdict::Answer => {
-                let answer = asked.answer?;
+                // An FAQ is the owner's own answer: read it as written.
+                let faq = (first.source.kind == SourceKind::Faq)
+                    .then(|| first.source.key.parse::<usize>().ok())
+                    .flatten()
+                    .and_then(|index| context.profile.faqs().get(index))
+                    .map(|faq| faq.answer.clone());
+                let answer = faq.or(asked.answer)?;
                 tracing::info!(source = %first.source.id(), confidence = asked.confidence, "answered from the shop's knowledge");
                 Some(Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered))
             }
@@ -494,14 +505,16 @@ impl Dialogue {
             // booking request in all but name.
             Intent::Book
         } else if !clear {
-            // The shop's own FAQ, or its knowledge, may still know the answer.
-            if let Some(answer) = information::faq_answer(context.profile, heard) {
+            // The shop's knowledge (FAQs and documents), or without it the
+            // FAQ matcher, may still know the answer.
+            if self.knows(context) {
+                if let Some(reply) = self.knowledge_reply(context, &heard.redacted).await {
+                    state.misunderstandings = 0;
+                    return reply;
+                }
+            } else if let Some(answer) = information::faq_answer(context.profile, heard) {
                 state.misunderstandings = 0;
                 return Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
-            }
-            if let Some(reply) = self.knowledge_reply(context, &heard.redacted).await {
-                state.misunderstandings = 0;
-                return reply;
             }
             return self.misunderstood(context, state).await;
         } else {
@@ -552,7 +565,7 @@ impl Dialogue {
             // "How much is it?": the service being booked.
             asked.service = state.draft.service.clone();
         }
-        let answer = strategy::answer_from_profile(context, &asked)?;
+        let answer = strategy::answer_from_profile(context, &asked, true)?;
         let pending =
             if state.last_prompt.is_empty() { "How can I help you?".to_owned() } else { state.last_prompt.clone() };
         Some(Reply::asking(&answer, pending))

@@ -116,11 +116,26 @@ impl IntentStrategy for InformationStrategy {
         state: &mut CallState,
         heard: &Understood,
     ) -> Reply {
-        if let Some(say) = information_answer(context, heard) {
+        if !flows.dialogue.knows(context) {
+            return match information_answer(context, heard, true) {
+                Some(say) => flows.answered(say),
+                None => flows.dont_know(state, &heard.redacted),
+            };
+        }
+        // Hours, prices, services and the address: the shop's FAQ or the
+        // profile's templates, as without knowledge. Any other question: the
+        // retriever decides (FAQs included, with its honest "not found").
+        let intent = heard.intent.map(|(intent, _)| intent);
+        let templated =
+            matches!(intent, Some(Intent::AskHours | Intent::AskPrices | Intent::AskServices | Intent::AskLocation));
+        if templated && let Some(say) = information_answer(context, heard, true) {
             return flows.answered(say);
         }
-        match flows.dialogue.knowledge_reply(context, &heard.redacted).await {
-            Some(reply) => reply,
+        if let Some(reply) = flows.dialogue.knowledge_reply(context, &heard.redacted).await {
+            return reply;
+        }
+        match information_answer(context, heard, false) {
+            Some(say) => flows.answered(say),
             None => flows.dont_know(state, &heard.redacted),
         }
     }
@@ -128,8 +143,8 @@ impl IntentStrategy for InformationStrategy {
 
 /// The answer to an information question from the profile alone, with the
 /// question that follows it, or `None` when the profile does not cover it.
-pub(crate) fn information_answer(context: &CallContext<'_>, heard: &Understood) -> Option<String> {
-    let answer = answer_from_profile(context, heard)?;
+pub(crate) fn information_answer(context: &CallContext<'_>, heard: &Understood, faq: bool) -> Option<String> {
+    let answer = answer_from_profile(context, heard, faq)?;
     let follow_up = match heard.intent.map(|(intent, _)| intent) {
         Some(Intent::AskPrices | Intent::AskServices) if faq_answer(context.profile, heard).is_none() => {
             "Would you like to book?"
@@ -140,10 +155,11 @@ pub(crate) fn information_answer(context: &CallContext<'_>, heard: &Understood) 
 }
 
 /// The bare answer (no follow-up question) from the profile: the shop's own
-/// FAQ when one answers it, else the hours, prices, services or address.
-pub(crate) fn answer_from_profile(context: &CallContext<'_>, heard: &Understood) -> Option<String> {
+/// FAQ when one answers it (and `faq` asks for the FAQ matcher), else the
+/// hours, prices, services or address.
+pub(crate) fn answer_from_profile(context: &CallContext<'_>, heard: &Understood, faq: bool) -> Option<String> {
     let profile = context.profile;
-    if let Some(answer) = faq_answer(profile, heard) {
+    if faq && let Some(answer) = faq_answer(profile, heard) {
         return Some(answer);
     }
     match heard.intent.map(|(intent, _)| intent) {

@@ -15,9 +15,9 @@ use frontdesk_core::{E164, ManualClock, TenantId};
 use frontdesk_jobs::NewJob;
 use frontdesk_routing::dialogue::Draft;
 use frontdesk_routing::{
-    Admission, Answer, CallAllowance, CallError, CallPolicy, CallRecord, CallSession, CallSid, CallState, CallStatus,
-    CallStore, CallTurn, CallerInput, Dialogue, IncomingCall, MemoryCallStore, Next, Outcome, SavedTurn, Stage,
-    StatusReport, TurnKey, TurnNumber, TurnUpdate,
+    Admission, Answer, AskedQuestion, CallAllowance, CallError, CallPolicy, CallRecord, CallSession, CallSid,
+    CallState, CallStatus, CallStore, CallTurn, CallerInput, Dialogue, IncomingCall, MemoryCallStore, Next, Outcome,
+    SavedTurn, Stage, StatusReport, TurnKey, TurnNumber, TurnUpdate,
 };
 use frontdesk_tenant::TenantProfile;
 use mockall::predicate::eq;
@@ -66,7 +66,13 @@ mockall::mock! {
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) -> Result<Vec<CallRecord>, CallError>;
-        async fn questions(&self, tenant: &TenantId) -> Result<Vec<(DateTime<Utc>, String)>, CallError>;
+        async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError>;
+        async fn close_question(
+            &self,
+            tenant: &TenantId,
+            id: i64,
+            at: DateTime<Utc>,
+        ) -> Result<Option<AskedQuestion>, CallError>;
     }
 }
 
