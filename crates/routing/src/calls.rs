@@ -32,6 +32,15 @@ pub struct Turn {
     pub at: DateTime<Utc>,
     pub speaker: Speaker,
     pub text: String,
+    /// The knowledge an agent's answer came from (`doc:payments`, `faq:2`).
+    pub sources: Vec<String>,
+}
+
+impl Turn {
+    /// A turn that cites nothing.
+    pub fn said(at: DateTime<Utc>, speaker: Speaker, text: impl Into<String>) -> Turn {
+        Turn { at, speaker, text: text.into(), sources: Vec::new() }
+    }
 }
 
 /// How a call ended, from the shop's point of view.
@@ -262,7 +271,13 @@ pub struct AskedQuestion {
 pub fn encode_turns(turns: &[Turn]) -> String {
     let items: Vec<serde_json::Value> = turns
         .iter()
-        .map(|t| serde_json::json!({"at": t.at.to_rfc3339(), "speaker": t.speaker.as_str(), "text": t.text}))
+        .map(|t| {
+            let mut item = serde_json::json!({"at": t.at.to_rfc3339(), "speaker": t.speaker.as_str(), "text": t.text});
+            if !t.sources.is_empty() {
+                item["sources"] = serde_json::Value::from(t.sources.clone());
+            }
+            item
+        })
         .collect();
     serde_json::Value::from(items).to_string()
 }
@@ -281,7 +296,42 @@ pub fn decode_turns(raw: &str) -> Result<Vec<Turn>, CallError> {
                 _ => return Err(corrupt("speaker")),
             };
             let text = item["text"].as_str().ok_or_else(|| corrupt("text"))?.to_owned();
-            Ok(Turn { at: at.with_timezone(&Utc), speaker, text })
+            let sources = match &item["sources"] {
+                serde_json::Value::Null => Vec::new(),
+                serde_json::Value::Array(ids) => ids
+                    .iter()
+                    .map(|id| id.as_str().map(str::to_owned).ok_or_else(|| corrupt("sources")))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(corrupt("sources")),
+            };
+            Ok(Turn { at: at.with_timezone(&Utc), speaker, text, sources })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod turn_tests {
+    use super::*;
+
+    #[test]
+    fn turns_round_trip_with_their_sources_and_old_rows_still_decode() {
+        let at =
+            DateTime::parse_from_rfc3339("2026-12-06T15:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let turns = vec![
+            Turn::said(at, Speaker::Caller, "is there a ramp"),
+            Turn {
+                at,
+                speaker: Speaker::Agent,
+                text: "Use the side door.".into(),
+                sources: vec!["doc:accessibility".into()],
+            },
+        ];
+        let encoded = encode_turns(&turns);
+        assert_eq!(decode_turns(&encoded).ok(), Some(turns));
+        assert!(!encoded.contains("\"sources\":[]"), "a turn citing nothing stores no sources: {encoded}");
+        let old = r#"[{"at":"2026-12-06T15:00:00Z","speaker":"agent","text":"Hi"}]"#;
+        assert_eq!(decode_turns(old).ok().map(|t| t[0].sources.len()), Some(0));
+        let bad = r#"[{"at":"2026-12-06T15:00:00Z","speaker":"agent","text":"Hi","sources":[1]}]"#;
+        assert!(decode_turns(bad).is_err(), "a source that is not text is corrupt");
+    }
 }

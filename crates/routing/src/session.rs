@@ -149,7 +149,7 @@ impl CallSession {
         }
         let update = TurnUpdate {
             state: state.to_json(),
-            turns: vec![Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone() }],
+            turns: vec![Turn::said(now, Speaker::Agent, reply.say.clone())],
             outcome: reply.outcome,
             booking_id: None,
             recording_url: None,
@@ -185,9 +185,9 @@ impl CallSession {
         let answer = Answer::new(&reply, turn.next());
         let mut turns = Vec::with_capacity(2);
         if let Some(heard) = reply.heard.clone().filter(|h| !h.is_empty()) {
-            turns.push(Turn { at: now, speaker: Speaker::Caller, text: heard });
+            turns.push(Turn::said(now, Speaker::Caller, heard));
         }
-        turns.push(Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone() });
+        turns.push(Turn { at: now, speaker: Speaker::Agent, text: reply.say.clone(), sources: reply.cited.clone() });
         let outcome = Outcome::after_turn(reply.outcome, call.outcome);
         let update = TurnUpdate {
             state: state.to_json(),
@@ -250,7 +250,7 @@ impl CallSession {
         let answer = Answer::hang_up("Thank you, we'll get back to you soon. Goodbye.");
         let update = TurnUpdate {
             state: call.state,
-            turns: vec![Turn { at: now, speaker: Speaker::Caller, text: "(left a voicemail)".to_owned() }],
+            turns: vec![Turn::said(now, Speaker::Caller, "(left a voicemail)")],
             outcome: Some(Outcome::MessageTaken),
             booking_id: None,
             recording_url: url,
@@ -371,5 +371,6 @@ fn forward_to_owner(profile: &TenantProfile) -> Reply {
         unanswered: None,
         heard: None,
         prompt: None,
+        cited: Vec::new(),
     }
 }

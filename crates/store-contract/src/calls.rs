@@ -37,7 +37,7 @@ fn update(reply: &str) -> TurnUpdate {
 }
 
 fn turn(stores: &Stores, speaker: Speaker, text: &str) -> Turn {
-    Turn { at: stores.clock.now(), speaker, text: text.to_owned() }
+    Turn::said(stores.clock.now(), speaker, text)
 }
 
 pub async fn opening_a_call_twice_returns_the_same_record(stores: Stores) {

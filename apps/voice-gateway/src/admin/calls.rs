@@ -43,7 +43,13 @@ pub fn call_json(call: &CallRecord, with_turns: bool) -> Value {
         value["turns"] = call
             .turns
             .iter()
-            .map(|t| json!({"at": time(t.at), "speaker": t.speaker.as_str(), "text": t.text}))
+            .map(|t| {
+                let mut turn = json!({"at": time(t.at), "speaker": t.speaker.as_str(), "text": t.text});
+                if !t.sources.is_empty() {
+                    turn["sources"] = json!(t.sources);
+                }
+                turn
+            })
             .collect();
     }
     value

@@ -168,6 +168,9 @@ async fn a_caller_hears_the_shops_document_and_enable_rag_gates_it() {
     assert!(twiml.contains("Anything else?") && twiml.contains("<Gather"), "the call goes on: {twiml}");
     let call = app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA-rag-1", None).await;
     assert_eq!(call.body["outcome"], "answered", "{}", call.body);
+    let cited: Vec<&Value> =
+        call.body["turns"].as_array().into_iter().flatten().filter_map(|t| t.get("sources")).collect();
+    assert_eq!(cited, [&json!(["doc:accessibility"])], "the answer's source is in the transcript: {}", call.body);
 
     // What the knowledge does not say is declined honestly and lands in the inbox.
     let twiml = ask_on_a_call(&app, "CA-rag-2", "do you sell gift cards").await;

@@ -174,6 +174,8 @@ pub struct Reply {
     /// The question this reply asks, when `say` adds more around it (an
     /// apology, an answer): what is asked again if the caller needs it.
     pub prompt: Option<String>,
+    /// The knowledge `say` answers from (source ids), kept in the transcript.
+    pub cited: Vec<String>,
 }
 
 impl Reply {
@@ -186,6 +188,7 @@ impl Reply {
             unanswered: None,
             heard: None,
             prompt: None,
+            cited: Vec::new(),
         }
     }
 
@@ -333,7 +336,9 @@ impl Dialogue {
                     .map(|faq| faq.answer.clone());
                 let answer = faq.or(asked.answer)?;
                 tracing::info!(source = %first.source.id(), confidence = asked.confidence, "answered from the shop's knowledge");
-                Some(Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered))
+                let mut reply = Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
+                reply.cited = vec![first.source.id()];
+                Some(reply)
             }
             Verdict::Clarify => {
                 let second = asked.sources.get(1)?;
@@ -623,6 +628,7 @@ impl Dialogue {
                 unanswered: None,
                 heard: None,
                 prompt: None,
+                cited: Vec::new(),
             }
         } else {
             voicemail(context)
@@ -656,6 +662,7 @@ pub(crate) fn goodbye(context: &CallContext<'_>, first: &str) -> Reply {
         unanswered: None,
         heard: None,
         prompt: None,
+        cited: Vec::new(),
     }
 }
 
@@ -671,6 +678,7 @@ pub(crate) fn voicemail(context: &CallContext<'_>) -> Reply {
         unanswered: None,
         heard: None,
         prompt: None,
+        cited: Vec::new(),
     }
 }
 
