@@ -22,8 +22,16 @@ pub trait Embedder: Send + Sync {
 
     fn dims(&self) -> usize;
 
-    /// One vector of [`Embedder::dims`] per text, in order.
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+    /// One vector of [`Embedder::dims`] per text, in order, and the tokens
+    /// the provider counted (what embedding costs; 0 offline).
+    async fn embed(&self, texts: &[String]) -> Result<Embedded, EmbedError>;
+}
+
+/// Vectors, one per text, and what they cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedded {
+    pub vectors: Vec<Vec<f32>>,
+    pub tokens: u64,
 }
 
 /// The model id of every [`HashingEmbedder`] starts with this.
@@ -92,8 +100,8 @@ impl Embedder for HashingEmbedder {
         self.dims
     }
 
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        Ok(texts.iter().map(|text| self.embed_one(text)).collect())
+    async fn embed(&self, texts: &[String]) -> Result<Embedded, EmbedError> {
+        Ok(Embedded { vectors: texts.iter().map(|text| self.embed_one(text)).collect(), tokens: 0 })
     }
 }
 
