@@ -15,6 +15,7 @@ use sqlx::PgConnection;
 
 use crate::PostgresStore;
 use crate::jobs::enqueue_on;
+use crate::{store_error as unexpected, tenant_row_error as classify};
 
 const ACCOUNT_COLUMNS: &str =
     "plan, minute_cap, stripe_customer_id, stripe_subscription_id, subscription_status, past_due_since";
@@ -70,19 +71,6 @@ impl TryFrom<InvoiceRow> for StoredInvoice {
             row.updated_at,
             row.finalized_at,
         )
-    }
-}
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
-
-/// A foreign key violation on a tenant-owned row means the tenant does not
-/// exist; anything else is unexpected.
-fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
-        _ => unexpected(context)(error),
     }
 }
 

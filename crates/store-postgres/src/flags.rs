@@ -10,10 +10,7 @@ use frontdesk_jobs::NewJob;
 
 use crate::PostgresStore;
 use crate::billing::{account_for_update, enqueue_jobs};
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
+use crate::store_error as unexpected;
 
 #[async_trait]
 impl FlagStore for PostgresStore {

@@ -6,18 +6,7 @@ use frontdesk_core::{StoreError, TenantId};
 use frontdesk_rag::{Document, DocumentId, DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
 
 use crate::PostgresStore;
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
-
-/// A foreign key violation means the tenant does not exist.
-fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
-        _ => unexpected(context)(error),
-    }
-}
+use crate::{store_error as unexpected, tenant_row_error as classify};
 
 type DocumentRow = (String, String, String, String, DateTime<Utc>);
 

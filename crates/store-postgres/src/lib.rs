@@ -34,6 +34,26 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
 }
 
+/// A failed query as the domain's `StoreError` (what every store port but
+/// calls, bookings and jobs returns).
+pub(crate) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> frontdesk_core::StoreError {
+    move |error| frontdesk_core::StoreError::Unexpected(unexpected(context)(error))
+}
+
+/// A failed write of a tenant-owned row: a foreign key violation means the
+/// tenant does not exist; anything else is unexpected.
+pub(crate) fn tenant_row_error(
+    tenant: &frontdesk_core::TenantId,
+    context: &'static str,
+) -> impl FnOnce(sqlx::Error) -> frontdesk_core::StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            frontdesk_core::StoreError::NotFound(tenant.clone())
+        }
+        _ => store_error(context)(error),
+    }
+}
+
 fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> anyhow::Error {
     move |error| anyhow::Error::new(error).context(context)
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::SqliteStore;
 use crate::jobs::{from_ms, ms};
+use crate::store_error as unexpected;
 
 #[derive(sqlx::FromRow)]
 struct AuditRow {
@@ -35,10 +36,6 @@ impl TryFrom<AuditRow> for AuditEntry {
             row.after.as_deref(),
         )
     }
-}
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
 }
 
 fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {

@@ -14,6 +14,7 @@ use sqlx::SqliteConnection;
 
 use crate::SqliteStore;
 use crate::jobs::{enqueue_on, from_ms, ms};
+use crate::{store_error as unexpected, tenant_row_error as classify};
 
 const ACCOUNT_COLUMNS: &str =
     "plan, minute_cap, stripe_customer_id, stripe_subscription_id, subscription_status, past_due_since";
@@ -68,19 +69,6 @@ impl TryFrom<InvoiceRow> for StoredInvoice {
             from_ms(row.updated_at),
             row.finalized_at.map(from_ms),
         )
-    }
-}
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
-
-/// A foreign key violation on a tenant-owned row means the tenant does not
-/// exist; anything else is unexpected.
-fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
-        _ => unexpected(context)(error),
     }
 }
 

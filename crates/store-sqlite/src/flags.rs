@@ -11,10 +11,7 @@ use frontdesk_jobs::NewJob;
 use crate::SqliteStore;
 use crate::billing::{account_for_update, enqueue_jobs};
 use crate::jobs::ms;
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
+use crate::store_error as unexpected;
 
 #[async_trait]
 impl FlagStore for SqliteStore {

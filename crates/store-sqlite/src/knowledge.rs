@@ -7,18 +7,7 @@ use frontdesk_rag::{Document, DocumentId, DocumentWrite, KnowledgeStore, StoredD
 
 use crate::SqliteStore;
 use crate::jobs::{from_ms, ms};
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
-
-/// A foreign key violation means the tenant does not exist.
-fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
-        _ => unexpected(context)(error),
-    }
-}
+use crate::{store_error as unexpected, tenant_row_error as classify};
 
 type DocumentRow = (String, String, String, String, i64);
 

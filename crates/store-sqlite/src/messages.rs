@@ -7,19 +7,7 @@ use frontdesk_messaging::{MessageLog, MessageRecord};
 
 use crate::SqliteStore;
 use crate::jobs::{from_ms, ms};
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
-
-/// A foreign key violation on a message or an opt-out means the tenant does
-/// not exist; anything else is unexpected.
-fn classify(tenant: &TenantId, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(tenant.clone()),
-        _ => unexpected(context)(error),
-    }
-}
+use crate::{store_error as unexpected, tenant_row_error as classify};
 
 fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
     // Only ever called with the column list and fixed SQL text.

@@ -9,12 +9,9 @@ use frontdesk_tenant::{
 };
 
 use crate::SqliteStore;
+use crate::store_error as unexpected;
 
 type TenantRow = (String, String, String, String, DateTime<Utc>, DateTime<Utc>);
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unexpected(crate::unexpected(context)(error))
-}
 
 fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
     let (tenant_id, profile, status, kind, created_at, updated_at) = row;
