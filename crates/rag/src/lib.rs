@@ -36,5 +36,5 @@ pub use index::{Hit, KnowledgeIndex, Retrieval, RetrievalConfig, VectorCountMism
 pub use memory::MemoryKnowledgeStore;
 pub use retriever::{Asked, Cited, Retriever, snippet};
 pub use source::{Chunk, ContentHash, SourceKind, SourceRef};
-pub use store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
+pub use store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash, vector_bytes, vector_from_bytes};
 pub use terms::terms;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
 
 use crate::document::{Document, DocumentId};
+use crate::source::ContentHash;
 use crate::store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
 
 /// A `KnowledgeStore` in memory. Any tenant may write (there is no tenant
@@ -18,6 +19,8 @@ use crate::store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash}
 pub struct MemoryKnowledgeStore {
     documents: Mutex<HashMap<TenantId, BTreeMap<DocumentId, StoredDocument>>>,
     versions: Mutex<HashMap<TenantId, i64>>,
+    /// (tenant, model) → vectors by content hash
+    vectors: Mutex<HashMap<(TenantId, String), HashMap<ContentHash, Vec<f32>>>>,
     listings: AtomicUsize,
 }
 
@@ -82,5 +85,30 @@ impl KnowledgeStore for MemoryKnowledgeStore {
     async fn knowledge_version(&self, tenant: &TenantId) -> Result<i64, StoreError> {
         let versions = self.versions.lock().unwrap_or_else(|p| p.into_inner());
         Ok(versions.get(tenant).copied().unwrap_or(0))
+    }
+
+    async fn chunk_vectors(
+        &self,
+        tenant: &TenantId,
+        model: &str,
+    ) -> Result<HashMap<ContentHash, Vec<f32>>, StoreError> {
+        let vectors = self.vectors.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(vectors.get(&(tenant.clone(), model.to_owned())).cloned().unwrap_or_default())
+    }
+
+    async fn put_chunk_vectors(
+        &self,
+        tenant: &TenantId,
+        model: &str,
+        new: &[(ContentHash, Vec<f32>)],
+        keep: &[ContentHash],
+    ) -> Result<(), StoreError> {
+        let mut vectors = self.vectors.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = vectors.entry((tenant.clone(), model.to_owned())).or_default();
+        kept.retain(|hash, _| keep.contains(hash));
+        for (hash, vector) in new {
+            kept.insert(*hash, vector.clone());
+        }
+        Ok(())
     }
 }

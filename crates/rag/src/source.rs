@@ -74,6 +74,18 @@ impl ContentHash {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// Reads the 64 hex digits [`fmt::Display`] writes.
+    pub fn from_hex(hex: &str) -> Option<ContentHash> {
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0_u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(ContentHash(bytes))
+    }
 }
 
 impl fmt::Display for ContentHash {
@@ -133,6 +145,8 @@ mod tests {
         assert_ne!(a.hash, Chunk::new(source.clone(), vec!["Cash".into()], "We take all major cards.".into()).hash);
         assert_ne!(a.hash, Chunk::new(source, vec!["Cards".into()], "We take cash.".into()).hash);
         assert_eq!(a.hash.to_string().len(), 64);
+        assert_eq!(ContentHash::from_hex(&a.hash.to_string()), Some(a.hash));
+        assert_eq!(ContentHash::from_hex("zz"), None);
         assert_eq!(a.source.id(), "doc:payments");
     }
 }

@@ -1,5 +1,7 @@
 //! The `KnowledgeStore` port: the documents an owner added, per tenant.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
@@ -75,4 +77,33 @@ pub trait KnowledgeStore: Send + Sync {
 
     /// 0 before any document was written; larger after every change.
     async fn knowledge_version(&self, tenant: &TenantId) -> Result<i64, StoreError>;
+
+    /// The vectors kept for the tenant's passages by the embedding model
+    /// `model`, by the passage's content hash.
+    async fn chunk_vectors(&self, tenant: &TenantId, model: &str)
+    -> Result<HashMap<ContentHash, Vec<f32>>, StoreError>;
+
+    /// Keeps `vectors` (replacing any of the same hash) and drops the
+    /// model's vectors of passages not in `keep` (gone or changed), in one
+    /// transaction. MUST return `NotFound` for an unknown tenant.
+    async fn put_chunk_vectors(
+        &self,
+        tenant: &TenantId,
+        model: &str,
+        vectors: &[(ContentHash, Vec<f32>)],
+        keep: &[ContentHash],
+    ) -> Result<(), StoreError>;
+}
+
+/// A vector as stores keep it: little-endian f32s.
+pub fn vector_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// A vector read back; `None` when the bytes are not whole f32s.
+pub fn vector_from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }

@@ -87,3 +87,32 @@ pub async fn a_document_of_an_unknown_tenant_is_not_found(stores: Stores) {
     assert!(matches!(written, Err(StoreError::NotFound(ref t)) if *t == ghost), "{written:?}");
     assert_eq!(stores.knowledge.list_documents(&ghost).await.map(|l| l.len()).ok(), Some(0));
 }
+
+/// Passage vectors are kept per tenant and model by content hash; a put
+/// drops the model's vectors of passages no longer kept.
+pub async fn passage_vectors_are_kept_by_model_and_hash_and_pruned(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let hash = |text: &str| frontdesk_rag::ContentHash::of(&[text]);
+    let (one, two, three) = (hash("one"), hash("two"), hash("three"));
+    let vectors = vec![(one, vec![0.5_f32, -0.25, 1.0]), (two, vec![0.0, 1.0, 0.0])];
+    let put = stores.knowledge.put_chunk_vectors(&a, "model-x@3", &vectors, &[one, two]).await;
+    assert!(put.is_ok(), "{put:?}");
+    let read = stores.knowledge.chunk_vectors(&a, "model-x@3").await.unwrap_or_default();
+    assert_eq!((read.get(&one), read.get(&two)), (Some(&vectors[0].1), Some(&vectors[1].1)), "exact round trip");
+    assert!(stores.knowledge.chunk_vectors(&a, "model-y@3").await.unwrap_or_default().is_empty(), "per model");
+    assert!(stores.knowledge.chunk_vectors(&b, "model-x@3").await.unwrap_or_default().is_empty(), "per tenant");
+
+    // "two" changed into "three": its vector goes, "one" keeps its own.
+    let next = vec![(three, vec![1.0_f32, 0.0, 0.0])];
+    assert!(stores.knowledge.put_chunk_vectors(&a, "model-x@3", &next, &[one, three]).await.is_ok());
+    let read = stores.knowledge.chunk_vectors(&a, "model-x@3").await.unwrap_or_default();
+    let mut kept: Vec<_> = read.keys().copied().collect();
+    kept.sort_by_key(ToString::to_string);
+    let mut expected = vec![one, three];
+    expected.sort_by_key(ToString::to_string);
+    assert_eq!(kept, expected);
+
+    let ghost = stores.knowledge.put_chunk_vectors(&tenant("ghost"), "model-x@3", &next, &[three]).await;
+    assert!(matches!(ghost, Err(StoreError::NotFound(_))), "{ghost:?}");
+}

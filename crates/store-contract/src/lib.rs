@@ -122,6 +122,7 @@ macro_rules! store_contract_tests {
             knowledge::documents_are_written_read_listed_and_deleted_and_the_version_follows,
             knowledge::documents_stay_with_their_tenant,
             knowledge::a_document_of_an_unknown_tenant_is_not_found,
+            knowledge::passage_vectors_are_kept_by_model_and_hash_and_pruned,
             jobs::enqueue_claim_complete,
             jobs::a_rolled_back_transaction_leaves_no_job,
             jobs::a_unique_key_enqueued_twice_yields_one_job,

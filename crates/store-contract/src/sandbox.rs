@@ -124,6 +124,9 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
     let knowledge = frontdesk_rag::Document::parse("payments", "Paying", "text", "We take cards.")
         .unwrap_or_else(|e| panic!("{e:?}"));
     ok("knowledge", stores.knowledge.put_document(&shop, &knowledge, now).await.map(drop).map_err(s));
+    let passage = frontdesk_rag::ContentHash::of(&["We take cards."]);
+    let vectors = stores.knowledge.put_chunk_vectors(&shop, "model@2", &[(passage, vec![1.0, 0.0])], &[passage]).await;
+    ok("vectors", vectors.map_err(s));
 }
 
 /// How many rows of each kind `slug` has, read through the ports.
@@ -145,6 +148,7 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
     let audit = stores.audit.audit_entries(&query).await.map(|a| a.len()).ok();
     let documents = stores.knowledge.list_documents(&shop).await.map(|d| d.len()).ok();
     let version = stores.knowledge.knowledge_version(&shop).await.ok().map(|v| usize::from(v > 0));
+    let vectors = stores.knowledge.chunk_vectors(&shop, "model@2").await.map(|v| v.len()).ok();
     vec![
         ("call minutes", count(usage)),
         ("cap decisions", count(decisions)),
@@ -158,6 +162,7 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
         ("audit entries", count(audit)),
         ("documents", count(documents)),
         ("knowledge versions", count(version)),
+        ("passage vectors", count(vectors)),
     ]
 }
 
@@ -175,6 +180,7 @@ fn everything_once() -> Vec<(&'static str, usize)> {
         ("audit entries", 1),
         ("documents", 1),
         ("knowledge versions", 1),
+        ("passage vectors", 1),
     ]
 }
 

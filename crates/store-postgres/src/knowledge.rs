@@ -1,9 +1,14 @@
 //! `KnowledgeStore` on PostgreSQL.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
-use frontdesk_rag::{Document, DocumentId, DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
+use frontdesk_rag::{
+    ContentHash, Document, DocumentId, DocumentWrite, KnowledgeStore, StoredDocument, document_hash, vector_bytes,
+    vector_from_bytes,
+};
 
 use crate::PostgresStore;
 use crate::{store_error as unexpected, tenant_row_error as classify};
@@ -115,5 +120,68 @@ impl KnowledgeStore for PostgresStore {
             .await
             .map_err(unexpected("reading the knowledge version"))?;
         Ok(version.unwrap_or(0))
+    }
+
+    async fn chunk_vectors(
+        &self,
+        tenant: &TenantId,
+        model: &str,
+    ) -> Result<HashMap<ContentHash, Vec<f32>>, StoreError> {
+        let rows: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT content_hash, vector FROM knowledge_vectors WHERE tenant_id = $1 AND model_id = $2")
+                .bind(tenant.as_str())
+                .bind(model)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unexpected("reading passage vectors"))?;
+        rows.into_iter()
+            .map(|(hash, bytes)| {
+                let hash = ContentHash::from_hex(&hash);
+                let vector = vector_from_bytes(&bytes);
+                hash.zip(vector).ok_or_else(|| StoreError::corrupt(tenant.as_str(), "a passage vector does not decode"))
+            })
+            .collect()
+    }
+
+    async fn put_chunk_vectors(
+        &self,
+        tenant: &TenantId,
+        model: &str,
+        vectors: &[(ContentHash, Vec<f32>)],
+        keep: &[ContentHash],
+    ) -> Result<(), StoreError> {
+        let keep: Vec<String> = keep.iter().map(ToString::to_string).collect();
+        let mut tx = self.pool.begin().await.map_err(unexpected("beginning put_chunk_vectors"))?;
+        let stored: Vec<String> =
+            sqlx::query_scalar("SELECT content_hash FROM knowledge_vectors WHERE tenant_id = $1 AND model_id = $2")
+                .bind(tenant.as_str())
+                .bind(model)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unexpected("reading passage vectors"))?;
+        for gone in stored.iter().filter(|hash| !keep.contains(hash)) {
+            sqlx::query("DELETE FROM knowledge_vectors WHERE tenant_id = $1 AND model_id = $2 AND content_hash = $3")
+                .bind(tenant.as_str())
+                .bind(model)
+                .bind(gone)
+                .execute(&mut *tx)
+                .await
+                .map_err(unexpected("dropping a passage vector"))?;
+        }
+        for (hash, vector) in vectors {
+            sqlx::query(
+                "INSERT INTO knowledge_vectors (tenant_id, model_id, content_hash, vector) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant_id, model_id, content_hash) DO UPDATE SET vector = EXCLUDED.vector",
+            )
+            .bind(tenant.as_str())
+            .bind(model)
+            .bind(hash.to_string())
+            .bind(vector_bytes(vector))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify(tenant, "keeping a passage vector"))?;
+        }
+        tx.commit().await.map_err(unexpected("committing put_chunk_vectors"))?;
+        Ok(())
     }
 }
