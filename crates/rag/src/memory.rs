@@ -109,6 +109,8 @@ impl KnowledgeStore for MemoryKnowledgeStore {
         for (hash, vector) in new {
             kept.insert(*hash, vector.clone());
         }
+        drop(vectors);
+        self.bump(tenant);
         Ok(())
     }
 }

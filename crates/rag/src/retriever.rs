@@ -8,6 +8,7 @@ use frontdesk_core::{StoreError, TenantId};
 use frontdesk_tenant::TenantProfile;
 
 use crate::chunk::{document_chunks, profile_chunks};
+use crate::embed::{EmbedError, Embedder};
 use crate::index::{KnowledgeIndex, Retrieval, RetrievalConfig, Verdict};
 use crate::source::{Chunk, ContentHash, SourceRef};
 use crate::store::KnowledgeStore;
@@ -51,11 +52,83 @@ pub struct Retriever {
     store: Arc<dyn KnowledgeStore>,
     config: RetrievalConfig,
     cache: Mutex<HashMap<TenantId, Cached>>,
+    /// Embeds questions; its model's stored passage vectors join the index.
+    embedder: Option<Arc<dyn Embedder>>,
+}
+
+/// What a reindex did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reindexed {
+    /// Passages embedded now (new or changed).
+    pub embedded: usize,
+    /// Passages whose stored vector was kept.
+    pub kept: usize,
+    /// Tokens the embedder counted.
+    pub tokens: u64,
+}
+
+/// Why a reindex did not finish (the lexical index keeps serving).
+#[derive(Debug, thiserror::Error)]
+pub enum ReindexError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("the embedder returned {got} vectors for {asked} passages")]
+    Count { got: usize, asked: usize },
 }
 
 impl Retriever {
     pub fn new(store: Arc<dyn KnowledgeStore>) -> Retriever {
-        Retriever { store, config: RetrievalConfig::default(), cache: Mutex::default() }
+        Retriever { store, config: RetrievalConfig::default(), cache: Mutex::default(), embedder: None }
+    }
+
+    /// Questions are embedded by `embedder` and ranked against the passage
+    /// vectors stored for its model (by [`Retriever::reindex`]) as well as
+    /// lexically; the thresholds are the model's.
+    pub fn with_embedder(mut self, embedder: Arc<dyn Embedder>) -> Retriever {
+        self.config = RetrievalConfig::for_model(embedder.model_id());
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// Embeds the passages of the tenant's profile and documents that have
+    /// no vector of `embedder`'s model yet (new or changed), stores them
+    /// and drops the vectors of passages that are gone.
+    pub async fn reindex(&self, profile: &TenantProfile, embedder: &dyn Embedder) -> Result<Reindexed, ReindexError> {
+        let tenant = profile.slug();
+        let model = embedder.model_id().to_owned();
+        let chunks = self.chunks(profile).await?;
+        let stored = self.store.chunk_vectors(tenant, &model).await?;
+        let mut missing: Vec<&Chunk> = Vec::new();
+        for chunk in &chunks {
+            if !stored.contains_key(&chunk.hash) && !missing.iter().any(|c| c.hash == chunk.hash) {
+                missing.push(chunk);
+            }
+        }
+        let texts: Vec<String> = missing.iter().map(|chunk| chunk.indexed_text()).collect();
+        let embedded = if texts.is_empty() { None } else { Some(embedder.embed(&texts).await?) };
+        let (vectors, tokens) = embedded.map_or((Vec::new(), 0), |e| (e.vectors, e.tokens));
+        if vectors.len() != missing.len() {
+            return Err(ReindexError::Count { got: vectors.len(), asked: missing.len() });
+        }
+        let new: Vec<(ContentHash, Vec<f32>)> = missing.iter().map(|chunk| chunk.hash).zip(vectors).collect();
+        let keep: Vec<ContentHash> = chunks.iter().map(|chunk| chunk.hash).collect();
+        let changed = !new.is_empty() || stored.keys().any(|hash| !keep.contains(hash));
+        if changed {
+            self.store.put_chunk_vectors(tenant, &model, &new, &keep).await?;
+        }
+        let kept = chunks.iter().filter(|chunk| stored.contains_key(&chunk.hash)).count();
+        Ok(Reindexed { embedded: new.len(), kept, tokens })
+    }
+
+    /// The profile's passages and every stored document's.
+    async fn chunks(&self, profile: &TenantProfile) -> Result<Vec<Chunk>, StoreError> {
+        let mut chunks = profile_chunks(profile);
+        for stored in self.store.list_documents(profile.slug()).await? {
+            chunks.extend(document_chunks(&stored.document));
+        }
+        Ok(chunks)
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Cached>> {
@@ -75,7 +148,23 @@ impl Retriever {
         for stored in self.store.list_documents(tenant).await? {
             chunks.extend(document_chunks(&stored.document));
         }
-        let index = Arc::new(KnowledgeIndex::build(chunks));
+        let mut index = KnowledgeIndex::build(chunks);
+        if let Some(embedder) = &self.embedder {
+            let model = embedder.model_id();
+            let stored = self.store.chunk_vectors(tenant, model).await?;
+            // Until a reindex has run there is nothing to rank by meaning.
+            if index.chunks().iter().any(|chunk| stored.contains_key(&chunk.hash)) {
+                let rows: Vec<Vec<f32>> = index
+                    .chunks()
+                    .iter()
+                    .map(|chunk| stored.get(&chunk.hash).cloned().unwrap_or_else(|| vec![0.0; embedder.dims()]))
+                    .collect();
+                index = index
+                    .with_vectors(model, rows)
+                    .map_err(|e| StoreError::Unexpected(anyhow::anyhow!("passage vectors: {e}")))?;
+            }
+        }
+        let index = Arc::new(index);
         let mut cache = self.cache();
         if cache.len() >= CACHED_TENANTS && !cache.contains_key(tenant) {
             cache.clear();
@@ -89,7 +178,18 @@ impl Retriever {
     pub async fn ask(&self, profile: &TenantProfile, question: &str) -> Result<Asked, StoreError> {
         let question = frontdesk_language::redact_card_numbers(question);
         let index = self.index(profile).await?;
-        let retrieval = index.retrieve(&question, None, &self.config);
+        let vector = match (&self.embedder, index.vector_model()) {
+            (Some(embedder), Some(_)) => match embedder.embed(std::slice::from_ref(&question)).await {
+                Ok(embedded) => embedded.vectors.into_iter().next(),
+                Err(error) => {
+                    // The words alone still answer.
+                    tracing::warn!(%error, "the question could not be embedded; ranking by its words alone");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let retrieval = index.retrieve(&question, vector.as_deref(), &self.config);
         Ok(asked(&index, &retrieval))
     }
 }

@@ -83,9 +83,10 @@ pub trait KnowledgeStore: Send + Sync {
     async fn chunk_vectors(&self, tenant: &TenantId, model: &str)
     -> Result<HashMap<ContentHash, Vec<f32>>, StoreError>;
 
-    /// Keeps `vectors` (replacing any of the same hash) and drops the
-    /// model's vectors of passages not in `keep` (gone or changed), in one
-    /// transaction. MUST return `NotFound` for an unknown tenant.
+    /// Keeps `vectors` (replacing any of the same hash), drops the model's
+    /// vectors of passages not in `keep` (gone or changed) and moves the
+    /// knowledge version on, in one transaction. MUST return `NotFound` for
+    /// an unknown tenant.
     async fn put_chunk_vectors(
         &self,
         tenant: &TenantId,

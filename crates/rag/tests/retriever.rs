@@ -82,3 +82,91 @@ async fn the_index_is_rebuilt_only_when_the_knowledge_or_the_profile_changes() {
     assert!(retriever.ask(&renamed, "is there a ramp").await.is_ok());
     assert_eq!(store.listings(), 3);
 }
+
+/// The offline embedder, counting what it is asked to embed; it can be
+/// made to fail.
+struct Counting {
+    inner: frontdesk_rag::HashingEmbedder,
+    texts: std::sync::atomic::AtomicUsize,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl frontdesk_rag::Embedder for Counting {
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+    async fn embed(&self, texts: &[String]) -> Result<frontdesk_rag::Embedded, frontdesk_rag::EmbedError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(frontdesk_rag::EmbedError::Unavailable("the provider is down".into()));
+        }
+        self.texts.fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        let mut embedded = self.inner.embed(texts).await?;
+        embedded.tokens = 5 * texts.len() as u64;
+        Ok(embedded)
+    }
+}
+
+#[tokio::test]
+async fn a_reindex_embeds_only_new_and_changed_passages_and_questions_then_rank_by_meaning_too() {
+    use std::sync::atomic::Ordering;
+    let store = Arc::new(MemoryKnowledgeStore::default());
+    let shop = profile("214 Bedford Avenue, Brooklyn");
+    let tenant = shop.slug().clone();
+    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    let embedder = Arc::new(Counting {
+        inner: frontdesk_rag::HashingEmbedder::default(),
+        texts: Default::default(),
+        down: Default::default(),
+    });
+    let retriever = Retriever::new(store.clone()).with_embedder(embedder.clone());
+    let before = retriever.index(&shop).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(before.vector_model(), None, "no vectors before a reindex");
+
+    let first = retriever.reindex(&shop, embedder.as_ref()).await.unwrap_or_else(|e| panic!("{e}"));
+    let passages = before.chunks().len();
+    assert_eq!((first.embedded, first.kept, first.tokens), (passages, 0, 5 * passages as u64));
+    let after = retriever.index(&shop).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        after.vector_model(),
+        Some(frontdesk_rag::Embedder::model_id(embedder.as_ref())),
+        "rebuilt with vectors"
+    );
+    let asked = retriever.ask(&shop, "is there a ramp for a wheelchair").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(asked.verdict, Verdict::Answer, "{asked:?}");
+
+    let again = retriever.reindex(&shop, embedder.as_ref()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((again.embedded, again.kept), (0, passages), "nothing changed: nothing embedded");
+
+    // One section edited: only its passage is embedded again.
+    let text = accessibility().text.replace("write things down on a pad", "write things down on a tablet");
+    let edited = Document::parse("accessibility", "Getting in and getting comfortable", "markdown", &text)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(store.put_document(&tenant, &edited, now()).await.is_ok());
+    let embedded_so_far = embedder.texts.load(Ordering::SeqCst);
+    let third = retriever.reindex(&shop, embedder.as_ref()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((third.embedded, third.kept), (1, passages - 1));
+    assert_eq!(embedder.texts.load(Ordering::SeqCst) - embedded_so_far, 1);
+    let model = frontdesk_rag::Embedder::model_id(embedder.as_ref()).to_owned();
+    let stored = store.chunk_vectors(&tenant, &model).await.unwrap_or_default();
+    assert_eq!(stored.len(), passages, "the old passage's vector is gone");
+
+    // The provider down: the reindex fails and says so, questions still get answers.
+    embedder.down.store(true, Ordering::SeqCst);
+    assert!(
+        store
+            .delete_document(
+                &tenant,
+                &frontdesk_rag::DocumentId::parse("accessibility").unwrap_or_else(|e| panic!("{e}"))
+            )
+            .await
+            .is_ok()
+    );
+    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    assert!(matches!(retriever.reindex(&shop, embedder.as_ref()).await, Err(frontdesk_rag::ReindexError::Embed(_))));
+    let asked = retriever.ask(&shop, "is there a ramp for a wheelchair").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(asked.verdict, Verdict::Answer, "the words alone still answer: {asked:?}");
+}

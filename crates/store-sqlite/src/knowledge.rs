@@ -186,6 +186,12 @@ impl KnowledgeStore for SqliteStore {
             .await
             .map_err(classify(tenant, "keeping a passage vector"))?;
         }
+        // An index built before these vectors must not be served after them.
+        sqlx::query(MOVE_VERSION_ON)
+            .bind(tenant.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(classify(tenant, "moving the knowledge version on"))?;
         tx.commit().await.map_err(unexpected("committing put_chunk_vectors"))?;
         Ok(())
     }
