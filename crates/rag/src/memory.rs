@@ -12,6 +12,9 @@ use crate::document::{Document, DocumentId};
 use crate::source::ContentHash;
 use crate::store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash};
 
+/// Passage vectors by content hash.
+type Vectors = HashMap<ContentHash, Vec<f32>>;
+
 /// A `KnowledgeStore` in memory. Any tenant may write (there is no tenant
 /// table to check); it counts document listings, so a test can tell a
 /// cached index from a rebuilt one.
@@ -20,7 +23,7 @@ pub struct MemoryKnowledgeStore {
     documents: Mutex<HashMap<TenantId, BTreeMap<DocumentId, StoredDocument>>>,
     versions: Mutex<HashMap<TenantId, i64>>,
     /// (tenant, model) → vectors by content hash
-    vectors: Mutex<HashMap<(TenantId, String), HashMap<ContentHash, Vec<f32>>>>,
+    vectors: Mutex<HashMap<(TenantId, String), Vectors>>,
     listings: AtomicUsize,
 }
 
