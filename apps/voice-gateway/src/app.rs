@@ -25,7 +25,7 @@ use frontdesk_routing::{CallSession, CallStore, InboundTexts, PlanAllowance};
 const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
     Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
-    build_external_calendar, build_messaging, build_worker, open_backend,
+    build_embedders, build_external_calendar, build_messaging, build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -66,6 +66,9 @@ pub struct AppState {
     pub knowledge: Arc<dyn frontdesk_rag::KnowledgeStore>,
     /// Questions answered from a shop's profile and documents.
     pub retriever: Arc<frontdesk_rag::Retriever>,
+    /// An embedding model is configured: a change to a shop's knowledge (a
+    /// document, its profile, an answered question) enqueues its reindex.
+    pub reindex_knowledge: bool,
     pub ids: Arc<dyn IdGenerator>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenSecret>,
@@ -127,6 +130,7 @@ impl AppState {
             audit: backend.audit.clone(),
             knowledge: backend.knowledge.clone(),
             retriever: Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone())),
+            reindex_knowledge: false,
             ids: Arc::new(UuidV7Ids),
             clock,
             tokens: Arc::new(tokens),
@@ -231,6 +235,7 @@ impl Application {
         let calendar = build_external_calendar(settings, clock.clone())?;
         let messaging = build_messaging(settings)?;
         let ledger = build_call_ledger(settings)?;
+        let embedders = build_embedders(settings)?;
         let check_durations = ledger.is_some();
         let billing = build_billing(&backend, settings, clock.clone()).await?;
         if settings.demo {
@@ -239,11 +244,16 @@ impl Application {
         let stripe_webhook = WebhookVerifier::new(settings.stripe_webhook_secret.expose_secret())
             .context("FRONTDESK_STRIPE_WEBHOOK_SECRET")?;
         let worker = settings.run_worker.then(|| {
-            let adapters = WorkerAdapters { calendar: calendar.clone(), messaging, ledger };
+            let embedder = embedders.as_ref().map(|embedders| embedders.passages.clone());
+            let adapters = WorkerAdapters { calendar: calendar.clone(), messaging, ledger, embedder };
             build_worker(&backend, settings, adapters, &billing, clock.clone(), "gateway")
         });
         let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
-        let retriever = Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone()));
+        let retriever = frontdesk_rag::Retriever::new(backend.knowledge.clone());
+        let retriever = Arc::new(match &embedders {
+            Some(embedders) => retriever.with_embedder(embedders.questions.clone()),
+            None => retriever,
+        });
         let twilio = crate::twilio::TwilioSettings {
             public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
@@ -254,6 +264,7 @@ impl Application {
         let mut state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));
         // One retriever (and its cache) for the calls and the admin API.
         state.retriever = retriever;
+        state.reindex_knowledge = embedders.is_some();
         let limits =
             HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };
         let listener = TcpListener::bind(settings.http_addr)

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use frontdesk_core::{Clock, SystemClock};
 use frontdesk_runtime::{
-    Settings, WorkerAdapters, build_billing, build_call_ledger, build_external_calendar, build_messaging, build_worker,
-    open_backend, shutdown_signal, telemetry,
+    Settings, WorkerAdapters, build_billing, build_call_ledger, build_embedders, build_external_calendar,
+    build_messaging, build_worker, open_backend, shutdown_signal, telemetry,
 };
 
 #[tokio::main]
@@ -39,9 +39,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let adapters = build_external_calendar(&settings, clock.clone())
-        .and_then(|calendar| Ok((calendar, build_messaging(&settings)?, build_call_ledger(&settings)?)));
-    let (calendar, messaging, ledger) = match adapters {
+    let adapters = build_external_calendar(&settings, clock.clone()).and_then(|calendar| {
+        let embedder = build_embedders(&settings)?.map(|embedders| embedders.passages);
+        Ok((calendar, build_messaging(&settings)?, build_call_ledger(&settings)?, embedder))
+    });
+    let (calendar, messaging, ledger, embedder) = match adapters {
         Ok(adapters) => adapters,
         Err(error) => {
             eprintln!("worker: startup failed: {error:#}");
@@ -61,9 +63,16 @@ async fn main() -> ExitCode {
         stripe = billing.provider.is_some(),
         "worker starting"
     );
-    match build_worker(&backend, &settings, WorkerAdapters { calendar, messaging, ledger }, &billing, clock, "worker")
-        .run(shutdown_signal())
-        .await
+    match build_worker(
+        &backend,
+        &settings,
+        WorkerAdapters { calendar, messaging, ledger, embedder },
+        &billing,
+        clock,
+        "worker",
+    )
+    .run(shutdown_signal())
+    .await
     {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {

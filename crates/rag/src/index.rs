@@ -50,6 +50,10 @@ pub struct RetrievalConfig {
     /// lexical one (1.0 = as much). A hashing embedder knows spellings, not
     /// meanings, so its ranking counts half.
     pub semantic_weight: f32,
+    /// A language model's cosine at or above this vouches that a passage
+    /// using the question's words in passing is still about it (`None`: no
+    /// model vouches, as for the hashing embedder).
+    pub semantic_vouch: Option<f32>,
     /// The least cosine of the question's vector to an answer's, when the
     /// index has vectors (per embedding model: a hashing embedder's cosines
     /// are about spelling, a language model's about meaning).
@@ -66,6 +70,7 @@ impl Default for RetrievalConfig {
             min_lexical: 1.0,
             clarify_margin: 0.1,
             semantic_weight: 1.0,
+            semantic_vouch: None,
             min_cosine: 0.0,
         }
     }
@@ -77,7 +82,9 @@ impl RetrievalConfig {
         if model_id.starts_with(crate::embed::HASHING_MODEL_PREFIX) {
             RetrievalConfig { semantic_weight: 0.5, ..RetrievalConfig::default() }
         } else {
-            RetrievalConfig::default()
+            // A starting value for OpenAI's -3- models, not yet calibrated
+            // on the evaluation set (that needs a key; `just eval-knowledge`).
+            RetrievalConfig { semantic_vouch: Some(0.6), ..RetrievalConfig::default() }
         }
     }
 }
@@ -254,7 +261,8 @@ impl KnowledgeIndex {
             && hit.lexical.is_some_and(|score| score >= config.min_lexical)
             && (!vectors || hit.semantic.unwrap_or(0.0) >= config.min_cosine)
             && (self.is_about(hit.chunk, &query.terms)
-                || (query.known_terms >= 2 && hit.coverage >= config.min_coverage_off_topic))
+                || (query.known_terms >= 2 && hit.coverage >= config.min_coverage_off_topic)
+                || (vectors && config.semantic_vouch.is_some_and(|least| hit.semantic.unwrap_or(0.0) >= least)))
     }
 
     /// Whether one of `terms` is in the passage's title or headings: what

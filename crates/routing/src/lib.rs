@@ -9,6 +9,7 @@ pub mod calls;
 pub mod dialogue;
 pub mod ids;
 pub mod inbound;
+pub mod knowledge;
 pub mod memory;
 pub mod reconcile;
 pub mod session;
@@ -27,6 +28,7 @@ pub use dialogue::{
 };
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};
+pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};

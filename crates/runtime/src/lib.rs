@@ -15,10 +15,12 @@ mod worker;
 pub use backend::{Backend, open_backend};
 pub use billing::{Billing, build_billing};
 pub use settings::{
-    DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, Settings, SettingsError, Sources, check_max_connections,
+    DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, OpenAiSettings, Settings, SettingsError, Sources,
+    check_max_connections,
 };
 pub use worker::{
-    WorkerAdapters, build_booking_service, build_call_ledger, build_external_calendar, build_messaging, build_worker,
+    Embedders, WorkerAdapters, build_booking_service, build_call_ledger, build_embedders, build_external_calendar,
+    build_messaging, build_worker,
 };
 
 /// Resolves on Ctrl-C or SIGTERM.

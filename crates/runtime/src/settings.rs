@@ -63,12 +63,28 @@ pub struct Settings {
     /// Stripe's API: customers, subscriptions and meter events are created by
     /// jobs only when the secret key is set.
     pub stripe: Option<StripeSettings>,
+    /// OpenAI (or a compatible server) for the shop's knowledge: embeddings
+    /// of passages and questions, only when the API key is set.
+    pub openai: Option<OpenAiSettings>,
     /// How long a tenant may stay past due before AI answering is suspended.
     pub payment_grace: Duration,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
     /// The configuration file read, if any (for the startup log).
     pub config_file: Option<PathBuf>,
+}
+
+/// OpenAI, or any OpenAI-compatible server by base URL
+/// (`FRONTDESK_OPENAI_API_KEY`, `…_BASE_URL`, `…_EMBED_MODEL`, `…_EMBED_DIMS`).
+#[derive(Debug, Clone)]
+pub struct OpenAiSettings {
+    pub api_key: SecretString,
+    /// Default: OpenAI's (`https://api.openai.com/v1`).
+    pub base_url: Option<String>,
+    /// Default: `text-embedding-3-small`.
+    pub embed_model: Option<String>,
+    /// Default: 512 for OpenAI's `-3-` models.
+    pub embed_dims: Option<usize>,
 }
 
 /// Stripe's API, when billing through Stripe is switched on
@@ -185,6 +201,10 @@ struct RawSettings {
     google_calendar_base_url: Option<String>,
     stripe_webhook_secret: Option<SecretString>,
     stripe_secret_key: Option<SecretString>,
+    openai_api_key: Option<SecretString>,
+    openai_base_url: Option<String>,
+    openai_embed_model: Option<String>,
+    openai_embed_dims: Option<usize>,
     stripe_api_base_url: Option<String>,
     stripe_price_starter: Option<String>,
     stripe_price_core: Option<String>,
@@ -248,6 +268,10 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_GOOGLE_CALENDAR_BASE_URL",
     "FRONTDESK_STRIPE_WEBHOOK_SECRET",
     "FRONTDESK_STRIPE_SECRET_KEY",
+    "FRONTDESK_OPENAI_API_KEY",
+    "FRONTDESK_OPENAI_BASE_URL",
+    "FRONTDESK_OPENAI_EMBED_MODEL",
+    "FRONTDESK_OPENAI_EMBED_DIMS",
     "FRONTDESK_STRIPE_API_BASE_URL",
     "FRONTDESK_STRIPE_PRICE_STARTER",
     "FRONTDESK_STRIPE_PRICE_CORE",
@@ -621,6 +645,14 @@ impl Settings {
                     google_calendar_base_url: raw.google_calendar_base_url,
                     stripe_webhook_secret,
                     stripe,
+                    openai: raw.openai_api_key.filter(|key| !key.expose_secret().trim().is_empty()).map(|api_key| {
+                        OpenAiSettings {
+                            api_key,
+                            base_url: raw.openai_base_url.filter(|u| !u.trim().is_empty()),
+                            embed_model: raw.openai_embed_model.filter(|m| !m.trim().is_empty()),
+                            embed_dims: raw.openai_embed_dims,
+                        }
+                    }),
                     payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
                     warnings,
                     config_file: None,

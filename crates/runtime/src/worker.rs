@@ -9,9 +9,10 @@ use frontdesk_core::TenantId;
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
 use frontdesk_messaging::Messaging;
+use frontdesk_rag::{Embedder, Retriever};
 use frontdesk_routing::{
-    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, LedgerCall, LedgerError,
-    OutboxMessaging, PlanAllowance,
+    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, KnowledgeReindex, LedgerCall,
+    LedgerError, OutboxMessaging, PlanAllowance,
 };
 
 use crate::backend::Backend;
@@ -26,6 +27,41 @@ pub struct WorkerAdapters {
     pub messaging: Arc<dyn Messaging>,
     /// Twilio's call records, when readable (call duration checks).
     pub ledger: Option<Arc<dyn CallLedger>>,
+    /// Embeds shops' passages, when a model is configured (knowledge reindex).
+    pub embedder: Option<Arc<dyn Embedder>>,
+}
+
+/// The embedders the settings configure: one for passages (reindex jobs,
+/// patient) and one for callers' questions (on the call, quick to give up:
+/// the words alone still answer).
+#[derive(Clone)]
+pub struct Embedders {
+    pub passages: Arc<dyn Embedder>,
+    pub questions: Arc<dyn Embedder>,
+}
+
+/// OpenAI (or a compatible server) when `FRONTDESK_OPENAI_API_KEY` is set.
+pub fn build_embedders(settings: &Settings) -> anyhow::Result<Option<Embedders>> {
+    use anyhow::Context;
+    let Some(openai) = &settings.openai else { return Ok(None) };
+    let mut config = frontdesk_openai::OpenAiConfig::new(openai.api_key.clone());
+    if let Some(base) = &openai.base_url {
+        config.base_url = base.clone();
+    }
+    if let Some(model) = &openai.embed_model {
+        config.embed_model = model.clone();
+    }
+    if openai.embed_dims.is_some() {
+        config.embed_dims = openai.embed_dims;
+    }
+    let passages = frontdesk_openai::OpenAi::new(config.clone()).context("FRONTDESK_OPENAI_*")?;
+    let questions = frontdesk_openai::OpenAi::new(frontdesk_openai::OpenAiConfig {
+        timeout: std::time::Duration::from_millis(1_500),
+        retries: 0,
+        ..config
+    })
+    .context("FRONTDESK_OPENAI_*")?;
+    Ok(Some(Embedders { passages: Arc::new(passages), questions: Arc::new(questions) }))
 }
 
 /// The job worker with every handler this build knows (calendar sync only
@@ -38,7 +74,7 @@ pub fn build_worker(
     clock: Arc<dyn Clock>,
     name: &str,
 ) -> Worker {
-    let WorkerAdapters { calendar, messaging, ledger } = adapters;
+    let WorkerAdapters { calendar, messaging, ledger, embedder } = adapters;
     let mut config = WorkerConfig::new(WorkerId::generate(name));
     config.concurrency = settings.worker_concurrency;
     config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
@@ -73,6 +109,14 @@ pub fn build_worker(
             calls: backend.calls.clone(),
             ledger,
             allowance: Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
+        }));
+    }
+    if let Some(embedder) = embedder {
+        worker = worker.handler(Arc::new(KnowledgeReindex {
+            tenants: backend.tenants.clone(),
+            retriever: Arc::new(Retriever::new(backend.knowledge.clone())),
+            embedder,
+            metering: billing.metering.clone(),
         }));
     }
     if let Some(calendar) = calendar {

@@ -15,7 +15,7 @@ use frontdesk_tenant::FieldProblem;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Admin, json_body};
+use super::{Admin, json_body, reindex_knowledge};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -110,6 +110,7 @@ async fn answer_question(
     state.knowledge.put_document(&tenant, &document, now).await?;
     let closed = state.calls.close_question(&tenant, id, now).await?;
     let closed = closed.ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
+    reindex_knowledge(&state, &tenant).await;
     let summary = state.knowledge.document(&tenant, &document.id).await?.as_ref().map(summary);
     tracing::info!(tenant_id = %tenant, question_id = id, by = %admin.0.subject, "question answered into the knowledge");
     admin.audit(&state, Some(&tenant), "question.answer", &format!("questions/{id}"), None, summary.clone()).await;
@@ -208,6 +209,7 @@ async fn put_document(
         DocumentWrite::Unchanged => "unchanged",
     });
     if outcome != DocumentWrite::Unchanged {
+        reindex_knowledge(&state, &tenant).await;
         tracing::info!(tenant_id = %tenant, doc_id = %document.id, by = %admin.0.subject, "knowledge document written");
         let target = format!("knowledge/{}", document.id);
         admin
@@ -236,6 +238,7 @@ async fn delete_document(
     if !state.knowledge.delete_document(&tenant, &id).await? {
         return Err(ApiError::not_found(format!("tenant {tenant} has no document {id}")));
     }
+    reindex_knowledge(&state, &tenant).await;
     tracing::info!(tenant_id = %tenant, doc_id = %id, by = %admin.0.subject, "knowledge document deleted");
     admin
         .audit(

@@ -86,3 +86,16 @@ impl Admin {
         }
     }
 }
+
+/// After a change to a shop's knowledge (a document, its profile, an
+/// answered question), with an embedding model configured: its passages
+/// are embedded again by a job (only what changed). A failure to enqueue is
+/// logged; the words-only index keeps answering meanwhile.
+pub(super) async fn reindex_knowledge(state: &AppState, tenant: &TenantId) {
+    if !state.reindex_knowledge {
+        return;
+    }
+    if let Err(error) = state.jobs.enqueue(frontdesk_routing::reindex_job(tenant)).await {
+        tracing::error!(%error, tenant_id = %tenant, "could not enqueue the knowledge reindex");
+    }
+}

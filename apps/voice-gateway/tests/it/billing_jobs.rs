@@ -515,3 +515,81 @@ async fn a_short_completed_callback_is_corrected_from_twilios_call_record() {
     let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{SID}"), None).await;
     assert_eq!(call.body["duration_secs"], 602, "{}", call.body);
 }
+
+#[tokio::test]
+async fn a_knowledge_change_is_reindexed_by_a_job_through_openais_wire_and_its_tokens_metered() {
+    // OpenAI's embeddings endpoint, faked: 4 dimensions, 9 tokens per input.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/embeddings"))
+        .and(header("authorization", "Bearer sk-test"))
+        .respond_with(|request: &wiremock::Request| {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            let inputs = body["input"].as_array().cloned().unwrap_or_default();
+            let data: Vec<serde_json::Value> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let ramp = text.as_str().unwrap_or_default().contains("ramp");
+                    json!({"object": "embedding", "index": i, "embedding": if ramp { [1.0, 0.0, 0.0, 0.0] } else { [0.0, 1.0, 0.0, 0.0] }})
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": data, "model": "text-embedding-3-small",
+                "usage": {"prompt_tokens": 9 * inputs.len(), "total_tokens": 9 * inputs.len()}}))
+        })
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env: std::collections::HashMap<String, String> = [
+        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("unused.db").display())),
+        ("FRONTDESK_ADMIN_JWT_SECRET", "a-test-secret-that-is-long-enough-for-hs256".to_owned()),
+        ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
+        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
+        ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
+        ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", server.uri())),
+        ("FRONTDESK_OPENAI_EMBED_DIMS", "4".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    let embedders = frontdesk_runtime::build_embedders(&settings).unwrap_or_else(|e| panic!("{e:#}"));
+    let embedders = embedders.unwrap_or_else(|| panic!("embedders with an API key"));
+    let app = TestApp::with_embedder(embedders.questions.clone()).await;
+
+    let document = json!({"title": "Getting in", "format": "markdown",
+        "text": "## Wheelchairs\n\nUse the side door on North 4th Street, which has a ramp."});
+    let put = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/knowledge/access", Some(&document)).await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
+    let reindex = frontdesk_routing::KnowledgeReindex {
+        tenants: app.store.clone(),
+        retriever: Arc::new(frontdesk_rag::Retriever::new(app.store.clone())),
+        embedder: embedders.passages.clone(),
+        metering: app.billing.metering.clone(),
+    };
+    run_next(&app.store, &app.clock, &reindex).await.unwrap_or_else(|e| panic!("{e}"));
+    let model = frontdesk_rag::Embedder::model_id(embedders.passages.as_ref()).to_owned();
+    assert_eq!(model, "text-embedding-3-small@4");
+    let vectors = frontdesk_rag::KnowledgeStore::chunk_vectors(app.store.as_ref(), &fresh_cuts(), &model).await;
+    let stored = vectors.map(|v| v.len()).unwrap_or_default();
+    assert!(stored > 5, "every passage of the profile and the document: {stored}");
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 9 * stored as i64, "{}", usage.body);
+
+    // A question now ranks by meaning too (its vector comes from the fake), and is answered.
+    let asked = app
+        .admin(Method::POST, "/admin/tenants/fresh-cuts/knowledge/ask", Some(&json!({"question": "is there a ramp"})))
+        .await;
+    assert_eq!(asked.body["outcome"], "answer", "{}", asked.body);
+    assert_eq!(asked.body["sources"][0]["source"], "doc:access");
+
+    // Nothing changed: a second reindex embeds nothing and meters nothing.
+    let queue: &dyn frontdesk_jobs::JobQueue = app.store.as_ref();
+    queue.enqueue(frontdesk_routing::reindex_job(&fresh_cuts())).await.unwrap_or_else(|e| panic!("{e}"));
+    let before = server.received_requests().await.unwrap_or_default().len();
+    run_next(&app.store, &app.clock, &reindex).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(server.received_requests().await.unwrap_or_default().len(), before);
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 9 * stored as i64);
+}

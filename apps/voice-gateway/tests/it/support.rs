@@ -109,6 +109,27 @@ impl TestApp {
         TestApp::build(limits, true).await
     }
 
+    /// A gateway with an embedding model for questions (as with
+    /// `FRONTDESK_OPENAI_API_KEY`): knowledge changes enqueue reindex jobs.
+    pub async fn with_embedder(embedder: Arc<dyn frontdesk_rag::Embedder>) -> TestApp {
+        let mut app = TestApp::new().await;
+        let bookings = Arc::new(frontdesk_calendar::BookingService::new(app.store.clone(), app.clock.clone()));
+        let retriever = Arc::new(frontdesk_rag::Retriever::new(app.store.clone()).with_embedder(embedder));
+        let twilio = voice_gateway::TwilioSettings {
+            public_base_url: PUBLIC_URL.to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
+            check_durations: false,
+        };
+        let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
+        state.retriever = retriever;
+        state.reindex_knowledge = true;
+        let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+        app.router = router(state, limits);
+        app.billing = billing;
+        app
+    }
+
     async fn build(limits: HttpLimits, check_durations: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let clock = Arc::new(ManualClock::new(start_time()));
