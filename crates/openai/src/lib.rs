@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use frontdesk_rag::{EmbedError, Embedded, Embedder};
+use frontdesk_rag::{EmbedError, Embedded, Embedder, unit_length};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -214,7 +214,7 @@ impl OpenAi {
                         item.embedding.len()
                     )));
                 }
-                vectors.push(unit(item.embedding));
+                vectors.push(unit_length(item.embedding));
             }
         }
         Ok(Embedded { vectors, tokens })
@@ -325,12 +325,4 @@ fn describe_transport(error: &reqwest::Error) -> String {
         text = text.replace(url.as_str(), "<url>");
     }
     format!("{what}: {text}")
-}
-
-fn unit(mut vector: Vec<f32>) -> Vec<f32> {
-    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        vector.iter_mut().for_each(|x| *x /= norm);
-    }
-    vector
 }

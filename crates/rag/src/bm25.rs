@@ -46,10 +46,6 @@ impl Bm25Index {
         index
     }
 
-    pub fn passages(&self) -> usize {
-        self.lengths.len()
-    }
-
     /// Whether any passage holds `term`.
     pub fn knows(&self, term: &str) -> bool {
         self.ids.contains_key(term)

@@ -1,6 +1,7 @@
 //! A tenant's knowledge, indexed, and the verdict on a question.
 
 use crate::bm25::Bm25Index;
+use crate::embed::{dot, unit_length as unit};
 use crate::source::Chunk;
 use crate::terms::{edit_distance, terms};
 
@@ -54,10 +55,6 @@ pub struct RetrievalConfig {
     /// using the question's words in passing is still about it (`None`: no
     /// model vouches, as for the hashing embedder).
     pub semantic_vouch: Option<f32>,
-    /// The least cosine of the question's vector to an answer's, when the
-    /// index has vectors (per embedding model: a hashing embedder's cosines
-    /// are about spelling, a language model's about meaning).
-    pub min_cosine: f32,
 }
 
 impl Default for RetrievalConfig {
@@ -71,7 +68,6 @@ impl Default for RetrievalConfig {
             clarify_margin: 0.1,
             semantic_weight: 1.0,
             semantic_vouch: None,
-            min_cosine: 0.0,
         }
     }
 }
@@ -259,7 +255,6 @@ impl KnowledgeIndex {
     fn answers(&self, hit: &Hit, query: &Query, vectors: bool, config: &RetrievalConfig) -> bool {
         hit.coverage >= config.min_coverage
             && hit.lexical.is_some_and(|score| score >= config.min_lexical)
-            && (!vectors || hit.semantic.unwrap_or(0.0) >= config.min_cosine)
             && (self.is_about(hit.chunk, &query.terms)
                 || (query.known_terms >= 2 && hit.coverage >= config.min_coverage_off_topic)
                 || (vectors && config.semantic_vouch.is_some_and(|least| hit.semantic.unwrap_or(0.0) >= least)))
@@ -346,28 +341,6 @@ impl KnowledgeIndex {
             })
             .collect()
     }
-}
-
-/// The dot product, summed in eight lanes so the compiler can use SIMD.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0_f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a8.zip(b8) {
-        for lane in 0..8 {
-            lanes[lane] += x[lane] * y[lane];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
-/// `vector` scaled to length 1 (all zeros stays all zeros).
-fn unit(mut vector: Vec<f32>) -> Vec<f32> {
-    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        vector.iter_mut().for_each(|x| *x /= norm);
-    }
-    vector
 }
 
 #[cfg(test)]

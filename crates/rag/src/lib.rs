@@ -31,7 +31,7 @@ mod terms;
 pub use bm25::Bm25Index;
 pub use chunk::{MAX_CHUNK_WORDS, document_chunks, profile_chunks};
 pub use document::{Document, DocumentError, DocumentFormat, DocumentId, MAX_DOCUMENT_BYTES};
-pub use embed::{EmbedError, Embedded, Embedder, HASHING_MODEL_PREFIX, HashingEmbedder, cosine};
+pub use embed::{EmbedError, Embedded, Embedder, HASHING_MODEL_PREFIX, HashingEmbedder, unit_length};
 pub use index::{Hit, KnowledgeIndex, Retrieval, RetrievalConfig, VectorCountMismatch, Verdict};
 pub use memory::MemoryKnowledgeStore;
 pub use retriever::{Asked, Cited, ReindexError, Reindexed, Retriever, snippet};

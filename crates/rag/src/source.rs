@@ -71,10 +71,6 @@ impl ContentHash {
         ContentHash(hasher.finalize().into())
     }
 
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
     /// Reads the 64 hex digits [`fmt::Display`] writes.
     pub fn from_hex(hex: &str) -> Option<ContentHash> {
         if hex.len() != 64 || !hex.is_ascii() {
