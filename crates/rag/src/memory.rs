@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 
 use crate::document::{Document, DocumentId};
 use crate::source::ContentHash;
@@ -25,9 +26,16 @@ pub struct MemoryKnowledgeStore {
     /// (tenant, model) → vectors by content hash
     vectors: Mutex<HashMap<(TenantId, String), Vectors>>,
     listings: AtomicUsize,
+    enqueued: Mutex<Vec<NewJob>>,
 }
 
 impl MemoryKnowledgeStore {
+    /// The jobs document changes enqueued, oldest first (there is no queue
+    /// to run them).
+    pub fn enqueued_jobs(&self) -> Vec<NewJob> {
+        self.enqueued.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// How many times `list_documents` was called.
     pub fn listings(&self) -> usize {
         self.listings.load(Ordering::SeqCst)
@@ -45,6 +53,7 @@ impl KnowledgeStore for MemoryKnowledgeStore {
         &self,
         tenant: &TenantId,
         document: &Document,
+        jobs: &[NewJob],
         at: DateTime<Utc>,
     ) -> Result<DocumentWrite, StoreError> {
         let hash = document_hash(document);
@@ -60,6 +69,7 @@ impl KnowledgeStore for MemoryKnowledgeStore {
             outcome
         };
         self.bump(tenant);
+        self.enqueued.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(jobs);
         Ok(outcome)
     }
 
@@ -74,13 +84,20 @@ impl KnowledgeStore for MemoryKnowledgeStore {
         Ok(all.get(tenant).map(|documents| documents.values().cloned().collect()).unwrap_or_default())
     }
 
-    async fn delete_document(&self, tenant: &TenantId, id: &DocumentId) -> Result<bool, StoreError> {
+    async fn delete_document(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        jobs: &[NewJob],
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let removed = {
             let mut all = self.documents.lock().unwrap_or_else(|p| p.into_inner());
             all.get_mut(tenant).and_then(|documents| documents.remove(id)).is_some()
         };
         if removed {
             self.bump(tenant);
+            self.enqueued.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(jobs);
         }
         Ok(removed)
     }

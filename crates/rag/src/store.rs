@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 
 use crate::document::{Document, DocumentId};
 use crate::source::ContentHash;
@@ -57,12 +58,13 @@ pub fn document_hash(document: &Document) -> ContentHash {
 #[async_trait]
 pub trait KnowledgeStore: Send + Sync {
     /// Creates or replaces the document and, unless it is `Unchanged`, moves
-    /// the tenant's knowledge version on, in one transaction. MUST return
-    /// `NotFound` for an unknown tenant.
+    /// the tenant's knowledge version on and enqueues `jobs` (its reindex),
+    /// in one transaction. MUST return `NotFound` for an unknown tenant.
     async fn put_document(
         &self,
         tenant: &TenantId,
         document: &Document,
+        jobs: &[NewJob],
         at: DateTime<Utc>,
     ) -> Result<DocumentWrite, StoreError>;
 
@@ -71,9 +73,15 @@ pub trait KnowledgeStore: Send + Sync {
     /// The tenant's documents, by id.
     async fn list_documents(&self, tenant: &TenantId) -> Result<Vec<StoredDocument>, StoreError>;
 
-    /// Deletes the document and moves the version on; `Ok(false)` when there
-    /// was none.
-    async fn delete_document(&self, tenant: &TenantId, id: &DocumentId) -> Result<bool, StoreError>;
+    /// Deletes the document, moves the version on and enqueues `jobs`, in
+    /// one transaction; `Ok(false)` (and no jobs) when there was none.
+    async fn delete_document(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        jobs: &[NewJob],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// 0 before any document was written; larger after every change.
     async fn knowledge_version(&self, tenant: &TenantId) -> Result<i64, StoreError>;

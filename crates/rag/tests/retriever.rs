@@ -34,7 +34,7 @@ async fn a_question_is_answered_from_the_document_that_says_it_with_its_source()
     let store = Arc::new(MemoryKnowledgeStore::default());
     let shop = profile("214 Bedford Avenue, Brooklyn");
     let tenant = shop.slug().clone();
-    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    assert!(store.put_document(&tenant, &accessibility(), &[], now()).await.is_ok());
     let retriever = Retriever::new(store.clone());
 
     let asked = retriever.ask(&shop, "is there a ramp for a wheelchair").await.unwrap_or_else(|e| panic!("{e}"));
@@ -71,7 +71,7 @@ async fn the_index_is_rebuilt_only_when_the_knowledge_or_the_profile_changes() {
     let before = retriever.ask(&shop, "is there a ramp for a wheelchair").await.map(|a| a.verdict).ok();
     assert_eq!(before, Some(Verdict::NotFound), "nothing says so yet");
 
-    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    assert!(store.put_document(&tenant, &accessibility(), &[], now()).await.is_ok());
     let after = retriever.ask(&shop, "is there a ramp for a wheelchair").await.map(|a| a.verdict).ok();
     assert_eq!(after, Some(Verdict::Answer), "a new document is seen at once");
     assert_eq!(store.listings(), 2);
@@ -116,7 +116,7 @@ async fn a_reindex_embeds_only_new_and_changed_passages_and_questions_then_rank_
     let store = Arc::new(MemoryKnowledgeStore::default());
     let shop = profile("214 Bedford Avenue, Brooklyn");
     let tenant = shop.slug().clone();
-    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    assert!(store.put_document(&tenant, &accessibility(), &[], now()).await.is_ok());
     let embedder = Arc::new(Counting {
         inner: frontdesk_rag::HashingEmbedder::default(),
         texts: Default::default(),
@@ -145,7 +145,7 @@ async fn a_reindex_embeds_only_new_and_changed_passages_and_questions_then_rank_
     let text = accessibility().text.replace("write things down on a pad", "write things down on a tablet");
     let edited = Document::parse("accessibility", "Getting in and getting comfortable", "markdown", &text)
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert!(store.put_document(&tenant, &edited, now()).await.is_ok());
+    assert!(store.put_document(&tenant, &edited, &[], now()).await.is_ok());
     let embedded_so_far = embedder.texts.load(Ordering::SeqCst);
     let third = retriever.reindex(&shop, embedder.as_ref()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((third.embedded, third.kept), (1, passages - 1));
@@ -160,12 +160,14 @@ async fn a_reindex_embeds_only_new_and_changed_passages_and_questions_then_rank_
         store
             .delete_document(
                 &tenant,
-                &frontdesk_rag::DocumentId::parse("accessibility").unwrap_or_else(|e| panic!("{e}"))
+                &frontdesk_rag::DocumentId::parse("accessibility").unwrap_or_else(|e| panic!("{e}")),
+                &[],
+                now()
             )
             .await
             .is_ok()
     );
-    assert!(store.put_document(&tenant, &accessibility(), now()).await.is_ok());
+    assert!(store.put_document(&tenant, &accessibility(), &[], now()).await.is_ok());
     assert!(matches!(retriever.reindex(&shop, embedder.as_ref()).await, Err(frontdesk_rag::ReindexError::Embed(_))));
     let asked = retriever.ask(&shop, "is there a ramp for a wheelchair").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(asked.verdict, Verdict::Answer, "the words alone still answer: {asked:?}");

@@ -123,6 +123,7 @@ macro_rules! store_contract_tests {
             knowledge::documents_stay_with_their_tenant,
             knowledge::a_document_of_an_unknown_tenant_is_not_found,
             knowledge::passage_vectors_are_kept_by_model_and_hash_and_pruned,
+            knowledge::a_document_change_and_its_jobs_commit_together,
             jobs::enqueue_claim_complete,
             jobs::a_rolled_back_transaction_leaves_no_job,
             jobs::a_unique_key_enqueued_twice_yields_one_job,

@@ -123,7 +123,7 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
     ok("audit", stores.audit.append(&entry).await.map_err(s));
     let knowledge = frontdesk_rag::Document::parse("payments", "Paying", "text", "We take cards.")
         .unwrap_or_else(|e| panic!("{e:?}"));
-    ok("knowledge", stores.knowledge.put_document(&shop, &knowledge, now).await.map(drop).map_err(s));
+    ok("knowledge", stores.knowledge.put_document(&shop, &knowledge, &[], now).await.map(drop).map_err(s));
     let passage = frontdesk_rag::ContentHash::of(&["We take cards."]);
     let vectors = stores.knowledge.put_chunk_vectors(&shop, "model@2", &[(passage, vec![1.0, 0.0])], &[passage]).await;
     ok("vectors", vectors.map_err(s));

@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
+use frontdesk_jobs::NewJob;
 use frontdesk_rag::{
     ContentHash, Document, DocumentId, DocumentWrite, KnowledgeStore, StoredDocument, document_hash, vector_bytes,
     vector_from_bytes,
 };
 
 use crate::SqliteStore;
+use crate::billing::enqueue_jobs;
 use crate::jobs::{from_ms, ms};
 use crate::{store_error as unexpected, tenant_row_error as classify};
 
@@ -30,6 +32,7 @@ impl KnowledgeStore for SqliteStore {
         &self,
         tenant: &TenantId,
         document: &Document,
+        jobs: &[NewJob],
         at: DateTime<Utc>,
     ) -> Result<DocumentWrite, StoreError> {
         let hash = document_hash(document).to_string();
@@ -67,6 +70,7 @@ impl KnowledgeStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(classify(tenant, "moving the knowledge version on"))?;
+        enqueue_jobs(&mut tx, jobs, at).await?;
         tx.commit().await.map_err(unexpected("committing put_document"))?;
         Ok(outcome)
     }
@@ -96,7 +100,13 @@ impl KnowledgeStore for SqliteStore {
         rows.into_iter().map(|row| stored(tenant, row)).collect()
     }
 
-    async fn delete_document(&self, tenant: &TenantId, id: &DocumentId) -> Result<bool, StoreError> {
+    async fn delete_document(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        jobs: &[NewJob],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning delete_document"))?;
         let deleted = sqlx::query("DELETE FROM knowledge_documents WHERE tenant_id = ?1 AND doc_id = ?2")
             .bind(tenant.as_str())
@@ -113,6 +123,7 @@ impl KnowledgeStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(classify(tenant, "moving the knowledge version on"))?;
+        enqueue_jobs(&mut tx, jobs, at).await?;
         tx.commit().await.map_err(unexpected("committing delete_document"))?;
         Ok(true)
     }

@@ -15,7 +15,7 @@ use frontdesk_tenant::FieldProblem;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Admin, json_body, reindex_knowledge};
+use super::{Admin, json_body, reindex_jobs};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -107,10 +107,9 @@ async fn answer_question(
     )?;
     let now = state.clock.now();
     // The knowledge first: a question is never closed without its answer.
-    state.knowledge.put_document(&tenant, &document, now).await?;
+    state.knowledge.put_document(&tenant, &document, &reindex_jobs(&state, &tenant), now).await?;
     let closed = state.calls.close_question(&tenant, id, now).await?;
     let closed = closed.ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
-    reindex_knowledge(&state, &tenant).await;
     let summary = state.knowledge.document(&tenant, &document.id).await?.as_ref().map(summary);
     tracing::info!(tenant_id = %tenant, question_id = id, by = %admin.0.subject, "question answered into the knowledge");
     admin.audit(&state, Some(&tenant), "question.answer", &format!("questions/{id}"), None, summary.clone()).await;
@@ -198,7 +197,7 @@ async fn put_document(
     })?;
     let before = state.knowledge.document(&tenant, &document.id).await?;
     let now = state.clock.now();
-    let outcome = state.knowledge.put_document(&tenant, &document, now).await?;
+    let outcome = state.knowledge.put_document(&tenant, &document, &reindex_jobs(&state, &tenant), now).await?;
     let stored = state.knowledge.document(&tenant, &document.id).await?.ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!("document {} of {tenant} vanished right after it was written", document.id))
     })?;
@@ -209,7 +208,6 @@ async fn put_document(
         DocumentWrite::Unchanged => "unchanged",
     });
     if outcome != DocumentWrite::Unchanged {
-        reindex_knowledge(&state, &tenant).await;
         tracing::info!(tenant_id = %tenant, doc_id = %document.id, by = %admin.0.subject, "knowledge document written");
         let target = format!("knowledge/{}", document.id);
         admin
@@ -235,10 +233,10 @@ async fn delete_document(
     let tenant = existing_tenant(&state, &admin, &slug).await?;
     let id = document_id(&doc_id)?;
     let before = state.knowledge.document(&tenant, &id).await?;
-    if !state.knowledge.delete_document(&tenant, &id).await? {
+    let now = state.clock.now();
+    if !state.knowledge.delete_document(&tenant, &id, &reindex_jobs(&state, &tenant), now).await? {
         return Err(ApiError::not_found(format!("tenant {tenant} has no document {id}")));
     }
-    reindex_knowledge(&state, &tenant).await;
     tracing::info!(tenant_id = %tenant, doc_id = %id, by = %admin.0.subject, "knowledge document deleted");
     admin
         .audit(

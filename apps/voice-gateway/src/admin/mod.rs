@@ -87,15 +87,20 @@ impl Admin {
     }
 }
 
-/// After a change to a shop's knowledge (a document, its profile, an
-/// answered question), with an embedding model configured: its passages
-/// are embedded again by a job (only what changed). A failure to enqueue is
-/// logged; the words-only index keeps answering meanwhile.
-pub(super) async fn reindex_knowledge(state: &AppState, tenant: &TenantId) {
-    if !state.reindex_knowledge {
-        return;
-    }
-    if let Err(error) = state.jobs.enqueue(frontdesk_routing::reindex_job(tenant)).await {
-        tracing::error!(%error, tenant_id = %tenant, "could not enqueue the knowledge reindex");
+/// With an embedding model configured, a change to a shop's knowledge
+/// brings its reindex job (written with the change, so neither is lost).
+pub(super) fn reindex_jobs(state: &AppState, tenant: &TenantId) -> Vec<frontdesk_jobs::NewJob> {
+    if state.reindex_knowledge { vec![frontdesk_routing::reindex_job(tenant)] } else { Vec::new() }
+}
+
+/// A profile change with an embedding model configured: the reindex is
+/// enqueued after the write (`TenantStore::put_tenant` takes no jobs). A
+/// lost enqueue is logged; the next change, or the words-only ranking
+/// meanwhile, covers it.
+pub(super) async fn reindex_after_profile_change(state: &AppState, tenant: &TenantId) {
+    for job in reindex_jobs(state, tenant) {
+        if let Err(error) = state.jobs.enqueue(job).await {
+            tracing::error!(%error, tenant_id = %tenant, "could not enqueue the knowledge reindex");
+        }
     }
 }

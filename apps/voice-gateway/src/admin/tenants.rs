@@ -107,7 +107,7 @@ async fn put_tenant(
 
     let outcome = state.tenants.put_tenant(&profile).await?;
     state.directory.forget(&tenant);
-    super::reindex_knowledge(&state, &tenant).await;
+    super::reindex_after_profile_change(&state, &tenant).await;
     state.flags.tenant_changed(&tenant).await;
     if outcome == PutOutcome::Created {
         // The plan history starts with the tenant: billing prorates from here.
