@@ -23,10 +23,11 @@ use crate::terms::PlanTerms;
 /// How long an account may stay past due before AI answering stops.
 pub const DEFAULT_PAST_DUE_GRACE: Duration = Duration::days(7);
 
-/// A tenant's minute cap and its thresholds.
+/// A tenant's caps and their thresholds: call minutes, and model spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CapPolicy {
     minute_cap: i64,
+    ai_cap_micros: i64,
 }
 
 impl CapPolicy {
@@ -35,13 +36,23 @@ impl CapPolicy {
     /// Suspend at this share of the cap.
     pub const HARD_PERCENT: i64 = 100;
 
-    /// The operator's cap when set, else the plan's included minutes.
+    /// The operator's minute cap when set, else the plan's included minutes;
+    /// the plan's AI budget.
     pub fn for_account(account: &BillingAccount, terms: &PlanTerms) -> CapPolicy {
-        CapPolicy { minute_cap: account.minute_cap.unwrap_or(terms.included_minutes()) }
+        CapPolicy {
+            minute_cap: account.minute_cap.unwrap_or(terms.included_minutes()),
+            ai_cap_micros: terms.included_ai_micros(),
+        }
     }
 
     pub fn minute_cap(&self) -> i64 {
         self.minute_cap
+    }
+
+    /// Model spend allowed in a period, in US micro-dollars. Reaching it
+    /// stops paid models, never the answering.
+    pub fn ai_cap_micros(&self) -> i64 {
+        self.ai_cap_micros
     }
 
     /// Where `used_minutes` stand against this cap.
@@ -78,9 +89,10 @@ pub enum SuspensionReason {
     SubscriptionEnded,
 }
 
-/// Where `used_minutes` stand against `cap` (see the module documentation).
-pub fn evaluate_cap(used_minutes: i64, cap: i64) -> CapStatus {
-    let used = i128::from(used_minutes) * 100;
+/// Where `used` (minutes, or micro-dollars of model spend) stands against
+/// `cap` (see the module documentation).
+pub fn evaluate_cap(used_units: i64, cap: i64) -> CapStatus {
+    let used = i128::from(used_units) * 100;
     let cap_at = |percent: i64| i128::from(cap.max(0)) * i128::from(percent);
     let level = if used >= cap_at(CapPolicy::HARD_PERCENT) {
         Some(CapLevel::Hard)
@@ -89,7 +101,7 @@ pub fn evaluate_cap(used_minutes: i64, cap: i64) -> CapStatus {
     } else {
         None
     };
-    CapStatus { level, used: used_minutes, cap }
+    CapStatus { level, used: used_units, cap }
 }
 
 /// Whether the AI answers calls for `account` at `now`, given the period's

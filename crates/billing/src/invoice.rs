@@ -236,7 +236,7 @@ mod tests {
     }
 
     fn usage(call_minutes: i64, sms_segments: i64) -> UsageTotals {
-        UsageTotals { call_minutes, sms_segments, llm_tokens: 0 }
+        UsageTotals { call_minutes, sms_segments, ..UsageTotals::default() }
     }
 
     struct Case {
@@ -513,7 +513,7 @@ mod tests {
                 name: "tokens are not invoiced",
                 period: "2026-11",
                 segments: vec![standard(Plan::Core, 30)],
-                usage: UsageTotals { call_minutes: 0, sms_segments: 0, llm_tokens: 5_000_000 },
+                usage: UsageTotals { llm_tokens: 5_000_000, ai_cost_micros: 100_000, ..UsageTotals::default() },
                 setup_fee_due: false,
                 lines: &[("Core plan, monthly fee", 1, 14_900, 14_900)],
                 total: 14_900,

@@ -11,6 +11,7 @@ mod metering;
 mod model;
 mod period;
 mod ports;
+mod prices;
 mod segments;
 mod service;
 mod stored;
@@ -22,14 +23,15 @@ pub use caps::{
 pub use invoice::{InvoiceError, PlanSegment, compute_invoice, plan_segments};
 pub use metering::{MeteringError, billable_minutes, call_usage, sms_usage, token_usage};
 pub use model::{
-    AccountChange, BillingAccount, CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, NewUsage, PlanChange,
-    StoredInvoice, UsageKind, UsageTotals,
+    AccountChange, BillingAccount, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine, InvoiceStatus, NewUsage,
+    PlanChange, StoredInvoice, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};
+pub use prices::{PriceError, PriceTable, TokenCount, TokenPrice};
 pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use service::{
     BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,
-    Plans, REPORT_USAGE, SETUP_CUSTOMER, UsageReport, UsageReporter,
+    Plans, REPORT_USAGE, SETUP_CUSTOMER, Standing, UsageReport, UsageReporter,
 };
 pub use terms::{PlanTerms, PlanTermsError, RawPlanTerms};

@@ -13,6 +13,7 @@ use frontdesk_core::TenantId;
 
 use crate::model::{NewUsage, UsageKind};
 use crate::period::BillingPeriod;
+use crate::prices::{TokenCount, TokenPrice};
 use crate::segments::count_sms_segments;
 
 /// Why a usage record could not be made.
@@ -62,20 +63,22 @@ pub fn sms_usage(
     new_usage(id, tenant, UsageKind::SmsSegments, segments, ("sms", "message key", message_key), at, zone)
 }
 
-/// `tokens` LLM tokens (prompt and completion together) of the model call
-/// named `key`, made at `at`.
+/// The model tokens (input and output together) of the model call named
+/// `key`, made at `at`, costing what `price` says (nothing when the model is
+/// not priced, e.g. an offline one).
 pub fn token_usage(
     id: String,
     tenant: &TenantId,
     key: &str,
-    tokens: i64,
+    tokens: TokenCount,
+    price: Option<TokenPrice>,
     at: DateTime<Utc>,
     zone: Tz,
 ) -> Result<NewUsage, MeteringError> {
-    if tokens < 0 {
-        return Err(MeteringError::Negative { what: "token count", value: tokens });
-    }
-    new_usage(id, tenant, UsageKind::LlmTokens, tokens, ("llm", "usage key", key), at, zone)
+    let quantity = i64::try_from(tokens.total()).unwrap_or(i64::MAX);
+    let mut usage = new_usage(id, tenant, UsageKind::LlmTokens, quantity, ("llm", "usage key", key), at, zone)?;
+    usage.cost_micros = price.map_or(0, |price| tokens.cost_micros(price));
+    Ok(usage)
 }
 
 /// `(prefix, what the key is called, key)`.
@@ -104,6 +107,7 @@ fn new_usage(
         key: format!("{prefix}:{key}"),
         period: BillingPeriod::containing(at, zone),
         occurred_at: at,
+        cost_micros: 0,
     })
 }
 
@@ -157,6 +161,7 @@ mod tests {
             key: key.to_owned(),
             period: november,
             occurred_at: at,
+            cost_micros: 0,
         };
         let call_sid = "CA0123456789abcdef0123456789abcdef";
         let cases = [
@@ -173,8 +178,21 @@ mod tests {
                 expected(UsageKind::SmsSegments, 1, "sms:job-43"),
             ),
             (
-                token_usage("u1".to_owned(), &tenant(), "CA01:turn-3", 1_250, at, new_york()),
+                token_usage("u1".to_owned(), &tenant(), "CA01:turn-3", TokenCount::input(1_250), None, at, new_york()),
                 expected(UsageKind::LlmTokens, 1_250, "llm:CA01:turn-3"),
+            ),
+            (
+                token_usage(
+                    "u1".to_owned(),
+                    &tenant(),
+                    "embed:CA01:2",
+                    TokenCount { input: 1_000, cached_input: 0, output: 250 },
+                    Some(TokenPrice { input: 20_000, cached_input: 20_000, output: 4_000_000 }),
+                    at,
+                    new_york(),
+                ),
+                // 1,000 × 0.02 + 250 × 4 micro-dollars.
+                NewUsage { cost_micros: 1_020, ..expected(UsageKind::LlmTokens, 1_250, "llm:embed:CA01:2") },
             ),
         ];
         for (actual, expected) in cases {
@@ -197,13 +215,12 @@ mod tests {
                 call_usage("u1".to_owned(), &tenant(), "CA1", -5, at, zone),
                 MeteringError::Negative { what: "call duration", value: -5 },
             ),
-            (
-                token_usage("u1".to_owned(), &tenant(), "k", -1, at, zone),
-                MeteringError::Negative { what: "token count", value: -1 },
-            ),
             (call_usage("u1".to_owned(), &tenant(), "", 60, at, zone), MeteringError::Empty("call SID")),
             (sms_usage("u1".to_owned(), &tenant(), "", "hi", at, zone), MeteringError::Empty("message key")),
-            (token_usage("u1".to_owned(), &tenant(), "", 10, at, zone), MeteringError::Empty("usage key")),
+            (
+                token_usage("u1".to_owned(), &tenant(), "", TokenCount::input(10), None, at, zone),
+                MeteringError::Empty("usage key"),
+            ),
             (sms_usage(String::new(), &tenant(), "job-1", "hi", at, zone), MeteringError::Empty("usage id")),
         ];
         for (actual, expected) in cases {

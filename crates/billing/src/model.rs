@@ -43,6 +43,9 @@ pub struct NewUsage {
     pub key: String,
     pub period: BillingPeriod,
     pub occurred_at: DateTime<Utc>,
+    /// What the fact cost us at the provider, in US micro-dollars (model
+    /// tokens at the price table's price; 0 for what is not priced per use).
+    pub cost_micros: i64,
 }
 
 /// A tenant's usage in one period.
@@ -51,6 +54,8 @@ pub struct UsageTotals {
     pub call_minutes: i64,
     pub sms_segments: i64,
     pub llm_tokens: i64,
+    /// What the period's model tokens cost, in US micro-dollars.
+    pub ai_cost_micros: i64,
 }
 
 impl UsageTotals {
@@ -102,12 +107,37 @@ impl CapLevel {
     }
 }
 
-/// A recorded cap decision: at `decided_at`, `used` of `cap` minutes had been
-/// used in `period`. One per tenant, period, level and cap value.
+/// What a cap limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CapMetric {
+    /// Call minutes: the hard cap suspends AI answering.
+    Minutes,
+    /// Model spend in US micro-dollars: the hard cap stops paid models (the
+    /// receptionist answers with its rules and offline retrieval).
+    AiSpend,
+}
+
+impl CapMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapMetric::Minutes => "minutes",
+            CapMetric::AiSpend => "ai_spend",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<CapMetric> {
+        [CapMetric::Minutes, CapMetric::AiSpend].into_iter().find(|metric| metric.as_str() == raw)
+    }
+}
+
+/// A recorded cap decision: at `decided_at`, `used` of `cap` (minutes, or
+/// micro-dollars of model spend) had been used in `period`. One per tenant,
+/// period, metric, level and cap value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapDecision {
     pub tenant: TenantId,
     pub period: BillingPeriod,
+    pub metric: CapMetric,
     pub level: CapLevel,
     pub used: i64,
     pub cap: i64,

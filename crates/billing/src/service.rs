@@ -18,9 +18,10 @@ use serde_json::json;
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
 use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
 use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
-use crate::model::{BillingAccount, CapDecision, CapLevel, NewUsage, StoredInvoice, UsageKind, UsageTotals};
+use crate::model::{BillingAccount, CapDecision, CapLevel, CapMetric, NewUsage, StoredInvoice, UsageKind, UsageTotals};
 use crate::period::BillingPeriod;
 use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
+use crate::prices::{PriceTable, TokenCount};
 use crate::terms::PlanTerms;
 
 /// Job kinds of this crate.
@@ -65,8 +66,19 @@ pub struct UsageReport {
     pub totals: UsageTotals,
     pub included_minutes: i64,
     pub included_sms: i64,
+    /// Call minutes against the minute cap.
     pub cap: CapStatus,
+    /// Model spend (micro-dollars) against the AI budget.
+    pub ai_cap: CapStatus,
     pub decisions: Vec<CapDecision>,
+}
+
+/// What the call path needs to know about a tenant's caps at a call's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub answering: AnsweringMode,
+    /// Whether paid models may be used (the AI budget is not spent).
+    pub paid_ai: bool,
 }
 
 /// Why usage could not be recorded.
@@ -85,16 +97,28 @@ pub struct Metering {
     /// Whether usage is reported to the payment provider (by jobs).
     report_to_provider: bool,
     payment_grace: Duration,
+    prices: PriceTable,
 }
 
 impl Metering {
+    /// With the standard price table ([`Metering::with_prices`] replaces it).
     pub fn new(
         ports: BillingPorts,
         ids: Arc<dyn IdGenerator>,
         report_to_provider: bool,
         payment_grace: Duration,
     ) -> Metering {
-        Metering { ports, ids, report_to_provider, payment_grace }
+        Metering { ports, ids, report_to_provider, payment_grace, prices: PriceTable::standard() }
+    }
+
+    /// Model tokens are costed at `prices`.
+    pub fn with_prices(mut self, prices: PriceTable) -> Metering {
+        self.prices = prices;
+        self
+    }
+
+    pub fn prices(&self) -> &PriceTable {
+        &self.prices
     }
 
     /// A finished call of `duration_seconds` (Twilio's `CallDuration`).
@@ -124,16 +148,24 @@ impl Metering {
         self.record(usage).await
     }
 
-    /// LLM tokens spent for the tenant (reported by LLM adapters).
+    /// Tokens of `model` spent for the tenant (embeddings, language model),
+    /// costed at the price table's price. `key` names the model call, so a
+    /// retried job or turn counts once. A model missing from the table
+    /// (startup refuses configured ones) is recorded at no cost and logged.
     pub async fn record_tokens(
         &self,
         tenant: &TenantId,
         key: &str,
-        tokens: i64,
+        model: &str,
+        tokens: TokenCount,
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
         let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
-        let usage = token_usage(self.ids.new_id().to_string(), tenant, key, tokens, at, zone)?;
+        let price = self.prices.price(model);
+        if price.is_none() && tokens.total() > 0 {
+            tracing::error!(tenant_id = %tenant, model, "no price for this model: its tokens are recorded at no cost");
+        }
+        let usage = token_usage(self.ids.new_id().to_string(), tenant, key, tokens, price, at, zone)?;
         self.record(usage).await
     }
 
@@ -161,17 +193,35 @@ impl Metering {
             );
         }
         let recorded = self.ports.usage.record_usage(&usage, &jobs).await?;
-        if recorded && usage.kind == UsageKind::CallMinutes {
-            self.decide_caps(&usage.tenant, usage.period, usage.occurred_at).await?;
+        if recorded {
+            match usage.kind {
+                UsageKind::CallMinutes => {
+                    self.decide_caps(&usage.tenant, usage.period, usage.occurred_at, CapMetric::Minutes).await?;
+                }
+                UsageKind::LlmTokens if usage.cost_micros > 0 => {
+                    self.decide_caps(&usage.tenant, usage.period, usage.occurred_at, CapMetric::AiSpend).await?;
+                }
+                UsageKind::LlmTokens | UsageKind::SmsSegments => {}
+            }
         }
         Ok(recorded)
     }
 
-    /// Records the soft (80 %) and hard (100 %) decisions the usage has
-    /// reached, each once, with the owner's alert.
-    async fn decide_caps(&self, tenant: &TenantId, period: BillingPeriod, at: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Records the soft (80 %) and hard (100 %) decisions the usage of
+    /// `metric` has reached, each once, with the owner's alert.
+    async fn decide_caps(
+        &self,
+        tenant: &TenantId,
+        period: BillingPeriod,
+        at: DateTime<Utc>,
+        metric: CapMetric,
+    ) -> Result<(), StoreError> {
         let report = self.report(tenant, period).await?;
-        let reached = match report.cap.level {
+        let status = match metric {
+            CapMetric::Minutes => report.cap,
+            CapMetric::AiSpend => report.ai_cap,
+        };
+        let reached = match status.level {
             None => return Ok(()),
             Some(CapLevel::Soft) => vec![CapLevel::Soft],
             Some(CapLevel::Hard) => vec![CapLevel::Soft, CapLevel::Hard],
@@ -180,26 +230,43 @@ impl Metering {
             let decision = CapDecision {
                 tenant: tenant.clone(),
                 period,
+                metric,
                 level,
-                used: report.cap.used,
-                cap: report.cap.cap,
+                used: status.used,
+                cap: status.cap,
                 decided_at: at,
             };
             let alert = NewJob::new(
                 kind(CAP_ALERT),
-                json!({"period": period.to_string(), "level": level.as_str(), "used": decision.used, "cap": decision.cap}),
+                json!({
+                    "period": period.to_string(),
+                    "metric": metric.as_str(),
+                    "level": level.as_str(),
+                    "used": decision.used,
+                    "cap": decision.cap,
+                }),
             )
             .for_tenant(tenant.clone())
-            .unique_key(format!("{CAP_ALERT}:{tenant}:{period}:{}:{}", level.as_str(), decision.cap));
+            .unique_key(match metric {
+                // The minute alerts' keys are as they always were.
+                CapMetric::Minutes => format!("{CAP_ALERT}:{tenant}:{period}:{}:{}", level.as_str(), decision.cap),
+                CapMetric::AiSpend => {
+                    format!("{CAP_ALERT}:{tenant}:{period}:{}:{}:{}", metric.as_str(), level.as_str(), decision.cap)
+                }
+            });
             if self.ports.billing.record_cap_decision(&decision, &[alert]).await? {
-                match level {
-                    CapLevel::Soft => tracing::warn!(
-                        tenant_id = %tenant, %period, used = decision.used, cap = decision.cap,
-                        "tenant reached 80% of its minute cap; owner alerted"
+                let (used, cap, metric) = (decision.used, decision.cap, metric.as_str());
+                match (level, decision.metric) {
+                    (CapLevel::Soft, _) => tracing::warn!(
+                        tenant_id = %tenant, %period, metric, used, cap, "tenant reached 80% of a cap; owner alerted"
                     ),
-                    CapLevel::Hard => tracing::warn!(
-                        tenant_id = %tenant, %period, used = decision.used, cap = decision.cap,
+                    (CapLevel::Hard, CapMetric::Minutes) => tracing::warn!(
+                        tenant_id = %tenant, %period, metric, used, cap,
                         "tenant reached its minute cap; AI answering suspended, calls forwarded to the owner"
+                    ),
+                    (CapLevel::Hard, CapMetric::AiSpend) => tracing::warn!(
+                        tenant_id = %tenant, %period, metric, used, cap,
+                        "tenant spent its AI budget; paid models stop until the period ends or the budget is raised"
                     ),
                 }
             }
@@ -207,13 +274,13 @@ impl Metering {
         Ok(())
     }
 
-    /// The period's usage against the tenant's cap.
+    /// The period's usage against the tenant's caps.
     async fn cap_status(
         &self,
         tenant: &TenantId,
         period: BillingPeriod,
         account: &BillingAccount,
-    ) -> Result<(Plan, PlanTerms, UsageTotals, CapStatus), StoreError> {
+    ) -> Result<CapsNow, StoreError> {
         let plan = self.ports.plan(tenant).await?;
         self.cap_status_on(tenant, plan, period, account).await
     }
@@ -224,25 +291,32 @@ impl Metering {
         plan: Plan,
         period: BillingPeriod,
         account: &BillingAccount,
-    ) -> Result<(Plan, PlanTerms, UsageTotals, CapStatus), StoreError> {
+    ) -> Result<CapsNow, StoreError> {
         let terms = PlanTerms::standard(plan);
         let totals = self.ports.usage.usage_totals(tenant, period).await?;
-        let cap = CapPolicy::for_account(account, &terms).minute_cap();
-        Ok((plan, terms, totals, evaluate_cap(totals.call_minutes, cap)))
+        let policy = CapPolicy::for_account(account, &terms);
+        Ok(CapsNow {
+            plan,
+            terms,
+            totals,
+            minutes: evaluate_cap(totals.call_minutes, policy.minute_cap()),
+            ai_spend: evaluate_cap(totals.ai_cost_micros, policy.ai_cap_micros()),
+        })
     }
 
-    /// Usage, cap and decisions of `period`.
+    /// Usage, caps and decisions of `period`.
     pub async fn report(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageReport, StoreError> {
         let account = self.ports.billing.billing_account(tenant).await?;
-        let (plan, terms, totals, cap) = self.cap_status(tenant, period, &account).await?;
+        let caps = self.cap_status(tenant, period, &account).await?;
         let decisions = self.ports.billing.cap_decisions(tenant, period).await?;
         Ok(UsageReport {
             period,
-            plan,
-            totals,
-            included_minutes: terms.included_minutes(),
-            included_sms: terms.included_sms(),
-            cap,
+            plan: caps.plan,
+            totals: caps.totals,
+            included_minutes: caps.terms.included_minutes(),
+            included_sms: caps.terms.included_sms(),
+            cap: caps.minutes,
+            ai_cap: caps.ai_spend,
             decisions,
         })
     }
@@ -269,11 +343,33 @@ impl Metering {
         zone: Tz,
         now: DateTime<Utc>,
     ) -> Result<AnsweringMode, StoreError> {
+        Ok(self.standing_on(tenant, plan, zone, now).await?.answering)
+    }
+
+    /// The answering mode, and whether paid models may be used (the AI
+    /// budget is not spent), from the same two reads.
+    pub async fn standing_on(
+        &self,
+        tenant: &TenantId,
+        plan: Plan,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Standing, StoreError> {
         let period = BillingPeriod::containing(now, zone);
         let account = self.ports.billing.billing_account(tenant).await?;
-        let (_, _, _, cap) = self.cap_status_on(tenant, plan, period, &account).await?;
+        let caps = self.cap_status_on(tenant, plan, period, &account).await?;
         let grace = chrono::Duration::from_std(self.payment_grace).unwrap_or(DEFAULT_PAST_DUE_GRACE);
-        Ok(answering_mode(&account, cap, now, grace))
+        Ok(Standing {
+            answering: answering_mode(&account, caps.minutes, now, grace),
+            paid_ai: caps.ai_spend.level != Some(CapLevel::Hard),
+        })
+    }
+
+    /// [`Metering::standing_on`] reading the plan too (jobs, which have no
+    /// flag cache at hand): three reads.
+    pub async fn standing(&self, tenant: &TenantId, zone: Tz, now: DateTime<Utc>) -> Result<Standing, StoreError> {
+        let plan = self.ports.plan(tenant).await?;
+        self.standing_on(tenant, plan, zone, now).await
     }
 
     /// The operator's minute cap (replacing the plan's included minutes).
@@ -281,6 +377,15 @@ impl Metering {
     pub async fn set_minute_cap(&self, tenant: &TenantId, minutes: Option<i64>) -> Result<Option<i64>, StoreError> {
         self.ports.billing.set_minute_cap(tenant, minutes).await
     }
+}
+
+/// A period's usage against both caps.
+struct CapsNow {
+    plan: Plan,
+    terms: PlanTerms,
+    totals: UsageTotals,
+    minutes: CapStatus,
+    ai_spend: CapStatus,
 }
 
 /// Invoices: drafts computed from the plan history and the usage, finalized
@@ -689,7 +794,10 @@ mod tests {
         let metering = metering(usage).await;
         assert!(matches!(metering.record_call(&sandbox(), "CA1", 600, at()).await, Ok(false)));
         assert!(matches!(metering.record_sms(&sandbox(), "SM1", "See you Friday", at()).await, Ok(false)));
-        assert!(matches!(metering.record_tokens(&sandbox(), "resp-1", 1200, at()).await, Ok(false)));
+        assert!(matches!(
+            metering.record_tokens(&sandbox(), "resp-1", "gpt-5.6-luna", TokenCount::input(1200), at()).await,
+            Ok(false)
+        ));
 
         let invoicing = Invoicing::new(metering.ports.clone());
         let november = BillingPeriod::parse("2026-11").unwrap_or_else(|e| panic!("{e}"));

@@ -8,7 +8,8 @@ use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_flags::stored_plan;
 
 use crate::model::{
-    CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice, UsageKind, UsageTotals,
+    CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice, UsageKind,
+    UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -45,17 +46,18 @@ impl StoredInvoice {
 }
 
 impl UsageTotals {
-    /// Sums the stored usage of one period, given as (kind word, quantity)
-    /// rows.
+    /// Sums the stored usage of one period, given as (kind word, quantity,
+    /// cost in micro-dollars) rows.
     pub fn from_stored(
         tenant: &TenantId,
-        rows: impl IntoIterator<Item = (String, i64)>,
+        rows: impl IntoIterator<Item = (String, i64, i64)>,
     ) -> Result<UsageTotals, StoreError> {
         let mut totals = UsageTotals::default();
-        for (kind, quantity) in rows {
+        for (kind, quantity, cost_micros) in rows {
             let kind = UsageKind::parse(&kind)
                 .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown usage kind {kind:?}")))?;
             totals.add(kind, quantity);
+            totals.ai_cost_micros = totals.ai_cost_micros.saturating_add(cost_micros);
         }
         Ok(totals)
     }
@@ -70,10 +72,13 @@ impl PlanChange {
 
 impl CapDecision {
     /// One recorded cap decision of `tenant` in `period`, from its columns in
-    /// the order adapters select them: the level word, cap, used, when.
+    /// the order adapters select them: the metric and level words, cap, used,
+    /// when.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_stored(
         tenant: &TenantId,
         period: BillingPeriod,
+        metric: &str,
         level: &str,
         cap: i64,
         used: i64,
@@ -81,7 +86,9 @@ impl CapDecision {
     ) -> Result<CapDecision, StoreError> {
         let level = CapLevel::parse(level)
             .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown cap level {level:?}")))?;
-        Ok(CapDecision { tenant: tenant.clone(), period, level, used, cap, decided_at })
+        let metric = CapMetric::parse(metric)
+            .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown cap metric {metric:?}")))?;
+        Ok(CapDecision { tenant: tenant.clone(), period, metric, level, used, cap, decided_at })
     }
 }
 
@@ -157,13 +164,14 @@ mod tests {
 
     #[test]
     fn stored_usage_plan_changes_and_cap_levels_decode_and_unknown_words_are_corrupt() {
-        let rows = [("call_minutes".to_owned(), 12), ("llm_tokens".to_owned(), 900)];
+        let rows =
+            [("call_minutes".to_owned(), 12, 0), ("llm_tokens".to_owned(), 900, 18), ("llm_tokens".to_owned(), 100, 2)];
         assert_eq!(
             UsageTotals::from_stored(&tenant(), rows).map_err(|e| e.to_string()),
-            Ok(UsageTotals { call_minutes: 12, sms_segments: 0, llm_tokens: 900 })
+            Ok(UsageTotals { call_minutes: 12, sms_segments: 0, llm_tokens: 1_000, ai_cost_micros: 20 })
         );
         assert_eq!(
-            UsageTotals::from_stored(&tenant(), [("carrier_pigeons".to_owned(), 1)]).map_err(|e| e.to_string()),
+            UsageTotals::from_stored(&tenant(), [("carrier_pigeons".to_owned(), 1, 0)]).map_err(|e| e.to_string()),
             Err(corrupt("unknown usage kind \"carrier_pigeons\""))
         );
         assert_eq!(
@@ -175,11 +183,12 @@ mod tests {
             Err(StoreError::Corrupt { .. })
         ));
         assert_eq!(
-            CapDecision::from_stored(&tenant(), november(), "hard", 100, 101, DateTime::UNIX_EPOCH)
+            CapDecision::from_stored(&tenant(), november(), "ai_spend", "hard", 100, 101, DateTime::UNIX_EPOCH)
                 .map_err(|e| e.to_string()),
             Ok(CapDecision {
                 tenant: tenant(),
                 period: november(),
+                metric: CapMetric::AiSpend,
                 level: CapLevel::Hard,
                 used: 101,
                 cap: 100,
@@ -187,9 +196,14 @@ mod tests {
             })
         );
         assert_eq!(
-            CapDecision::from_stored(&tenant(), november(), "medium", 100, 80, DateTime::UNIX_EPOCH)
+            CapDecision::from_stored(&tenant(), november(), "minutes", "medium", 100, 80, DateTime::UNIX_EPOCH)
                 .map_err(|e| e.to_string()),
             Err(corrupt("unknown cap level \"medium\""))
+        );
+        assert_eq!(
+            CapDecision::from_stored(&tenant(), november(), "sms", "soft", 100, 80, DateTime::UNIX_EPOCH)
+                .map_err(|e| e.to_string()),
+            Err(corrupt("unknown cap metric \"sms\""))
         );
     }
 }

@@ -12,6 +12,23 @@
 //! | Pro        | $399    | $249    | 1,500            | 1,500                 | 5¢           | 2¢                |
 //! | Enterprise | $900    | $750    | 5,000            | 5,000                 | 4¢           | 1¢                |
 //!
+//! Each plan also includes a monthly **AI budget**: model spend (embeddings,
+//! language model, realtime voice) in US micro-dollars at the price table's
+//! prices. Reaching it does not stop the receptionist; it stops paid models
+//! until the next period (rules and offline retrieval answer meanwhile).
+//!
+//! | Plan       | AI budget |
+//! |------------|-----------|
+//! | Starter    | $1        |
+//! | Core       | $5        |
+//! | Pro        | $40       |
+//! | Enterprise | $150      |
+//!
+//! The text path costs at most about half a cent a call (ai-layer.md §5): a
+//! Core shop's 500 minutes are some 250 calls, about $1.25, so $5 leaves room
+//! for reindexing and a busy month while a runaway loop stops within dollars.
+//! Pro adds realtime voice at about 2.5¢ a minute: 1,500 minutes is $37.50.
+//!
 //! Why these numbers: a minute costs us about 1¢ of telephony plus a share
 //! of a few cents of LLM per call, an SMS segment under 1¢, so overage keeps a
 //! margin at every tier and gets cheaper as the tier rises. Starter is
@@ -34,6 +51,7 @@ pub struct PlanTerms {
     included_sms: i64,
     overage_per_minute: i64,
     overage_per_sms: i64,
+    included_ai_micros: i64,
 }
 
 /// The fields of [`PlanTerms`] before validation, for an operator's own
@@ -50,6 +68,8 @@ pub struct RawPlanTerms {
     pub overage_per_minute: i64,
     /// Per SMS segment.
     pub overage_per_sms: i64,
+    /// Model spend included in a month, in US micro-dollars.
+    pub included_ai_micros: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +89,7 @@ impl PlanTerms {
             ("included SMS", raw.included_sms),
             ("overage per minute", raw.overage_per_minute),
             ("overage per SMS", raw.overage_per_sms),
+            ("AI budget", raw.included_ai_micros),
         ];
         if let Some((field, value)) = fields.into_iter().find(|(_, value)| *value < 0) {
             return Err(PlanTermsError::Negative { plan: raw.plan, field, value });
@@ -82,16 +103,17 @@ impl PlanTerms {
             included_sms: raw.included_sms,
             overage_per_minute: raw.overage_per_minute,
             overage_per_sms: raw.overage_per_sms,
+            included_ai_micros: raw.included_ai_micros,
         })
     }
 
     /// The built-in USD catalog (see the module documentation).
     pub fn standard(plan: Plan) -> PlanTerms {
-        let (monthly_price, setup_fee, included, overage_per_minute, overage_per_sms) = match plan {
-            Plan::Starter => (4_900, 0, 100, 8, 3),
-            Plan::Core => (14_900, 9_900, 500, 6, 2),
-            Plan::Pro => (39_900, 24_900, 1_500, 5, 2),
-            Plan::Enterprise => (90_000, 75_000, 5_000, 4, 1),
+        let (monthly_price, setup_fee, included, overage_per_minute, overage_per_sms, ai_dollars) = match plan {
+            Plan::Starter => (4_900, 0, 100, 8, 3, 1),
+            Plan::Core => (14_900, 9_900, 500, 6, 2, 5),
+            Plan::Pro => (39_900, 24_900, 1_500, 5, 2, 40),
+            Plan::Enterprise => (90_000, 75_000, 5_000, 4, 1, 150),
         };
         PlanTerms {
             plan,
@@ -102,6 +124,7 @@ impl PlanTerms {
             included_sms: included,
             overage_per_minute,
             overage_per_sms,
+            included_ai_micros: ai_dollars * 1_000_000,
         }
     }
 
@@ -142,6 +165,12 @@ impl PlanTerms {
     pub fn overage_per_sms(&self) -> i64 {
         self.overage_per_sms
     }
+
+    /// Model spend included in a whole month, in US micro-dollars: the AI
+    /// cap unless the operator sets one.
+    pub fn included_ai_micros(&self) -> i64 {
+        self.included_ai_micros
+    }
 }
 
 /// Start an operator's terms from existing ones:
@@ -157,6 +186,7 @@ impl From<PlanTerms> for RawPlanTerms {
             included_sms: terms.included_sms,
             overage_per_minute: terms.overage_per_minute,
             overage_per_sms: terms.overage_per_sms,
+            included_ai_micros: terms.included_ai_micros,
         }
     }
 }
@@ -190,6 +220,7 @@ mod tests {
             assert!(higher.included_sms() > lower.included_sms(), "{:?}", pair);
             assert!(higher.overage_per_minute() <= lower.overage_per_minute(), "{:?}", pair);
             assert!(higher.overage_per_sms() <= lower.overage_per_sms(), "{:?}", pair);
+            assert!(higher.included_ai_micros() > lower.included_ai_micros(), "{:?}", pair);
         }
     }
 
@@ -205,13 +236,14 @@ mod tests {
     fn custom_terms_refuse_any_negative_amount() {
         let base = RawPlanTerms::from(PlanTerms::standard(Plan::Core));
         type Edit = fn(&mut RawPlanTerms);
-        let cases: [(Edit, &str); 6] = [
+        let cases: [(Edit, &str); 7] = [
             (|raw| raw.monthly_price = -1, "monthly price"),
             (|raw| raw.setup_fee = -1, "setup fee"),
             (|raw| raw.included_minutes = -1, "included minutes"),
             (|raw| raw.included_sms = -1, "included SMS"),
             (|raw| raw.overage_per_minute = -1, "overage per minute"),
             (|raw| raw.overage_per_sms = -1, "overage per SMS"),
+            (|raw| raw.included_ai_micros = -1, "AI budget"),
         ];
         for (edit, field) in cases {
             let mut raw = base;
@@ -232,6 +264,7 @@ mod tests {
             included_sms: 0,
             overage_per_minute: 7,
             overage_per_sms: 0,
+            included_ai_micros: 3,
         };
         let terms = PlanTerms::new(raw);
         assert_eq!(terms.map(RawPlanTerms::from), Ok(raw));

@@ -34,7 +34,7 @@ pub use document::{Document, DocumentError, DocumentFormat, DocumentId, MAX_DOCU
 pub use embed::{EmbedError, Embedded, Embedder, HASHING_MODEL_PREFIX, HashingEmbedder, unit_length};
 pub use index::{Hit, KnowledgeIndex, Retrieval, RetrievalConfig, VectorCountMismatch, Verdict};
 pub use memory::MemoryKnowledgeStore;
-pub use retriever::{Asked, Cited, ReindexError, Reindexed, Retriever, snippet};
+pub use retriever::{Asked, Cited, QuestionSpend, QuestionVectors, ReindexError, Reindexed, Retriever, snippet};
 pub use source::{Chunk, ContentHash, SourceKind, SourceRef};
 pub use store::{DocumentWrite, KnowledgeStore, StoredDocument, document_hash, vector_bytes, vector_from_bytes};
 pub use terms::terms;

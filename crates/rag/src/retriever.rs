@@ -39,6 +39,25 @@ pub struct Asked {
     pub sources: Vec<Cited>,
     /// The first passage's fused score (0 when nothing matched).
     pub confidence: f32,
+    /// The question's embedding, when a model embedded it: what it cost.
+    pub spent: Option<QuestionSpend>,
+}
+
+/// A question embedded by a model: which, and the tokens it counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionSpend {
+    pub model: String,
+    pub tokens: u64,
+}
+
+/// Whether a question may be embedded (a paid call when the embedder is a
+/// provider's model) or is ranked by its words alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionVectors {
+    /// Embed it when an embedder and passage vectors of its model exist.
+    Use,
+    /// Words only (the shop's AI budget is spent).
+    Skip,
 }
 
 struct Cached {
@@ -176,21 +195,41 @@ impl Retriever {
     /// The verdict on `question` (card numbers removed first) with what to
     /// say and what it cites.
     pub async fn ask(&self, profile: &TenantProfile, question: &str) -> Result<Asked, StoreError> {
+        self.ask_with(profile, question, QuestionVectors::Use).await
+    }
+
+    /// [`Retriever::ask`], embedding the question only when `vectors` says
+    /// so; what the embedding cost is in [`Asked::spent`].
+    pub async fn ask_with(
+        &self,
+        profile: &TenantProfile,
+        question: &str,
+        vectors: QuestionVectors,
+    ) -> Result<Asked, StoreError> {
         let question = frontdesk_language::redact_card_numbers(question);
         let index = self.index(profile).await?;
-        let vector = match (&self.embedder, index.vector_model()) {
-            (Some(embedder), Some(_)) => match embedder.embed(std::slice::from_ref(&question)).await {
-                Ok(embedded) => embedded.vectors.into_iter().next(),
-                Err(error) => {
-                    // The words alone still answer.
-                    tracing::warn!(%error, "the question could not be embedded; ranking by its words alone");
-                    None
+        let mut spent = None;
+        let vector = match (&self.embedder, index.vector_model(), vectors) {
+            (Some(embedder), Some(_), QuestionVectors::Use) => {
+                match embedder.embed(std::slice::from_ref(&question)).await {
+                    Ok(embedded) => {
+                        if embedded.tokens > 0 {
+                            spent =
+                                Some(QuestionSpend { model: embedder.model_id().to_owned(), tokens: embedded.tokens });
+                        }
+                        embedded.vectors.into_iter().next()
+                    }
+                    Err(error) => {
+                        // The words alone still answer.
+                        tracing::warn!(%error, "the question could not be embedded; ranking by its words alone");
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let retrieval = index.retrieve(&question, vector.as_deref(), &self.config);
-        Ok(asked(&index, &retrieval))
+        Ok(Asked { spent, ..asked(&index, &retrieval) })
     }
 }
 
@@ -221,10 +260,15 @@ fn asked(index: &KnowledgeIndex, retrieval: &Retrieval) -> Asked {
     match retrieval.verdict {
         Verdict::Answer => {
             let sources = cited(1);
-            Asked { verdict: Verdict::Answer, answer: sources.first().map(|c| c.snippet.clone()), sources, confidence }
+            let answer = sources.first().map(|c| c.snippet.clone());
+            Asked { verdict: Verdict::Answer, answer, sources, confidence, spent: None }
         }
-        Verdict::Clarify => Asked { verdict: Verdict::Clarify, answer: None, sources: cited(2), confidence },
-        Verdict::NotFound => Asked { verdict: Verdict::NotFound, answer: None, sources: cited(3), confidence },
+        Verdict::Clarify => {
+            Asked { verdict: Verdict::Clarify, answer: None, sources: cited(2), confidence, spent: None }
+        }
+        Verdict::NotFound => {
+            Asked { verdict: Verdict::NotFound, answer: None, sources: cited(3), confidence, spent: None }
+        }
     }
 }
 

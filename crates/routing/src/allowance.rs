@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_billing::{AnsweringMode, Metering, SuspensionReason};
+use frontdesk_billing::{AnsweringMode, Metering, Standing, SuspensionReason, TokenCount};
 use frontdesk_core::TenantId;
 use frontdesk_flags::{EffectiveFlags, Flag, FlagService};
 use frontdesk_tenant::TenantProfile;
@@ -46,6 +46,18 @@ pub trait CallAllowance: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
 
+    /// Meters the tokens of a paid model call made on the call (`key` names
+    /// it, so a repeat counts once). An error is for the caller to log: the
+    /// turn is answered either way.
+    async fn meter_tokens(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        model: &str,
+        tokens: TokenCount,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError>;
+
     /// A later report said the call lasted `reported_seconds`, longer than
     /// what was metered: meters the `extra_minutes`, once per reported
     /// duration (the largest duration reported is what a call costs).
@@ -67,6 +79,7 @@ impl CallPolicy {
             human_fallback: flags.enabled(Flag::EnableHumanFallback),
             after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
             knowledge: flags.enabled(Flag::EnableRag),
+            paid_ai: true,
         }
     }
 }
@@ -98,16 +111,19 @@ impl CallAllowance for PlanAllowance {
         // The plan comes with the (cached) flags, so the caps cost two reads.
         let flags = self.flags_of(profile.slug()).await;
         let tenant = profile.slug();
-        let answering = match &flags {
-            Some(flags) => self.metering.answering_on(tenant, flags.plan(), profile.timezone(), now).await,
-            None => self.metering.answering(tenant, profile.timezone(), now).await,
+        let standing = match &flags {
+            Some(flags) => self.metering.standing_on(tenant, flags.plan(), profile.timezone(), now).await,
+            None => self.metering.standing(tenant, profile.timezone(), now).await,
         };
-        match answering {
-            Ok(AnsweringMode::Suspended(reason)) => return Admission::ForwardToOwner(reason),
-            Ok(AnsweringMode::Normal) => {}
+        let mut policy = flags.as_ref().map(CallPolicy::from_flags).unwrap_or_default();
+        match standing {
+            Ok(Standing { answering: AnsweringMode::Suspended(reason), .. }) => {
+                return Admission::ForwardToOwner(reason);
+            }
+            Ok(Standing { answering: AnsweringMode::Normal, paid_ai }) => policy.paid_ai = paid_ai,
             Err(error) => tracing::error!(%error, "could not check the tenant's caps; answering normally"),
         }
-        Admission::Answer(flags.as_ref().map(CallPolicy::from_flags).unwrap_or_default())
+        Admission::Answer(policy)
     }
 
     async fn policy(&self, tenant: &TenantId) -> CallPolicy {
@@ -126,6 +142,21 @@ impl CallAllowance for PlanAllowance {
             .await
             .map(|_| ())
             .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call: {error}")))
+    }
+
+    async fn meter_tokens(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        model: &str,
+        tokens: TokenCount,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        self.metering
+            .record_tokens(tenant, key, model, tokens, now)
+            .await
+            .map(|_| ())
+            .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering model tokens: {error}")))
     }
 
     async fn meter_call_extension(

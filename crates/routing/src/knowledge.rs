@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use frontdesk_billing::Metering;
+use frontdesk_billing::{Metering, TokenCount};
 use frontdesk_core::TenantId;
 use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
 use frontdesk_rag::{EmbedError, Embedder, ReindexError, Retriever};
@@ -44,6 +44,17 @@ impl JobHandler for KnowledgeReindex {
             tracing::info!(tenant_id = %tenant, "the tenant is gone: nothing to reindex");
             return Ok(());
         };
+        let now = context.clock.now();
+        match self.metering.standing(&tenant, record.profile.timezone(), now).await {
+            Ok(standing) if !standing.paid_ai => {
+                // Lexical retrieval keeps serving; the next change after the
+                // budget resets (or is raised) embeds what is missing.
+                tracing::warn!(tenant_id = %tenant, "the shop's AI budget is spent: passages are not embedded");
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(error) => return Err(HandlerError::Retry(format!("reading the shop's AI budget: {error}"))),
+        }
         let reindexed = match self.retriever.reindex(&record.profile, self.embedder.as_ref()).await {
             Ok(reindexed) => reindexed,
             Err(ReindexError::Embed(EmbedError::Unavailable(error))) => return Err(HandlerError::Retry(error)),
@@ -57,10 +68,10 @@ impl JobHandler for KnowledgeReindex {
             "knowledge reindexed"
         );
         if reindexed.tokens > 0 {
-            let tokens = i64::try_from(reindexed.tokens).unwrap_or(i64::MAX);
             let key = format!("{REINDEX_KNOWLEDGE}:{}", job.id);
+            let (model, tokens) = (self.embedder.model_id(), TokenCount::input(reindexed.tokens));
             // The vectors are stored: a metering failure is logged, never a re-embedding.
-            if let Err(error) = self.metering.record_tokens(&tenant, &key, tokens, context.clock.now()).await {
+            if let Err(error) = self.metering.record_tokens(&tenant, &key, model, tokens, now).await {
                 tracing::error!(%error, tenant_id = %tenant, "could not meter embedding tokens");
             }
         }

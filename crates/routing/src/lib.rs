@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod memory;
 pub mod reconcile;
 pub mod session;
+pub mod spend;
 pub mod texts;
 pub mod understand;
 
@@ -32,5 +33,6 @@ pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};
+pub use spend::{ModelSpend, ModelUse};
 pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -20,6 +20,7 @@ use crate::calls::{CallError, CallRecord, CallStore, IncomingCall, Outcome, Save
 use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
 use crate::reconcile::duration_check_job;
+use crate::spend::{ModelSpend, ModelUse};
 
 /// What the caller hears, and what happens after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +139,9 @@ impl CallSession {
                 forward_to_owner(profile)
             }
             Admission::Answer(policy) => {
-                let context = CallContext { profile, caller: call.caller.as_ref(), now, policy };
+                state.ai_budget_spent = !policy.paid_ai;
+                let context =
+                    CallContext { profile, caller: call.caller.as_ref(), now, policy, spent: ModelSpend::default() };
                 self.dialogue.greeting(&context, &mut state)
             }
         };
@@ -179,8 +182,9 @@ impl CallSession {
         }
         let call = found.call;
         let mut state = CallState::from_json(&call.state);
-        let policy = self.allowance.policy(tenant).await;
-        let context = CallContext { profile, caller: call.caller.as_ref(), now, policy };
+        let mut policy = self.allowance.policy(tenant).await;
+        policy.paid_ai &= !state.ai_budget_spent;
+        let context = CallContext { profile, caller: call.caller.as_ref(), now, policy, spent: ModelSpend::default() };
         let reply = self.dialogue.respond(&context, &mut state, input).await;
         let answer = Answer::new(&reply, turn.next());
         let mut turns = Vec::with_capacity(2);
@@ -198,7 +202,29 @@ impl CallSession {
             question: reply.unanswered.clone(),
             reply: answer.encode(),
         };
-        Ok(self.answer_once(profile, call_sid, &key, update, answer, turn.next(), now).await)
+        let answer = self.answer_once(profile, call_sid, &key, update, answer, turn.next(), now).await;
+        self.meter_models(tenant, call_sid, turn, context.spent.take(), now).await;
+        Ok(answer)
+    }
+
+    /// Meters the paid model calls of a turn, each under its own key
+    /// (`{purpose}:{call}:{turn}:{n}`), so a repeat counts once. A failure
+    /// is logged: the caller has been answered.
+    async fn meter_models(
+        &self,
+        tenant: &TenantId,
+        call_sid: &CallSid,
+        turn: TurnNumber,
+        uses: Vec<ModelUse>,
+        now: DateTime<Utc>,
+    ) {
+        for (n, model_use) in uses.into_iter().enumerate() {
+            let key = format!("{}:{call_sid}:{}:{n}", model_use.purpose, turn.get());
+            if let Err(error) = self.allowance.meter_tokens(tenant, &key, &model_use.model, model_use.tokens, now).await
+            {
+                tracing::error!(%error, model = %model_use.model, "could not meter a model call");
+            }
+        }
     }
 
     /// A transfer to a person ended: done if someone answered, otherwise a

@@ -204,18 +204,33 @@ pub struct CapAlerts {
     pub metering: Arc<Metering>,
 }
 
-/// The owner's alert for a cap decision.
-pub fn cap_alert_text(shop: &str, level: &str, period: &str, used: i64, cap: i64) -> String {
-    if level == "hard" {
-        format!(
+/// The owner's alert for a cap decision. `metric` is the cap's
+/// (`minutes`, or `ai_spend` with `used` and `cap` in micro-dollars).
+pub fn cap_alert_text(shop: &str, metric: &str, level: &str, period: &str, used: i64, cap: i64) -> String {
+    let percent = if cap > 0 { used.saturating_mul(100) / cap } else { 100 };
+    match (metric, level) {
+        ("ai_spend", "hard") => format!(
+            "Frontdesk: {shop} has used its {} AI budget for {period}. Calls are still answered; smart features (meaning-based answers, the language model) pause until the month ends or the budget is raised.",
+            dollars(cap)
+        ),
+        ("ai_spend", _) => format!(
+            "Frontdesk: {shop} has used {} of its {} AI budget for {period} ({percent}%). At 100% smart features pause; calls are still answered.",
+            dollars(used),
+            dollars(cap)
+        ),
+        (_, "hard") => format!(
             "Frontdesk: {shop} has used all {cap} included call minutes for {period} ({used} used). AI answering is paused and calls are forwarded to this phone until the cap is raised or the month ends."
-        )
-    } else {
-        let percent = if cap > 0 { used * 100 / cap } else { 100 };
-        format!(
+        ),
+        _ => format!(
             "Frontdesk: {shop} has used {used} of {cap} included call minutes for {period} ({percent}%). At 100% AI answering pauses and calls are forwarded to this phone."
-        )
+        ),
     }
+}
+
+/// Micro-dollars as dollars and cents (`$4.00`), rounded down.
+fn dollars(micros: i64) -> String {
+    let cents = micros.max(0) / 10_000;
+    format!("${}.{:02}", cents / 100, cents % 100)
 }
 
 #[async_trait]
@@ -236,6 +251,7 @@ impl JobHandler for CapAlerts {
         let payload = &job.payload;
         let body = cap_alert_text(
             profile.name(),
+            payload["metric"].as_str().unwrap_or("minutes"),
             payload["level"].as_str().unwrap_or("soft"),
             payload["period"].as_str().unwrap_or("this month"),
             payload["used"].as_i64().unwrap_or(0),
@@ -256,5 +272,31 @@ pub struct OutboxMessaging;
 impl Messaging for OutboxMessaging {
     async fn send_sms(&self, _sms: &OutboundSms) -> Result<SentSms, MessagingError> {
         Ok(SentSms { provider_id: format!("outbox-{}", uuid::Uuid::now_v7().simple()), status: "sent".to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cap_alert_says_which_cap_and_what_happens_next() {
+        let cases = [
+            ("minutes", "soft", 400, 500, "has used 400 of 500 included call minutes for 2026-12 (80%)"),
+            ("minutes", "hard", 500, 500, "calls are forwarded to this phone until the cap is raised"),
+            ("ai_spend", "soft", 4_000_000, 5_000_000, "has used $4.00 of its $5.00 AI budget for 2026-12 (80%)"),
+            (
+                "ai_spend",
+                "hard",
+                5_000_123,
+                5_000_000,
+                "has used its $5.00 AI budget for 2026-12. Calls are still answered",
+            ),
+        ];
+        for (metric, level, used, cap, expected) in cases {
+            let text = cap_alert_text("Fresh Cuts", metric, level, "2026-12", used, cap);
+            assert!(text.contains(expected), "{metric}/{level}: {text}");
+        }
+        assert_eq!(dollars(1_239_999), "$1.23");
     }
 }

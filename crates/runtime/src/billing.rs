@@ -40,17 +40,19 @@ pub async fn build_billing(backend: &Backend, settings: &Settings, clock: Arc<dy
         None => Arc::new(LocalFlagCache::new(clock.clone())),
     };
     let provider = build_payment_provider(settings)?;
-    Ok(Billing::new(backend, cache, provider, settings.payment_grace))
+    Ok(Billing::new(backend, cache, provider, settings.payment_grace, settings.ai_prices.clone()))
 }
 
 impl Billing {
     /// The billing side over `backend`'s stores, with this flag cache and
-    /// payment provider (tests and embedders choose their own).
+    /// payment provider (tests and embedders choose their own); model
+    /// tokens are costed at `prices`.
     pub fn new(
         backend: &Backend,
         cache: Arc<dyn FlagCache>,
         provider: Option<Arc<dyn PaymentProvider>>,
         payment_grace: std::time::Duration,
+        prices: frontdesk_billing::PriceTable,
     ) -> Billing {
         let flags = Arc::new(FlagService::new(backend.flags.clone(), cache));
         let ports = BillingPorts {
@@ -59,7 +61,9 @@ impl Billing {
             usage: backend.usage.clone(),
             billing: backend.billing.clone(),
         };
-        let metering = Arc::new(Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace));
+        let metering = Arc::new(
+            Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace).with_prices(prices),
+        );
         let invoicing = Arc::new(Invoicing::new(ports.clone()));
         let plans = Arc::new(Plans::new(flags.clone(), backend.tenants.clone(), provider.is_some()));
         Billing { flags, metering, invoicing, plans, ports, provider }

@@ -66,6 +66,9 @@ pub struct Settings {
     /// OpenAI (or a compatible server) for the shop's knowledge: embeddings
     /// of passages and questions, only when the API key is set.
     pub openai: Option<OpenAiSettings>,
+    /// What model tokens cost: the standard table with
+    /// `FRONTDESK_AI_PRICES` applied. Every configured model has a price.
+    pub ai_prices: frontdesk_billing::PriceTable,
     /// How long a tenant may stay past due before AI answering is suspended.
     pub payment_grace: Duration,
     /// Things worth a warning once logging is up (dev defaults filled in).
@@ -75,7 +78,8 @@ pub struct Settings {
 }
 
 /// OpenAI, or any OpenAI-compatible server by base URL
-/// (`FRONTDESK_OPENAI_API_KEY`, `…_BASE_URL`, `…_EMBED_MODEL`, `…_EMBED_DIMS`).
+/// (`FRONTDESK_OPENAI_API_KEY`, `…_BASE_URL`, `…_EMBEDDING_MODEL`,
+/// `…_EMBEDDING_DIMENSIONS`, `…_CHAT_MODEL`).
 #[derive(Debug, Clone)]
 pub struct OpenAiSettings {
     pub api_key: SecretString,
@@ -85,6 +89,8 @@ pub struct OpenAiSettings {
     pub embed_model: Option<String>,
     /// Default: 512 for OpenAI's `-3-` models.
     pub embed_dims: Option<usize>,
+    /// The language model's name (default: the adapter's).
+    pub chat_model: Option<String>,
 }
 
 /// Stripe's API, when billing through Stripe is switched on
@@ -203,8 +209,10 @@ struct RawSettings {
     stripe_secret_key: Option<SecretString>,
     openai_api_key: Option<SecretString>,
     openai_base_url: Option<String>,
-    openai_embed_model: Option<String>,
-    openai_embed_dims: Option<usize>,
+    openai_embedding_model: Option<String>,
+    openai_embedding_dimensions: Option<usize>,
+    openai_chat_model: Option<String>,
+    ai_prices: Option<String>,
     stripe_api_base_url: Option<String>,
     stripe_price_starter: Option<String>,
     stripe_price_core: Option<String>,
@@ -270,8 +278,10 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_STRIPE_SECRET_KEY",
     "FRONTDESK_OPENAI_API_KEY",
     "FRONTDESK_OPENAI_BASE_URL",
-    "FRONTDESK_OPENAI_EMBED_MODEL",
-    "FRONTDESK_OPENAI_EMBED_DIMS",
+    "FRONTDESK_OPENAI_EMBEDDING_MODEL",
+    "FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS",
+    "FRONTDESK_OPENAI_CHAT_MODEL",
+    "FRONTDESK_AI_PRICES",
     "FRONTDESK_STRIPE_API_BASE_URL",
     "FRONTDESK_STRIPE_PRICE_STARTER",
     "FRONTDESK_STRIPE_PRICE_CORE",
@@ -598,6 +608,40 @@ impl Settings {
             }
         };
 
+        let ai_prices = frontdesk_billing::PriceTable::standard()
+            .with_overrides(raw.ai_prices.as_deref().unwrap_or_default())
+            .unwrap_or_else(|error| {
+                problems.push(format!("FRONTDESK_AI_PRICES: {error}"));
+                frontdesk_billing::PriceTable::standard()
+            });
+        let openai =
+            raw.openai_api_key.filter(|key| !key.expose_secret().trim().is_empty()).map(|api_key| OpenAiSettings {
+                api_key,
+                base_url: raw.openai_base_url.filter(|u| !u.trim().is_empty()),
+                embed_model: raw.openai_embedding_model.filter(|m| !m.trim().is_empty()),
+                embed_dims: raw.openai_embedding_dimensions,
+                chat_model: raw.openai_chat_model.filter(|m| !m.trim().is_empty()),
+            });
+        if let Some(openai) = &openai {
+            // Spend is never unmetered: a model without a price stops the start.
+            let models = [
+                (
+                    "FRONTDESK_OPENAI_EMBEDDING_MODEL",
+                    openai.embed_model.as_deref(),
+                    frontdesk_openai::DEFAULT_EMBED_MODEL,
+                ),
+                ("FRONTDESK_OPENAI_CHAT_MODEL", openai.chat_model.as_deref(), frontdesk_openai::DEFAULT_CHAT_MODEL),
+            ];
+            for (variable, model, default) in models {
+                let model = model.unwrap_or(default);
+                if ai_prices.price(model).is_none() {
+                    problems.push(format!(
+                        "{variable}: no price for {model:?}; add it to FRONTDESK_AI_PRICES as `{model}=<dollars per million input tokens>[/<cached>/<output>]`"
+                    ));
+                }
+            }
+        }
+
         let http_addr = http_addr.map_err(|e| problems.push(e)).ok();
         let database = database.map_err(|e| problems.push(e)).ok();
         let log_format = log_format.map_err(|e| problems.push(e)).ok();
@@ -645,14 +689,8 @@ impl Settings {
                     google_calendar_base_url: raw.google_calendar_base_url,
                     stripe_webhook_secret,
                     stripe,
-                    openai: raw.openai_api_key.filter(|key| !key.expose_secret().trim().is_empty()).map(|api_key| {
-                        OpenAiSettings {
-                            api_key,
-                            base_url: raw.openai_base_url.filter(|u| !u.trim().is_empty()),
-                            embed_model: raw.openai_embed_model.filter(|m| !m.trim().is_empty()),
-                            embed_dims: raw.openai_embed_dims,
-                        }
-                    }),
+                    openai,
+                    ai_prices,
                     payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
                     warnings,
                     config_file: None,

@@ -54,6 +54,9 @@ pub fn build_embedders(settings: &Settings) -> anyhow::Result<Option<Embedders>>
     if openai.embed_dims.is_some() {
         config.embed_dims = openai.embed_dims;
     }
+    if let Some(model) = &openai.chat_model {
+        config.chat_model = model.clone();
+    }
     let passages = frontdesk_openai::OpenAi::new(config.clone()).context("FRONTDESK_OPENAI_*")?;
     let questions = frontdesk_openai::OpenAi::new(frontdesk_openai::OpenAiConfig {
         timeout: std::time::Duration::from_millis(1_500),

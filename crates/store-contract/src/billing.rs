@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, CapDecision, CapLevel, Invoice, InvoiceLine, InvoiceStatus, NewUsage,
-    StoredInvoice, UsageKind, UsageTotals,
+    AccountChange, BillingAccount, BillingPeriod, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine,
+    InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageTotals,
 };
 use frontdesk_core::{Clock, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
@@ -39,6 +39,7 @@ fn minutes(slug: &str, key: &str, quantity: i64, occurred_at: DateTime<Utc>) -> 
         key: key.to_owned(),
         period: period("2026-11"),
         occurred_at,
+        cost_micros: 0,
     }
 }
 
@@ -64,7 +65,8 @@ async fn apply(stores: &Stores, event_id: &str, change: Option<(&TenantId, &Acco
 }
 
 fn decision(slug: &str, raw_period: &str, level: CapLevel, cap: i64, used: i64, at: DateTime<Utc>) -> CapDecision {
-    CapDecision { tenant: tenant(slug), period: period(raw_period), level, used, cap, decided_at: at }
+    let metric = CapMetric::Minutes;
+    CapDecision { tenant: tenant(slug), period: period(raw_period), metric, level, used, cap, decided_at: at }
 }
 
 fn line(description: &str, quantity: i64, unit_price: i64) -> InvoiceLine {
@@ -144,8 +146,12 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
         minutes("shop-a", "call:1", 3, now),
         minutes("shop-a", "call:2", 7, now),
         NewUsage { kind: UsageKind::SmsSegments, ..minutes("shop-a", "sms:1", 2, now) },
-        NewUsage { kind: UsageKind::LlmTokens, ..minutes("shop-a", "llm:1", 1_500_000, now) },
-        NewUsage { kind: UsageKind::LlmTokens, ..minutes("shop-a", "llm:2", 2_500_000_000, now) },
+        NewUsage { kind: UsageKind::LlmTokens, cost_micros: 30, ..minutes("shop-a", "llm:1", 1_500_000, now) },
+        NewUsage {
+            kind: UsageKind::LlmTokens,
+            cost_micros: 3_000_000_000,
+            ..minutes("shop-a", "llm:2", 2_500_000_000, now)
+        },
         NewUsage { period: period("2026-10"), ..minutes("shop-a", "call:october", 100, now) },
         NewUsage { period: period("2026-12"), ..minutes("shop-a", "call:december", 200, now) },
         // Another tenant's usage, with a key shop-a also uses.
@@ -156,7 +162,7 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
     }
     assert_eq!(
         totals(&stores, "shop-a", "2026-11").await,
-        UsageTotals { call_minutes: 10, sms_segments: 2, llm_tokens: 2_501_500_000 }
+        UsageTotals { call_minutes: 10, sms_segments: 2, llm_tokens: 2_501_500_000, ai_cost_micros: 3_000_000_030 }
     );
     assert_eq!(totals(&stores, "shop-a", "2026-10").await, UsageTotals { call_minutes: 100, ..Default::default() });
     assert_eq!(totals(&stores, "shop-b", "2026-11").await, UsageTotals { call_minutes: 50, ..Default::default() });
@@ -352,11 +358,13 @@ pub async fn cap_decisions_are_recorded_once_with_their_jobs(stores: Stores) {
         decision("shop-a", "2026-11", CapLevel::Soft, 800, 640, later + Duration::hours(1)),
         decision("shop-a", "2026-12", CapLevel::Soft, 500, 400, later),
         decision("shop-b", "2026-11", CapLevel::Soft, 500, 400, now),
+        // The AI budget's decision at the same level and cap value is its own.
+        CapDecision { metric: CapMetric::AiSpend, ..soft.clone() },
     ];
     for other in &others {
         assert_eq!(billing.record_cap_decision(other, &[job("billing.cap_alert")]).await.ok(), Some(true));
     }
-    assert_eq!(job_count(&stores).await, 5);
+    assert_eq!(job_count(&stores).await, 6);
 
     // Concurrent deciders: one records it and enqueues its alert.
     let mut racers = Vec::new();
@@ -372,10 +380,14 @@ pub async fn cap_decisions_are_recorded_once_with_their_jobs(stores: Stores) {
         }
     }
     assert_eq!(recorded, 1);
-    assert_eq!(job_count(&stores).await, 6);
+    assert_eq!(job_count(&stores).await, 7);
 
     let listed = billing.cap_decisions(&tenant("shop-a"), period("2026-11")).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(listed, [soft, others[0].clone(), others[1].clone()], "oldest first, as first recorded");
+    assert_eq!(
+        listed,
+        [soft, others[4].clone(), others[0].clone(), others[1].clone()],
+        "oldest first, as first recorded; within an instant minutes first"
+    );
     let december = billing.cap_decisions(&tenant("shop-a"), period("2026-12")).await.unwrap_or_default();
     assert_eq!(december, [others[2].clone()]);
     let b = billing.cap_decisions(&tenant("shop-b"), period("2026-11")).await.unwrap_or_default();

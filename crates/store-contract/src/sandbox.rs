@@ -43,6 +43,7 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
         key: "CA1".to_owned(),
         period: november(),
         occurred_at: now,
+        cost_micros: 0,
     };
     let report = NewJob::new(JobKind::parse("billing.report_usage").unwrap_or_else(|e| panic!("{e}")), json!({}))
         .for_tenant(shop.clone())
@@ -56,6 +57,7 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
     let decision = CapDecision {
         tenant: shop.clone(),
         period: november(),
+        metric: frontdesk_billing::CapMetric::Minutes,
         level: CapLevel::Soft,
         used: 40,
         cap: 50,

@@ -145,8 +145,8 @@ impl UsageStore for PostgresStore {
         let now = self.clock.now();
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning record_usage"))?;
         let recorded: Option<String> = sqlx::query_scalar(
-            "INSERT INTO usage_records (id, tenant_id, kind, quantity, key, period, occurred_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO usage_records (id, tenant_id, kind, quantity, key, period, occurred_at, cost_micros)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (tenant_id, key) DO NOTHING
              RETURNING id",
         )
@@ -157,6 +157,7 @@ impl UsageStore for PostgresStore {
         .bind(&usage.key)
         .bind(usage.period.to_string())
         .bind(usage.occurred_at)
+        .bind(usage.cost_micros)
         .fetch_optional(&mut *tx)
         .await
         .map_err(classify(&usage.tenant, "recording usage"))?;
@@ -170,8 +171,9 @@ impl UsageStore for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT kind, SUM(quantity)::int8 FROM usage_records WHERE tenant_id = $1 AND period = $2 GROUP BY kind",
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT kind, SUM(quantity)::int8, SUM(cost_micros)::int8 FROM usage_records
+             WHERE tenant_id = $1 AND period = $2 GROUP BY kind",
         )
         .bind(tenant.as_str())
         .bind(period.to_string())
@@ -329,9 +331,9 @@ impl BillingStore for PostgresStore {
         let now = self.clock.now();
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning cap decision"))?;
         let recorded: Option<i32> = sqlx::query_scalar(
-            "INSERT INTO cap_decisions (tenant_id, period, level, cap, used, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (tenant_id, period, level, cap) DO NOTHING
+            "INSERT INTO cap_decisions (tenant_id, period, level, cap, used, decided_at, metric)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant_id, period, metric, level, cap) DO NOTHING
              RETURNING 1",
         )
         .bind(decision.tenant.as_str())
@@ -340,6 +342,7 @@ impl BillingStore for PostgresStore {
         .bind(decision.cap)
         .bind(decision.used)
         .bind(decision.decided_at)
+        .bind(decision.metric.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(classify(&decision.tenant, "recording cap decision"))?;
@@ -355,9 +358,9 @@ impl BillingStore for PostgresStore {
     async fn cap_decisions(&self, tenant: &TenantId, period: BillingPeriod) -> Result<Vec<CapDecision>, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(unexpected("acquiring a connection"))?;
         // Within one instant, the soft decision before the hard one.
-        let rows: Vec<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT level, cap, used, decided_at FROM cap_decisions WHERE tenant_id = $1 AND period = $2
-             ORDER BY decided_at, cap, level DESC",
+        let rows: Vec<(String, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT metric, level, cap, used, decided_at FROM cap_decisions WHERE tenant_id = $1 AND period = $2
+             ORDER BY decided_at, metric DESC, cap, level DESC",
         )
         .bind(tenant.as_str())
         .bind(period.to_string())
@@ -368,8 +371,8 @@ impl BillingStore for PostgresStore {
             ensure_tenant(&mut conn, tenant).await?;
         }
         rows.into_iter()
-            .map(|(level, cap, used, decided_at)| {
-                CapDecision::from_stored(tenant, period, &level, cap, used, decided_at)
+            .map(|(metric, level, cap, used, decided_at)| {
+                CapDecision::from_stored(tenant, period, &metric, &level, cap, used, decided_at)
             })
             .collect()
     }

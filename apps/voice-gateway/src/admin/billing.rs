@@ -210,6 +210,7 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
             "call_minutes": report.totals.call_minutes,
             "sms_segments": report.totals.sms_segments,
             "llm_tokens": report.totals.llm_tokens,
+            "ai_cost_micros": report.totals.ai_cost_micros,
         },
         "included": {"call_minutes": report.included_minutes, "sms_segments": report.included_sms},
         "cap": {
@@ -217,9 +218,16 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
             "used": report.cap.used,
             "level": report.cap.level.map(|level| level.as_str()),
         },
+        "ai_budget": {
+            "micros": report.ai_cap.cap,
+            "used_micros": report.ai_cap.used,
+            "level": report.ai_cap.level.map(|level| level.as_str()),
+            "paid_models": report.ai_cap.level != Some(frontdesk_billing::CapLevel::Hard),
+        },
         "answering": answering,
         "suspension_reason": reason,
         "decisions": report.decisions.iter().map(|d| json!({
+            "metric": d.metric.as_str(),
             "level": d.level.as_str(),
             "used": d.used,
             "cap": d.cap,

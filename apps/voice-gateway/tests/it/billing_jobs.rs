@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use frontdesk_billing::{BillingStore, CustomerSetup, UsageReporter};
+use frontdesk_billing::{BillingStore, CustomerSetup, PriceTable, UsageReporter};
 use frontdesk_core::{Clock, ManualClock, Plan, TenantId};
 use frontdesk_jobs::{JobContext, JobHandler, JobKind, JobLeases, WorkerId};
 use frontdesk_messaging::MessageLog;
@@ -50,7 +50,7 @@ fn billing(
 ) -> Billing {
     let backend = Backend::from_store("sqlite", store.clone());
     let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
-    Billing::new(&backend, cache, provider, Duration::from_secs(7 * 86_400))
+    Billing::new(&backend, cache, provider, Duration::from_secs(7 * 86_400), PriceTable::standard())
 }
 
 async fn book(app: &TestApp, start: &str) {
@@ -548,7 +548,7 @@ async fn a_knowledge_change_is_reindexed_by_a_job_through_openais_wire_and_its_t
         ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
         ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
         ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", server.uri())),
-        ("FRONTDESK_OPENAI_EMBED_DIMS", "4".to_owned()),
+        ("FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS", "4".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -592,4 +592,63 @@ async fn a_knowledge_change_is_reindexed_by_a_job_through_openais_wire_and_its_t
     assert_eq!(server.received_requests().await.unwrap_or_default().len(), before);
     let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
     assert_eq!(usage.body["usage"]["llm_tokens"], 9 * stored as i64);
+    // $0.02 per million tokens (0.02 micro-dollars a token), each record
+    // rounded up to a micro-dollar.
+    let reindex_cost = (9 * stored as u64 * 2).div_ceil(100);
+    assert_eq!(usage.body["usage"]["ai_cost_micros"], reindex_cost, "{}", usage.body);
+
+    // A caller's question is embedded as well, and metered with its cost.
+    let embedded = || async { server.received_requests().await.unwrap_or_default().len() };
+    let before = embedded().await;
+    let twiml = crate::knowledge::ask_on_a_call(&app, "CA-paid-1", "which door do wheelchairs use").await;
+    assert!(twiml.contains("which has a ramp"), "{twiml}");
+    assert_eq!(embedded().await, before + 1, "the question went to the model");
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 9 * stored as i64 + 9, "{}", usage.body);
+    assert_eq!(usage.body["usage"]["ai_cost_micros"], reindex_cost + 1, "{}", usage.body);
+    assert_eq!(usage.body["ai_budget"]["paid_models"], true, "{}", usage.body);
+
+    // A runaway month spends the Pro plan's AI budget: the owner is alerted
+    // (80 % and 100 %), and paid models stop while calls are still answered.
+    let budget = frontdesk_billing::PlanTerms::standard(frontdesk_core::Plan::Pro).included_ai_micros();
+    let runaway = frontdesk_billing::TokenCount::input(u64::try_from(budget).unwrap_or_default() * 50);
+    let recorded = app
+        .billing
+        .metering
+        .record_tokens(&fresh_cuts(), "test:runaway", "text-embedding-3-small", runaway, app.clock.now())
+        .await;
+    assert!(matches!(recorded, Ok(true)), "{recorded:?}");
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["ai_budget"]["level"], "hard", "{}", usage.body);
+    assert_eq!(usage.body["ai_budget"]["paid_models"], false, "{}", usage.body);
+    assert_eq!(usage.body["answering"], "ai", "the receptionist still answers: {}", usage.body);
+    let decided: Vec<(String, String)> = usage.body["decisions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (d["metric"].as_str().unwrap_or_default().to_owned(), d["level"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    assert_eq!(decided, [("ai_spend".to_owned(), "soft".to_owned()), ("ai_spend".to_owned(), "hard".to_owned())]);
+    let jobs = frontdesk_jobs::JobAdmin::list_jobs(app.store.as_ref(), None, 100).await;
+    let alerts: Vec<_> = jobs
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|job| job.kind.as_str() == "billing.cap_alert")
+        .collect();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(alerts.iter().all(|job| job.payload["metric"] == "ai_spend"), "{alerts:?}");
+
+    let before = embedded().await;
+    let twiml = crate::knowledge::ask_on_a_call(&app, "CA-paid-2", "which door do wheelchairs use").await;
+    assert!(twiml.contains("which has a ramp"), "answered by its words: {twiml}");
+    assert_eq!(embedded().await, before, "no paid model once the budget is spent");
+    // A knowledge change is not embedded either; its words serve at once.
+    let changed = json!({"title": "Getting in", "format": "markdown",
+        "text": "## Wheelchairs\n\nUse the side door on North 4th Street, which has a ramp and a bell."});
+    let put = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/knowledge/access", Some(&changed)).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    run_next(&app.store, &app.clock, &reindex).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(embedded().await, before, "nothing embedded");
 }

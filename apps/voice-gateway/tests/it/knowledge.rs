@@ -145,7 +145,7 @@ async fn bad_documents_are_refused_field_by_field_and_card_numbers_never_kept() 
 }
 
 /// One call's first question: the greeting, then `question`; the TwiML answered.
-async fn ask_on_a_call(app: &TestApp, call_sid: &str, question: &str) -> String {
+pub(crate) async fn ask_on_a_call(app: &TestApp, call_sid: &str, question: &str) -> String {
     let call = [("CallSid", call_sid), ("From", "+15555551234"), ("To", "+15555550100")];
     let (status, greeting) = app.twilio("/twilio/voice", &call).await;
     assert_eq!(status, StatusCode::OK, "{greeting}");

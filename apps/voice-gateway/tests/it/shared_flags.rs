@@ -38,7 +38,13 @@ async fn gateway(database: &str, redis: &str, namespace: &str, clock: Arc<Manual
     let backend = Backend::from_store("sqlite", store.clone());
     let options = RedisFlagCacheOptions { namespace: namespace.to_owned(), ..RedisFlagCacheOptions::default() };
     let cache = RedisFlagCache::connect_with(redis, clock.clone(), options).await.unwrap_or_else(|e| panic!("{e}"));
-    let billing = Billing::new(&backend, Arc::new(cache), None, Duration::from_secs(7 * 86_400));
+    let billing = Billing::new(
+        &backend,
+        Arc::new(cache),
+        None,
+        Duration::from_secs(7 * 86_400),
+        frontdesk_billing::PriceTable::standard(),
+    );
     let bookings = Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone()));
     let twilio = TwilioSettings {
         public_base_url: PUBLIC_URL.to_owned(),

@@ -65,7 +65,8 @@ pub async fn gateway_state_on(
     twilio: Option<voice_gateway::twilio::TwilioSettings>,
 ) -> (AppState, Billing) {
     let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
-    let billing = Billing::new(&backend, cache, None, Duration::from_secs(7 * 86_400));
+    let billing =
+        Billing::new(&backend, cache, None, Duration::from_secs(7 * 86_400), frontdesk_billing::PriceTable::standard());
     demo::put_demo_tenants_on_their_plans(&billing, clock.now()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let webhook = frontdesk_stripe::WebhookVerifier::new(STRIPE_SECRET).unwrap_or_else(|e| panic!("{e}"));
     let tokens = TokenSecret::new(SECRET.as_bytes());

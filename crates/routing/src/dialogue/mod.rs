@@ -17,13 +17,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use frontdesk_billing::TokenCount;
 use frontdesk_calendar::{BookingId, BookingService, HoldId};
 use frontdesk_core::E164;
-use frontdesk_rag::{Retriever, SourceKind, Verdict};
+use frontdesk_rag::{QuestionVectors, Retriever, SourceKind, Verdict};
 use frontdesk_tenant::TenantProfile;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Outcome;
+use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
 pub use information::hours_sentence;
@@ -97,6 +99,10 @@ pub struct CallState {
     /// The last answer was about opening hours ("what about Saturday?" follows up).
     #[serde(default)]
     pub answered_hours: bool,
+    /// The shop's AI budget was spent when the call started: no paid model
+    /// is called for the rest of the call.
+    #[serde(default)]
+    pub ai_budget_spent: bool,
 }
 
 /// Ids kept in the state as their text (the state is our own JSON).
@@ -219,6 +225,8 @@ pub struct CallContext<'a> {
     pub now: DateTime<Utc>,
     /// What the shop's plan and flags allow on this call.
     pub policy: CallPolicy,
+    /// The paid model calls this turn made, metered after it.
+    pub spent: ModelSpend,
 }
 
 /// What the receptionist may do on a call, from the tenant's feature flags.
@@ -235,11 +243,20 @@ pub struct CallPolicy {
     /// profile, through the retriever); off, from the profile's FAQs and
     /// templates only.
     pub knowledge: bool,
+    /// Call paid models (embedding a question, a language model); off once
+    /// the shop's AI budget is spent: rules and offline retrieval only.
+    pub paid_ai: bool,
 }
 
 impl Default for CallPolicy {
     fn default() -> CallPolicy {
-        CallPolicy { ai_booking: true, human_fallback: true, after_hours_answering: true, knowledge: true }
+        CallPolicy {
+            ai_booking: true,
+            human_fallback: true,
+            after_hours_answering: true,
+            knowledge: true,
+            paid_ai: true,
+        }
     }
 }
 
@@ -315,13 +332,21 @@ impl Dialogue {
 
     pub(super) async fn knowledge_reply(&self, context: &CallContext<'_>, question: &str) -> Option<Reply> {
         let retriever = self.knowledge.as_ref().filter(|_| context.policy.knowledge)?;
-        let asked = match retriever.ask(context.profile, question).await {
+        let vectors = if context.policy.paid_ai { QuestionVectors::Use } else { QuestionVectors::Skip };
+        let asked = match retriever.ask_with(context.profile, question, vectors).await {
             Ok(asked) => asked,
             Err(error) => {
                 tracing::error!(%error, "the shop's knowledge could not be read; answering without it");
                 return None;
             }
         };
+        if let Some(spent) = &asked.spent {
+            context.spent.record(ModelUse {
+                purpose: "embed-question",
+                model: spent.model.clone(),
+                tokens: TokenCount::input(spent.tokens),
+            });
+        }
         let first = asked.sources.first()?;
         if first.source.kind.is_structured() {
             return None;

@@ -47,8 +47,13 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
     let profile = demo_profile("fresh-cuts");
     let caller = phone("+15555551234");
     let dialogue = dialogue().with_classifier(Arc::new(AlwaysAPerson));
-    let context =
-        CallContext { profile: &profile, caller: Some(&caller), now: monday_morning(), policy: Default::default() };
+    let context = CallContext {
+        profile: &profile,
+        caller: Some(&caller),
+        now: monday_morning(),
+        policy: Default::default(),
+        spent: Default::default(),
+    };
     let reply = dialogue.respond(&context, &mut CallState::default(), said("what are your hours")).await;
     assert_eq!(reply.next, Next::Transfer { to: profile.owner_phone().clone() });
 }
@@ -57,7 +62,13 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
 async fn a_failing_classifier_is_not_understood_and_the_caller_is_asked_again() {
     let profile = demo_profile("fresh-cuts");
     let dialogue = dialogue().with_classifier(Arc::new(TimesOut));
-    let context = CallContext { profile: &profile, caller: None, now: monday_morning(), policy: Default::default() };
+    let context = CallContext {
+        profile: &profile,
+        caller: None,
+        now: monday_morning(),
+        policy: Default::default(),
+        spent: Default::default(),
+    };
     let mut state = CallState::default();
     let reply = dialogue.respond(&context, &mut state, said("what are your hours")).await;
     assert_eq!(reply.next, Next::Listen);
@@ -87,7 +98,13 @@ impl IntentStrategy for KnowledgeBase {
 async fn an_intent_strategy_plugs_in_through_the_flows() {
     let profile = demo_profile("fresh-cuts");
     let dialogue = dialogue().with_strategy(Intent::Question, Arc::new(KnowledgeBase));
-    let context = CallContext { profile: &profile, caller: None, now: monday_morning(), policy: Default::default() };
+    let context = CallContext {
+        profile: &profile,
+        caller: None,
+        now: monday_morning(),
+        policy: Default::default(),
+        spent: Default::default(),
+    };
     let mut state = CallState::default();
     let reply = dialogue.respond(&context, &mut state, said("do you sell hair gel")).await;
     assert!(reply.say.starts_with("From our knowledge base"), "{}", reply.say);

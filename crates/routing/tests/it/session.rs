@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use frontdesk_billing::TokenCount;
 use frontdesk_calendar::{
     Block, Booking, BookingError, BookingId, BookingService, BookingStatus, BookingStore, ConfirmationCode, Hold,
     HoldId, MemoryBookingStore, NewBooking, NewHold,
@@ -144,6 +145,14 @@ mockall::mock! {
             tenant: &TenantId,
             call_sid: &CallSid,
             seconds: u32,
+            now: DateTime<Utc>,
+        ) -> Result<(), CallError>;
+        async fn meter_tokens(
+            &self,
+            tenant: &TenantId,
+            key: &str,
+            model: &str,
+            tokens: TokenCount,
             now: DateTime<Utc>,
         ) -> Result<(), CallError>;
         async fn meter_call_extension(
@@ -432,4 +441,130 @@ async fn the_outcome_says_what_the_call_achieved() {
     for (turns, expected) in cases {
         assert_eq!(outcome_after(turns).await, Some(expected), "{turns:?}");
     }
+}
+
+/// A provider's embedding model, played by the offline embedder: it counts
+/// its calls and one token per word.
+struct PaidEmbedder {
+    inner: frontdesk_rag::HashingEmbedder,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl frontdesk_rag::Embedder for PaidEmbedder {
+    fn model_id(&self) -> &str {
+        "text-embedding-3-small@64"
+    }
+
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+
+    async fn embed(&self, texts: &[String]) -> Result<frontdesk_rag::Embedded, frontdesk_rag::EmbedError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tokens = texts.iter().map(|t| t.split_whitespace().count() as u64).sum();
+        let vectors = texts.iter().map(|t| self.inner.embed_one(t)).collect();
+        Ok(frontdesk_rag::Embedded { vectors, tokens })
+    }
+}
+
+/// A session whose dialogue answers from the shop's knowledge, its
+/// passages embedded by a paid model.
+async fn knowing_session(
+    profile: &TenantProfile,
+    calls: MockCalls,
+    allowance: MockAllowance,
+) -> (CallSession, Arc<PaidEmbedder>) {
+    use frontdesk_rag::{Document, KnowledgeStore, MemoryKnowledgeStore, Retriever};
+    let store = Arc::new(MemoryKnowledgeStore::default());
+    let document = Document::parse(
+        "kids",
+        "Kids",
+        "text",
+        "Children under twelve get a kids cut for half price, and a lollipop after.",
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(store.put_document(profile.slug(), &document, &[], monday_morning()).await.is_ok());
+    let embedder = Arc::new(PaidEmbedder {
+        inner: frontdesk_rag::HashingEmbedder::new(64),
+        calls: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let retriever = Retriever::new(store).with_embedder(embedder.clone());
+    assert!(retriever.reindex(profile, embedder.as_ref()).await.is_ok());
+    let clock = Arc::new(ManualClock::new(monday_morning()));
+    let bookings = BookingService::new(Arc::new(MemoryBookingStore::new()), clock);
+    let dialogue = Dialogue::new(Arc::new(bookings)).with_knowledge(Arc::new(retriever));
+    (CallSession::new(Arc::new(calls), Arc::new(dialogue), Arc::new(allowance)), embedder)
+}
+
+fn question_turn(profile: &TenantProfile, state: &CallState) -> MockCalls {
+    let mut calls = MockCalls::new();
+    let record = call_record(profile, state, None);
+    calls.expect_call_for_turn().returning(move |_, _, _| Ok(Some(CallTurn { call: record.clone(), answered: None })));
+    calls.expect_save_turn().times(1).returning(|_, _, _, _, _| Ok(SavedTurn::Saved));
+    calls
+}
+
+#[tokio::test]
+async fn a_question_embedded_by_a_paid_model_is_metered_once_under_its_turn() {
+    let profile = demo_profile("fresh-cuts");
+    let mut allowance = allowing_everything();
+    let key = format!("embed-question:{}:2:0", sid());
+    allowance
+        .expect_meter_tokens()
+        .withf(move |tenant, k, model, tokens, _| {
+            tenant.as_str() == "fresh-cuts"
+                && k == key
+                && model == "text-embedding-3-small@64"
+                && *tokens == frontdesk_billing::TokenCount::input(5)
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let calls = question_turn(&profile, &CallState::default());
+    let (session, embedder) = knowing_session(&profile, calls, allowance).await;
+    let before = embedder.calls.load(std::sync::atomic::Ordering::SeqCst);
+    let question = CallerInput { speech: Some("do children get a lollipop".to_owned()), digits: None };
+    let answer = session.take_turn(&profile, &sid(), turn(2), question, monday_morning()).await;
+    let answer = answer.unwrap_or_else(|e| panic!("{e}"));
+    assert!(answer.say.contains("lollipop"), "{}", answer.say);
+    assert_eq!(embedder.calls.load(std::sync::atomic::Ordering::SeqCst), before + 1, "the question was embedded");
+}
+
+#[tokio::test]
+async fn once_the_ai_budget_is_spent_no_question_is_embedded_and_the_words_still_answer() {
+    let profile = demo_profile("fresh-cuts");
+    let mut allowance = allowing_everything();
+    allowance.expect_meter_tokens().never();
+    let state = CallState { ai_budget_spent: true, ..CallState::default() };
+    let calls = question_turn(&profile, &state);
+    let (session, embedder) = knowing_session(&profile, calls, allowance).await;
+    let before = embedder.calls.load(std::sync::atomic::Ordering::SeqCst);
+    let question = CallerInput { speech: Some("do children get a lollipop".to_owned()), digits: None };
+    let answer = session.take_turn(&profile, &sid(), turn(2), question, monday_morning()).await;
+    let answer = answer.unwrap_or_else(|e| panic!("{e}"));
+    assert!(answer.say.contains("lollipop"), "{}", answer.say);
+    assert_eq!(embedder.calls.load(std::sync::atomic::Ordering::SeqCst), before, "no paid call");
+}
+
+#[tokio::test]
+async fn a_call_starting_after_the_ai_budget_is_spent_remembers_it_for_every_turn() {
+    let profile = demo_profile("fresh-cuts");
+    let mut allowance = MockAllowance::new();
+    allowance
+        .expect_admission()
+        .returning(|_, _| Admission::Answer(CallPolicy { paid_ai: false, ..CallPolicy::default() }));
+    let mut calls = MockCalls::new();
+    calls
+        .expect_open_call()
+        .withf(|_, _, state, _| CallState::from_json(state).ai_budget_spent)
+        .times(1)
+        .returning(|_, _, _, _| Err(CallError::NotFound("not kept in this test".to_owned())));
+    let session = session(calls, MemoryBookingStore::new(), allowance);
+    let call = IncomingCall {
+        call_sid: sid(),
+        caller: Some(phone("+15555551234")),
+        called: profile.phone_numbers()[0].clone(),
+    };
+    let answer = session.start(&profile, call, monday_morning()).await;
+    assert_eq!(answer.next, Next::Listen);
 }

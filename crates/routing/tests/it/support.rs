@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use frontdesk_billing::SuspensionReason;
+use frontdesk_billing::{SuspensionReason, TokenCount};
 use frontdesk_calendar::{BookingService, MemoryBookingStore, NOTIFY_CUSTOMER};
 use frontdesk_conversations::{AfterTheCall, CallerTurn, Heard, Line, NextStep, Scenario};
 use frontdesk_core::{E164, ManualClock, Plan, TenantId};
@@ -74,6 +74,17 @@ impl CallAllowance for ScenarioAllowance {
     }
 
     async fn meter_call(&self, _: &TenantId, _: &CallSid, _: u32, _: DateTime<Utc>) -> Result<(), CallError> {
+        Ok(())
+    }
+
+    async fn meter_tokens(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: &str,
+        _: TokenCount,
+        _: DateTime<Utc>,
+    ) -> Result<(), CallError> {
         Ok(())
     }
 

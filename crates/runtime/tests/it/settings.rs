@@ -175,6 +175,43 @@ fn stripe_is_switched_on_by_its_secret_key() {
 }
 
 #[test]
+fn openai_models_are_named_and_every_configured_one_must_have_a_price() {
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.extend([
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test-openai"),
+        ("FRONTDESK_OPENAI_EMBEDDING_MODEL", "nomic-embed-text"),
+        ("FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS", "768"),
+        ("FRONTDESK_OPENAI_CHAT_MODEL", "gpt-4.1-mini"),
+    ]);
+    let problems = load(&pairs).err().unwrap_or_default();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("FRONTDESK_OPENAI_EMBEDDING_MODEL: no price for \"nomic-embed-text\"")
+            && problems[0].contains("FRONTDESK_AI_PRICES"),
+        "{problems:?}"
+    );
+
+    pairs.push(("FRONTDESK_AI_PRICES", "nomic-embed-text=0.01, gpt-4.1-mini=0.5/0.1/2"));
+    let settings = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    let openai = settings.openai.as_ref().unwrap_or_else(|| panic!("OpenAI is configured"));
+    assert_eq!(openai.embed_model.as_deref(), Some("nomic-embed-text"));
+    assert_eq!(openai.embed_dims, Some(768));
+    assert_eq!(openai.chat_model.as_deref(), Some("gpt-4.1-mini"));
+    let chat = settings.ai_prices.price("gpt-4.1-mini").map(|p| (p.input, p.cached_input, p.output));
+    assert_eq!(chat, Some((500_000, 100_000, 2_000_000)), "the override replaces the standard price");
+    assert!(settings.warnings.is_empty(), "the names are known: {:?}", settings.warnings);
+    assert!(!format!("{settings:?}").contains("sk-test-openai"), "the key never shows in Debug");
+
+    let mut bad = PRODUCTION.to_vec();
+    bad.push(("FRONTDESK_AI_PRICES", "gpt-5.6-luna=cheap"));
+    let problems = load(&bad).err().unwrap_or_default();
+    assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_AI_PRICES: the price \"cheap\"")), "{problems:?}");
+    // Without a key nothing needs a price: the defaults are priced anyway.
+    let offline = load(&PRODUCTION).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(offline.openai.is_none());
+}
+
+#[test]
 fn the_pool_size_is_optional_and_checked() {
     let default = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(default.database_max_connections, None, "the backend's default");
