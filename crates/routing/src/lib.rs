@@ -24,8 +24,8 @@ pub use calls::{
 };
 pub use dialogue::{
     BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,
-    EscalationStrategy, Flows, InformationStrategy, IntentStrategy, Next, Reply, Stage, hours_sentence, spoken_clock,
-    spoken_date, spoken_slot, spoken_when,
+    EscalationStrategy, Flows, InformationStrategy, IntentStrategy, KnowledgeChoice, Next, Reply, Stage,
+    hours_sentence, spoken_clock, spoken_date, spoken_slot, spoken_when,
 };
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};

@@ -103,6 +103,22 @@ pub struct CallState {
     /// is called for the rest of the call.
     #[serde(default)]
     pub ai_budget_spent: bool,
+    /// The two passages a "do you mean X or Y?" offered, until the caller
+    /// picks one (or says something else).
+    #[serde(default)]
+    pub clarifying: Vec<KnowledgeChoice>,
+}
+
+/// One of the passages a clarifying question offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeChoice {
+    /// The source id kept in the transcript (`doc:parking`, `faq:2`).
+    pub source: String,
+    /// As offered ("parking", "kids and teens").
+    pub title: String,
+    /// What is said when it is picked; `None` for the profile's structured
+    /// facts (prices, hours…), which are only spoken from the profile.
+    pub answer: Option<String>,
 }
 
 /// Ids kept in the state as their text (the state is our own JSON).
@@ -330,7 +346,12 @@ impl Dialogue {
         self.knowledge.is_some() && context.policy.knowledge
     }
 
-    pub(super) async fn knowledge_reply(&self, context: &CallContext<'_>, question: &str) -> Option<Reply> {
+    pub(super) async fn knowledge_reply(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        question: &str,
+    ) -> Option<Reply> {
         let retriever = self.knowledge.as_ref().filter(|_| context.policy.knowledge)?;
         let vectors = if context.policy.paid_ai { QuestionVectors::Use } else { QuestionVectors::Skip };
         let asked = match retriever.ask_with(context.profile, question, vectors).await {
@@ -353,13 +374,7 @@ impl Dialogue {
         }
         match asked.verdict {
             Verdict::Answer => {
-                // An FAQ is the owner's own answer: read it as written.
-                let faq = (first.source.kind == SourceKind::Faq)
-                    .then(|| first.source.key.parse::<usize>().ok())
-                    .flatten()
-                    .and_then(|index| context.profile.faqs().get(index))
-                    .map(|faq| faq.answer.clone());
-                let answer = faq.or(asked.answer)?;
+                let answer = spoken_passage(context, first)?;
                 tracing::info!(source = %first.source.id(), confidence = asked.confidence, "answered from the shop's knowledge");
                 let mut reply = Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
                 reply.cited = vec![first.source.id()];
@@ -367,14 +382,52 @@ impl Dialogue {
             }
             Verdict::Clarify => {
                 let second = asked.sources.get(1)?;
+                let choice = |cited: &frontdesk_rag::Cited| KnowledgeChoice {
+                    source: cited.source.id(),
+                    title: cited.source.title.to_lowercase(),
+                    answer: spoken_passage(context, cited),
+                };
+                state.clarifying = vec![choice(first), choice(second)];
                 Some(Reply::listen(format!(
                     "Do you mean {} or {}?",
-                    first.source.title.to_lowercase(),
-                    second.source.title.to_lowercase()
+                    state.clarifying[0].title, state.clarifying[1].title
                 )))
             }
             Verdict::NotFound => None,
         }
+    }
+
+    /// The caller's pick after "do you mean X or Y?": the passage named
+    /// ("the parking one"), by position ("the first", "the other one"), or
+    /// both. `None` when they said something else (the turn goes on as any
+    /// other) or picked a fact only the profile speaks.
+    fn clarified(&self, state: &mut CallState, heard: &Understood) -> Option<Reply> {
+        let choices = std::mem::take(&mut state.clarifying);
+        if choices.len() != 2 {
+            return None;
+        }
+        let words = frontdesk_rag::terms(&heard.redacted);
+        let said = |word: &str| words.iter().any(|w| w == word);
+        let picked: Vec<&KnowledgeChoice> = if said("both") {
+            choices.iter().collect()
+        } else if said("first") || said("former") {
+            vec![&choices[0]]
+        } else if said("second") || said("latter") || said("other") || said("last") {
+            vec![&choices[1]]
+        } else {
+            let overlap = |choice: &KnowledgeChoice| {
+                frontdesk_rag::terms(&choice.title).iter().filter(|term| words.contains(term)).count()
+            };
+            match (overlap(&choices[0]), overlap(&choices[1])) {
+                (a, b) if a > b => vec![&choices[0]],
+                (a, b) if b > a => vec![&choices[1]],
+                _ => return None,
+            }
+        };
+        let answers: Option<Vec<&str>> = picked.iter().map(|choice| choice.answer.as_deref()).collect();
+        let mut reply = Reply::listen(format!("{} Anything else?", answers?.join(" "))).with_outcome(Outcome::Answered);
+        reply.cited = picked.iter().map(|choice| choice.source.clone()).collect();
+        Some(reply)
     }
 
     /// Serve `intent` with `strategy` (adding an intent, or replacing how one is served).
@@ -483,6 +536,12 @@ impl Dialogue {
             Some(Intent::Repeat) => return Reply::listen(state.last_prompt.clone()),
             _ => {}
         }
+        if !state.clarifying.is_empty()
+            && let Some(reply) = self.clarified(state, heard)
+        {
+            state.misunderstandings = 0;
+            return reply;
+        }
         if state.is_mid_booking()
             && let Some(answer) = self.question_in_passing(context, state, heard)
         {
@@ -538,7 +597,7 @@ impl Dialogue {
             // The shop's knowledge (FAQs and documents), or without it the
             // FAQ matcher, may still know the answer.
             if self.knows(context) {
-                if let Some(reply) = self.knowledge_reply(context, &heard.redacted).await {
+                if let Some(reply) = self.knowledge_reply(context, state, &heard.redacted).await {
                     state.misunderstandings = 0;
                     return reply;
                 }
@@ -728,4 +787,19 @@ pub(crate) fn subsumes(top: Intent, second: Intent) -> bool {
             | (Intent::AskPrices, Intent::AskServices | Intent::Book)
             | (Intent::AskServices, Intent::AskPrices)
     )
+}
+
+/// What is said for a cited passage: an FAQ is the owner's own answer, read
+/// as written; a document, its snippet; a structured fact, nothing (only the
+/// profile's own data speaks prices, hours, dates and the address).
+fn spoken_passage(context: &CallContext<'_>, cited: &frontdesk_rag::Cited) -> Option<String> {
+    if cited.source.kind.is_structured() {
+        return None;
+    }
+    let faq = (cited.source.kind == SourceKind::Faq)
+        .then(|| cited.source.key.parse::<usize>().ok())
+        .flatten()
+        .and_then(|index| context.profile.faqs().get(index))
+        .map(|faq| faq.answer.clone());
+    faq.or_else(|| Some(cited.snippet.clone()).filter(|snippet| !snippet.is_empty()))
 }

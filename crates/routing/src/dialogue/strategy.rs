@@ -131,7 +131,7 @@ impl IntentStrategy for InformationStrategy {
         if templated && let Some(say) = information_answer(context, heard, true) {
             return flows.answered(say);
         }
-        if let Some(reply) = flows.dialogue.knowledge_reply(context, &heard.redacted).await {
+        if let Some(reply) = flows.dialogue.knowledge_reply(context, state, &heard.redacted).await {
             return reply;
         }
         match information_answer(context, heard, false) {

@@ -113,3 +113,70 @@ async fn an_intent_strategy_plugs_in_through_the_flows() {
     let reply = dialogue.respond(&context, &mut state, said("what are your hours on saturday")).await;
     assert!(reply.say.contains("from 9 AM to 4 PM"), "{}", reply.say);
 }
+
+/// The barbershop's dialogue with two documents close enough that a
+/// question about "lockers" could mean either.
+async fn lockers_dialogue(profile: &frontdesk_tenant::TenantProfile) -> Dialogue {
+    use frontdesk_rag::{Document, KnowledgeStore, MemoryKnowledgeStore, Retriever};
+    let store = Arc::new(MemoryKnowledgeStore::default());
+    let documents = [
+        ("coats", "Coat lockers", "Coats go in the lockers by the mirror; the key hangs on the hook."),
+        ("bags", "Bag lockers", "Bags go in the lockers under the bench; they lock with a code."),
+    ];
+    for (id, title, text) in documents {
+        let document = Document::parse(id, title, "text", text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(store.put_document(profile.slug(), &document, &[], monday_morning()).await.is_ok());
+    }
+    dialogue().with_knowledge(Arc::new(Retriever::new(store)))
+}
+
+#[tokio::test]
+async fn after_do_you_mean_x_or_y_the_callers_pick_is_answered_not_taken_as_a_new_question() {
+    let profile = demo_profile("fresh-cuts");
+    let dialogue = lockers_dialogue(&profile).await;
+    let context = CallContext {
+        profile: &profile,
+        caller: None,
+        now: monday_morning(),
+        policy: Default::default(),
+        spent: Default::default(),
+    };
+    let coats = ("Coats go in the lockers by the mirror", "doc:coats");
+    let bags = ("Bags go in the lockers under the bench", "doc:bags");
+    // The order the two are offered in is the ranking's; picks by position follow it.
+    let mut state = CallState::default();
+    let asked = dialogue.respond(&context, &mut state, said("do you have lockers")).await;
+    let offered = match asked.say.as_str() {
+        "Do you mean coat lockers or bag lockers?" => [coats, bags],
+        "Do you mean bag lockers or coat lockers?" => [bags, coats],
+        other => panic!("not a clarifying question: {other}"),
+    };
+    let picks = [
+        ("the bag one", vec![bags]),
+        ("bags please", vec![bags]),
+        ("for my coat", vec![coats]),
+        ("the first one", vec![offered[0]]),
+        ("um the other one", vec![offered[1]]),
+        ("both", offered.to_vec()),
+    ];
+    for (pick, expected) in picks {
+        let mut state = CallState::default();
+        let asked = dialogue.respond(&context, &mut state, said("do you have lockers")).await;
+        assert!(asked.say.starts_with("Do you mean"), "{pick}: {}", asked.say);
+        let answered = dialogue.respond(&context, &mut state, said(pick)).await;
+        for (says, _) in &expected {
+            assert!(answered.say.contains(says), "{pick}: {}", answered.say);
+        }
+        let cites: Vec<&str> = expected.iter().map(|(_, source)| *source).collect();
+        assert_eq!(answered.cited, cites, "{pick}");
+        assert_eq!(answered.outcome, Some(Outcome::Answered), "{pick}");
+        assert!(state.clarifying.is_empty(), "{pick}: answered once");
+    }
+
+    // Something else entirely is served as any turn would be.
+    let mut state = CallState::default();
+    dialogue.respond(&context, &mut state, said("do you have lockers")).await;
+    let hours = dialogue.respond(&context, &mut state, said("what time do you close today")).await;
+    assert!(hours.say.contains("open") || hours.say.contains("close"), "{}", hours.say);
+    assert!(hours.cited.is_empty() && state.clarifying.is_empty(), "{}", hours.say);
+}
