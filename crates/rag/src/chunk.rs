@@ -37,8 +37,10 @@ pub fn profile_chunks(profile: &TenantProfile) -> Vec<Chunk> {
         if !service.aliases().is_empty() {
             text.push_str(&format!(" (also called {})", service.aliases().join(", ")));
         }
-        text.push_str(&format!(": {} minutes, {}.", service.duration_minutes(), service.price()));
-        let title = format!("Service: {}", service.name());
+        text.push_str(&format!(": {} minutes, price {}.", service.duration_minutes(), service.price()));
+        // The title is the name alone: a "Service:" label in every service's
+        // passage would match any caller who says "service" (a service dog).
+        let title = service.name().to_owned();
         chunks.push(Chunk::new(source(SourceKind::Service, service.name().to_lowercase(), title), Vec::new(), text));
     }
     let days: Vec<String> = WEEKDAYS

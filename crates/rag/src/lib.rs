@@ -25,6 +25,7 @@ mod index;
 mod memory;
 mod retriever;
 mod source;
+mod stem;
 mod store;
 mod terms;
 

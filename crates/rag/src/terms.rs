@@ -1,8 +1,13 @@
 //! The words a question and a passage are compared by.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 /// Words that say nothing about what is asked (fillers, pronouns, people
-/// the caller mentions in passing).
-const STOP_WORDS: &str = "a about after all also am an and any anything are as at be been before but by can could did do does \
+/// the caller mentions in passing, light verbs such as "come"). "Before"
+/// and "after" are not among them: "after a filling" is what aftercare is
+/// about, "before my appointment" what preparing is.
+const STOP_WORDS: &str = "a about all also am an and any anything are as at be been but by can could did do does \
      doing for from get got guys had has have hello hey hi how i id if im in into is it its ive just know \
      let like me might my need of ok okay on or our out please so some tell than thanks that the their \
      them then there these they this those to too up us very wanna want wanted was way we well were what \
@@ -12,114 +17,196 @@ const STOP_WORDS: &str = "a about after all also am an and any anything are as a
      ever again now right here thing stuff lot lots guy gal folks mom dad mother father wife husband \
      grandma grandpa grandmother grandfather aunt uncle cousin niece nephew brother sister friend \
      boyfriend girlfriend partner mine myself yourself isnt arent cant wont dont doesnt didnt thats \
-     alright maybe probably basically literally totally pretty quite even nearby around";
+     alright maybe probably basically literally totally pretty quite even nearby around \
+     come comes coming came not himself herself themselves itself ourselves";
 
 fn is_stop_word(word: &str) -> bool {
-    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-        std::sync::LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
+    static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
     SET.contains(word)
 }
 
-/// Words with one meaning for a shop's questions, mapped to one of them.
-const SAME_MEANING: &[(&str, &str)] = &[
+/// Forms no suffix rule reaches, as the form the stemmer knows: irregular
+/// past tenses and plurals ("paid" is "pay", "teeth" is "tooth").
+const IRREGULAR: &[(&str, &str)] = &[
+    ("paid", "pay"),
+    ("said", "say"),
+    ("bought", "buy"),
+    ("brought", "bring"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("ate", "eat"),
+    ("eaten", "eat"),
+    ("fell", "fall"),
+    ("fallen", "fall"),
+    ("felt", "feel"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("kept", "keep"),
+    ("knew", "know"),
+    ("lost", "lose"),
+    ("made", "make"),
+    ("meant", "mean"),
+    ("met", "meet"),
+    ("ran", "run"),
+    ("sent", "send"),
+    ("sat", "sit"),
+    ("seen", "see"),
+    ("sold", "sell"),
+    ("spent", "spend"),
+    ("stood", "stand"),
+    ("taught", "teach"),
+    ("thought", "think"),
+    ("told", "tell"),
+    ("wore", "wear"),
+    ("worn", "wear"),
+    ("wrote", "write"),
+    ("written", "write"),
+    ("chose", "choose"),
+    ("chosen", "choose"),
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("bitten", "bite"),
+    ("held", "hold"),
+    ("spoke", "speak"),
+    ("spoken", "speak"),
+    ("found", "find"),
+    ("heard", "hear"),
+    ("fed", "feed"),
+    ("bled", "bleed"),
+    ("slept", "sleep"),
+    ("caught", "catch"),
+    ("grew", "grow"),
+    ("grown", "grow"),
+    ("drove", "drive"),
+    ("driven", "drive"),
+    ("teeth", "tooth"),
+    ("feet", "foot"),
+    ("men", "man"),
+    ("women", "woman"),
     ("children", "child"),
+];
+
+/// Words with one meaning for a shop's questions, mapped to one of them.
+/// Compared by their stems, so every form of a word maps ("kids", "kid's").
+const SAME_MEANING: &[(&str, &str)] = &[
     ("kid", "child"),
     ("kiddo", "child"),
     ("son", "child"),
     ("daughter", "child"),
     ("toddler", "child"),
+    ("boy", "child"),
+    ("girl", "child"),
     ("cost", "price"),
     ("charge", "price"),
-    ("pricing", "price"),
     ("fee", "price"),
     ("pay", "payment"),
-    ("paying", "payment"),
     ("take", "accept"),
     ("car", "park"),
-    ("parking", "park"),
     ("wheelchair", "accessible"),
-    ("accessibility", "accessible"),
-    ("wheelchairs", "accessible"),
     ("appt", "appointment"),
-    ("cancel", "cancellation"),
     ("doc", "dentist"),
+    ("doctor", "dentist"),
     ("buy", "sell"),
-    ("bought", "sell"),
     ("purchase", "sell"),
     ("bleach", "whiten"),
-    ("bleaching", "whiten"),
-    ("whitening", "whiten"),
     ("swollen", "swell"),
-    ("swelling", "swell"),
-    ("doctor", "dentist"),
+    ("shampoo", "wash"),
+];
+
+/// Ways of saying one thing in several words, and the word they mean:
+/// how old someone is, what something costs, someone on their own, a
+/// card's spoken name.
+const SAME_MEANING_PHRASES: &[(&str, &str)] = &[
+    ("year old", "age"),
+    ("years old", "age"),
+    ("month old", "age"),
+    ("months old", "age"),
+    ("how old", "age"),
+    ("how much is", "price"),
+    ("how much are", "price"),
+    ("how much does", "price"),
+    ("how much do", "price"),
+    ("how much for", "price"),
+    ("how much would", "price"),
+    ("how much will", "price"),
+    ("by myself", "alone"),
+    ("by yourself", "alone"),
+    ("by himself", "alone"),
+    ("by herself", "alone"),
+    ("by themselves", "alone"),
+    ("on my own", "alone"),
+    ("on your own", "alone"),
+    ("on his own", "alone"),
+    ("on her own", "alone"),
+    ("on their own", "alone"),
+    ("american express", "amex"),
 ];
 
 /// The terms of `text`: normalised as speech is ([`frontdesk_language::normalize`]),
-/// stop words dropped, stemmed ("payments" → "payment", "parking" → "park"),
-/// synonyms merged. Numbers are kept.
+/// phrases of one meaning made one word, stop words dropped, stemmed
+/// ([`crate::stem`]: "payments" → "payment", "aged" → "age", "parking" →
+/// "park"), synonyms merged. Numbers are kept.
 pub fn terms(text: &str) -> Vec<String> {
-    frontdesk_language::normalize(text)
-        .split(' ')
-        .filter(|word| !word.is_empty() && !is_stop_word(word))
-        .map(stem)
-        .filter(|word| !word.is_empty() && !is_stop_word(word))
-        .collect()
+    let normalized = frontdesk_language::normalize(text);
+    let words: Vec<&str> = normalized.split(' ').filter(|word| !word.is_empty()).collect();
+    let mut terms = Vec::with_capacity(words.len());
+    let mut at = 0;
+    while at < words.len() {
+        if let Some((length, meaning)) = phrase_at(&words[at..]) {
+            terms.push(term(meaning));
+            at += length;
+            continue;
+        }
+        let word = words[at];
+        at += 1;
+        if is_stop_word(word) {
+            continue;
+        }
+        let term = term(word);
+        if !term.is_empty() && !is_stop_word(&term) {
+            terms.push(term);
+        }
+    }
+    terms
 }
 
-/// Words whose ending is not a plural or a verb form.
-const KEEP_WHOLE: &[&str] = &[
-    "during",
-    "hundred",
-    "something",
-    "anything",
-    "nothing",
-    "everything",
-    "morning",
-    "evening",
-    "ceiling",
-    "bus",
-    "gas",
-    "yes",
-    "always",
-    "series",
-    "news",
-    "glasses",
-    "braces",
-    "dentures",
-    "aligners",
-];
-
-/// Plural and verb endings off, then synonyms merged.
-fn stem(word: &str) -> String {
-    if let Some((_, to)) = SAME_MEANING.iter().find(|(from, _)| *from == word) {
-        return (*to).to_owned();
-    }
-    if KEEP_WHOLE.contains(&word) {
-        return word.to_owned();
-    }
-    let mut word = word.to_owned();
-    let long = |word: &str, suffix: &str| word.len() > suffix.len() + 2 && word.ends_with(suffix);
-    if long(&word, "ies") {
-        word.truncate(word.len() - 3);
-        word.push('y');
-    } else if long(&word, "ing") || (long(&word, "ed") && !word.ends_with("eed")) {
-        word.truncate(word.len() - if word.ends_with("ing") { 3 } else { 2 });
-        // "running" → "run", "getting" → "get"; "filling" keeps its l.
-        if let [.., a, b] = word.as_bytes()
-            && a == b
-            && !matches!(a, b'l' | b's' | b'z' | b'a' | b'e' | b'i' | b'o' | b'u')
-        {
-            word.pop();
+/// The phrase of [`SAME_MEANING_PHRASES`] `words` start with: its length
+/// in words and its meaning.
+fn phrase_at(words: &[&str]) -> Option<(usize, &'static str)> {
+    type Phrases = HashMap<&'static str, Vec<(Vec<&'static str>, &'static str)>>;
+    static BY_FIRST_WORD: LazyLock<Phrases> = LazyLock::new(|| {
+        let mut phrases: Phrases = HashMap::new();
+        for (phrase, meaning) in SAME_MEANING_PHRASES {
+            let mut words = phrase.split(' ');
+            let first = words.next().unwrap_or_default();
+            phrases.entry(first).or_default().push((words.collect(), meaning));
         }
-    } else if long(&word, "es") && ["s", "x", "z", "ch", "sh"].iter().any(|end| word[..word.len() - 2].ends_with(end)) {
-        word.truncate(word.len() - 2);
-    } else if long(&word, "s") && !word.ends_with("ss") && !word.ends_with("us") {
-        word.truncate(word.len() - 1);
+        phrases
+    });
+    let (first, rest) = words.split_first()?;
+    BY_FIRST_WORD.get(first)?.iter().find_map(|(more, meaning)| {
+        let matches = rest.len() >= more.len() && more.iter().zip(rest).all(|(a, b)| a == b);
+        matches.then_some((more.len() + 1, *meaning))
+    })
+}
+
+/// One word's term: its regular form, stemmed, and the stem of the word
+/// of the same meaning.
+pub(crate) fn term(word: &str) -> String {
+    static SAME: LazyLock<HashMap<String, String>> =
+        LazyLock::new(|| SAME_MEANING.iter().map(|(from, to)| (stem_of(from), stem_of(to))).collect());
+    let stemmed = stem_of(word);
+    match SAME.get(&stemmed) {
+        Some(same) => same.clone(),
+        None => stemmed,
     }
-    match SAME_MEANING.iter().find(|(from, _)| *from == word) {
-        Some((_, to)) => (*to).to_owned(),
-        None => word,
-    }
+}
+
+fn stem_of(word: &str) -> String {
+    let regular = IRREGULAR.iter().find(|(form, _)| *form == word).map_or(word, |(_, regular)| regular);
+    crate::stem::stem(regular)
 }
 
 /// Levenshtein distance, giving up (returning `limit + 1`) past `limit`.
@@ -152,12 +239,41 @@ mod tests {
 
     #[test]
     fn questions_become_the_terms_that_matter() {
-        let cases: [(&str, &[&str]); 5] = [
-            ("Um, do you guys take Apple Pay?", &["accept", "apple", "payment"]),
+        let cases: [(&str, &[&str]); 7] = [
+            ("Um, do you guys take Apple Pay?", &["accept", "appl", "payment"]),
             ("is there parking for my car", &["park", "park"]),
-            ("What are your cancellation fees", &["cancellation", "price"]),
+            ("What are your cancellation fees", &["cancel", "price"]),
             ("my kids' haircuts", &["child", "haircut"]),
             ("Do you accept Delta Dental plans", &["accept", "delta", "dental", "plan"]),
+            // One term for every form of a word, irregular ones too.
+            ("aged, age; shaved, shave; fillings, filling", &["age", "age", "shave", "shave", "fill", "fill"]),
+            ("she paid, my teeth, a tooth, the children", &["payment", "tooth", "tooth", "child"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(terms(text), expected.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>(), "{text}");
+        }
+    }
+
+    #[test]
+    fn before_and_after_matter_and_light_words_do_not() {
+        let cases: [(&str, &[&str]); 2] = [
+            ("can i come in before my appointment, not after", &["befor", "appoint", "after"]),
+            ("she came herself", &[]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(terms(text), expected.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_callers_everyday_words_are_the_shops_words() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("my 16 year old wants to go by himself", &["16", "age", "alon"]),
+            ("teens aged 13 to 17 may come on their own", &["teen", "age", "13", "17", "may", "alon"]),
+            ("how much is a beard trim", &["price", "beard", "trim"]),
+            ("do you take american express or amex", &["accept", "amex", "amex"]),
+            ("my boy and my little girl", &["child", "littl", "child"]),
+            ("a wash or a shampoo", &["wash", "wash"]),
         ];
         for (text, expected) in cases {
             assert_eq!(terms(text), expected.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>(), "{text}");

@@ -2,7 +2,9 @@
 //! (`fixtures/knowledge/`), every labelled question asked, offline (BM25
 //! alone, and BM25 fused with the hashing embedder). Prints the figures;
 //! asserts that no unanswerable question is answered and that the right
-//! source comes first for at least 95 % of the answerable ones.
+//! source comes first for at least 97 % of the answerable ones (the
+//! issue's target is 95 %). `FRONTDESK_EVAL_VERBOSE=1` prints every
+//! question with its terms, and the first hits of those that went wrong.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -127,6 +129,9 @@ fn evaluate(vectors: bool, config: &RetrievalConfig) -> Figures {
                 question.q,
                 found.terms
             );
+            if !right {
+                print_hits(&index, &found);
+            }
         }
         figures.answerable += 1;
         figures.right_first += usize::from(right);
@@ -168,6 +173,22 @@ fn evaluate(vectors: bool, config: &RetrievalConfig) -> Figures {
     figures
 }
 
+/// The first hits of a retrieval, for `FRONTDESK_EVAL_VERBOSE`.
+fn print_hits(index: &KnowledgeIndex, found: &frontdesk_rag::Retrieval) {
+    for hit in found.hits.iter().take(4) {
+        let chunk = &index.chunks()[hit.chunk];
+        println!(
+            "      {:.3} lex {:5.2} sem {:.2} cov {:.2} {} {:?}",
+            hit.score,
+            hit.lexical.unwrap_or(0.0),
+            hit.semantic.unwrap_or(0.0),
+            hit.coverage,
+            chunk.source.id(),
+            chunk.headings
+        );
+    }
+}
+
 fn percent(part: usize, whole: usize) -> f64 {
     100.0 * part as f64 / whole.max(1) as f64
 }
@@ -205,12 +226,11 @@ fn the_offline_path_answers_from_the_right_source_and_never_answers_the_unanswer
         report(name, &figures);
         assert!(figures.answerable >= 60 && figures.unanswerable >= 30, "the labelled set is too small: {figures:?}");
         assert_eq!(figures.unanswerable_answered, Vec::<String>::new(), "{name}: unanswerable questions were answered");
-        // The target is 95 %; BM25 with the offline hashing
-        // vectors reaches 85 % on these paraphrased questions (a language
-        // model's embeddings are what closes the gap). This floor keeps
-        // what is reached from slipping.
+        // The target is 95 %. Both paths reach 107 of 109 (98.2 %);
+        // the floor leaves one question of margin and keeps what is reached
+        // from slipping.
         assert!(
-            percent(figures.right_first, figures.answerable) >= 85.0,
+            percent(figures.right_first, figures.answerable) >= 97.0,
             "{name}: the right source came first for only {:.1} %",
             percent(figures.right_first, figures.answerable)
         );
@@ -237,10 +257,16 @@ fn the_profile_is_one_chunk_per_fact_with_its_source() {
         "{}",
         fade.text
     );
+    assert_eq!(fade.source.title, "Skin fade", "the service's name, nothing a caller's words could match by chance");
     let hours = chunks.iter().find(|c| c.source.id() == "hours:").map(|c| c.text.as_str()).unwrap_or_default();
     assert!(hours.contains("Monday 09:00-18:00") && hours.contains("Sunday closed"), "{hours}");
     let index = KnowledgeIndex::build(chunks);
     let parking = index.retrieve("is there parking nearby", None, &RetrievalConfig::default());
     let first = parking.hits.first().map(|hit| index.chunks()[hit.chunk].source.id());
     assert_eq!((parking.verdict, first.as_deref()), (Verdict::Answer, Some("faq:2")), "{parking:?}");
+    // A price question reaches the service (whose price is spoken from the
+    // profile), not the FAQ about how long a fade lasts.
+    let price = index.retrieve("how much is a skin fade", None, &RetrievalConfig::default());
+    let first = price.hits.first().map(|hit| index.chunks()[hit.chunk].source.id());
+    assert_eq!(first.as_deref(), Some("service:skin fade"), "{price:?}");
 }
