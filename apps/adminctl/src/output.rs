@@ -300,13 +300,19 @@ pub fn print_questions(questions: &Value) {
         println!("no questions the receptionist could not answer");
         return;
     }
-    let mut rows = table(&["ID", "ASKED", "QUESTION", "ANSWERED"]);
+    let mut rows = table(&["ID", "ASKED", "QUESTION", "ANSWERED", "CLOSEST PASSAGE"]);
     for question in &list {
+        let nearest = &question["nearest"];
+        let closest = match (nearest["source"].as_str(), nearest["coverage"].as_f64()) {
+            (Some(source), Some(coverage)) => format!("{source} ({:.0}% of the question)", coverage * 100.0),
+            _ => "-".to_owned(),
+        };
         rows.add_row(vec![
             text(&question["id"]),
             text(&question["asked_at"]),
             text(&question["question"]),
             text(&question["answered_at"]),
+            closest,
         ]);
     }
     println!("{rows}");

@@ -26,7 +26,10 @@ pub struct Cited {
     pub headings: Vec<String>,
     /// The sentences of the passage that answer, shortened for speech.
     pub snippet: String,
+    /// The fused rank score (1.0: first in every ranking used).
     pub score: f32,
+    /// The share of the question's weight the passage holds (0 to 1).
+    pub coverage: f32,
 }
 
 /// What a caller (or the owner trying it) gets for a question.
@@ -252,6 +255,7 @@ fn asked(index: &KnowledgeIndex, retrieval: &Retrieval) -> Asked {
                     headings: chunk.headings.clone(),
                     snippet: snippet(&chunk.text, &retrieval.terms),
                     score: hit.score,
+                    coverage: hit.coverage,
                 }
             })
             .collect()

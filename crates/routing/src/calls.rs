@@ -141,7 +141,7 @@ pub struct IncomingCall {
 }
 
 /// What one turn changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TurnUpdate {
     pub state: String,
     pub turns: Vec<Turn>,
@@ -152,6 +152,8 @@ pub struct TurnUpdate {
     /// A question the shop could not answer, recorded for the owner with the
     /// turn (so a repeated turn never records it twice).
     pub question: Option<String>,
+    /// The passage that came closest to answering `question`, if any.
+    pub nearest: Option<NearestPassage>,
     /// The answer given to this turn, as the call session encodes it;
     /// replayed if the turn repeats.
     pub reply: String,
@@ -256,7 +258,7 @@ pub trait CallStore: Send + Sync {
 }
 
 /// A question a caller asked that the receptionist could not answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AskedQuestion {
     /// Unique within its tenant; the answer route names it.
     pub id: i64,
@@ -264,6 +266,19 @@ pub struct AskedQuestion {
     pub question: String,
     /// When the owner answered it (its answer is then in the shop's knowledge).
     pub answered_at: Option<DateTime<Utc>>,
+    /// What came closest in the shop's knowledge: where the owner looks
+    /// first (a passage that nearly says it, or nothing at all).
+    pub nearest: Option<NearestPassage>,
+}
+
+/// The best passage for a question the knowledge did not answer, and how
+/// much of the question it held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearestPassage {
+    /// Its source id (`doc:parking`, `faq:2`).
+    pub source: String,
+    /// The share of the question's weight the passage holds (0 to 1).
+    pub coverage: f32,
 }
 
 /// Turns as stores keep them: one JSON array, decoded the same way by every

@@ -130,7 +130,13 @@ impl CallStore for MemoryCallStore {
         record.recording_url = update.recording_url.clone().or(record.recording_url.take());
         if let Some(question) = &update.question {
             let id = state.questions.len() as i64 + 1;
-            let asked = AskedQuestion { id, asked_at: now, question: question.clone(), answered_at: None };
+            let asked = AskedQuestion {
+                id,
+                asked_at: now,
+                question: question.clone(),
+                answered_at: None,
+                nearest: update.nearest.clone(),
+            };
             state.questions.push((tenant.clone(), asked));
         }
         state.saves += 1;

@@ -157,6 +157,7 @@ impl CallSession {
             booking_id: None,
             recording_url: None,
             question: None,
+            nearest: None,
             reply: answer.encode(),
         };
         self.answer_once(profile, &call.call_sid, &key, update, answer, TurnNumber::FIRST, now).await
@@ -200,6 +201,7 @@ impl CallSession {
             booking_id: reply.booking_id,
             recording_url: None,
             question: reply.unanswered.clone(),
+            nearest: reply.nearest.clone(),
             reply: answer.encode(),
         };
         let answer = self.answer_once(profile, call_sid, &key, update, answer, turn.next(), now).await;
@@ -256,6 +258,7 @@ impl CallSession {
             booking_id: None,
             recording_url: None,
             question: None,
+            nearest: None,
             reply: answer.encode(),
         };
         let key = TurnKey::TransferEnded(ended.leg);
@@ -281,6 +284,7 @@ impl CallSession {
             booking_id: None,
             recording_url: url,
             question: None,
+            nearest: None,
             reply: answer.encode(),
         };
         let key = TurnKey::Recording(recording);
@@ -398,5 +402,6 @@ fn forward_to_owner(profile: &TenantProfile) -> Reply {
         heard: None,
         prompt: None,
         cited: Vec::new(),
+        nearest: None,
     }
 }

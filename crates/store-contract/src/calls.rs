@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_core::{Clock, E164};
 use frontdesk_routing::{
-    CallError, CallSid, CallStatus, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnKey, TurnNumber, TurnUpdate,
+    CallError, CallSid, CallStatus, IncomingCall, NearestPassage, Outcome, SavedTurn, Speaker, Turn, TurnKey,
+    TurnNumber, TurnUpdate,
 };
 
 use crate::{Stores, phone, tenant, with_tenants};
@@ -32,6 +33,7 @@ fn update(reply: &str) -> TurnUpdate {
         booking_id: None,
         recording_url: None,
         question: None,
+        nearest: None,
         reply: reply.to_owned(),
     }
 }
@@ -82,6 +84,7 @@ pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: St
         booking_id: None,
         recording_url: None,
         question: None,
+        nearest: None,
         reply: "<Response>first</Response>".to_owned(),
     };
     let now = stores.clock.now();
@@ -230,8 +233,10 @@ pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {
             .is_ok()
     );
     let now = stores.clock.now();
+    let nearest = NearestPassage { source: "doc:products".to_owned(), coverage: 0.375 };
     let asked = |n: u32| TurnUpdate {
         question: Some("do you sell hair gel".to_owned()),
+        nearest: Some(nearest.clone()),
         turns: vec![turn(&stores, Speaker::Caller, "do you sell hair gel")],
         ..update(&format!("answer {n}"))
     };
@@ -249,6 +254,7 @@ pub async fn a_question_is_recorded_with_its_turn_exactly_once(stores: Stores) {
     let listed: Vec<(DateTime<Utc>, &str, bool)> =
         questions.iter().map(|q| (q.asked_at, q.question.as_str(), q.answered_at.is_some())).collect();
     assert_eq!(listed, vec![(now, "do you sell hair gel", false)], "recorded once, with the turn's time, open");
+    assert_eq!(questions[0].nearest.as_ref(), Some(&nearest), "with the passage that came closest");
     // A turn for a call that does not exist records nothing.
     let missing = stores.calls.save_turn(&shop, &sid("CA-none"), &turn_key(1), &asked(4), now).await;
     assert!(matches!(missing, Err(CallError::NotFound(_))), "{missing:?}");

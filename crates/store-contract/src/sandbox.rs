@@ -92,6 +92,7 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
         booking_id: None,
         recording_url: None,
         question: Some("do you do beards".to_owned()),
+        nearest: None,
         reply: "Let me find out.".to_owned(),
     };
     let turn = TurnKey::Caller(TurnNumber::parse("1").unwrap_or_else(|e| panic!("{e}")));

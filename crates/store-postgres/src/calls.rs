@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn,
-    TurnKey, TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, NearestPassage,
+    Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::PostgresStore;
@@ -168,8 +168,8 @@ impl CallStore for PostgresStore {
                  WHERE tenant_id = $1 AND call_sid IN (SELECT call_sid FROM saved)
                  RETURNING call_sid),
              asked AS (
-                 INSERT INTO call_questions (tenant_id, call_sid, question, asked_at)
-                 SELECT $1, call_sid, $11, $5 FROM updated WHERE $11::text IS NOT NULL)
+                 INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source, nearest_coverage)
+                 SELECT $1, call_sid, $11, $5, $12, $13 FROM updated WHERE $11::text IS NOT NULL)
              SELECT EXISTS (SELECT 1 FROM found), EXISTS (SELECT 1 FROM saved),
                  (SELECT reply FROM call_replies WHERE call_sid = $2 AND turn_key = $3)",
         )
@@ -184,6 +184,8 @@ impl CallStore for PostgresStore {
         .bind(update.booking_id.map(|id| id.to_string()))
         .bind(update.recording_url.as_deref())
         .bind(update.question.as_deref())
+        .bind(update.nearest.as_ref().map(|n| n.source.as_str()))
+        .bind(update.nearest.as_ref().map(|n| n.coverage))
         .fetch_one(&self.pool)
         .await
         .map_err(unexpected("saving turn"))?;
@@ -263,7 +265,8 @@ impl CallStore for PostgresStore {
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let rows: Vec<QuestionRow> = sqlx::query_as(
-            "SELECT question_id, asked_at, question, answered_at FROM call_questions WHERE tenant_id = $1
+            "SELECT question_id, asked_at, question, answered_at, nearest_source, nearest_coverage FROM call_questions
+             WHERE tenant_id = $1
              ORDER BY asked_at DESC, question_id DESC",
         )
         .bind(tenant.as_str())
@@ -281,7 +284,7 @@ impl CallStore for PostgresStore {
     ) -> Result<Option<AskedQuestion>, CallError> {
         let row: Option<QuestionRow> = sqlx::query_as(
             "UPDATE call_questions SET answered_at = COALESCE(answered_at, $3) WHERE tenant_id = $1 AND question_id = $2
-             RETURNING question_id, asked_at, question, answered_at",
+             RETURNING question_id, asked_at, question, answered_at, nearest_source, nearest_coverage",
         )
         .bind(tenant.as_str())
         .bind(id)
@@ -293,8 +296,9 @@ impl CallStore for PostgresStore {
     }
 }
 
-type QuestionRow = (i64, DateTime<Utc>, String, Option<DateTime<Utc>>);
+type QuestionRow = (i64, DateTime<Utc>, String, Option<DateTime<Utc>>, Option<String>, Option<f32>);
 
-fn asked_question((id, asked_at, question, answered_at): QuestionRow) -> AskedQuestion {
-    AskedQuestion { id, asked_at, question, answered_at }
+fn asked_question((id, asked_at, question, answered_at, source, coverage): QuestionRow) -> AskedQuestion {
+    let nearest = source.map(|source| NearestPassage { source, coverage: coverage.unwrap_or(0.0) });
+    AskedQuestion { id, asked_at, question, answered_at, nearest }
 }

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn,
-    TurnKey, TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, NearestPassage,
+    Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::SqliteStore;
@@ -155,8 +155,8 @@ impl CallStore for SqliteStore {
                      outcome = COALESCE(?8, outcome), booking_id = COALESCE(?9, booking_id),
                      recording_url = COALESCE(?10, recording_url), updated_at = ?5
                  WHERE tenant_id = ?1 AND call_sid = ?2 AND changes() = 1;
-             INSERT INTO call_questions (tenant_id, call_sid, question, asked_at)
-                 SELECT ?1, ?2, ?11, ?5 WHERE ?11 IS NOT NULL AND changes() = 1;
+             INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source, nearest_coverage)
+                 SELECT ?1, ?2, ?11, ?5, ?12, ?13 WHERE ?11 IS NOT NULL AND changes() = 1;
              SELECT 'stored', r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
                  WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
         )
@@ -171,6 +171,8 @@ impl CallStore for SqliteStore {
         .bind(update.booking_id.map(|id| id.to_string()))
         .bind(update.recording_url.as_deref())
         .bind(update.question.as_deref())
+        .bind(update.nearest.as_ref().map(|n| n.source.as_str()))
+        .bind(update.nearest.as_ref().map(|n| f64::from(n.coverage)))
         .fetch_all(&mut *tx)
         .await
         .map_err(unexpected("saving turn"))?;
@@ -234,7 +236,8 @@ impl CallStore for SqliteStore {
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let rows: Vec<QuestionRow> = sqlx::query_as(
-            "SELECT rowid, asked_at, question, answered_at FROM call_questions WHERE tenant_id = ?1
+            "SELECT rowid, asked_at, question, answered_at, nearest_source, nearest_coverage FROM call_questions
+             WHERE tenant_id = ?1
              ORDER BY asked_at DESC, rowid DESC",
         )
         .bind(tenant.as_str())
@@ -252,7 +255,7 @@ impl CallStore for SqliteStore {
     ) -> Result<Option<AskedQuestion>, CallError> {
         let row: Option<QuestionRow> = sqlx::query_as(
             "UPDATE call_questions SET answered_at = COALESCE(answered_at, ?3) WHERE tenant_id = ?1 AND rowid = ?2
-             RETURNING rowid, asked_at, question, answered_at",
+             RETURNING rowid, asked_at, question, answered_at, nearest_source, nearest_coverage",
         )
         .bind(tenant.as_str())
         .bind(id)
@@ -264,10 +267,11 @@ impl CallStore for SqliteStore {
     }
 }
 
-type QuestionRow = (i64, i64, String, Option<i64>);
+type QuestionRow = (i64, i64, String, Option<i64>, Option<String>, Option<f64>);
 
-fn asked_question((id, asked_at, question, answered_at): QuestionRow) -> AskedQuestion {
-    AskedQuestion { id, asked_at: from_ms(asked_at), question, answered_at: answered_at.map(from_ms) }
+fn asked_question((id, asked_at, question, answered_at, source, coverage): QuestionRow) -> AskedQuestion {
+    let nearest = source.map(|source| NearestPassage { source, coverage: coverage.unwrap_or(0.0) as f32 });
+    AskedQuestion { id, asked_at: from_ms(asked_at), question, answered_at: answered_at.map(from_ms), nearest }
 }
 
 /// What a save's rows say: a `saved` row when this save wrote the turn,

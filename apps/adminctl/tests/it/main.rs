@@ -576,7 +576,9 @@ async fn a_shops_knowledge_from_files_and_a_question_tried() {
     assert!(answered.stdout.contains("callers now hear it from document answer-"), "{}", answered.stdout);
     let listed = adminctl(&gw.url, Some(SECRET), &["questions", &sandbox]).await;
     assert!(
-        listed.stdout.contains("do you sell gift cards") && listed.stdout.contains("ANSWERED"),
+        listed.stdout.contains("do you sell gift cards")
+            && listed.stdout.contains("ANSWERED")
+            && listed.stdout.contains("% of the question)"),
         "{}",
         listed.stdout
     );

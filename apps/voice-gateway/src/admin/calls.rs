@@ -163,5 +163,6 @@ pub(super) fn question_json(question: &frontdesk_routing::AskedQuestion) -> Valu
         "asked_at": time(question.asked_at),
         "question": question.question,
         "answered_at": question.answered_at.map(time),
+        "nearest": question.nearest.as_ref().map(|nearest| json!({"source": nearest.source, "coverage": nearest.coverage})),
     })
 }

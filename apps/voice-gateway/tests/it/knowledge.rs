@@ -199,6 +199,10 @@ async fn answering_a_declined_question_makes_the_next_caller_hear_the_answer() {
         (question["question"].as_str(), &question["answered_at"]),
         (Some("do you sell gift cards"), &Value::Null)
     );
+    // With the passage that came closest, for the owner to look at first.
+    let nearest = &question["nearest"];
+    let coverage = nearest["coverage"].as_f64().unwrap_or(-1.0);
+    assert!(nearest["source"].as_str().is_some_and(|s| s.contains(':')) && (0.0..1.0).contains(&coverage), "{nearest}");
     let id = question["id"].as_i64().unwrap_or_else(|| panic!("a question id: {}", listed.body));
     let path = format!("/admin/tenants/fresh-cuts/questions/{id}/answer");
 

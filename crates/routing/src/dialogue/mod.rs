@@ -24,7 +24,7 @@ use frontdesk_rag::{QuestionVectors, Retriever, SourceKind, Verdict};
 use frontdesk_tenant::TenantProfile;
 use serde::{Deserialize, Serialize};
 
-use crate::calls::Outcome;
+use crate::calls::{NearestPassage, Outcome};
 use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
@@ -107,6 +107,10 @@ pub struct CallState {
     /// picks one (or says something else).
     #[serde(default)]
     pub clarifying: Vec<KnowledgeChoice>,
+    /// This turn's closest passage when the knowledge did not answer (kept
+    /// only for the turn: recorded with the question).
+    #[serde(skip)]
+    pub nearest_miss: Option<NearestPassage>,
 }
 
 /// One of the passages a clarifying question offered.
@@ -198,6 +202,8 @@ pub struct Reply {
     pub prompt: Option<String>,
     /// The knowledge `say` answers from (source ids), kept in the transcript.
     pub cited: Vec<String>,
+    /// With `unanswered`: the passage that came closest.
+    pub nearest: Option<NearestPassage>,
 }
 
 impl Reply {
@@ -211,6 +217,7 @@ impl Reply {
             heard: None,
             prompt: None,
             cited: Vec::new(),
+            nearest: None,
         }
     }
 
@@ -369,6 +376,10 @@ impl Dialogue {
             });
         }
         let first = asked.sources.first()?;
+        if asked.verdict == Verdict::NotFound {
+            state.nearest_miss = Some(NearestPassage { source: first.source.id(), coverage: first.coverage });
+            return None;
+        }
         if first.source.kind.is_structured() {
             return None;
         }
@@ -476,6 +487,7 @@ impl Dialogue {
             input.speech.clone().filter(|s| !s.trim().is_empty()).or_else(|| input.digits.clone().map(digits_as_words));
         let Some(text) = text else { return self.silence(context, state) };
         state.silences = 0;
+        state.nearest_miss = None;
         let heard = understand(
             self.classifier.as_ref(),
             &text,
@@ -667,6 +679,7 @@ impl Dialogue {
             "I'm sorry, I don't know that. I can connect you with someone or take a message for the shop. Would you like that?",
         );
         reply.unanswered = Some(question.to_owned());
+        reply.nearest = state.nearest_miss.take();
         reply
     }
 
@@ -713,6 +726,7 @@ impl Dialogue {
                 heard: None,
                 prompt: None,
                 cited: Vec::new(),
+                nearest: None,
             }
         } else {
             voicemail(context)
@@ -747,6 +761,7 @@ pub(crate) fn goodbye(context: &CallContext<'_>, first: &str) -> Reply {
         heard: None,
         prompt: None,
         cited: Vec::new(),
+        nearest: None,
     }
 }
 
@@ -763,6 +778,7 @@ pub(crate) fn voicemail(context: &CallContext<'_>) -> Reply {
         heard: None,
         prompt: None,
         cited: Vec::new(),
+        nearest: None,
     }
 }
 
