@@ -53,9 +53,10 @@ bench-calls:
 token scope="admin":
     cargo run --release -q -p adminctl -- token --scope {{scope}}
 
-# The knowledge evaluation: labelled questions against both demo shops' documents (fixtures/knowledge/).
+# The knowledge evaluation: labelled questions against both demo shops' documents (fixtures/knowledge/),
+# offline (BM25, and BM25 + hashing vectors), then through the real embedder when FRONTDESK_OPENAI_API_KEY is set.
 eval-knowledge:
-    cargo test -p frontdesk-rag --test eval -- --nocapture
+    cargo test -p frontdesk-rag --test eval -- --nocapture && if [ -n "${FRONTDESK_OPENAI_API_KEY:-}" ]; then cargo test -p frontdesk-openai --test it real_embeddings_eval -- --ignored --nocapture; else echo "The real-embedder run needs FRONTDESK_OPENAI_API_KEY (optional: FRONTDESK_OPENAI_BASE_URL, _EMBEDDING_MODEL, _EMBEDDING_DIMENSIONS)."; fi
 
 # Retrieval latency, CPU and memory for a 5,000-chunk tenant.
 bench-knowledge:

@@ -21,6 +21,8 @@ mod bm25;
 mod chunk;
 mod document;
 mod embed;
+#[cfg(feature = "eval")]
+pub mod eval;
 mod index;
 mod memory;
 mod retriever;

@@ -4,3 +4,4 @@
 
 mod chat;
 mod embeddings;
+mod eval;
