@@ -1,5 +1,8 @@
 //! Yes or no answers to a question the receptionist asked.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::text::words;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -155,17 +158,15 @@ pub fn yes_no(text: &str) -> Option<bool> {
     let mut saw_unsure = false;
     let mut i = 0;
     while i < tokens.len() {
-        let best = PHRASES
-            .iter()
-            .filter_map(|(phrase, signal)| {
-                let length = phrase.split_whitespace().count();
-                let matches = tokens.len() >= i + length
-                    && phrase.split_whitespace().enumerate().all(|(k, word)| tokens[i + k] == word);
-                matches.then_some((length, *signal))
+        let rest = &tokens[i..];
+        // The longest phrase starting with this word that the words match.
+        let best = phrases_by_first_word().get(rest[0].as_str()).and_then(|candidates| {
+            candidates.iter().find(|(words, _)| {
+                rest.len() >= words.len() && words.iter().zip(rest).all(|(word, token)| token == word)
             })
-            .max_by_key(|(length, _)| *length);
+        });
         match best {
-            Some((length, signal)) => {
+            Some((words, signal)) => {
                 match signal {
                     Signal::No => return Some(false),
                     Signal::Yes => saw_yes = true,
@@ -173,7 +174,7 @@ pub fn yes_no(text: &str) -> Option<bool> {
                     Signal::Unsure => saw_unsure = true,
                     Signal::Nothing => {}
                 }
-                i += length;
+                i += words.len();
             }
             None => i += 1,
         }
@@ -185,4 +186,24 @@ pub fn yes_no(text: &str) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Phrases by their first word: each phrase's words and what it signals.
+type PhraseIndex = HashMap<&'static str, Vec<(Vec<&'static str>, Signal)>>;
+
+/// [`PHRASES`] split into words once, by their first word, longest first
+/// (every caller turn is read against them: a lookup per word, not a scan).
+fn phrases_by_first_word() -> &'static PhraseIndex {
+    static INDEX: OnceLock<PhraseIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = PhraseIndex::new();
+        for (phrase, signal) in PHRASES {
+            let words: Vec<&'static str> = phrase.split_whitespace().collect();
+            index.entry(words[0]).or_default().push((words, *signal));
+        }
+        for candidates in index.values_mut() {
+            candidates.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
+        }
+        index
+    })
 }

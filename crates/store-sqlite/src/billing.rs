@@ -10,6 +10,7 @@ use frontdesk_billing::{
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
+use rusqlite::OptionalExtension;
 use sqlx::SqliteConnection;
 
 use crate::SqliteStore;
@@ -170,15 +171,21 @@ impl UsageStore for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT kind, SUM(quantity), SUM(cost_micros) FROM usage_records WHERE tenant_id = ?1 AND period = ?2
-             GROUP BY kind",
-        )
-        .bind(tenant.as_str())
-        .bind(period.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("summing usage"))?;
+        // On the direct connection: every call's start reads it (the caps).
+        let rows = self
+            .direct
+            .run(|conn| {
+                let mut statement = conn.prepare_cached(
+                "SELECT kind, SUM(quantity), SUM(cost_micros) FROM usage_records WHERE tenant_id = ?1 AND period = ?2
+                 GROUP BY kind",
+            )?;
+                let rows = statement.query_map(rusqlite::params![tenant.as_str(), period.to_string()], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<(String, i64, i64)>>>()
+            })
+            .await;
+        let rows = rows.map_err(|error| StoreError::Unexpected(anyhow::Error::new(error).context("summing usage")))?;
         UsageTotals::from_stored(tenant, rows)
     }
 }
@@ -187,16 +194,30 @@ impl UsageStore for SqliteStore {
 impl BillingStore for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn billing_account(&self, tenant: &TenantId) -> Result<BillingAccount, StoreError> {
-        let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id, b.subscription_status,
-                 b.past_due_since
-             FROM tenants t LEFT JOIN tenant_billing b ON b.tenant_id = t.tenant_id
-             WHERE t.tenant_id = ?1",
-        )
-        .bind(tenant.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("reading billing account"))?;
+        // On the direct connection: every call's start reads it (the caps).
+        let row = self
+            .direct
+            .run(|conn| {
+                conn.prepare_cached(
+                "SELECT b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id, b.subscription_status,
+                     b.past_due_since
+                 FROM tenants t LEFT JOIN tenant_billing b ON b.tenant_id = t.tenant_id
+                 WHERE t.tenant_id = ?1",
+            )?
+            .query_row(rusqlite::params![tenant.as_str()], |row| {
+                Ok(AccountRow {
+                    plan: row.get(0)?,
+                    minute_cap: row.get(1)?,
+                    stripe_customer_id: row.get(2)?,
+                    stripe_subscription_id: row.get(3)?,
+                    subscription_status: row.get(4)?,
+                    past_due_since: row.get(5)?,
+                })
+            })
+            .optional()
+            })
+            .await;
+        let row = row.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("reading billing account")))?;
         row.map(BillingAccount::from).ok_or_else(|| StoreError::NotFound(tenant.clone()))
     }
 

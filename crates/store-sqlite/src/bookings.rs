@@ -1,6 +1,7 @@
-//! `BookingStore` on SQLite. Writers run in `BEGIN IMMEDIATE` transactions,
-//! and triggers refuse overlapping calendar blocks, so the database itself
-//! prevents double-booking.
+//! `BookingStore` on SQLite, on the direct connection (the phone path's
+//! statements run on the calling thread). Writers run in `BEGIN IMMEDIATE`
+//! transactions, and triggers refuse overlapping calendar blocks, so the
+//! database itself prevents double-booking.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,71 +11,72 @@ use frontdesk_calendar::{
 };
 use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::SqliteStore;
-use crate::jobs::{enqueue_on, from_ms, ms};
+use crate::direct::{MaybeBusy, is_calendar_conflict};
+use crate::jobs::{enqueue_direct, from_ms, ms};
 
 const BOOKING_COLUMNS: &str = "booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
                                customer_phone, status, source, idempotency_key, rescheduled_from, rescheduled_to, \
                                created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-struct BookingRow {
-    booking_id: String,
-    tenant_id: String,
-    code: String,
-    service: String,
-    staff: Option<String>,
-    start_at: i64,
-    end_at: i64,
-    customer_name: String,
-    customer_phone: String,
-    status: String,
-    source: String,
-    idempotency_key: Option<String>,
-    rescheduled_from: Option<String>,
-    rescheduled_to: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+/// A booking's columns ([`BOOKING_COLUMNS`], in order) from `row`.
+fn booking_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBooking> {
+    Ok(StoredBooking {
+        booking_id: row.get(0)?,
+        tenant_id: row.get(1)?,
+        code: row.get(2)?,
+        service: row.get(3)?,
+        staff: row.get(4)?,
+        start_at: from_ms(row.get(5)?),
+        end_at: from_ms(row.get(6)?),
+        customer_name: row.get(7)?,
+        customer_phone: row.get(8)?,
+        status: row.get(9)?,
+        source: row.get(10)?,
+        idempotency_key: row.get(11)?,
+        rescheduled_from: row.get(12)?,
+        rescheduled_to: row.get(13)?,
+        created_at: from_ms(row.get(14)?),
+        updated_at: from_ms(row.get(15)?),
+    })
 }
 
-impl TryFrom<BookingRow> for Booking {
-    type Error = BookingError;
-    fn try_from(row: BookingRow) -> Result<Booking, BookingError> {
-        Booking::try_from(StoredBooking {
-            booking_id: row.booking_id,
-            tenant_id: row.tenant_id,
-            code: row.code,
-            service: row.service,
-            staff: row.staff,
-            start_at: from_ms(row.start_at),
-            end_at: from_ms(row.end_at),
-            customer_name: row.customer_name,
-            customer_phone: row.customer_phone,
-            status: row.status,
-            source: row.source,
-            idempotency_key: row.idempotency_key,
-            rescheduled_from: row.rescheduled_from,
-            rescheduled_to: row.rescheduled_to,
-            created_at: from_ms(row.created_at),
-            updated_at: from_ms(row.updated_at),
-        })
+/// Why a statement failed: the trigger's `calendar_conflict` becomes
+/// `Conflict`; anything else is unexpected.
+#[derive(Debug)]
+enum Failed {
+    Sql(&'static str, rusqlite::Error),
+    Booking(BookingError),
+}
+
+impl From<Failed> for BookingError {
+    fn from(failed: Failed) -> BookingError {
+        match failed {
+            Failed::Sql(_, error) if is_calendar_conflict(&error) => {
+                BookingError::Conflict { alternatives: Vec::new() }
+            }
+            Failed::Sql(context, error) => BookingError::Unexpected(anyhow::Error::new(error).context(context)),
+            Failed::Booking(error) => error,
+        }
     }
 }
 
-fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
-    // Only ever called with BOOKING_COLUMNS and fixed SQL text.
-    sqlx::AssertSqlSafe(statement)
+impl MaybeBusy for Failed {
+    fn is_busy(&self) -> bool {
+        matches!(self, Failed::Sql(_, error) if error.is_busy())
+    }
 }
 
-/// The trigger's `calendar_conflict` becomes `Conflict`; anything else is unexpected.
-fn classify(context: &'static str) -> impl FnOnce(sqlx::Error) -> BookingError {
-    move |error| match &error {
-        sqlx::Error::Database(db) if db.message().contains("calendar_conflict") => {
-            BookingError::Conflict { alternatives: Vec::new() }
-        }
-        _ => BookingError::Unexpected(crate::unexpected(context)(error)),
+/// Tags a statement's error with what it was doing.
+trait Doing<T> {
+    fn doing(self, context: &'static str) -> Result<T, Failed>;
+}
+
+impl<T> Doing<T> for rusqlite::Result<T> {
+    fn doing(self, context: &'static str) -> Result<T, Failed> {
+        self.map_err(|error| Failed::Sql(context, error))
     }
 }
 
@@ -82,102 +84,133 @@ fn staff_column(staff: &Option<String>) -> &str {
     staff.as_deref().unwrap_or("")
 }
 
-async fn drop_expired_holds(
-    conn: &mut SqliteConnection,
-    tenant: &TenantId,
-    now: DateTime<Utc>,
-) -> Result<(), BookingError> {
-    sqlx::query("DELETE FROM calendar_blocks WHERE tenant_id = ?1 AND kind = 'hold' AND expires_at <= ?2")
-        .bind(tenant.as_str())
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await
-        .map_err(classify("dropping expired holds"))?;
+fn drop_expired_holds(conn: &Connection, tenant: &TenantId, now: DateTime<Utc>) -> Result<(), Failed> {
+    conn.prepare_cached("DELETE FROM calendar_blocks WHERE tenant_id = ?1 AND kind = 'hold' AND expires_at <= ?2")
+        .and_then(|mut statement| statement.execute(params![tenant.as_str(), ms(now)]))
+        .doing("dropping expired holds")?;
     Ok(())
 }
 
-async fn booking_where(
-    conn: &mut SqliteConnection,
-    tenant: &TenantId,
-    condition: &str,
-    value: &str,
-) -> Result<Option<Booking>, BookingError> {
-    let row: Option<BookingRow> = sqlx::query_as(sql(format!(
-        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE tenant_id = ?1 AND {condition}
-         ORDER BY status = 'confirmed' DESC, created_at DESC LIMIT 1"
-    )))
-    .bind(tenant.as_str())
-    .bind(value)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(classify("reading booking"))?;
-    row.map(Booking::try_from).transpose()
+/// Which booking [`booking_where`] reads.
+#[derive(Clone, Copy)]
+enum Find<'a> {
+    Id(BookingId),
+    Code(&'a ConfirmationCode),
+    IdempotencyKey(&'a str),
 }
 
-async fn insert_booking(
-    conn: &mut SqliteConnection,
+fn booking_where(conn: &Connection, tenant: &TenantId, find: Find<'_>) -> Result<Option<Booking>, Failed> {
+    let (condition, value) = match find {
+        Find::Id(id) => ("booking_id = ?2", id.to_string()),
+        Find::Code(code) => ("code = ?2", code.as_str().to_owned()),
+        Find::IdempotencyKey(key) => ("idempotency_key = ?2", key.to_owned()),
+    };
+    let sql = format!(
+        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE tenant_id = ?1 AND {condition}
+         ORDER BY status = 'confirmed' DESC, created_at DESC LIMIT 1"
+    );
+    let stored = conn
+        .prepare_cached(&sql)
+        .and_then(|mut statement| statement.query_row(params![tenant.as_str(), value], booking_row).optional())
+        .doing("reading booking")?;
+    stored.map(Booking::try_from).transpose().map_err(Failed::Booking)
+}
+
+fn insert_booking(
+    conn: &Connection,
     tenant: &TenantId,
     booking: &NewBooking,
     rescheduled_from: Option<BookingId>,
     now: DateTime<Utc>,
-) -> Result<(), BookingError> {
-    sqlx::query(
+) -> Result<(), Failed> {
+    conn.prepare_cached(
         "INSERT INTO bookings (booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
              customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'confirmed', ?10, ?11, ?12, ?13, ?13)",
     )
-    .bind(booking.id.to_string())
-    .bind(tenant.as_str())
-    .bind(booking.code.as_str())
-    .bind(&booking.service)
-    .bind(booking.staff.as_deref())
-    .bind(ms(booking.start))
-    .bind(ms(booking.end))
-    .bind(&booking.customer.name)
-    .bind(booking.customer.phone.as_str())
-    .bind(booking.source.as_str())
-    .bind(booking.idempotency_key.as_deref())
-    .bind(rescheduled_from.map(|id| id.to_string()))
-    .bind(ms(now))
-    .execute(&mut *conn)
-    .await
-    .map_err(classify("inserting booking"))?;
+    .and_then(|mut statement| {
+        statement.execute(params![
+            booking.id.to_string(),
+            tenant.as_str(),
+            booking.code.as_str(),
+            booking.service,
+            booking.staff.as_deref(),
+            ms(booking.start),
+            ms(booking.end),
+            booking.customer.name,
+            booking.customer.phone.as_str(),
+            booking.source.as_str(),
+            booking.idempotency_key.as_deref(),
+            rescheduled_from.map(|id| id.to_string()),
+            ms(now),
+        ])
+    })
+    .doing("inserting booking")?;
     Ok(())
 }
 
-async fn insert_block(
-    conn: &mut SqliteConnection,
-    tenant: &TenantId,
-    booking: &NewBooking,
-) -> Result<(), BookingError> {
-    sqlx::query(
+fn insert_block(conn: &Connection, tenant: &TenantId, booking: &NewBooking) -> Result<(), Failed> {
+    conn.prepare_cached(
         "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, booking_id, service, end_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'booking', ?1, ?6, ?7)",
     )
-    .bind(booking.id.to_string())
-    .bind(tenant.as_str())
-    .bind(staff_column(&booking.staff))
-    .bind(ms(booking.start))
-    .bind(ms(booking.occupied_until))
-    .bind(&booking.service)
-    .bind(ms(booking.end))
-    .execute(&mut *conn)
-    .await
-    .map_err(classify("blocking the booked time"))?;
+    .and_then(|mut statement| {
+        statement.execute(params![
+            booking.id.to_string(),
+            tenant.as_str(),
+            staff_column(&booking.staff),
+            ms(booking.start),
+            ms(booking.occupied_until),
+            booking.service,
+            ms(booking.end),
+        ])
+    })
+    .doing("blocking the booked time")?;
     Ok(())
 }
 
-async fn enqueue_all(conn: &mut SqliteConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), BookingError> {
+fn free_booked_time(conn: &Connection, tenant: &TenantId, id: BookingId) -> Result<(), Failed> {
+    conn.prepare_cached("DELETE FROM calendar_blocks WHERE booking_id = ?1 AND tenant_id = ?2")
+        .and_then(|mut statement| statement.execute(params![id.to_string(), tenant.as_str()]))
+        .doing("freeing the booked time")?;
+    Ok(())
+}
+
+fn enqueue_all(conn: &Connection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), Failed> {
     for job in jobs {
-        enqueue_on(conn, job, now).await?;
+        enqueue_direct(conn, job, now).doing("enqueueing job")?;
     }
     Ok(())
 }
 
+/// A confirmed booking of the tenant, or why it cannot be changed.
+fn confirmed(conn: &Connection, tenant: &TenantId, id: BookingId) -> Result<Booking, Failed> {
+    match booking_where(conn, tenant, Find::Id(id))? {
+        None => Err(Failed::Booking(BookingError::NotFound(id))),
+        Some(booking) if booking.status != BookingStatus::Confirmed => {
+            Err(Failed::Booking(BookingError::NotConfirmed(booking.status)))
+        }
+        Some(booking) => Ok(booking),
+    }
+}
+
 impl SqliteStore {
-    async fn by_idempotency_key(&self, tenant: &TenantId, key: &str) -> Result<Option<Booking>, BookingError> {
-        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
-        booking_where(&mut conn, tenant, "idempotency_key = ?2", key).await
+    /// `work` in one `BEGIN IMMEDIATE` transaction on the direct connection,
+    /// committed when it returns `Ok` (rolled back otherwise).
+    async fn write<T>(&self, mut work: impl FnMut(&Connection) -> Result<T, Failed>) -> Result<T, BookingError> {
+        self.direct
+            .run(|conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("beginning")?;
+                let value = work(&tx)?;
+                tx.commit().doing("committing")?;
+                Ok::<T, Failed>(value)
+            })
+            .await
+            .map_err(BookingError::from)
+    }
+
+    async fn read<T>(&self, mut work: impl FnMut(&Connection) -> Result<T, Failed>) -> Result<T, BookingError> {
+        self.direct.run(|conn| work(conn)).await.map_err(BookingError::from)
     }
 
     async fn try_commit(
@@ -187,37 +220,41 @@ impl SqliteStore {
         jobs: &[NewJob],
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
-        if let Some(key) = &booking.idempotency_key
-            && let Some(existing) = booking_where(&mut tx, tenant, "idempotency_key = ?2", key).await?
-        {
-            return Ok(existing);
-        }
-        drop_expired_holds(&mut tx, tenant, now).await?;
-        match booking.hold {
-            Some(hold) => {
-                let converted = sqlx::query(
-                    "UPDATE calendar_blocks SET kind = 'booking', booking_id = ?3, expires_at = NULL
-                     WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold' AND start_at = ?4 AND staff = ?5",
-                )
-                .bind(hold.to_string())
-                .bind(tenant.as_str())
-                .bind(booking.id.to_string())
-                .bind(ms(booking.start))
-                .bind(staff_column(&booking.staff))
-                .execute(&mut *tx)
-                .await
-                .map_err(classify("committing hold"))?;
-                if converted.rows_affected() == 0 {
-                    return Err(BookingError::HoldExpired);
-                }
+        self.write(|tx| {
+            if let Some(key) = &booking.idempotency_key
+                && let Some(existing) = booking_where(tx, tenant, Find::IdempotencyKey(key))?
+            {
+                return Ok(existing);
             }
-            None => insert_block(&mut tx, tenant, booking).await?,
-        }
-        insert_booking(&mut tx, tenant, booking, None, now).await?;
-        enqueue_all(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(classify("committing booking"))?;
-        Ok(booking.confirmed(tenant, now, None))
+            drop_expired_holds(tx, tenant, now)?;
+            match booking.hold {
+                Some(hold) => {
+                    let converted = tx
+                        .prepare_cached(
+                            "UPDATE calendar_blocks SET kind = 'booking', booking_id = ?3, expires_at = NULL
+                             WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold' AND start_at = ?4 AND staff = ?5",
+                        )
+                        .and_then(|mut statement| {
+                            statement.execute(params![
+                                hold.to_string(),
+                                tenant.as_str(),
+                                booking.id.to_string(),
+                                ms(booking.start),
+                                staff_column(&booking.staff),
+                            ])
+                        })
+                        .doing("committing hold")?;
+                    if converted == 0 {
+                        return Err(Failed::Booking(BookingError::HoldExpired));
+                    }
+                }
+                None => insert_block(tx, tenant, booking)?,
+            }
+            insert_booking(tx, tenant, booking, None, now)?;
+            enqueue_all(tx, jobs, now)?;
+            Ok(booking.confirmed(tenant, now, None))
+        })
+        .await
     }
 }
 
@@ -230,57 +267,63 @@ impl BookingStore for SqliteStore {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Block>, BookingError> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT staff, start_at, until_at FROM calendar_blocks
-             WHERE tenant_id = ?1 AND start_at < ?3 AND until_at > ?2 AND (kind = 'booking' OR expires_at > ?4)",
-        )
-        .bind(tenant.as_str())
-        .bind(ms(from))
-        .bind(ms(to))
-        .bind(ms(now))
-        .fetch_all(&self.pool)
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT staff, start_at, until_at FROM calendar_blocks
+                     WHERE tenant_id = ?1 AND start_at < ?3 AND until_at > ?2
+                         AND (kind = 'booking' OR expires_at > ?4)",
+                )
+                .doing("reading blocks")?;
+            let rows = statement
+                .query_map(params![tenant.as_str(), ms(from), ms(to), ms(now)], |row| {
+                    let staff: String = row.get(0)?;
+                    Ok(Block {
+                        staff: Some(staff).filter(|s| !s.is_empty()),
+                        start: from_ms(row.get(1)?),
+                        until: from_ms(row.get(2)?),
+                    })
+                })
+                .doing("reading blocks")?;
+            rows.collect::<rusqlite::Result<Vec<Block>>>().doing("reading blocks")
+        })
         .await
-        .map_err(classify("reading blocks"))?;
-        Ok(rows
-            .into_iter()
-            .map(|(staff, start, until)| Block {
-                staff: Some(staff).filter(|s| !s.is_empty()),
-                start: from_ms(start),
-                until: from_ms(until),
-            })
-            .collect())
     }
 
     async fn place_hold(&self, tenant: &TenantId, hold: &NewHold, now: DateTime<Utc>) -> Result<Hold, BookingError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
-        drop_expired_holds(&mut tx, tenant, now).await?;
-        sqlx::query(
-            "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, service, end_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'hold', ?6, ?7, ?8)",
-        )
-        .bind(hold.id.to_string())
-        .bind(tenant.as_str())
-        .bind(staff_column(&hold.staff))
-        .bind(ms(hold.start))
-        .bind(ms(hold.occupied_until))
-        .bind(&hold.service)
-        .bind(ms(hold.end))
-        .bind(ms(hold.expires_at))
-        .execute(&mut *tx)
+        self.write(|tx| {
+            drop_expired_holds(tx, tenant, now)?;
+            tx.prepare_cached(
+                "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, service, end_at,
+                     expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'hold', ?6, ?7, ?8)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    hold.id.to_string(),
+                    tenant.as_str(),
+                    staff_column(&hold.staff),
+                    ms(hold.start),
+                    ms(hold.occupied_until),
+                    hold.service,
+                    ms(hold.end),
+                    ms(hold.expires_at),
+                ])
+            })
+            .doing("placing hold")?;
+            Ok(hold.placed(tenant))
+        })
         .await
-        .map_err(classify("placing hold"))?;
-        tx.commit().await.map_err(classify("committing hold"))?;
-        Ok(hold.placed(tenant))
     }
 
     async fn release_hold(&self, tenant: &TenantId, hold: HoldId) -> Result<(), BookingError> {
-        sqlx::query("DELETE FROM calendar_blocks WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold'")
-            .bind(hold.to_string())
-            .bind(tenant.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(classify("releasing hold"))?;
-        Ok(())
+        self.read(|conn| {
+            conn.prepare_cached("DELETE FROM calendar_blocks WHERE block_id = ?1 AND tenant_id = ?2 AND kind = 'hold'")
+                .and_then(|mut statement| statement.execute(params![hold.to_string(), tenant.as_str()]))
+                .doing("releasing hold")?;
+            Ok(())
+        })
+        .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
@@ -293,8 +336,8 @@ impl BookingStore for SqliteStore {
     ) -> Result<Booking, BookingError> {
         match self.try_commit(tenant, booking, &jobs, now).await {
             Err(error) => match &booking.idempotency_key {
-                // A concurrent retry may have written it first.
-                Some(key) => match self.by_idempotency_key(tenant, key).await? {
+                // Another process (sharing the file) may have written it first.
+                Some(key) => match self.read(|conn| booking_where(conn, tenant, Find::IdempotencyKey(key))).await? {
                     Some(existing) => Ok(existing),
                     None => Err(error),
                 },
@@ -311,31 +354,18 @@ impl BookingStore for SqliteStore {
         jobs: Vec<NewJob>,
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
-        let Some(booking) = booking_where(&mut tx, tenant, "booking_id = ?2", &id.to_string()).await? else {
-            return Err(BookingError::NotFound(id));
-        };
-        if booking.status != BookingStatus::Confirmed {
-            return Err(BookingError::NotConfirmed(booking.status));
-        }
-        sqlx::query(
-            "UPDATE bookings SET status = 'cancelled', updated_at = ?3 WHERE booking_id = ?1 AND tenant_id = ?2",
-        )
-        .bind(id.to_string())
-        .bind(tenant.as_str())
-        .bind(ms(now))
-        .execute(&mut *tx)
+        self.write(|tx| {
+            let booking = confirmed(tx, tenant, id)?;
+            tx.prepare_cached(
+                "UPDATE bookings SET status = 'cancelled', updated_at = ?3 WHERE booking_id = ?1 AND tenant_id = ?2",
+            )
+            .and_then(|mut statement| statement.execute(params![id.to_string(), tenant.as_str(), ms(now)]))
+            .doing("cancelling booking")?;
+            free_booked_time(tx, tenant, id)?;
+            enqueue_all(tx, &jobs, now)?;
+            Ok(Booking { status: BookingStatus::Cancelled, updated_at: now, ..booking })
+        })
         .await
-        .map_err(classify("cancelling booking"))?;
-        sqlx::query("DELETE FROM calendar_blocks WHERE booking_id = ?1 AND tenant_id = ?2")
-            .bind(id.to_string())
-            .bind(tenant.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(classify("freeing the booked time"))?;
-        enqueue_all(&mut tx, &jobs, now).await?;
-        tx.commit().await.map_err(classify("committing cancellation"))?;
-        Ok(Booking { status: BookingStatus::Cancelled, updated_at: now, ..booking })
     }
 
     async fn reschedule_booking(
@@ -346,41 +376,28 @@ impl BookingStore for SqliteStore {
         jobs: Vec<NewJob>,
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify("beginning"))?;
-        let Some(old) = booking_where(&mut tx, tenant, "booking_id = ?2", &id.to_string()).await? else {
-            return Err(BookingError::NotFound(id));
-        };
-        if old.status != BookingStatus::Confirmed {
-            return Err(BookingError::NotConfirmed(old.status));
-        }
-        sqlx::query("DELETE FROM calendar_blocks WHERE booking_id = ?1 AND tenant_id = ?2")
-            .bind(id.to_string())
-            .bind(tenant.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(classify("freeing the old time"))?;
-        drop_expired_holds(&mut tx, tenant, now).await?;
-        insert_block(&mut tx, tenant, replacement).await?;
-        sqlx::query(
-            "UPDATE bookings SET status = 'cancelled', rescheduled_to = ?3, updated_at = ?4
-             WHERE booking_id = ?1 AND tenant_id = ?2",
-        )
-        .bind(id.to_string())
-        .bind(tenant.as_str())
-        .bind(replacement.id.to_string())
-        .bind(ms(now))
-        .execute(&mut *tx)
+        self.write(|tx| {
+            confirmed(tx, tenant, id)?;
+            free_booked_time(tx, tenant, id)?;
+            drop_expired_holds(tx, tenant, now)?;
+            insert_block(tx, tenant, replacement)?;
+            tx.prepare_cached(
+                "UPDATE bookings SET status = 'cancelled', rescheduled_to = ?3, updated_at = ?4
+                 WHERE booking_id = ?1 AND tenant_id = ?2",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![id.to_string(), tenant.as_str(), replacement.id.to_string(), ms(now)])
+            })
+            .doing("retiring the old booking")?;
+            insert_booking(tx, tenant, replacement, Some(id), now)?;
+            enqueue_all(tx, &jobs, now)?;
+            Ok(replacement.confirmed(tenant, now, Some(id)))
+        })
         .await
-        .map_err(classify("retiring the old booking"))?;
-        insert_booking(&mut tx, tenant, replacement, Some(id), now).await?;
-        enqueue_all(&mut tx, &jobs, now).await?;
-        tx.commit().await.map_err(classify("committing reschedule"))?;
-        Ok(replacement.confirmed(tenant, now, Some(id)))
     }
 
     async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError> {
-        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
-        booking_where(&mut conn, tenant, "booking_id = ?2", &id.to_string()).await
+        self.read(|conn| booking_where(conn, tenant, Find::Id(id))).await
     }
 
     async fn booking_by_code(
@@ -388,8 +405,7 @@ impl BookingStore for SqliteStore {
         tenant: &TenantId,
         code: &ConfirmationCode,
     ) -> Result<Option<Booking>, BookingError> {
-        let mut conn = self.pool.acquire().await.map_err(classify("acquiring a connection"))?;
-        booking_where(&mut conn, tenant, "code = ?2", code.as_str()).await
+        self.read(|conn| booking_where(conn, tenant, Find::Code(code))).await
     }
 
     async fn upcoming_for_phone(
@@ -398,18 +414,15 @@ impl BookingStore for SqliteStore {
         phone: &E164,
         from: DateTime<Utc>,
     ) -> Result<Vec<Booking>, BookingError> {
-        let rows: Vec<BookingRow> = sqlx::query_as(sql(format!(
+        let sql = format!(
             "SELECT {BOOKING_COLUMNS} FROM bookings
              WHERE tenant_id = ?1 AND customer_phone = ?2 AND status = 'confirmed' AND start_at >= ?3
              ORDER BY start_at"
-        )))
-        .bind(tenant.as_str())
-        .bind(phone.as_str())
-        .bind(ms(from))
-        .fetch_all(&self.pool)
+        );
+        self.read(|conn| {
+            bookings(conn, &sql, params![tenant.as_str(), phone.as_str(), ms(from)], "reading bookings by phone")
+        })
         .await
-        .map_err(classify("reading bookings by phone"))?;
-        rows.into_iter().map(Booking::try_from).collect()
     }
 
     async fn list_bookings(
@@ -419,18 +432,26 @@ impl BookingStore for SqliteStore {
         to: DateTime<Utc>,
         status: Option<BookingStatus>,
     ) -> Result<Vec<Booking>, BookingError> {
-        let rows: Vec<BookingRow> = sqlx::query_as(sql(format!(
+        let sql = format!(
             "SELECT {BOOKING_COLUMNS} FROM bookings
              WHERE tenant_id = ?1 AND start_at >= ?2 AND start_at < ?3 AND (?4 IS NULL OR status = ?4)
              ORDER BY start_at, booking_id"
-        )))
-        .bind(tenant.as_str())
-        .bind(ms(from))
-        .bind(ms(to))
-        .bind(status.map(BookingStatus::as_str))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify("listing bookings"))?;
-        rows.into_iter().map(Booking::try_from).collect()
+        );
+        let status = status.map(BookingStatus::as_str);
+        self.read(|conn| bookings(conn, &sql, params![tenant.as_str(), ms(from), ms(to), status], "listing bookings"))
+            .await
     }
+}
+
+/// Every booking `sql` selects (its columns are [`BOOKING_COLUMNS`]).
+fn bookings(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+    context: &'static str,
+) -> Result<Vec<Booking>, Failed> {
+    let mut statement = conn.prepare_cached(sql).doing(context)?;
+    let rows = statement.query_map(params, booking_row).doing(context)?;
+    let stored = rows.collect::<rusqlite::Result<Vec<StoredBooking>>>().doing(context)?;
+    stored.into_iter().map(|row| Booking::try_from(row).map_err(Failed::Booking)).collect()
 }

@@ -8,13 +8,14 @@ use frontdesk_routing::{
     Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
+use rusqlite::{OptionalExtension, params};
+
 use crate::SqliteStore;
 use crate::jobs::{from_ms, ms};
 
 const CALL_COLUMNS: &str = "call_sid, tenant_id, caller, called, status, started_at, ended_at, duration_secs, outcome, \
                             booking_id, recording_url, state, turns";
 
-#[derive(sqlx::FromRow)]
 struct CallRow {
     call_sid: String,
     tenant_id: String,
@@ -31,13 +32,29 @@ struct CallRow {
     turns: String,
 }
 
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> CallError {
-    move |error| CallError::Unexpected(crate::unexpected(context)(error))
+impl CallRow {
+    /// The columns of [`CALL_COLUMNS`], in order, from `row`.
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallRow> {
+        Ok(CallRow {
+            call_sid: row.get(0)?,
+            tenant_id: row.get(1)?,
+            caller: row.get(2)?,
+            called: row.get(3)?,
+            status: row.get(4)?,
+            started_at: row.get(5)?,
+            ended_at: row.get(6)?,
+            duration_secs: row.get(7)?,
+            outcome: row.get(8)?,
+            booking_id: row.get(9)?,
+            recording_url: row.get(10)?,
+            state: row.get(11)?,
+            turns: row.get(12)?,
+        })
+    }
 }
 
-fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
-    // Only ever called with the column lists and fixed SQL text.
-    sqlx::AssertSqlSafe(statement)
+fn unexpected(context: &'static str) -> impl FnOnce(rusqlite::Error) -> CallError {
+    move |error| CallError::Unexpected(anyhow::Error::new(error).context(context))
 }
 
 impl TryFrom<CallRow> for CallRecord {
@@ -63,11 +80,15 @@ impl TryFrom<CallRow> for CallRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CallTurnRow {
-    #[sqlx(flatten)]
-    call: CallRow,
-    answered: Option<String>,
+/// A `SELECT` of the call's columns where the tenant and call sid are
+/// `?1` and `?2`.
+fn select_call() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?1 AND call_sid = ?2"))
+}
+
+fn read_call(conn: &rusqlite::Connection, tenant: &TenantId, call_sid: &CallSid) -> rusqlite::Result<Option<CallRow>> {
+    conn.prepare_cached(select_call())?.query_row(params![tenant.as_str(), call_sid.as_str()], CallRow::read).optional()
 }
 
 #[async_trait]
@@ -80,33 +101,32 @@ impl CallStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError> {
         let call_sid = &call.call_sid;
-        // Insert and read back in one round trip to the connection's thread.
-        let row: Option<CallRow> = sqlx::query_as(sql(format!(
-            "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
+        let row = self
+            .direct
+            .run(|conn| {
+                conn.prepare_cached(
+                    "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
-                 ON CONFLICT (call_sid) DO NOTHING;
-             SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?2 AND call_sid = ?1"
-        )))
-        .bind(call_sid.as_str())
-        .bind(tenant.as_str())
-        .bind(call.caller.as_ref().map(E164::as_str))
-        .bind(call.called.as_str())
-        .bind(ms(now))
-        .bind(initial_state)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("opening call"))?;
+                 ON CONFLICT (call_sid) DO NOTHING",
+                )?
+                .execute(params![
+                    call_sid.as_str(),
+                    tenant.as_str(),
+                    call.caller.as_ref().map(E164::as_str),
+                    call.called.as_str(),
+                    ms(now),
+                    initial_state,
+                ])?;
+                read_call(conn, tenant, call_sid)
+            })
+            .await;
+        let row = row.map_err(unexpected("opening call"))?;
         row.map(CallRecord::try_from).transpose()?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
     async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError> {
-        let row: Option<CallRow> =
-            sqlx::query_as(sql(format!("SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?1 AND call_sid = ?2")))
-                .bind(tenant.as_str())
-                .bind(call_sid.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unexpected("reading call"))?;
+        let row =
+            self.direct.run(|conn| read_call(conn, tenant, call_sid)).await.map_err(unexpected("reading call"))?;
         row.map(CallRecord::try_from).transpose()
     }
 
@@ -116,18 +136,19 @@ impl CallStore for SqliteStore {
         call_sid: &CallSid,
         turn: &TurnKey,
     ) -> Result<Option<CallTurn>, CallError> {
-        let row: Option<CallTurnRow> = sqlx::query_as(sql(format!(
-            "SELECT {CALL_COLUMNS},
-                 (SELECT r.reply FROM call_replies r WHERE r.call_sid = calls.call_sid AND r.turn_key = ?3) AS answered
-             FROM calls WHERE tenant_id = ?1 AND call_sid = ?2"
-        )))
-        .bind(tenant.as_str())
-        .bind(call_sid.as_str())
-        .bind(turn.as_key())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("reading call"))?;
-        row.map(|row| Ok(CallTurn { call: CallRecord::try_from(row.call)?, answered: row.answered })).transpose()
+        let found = self
+            .direct
+            .run(|conn| {
+                let Some(call) = read_call(conn, tenant, call_sid)? else { return Ok(None) };
+                let answered: Option<String> = conn
+                    .prepare_cached("SELECT reply FROM call_replies WHERE call_sid = ?1 AND turn_key = ?2")?
+                    .query_row(params![call_sid.as_str(), turn.as_key()], |row| row.get(0))
+                    .optional()?;
+                Ok(Some((call, answered)))
+            })
+            .await;
+        let found = found.map_err(unexpected("reading call"))?;
+        found.map(|(call, answered)| Ok(CallTurn { call: CallRecord::try_from(call)?, answered })).transpose()
     }
 
     async fn save_turn(
@@ -138,46 +159,70 @@ impl CallStore for SqliteStore {
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError> {
-        // One round trip to the connection's thread inside the transaction:
-        // the reply is inserted first (only for a call of this tenant, and
-        // only once per turn key); the call is updated, and the question
-        // recorded, only when that insert happened (`changes() = 1`); the
-        // stored reply comes back either way.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unexpected("beginning"))?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
-                 SELECT call_sid, ?3, ?4, ?5 FROM calls WHERE tenant_id = ?1 AND call_sid = ?2
-                 ON CONFLICT (call_sid, turn_key) DO NOTHING
-                 RETURNING 'saved', reply;
-             UPDATE calls SET state = ?6,
-                     turns = CASE WHEN ?7 = '[]' THEN turns WHEN turns = '[]' THEN ?7
-                                  ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?7, 2) END,
-                     outcome = COALESCE(?8, outcome), booking_id = COALESCE(?9, booking_id),
-                     recording_url = COALESCE(?10, recording_url), updated_at = ?5
-                 WHERE tenant_id = ?1 AND call_sid = ?2 AND changes() = 1;
-             INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source, nearest_coverage)
-                 SELECT ?1, ?2, ?11, ?5, ?12, ?13 WHERE ?11 IS NOT NULL AND changes() = 1;
-             SELECT 'stored', r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
-                 WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
-        )
-        .bind(tenant.as_str())
-        .bind(call_sid.as_str())
-        .bind(turn.as_key())
-        .bind(&update.reply)
-        .bind(ms(now))
-        .bind(&update.state)
-        .bind(encode_turns(&update.turns))
-        .bind(update.outcome.map(Outcome::as_str))
-        .bind(update.booking_id.map(|id| id.to_string()))
-        .bind(update.recording_url.as_deref())
-        .bind(update.question.as_deref())
-        .bind(update.nearest.as_ref().map(|n| n.source.as_str()))
-        .bind(update.nearest.as_ref().map(|n| f64::from(n.coverage)))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(unexpected("saving turn"))?;
-        tx.commit().await.map_err(unexpected("committing turn"))?;
-        saved_turn(call_sid, rows)
+        // In one write transaction: the reply is inserted first (only for a
+        // call of this tenant, and only once per turn key); the call is
+        // updated, and the question recorded, only when that insert
+        // happened; otherwise the reply stored first is the answer.
+        let key = turn.as_key();
+        let saved = self
+            .direct
+            .run(|conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
+                     SELECT call_sid, ?3, ?4, ?5 FROM calls WHERE tenant_id = ?1 AND call_sid = ?2
+                     ON CONFLICT (call_sid, turn_key) DO NOTHING",
+                    )?
+                    .execute(params![tenant.as_str(), call_sid.as_str(), key, update.reply, ms(now)])?;
+                if inserted == 0 {
+                    let first: Option<String> = tx
+                        .prepare_cached(
+                            "SELECT r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
+                         WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
+                        )?
+                        .query_row(params![tenant.as_str(), call_sid.as_str(), key], |row| row.get(0))
+                        .optional()?;
+                    return Ok(first.map(SavedTurn::AlreadyAnswered));
+                }
+                tx.prepare_cached(
+                    "UPDATE calls SET state = ?3,
+                     turns = CASE WHEN ?4 = '[]' THEN turns WHEN turns = '[]' THEN ?4
+                                  ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?4, 2) END,
+                     outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
+                     recording_url = COALESCE(?7, recording_url), updated_at = ?8
+                 WHERE tenant_id = ?1 AND call_sid = ?2",
+                )?
+                .execute(params![
+                    tenant.as_str(),
+                    call_sid.as_str(),
+                    update.state,
+                    encode_turns(&update.turns),
+                    update.outcome.map(Outcome::as_str),
+                    update.booking_id.map(|id| id.to_string()),
+                    update.recording_url.as_deref(),
+                    ms(now),
+                ])?;
+                if let Some(question) = &update.question {
+                    tx.prepare_cached(
+                        "INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source,
+                         nearest_coverage)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![
+                        tenant.as_str(),
+                        call_sid.as_str(),
+                        question,
+                        ms(now),
+                        update.nearest.as_ref().map(|n| n.source.as_str()),
+                        update.nearest.as_ref().map(|n| f64::from(n.coverage)),
+                    ])?;
+                }
+                tx.commit()?;
+                Ok(Some(SavedTurn::Saved))
+            })
+            .await;
+        saved.map_err(unexpected("saving turn"))?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
     async fn record_status(
@@ -190,28 +235,33 @@ impl CallStore for SqliteStore {
         ended_outcome: Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
-        sqlx::query(
-            "UPDATE calls SET
-                 status = CASE WHEN last_sequence < ?4 THEN ?3 ELSE status END,
-                 ended_at = CASE WHEN last_sequence < ?4 AND ?5 THEN COALESCE(ended_at, ?7) ELSE ended_at END,
-                 outcome = CASE WHEN last_sequence < ?4 AND ?5 THEN ?8 ELSE outcome END,
-                 updated_at = CASE WHEN last_sequence < ?4 THEN ?7 ELSE updated_at END,
-                 last_sequence = max(last_sequence, ?4),
-                 duration_secs = CASE WHEN ?6 IS NULL THEN duration_secs WHEN duration_secs IS NULL THEN ?6
-                                      ELSE max(duration_secs, ?6) END
-             WHERE tenant_id = ?1 AND call_sid = ?2",
-        )
-        .bind(tenant.as_str())
-        .bind(call_sid.as_str())
-        .bind(status.as_str())
-        .bind(i64::from(sequence))
-        .bind(status.is_final())
-        .bind(duration_secs.map(i64::from))
-        .bind(ms(now))
-        .bind(ended_outcome.as_str())
-        .execute(&self.pool)
-        .await
-        .map_err(unexpected("recording call status"))?;
+        let recorded = self
+            .direct
+            .run(|conn| {
+                conn.prepare_cached(
+                    "UPDATE calls SET
+                     status = CASE WHEN last_sequence < ?4 THEN ?3 ELSE status END,
+                     ended_at = CASE WHEN last_sequence < ?4 AND ?5 THEN COALESCE(ended_at, ?7) ELSE ended_at END,
+                     outcome = CASE WHEN last_sequence < ?4 AND ?5 THEN ?8 ELSE outcome END,
+                     updated_at = CASE WHEN last_sequence < ?4 THEN ?7 ELSE updated_at END,
+                     last_sequence = max(last_sequence, ?4),
+                     duration_secs = CASE WHEN ?6 IS NULL THEN duration_secs WHEN duration_secs IS NULL THEN ?6
+                                          ELSE max(duration_secs, ?6) END
+                 WHERE tenant_id = ?1 AND call_sid = ?2",
+                )?
+                .execute(params![
+                    tenant.as_str(),
+                    call_sid.as_str(),
+                    status.as_str(),
+                    i64::from(sequence),
+                    status.is_final(),
+                    duration_secs.map(i64::from),
+                    ms(now),
+                    ended_outcome.as_str(),
+                ])
+            })
+            .await;
+        recorded.map_err(unexpected("recording call status"))?;
         Ok(())
     }
 
@@ -221,30 +271,34 @@ impl CallStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallRecord>, CallError> {
-        let rows: Vec<CallRow> = sqlx::query_as(sql(format!(
-            "SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
-             ORDER BY started_at DESC"
-        )))
-        .bind(tenant.as_str())
-        .bind(ms(from))
-        .bind(ms(to))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing calls"))?;
-        rows.into_iter().map(CallRecord::try_from).collect()
+        let rows = self
+            .direct
+            .run(|conn| {
+                let sql = format!(
+                    "SELECT {CALL_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
+                 ORDER BY started_at DESC"
+                );
+                let mut statement = conn.prepare_cached(&sql)?;
+                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], CallRow::read)?;
+                rows.collect::<rusqlite::Result<Vec<CallRow>>>()
+            })
+            .await;
+        rows.map_err(unexpected("listing calls"))?.into_iter().map(CallRecord::try_from).collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
-        let rows: Vec<QuestionRow> = sqlx::query_as(
-            "SELECT rowid, asked_at, question, answered_at, nearest_source, nearest_coverage FROM call_questions
-             WHERE tenant_id = ?1
-             ORDER BY asked_at DESC, rowid DESC",
-        )
-        .bind(tenant.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing questions"))?;
-        Ok(rows.into_iter().map(asked_question).collect())
+        let rows = self
+            .direct
+            .run(|conn| {
+                let mut statement = conn.prepare_cached(
+                "SELECT rowid, asked_at, question, answered_at, nearest_source, nearest_coverage FROM call_questions
+                 WHERE tenant_id = ?1 ORDER BY asked_at DESC, rowid DESC",
+            )?;
+                let rows = statement.query_map(params![tenant.as_str()], question_row)?;
+                rows.collect::<rusqlite::Result<Vec<QuestionRow>>>()
+            })
+            .await;
+        Ok(rows.map_err(unexpected("listing questions"))?.into_iter().map(asked_question).collect())
     }
 
     async fn close_question(
@@ -253,18 +307,23 @@ impl CallStore for SqliteStore {
         id: i64,
         at: DateTime<Utc>,
     ) -> Result<Option<AskedQuestion>, CallError> {
-        let row: Option<QuestionRow> = sqlx::query_as(
-            "UPDATE call_questions SET answered_at = COALESCE(answered_at, ?3) WHERE tenant_id = ?1 AND rowid = ?2
-             RETURNING rowid, asked_at, question, answered_at, nearest_source, nearest_coverage",
-        )
-        .bind(tenant.as_str())
-        .bind(id)
-        .bind(ms(at))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unexpected("closing a question"))?;
-        Ok(row.map(asked_question))
+        let row = self
+            .direct
+            .run(|conn| {
+                conn.prepare_cached(
+                "UPDATE call_questions SET answered_at = COALESCE(answered_at, ?3) WHERE tenant_id = ?1 AND rowid = ?2
+                 RETURNING rowid, asked_at, question, answered_at, nearest_source, nearest_coverage",
+            )?
+            .query_row(params![tenant.as_str(), id, ms(at)], question_row)
+            .optional()
+            })
+            .await;
+        Ok(row.map_err(unexpected("closing a question"))?.map(asked_question))
     }
+}
+
+fn question_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QuestionRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
 }
 
 type QuestionRow = (i64, i64, String, Option<i64>, Option<String>, Option<f64>);
@@ -272,16 +331,4 @@ type QuestionRow = (i64, i64, String, Option<i64>, Option<String>, Option<f64>);
 fn asked_question((id, asked_at, question, answered_at, source, coverage): QuestionRow) -> AskedQuestion {
     let nearest = source.map(|source| NearestPassage { source, coverage: coverage.unwrap_or(0.0) as f32 });
     AskedQuestion { id, asked_at: from_ms(asked_at), question, answered_at: answered_at.map(from_ms), nearest }
-}
-
-/// What a save's rows say: a `saved` row when this save wrote the turn,
-/// else the reply stored first, else no such call.
-fn saved_turn(call_sid: &CallSid, rows: Vec<(String, String)>) -> Result<SavedTurn, CallError> {
-    if rows.iter().any(|(kind, _)| kind == "saved") {
-        return Ok(SavedTurn::Saved);
-    }
-    match rows.into_iter().next() {
-        Some((_, first)) => Ok(SavedTurn::AlreadyAnswered(first)),
-        None => Err(CallError::NotFound(call_sid.to_string())),
-    }
 }

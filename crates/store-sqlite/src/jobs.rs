@@ -75,29 +75,49 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
 }
 
 /// The one enqueue, used by `enqueue` and inside transactions.
+/// A job inserted unless a live job holds its unique key (`RETURNING` its id
+/// when inserted).
+const ENQUEUE: &str = "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at,
+                       unique_key, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?8, ?8)
+     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state <> 'cancelled' DO NOTHING
+     RETURNING job_id";
+
+/// [`enqueue_on`] inside a transaction of the direct connection (the phone
+/// path's bookings): a job whose unique key is taken is simply not added.
+pub(crate) fn enqueue_direct(conn: &rusqlite::Connection, job: &NewJob, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare_cached(ENQUEUE)?;
+    let mut rows = statement.query(rusqlite::params![
+        job.id.to_string(),
+        job.tenant.as_ref().map(|t| t.as_str()),
+        job.kind.as_str(),
+        job.payload.to_string(),
+        i64::from(job.max_attempts),
+        ms(job.run_at.unwrap_or(now)),
+        job.unique_key.as_deref(),
+        ms(now),
+    ])?;
+    while rows.next()?.is_some() {}
+    Ok(())
+}
+
 pub(crate) async fn enqueue_on(
     conn: &mut SqliteConnection,
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> Result<EnqueueOutcome, JobError> {
-    let inserted: Option<String> = sqlx::query_scalar(
-        "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, unique_key,
-                           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state <> 'cancelled' DO NOTHING
-         RETURNING job_id",
-    )
-    .bind(job.id.to_string())
-    .bind(job.tenant.as_ref().map(|t| t.as_str().to_owned()))
-    .bind(job.kind.as_str())
-    .bind(job.payload.to_string())
-    .bind(i64::from(job.max_attempts))
-    .bind(ms(job.run_at.unwrap_or(now)))
-    .bind(job.unique_key.as_deref())
-    .bind(ms(now))
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(unexpected("enqueueing job"))?;
+    let inserted: Option<String> = sqlx::query_scalar(ENQUEUE)
+        .bind(job.id.to_string())
+        .bind(job.tenant.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(job.kind.as_str())
+        .bind(job.payload.to_string())
+        .bind(i64::from(job.max_attempts))
+        .bind(ms(job.run_at.unwrap_or(now)))
+        .bind(job.unique_key.as_deref())
+        .bind(ms(now))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(unexpected("enqueueing job"))?;
     if inserted.is_some() {
         return Ok(EnqueueOutcome::Enqueued(job.id));
     }

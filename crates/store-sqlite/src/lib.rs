@@ -19,6 +19,7 @@ mod audit;
 mod billing;
 mod bookings;
 mod calls;
+mod direct;
 mod flags;
 mod inventory;
 mod jobs;
@@ -28,10 +29,15 @@ mod tenants;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Every store port, backed by one SQLite database.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The call and booking ports' connection, used on the calling thread.
+    direct: Arc<direct::DirectConnection>,
     clock: Arc<dyn Clock>,
 }
 
@@ -78,7 +84,7 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let file = options.get_filename().to_path_buf();
         if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -95,7 +101,8 @@ impl SqliteStore {
             .await
             .with_context(|| format!("cannot open SQLite database {}", file.display()))?;
         MIGRATOR.run(&pool).await.context("applying SQLite migrations")?;
-        Ok(SqliteStore { pool, clock })
+        let direct = Arc::new(direct::DirectConnection::open(&file, BUSY_TIMEOUT)?);
+        Ok(SqliteStore { pool, direct, clock })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -48,3 +48,43 @@ async fn readiness_fails_when_a_migration_is_missing() {
         "{not_ready:?}"
     );
 }
+
+/// The call and booking ports run on the calling thread. When another
+/// writer holds the database (here the sqlx pool, as the job worker does),
+/// they wait without blocking that thread: on a single-threaded runtime a
+/// blocked thread could never let the other writer commit, and the hold
+/// would fail after the busy timeout instead of being placed.
+#[tokio::test(flavor = "current_thread")]
+async fn a_write_waits_for_another_writer_without_blocking_the_thread() {
+    use frontdesk_calendar::{BookingStore, HoldId, NewHold};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("f.db").display());
+    let clock = Arc::new(test_clock());
+    let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
+    let shop = profile("fresh-cuts", &["+15555550100"]);
+    assert!(store.put_tenant(&shop).await.is_ok());
+
+    let mut other_writer = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("UPDATE tenants SET updated_at = updated_at").execute(&mut *other_writer).await.ok();
+    let now = frontdesk_core::Clock::now(clock.as_ref());
+    let hold = NewHold {
+        id: HoldId::new(),
+        service: "Haircut".to_owned(),
+        staff: None,
+        start: now + chrono::Duration::days(1),
+        end: now + chrono::Duration::days(1) + chrono::Duration::minutes(30),
+        occupied_until: now + chrono::Duration::days(1) + chrono::Duration::minutes(30),
+        expires_at: now + chrono::Duration::minutes(5),
+    };
+    let holding = {
+        let (store, tenant, hold) = (store.clone(), shop.slug().clone(), hold.clone());
+        tokio::spawn(async move { store.place_hold(&tenant, &hold, now).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    assert!(!holding.is_finished(), "the hold waits for the other writer");
+    let started = std::time::Instant::now();
+    other_writer.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let placed = holding.await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(placed.is_ok(), "{placed:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "placed soon after: {:?}", started.elapsed());
+}
