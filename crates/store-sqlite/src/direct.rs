@@ -52,6 +52,10 @@ impl DirectConnection {
         conn.pragma_update(None, "journal_mode", "WAL").context("setting WAL mode")?;
         conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous")?;
         conn.pragma_update(None, "foreign_keys", "ON").context("enabling foreign keys")?;
+        // A checkpoint copies the log into the database and syncs it: not on
+        // a request's thread. The pool's connections (their own threads)
+        // checkpoint instead, also on a timer (`SqliteStore::open`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0).context("turning off automatic checkpoints")?;
         // Every statement of the ports on this connection stays prepared.
         conn.set_prepared_statement_cache_capacity(64);
         Ok(DirectConnection { conn: Mutex::new(conn), busy_timeout })

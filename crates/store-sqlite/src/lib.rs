@@ -102,12 +102,38 @@ impl SqliteStore {
             .with_context(|| format!("cannot open SQLite database {}", file.display()))?;
         MIGRATOR.run(&pool).await.context("applying SQLite migrations")?;
         let direct = Arc::new(direct::DirectConnection::open(&file, BUSY_TIMEOUT)?);
+        checkpoint_periodically(&pool);
         Ok(SqliteStore { pool, direct, clock })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// How often the write-ahead log is copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`]
+/// through the pool (whose connections run on threads of their own), in
+/// `PASSIVE` mode: it never waits for, nor blocks, a writer. The direct
+/// connection never checkpoints on a request's thread. Stops when the
+/// pool is closed or dropped.
+fn checkpoint_periodically(pool: &SqlitePool) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::warn!(%error, "could not checkpoint the SQLite log");
+            }
+        }
+    });
 }
 
 #[async_trait]

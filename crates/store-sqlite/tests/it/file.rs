@@ -88,3 +88,33 @@ async fn a_write_waits_for_another_writer_without_blocking_the_thread() {
     assert!(placed.is_ok(), "{placed:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(1), "placed soon after: {:?}", started.elapsed());
 }
+
+/// The direct connection never checkpoints on a request's thread; a timer
+/// copies the log into the database file through the pool instead.
+#[tokio::test]
+async fn the_log_is_copied_into_the_database_file_by_the_timer() {
+    use frontdesk_routing::{CallSid, CallStore, IncomingCall};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("f.db");
+    let clock = Arc::new(test_clock());
+    let store = SqliteStore::open(&format!("sqlite://{}", path.display()), clock.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let shop = profile("fresh-cuts", &["+15555550100"]);
+    assert!(store.put_tenant(&shop).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let before = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+    let state = "x".repeat(2_000);
+    let now = frontdesk_core::Clock::now(clock.as_ref());
+    for n in 0..200 {
+        let call = IncomingCall {
+            call_sid: CallSid::parse(&format!("CA{n:032}")).unwrap_or_else(|e| panic!("{e}")),
+            caller: None,
+            called: E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}")),
+        };
+        assert!(store.open_call(shop.slug(), &call, &state, now).await.is_ok());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let after = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+    assert!(after > before + 200 * 2_000, "{before} -> {after} bytes");
+}
