@@ -96,6 +96,29 @@ async fn drop_expired_holds(
     Ok(())
 }
 
+async fn insert_hold<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    tenant: &TenantId,
+    hold: &NewHold,
+) -> Result<(), BookingError> {
+    sqlx::query(
+        "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, service, end_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'hold', $6, $7, $8)",
+    )
+    .bind(hold.id.as_uuid())
+    .bind(tenant.as_str())
+    .bind(staff_column(&hold.staff))
+    .bind(hold.start)
+    .bind(hold.occupied_until)
+    .bind(&hold.service)
+    .bind(hold.end)
+    .bind(hold.expires_at)
+    .execute(conn)
+    .await
+    .map_err(classify("placing hold"))?;
+    Ok(())
+}
+
 async fn booking_where(
     conn: &mut PgConnection,
     tenant: &TenantId,
@@ -201,24 +224,24 @@ impl PostgresStore {
         jobs: &[NewJob],
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError> {
+        // A repeated commit is found by its idempotency key when this one
+        // fails (the hold is no longer a hold, or the key is taken): the
+        // common case costs no read first.
         let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
-        if let Some(key) = &booking.idempotency_key
-            && let Some(existing) = booking_where(&mut tx, tenant, "idempotency_key = $2", key).await?
-        {
-            return Ok(existing);
-        }
-        drop_expired_holds(&mut tx, tenant, now).await?;
         match booking.hold {
             Some(hold) => {
+                // An expired hold is as good as gone.
                 let converted = sqlx::query(
                     "UPDATE calendar_blocks SET kind = 'booking', booking_id = $3, expires_at = NULL
-                     WHERE block_id = $1 AND tenant_id = $2 AND kind = 'hold' AND start_at = $4 AND staff = $5",
+                     WHERE block_id = $1 AND tenant_id = $2 AND kind = 'hold' AND start_at = $4 AND staff = $5
+                         AND expires_at > $6",
                 )
                 .bind(hold.as_uuid())
                 .bind(tenant.as_str())
                 .bind(booking.id.as_uuid())
                 .bind(booking.start)
                 .bind(staff_column(&booking.staff))
+                .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(classify("committing hold"))?;
@@ -226,7 +249,10 @@ impl PostgresStore {
                     return Err(BookingError::HoldExpired);
                 }
             }
-            None => insert_block(&mut tx, tenant, booking).await?,
+            None => {
+                drop_expired_holds(&mut tx, tenant, now).await?;
+                insert_block(&mut tx, tenant, booking).await?
+            }
         }
         insert_booking(&mut tx, tenant, booking, None, now).await?;
         enqueue_all(&mut tx, jobs, now).await?;
@@ -262,24 +288,17 @@ impl BookingStore for PostgresStore {
     }
 
     async fn place_hold(&self, tenant: &TenantId, hold: &NewHold, now: DateTime<Utc>) -> Result<Hold, BookingError> {
-        let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
-        drop_expired_holds(&mut tx, tenant, now).await?;
-        sqlx::query(
-            "INSERT INTO calendar_blocks (block_id, tenant_id, staff, start_at, until_at, kind, service, end_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, 'hold', $6, $7, $8)",
-        )
-        .bind(hold.id.as_uuid())
-        .bind(tenant.as_str())
-        .bind(staff_column(&hold.staff))
-        .bind(hold.start)
-        .bind(hold.occupied_until)
-        .bind(&hold.service)
-        .bind(hold.end)
-        .bind(hold.expires_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(classify("placing hold"))?;
-        tx.commit().await.map_err(classify("committing hold"))?;
+        // One statement in the common case; only when the time is taken are
+        // expired holds cleared and the hold tried once more.
+        match insert_hold(&self.pool, tenant, hold).await {
+            Err(BookingError::Conflict { .. }) => {
+                let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
+                drop_expired_holds(&mut tx, tenant, now).await?;
+                insert_hold(&mut *tx, tenant, hold).await?;
+                tx.commit().await.map_err(classify("committing hold"))?;
+            }
+            placed => placed?,
+        }
         Ok(hold.placed(tenant))
     }
 
