@@ -14,6 +14,7 @@
 mod chat;
 mod client;
 mod embeddings;
+mod language_model;
 pub mod sse;
 
 pub use chat::{

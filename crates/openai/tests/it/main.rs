@@ -5,3 +5,4 @@
 mod chat;
 mod embeddings;
 mod eval;
+mod language_model;
