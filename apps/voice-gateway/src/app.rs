@@ -25,7 +25,7 @@ use frontdesk_routing::{CallSession, CallStore, InboundTexts, PlanAllowance};
 const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
     Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
-    build_embedders, build_external_calendar, build_messaging, build_worker, open_backend,
+    build_embedders, build_external_calendar, build_language_model, build_messaging, build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -254,10 +254,14 @@ impl Application {
             Some(embedders) => retriever.with_embedder(embedders.questions.clone()),
             None => retriever,
         });
+        let dialogue = frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone());
         let twilio = crate::twilio::TwilioSettings {
             public_base_url: settings.public_base_url.as_str().trim_end_matches('/').to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(settings.twilio_auth_token.expose_secret())),
-            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
+            dialogue: Arc::new(match build_language_model(settings)? {
+                Some(model) => dialogue.with_model(model),
+                None => dialogue,
+            }),
             check_durations,
         };
         let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());

@@ -23,6 +23,9 @@ pub enum Flag {
     AfterHoursAnswering,
     /// Texts to callers (confirmations, replies).
     EnableSms,
+    /// A language model serves the turns the rules cannot (through tools the
+    /// rules check); needs a configured model.
+    EnableLlmDialogue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +33,7 @@ pub enum Flag {
 pub struct UnknownFlag(pub String);
 
 impl Flag {
-    pub const ALL: [Flag; 7] = [
+    pub const ALL: [Flag; 8] = [
         Flag::AllowAiBooking,
         Flag::EnableRag,
         Flag::EnableReminders,
@@ -38,6 +41,7 @@ impl Flag {
         Flag::EnableRealtimeVoice,
         Flag::AfterHoursAnswering,
         Flag::EnableSms,
+        Flag::EnableLlmDialogue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Flag {
             Flag::EnableRealtimeVoice => "enable_realtime_voice",
             Flag::AfterHoursAnswering => "after_hours_answering",
             Flag::EnableSms => "enable_sms",
+            Flag::EnableLlmDialogue => "enable_llm_dialogue",
         }
     }
 
@@ -66,13 +71,14 @@ impl Flag {
     }
 
     /// What `plan` says about this flag, when it says anything (see the tiers
-    /// in the product reference): Core adds knowledge answers and reminders,
+    /// in the product reference): Core adds knowledge answers, reminders and
+    /// the language model,
     /// Pro adds 24/7 answering, the human fallback queue and realtime voice.
     pub fn plan_value(self, plan: Plan) -> Option<bool> {
         let tier = |from: Plan| Some(plan >= from);
         match self {
             Flag::AllowAiBooking | Flag::EnableSms => None,
-            Flag::EnableRag | Flag::EnableReminders => tier(Plan::Core),
+            Flag::EnableRag | Flag::EnableReminders | Flag::EnableLlmDialogue => tier(Plan::Core),
             Flag::EnableHumanFallback | Flag::EnableRealtimeVoice | Flag::AfterHoursAnswering => tier(Plan::Pro),
         }
     }

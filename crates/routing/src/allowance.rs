@@ -80,6 +80,7 @@ impl CallPolicy {
             after_hours_answering: flags.enabled(Flag::AfterHoursAnswering),
             knowledge: flags.enabled(Flag::EnableRag),
             paid_ai: true,
+            llm_dialogue: flags.enabled(Flag::EnableLlmDialogue),
         }
     }
 }

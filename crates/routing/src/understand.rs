@@ -90,12 +90,7 @@ pub async fn understand(
     let intent = scores.first().copied();
     let runner_up = scores.get(1).copied();
 
-    let catalog: Vec<frontdesk_language::ServiceNames> = profile
-        .services()
-        .iter()
-        .map(|s| frontdesk_language::ServiceNames { name: s.name().to_owned(), aliases: s.aliases().to_vec() })
-        .collect();
-    let service = frontdesk_language::match_service(&redacted, &catalog).map(|m| catalog[m.index].name.clone());
+    let service = service_named(profile, &redacted);
 
     let when = frontdesk_language::extract_when(&redacted, now_local);
     let date = when.date.as_ref().map(frontdesk_language::DateSpec::first);
@@ -143,4 +138,15 @@ fn part_of_day(part: frontdesk_language::PartOfDay) -> (NaiveTime, NaiveTime) {
         frontdesk_language::PartOfDay::Afternoon => (at(12), at(17)),
         frontdesk_language::PartOfDay::Evening => (at(17), NaiveTime::MIN),
     }
+}
+
+/// The shop's service `text` names (by name or alias, misheard words
+/// tolerated), as its canonical name.
+pub(crate) fn service_named(profile: &TenantProfile, text: &str) -> Option<String> {
+    let catalog: Vec<frontdesk_language::ServiceNames> = profile
+        .services()
+        .iter()
+        .map(|s| frontdesk_language::ServiceNames { name: s.name().to_owned(), aliases: s.aliases().to_vec() })
+        .collect();
+    frontdesk_language::match_service(text, &catalog).map(|m| catalog[m.index].name.clone())
 }

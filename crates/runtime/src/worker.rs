@@ -43,7 +43,31 @@ pub struct Embedders {
 /// OpenAI (or a compatible server) when `FRONTDESK_OPENAI_API_KEY` is set.
 pub fn build_embedders(settings: &Settings) -> anyhow::Result<Option<Embedders>> {
     use anyhow::Context;
-    let Some(openai) = &settings.openai else { return Ok(None) };
+    let Some(config) = openai_config(settings) else { return Ok(None) };
+    let passages = frontdesk_openai::OpenAi::new(config.clone()).context("FRONTDESK_OPENAI_*")?;
+    let questions = frontdesk_openai::OpenAi::new(frontdesk_openai::OpenAiConfig {
+        timeout: std::time::Duration::from_millis(1_500),
+        retries: 0,
+        ..config
+    })
+    .context("FRONTDESK_OPENAI_*")?;
+    Ok(Some(Embedders { passages: Arc::new(passages), questions: Arc::new(questions) }))
+}
+
+/// The language model for the turns the rules cannot serve, when
+/// `FRONTDESK_OPENAI_API_KEY` is set: quick to give up (a caller is
+/// waiting; the rules answer instead), no retry.
+pub fn build_language_model(settings: &Settings) -> anyhow::Result<Option<Arc<dyn frontdesk_llm::LanguageModel>>> {
+    use anyhow::Context;
+    let Some(config) = openai_config(settings) else { return Ok(None) };
+    let config =
+        frontdesk_openai::OpenAiConfig { timeout: frontdesk_routing::dialogue::MODEL_DEADLINE, retries: 0, ..config };
+    let model = frontdesk_openai::OpenAi::new(config).context("FRONTDESK_OPENAI_*")?;
+    Ok(Some(Arc::new(model)))
+}
+
+fn openai_config(settings: &Settings) -> Option<frontdesk_openai::OpenAiConfig> {
+    let openai = settings.openai.as_ref()?;
     let mut config = frontdesk_openai::OpenAiConfig::new(openai.api_key.clone());
     if let Some(base) = &openai.base_url {
         config.base_url = base.clone();
@@ -57,14 +81,7 @@ pub fn build_embedders(settings: &Settings) -> anyhow::Result<Option<Embedders>>
     if let Some(model) = &openai.chat_model {
         config.chat_model = model.clone();
     }
-    let passages = frontdesk_openai::OpenAi::new(config.clone()).context("FRONTDESK_OPENAI_*")?;
-    let questions = frontdesk_openai::OpenAi::new(frontdesk_openai::OpenAiConfig {
-        timeout: std::time::Duration::from_millis(1_500),
-        retries: 0,
-        ..config
-    })
-    .context("FRONTDESK_OPENAI_*")?;
-    Ok(Some(Embedders { passages: Arc::new(passages), questions: Arc::new(questions) }))
+    Some(config)
 }
 
 /// The job worker with every handler this build knows (calendar sync only

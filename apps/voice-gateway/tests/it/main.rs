@@ -12,6 +12,7 @@ mod health;
 mod jobs;
 mod knowledge;
 mod lifecycle;
+mod model;
 mod outages;
 mod shared_flags;
 mod support;

@@ -131,6 +131,24 @@ impl TestApp {
         app
     }
 
+    /// A gateway whose dialogue asks `model` what its rules cannot serve
+    /// (as with `FRONTDESK_OPENAI_API_KEY`).
+    pub async fn with_model(model: Arc<dyn frontdesk_llm::LanguageModel>) -> TestApp {
+        let mut app = TestApp::new().await;
+        let bookings = Arc::new(frontdesk_calendar::BookingService::new(app.store.clone(), app.clock.clone()));
+        let twilio = voice_gateway::TwilioSettings {
+            public_base_url: PUBLIC_URL.to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_model(model)),
+            check_durations: false,
+        };
+        let (state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
+        let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+        app.router = router(state, limits);
+        app.billing = billing;
+        app
+    }
+
     async fn build(limits: HttpLimits, check_durations: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let clock = Arc::new(ManualClock::new(start_time()));

@@ -7,6 +7,7 @@
 //! instead), hold the slot while reading it back, and book only after an
 //! explicit yes.
 
+mod assist;
 mod booking;
 mod change;
 mod information;
@@ -28,6 +29,7 @@ use crate::calls::{NearestPassage, Outcome};
 use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
+pub use assist::MODEL_DEADLINE;
 pub use information::hours_sentence;
 pub use speech::{spoken_clock, spoken_date, spoken_slot, spoken_when};
 pub use strategy::{
@@ -269,6 +271,9 @@ pub struct CallPolicy {
     /// Call paid models (embedding a question, a language model); off once
     /// the shop's AI budget is spent: rules and offline retrieval only.
     pub paid_ai: bool,
+    /// A language model serves the turns the rules cannot (when one is
+    /// configured and `paid_ai` allows it).
+    pub llm_dialogue: bool,
 }
 
 impl Default for CallPolicy {
@@ -279,6 +284,7 @@ impl Default for CallPolicy {
             after_hours_answering: true,
             knowledge: true,
             paid_ai: true,
+            llm_dialogue: true,
         }
     }
 }
@@ -313,6 +319,8 @@ pub struct Dialogue {
     strategies: HashMap<Intent, Arc<dyn IntentStrategy>>,
     /// The shop's knowledge, when answers may come from it.
     knowledge: Option<Arc<Retriever>>,
+    /// The language model for turns the rules cannot serve (`assist.rs`).
+    model: Option<Arc<dyn frontdesk_llm::LanguageModel>>,
 }
 
 impl Dialogue {
@@ -332,7 +340,7 @@ impl Dialogue {
         ]
         .into_iter()
         .collect();
-        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies, knowledge: None }
+        Dialogue { bookings, classifier: Arc::new(RuleBasedClassifier), strategies, knowledge: None, model: None }
     }
 
     /// Questions the profile's FAQs and templates do not answer are asked
@@ -616,6 +624,12 @@ impl Dialogue {
             } else if let Some(answer) = information::faq_answer(context.profile, heard) {
                 state.misunderstandings = 0;
                 return Reply::listen(format!("{answer} Anything else?")).with_outcome(Outcome::Answered);
+            }
+            // What the rules cannot place, the model may (through tools
+            // that lead back into the rules' own flows).
+            if let Some(reply) = self.ask_model(context, state, heard).await {
+                state.misunderstandings = 0;
+                return reply;
             }
             return self.misunderstood(context, state).await;
         } else {

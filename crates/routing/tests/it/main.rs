@@ -1,6 +1,7 @@
 mod conversations;
 mod dialogue;
 mod ids;
+mod model;
 mod reconcile;
 mod session;
 mod support;

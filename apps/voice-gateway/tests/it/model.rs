@@ -1,0 +1,61 @@
+//! A turn the rules cannot place goes to the language model through
+//! OpenAI's wire (a local fake): the model's tool call leads into the rules'
+//! booking flow, and its tokens are metered with their cost.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::TestApp;
+
+const SID: &str = "CA00000000000000000000000000model1";
+
+#[tokio::test]
+async fn a_turn_the_rules_cannot_place_is_routed_by_the_model_and_its_tokens_are_metered() {
+    let server = MockServer::start().await;
+    let reply = json!({
+        "id": "chatcmpl-m1", "object": "chat.completion", "created": 1_765_000_000, "model": "gpt-5.6-luna",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "start_booking",
+                "arguments": "{\"service\":\"kids cut\",\"date\":\"2026-11-27\",\"time\":\"15:00\"}"}}]}}],
+        "usage": {"prompt_tokens": 812, "completion_tokens": 23, "total_tokens": 835,
+            "prompt_tokens_details": {"cached_tokens": 768}}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env: std::collections::HashMap<String, String> = [
+        ("FRONTDESK_DEMO", "true".to_owned()),
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
+        ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", server.uri())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    let model = frontdesk_runtime::build_language_model(&settings).unwrap_or_else(|e| panic!("{e:#}"));
+    let app = TestApp::with_model(model.unwrap_or_else(|| panic!("a model with an API key"))).await;
+
+    let call = [("CallSid", SID), ("From", "+15555551234"), ("To", "+15555550100")];
+    let (status, _) = app.twilio("/twilio/voice", &call).await;
+    assert_eq!(status, StatusCode::OK);
+    let said = "my little guy is starting school friday and his hair is a mess, anything after three";
+    let turn = [("CallSid", SID), ("From", "+15555551234"), ("To", "+15555550100"), ("SpeechResult", said)];
+    let (status, twiml) = app.twilio("/twilio/gather?turn=1", &turn).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    assert!(twiml.contains("Friday") && twiml.contains("<Gather"), "the rules' own offer: {twiml}");
+
+    let sent = server.received_requests().await.unwrap_or_default();
+    let body: serde_json::Value = sent[0].body_json().unwrap_or_default();
+    assert_eq!(body["messages"].as_array().and_then(|m| m.last()).map(|m| m["content"].clone()), Some(json!(said)));
+
+    // 44 fresh and 768 cached input tokens and 23 out at gpt-5.6-luna's
+    // $0.20 / $0.02 / $1.20 per million: 8.8 + 15.36 + 27.6 micro-dollars.
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 835, "{}", usage.body);
+    assert_eq!(usage.body["usage"]["ai_cost_micros"], 52, "{}", usage.body);
+}
