@@ -11,7 +11,7 @@ use frontdesk_routing::{
     Next, Outcome, Reply, Understood,
 };
 
-use crate::support::{demo_profile, monday_morning, phone};
+use crate::support::{call_context, demo_profile, monday_morning, phone};
 
 fn dialogue() -> Dialogue {
     let clock = Arc::new(ManualClock::new(monday_morning()));
@@ -47,13 +47,7 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
     let profile = demo_profile("fresh-cuts");
     let caller = phone("+15555551234");
     let dialogue = dialogue().with_classifier(Arc::new(AlwaysAPerson));
-    let context = CallContext {
-        profile: &profile,
-        caller: Some(&caller),
-        now: monday_morning(),
-        policy: Default::default(),
-        spent: Default::default(),
-    };
+    let context = call_context(&profile, Some(&caller), Default::default());
     let reply = dialogue.respond(&context, &mut CallState::default(), said("what are your hours")).await;
     assert_eq!(reply.next, Next::Transfer { to: profile.owner_phone().clone() });
 }
@@ -62,13 +56,7 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
 async fn a_failing_classifier_is_not_understood_and_the_caller_is_asked_again() {
     let profile = demo_profile("fresh-cuts");
     let dialogue = dialogue().with_classifier(Arc::new(TimesOut));
-    let context = CallContext {
-        profile: &profile,
-        caller: None,
-        now: monday_morning(),
-        policy: Default::default(),
-        spent: Default::default(),
-    };
+    let context = call_context(&profile, None, Default::default());
     let mut state = CallState::default();
     let reply = dialogue.respond(&context, &mut state, said("what are your hours")).await;
     assert_eq!(reply.next, Next::Listen);
@@ -98,13 +86,7 @@ impl IntentStrategy for KnowledgeBase {
 async fn an_intent_strategy_plugs_in_through_the_flows() {
     let profile = demo_profile("fresh-cuts");
     let dialogue = dialogue().with_strategy(Intent::Question, Arc::new(KnowledgeBase));
-    let context = CallContext {
-        profile: &profile,
-        caller: None,
-        now: monday_morning(),
-        policy: Default::default(),
-        spent: Default::default(),
-    };
+    let context = call_context(&profile, None, Default::default());
     let mut state = CallState::default();
     let reply = dialogue.respond(&context, &mut state, said("do you sell hair gel")).await;
     assert!(reply.say.starts_with("From our knowledge base"), "{}", reply.say);
@@ -134,13 +116,7 @@ async fn lockers_dialogue(profile: &frontdesk_tenant::TenantProfile) -> Dialogue
 async fn after_do_you_mean_x_or_y_the_callers_pick_is_answered_not_taken_as_a_new_question() {
     let profile = demo_profile("fresh-cuts");
     let dialogue = lockers_dialogue(&profile).await;
-    let context = CallContext {
-        profile: &profile,
-        caller: None,
-        now: monday_morning(),
-        policy: Default::default(),
-        spent: Default::default(),
-    };
+    let context = call_context(&profile, None, Default::default());
     let coats = ("Coats go in the lockers by the mirror", "doc:coats");
     let bags = ("Bags go in the lockers under the bench", "doc:bags");
     // The order the two are offered in is the ranking's; picks by position follow it.

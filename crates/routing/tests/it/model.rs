@@ -11,10 +11,10 @@ use frontdesk_calendar::{
 };
 use frontdesk_core::ManualClock;
 use frontdesk_llm::{ModelError, ModelTurn, ScriptedModel};
-use frontdesk_routing::{CallContext, CallPolicy, CallState, CallerInput, Dialogue, Next, Reply, Stage};
+use frontdesk_routing::{CallPolicy, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use serde_json::json;
 
-use crate::support::{demo_profile, monday_morning, phone};
+use crate::support::{call_context, demo_profile, monday_morning, phone};
 
 struct Line {
     dialogue: Dialogue,
@@ -39,13 +39,7 @@ fn said(words: &str) -> CallerInput {
 async fn turn(line: &Line, policy: CallPolicy, state: &mut CallState, words: &str) -> (Reply, Vec<String>) {
     let profile = demo_profile("fresh-cuts");
     let caller = phone("+15555551234");
-    let context = CallContext {
-        profile: &profile,
-        caller: Some(&caller),
-        now: monday_morning(),
-        policy,
-        spent: Default::default(),
-    };
+    let context = call_context(&profile, Some(&caller), policy);
     let reply = line.dialogue.respond(&context, state, said(words)).await;
     let spent = context.spent.take().into_iter().map(|u| format!("{}:{}", u.purpose, u.model)).collect();
     (reply, spent)
