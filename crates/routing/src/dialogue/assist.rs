@@ -28,6 +28,11 @@ use crate::understand::{Intent, Understood, service_named};
 pub const MODEL_DEADLINE: Duration = Duration::from_secs(3);
 /// Enough for one tool call.
 const MAX_OUTPUT_TOKENS: u32 = 200;
+/// A call asks the model at most this often…
+pub const MAX_MODEL_TURNS: u32 = 6;
+/// …and spends at most about this many tokens on it (a runaway call stops
+/// costing once over it: the rules answer the rest).
+pub const MAX_MODEL_TOKENS: u64 = 20_000;
 /// How far ahead a booking the model proposes may be.
 const BOOKING_HORIZON_DAYS: i64 = 90;
 
@@ -141,6 +146,14 @@ impl Dialogue {
         heard: &Understood,
     ) -> Option<Reply> {
         let model = self.model.as_ref().filter(|_| context.policy.llm_dialogue && context.policy.paid_ai)?;
+        if state.model_turns >= MAX_MODEL_TURNS || state.model_tokens >= MAX_MODEL_TOKENS {
+            tracing::info!(
+                turns = state.model_turns,
+                tokens = state.model_tokens,
+                "this call's model allowance is used"
+            );
+            return None;
+        }
         let mut turns = Vec::with_capacity(2);
         if !state.last_prompt.is_empty() {
             turns.push(ModelTurn::Receptionist(state.last_prompt.clone()));
@@ -154,6 +167,7 @@ impl Dialogue {
             max_output_tokens: MAX_OUTPUT_TOKENS,
         };
         let started = Instant::now();
+        state.model_turns += 1;
         let answered = model.respond(&request).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let reply = match answered {
@@ -164,6 +178,7 @@ impl Dialogue {
             }
         };
         let usage = reply.usage;
+        state.model_tokens = state.model_tokens.saturating_add(usage.input_tokens.saturating_add(usage.output_tokens));
         context.spent.record(ModelUse {
             purpose: "llm-turn",
             model: model.model_id().to_owned(),

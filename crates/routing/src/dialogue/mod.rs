@@ -109,6 +109,12 @@ pub struct CallState {
     /// picks one (or says something else).
     #[serde(default)]
     pub clarifying: Vec<KnowledgeChoice>,
+    /// The language model's turns on this call so far, and their tokens
+    /// (capped per call: `assist::MAX_MODEL_TURNS`, `MAX_MODEL_TOKENS`).
+    #[serde(default)]
+    pub model_turns: u32,
+    #[serde(default)]
+    pub model_tokens: u64,
     /// This turn's closest passage when the knowledge did not answer (kept
     /// only for the turn: recorded with the question).
     #[serde(skip)]

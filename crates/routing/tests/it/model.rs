@@ -175,3 +175,27 @@ async fn a_question_the_model_recognises_is_answered_by_the_shops_facts_or_hones
     assert!(reply.say.contains("don't know"), "{}", reply.say);
     assert_eq!(reply.unanswered.as_deref(), Some("my wife wants something for my birthday from you guys"));
 }
+
+#[tokio::test]
+async fn a_call_asks_the_model_at_most_six_times_and_stops_once_its_tokens_run_over() {
+    let transfer = || ScriptedModel::calls("take_message", json!({"reason": "x"}));
+    let line = line((0..10).map(|_| transfer()).collect());
+    let mut state = CallState::default();
+    for _ in 0..8 {
+        state.stage = Stage::Menu;
+        turn(&line, CallPolicy::default(), &mut state, INDIRECT).await;
+    }
+    assert_eq!(line.model.requests().len(), 6, "at most six model turns a call");
+
+    let heavy = frontdesk_llm::ModelReply {
+        usage: frontdesk_llm::ModelUsage { input_tokens: 19_000, cached_input_tokens: 0, output_tokens: 1_500 },
+        ..transfer().unwrap_or_default()
+    };
+    let line = self::line(vec![Ok(heavy), transfer()]);
+    let mut state = CallState::default();
+    turn(&line, CallPolicy::default(), &mut state, INDIRECT).await;
+    state.stage = Stage::Menu;
+    let (reply, _) = turn(&line, CallPolicy::default(), &mut state, INDIRECT).await;
+    assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
+    assert_eq!(line.model.requests().len(), 1, "20,500 tokens spent: the rules answer the rest");
+}
