@@ -23,8 +23,8 @@ pub use caps::{
 pub use invoice::{InvoiceError, PlanSegment, compute_invoice, plan_segments};
 pub use metering::{MeteringError, billable_minutes, call_usage, sms_usage, token_usage};
 pub use model::{
-    AccountChange, BillingAccount, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine, InvoiceStatus, NewUsage,
-    PlanChange, StoredInvoice, UsageKind, UsageTotals,
+    AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine,
+    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};

@@ -76,6 +76,13 @@ impl UsageTotals {
     }
 }
 
+/// What a call's model use cost: tokens, and US micro-dollars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CallModelUsage {
+    pub tokens: i64,
+    pub cost_micros: i64,
+}
+
 /// The tenant was put on `plan` at `at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanChange {

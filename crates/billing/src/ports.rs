@@ -4,7 +4,8 @@ use frontdesk_core::{StoreError, TenantId};
 use frontdesk_jobs::NewJob;
 
 use crate::model::{
-    AccountChange, BillingAccount, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice, UsageTotals,
+    AccountChange, BillingAccount, CallModelUsage, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice,
+    UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -19,6 +20,16 @@ pub trait UsageStore: Send + Sync {
 
     /// Sums of the tenant's usage in `period` (zero when there is none).
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError>;
+
+    /// The model tokens metered for one call since `since` (its start):
+    /// every `llm_tokens` record whose key names the call as a whole
+    /// segment (`llm:{purpose}:{call_sid}:{turn}:{n}`), summed.
+    async fn call_model_usage(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        since: DateTime<Utc>,
+    ) -> Result<CallModelUsage, StoreError>;
 }
 
 /// Billing accounts, plan history, cap decisions, provider events and

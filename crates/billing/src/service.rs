@@ -18,7 +18,9 @@ use serde_json::json;
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
 use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
 use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
-use crate::model::{BillingAccount, CapDecision, CapLevel, CapMetric, NewUsage, StoredInvoice, UsageKind, UsageTotals};
+use crate::model::{
+    BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, NewUsage, StoredInvoice, UsageKind, UsageTotals,
+};
 use crate::period::BillingPeriod;
 use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
 use crate::prices::{PriceTable, TokenCount};
@@ -372,6 +374,16 @@ impl Metering {
         self.standing_on(tenant, plan, zone, now).await
     }
 
+    /// What one call's model use cost so far (a sandbox's is never metered).
+    pub async fn call_model_usage(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        started_at: DateTime<Utc>,
+    ) -> Result<CallModelUsage, StoreError> {
+        self.ports.usage.call_model_usage(tenant, call_sid, started_at).await
+    }
+
     /// The operator's minute cap (replacing the plan's included minutes).
     /// Raising it above the usage lifts a hard cap at once.
     pub async fn set_minute_cap(&self, tenant: &TenantId, minutes: Option<i64>) -> Result<Option<i64>, StoreError> {
@@ -712,6 +724,12 @@ mod tests {
         impl UsageStore for Usage {
             async fn record_usage(&self, usage: &NewUsage, jobs: &[NewJob]) -> Result<bool, StoreError>;
             async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError>;
+            async fn call_model_usage(
+                &self,
+                tenant: &TenantId,
+                call_sid: &str,
+                since: DateTime<Utc>,
+            ) -> Result<CallModelUsage, StoreError>;
         }
     }
 

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine,
-    InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageTotals,
+    AccountChange, BillingAccount, BillingPeriod, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice,
+    InvoiceLine, InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageTotals,
 };
 use frontdesk_core::{Clock, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
@@ -136,6 +136,33 @@ pub async fn concurrent_usage_with_one_key_is_recorded_once(stores: Stores) {
     assert_eq!(recorded, 1, "exactly one racer recorded the key");
     assert_eq!(job_count(&stores).await, 1, "and only its job was enqueued");
     assert_eq!(totals(&stores, "shop-a", "2026-11").await.call_minutes, 4);
+}
+
+/// A call's model use is summed from its own records only: not a call whose
+/// sid starts the same, not another tenant's, not minutes, not before it.
+pub async fn a_calls_model_usage_sums_its_own_records(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let now = stores.clock.now();
+    let tokens = |slug: &str, key: &str, quantity: i64, cost_micros: i64, at: DateTime<Utc>| NewUsage {
+        kind: UsageKind::LlmTokens,
+        cost_micros,
+        ..minutes(slug, key, quantity, at)
+    };
+    let facts = [
+        tokens("shop-a", "llm:llm-turn:CA1:1:0", 100, 5, now),
+        tokens("shop-a", "llm:embed-question:CA1:2:0", 9, 1, now + Duration::seconds(20)),
+        tokens("shop-a", "llm:llm-turn:CA10:1:0", 1_000, 50, now),
+        tokens("shop-a", "llm:llm-turn:CA1:1:0-earlier", 1_000, 50, now - Duration::hours(1)),
+        tokens("shop-b", "llm:llm-turn:CA1:1:0", 1_000, 50, now),
+        minutes("shop-a", "call:CA1", 3, now),
+    ];
+    for fact in &facts {
+        assert!(record(&stores, fact, &[]).await, "{}", fact.key);
+    }
+    let usage = stores.usage.call_model_usage(&tenant("shop-a"), "CA1", now).await;
+    assert_eq!(usage.ok(), Some(CallModelUsage { tokens: 109, cost_micros: 6 }));
+    let none = stores.usage.call_model_usage(&tenant("shop-a"), "CA2", now).await;
+    assert_eq!(none.ok(), Some(CallModelUsage::default()));
 }
 
 pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {

@@ -168,6 +168,7 @@ macro_rules! store_contract_tests {
             billing::usage_is_recorded_once_per_key_with_its_jobs,
             billing::concurrent_usage_with_one_key_is_recorded_once,
             billing::usage_totals_count_one_tenant_and_period_per_kind,
+            billing::a_calls_model_usage_sums_its_own_records,
             billing::a_new_account_is_empty,
             billing::unknown_tenants_are_not_found,
             billing::stripe_ids_are_kept_and_find_their_tenant,

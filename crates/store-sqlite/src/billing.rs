@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, BillingStore, CapDecision, Invoice, NewUsage, PlanChange,
-    StoredInvoice, UsageStore, UsageTotals,
+    AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, Invoice, NewUsage,
+    PlanChange, StoredInvoice, UsageStore, UsageTotals,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -187,6 +187,27 @@ impl UsageStore for SqliteStore {
             .await;
         let rows = rows.map_err(|error| StoreError::Unexpected(anyhow::Error::new(error).context("summing usage")))?;
         UsageTotals::from_stored(tenant, rows)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
+    async fn call_model_usage(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        since: DateTime<Utc>,
+    ) -> Result<CallModelUsage, StoreError> {
+        let (tokens, cost_micros): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(quantity), 0), COALESCE(SUM(cost_micros), 0) FROM usage_records
+             WHERE tenant_id = ?1 AND kind = 'llm_tokens' AND occurred_at >= ?3
+                 AND instr(key, ':' || ?2 || ':') > 0",
+        )
+        .bind(tenant.as_str())
+        .bind(call_sid)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unexpected("summing a call's model usage"))?;
+        Ok(CallModelUsage { tokens, cost_micros })
     }
 }
 

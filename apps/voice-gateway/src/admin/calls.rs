@@ -132,7 +132,10 @@ async fn get_call(
     // An id that cannot name a call names none.
     let sid = frontdesk_routing::CallSid::parse(&call_sid).map_err(|_| missing())?;
     let call = state.calls.call(&tenant, &sid).await?.ok_or_else(missing)?;
-    Ok(Json(call_json(&call, true)))
+    let ai = state.metering.call_model_usage(&tenant, sid.as_str(), call.started_at).await?;
+    let mut body = call_json(&call, true);
+    body["ai_cost"] = json!({"tokens": ai.tokens, "cost_micros": ai.cost_micros});
+    Ok(Json(body))
 }
 
 async fn list_messages(

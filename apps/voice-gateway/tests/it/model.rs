@@ -58,4 +58,7 @@ async fn a_turn_the_rules_cannot_place_is_routed_by_the_model_and_its_tokens_are
     let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
     assert_eq!(usage.body["usage"]["llm_tokens"], 835, "{}", usage.body);
     assert_eq!(usage.body["usage"]["ai_cost_micros"], 52, "{}", usage.body);
+    // And on the call's own record.
+    let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{SID}"), None).await;
+    assert_eq!(call.body["ai_cost"], json!({"tokens": 835, "cost_micros": 52}), "{}", call.body);
 }
