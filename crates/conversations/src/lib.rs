@@ -73,6 +73,41 @@ pub struct CallerTurn {
     pub says: Vec<String>,
     #[serde(default)]
     pub not_says: Vec<String>,
+    /// What the language model answers if it is asked on this turn (a
+    /// turn without it: the model is unavailable, the rules answer).
+    pub llm: Option<ModelStep>,
+}
+
+/// A scripted language model's answer: one tool call, text alone, or a
+/// failure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelStep {
+    pub tool: Option<String>,
+    #[serde(default)]
+    pub arguments: serde_json::Value,
+    pub says: Option<String>,
+    #[serde(default)]
+    pub fails: bool,
+}
+
+impl ModelStep {
+    /// As the model's reply behind the port.
+    pub fn reply(&self) -> Result<frontdesk_llm::ModelReply, frontdesk_llm::ModelError> {
+        if self.fails {
+            return Err(frontdesk_llm::ModelError::Timeout);
+        }
+        let tool_calls = self
+            .tool
+            .iter()
+            .map(|name| frontdesk_llm::ToolCall {
+                id: format!("call_{name}"),
+                name: name.clone(),
+                arguments: self.arguments.to_string(),
+            })
+            .collect();
+        Ok(frontdesk_llm::ModelReply { text: self.says.clone(), tool_calls, usage: Default::default() })
+    }
 }
 
 impl CallerTurn {
@@ -93,6 +128,8 @@ pub struct Expect {
     pub questions: Option<usize>,
     #[serde(default)]
     pub transcript_excludes: Vec<String>,
+    /// How many turns the language model was asked.
+    pub model_turns: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +219,8 @@ pub struct AfterTheCall {
     pub questions: usize,
     /// The stored transcript, one utterance a line.
     pub transcript: String,
+    /// How many times the language model was asked.
+    pub model_turns: usize,
 }
 
 /// A phone line to a receptionist.
@@ -295,6 +334,9 @@ pub async fn play(name: &str, scenario: &Scenario, profile: &TenantProfile, setu
     }
     if let Some(questions) = expect.questions {
         assert_eq!(after.questions, questions, "{name}: questions recorded");
+    }
+    if let Some(model_turns) = expect.model_turns {
+        assert_eq!(after.model_turns, model_turns, "{name}: turns the language model was asked");
     }
     for secret in &expect.transcript_excludes {
         assert!(!after.transcript.contains(secret.as_str()), "{name}: {secret:?} was stored: {}", after.transcript);

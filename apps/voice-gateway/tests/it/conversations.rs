@@ -24,6 +24,8 @@ use crate::support::{PUBLIC_URL as BASE_URL, TWILIO_TOKEN as AUTH_TOKEN};
 pub(crate) struct Harness {
     pub(crate) router: Router,
     backend: Backend,
+    /// The language model behind the dialogue, scripted turn by turn.
+    model: Arc<frontdesk_llm::ScriptedModel>,
     billing: frontdesk_runtime::Billing,
     _dir: Option<tempfile::TempDir>,
 }
@@ -58,16 +60,18 @@ pub(crate) async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Har
     // As in production: questions the rules cannot answer are asked of the
     // shop's knowledge (here its profile alone).
     let retriever = Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone()));
+    // And what the rules cannot place goes to the (scripted) model.
+    let model = Arc::new(frontdesk_llm::ScriptedModel::default());
     let twilio = TwilioSettings {
         public_base_url: BASE_URL.to_owned(),
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
-        dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
+        dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone()).with_model(model.clone())),
         check_durations: false,
     };
     let (mut state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
     state.retriever = retriever;
     let limits = HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
-    Harness { router: router(state, limits), backend, billing, _dir: None }
+    Harness { router: router(state, limits), backend, model, billing, _dir: None }
 }
 
 /// A signed Twilio form post; returns the TwiML.
@@ -119,6 +123,7 @@ struct WebhookLine {
     now: DateTime<Utc>,
     twiml: String,
     last: Option<(String, Vec<(String, String)>)>,
+    model: Arc<frontdesk_llm::ScriptedModel>,
 }
 
 impl WebhookLine {
@@ -137,6 +142,7 @@ impl Line for WebhookLine {
     }
 
     async fn say(&mut self, turn: &CallerTurn) -> Heard {
+        self.model.answer_next(turn.llm.as_ref().map(|step| step.reply()));
         let path = gather_action(&self.twiml).unwrap_or_else(|| panic!("the call is not listening: {}", self.twiml));
         let mut params = self.base.clone();
         params.push(("SpeechResult".to_owned(), turn.speech().to_owned()));
@@ -171,6 +177,7 @@ impl Line for WebhookLine {
             texts: jobs.iter().filter(|j| j.kind.as_str() == frontdesk_calendar::NOTIFY_CUSTOMER).count(),
             questions: self.backend.calls.questions(&self.tenant).await.unwrap_or_default().len(),
             transcript: call.turns.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("\n"),
+            model_turns: self.model.requests().len(),
         }
     }
 }
@@ -226,6 +233,7 @@ async fn play_through_webhooks(name: &str, scenario: &Scenario, h: &Harness) {
         now,
         twiml: String::new(),
         last: None,
+        model: h.model.clone(),
     };
     play(name, scenario, &profile, &setup, &mut line).await;
 }

@@ -120,6 +120,8 @@ pub struct MemoryLine {
     pub now: DateTime<Utc>,
     next_turn: TurnNumber,
     last: Option<(TurnNumber, CallerInput)>,
+    /// The language model behind the dialogue, scripted turn by turn.
+    model: Arc<frontdesk_llm::ScriptedModel>,
 }
 
 impl MemoryLine {
@@ -130,7 +132,8 @@ impl MemoryLine {
         let bookings = Arc::new(MemoryBookingStore::new());
         let calls = Arc::new(MemoryCallStore::new());
         let allowance = ScenarioAllowance::new(profile.slug(), scenario, clock.clone()).await;
-        let dialogue = Dialogue::new(Arc::new(BookingService::new(bookings.clone(), clock)));
+        let model = Arc::new(frontdesk_llm::ScriptedModel::default());
+        let dialogue = Dialogue::new(Arc::new(BookingService::new(bookings.clone(), clock))).with_model(model.clone());
         let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
         MemoryLine {
             session,
@@ -142,6 +145,7 @@ impl MemoryLine {
             now,
             next_turn: TurnNumber::FIRST,
             last: None,
+            model,
         }
     }
 
@@ -177,6 +181,7 @@ impl Line for MemoryLine {
     }
 
     async fn say(&mut self, turn: &CallerTurn) -> Heard {
+        self.model.answer_next(turn.llm.as_ref().map(|step| step.reply()));
         // The provider sends an empty speech result for silence.
         let input = CallerInput {
             speech: Some(turn.speech().to_owned()),
@@ -205,6 +210,7 @@ impl Line for MemoryLine {
             texts: self.bookings.jobs().iter().filter(|j| j.kind.as_str() == NOTIFY_CUSTOMER).count(),
             questions: self.calls.questions(tenant).await.unwrap_or_default().len(),
             transcript: call.turns.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("\n"),
+            model_turns: self.model.requests().len(),
         }
     }
 }
