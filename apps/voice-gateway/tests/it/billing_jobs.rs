@@ -480,20 +480,10 @@ async fn a_short_completed_callback_is_corrected_from_twilios_call_record() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let env: std::collections::HashMap<String, String> = [
-        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("unused.db").display())),
-        ("FRONTDESK_ADMIN_JWT_SECRET", "a-test-secret-that-is-long-enough-for-hs256".to_owned()),
-        ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
-        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
-        ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
+    let settings = crate::support::settings_with(&[
         ("FRONTDESK_TWILIO_ACCOUNT_SID", ACCOUNT.to_owned()),
         ("FRONTDESK_TWILIO_API_BASE_URL", server.uri()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    ]);
     let ledger = frontdesk_runtime::build_call_ledger(&settings).unwrap_or_else(|e| panic!("{e:#}"));
     let check = frontdesk_routing::CallDurationCheck {
         calls: app.store.clone(),
@@ -539,21 +529,11 @@ async fn a_knowledge_change_is_reindexed_by_a_job_through_openais_wire_and_its_t
         })
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let env: std::collections::HashMap<String, String> = [
-        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("unused.db").display())),
-        ("FRONTDESK_ADMIN_JWT_SECRET", "a-test-secret-that-is-long-enough-for-hs256".to_owned()),
-        ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
-        ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
-        ("FRONTDESK_PUBLIC_BASE_URL", "https://frontdesk.example.com".to_owned()),
+    let settings = crate::support::settings_with(&[
         ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
         ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", server.uri())),
         ("FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS", "4".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    ]);
     let embedders = frontdesk_runtime::build_embedders(&settings).unwrap_or_else(|e| panic!("{e:#}"));
     let embedders = embedders.unwrap_or_else(|| panic!("embedders with an API key"));
     let app = TestApp::with_embedder(embedders.questions.clone()).await;

@@ -28,15 +28,10 @@ async fn a_turn_the_rules_cannot_place_is_routed_by_the_model_and_its_tokens_are
         .expect(1)
         .mount(&server)
         .await;
-    let env: std::collections::HashMap<String, String> = [
-        ("FRONTDESK_DEMO", "true".to_owned()),
+    let settings = crate::support::settings_with(&[
         ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
         ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", server.uri())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let settings = frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
+    ]);
     let model = frontdesk_runtime::build_language_model(&settings).unwrap_or_else(|e| panic!("{e:#}"));
     let app = TestApp::with_model(model.unwrap_or_else(|| panic!("a model with an API key"))).await;
 

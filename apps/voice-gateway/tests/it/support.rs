@@ -24,6 +24,16 @@ use voice_gateway::{AppState, HttpLimits, demo, router};
 pub const SECRET: &str = "test-admin-secret-that-is-long-enough-for-hs256";
 
 /// Tuesday 2026-11-24 15:00 UTC (10:00 in New York).
+/// The settings a gateway reads, in demo mode (nothing else required) with
+/// `variables` on top: how adapters are built from configuration in tests.
+pub fn settings_with(variables: &[(&str, String)]) -> frontdesk_runtime::Settings {
+    let env = std::iter::once(("FRONTDESK_DEMO", "true".to_owned()))
+        .chain(variables.iter().cloned())
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    frontdesk_runtime::Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).single().unwrap_or_default()
 }
