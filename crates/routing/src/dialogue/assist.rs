@@ -68,7 +68,6 @@ struct QuestionArguments {
 
 #[derive(Deserialize)]
 struct ReasonArguments {
-    #[allow(dead_code)]
     reason: String,
 }
 
@@ -309,7 +308,10 @@ fn parse(context: &CallContext<'_>, call: &ToolCall) -> Result<Action, String> {
             if question.is_empty() { Err(arguments("empty question")) } else { Ok(Action::Question(question)) }
         }
         "transfer_to_human" | "take_message" => {
-            let _: ReasonArguments = serde_json::from_str(&call.arguments).map_err(|e| arguments(&e.to_string()))?;
+            let args: ReasonArguments = serde_json::from_str(&call.arguments).map_err(|e| arguments(&e.to_string()))?;
+            // The model's reason is for the log; it may echo the caller, so
+            // it is never stored or spoken.
+            tracing::debug!(reason = %frontdesk_language::redact_card_numbers(&args.reason), tool = %call.name);
             Ok(if call.name == "take_message" { Action::Message } else { Action::Person })
         }
         other => Err(format!("no tool named {other:?}")),
