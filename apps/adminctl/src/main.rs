@@ -9,6 +9,7 @@ mod billing;
 mod bookings;
 mod calls;
 mod client;
+mod eval;
 mod jobs;
 mod knowledge;
 mod loadtest;
@@ -156,6 +157,10 @@ enum Command {
         #[arg(long)]
         write_docs: Option<PathBuf>,
     },
+    /// Plays the conversation fixtures against a real OpenAI-compatible
+    /// model (no gateway): pass rate, model calls, tokens and cost per call,
+    /// model turn latency. Needs FRONTDESK_OPENAI_API_KEY.
+    Eval(eval::EvalArgs),
     /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
     SetPlan { slug: String, plan: String },
     /// Override one feature flag for a tenant: on, off, or default (remove the override).
@@ -338,6 +343,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let result = loadtest::run(&client, options).await;
             chosen.finish(&client, result).await
         }
+        Command::Eval(args) => eval::run(args, cli.json).await,
         Command::Sandbox(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             sandbox::run(command, &client, cli.json).await

@@ -3,9 +3,10 @@
 //! receptionist and checks what the caller heard and what the call left
 //! behind. `frontdesk-routing` plays them against its call session with
 //! in-memory stores, the gateway through signed webhooks on SQLite and
-//! PostgreSQL: one set of calls, every way of answering them.
+//! PostgreSQL: one set of calls, every way of answering them. `adminctl
+//! eval` plays them against a real language model.
 //!
-//! Test support only: nothing in production depends on this crate.
+//! Test and evaluation support: no server depends on this crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -161,16 +162,21 @@ impl Scenario {
     }
 }
 
-/// Every fixture, in file-name order.
+/// Every fixture of this workspace's `fixtures/conversations`, in
+/// file-name order.
 pub fn scenario_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/conversations");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    scenario_files_in(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+}
+
+/// Every fixture (`*.yaml`) in `dir`, in file-name order.
+pub fn scenario_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
-    files
+    Ok(files)
 }
 
 /// A local time of the shop (`2026-11-27T14:00`) as an instant.

@@ -12,6 +12,8 @@ pub mod inbound;
 pub mod knowledge;
 pub mod memory;
 pub mod reconcile;
+#[cfg(feature = "scenarios")]
+pub mod scenarios;
 pub mod session;
 pub mod spend;
 pub mod texts;

@@ -2,6 +2,8 @@
 //! database), run as a user would run it: the binary, its output, its exit
 //! code.
 
+mod eval;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

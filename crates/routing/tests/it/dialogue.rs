@@ -6,12 +6,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use frontdesk_calendar::{BookingService, MemoryBookingStore};
 use frontdesk_core::ManualClock;
+use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{
     CallContext, CallState, CallerInput, ClassifyError, Dialogue, Flows, Intent, IntentClassifier, IntentStrategy,
     Next, Outcome, Reply, Understood,
 };
 
-use crate::support::{call_context, demo_profile, monday_morning, phone};
+use crate::support::{call_context, monday_morning, phone};
 
 fn dialogue() -> Dialogue {
     let clock = Arc::new(ManualClock::new(monday_morning()));

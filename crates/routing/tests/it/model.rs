@@ -11,10 +11,11 @@ use frontdesk_calendar::{
 };
 use frontdesk_core::ManualClock;
 use frontdesk_llm::{ModelError, ModelTurn, ScriptedModel};
+use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{CallPolicy, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use serde_json::json;
 
-use crate::support::{call_context, demo_profile, monday_morning, phone};
+use crate::support::{call_context, monday_morning, phone};
 
 struct Line {
     dialogue: Dialogue,

@@ -12,6 +12,7 @@ use frontdesk_jobs::{
     EnqueueOutcome, HandlerError, Job, JobContext, JobEffects, JobError, JobHandler, JobId, JobQueue, JobState,
     JobTransaction, NewJob, WorkerId,
 };
+use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{
     CHECK_CALL_DURATION, CallDurationCheck, CallLedger, CallSession, CallSid, CallStatus, CallStore, Dialogue,
     IncomingCall, LedgerCall, LedgerError, MemoryCallStore, StatusReport,
@@ -19,7 +20,7 @@ use frontdesk_routing::{
 use mockall::predicate::eq;
 
 use crate::session::MockAllowance;
-use crate::support::{demo_profile, monday_morning, phone};
+use crate::support::{monday_morning, phone};
 
 fn sid() -> CallSid {
     CallSid::parse("CA00000000000000000000000000000042").unwrap_or_else(|e| panic!("{e}"))

@@ -15,6 +15,7 @@ use frontdesk_calendar::{
 use frontdesk_core::{E164, ManualClock, TenantId};
 use frontdesk_jobs::NewJob;
 use frontdesk_routing::dialogue::Draft;
+use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{
     Admission, Answer, AskedQuestion, CallAllowance, CallError, CallPolicy, CallRecord, CallSession, CallSid,
     CallState, CallStatus, CallStore, CallTurn, CallerInput, Dialogue, IncomingCall, MemoryCallStore, Next, Outcome,
@@ -23,7 +24,7 @@ use frontdesk_routing::{
 use frontdesk_tenant::TenantProfile;
 use mockall::predicate::eq;
 
-use crate::support::{demo_profile, monday_morning, phone};
+use crate::support::{monday_morning, phone};
 
 mockall::mock! {
     pub Calls {}
