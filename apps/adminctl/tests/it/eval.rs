@@ -64,13 +64,14 @@ fn caller_turns(fixture: &Value) -> usize {
     fixture["turns"].as_array().into_iter().flatten().filter(|turn| turn["repeat_last_request"] != true).count()
 }
 
-/// A model on the wire that answers what a fixture's `llm:` step says for
-/// the caller's latest words, each with 812 prompt tokens (768 of them
-/// cached) and 23 completion tokens; anything unscripted (including a
-/// further step after a tool's result) is a 503, as a scripted model
-/// without a reply is unavailable.
+/// A model on the wire that answers what a fixture's `llm:` steps say for
+/// the caller's latest words (the first step, then the next after each
+/// answer of the model that request carries), each with 812 prompt tokens
+/// (768 of them cached) and 23 completion tokens; anything unscripted is a
+/// 503, as a scripted model without a reply is unavailable.
 struct FixtureModel {
-    steps: HashMap<String, Value>,
+    /// A caller's line, and the steps scripted for it.
+    steps: HashMap<String, Vec<Value>>,
     answered: Arc<AtomicUsize>,
 }
 
@@ -105,10 +106,12 @@ impl FixtureModel {
 impl Respond for FixtureModel {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = request.body_json().unwrap_or_default();
-        let last = body["messages"].as_array().and_then(|messages| messages.last()).cloned().unwrap_or_default();
-        let said = if last["role"] == "user" { last["content"].as_str().unwrap_or_default() } else { "" };
-        let step = self.steps.iter().find(|(caller, _)| !said.is_empty() && said.contains(caller.as_str()));
-        match step.and_then(|(_, step)| FixtureModel::reply(step)) {
+        let messages = body["messages"].as_array().cloned().unwrap_or_default();
+        let latest = messages.iter().rposition(|message| message["role"] == "user").unwrap_or(messages.len());
+        let said = messages.get(latest).and_then(|message| message["content"].as_str()).unwrap_or_default();
+        let step_index = messages.iter().skip(latest).filter(|message| message["role"] == "assistant").count();
+        let steps = self.steps.iter().find(|(caller, _)| !said.is_empty() && said.contains(caller.as_str()));
+        match steps.and_then(|(_, steps)| steps.get(step_index)).and_then(FixtureModel::reply) {
             Some(reply) => {
                 self.answered.fetch_add(1, Ordering::Relaxed);
                 ResponseTemplate::new(200).set_body_json(reply)
@@ -118,18 +121,26 @@ impl Respond for FixtureModel {
     }
 }
 
+/// A turn's `llm:`: one step or several.
+fn script(llm: &Value) -> Vec<Value> {
+    match llm {
+        Value::Array(steps) => steps.clone(),
+        step => vec![step.clone()],
+    }
+}
+
 /// The fake server, and how many requests it answered.
 async fn fake_openai() -> (MockServer, Arc<AtomicUsize>) {
     let mut steps = HashMap::new();
     for name in FIXTURES {
         for turn in fixture(name)["turns"].as_array().into_iter().flatten() {
-            if let (Some(caller), Some(_)) = (turn["caller"].as_str(), turn.get("llm")) {
-                steps.insert(caller.to_owned(), turn["llm"].clone());
+            if let (Some(caller), Some(llm)) = (turn["caller"].as_str(), turn.get("llm")) {
+                steps.insert(caller.to_owned(), script(llm));
             }
         }
     }
     // 79's question gets 75's booking step: a wrong answer.
-    let booking = fixture(FIXTURES[2])["turns"][0]["llm"].clone();
+    let booking = script(&fixture(FIXTURES[2])["turns"][0]["llm"]);
     let question = fixture(FIXTURES[3])["turns"][0]["caller"].as_str().unwrap_or_default().to_owned();
     steps.insert(question, booking);
     let answered = Arc::new(AtomicUsize::new(0));
