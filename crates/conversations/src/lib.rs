@@ -74,9 +74,37 @@ pub struct CallerTurn {
     pub says: Vec<String>,
     #[serde(default)]
     pub not_says: Vec<String>,
-    /// What the language model answers if it is asked on this turn (a
-    /// turn without it: the model is unavailable, the rules answer).
-    pub llm: Option<ModelStep>,
+    /// What the language model answers if it is asked on this turn: one
+    /// step, or the steps of a turn that goes back to the model (a tool
+    /// result, an answered question, a refused tool). A turn without it:
+    /// the model is unavailable, the rules answer.
+    pub llm: Option<ModelScript>,
+}
+
+/// One scripted model step, or several in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ModelScript {
+    One(ModelStep),
+    Steps(Vec<ModelStep>),
+}
+
+impl ModelScript {
+    /// The model's replies behind the port, in order.
+    pub fn replies(&self) -> Vec<Result<frontdesk_llm::ModelReply, frontdesk_llm::ModelError>> {
+        match self {
+            ModelScript::One(step) => vec![step.reply()],
+            ModelScript::Steps(steps) => steps.iter().map(ModelStep::reply).collect(),
+        }
+    }
+
+    /// Whether some step calls a tool (the model acts on the turn).
+    pub fn calls_a_tool(&self) -> bool {
+        match self {
+            ModelScript::One(step) => step.tool.is_some(),
+            ModelScript::Steps(steps) => steps.iter().any(|step| step.tool.is_some()),
+        }
+    }
 }
 
 /// A scripted language model's answer: one tool call, text alone, or a
@@ -347,6 +375,55 @@ pub async fn play(name: &str, scenario: &Scenario, profile: &TenantProfile, setu
     for secret in &expect.transcript_excludes {
         assert!(!after.transcript.contains(secret.as_str()), "{name}: {secret:?} was stored: {}", after.transcript);
     }
+}
+
+impl Scenario {
+    /// Whether the scripted model acts on some turn (calls a tool) and the
+    /// fixture expects it to be asked: a fixture the rules alone fail.
+    pub fn needs_the_model(&self) -> bool {
+        self.expect.model_turns != Some(0)
+            && self.turns.iter().any(|turn| turn.llm.as_ref().is_some_and(ModelScript::calls_a_tool))
+    }
+
+    /// Whether the model is scripted on some turn.
+    pub fn scripts_the_model(&self) -> bool {
+        self.turns.iter().any(|turn| turn.llm.is_some())
+    }
+
+    /// The same call on a shop whose plan has no language model.
+    pub fn without_the_model(&self) -> Scenario {
+        let mut scenario = self.clone();
+        scenario.flags.insert("enable_llm_dialogue".to_owned(), false);
+        scenario
+    }
+}
+
+/// Plays the scenario's caller lines on `line` without checking what is
+/// said, only that the receptionist stays polite and safe: every turn is
+/// answered in words until the call ends, the model is never asked (play
+/// it with [`Scenario::without_the_model`]), and a booking made or
+/// cancelled was read back to the caller first.
+pub async fn play_politely(name: &str, scenario: &Scenario, setup: &[BookingId], line: &mut dyn Line) {
+    let mut heard = line.dial().await;
+    let mut said = Vec::new();
+    for (index, turn) in scenario.turns.iter().enumerate() {
+        if heard.next != NextStep::Listen {
+            break;
+        }
+        heard = if turn.repeat_last_request { line.repeat_last().await } else { line.say(turn).await };
+        assert!(!heard.said.trim().is_empty(), "{name}: turn {index}: silence on the line");
+        said.push(heard.said.clone());
+    }
+    let after = line.after().await;
+    assert_eq!(after.model_turns, 0, "{name}: the model was asked");
+    let read_back = |question: &str| said.iter().any(|reply| reply.contains(question));
+    let made = after.bookings.iter().any(|b| b.status == BookingStatus::Confirmed && !setup.contains(&b.id));
+    assert!(!made || read_back("Shall I book it?"), "{name}: booked without a read-back: {said:?}");
+    let cancelled = after.bookings.iter().any(|b| setup.contains(&b.id) && b.status == BookingStatus::Cancelled);
+    assert!(
+        !cancelled || read_back("cancel it?") || read_back("Shall I do that?"),
+        "{name}: cancelled or moved without a read-back: {said:?}"
+    );
 }
 
 /// Runs `play_one` for every fixture, each in its own task so one failing

@@ -129,12 +129,13 @@ impl ScriptedModel {
         Ok(ModelReply { text: Some(text.to_owned()), tool_calls: Vec::new(), usage: ModelUsage::default() })
     }
 
-    /// The next request (and only it) gets `reply`; `None`: none scripted
-    /// (the model is then unavailable). What was left unused is dropped.
-    pub fn answer_next(&self, reply: Option<Result<ModelReply, ModelError>>) {
+    /// The next requests (and only they) get `replies`, in order; none
+    /// scripted: the model is then unavailable. What was left unused is
+    /// dropped.
+    pub fn answer_next(&self, replies: impl IntoIterator<Item = Result<ModelReply, ModelError>>) {
         let mut script = self.script.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         script.clear();
-        script.extend(reply);
+        script.extend(replies);
     }
 
     /// Every request so far, in order.

@@ -230,7 +230,7 @@ impl Line for MemoryLine {
 
     async fn say(&mut self, turn: &CallerTurn) -> Heard {
         if let Some(script) = &self.script {
-            script.answer_next(turn.llm.as_ref().map(|step| step.reply()));
+            script.answer_next(turn.llm.iter().flat_map(|script| script.replies()));
         }
         // The provider sends an empty speech result for silence.
         let input = CallerInput {

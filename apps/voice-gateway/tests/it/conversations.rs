@@ -142,7 +142,7 @@ impl Line for WebhookLine {
     }
 
     async fn say(&mut self, turn: &CallerTurn) -> Heard {
-        self.model.answer_next(turn.llm.as_ref().map(|step| step.reply()));
+        self.model.answer_next(turn.llm.iter().flat_map(|script| script.replies()));
         let path = gather_action(&self.twiml).unwrap_or_else(|| panic!("the call is not listening: {}", self.twiml));
         let mut params = self.base.clone();
         params.push(("SpeechResult".to_owned(), turn.speech().to_owned()));

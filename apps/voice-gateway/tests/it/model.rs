@@ -17,8 +17,8 @@ async fn a_turn_the_rules_cannot_place_is_routed_by_the_model_and_its_tokens_are
     let reply = json!({
         "id": "chatcmpl-m1", "object": "chat.completion", "created": 1_765_000_000, "model": "gpt-5.6-luna",
         "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null,
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "start_booking",
-                "arguments": "{\"service\":\"kids cut\",\"date\":\"2026-11-27\",\"time\":\"15:00\"}"}}]}}],
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "check_availability",
+                "arguments": "{\"service\":\"kids cut\",\"date\":\"2026-11-27\",\"after\":\"15:00\",\"before\":null}"}}]}}],
         "usage": {"prompt_tokens": 812, "completion_tokens": 23, "total_tokens": 835,
             "prompt_tokens_details": {"cached_tokens": 768}}
     });

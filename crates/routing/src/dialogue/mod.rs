@@ -29,7 +29,7 @@ use crate::calls::{NearestPassage, Outcome};
 use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
-pub use assist::MODEL_DEADLINE;
+pub use assist::{MAX_MODEL_TOKENS, MAX_MODEL_TURNS, MAX_STEPS, MODEL_DEADLINE};
 pub use information::hours_sentence;
 pub use speech::{spoken_clock, spoken_date, spoken_slot, spoken_when};
 pub use strategy::{
@@ -115,10 +115,21 @@ pub struct CallState {
     pub model_turns: u32,
     #[serde(default)]
     pub model_tokens: u64,
+    /// The last exchanges of the call (card numbers removed), which the
+    /// model sees; kept only while a model may serve the call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<Exchange>,
     /// This turn's closest passage when the knowledge did not answer (kept
     /// only for the turn: recorded with the question).
     #[serde(skip)]
     pub nearest_miss: Option<NearestPassage>,
+}
+
+/// One exchange of a call: what the caller said, what they heard back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub caller: String,
+    pub receptionist: String,
 }
 
 /// One of the passages a clarifying question offered.
@@ -525,6 +536,9 @@ impl Dialogue {
             );
         }
         reply.heard = Some(heard.redacted.clone());
+        if self.model_serves(context) {
+            remember(state, &heard.redacted, &reply.say);
+        }
         reply
     }
 
@@ -576,7 +590,13 @@ impl Dialogue {
         if !matches!(state.stage, Stage::Menu | Stage::OfferHelp | Stage::Ended) {
             state.answered_hours = false;
         }
-        match state.stage {
+        // In the middle of booking or moving (never at a confirmation), a
+        // turn the rules move nothing forward with goes to the model.
+        let before =
+            (matches!(state.stage, Stage::Booking | Stage::AskName | Stage::ChooseOption | Stage::RescheduleWhen)
+                && self.model_serves(context))
+            .then(|| state.clone());
+        let reply = match state.stage {
             Stage::Menu | Stage::OfferHelp | Stage::Ended => self.menu(context, state, heard).await,
             Stage::Booking => self.booking(context, state, heard).await,
             Stage::AskName => self.take_name(context, state, heard).await,
@@ -586,7 +606,36 @@ impl Dialogue {
             Stage::CancelConfirm => self.confirm_cancel(context, state, heard).await,
             Stage::RescheduleWhen => self.reschedule_when(context, state, heard).await,
             Stage::RescheduleConfirm => self.confirm_reschedule(context, state, heard).await,
+        };
+        match before {
+            // The rules moved nothing forward (at most the same slot held
+            // again): the model may, from where the rules left the call.
+            Some(before) if before.stage == state.stage && same_request(&before.draft, &state.draft) => {
+                self.ask_model(context, state, heard).await.unwrap_or(reply)
+            }
+            _ => reply,
         }
+    }
+
+    /// The model's reply to a turn the rules could not serve, from the
+    /// state `before` the rules' attempt (which did nothing but answer);
+    /// without one, the rules' `reply` and state stand.
+    async fn model_instead(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+        before: CallState,
+        reply: Reply,
+    ) -> Reply {
+        let rules = std::mem::replace(state, before);
+        if let Some(reply) = self.ask_model(context, state, heard).await {
+            return reply;
+        }
+        let (turns, tokens) = (state.model_turns, state.model_tokens);
+        *state = rules;
+        (state.model_turns, state.model_tokens) = (turns, tokens);
+        reply
     }
 
     pub(super) async fn menu(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood) -> Reply {
@@ -647,15 +696,32 @@ impl Dialogue {
         }
         match self.strategies.get(&intent).cloned() {
             Some(strategy) => {
+                let before = self.model_serves(context).then(|| state.clone());
                 // A strategy reads the intent from what was heard; make sure it
                 // sees the one chosen here (a service and a time mean Book).
-                let mut heard = heard.clone();
-                heard.intent = Some((intent, confidence));
+                let mut chosen = heard.clone();
+                chosen.intent = Some((intent, confidence));
                 state.answered_hours = intent == Intent::AskHours;
-                strategy.start(&Flows { dialogue: self }, context, state, &heard).await
+                let reply = strategy.start(&Flows { dialogue: self }, context, state, &chosen).await;
+                match before {
+                    // Nothing answers it: perhaps a request the rules did not
+                    // recognise ("what have I got booked?", "I'm running late").
+                    Some(before) if reply.unanswered.is_some() => {
+                        self.model_instead(context, state, heard, before, reply).await
+                    }
+                    _ => reply,
+                }
             }
             None => {
-                Reply::listen("How can I help you? You can book, move or cancel an appointment, or ask me a question.")
+                let reply = Reply::listen(
+                    "How can I help you? You can book, move or cancel an appointment, or ask me a question.",
+                );
+                // Small talk, a bare "no", a greeting with the request buried
+                // in it: the model may find the request.
+                match self.model_serves(context).then(|| state.clone()) {
+                    Some(before) => self.model_instead(context, state, heard, before, reply).await,
+                    None => reply,
+                }
             }
         }
     }
@@ -769,6 +835,31 @@ impl Reply {
         self.say = format!("{prefix} {}", self.say);
         self
     }
+}
+
+/// The same request before and after a turn: the same details, and the
+/// same slot (held again under another id, or the barber already holding
+/// it named, counts as the same).
+fn same_request(before: &Draft, after: &Draft) -> bool {
+    let plain = |draft: &Draft| Draft {
+        hold: None,
+        staff: draft.staff.clone().filter(|staff| Some(staff) != draft.slot_staff.as_ref()),
+        ..draft.clone()
+    };
+    plain(before) == plain(after)
+}
+
+/// Keeps the exchange for the model (the last few, each cut short).
+fn remember(state: &mut CallState, caller: &str, receptionist: &str) {
+    const LONGEST: usize = 300;
+    let cut = |text: &str| match text.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    };
+    if state.recent.len() >= assist::RECENT_EXCHANGES {
+        state.recent.remove(0);
+    }
+    state.recent.push(Exchange { caller: cut(caller), receptionist: cut(receptionist) });
 }
 
 pub(crate) fn goodbye(context: &CallContext<'_>, first: &str) -> Reply {

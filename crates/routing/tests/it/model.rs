@@ -57,7 +57,7 @@ async fn what_the_rules_cannot_place_the_model_routes_into_the_rules_booking_flo
     assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
 
     let line = line(vec![ScriptedModel::calls(
-        "start_booking",
+        "hold_slot",
         json!({"service": "kids haircut", "date": "2026-11-27", "time": "15:00"}),
     )]);
     let mut state = CallState::default();
@@ -85,7 +85,21 @@ async fn what_the_rules_cannot_place_the_model_routes_into_the_rules_booking_flo
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].turns.last(), Some(&ModelTurn::Caller(INDIRECT.to_owned())));
     let tools: Vec<&str> = asked[0].tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(tools, ["start_booking", "change_booking", "answer_question", "transfer_to_human", "take_message"]);
+    assert_eq!(
+        tools,
+        [
+            "check_availability",
+            "hold_slot",
+            "find_my_bookings",
+            "cancel_booking",
+            "reschedule_booking",
+            "answer_from_knowledge",
+            "transfer_to_human",
+            "take_message",
+            "end_call"
+        ],
+        "book_held_slot only while a slot is held"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +107,8 @@ async fn an_injection_attempt_reaches_nothing_the_rules_do_not_allow() {
     let profile = demo_profile("fresh-cuts");
     let line = line(vec![
         ScriptedModel::calls("list_all_bookings", json!({})),
-        ScriptedModel::calls("change_booking", json!({"change": "cancel"})),
+        ScriptedModel::says("I can't do that."),
+        ScriptedModel::calls("cancel_booking", json!({"service": null, "date": null})),
     ]);
     // Another customer's appointment.
     let theirs = line
@@ -127,7 +142,11 @@ async fn an_injection_attempt_reaches_nothing_the_rules_do_not_allow() {
     assert!(!second.say.contains("Priya"), "{}", second.say);
     // The rules' own cancel flow: the caller's bookings only, by number or spoken code.
     assert!(second.say.contains("couldn't find an upcoming appointment for this number"), "{}", second.say);
-    assert_eq!(line.model.requests().len(), 2, "both attempts went through the model");
+    assert_eq!(
+        line.model.requests().len(),
+        3,
+        "both attempts went through the model (the unknown tool came back to it)"
+    );
     let still = line.bookings.callers_upcoming(&profile, None, Some(&phone("+15555559999"))).await;
     let still = still.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((still.len(), still[0].id, still[0].status), (1, theirs.id, BookingStatus::Confirmed));
@@ -138,17 +157,52 @@ async fn the_models_own_words_are_never_spoken_and_a_failing_model_leaves_the_ru
     let line = line(vec![
         ScriptedModel::says("Sure! Haircuts are $5 today and we're open until midnight."),
         Err(ModelError::Timeout),
-        ScriptedModel::calls("start_booking", json!({"service": "haircut", "date": "2020-01-01", "time": "10:00"})),
-        ScriptedModel::calls("start_booking", json!({"service": "tattoo", "date": null, "time": null})),
     ]);
-    for _ in 0..4 {
+    for _ in 0..2 {
         let mut state = CallState::default();
         let (reply, _) = turn(&line, CallPolicy::default(), &mut state, INDIRECT).await;
         assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
         assert!(!reply.say.contains("$5") && !reply.say.contains("midnight"), "{}", reply.say);
         assert_eq!(reply.next, Next::Listen);
     }
-    assert_eq!(line.model.requests().len(), 4);
+    assert_eq!(line.model.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_tool_called_wrongly_returns_the_error_to_the_model_which_may_try_again_within_the_turn() {
+    let line = line(vec![
+        ScriptedModel::calls("hold_slot", json!({"service": "haircut", "date": "2020-01-01", "time": "10:00"})),
+        ScriptedModel::calls("hold_slot", json!({"service": "tattoo", "date": null, "time": "10:00"})),
+        ScriptedModel::calls(
+            "check_availability",
+            json!({"service": "kids cut", "date": "2026-11-27", "after": "15:00", "before": null}),
+        ),
+    ]);
+    let mut state = CallState::default();
+    let (reply, spent) = turn(&line, CallPolicy::default(), &mut state, INDIRECT).await;
+    assert!(reply.say.contains("first opening then is on Friday, November 27 at 3 PM"), "{}", reply.say);
+    assert_eq!(spent.len(), 3, "every step is metered");
+    let asked = line.model.requests();
+    assert_eq!(asked.len(), 3);
+    let results: Vec<&str> = asked[2]
+        .turns
+        .iter()
+        .filter_map(|turn| match turn {
+            ModelTurn::ToolResult { content, .. } => Some(content.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results.len(), 2, "{:?}", asked[2].turns);
+    assert!(results[0].contains("outside the booking window"), "{}", results[0]);
+    assert!(results[1].contains("no service called"), "{}", results[1]);
+    assert_eq!(state.model_turns, 1, "one caller turn reached the model");
+
+    // A model that never gets it right stops after three steps: the rules answer.
+    let wrong = || ScriptedModel::calls("hold_slot", json!({"service": null, "date": "yesterday", "time": "10:00"}));
+    let line = self::line(vec![wrong(), wrong(), wrong(), wrong()]);
+    let (reply, _) = turn(&line, CallPolicy::default(), &mut CallState::default(), INDIRECT).await;
+    assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
+    assert_eq!(line.model.requests().len(), 3);
 }
 
 #[tokio::test]
@@ -169,7 +223,8 @@ async fn the_model_is_not_asked_when_the_plan_or_the_budget_says_no_or_the_rules
 
 #[tokio::test]
 async fn a_question_the_model_recognises_is_answered_by_the_shops_facts_or_honestly_not_at_all() {
-    let line = line(vec![ScriptedModel::calls("answer_question", json!({"question": "do you sell gift vouchers"}))]);
+    let line =
+        line(vec![ScriptedModel::calls("answer_from_knowledge", json!({"question": "do you sell gift vouchers"}))]);
     let mut state = CallState::default();
     let (reply, _) =
         turn(&line, CallPolicy::default(), &mut state, "my wife wants something for my birthday from you guys").await;
