@@ -14,4 +14,4 @@ pub mod twilio;
 
 pub use app::{AppState, Application, HttpLimits, RunningGateway, router};
 pub use frontdesk_runtime::{Settings, shutdown_signal, telemetry};
-pub use twilio::TwilioSettings;
+pub use twilio::{FILLER_AFTER, TwilioSettings};

@@ -1,6 +1,12 @@
 //! Twilio's webhooks: `/twilio/voice` (a call starts), `/twilio/gather`
-//! (each turn), `/twilio/dial-done`, `/twilio/recording`, `/twilio/status`
-//! and `/twilio/sms`.
+//! (each turn), `/twilio/continue` (a slow turn's answer), `/twilio/dial-done`,
+//! `/twilio/recording`, `/twilio/status` and `/twilio/sms`.
+//!
+//! A turn not answered within [`FILLER_AFTER`] (a language model thinking)
+//! is answered with a short filler phrase and a redirect to
+//! `/twilio/continue`, which returns the turn's answer once it is saved: the
+//! caller never waits in silence for long. The turn goes on meanwhile and
+//! is saved once, as any turn, so retries of either request are harmless.
 //!
 //! Every request must carry a valid `X-Twilio-Signature` computed over
 //! `FRONTDESK_PUBLIC_BASE_URL` + path + query (never the Host header);
@@ -22,7 +28,8 @@ use frontdesk_routing::{
 };
 use frontdesk_tenant::{NumberLookup, TenantDirectory, TenantProfile, TenantRecord, TenantStatus};
 use frontdesk_twilio::twiml::{
-    Dial, Gather, GatherInput, Message, MessagingResponse, Method, Number, Record, Say, SpeechTimeout, VoiceResponse,
+    Dial, Gather, GatherInput, Message, MessagingResponse, Method, Number, Record, Redirect, Say, SpeechTimeout,
+    VoiceResponse,
 };
 
 use crate::app::AppState;
@@ -54,6 +61,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/twilio/voice", post(voice))
         .route("/twilio/gather", post(gather))
+        .route("/twilio/continue", post(continuation))
         .route("/twilio/dial-done", post(dial_done))
         .route("/twilio/recording", post(recording))
         .route("/twilio/status", post(status))
@@ -101,6 +109,14 @@ impl Webhook {
         let call_sid =
             CallSid::parse(self.get("CallSid").unwrap_or_default()).map_err(|e| Early::BadRequest(e.to_string()))?;
         Ok((profile, call_sid))
+    }
+
+    /// The called shop's record, when it is served.
+    fn record(&self) -> Option<Arc<TenantRecord>> {
+        match &self.shop {
+            Shop::Active(record) => Some(record.clone()),
+            _ => None,
+        }
     }
 
     /// An optional id field (`DialCallSid`, `RecordingSid`); a malformed one is ignored.
@@ -350,8 +366,72 @@ async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
         speech: webhook.get("SpeechResult").map(str::to_owned),
         digits: webhook.get("Digits").map(str::to_owned).filter(|d| !d.is_empty()),
     };
-    let answer = webhook.telephony.session.take_turn(profile, &call_sid, turn, input, state.clock.now()).await;
-    answer_or_trouble(profile, answer)
+    let Some(record) = webhook.record() else { return trouble(Some(profile)) };
+    let session = webhook.telephony.session.clone();
+    let now = state.clock.now();
+    let sid = call_sid.clone();
+    // Detached: a turn that outlasts the filler still finishes and is saved.
+    let mut work = tokio::spawn(async move { session.take_turn(&record.profile, &sid, turn, input, now).await });
+    match tokio::time::timeout(FILLER_AFTER, &mut work).await {
+        Ok(Ok(answer)) => answer_or_trouble(profile, answer),
+        Ok(Err(error)) => {
+            answer_or_trouble(profile, Err(CallError::Unexpected(anyhow::anyhow!("a turn failed: {error}"))))
+        }
+        Err(_) => {
+            tracing::info!(turn = turn.get(), "a slow turn: a filler phrase while it finishes");
+            xml(filler(profile, turn, 1))
+        }
+    }
+}
+
+/// How long a turn may take before the caller hears a filler phrase.
+pub const FILLER_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+/// How long a continuation waits for the turn's answer, each time.
+const CONTINUATION_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
+/// Continuations before the caller is asked to say it again.
+const MAX_CONTINUATIONS: u32 = 2;
+
+/// "One moment." and a redirect to wait for the turn's answer.
+fn filler(profile: &TenantProfile, turn: TurnNumber, attempt: u32) -> String {
+    let words = if attempt == 1 { "One moment." } else { "Sorry, just a moment more." };
+    VoiceResponse::new()
+        .say(Say::new(words).voice("Polly.Joanna").language(profile.locale()))
+        .redirect(Redirect::new(format!("/twilio/continue?turn={turn}&attempt={attempt}")).method(Method::Post))
+        .to_xml()
+}
+
+/// A slow turn's answer, once saved; another filler while it is not; and
+/// if it never comes (the process that worked on it stopped), the caller
+/// is asked to say it again (the same turn, which runs afresh).
+async fn continuation(webhook: Webhook) -> Response {
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
+    };
+    let parsed = webhook.query("turn").map(TurnNumber::parse).transpose();
+    let Ok(Some(turn)) = parsed else { return bad_request("turn: a turn number is required") };
+    let attempt = webhook.query("attempt").and_then(|raw| raw.parse::<u32>().ok()).unwrap_or(1);
+    let session = &webhook.telephony.session;
+    let waited = tokio::time::Instant::now();
+    loop {
+        match session.answer_of(profile, &call_sid, turn).await {
+            Ok(Some(answer)) => return xml(render(profile, &answer)),
+            Ok(None) if waited.elapsed() < CONTINUATION_WAIT => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Ok(None) if attempt < MAX_CONTINUATIONS => return xml(filler(profile, turn, attempt + 1)),
+            Ok(None) => {
+                tracing::warn!(turn = turn.get(), "a slow turn never finished; asking the caller again");
+                let again = Answer {
+                    say: "Sorry, I lost you for a second. Could you say that again?".to_owned(),
+                    next: Next::Listen,
+                    listen_turn: turn,
+                };
+                return xml(render(profile, &again));
+            }
+            Err(error) => return answer_or_trouble(profile, Err(error)),
+        }
+    }
 }
 
 /// A transfer to the owner ended: done if they picked up, else a message.

@@ -209,6 +209,19 @@ impl CallSession {
         Ok(answer)
     }
 
+    /// The answer to the caller's `turn` once it has been given (`None`
+    /// while it is still being worked out, or if it never was): what a
+    /// continuation after a filler phrase waits for.
+    pub async fn answer_of(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        turn: TurnNumber,
+    ) -> Result<Option<Answer>, CallError> {
+        let found = self.calls.call_for_turn(profile.slug(), call_sid, &TurnKey::Caller(turn)).await?;
+        Ok(found.and_then(|found| found.answered).map(|first| Answer::replayed(&first, turn.next())))
+    }
+
     /// Meters the paid model calls of a turn, each under its own key
     /// (`{purpose}:{call}:{turn}:{n}`), so a repeat counts once. A failure
     /// is logged: the caller has been answered.

@@ -57,3 +57,61 @@ async fn a_turn_the_rules_cannot_place_is_routed_by_the_model_and_its_tokens_are
     let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{SID}"), None).await;
     assert_eq!(call.body["ai_cost"], json!({"tokens": 835, "cost_micros": 52}), "{}", call.body);
 }
+
+/// A model that thinks for a while before it answers.
+struct Slow {
+    model: frontdesk_llm::ScriptedModel,
+    delay: std::time::Duration,
+}
+
+#[async_trait::async_trait]
+impl frontdesk_llm::LanguageModel for Slow {
+    fn model_id(&self) -> &str {
+        "scripted"
+    }
+
+    async fn respond(
+        &self,
+        request: &frontdesk_llm::ModelRequest,
+    ) -> Result<frontdesk_llm::ModelReply, frontdesk_llm::ModelError> {
+        tokio::time::sleep(self.delay).await;
+        self.model.respond(request).await
+    }
+}
+
+#[tokio::test]
+async fn a_slow_model_turn_is_bridged_by_a_filler_phrase_and_its_continuation_returns_the_answer() {
+    const SLOW: &str = "CA00000000000000000000000000model2";
+    let arguments = json!({"service": "kids cut", "date": "2026-11-27", "after": "15:00", "before": null});
+    let model = Slow {
+        model: frontdesk_llm::ScriptedModel::new([frontdesk_llm::ScriptedModel::calls(
+            "check_availability",
+            arguments,
+        )]),
+        delay: voice_gateway::FILLER_AFTER + std::time::Duration::from_millis(500),
+    };
+    let app = TestApp::with_model(std::sync::Arc::new(model)).await;
+    let call = [("CallSid", SLOW), ("From", "+15555551234"), ("To", "+15555550100")];
+    app.twilio("/twilio/voice", &call).await;
+    let said = "my little guy is starting school friday and his hair is a mess, anything after three";
+    let turn = [("CallSid", SLOW), ("From", "+15555551234"), ("To", "+15555550100"), ("SpeechResult", said)];
+    let (status, filler) = app.twilio("/twilio/gather?turn=1", &turn).await;
+    assert_eq!(status, StatusCode::OK, "{filler}");
+    assert!(filler.contains("One moment.") && !filler.contains("<Gather"), "a filler, not silence: {filler}");
+    assert!(filler.contains("<Redirect method=\"POST\">/twilio/continue?turn=1&amp;attempt=1</Redirect>"), "{filler}");
+
+    let (status, answer) = app.twilio("/twilio/continue?turn=1&attempt=1", &call).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer.contains("Friday") && answer.contains("/twilio/gather?turn=2"), "the model's turn: {answer}");
+    // Twilio retries: the same answer, and the turn was taken once.
+    let (_, again) = app.twilio("/twilio/continue?turn=1&attempt=1", &call).await;
+    assert_eq!(again, answer);
+    let (_, retried) = app.twilio("/twilio/gather?turn=1", &turn).await;
+    assert_eq!(retried, answer, "a retried turn gets the answer it got");
+
+    // A turn that never finishes (the process working on it stopped): after
+    // the last wait the caller is asked again, for the same turn.
+    let (status, lost) = app.twilio("/twilio/continue?turn=2&attempt=2", &call).await;
+    assert_eq!(status, StatusCode::OK, "{lost}");
+    assert!(lost.contains("Could you say that again?") && lost.contains("/twilio/gather?turn=2"), "{lost}");
+}

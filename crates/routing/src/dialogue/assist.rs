@@ -293,7 +293,10 @@ impl Dialogue {
                 max_output_tokens: MAX_OUTPUT_TOKENS,
             };
             let asked = Instant::now();
-            let answer = model.respond(&request).await;
+            // The deadline holds whatever the adapter does.
+            let answer = tokio::time::timeout(left, model.respond(&request))
+                .await
+                .unwrap_or(Err(frontdesk_llm::ModelError::Timeout));
             let latency_ms = asked.elapsed().as_millis() as u64;
             let reply = match answer {
                 Ok(reply) => reply,
