@@ -219,6 +219,14 @@ impl MemoryLine {
     }
 }
 
+impl MemoryLine {
+    /// What the scripted model was asked on this call, in order (nothing
+    /// for a line with another model).
+    pub fn model_requests(&self) -> Vec<frontdesk_llm::ModelRequest> {
+        self.script.as_ref().map(|script| script.requests()).unwrap_or_default()
+    }
+}
+
 #[async_trait]
 impl Line for MemoryLine {
     async fn dial(&mut self) -> Heard {
