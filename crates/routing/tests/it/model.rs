@@ -255,3 +255,26 @@ async fn a_call_asks_the_model_at_most_six_times_and_stops_once_its_tokens_run_o
     assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
     assert_eq!(line.model.requests().len(), 1, "20,500 tokens spent: the rules answer the rest");
 }
+
+#[tokio::test]
+async fn card_numbers_never_reach_the_model_even_split_across_turns() {
+    let line = line(vec![
+        ScriptedModel::says("ok"),
+        ScriptedModel::says("ok"),
+        ScriptedModel::calls("answer_from_knowledge", json!({"question": "can I pay with 4111 1111 1111 1111"})),
+    ]);
+    let mut state = CallState::default();
+    let card = "my card for the deposit thing is 4242 4242 4242 4242 whatever you need";
+    let (first, _) = turn(&line, CallPolicy::default(), &mut state, card).await;
+    assert!(first.say.contains("don't share card numbers"), "{}", first.say);
+    // A number begun at the end of one turn and finished in the next.
+    turn(&line, CallPolicy::default(), &mut state, "hmm the digits are 5555 5555").await;
+    let (third, _) = turn(&line, CallPolicy::default(), &mut state, "5555 4444 and so on").await;
+    assert_eq!(line.model.requests().len(), 4, "every turn went to the model (the answer back to it once more)");
+    let sent = format!("{:?}", line.model.requests());
+    for digits in ["4242", "5555", "4444"] {
+        assert!(!sent.contains(digits), "{digits} reached the model: {sent}");
+    }
+    assert!(!third.say.contains("4111"), "{}", third.say);
+    assert!(!format!("{:?}", third.unanswered).contains("4111"), "{:?}", third.unanswered);
+}
