@@ -23,7 +23,7 @@ use crate::support::{PUBLIC_URL as BASE_URL, TWILIO_TOKEN as AUTH_TOKEN};
 
 pub(crate) struct Harness {
     pub(crate) router: Router,
-    backend: Backend,
+    pub(crate) backend: Backend,
     /// The language model behind the dialogue, scripted turn by turn.
     model: Arc<frontdesk_llm::ScriptedModel>,
     billing: frontdesk_runtime::Billing,
@@ -43,6 +43,25 @@ async fn harness(now: DateTime<Utc>) -> (Harness, Arc<SqliteStore>) {
 
 /// The gateway on a fresh PostgreSQL database.
 async fn postgres_harness(server: &str, now: DateTime<Utc>) -> Harness {
+    let model = Arc::new(frontdesk_llm::ScriptedModel::default());
+    postgres_harness_with(server, now, model.clone(), model).await
+}
+
+/// The gateway on a fresh PostgreSQL database, its dialogue asking `model`.
+pub(crate) async fn postgres_harness_with_model(
+    server: &str,
+    now: DateTime<Utc>,
+    model: Arc<dyn frontdesk_llm::LanguageModel>,
+) -> Harness {
+    postgres_harness_with(server, now, Arc::new(frontdesk_llm::ScriptedModel::default()), model).await
+}
+
+async fn postgres_harness_with(
+    server: &str,
+    now: DateTime<Utc>,
+    scripted: Arc<frontdesk_llm::ScriptedModel>,
+    model: Arc<dyn frontdesk_llm::LanguageModel>,
+) -> Harness {
     let name = format!("frontdesk_test_{}", uuid::Uuid::new_v4().simple());
     let url = frontdesk_store_postgres::PostgresStore::create_database(server, &name)
         .await
@@ -51,27 +70,38 @@ async fn postgres_harness(server: &str, now: DateTime<Utc>) -> Harness {
     let store = frontdesk_store_postgres::PostgresStore::connect_sized(&url, clock.clone(), 4)
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
-    harness_on(Backend::from_store("postgres", Arc::new(store)), clock).await
+    harness_with(Backend::from_store("postgres", Arc::new(store)), clock, scripted, model).await
 }
 
 pub(crate) async fn harness_on(backend: Backend, clock: Arc<ManualClock>) -> Harness {
+    let model = Arc::new(frontdesk_llm::ScriptedModel::default());
+    harness_with(backend, clock, model.clone(), model).await
+}
+
+/// The gateway over `backend`; `scripted` is what a [`WebhookLine`]
+/// scripts, `model` what the dialogue asks (the same, or another model).
+async fn harness_with(
+    backend: Backend,
+    clock: Arc<ManualClock>,
+    scripted: Arc<frontdesk_llm::ScriptedModel>,
+    model: Arc<dyn frontdesk_llm::LanguageModel>,
+) -> Harness {
     demo::seed_demo_tenants(backend.tenants.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
     let bookings = Arc::new(BookingService::new(backend.bookings.clone(), clock.clone()));
     // As in production: questions the rules cannot answer are asked of the
     // shop's knowledge (here its profile alone).
     let retriever = Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone()));
-    // And what the rules cannot place goes to the (scripted) model.
-    let model = Arc::new(frontdesk_llm::ScriptedModel::default());
+    // And what the rules cannot place goes to the model.
     let twilio = TwilioSettings {
         public_base_url: BASE_URL.to_owned(),
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
-        dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone()).with_model(model.clone())),
+        dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone()).with_model(model)),
         check_durations: false,
     };
     let (mut state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
     state.retriever = retriever;
     let limits = HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
-    Harness { router: router(state, limits), backend, model, billing, _dir: None }
+    Harness { router: router(state, limits), backend, model: scripted, billing, _dir: None }
 }
 
 /// A signed Twilio form post; returns the TwiML.

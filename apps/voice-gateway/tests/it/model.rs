@@ -115,3 +115,65 @@ async fn a_slow_model_turn_is_bridged_by_a_filler_phrase_and_its_continuation_re
     assert_eq!(status, StatusCode::OK, "{lost}");
     assert!(lost.contains("Could you say that again?") && lost.contains("/twilio/gather?turn=2"), "{lost}");
 }
+
+#[tokio::test]
+async fn on_postgres_a_model_turn_over_openais_wire_leads_to_a_booking_only_after_the_callers_yes() {
+    let Ok(server) = std::env::var("FRONTDESK_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: FRONTDESK_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    const CALL: &str = "CA00000000000000000000000000model3";
+    let openai = MockServer::start().await;
+    let reply = json!({
+        "id": "chatcmpl-m3", "object": "chat.completion", "created": 1_765_000_000, "model": "gpt-5.6-luna",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "check_availability",
+                "arguments": "{\"service\":\"kids cut\",\"date\":\"2026-11-27\",\"after\":\"15:00\",\"before\":null}"}}]}}],
+        "usage": {"prompt_tokens": 812, "completion_tokens": 23, "total_tokens": 835}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(1)
+        .mount(&openai)
+        .await;
+    let settings = crate::support::settings_with(&[
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
+        ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", openai.uri())),
+    ]);
+    let model = frontdesk_runtime::build_language_model(&settings).unwrap_or_else(|e| panic!("{e:#}"));
+    let model = model.unwrap_or_else(|| panic!("a model with an API key"));
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00-05:00")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    let h = crate::conversations::postgres_harness_with_model(&server, now, model).await;
+    let call: Vec<(String, String)> = [("CallSid", CALL), ("From", "+15555551234"), ("To", "+15555550100")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let said = |words: &str| {
+        let mut params = call.clone();
+        params.push(("SpeechResult".to_owned(), words.to_owned()));
+        params
+    };
+    crate::conversations::post(&h.router, "/twilio/voice", &call).await;
+    let offer = crate::conversations::post(
+        &h.router,
+        "/twilio/gather?turn=1",
+        &said("my little guy is starting school friday and his hair is a mess, anything after three"),
+    )
+    .await;
+    assert!(offer.contains("Friday, November 27 at 3 PM"), "the rules' own offer: {offer}");
+    crate::conversations::post(&h.router, "/twilio/gather?turn=2", &said("yes please")).await;
+    let read_back = crate::conversations::post(&h.router, "/twilio/gather?turn=3", &said("Tommy Baker")).await;
+    assert!(read_back.contains("Shall I book it?"), "{read_back}");
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let range = (now, now + chrono::Duration::days(30));
+    let before = h.backend.bookings.list_bookings(&tenant, range.0, range.1, None).await.unwrap_or_default();
+    assert!(before.is_empty(), "nothing is booked before the caller's yes");
+    let booked = crate::conversations::post(&h.router, "/twilio/gather?turn=4", &said("yes")).await;
+    assert!(booked.contains("You're all set"), "{booked}");
+    let after = h.backend.bookings.list_bookings(&tenant, range.0, range.1, None).await.unwrap_or_default();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0].service.as_str(), after[0].customer.name.as_str()), ("Kids cut", "Tommy Baker"));
+}
