@@ -9,6 +9,8 @@
 //! [`MAX_TOKEN_LIFETIME`] is refused even when correctly signed, so a leaked
 //! token is useless within a quarter of an hour.
 
+pub mod web;
+
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
