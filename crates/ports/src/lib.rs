@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use frontdesk_audit::AuditLog;
+use frontdesk_auth::web::WebAuthStore;
 use frontdesk_billing::{BillingStore, UsageStore};
 use frontdesk_calendar::BookingStore;
 use frontdesk_core::Readiness;
@@ -39,6 +40,7 @@ pub trait StoreAdapter:
     + CredentialStore
     + StockLevelStore
     + KnowledgeStore
+    + WebAuthStore
     + Readiness
     + 'static
 {
@@ -62,6 +64,7 @@ impl<S> StoreAdapter for S where
         + CredentialStore
         + StockLevelStore
         + KnowledgeStore
+        + WebAuthStore
         + Readiness
         + 'static
 {
@@ -89,6 +92,7 @@ pub struct Backend {
     pub credentials: Arc<dyn CredentialStore>,
     pub stock_levels: Arc<dyn StockLevelStore>,
     pub knowledge: Arc<dyn KnowledgeStore>,
+    pub web_auth: Arc<dyn WebAuthStore>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -114,6 +118,7 @@ impl Backend {
             credentials: store.clone(),
             stock_levels: store.clone(),
             knowledge: store.clone(),
+            web_auth: store.clone(),
             readiness: store,
         }
     }

@@ -25,6 +25,7 @@ pub mod knowledge;
 pub mod messages;
 pub mod sandbox;
 pub mod tenants;
+pub mod web_auth;
 
 /// The ports of one store backend, freshly created and empty, with the
 /// clock the store was opened with. Derefs to the [`Backend`], so a case
@@ -203,6 +204,17 @@ macro_rules! store_contract_tests {
             inventory::deleted_levels_and_negative_stock_round_trip,
             inventory::a_large_batch_of_stock_levels_round_trips,
             inventory::concurrent_records_of_one_key_keep_the_newest_levels,
+            web_auth::a_challenge_is_found_by_its_link_only_while_unspent_and_unexpired,
+            web_auth::the_latest_challenge_is_the_newest_live_one_of_its_own_tenant,
+            web_auth::challenges_are_counted_per_tenant_since_a_time,
+            web_auth::a_challenge_is_spent_exactly_once_even_by_concurrent_attempts,
+            web_auth::wrong_codes_are_counted_and_the_maximum_spends_the_challenge,
+            web_auth::touching_a_session_returns_it_and_moves_last_seen,
+            web_auth::an_idle_or_too_old_session_is_over,
+            web_auth::ending_a_session_ends_only_that_one,
+            web_auth::ending_every_session_of_a_principal_leaves_everyone_elses,
+            web_auth::operators_are_added_replaced_and_read,
+            web_auth::digests_and_principals_round_trip_exactly,
         );
     };
     (@cases $open:path; $($module:ident :: $case:ident),* $(,)?) => {

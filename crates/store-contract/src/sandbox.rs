@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk_audit::{AuditQuery, NewAuditEntry};
+use frontdesk_auth::web::{
+    LOGIN_LIFETIME, LoginChallenge, Principal, SESSION_IDLE, SESSION_LIFETIME, TokenDigest, WebSession,
+};
 use frontdesk_billing::{BillingPeriod, CapDecision, CapLevel, Invoice, NewUsage, UsageKind};
 use frontdesk_calendar::{BookingId, BookingSource, ConfirmationCode, Customer, NewBooking};
 use frontdesk_core::{Clock, Plan, StoreError, TenantId};
@@ -26,7 +29,7 @@ fn friday(hour: u32) -> DateTime<Utc> {
 /// Writes a row of every kind the platform keeps for `slug` (owning
 /// `number`): plan and flag, cap, usage with its job and the job's effect,
 /// cap decision, invoice, booking, call with a turn and a question, text,
-/// opt-out, audit entry.
+/// opt-out, audit entry, knowledge, sign-in challenge and owner session.
 async fn fill(stores: &Stores, slug: &str, number: &str) {
     let shop = tenant(slug);
     let now = stores.clock.now();
@@ -130,6 +133,29 @@ async fn fill(stores: &Stores, slug: &str, number: &str) {
     let passage = frontdesk_rag::ContentHash::of(&["We take cards."]);
     let vectors = stores.knowledge.put_chunk_vectors(&shop, "model@2", &[(passage, vec![1.0, 0.0])], &[passage]).await;
     ok("vectors", vectors.map_err(s));
+    let challenge = LoginChallenge {
+        id: uuid::Uuid::now_v7(),
+        tenant: shop.clone(),
+        link: TokenDigest::of(&format!("link {slug}")),
+        code: TokenDigest::of(&format!("code {slug}")),
+        created_at: now,
+        expires_at: now + LOGIN_LIFETIME,
+        attempts: 0,
+        spent_at: None,
+    };
+    ok("sign-in challenge", stores.web_auth.put_login_challenge(&challenge).await.map_err(|e| e.to_string()));
+    let session = WebSession {
+        token: owner_session(slug),
+        principal: Principal::Owner(shop.clone()),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + SESSION_LIFETIME,
+    };
+    ok("owner session", stores.web_auth.create_session(&session).await.map_err(|e| e.to_string()));
+}
+
+fn owner_session(slug: &str) -> TokenDigest {
+    TokenDigest::of(&format!("session {slug}"))
 }
 
 /// How many rows of each kind `slug` has, read through the ports.
@@ -152,6 +178,9 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
     let documents = stores.knowledge.list_documents(&shop).await.map(|d| d.len()).ok();
     let version = stores.knowledge.knowledge_version(&shop).await.ok().map(|v| usize::from(v > 0));
     let vectors = stores.knowledge.chunk_vectors(&shop, "model@2").await.map(|v| v.len()).ok();
+    let challenges = stores.web_auth.login_challenges_since(&shop, now - far).await.map(|n| n as usize).ok();
+    let session = stores.web_auth.touch_session(&owner_session(slug), now, SESSION_IDLE).await;
+    let sessions = session.map(|s| usize::from(s.is_some())).ok();
     vec![
         ("call minutes", count(usage)),
         ("cap decisions", count(decisions)),
@@ -166,6 +195,8 @@ async fn rows_of(stores: &Stores, slug: &str) -> Vec<(&'static str, usize)> {
         ("documents", count(documents)),
         ("knowledge versions", count(version)),
         ("passage vectors", count(vectors)),
+        ("sign-in challenges", count(challenges)),
+        ("owner sessions", count(sessions)),
     ]
 }
 
@@ -184,6 +215,8 @@ fn everything_once() -> Vec<(&'static str, usize)> {
         ("documents", 1),
         ("knowledge versions", 1),
         ("passage vectors", 1),
+        ("sign-in challenges", 1),
+        ("owner sessions", 1),
     ]
 }
 

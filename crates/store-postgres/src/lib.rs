@@ -24,6 +24,7 @@ mod jobs;
 mod knowledge;
 mod messages;
 mod tenants;
+mod web_auth;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_auth::web::Principal;
 use frontdesk_core::{E164, StoreError, TenantId};
 use frontdesk_tenant::{
     PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantProfile, TenantRecord, TenantStatus, TenantStore,
@@ -145,6 +146,12 @@ impl TenantStore for PostgresStore {
                 .await
                 .map_err(unexpected("purging a sandbox tenant"))?;
         }
+        // Its owner's sessions: keyed by principal, not by tenant id.
+        sqlx::query("DELETE FROM web_sessions WHERE principal = $1")
+            .bind(Principal::Owner(tenant.clone()).key())
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("ending a sandbox owner's sessions"))?;
         tx.commit().await.map_err(unexpected("committing purge_sandbox"))?;
         Ok(PurgeOutcome::Purged)
     }
@@ -220,7 +227,7 @@ impl TenantStore for PostgresStore {
 /// Every row kept for a tenant, children first. The audit log stays (it
 /// outlives what it describes); a provider event keeps its id (so a replay
 /// is still recognised) and forgets the tenant.
-const PURGE: [&str; 21] = [
+const PURGE: [&str; 22] = [
     "DELETE FROM call_replies WHERE call_sid IN (SELECT call_sid FROM calls WHERE tenant_id = $1)",
     "DELETE FROM calls WHERE tenant_id = $1",
     "DELETE FROM call_questions WHERE tenant_id = $1",
@@ -240,6 +247,7 @@ const PURGE: [&str; 21] = [
     "DELETE FROM tenant_billing WHERE tenant_id = $1",
     "DELETE FROM job_effects WHERE job_id IN (SELECT job_id FROM jobs WHERE tenant_id = $1)",
     "DELETE FROM jobs WHERE tenant_id = $1",
+    "DELETE FROM login_challenges WHERE tenant_id = $1",
     "DELETE FROM tenant_phone_numbers WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE tenant_id = $1",
 ];

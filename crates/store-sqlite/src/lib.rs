@@ -26,6 +26,7 @@ mod jobs;
 mod knowledge;
 mod messages;
 mod tenants;
+mod web_auth;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
