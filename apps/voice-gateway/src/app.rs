@@ -75,6 +75,8 @@ pub struct AppState {
     pub version: &'static str,
     /// The Twilio webhooks; `None` serves them as 404 (embedding without telephony).
     pub twilio: Option<crate::twilio::Telephony>,
+    /// The web pages' sign-in and sessions.
+    pub web: crate::web::Web,
 }
 
 impl AppState {
@@ -90,6 +92,10 @@ impl AppState {
     ) -> AppState {
         let directory = Arc::new(TenantDirectory::new(backend.tenants.clone(), clock.clone()));
         follow_tenant_changes(&directory, &billing.flags);
+        let public_base_url = twilio
+            .as_ref()
+            .map(|settings| settings.public_base_url.clone())
+            .unwrap_or_else(|| "http://localhost".to_owned());
         let twilio = twilio.map(|settings| crate::twilio::Telephony {
             public_base_url: settings.public_base_url,
             validator: settings.validator,
@@ -136,6 +142,14 @@ impl AppState {
             tokens: Arc::new(tokens),
             version: env!("CARGO_PKG_VERSION"),
             twilio,
+            web: crate::web::Web::new(
+                Arc::new(frontdesk_auth::web::WebLogins::new(Arc::new(
+                    frontdesk_auth::web::MemoryWebAuthStore::default(),
+                ))),
+                Arc::new(frontdesk_routing::OutboxMessaging),
+                true,
+                public_base_url,
+            ),
         }
     }
 }
@@ -193,11 +207,19 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes));
+    // Cookie-signed pages refuse cross-site form posts; the API (bearer
+    // tokens) and the providers' webhooks (signatures) are outside it.
+    let pages = crate::web::routes().layer(
+        tower_http::csrf::CsrfLayer::new()
+            .add_trusted_origin(&state.web.public_base_url)
+            .unwrap_or_else(|_| tower_http::csrf::CsrfLayer::new()),
+    );
     Router::new()
         .merge(health::routes())
         .merge(admin::routes())
         .merge(crate::twilio::routes())
         .merge(crate::stripe::routes())
+        .merge(pages)
         .fallback(no_route)
         .with_state(state)
         .layer(limits_layer)
@@ -243,6 +265,7 @@ impl Application {
         }
         let stripe_webhook = WebhookVerifier::new(settings.stripe_webhook_secret.expose_secret())
             .context("FRONTDESK_STRIPE_WEBHOOK_SECRET")?;
+        let page_messaging = messaging.clone();
         let worker = settings.run_worker.then(|| {
             let embedder = embedders.as_ref().map(|embedders| embedders.passages.clone());
             let adapters = WorkerAdapters { calendar: calendar.clone(), messaging, ledger, embedder };
@@ -269,6 +292,13 @@ impl Application {
         // One retriever (and its cache) for the calls and the admin API.
         state.retriever = retriever;
         state.reindex_knowledge = embedders.is_some();
+        // Texts go nowhere without a Twilio account (the embedded outbox).
+        state.web = crate::web::Web::new(
+            state.web.logins.clone(),
+            page_messaging,
+            settings.twilio_account_sid.is_none(),
+            state.web.public_base_url.clone(),
+        );
         let limits =
             HttpLimits { request_timeout: settings.request_timeout, body_limit_bytes: settings.body_limit_bytes };
         let listener = TcpListener::bind(settings.http_addr)
@@ -301,7 +331,9 @@ impl Application {
             version = env!("CARGO_PKG_VERSION"),
             "voice-gateway listening"
         );
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(stopped(stop_rx)).await;
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stopped(stop_rx))
+            .await;
         if let Some(worker) = worker {
             match worker.await {
                 Ok(Ok(_)) => {}

@@ -1,8 +1,9 @@
 //! `voice-gateway`: Frontdesk's HTTP front door.
 //!
-//! Serves health checks and the admin API, and on SQLite runs the job worker
-//! in-process; Twilio webhooks join it in later milestones. This crate is a composition root: it reads settings,
-//! picks adapters, and hands handlers nothing but ports.
+//! Serves health checks, the admin API, Twilio's and Stripe's webhooks and
+//! the owners' and operators' web pages, and on SQLite runs the job worker
+//! in-process. This crate is a composition root: it reads settings, picks
+//! adapters, and hands handlers nothing but ports.
 
 pub mod admin;
 pub mod app;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod stripe;
 pub mod twilio;
+pub mod web;
 
 pub use app::{AppState, Application, HttpLimits, RunningGateway, router};
 pub use frontdesk_runtime::{Settings, shutdown_signal, telemetry};

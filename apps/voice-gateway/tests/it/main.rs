@@ -16,3 +16,4 @@ mod model;
 mod outages;
 mod shared_flags;
 mod support;
+mod web;

@@ -1,0 +1,211 @@
+//! The owners' pages in process: signing in by the texted code or link,
+//! sessions in a cookie, the cross-site check, and a shop's owner seeing
+//! only their own shop.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use frontdesk_core::Clock;
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::support::TestApp;
+
+const FRESH_CUTS_OWNER: &str = "+15555550199";
+
+/// A browser's request: same-origin form posts, an optional cookie.
+async fn browse(app: &TestApp, method: Method, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Page {
+    browse_from(app, method, path, form, cookie, "same-origin").await
+}
+
+async fn browse_from(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+    site: &str,
+) -> Page {
+    let mut request = Request::builder().method(method.clone()).uri(path).header("sec-fetch-site", site);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let body = if method == Method::POST {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        Body::from(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter()).finish())
+    } else {
+        Body::empty()
+    };
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(body).unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+    Page { status, headers, html: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    html: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// `name=value` of the session cookie this reply sets.
+    fn cookie(&self) -> Option<String> {
+        let set = self.headers.get(header::SET_COOKIE)?.to_str().ok()?;
+        Some(set.split(';').next()?.to_owned())
+    }
+}
+
+/// The last sign-in text the shop's owner was sent (the embedded outbox
+/// keeps it whole).
+async fn last_sign_in_text(app: &TestApp, slug: &str) -> Option<String> {
+    let reply = app.admin(Method::GET, &format!("/admin/tenants/{slug}/messages"), None).await;
+    reply.body["messages"]
+        .as_array()?
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .find(|body| body.contains("sign in"))
+        .map(str::to_owned)
+}
+
+fn code_in(text: &str) -> String {
+    let at = text.find("the code ").unwrap_or_else(|| panic!("no code in {text}")) + "the code ".len();
+    text[at..at + 6].to_owned()
+}
+
+fn link_token_in(text: &str) -> String {
+    let at = text.find("token=").unwrap_or_else(|| panic!("no link in {text}")) + "token=".len();
+    text[at..at + 64].to_owned()
+}
+
+async fn sign_in_by_code(app: &TestApp, phone: &str, slug: &str) -> String {
+    let sent = browse(app, Method::POST, "/app/login", &[("phone", phone)], None).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let text = last_sign_in_text(app, slug).await.unwrap_or_else(|| panic!("no sign-in text for {slug}"));
+    let signed =
+        browse(app, Method::POST, "/app/login/code", &[("phone", phone), ("code", &code_in(&text))], None).await;
+    assert_eq!((signed.status, signed.location()), (StatusCode::SEE_OTHER, "/app"), "{}", signed.html);
+    signed.cookie().unwrap_or_else(|| panic!("no session cookie"))
+}
+
+#[tokio::test]
+async fn an_owner_signs_in_with_the_texted_code_and_sees_only_their_own_shop_today() {
+    let app = TestApp::new().await;
+    // One appointment today at each demo shop.
+    let today = app.clock.now().with_timezone(&chrono_tz::America::New_York).date_naive();
+    for (slug, service, phone) in
+        [("fresh-cuts", "Haircut", "+15555551111"), ("bright-smile", "Filling", "+15555552222")]
+    {
+        let body = json!({"service": service, "start": format!("{today}T16:00:00-05:00"),
+            "customer_name": format!("{slug} customer"), "customer_phone": phone});
+        let made = app.admin(Method::POST, &format!("/admin/tenants/{slug}/bookings"), Some(&body)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+
+    let first = browse(&app, Method::GET, "/app", &[], None).await;
+    assert_eq!(
+        (first.status, first.location()),
+        (StatusCode::SEE_OTHER, "/app/login"),
+        "signed out: to the sign-in page"
+    );
+    let login = browse(&app, Method::GET, "/app/login", &[], None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let csp = login.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    assert!(cookie.starts_with("__Host-fd_session="), "https: a __Host- cookie: {cookie}");
+    let today_page = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+    assert_eq!(today_page.status, StatusCode::OK, "{}", today_page.html);
+    assert!(today_page.html.contains("Fresh Cuts Barbershop") && today_page.html.contains("fresh-cuts customer"));
+    assert!(!today_page.html.contains("bright-smile customer") && !today_page.html.contains("Bright Smile"));
+    assert!(today_page.html.contains("4 PM"), "{}", today_page.html);
+
+    // Signing out ends the session; the old cookie leads back to sign-in.
+    let out = browse(&app, Method::POST, "/app/logout", &[], Some(&cookie)).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/app/login"));
+    let after = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+    assert_eq!(after.location(), "/app/login");
+}
+
+#[tokio::test]
+async fn a_texted_link_signs_in_only_when_its_button_is_pressed_and_only_once() {
+    let app = TestApp::new().await;
+    browse(&app, Method::POST, "/app/login", &[("phone", FRESH_CUTS_OWNER)], None).await;
+    let text = last_sign_in_text(&app, "fresh-cuts").await.unwrap_or_else(|| panic!("no text"));
+    assert!(text.contains("https://frontdesk.example.com/app/login/link?token="), "{text}");
+    let token = link_token_in(&text);
+    // A link scanner opening the link spends nothing.
+    for _ in 0..2 {
+        let opened = browse(&app, Method::GET, &format!("/app/login/link?token={token}"), &[], None).await;
+        assert_eq!(opened.status, StatusCode::OK);
+        assert!(opened.html.contains("<button type=\"submit\">Sign in</button>"), "{}", opened.html);
+        assert!(opened.cookie().is_none());
+    }
+    let pressed = browse(&app, Method::POST, "/app/login/link", &[("token", &token)], None).await;
+    assert_eq!((pressed.status, pressed.location()), (StatusCode::SEE_OTHER, "/app"));
+    assert!(pressed.cookie().is_some());
+    let again = browse(&app, Method::POST, "/app/login/link", &[("token", &token)], None).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "single use");
+    assert!(again.html.contains("used or expired"), "{}", again.html);
+}
+
+#[tokio::test]
+async fn unknown_numbers_get_the_same_reply_wrong_codes_are_refused_and_cross_site_posts_are_forbidden() {
+    let app = TestApp::new().await;
+    let unknown = browse(&app, Method::POST, "/app/login", &[("phone", "+15555550000")], None).await;
+    let known = browse(&app, Method::POST, "/app/login", &[("phone", FRESH_CUTS_OWNER)], None).await;
+    assert_eq!(unknown.status, known.status, "the same reply either way");
+    assert!(unknown.location().starts_with("/app/login/code?sent=1"));
+
+    let bad = browse(&app, Method::POST, "/app/login", &[("phone", "not a phone")], None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.html.contains("doesn&#39;t look like a phone number") || bad.html.contains("doesn't look like"),
+        "{}",
+        bad.html
+    );
+
+    let text = last_sign_in_text(&app, "fresh-cuts").await.unwrap_or_else(|| panic!("no text"));
+    let wrong = if code_in(&text) == "000000" { "111111" } else { "000000" };
+    let refused =
+        browse(&app, Method::POST, "/app/login/code", &[("phone", FRESH_CUTS_OWNER), ("code", wrong)], None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.cookie().is_none());
+
+    let forged = browse_from(
+        &app,
+        Method::POST,
+        "/app/login/code",
+        &[("phone", FRESH_CUTS_OWNER), ("code", &code_in(&text))],
+        None,
+        "cross-site",
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "a cross-site form post");
+    let still =
+        browse(&app, Method::POST, "/app/login/code", &[("phone", FRESH_CUTS_OWNER), ("code", &code_in(&text))], None)
+            .await;
+    assert_eq!(still.status, StatusCode::SEE_OTHER, "the forged post spent nothing");
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_shop() {
+    let app = TestApp::new().await;
+    let phone = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let laptop = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let out = browse(&app, Method::POST, "/app/logout-everywhere", &[], Some(&laptop)).await;
+    assert_eq!(out.location(), "/app/login");
+    for cookie in [phone, laptop] {
+        assert_eq!(browse(&app, Method::GET, "/app", &[], Some(&cookie)).await.location(), "/app/login");
+    }
+}
