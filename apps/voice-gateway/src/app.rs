@@ -143,9 +143,7 @@ impl AppState {
             version: env!("CARGO_PKG_VERSION"),
             twilio,
             web: crate::web::Web::new(
-                Arc::new(frontdesk_auth::web::WebLogins::new(Arc::new(
-                    frontdesk_auth::web::MemoryWebAuthStore::default(),
-                ))),
+                Arc::new(frontdesk_auth::web::WebLogins::new(backend.web_auth.clone())),
                 Arc::new(frontdesk_routing::OutboxMessaging),
                 true,
                 public_base_url,
