@@ -8,6 +8,7 @@ mod jobs;
 mod knowledge;
 mod sandboxes;
 mod tenants;
+mod web_access;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(sandboxes::routes())
         .merge(knowledge::routes())
+        .merge(web_access::routes())
 }
 
 /// A JSON body, or the extractor's complaint as a JSON error.

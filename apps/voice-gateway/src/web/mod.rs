@@ -71,7 +71,7 @@ impl Web {
     }
 
     /// The `Set-Cookie` value that keeps `token` (or, `None`, removes it).
-    fn session_cookie(&self, token: Option<&SecretToken>) -> HeaderValue {
+    pub(crate) fn session_cookie(&self, token: Option<&SecretToken>) -> HeaderValue {
         let secure = if self.secure() { "; Secure" } else { "" };
         let value = match token {
             Some(token) => format!(
@@ -245,6 +245,45 @@ impl FromRequestParts<AppState> for OwnerSession {
                 Principal::Operator(_) => Err(SignInFirst { clear: None, to: "/app/login" }.into_response()),
             },
             None => Err(SignInFirst { clear: Some(web.session_cookie(None)), to: "/app/login" }.into_response()),
+        }
+    }
+}
+
+/// A signed-in operator.
+pub struct OperatorSession {
+    pub email: frontdesk_auth::web::OperatorEmail,
+    pub session: WebSession,
+    pub token: SecretToken,
+}
+
+impl FromRequestParts<AppState> for OperatorSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<OperatorSession, Response> {
+        let web = &state.web;
+        let Some(token) = web.cookie_token(&parts.headers) else {
+            return Err(SignInFirst { clear: None, to: "/ops/login" }.into_response());
+        };
+        let session = match web.logins.session(&token, state.clock.now()).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::error!(%error, "could not read a web session");
+                return Err(notice(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Signing in is unavailable",
+                    "Sorry, signing in is unavailable right now. Try again in a minute.",
+                ));
+            }
+        };
+        match session {
+            Some(session) => match &session.principal {
+                Principal::Operator(email) => {
+                    Ok(OperatorSession { email: email.clone(), session: session.clone(), token })
+                }
+                // A shop owner's session never reaches the operator pages.
+                Principal::Owner(_) => Err(SignInFirst { clear: None, to: "/ops/login" }.into_response()),
+            },
+            None => Err(SignInFirst { clear: Some(web.session_cookie(None)), to: "/ops/login" }.into_response()),
         }
     }
 }

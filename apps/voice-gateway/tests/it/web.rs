@@ -209,3 +209,34 @@ async fn signing_out_everywhere_ends_every_session_of_the_shop() {
         assert_eq!(browse(&app, Method::GET, "/app", &[], Some(&cookie)).await.location(), "/app/login");
     }
 }
+
+#[tokio::test]
+async fn operators_are_added_and_owner_links_issued_by_the_operator_api_only() {
+    let app = TestApp::new().await;
+    let body = json!({"email": "Ops@Frontdesk.example", "password": "correct horse battery"});
+    let added = app.admin(Method::POST, "/admin/operators", Some(&body)).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert_eq!(added.body["email"], "ops@frontdesk.example");
+    let short =
+        app.admin(Method::POST, "/admin/operators", Some(&json!({"email": "a@b.example", "password": "short"}))).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST, "{}", short.body);
+    assert!(short.body["error"]["message"].as_str().unwrap_or_default().contains("12 characters"), "{}", short.body);
+    let shop_token = app.token("tenant:fresh-cuts");
+    let refused = app.call(Method::POST, "/admin/operators", Some(&shop_token), Some(&body)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let audit = app.admin(Method::GET, "/admin/audit", None).await;
+    assert!(audit.body.to_string().contains("operator.put"), "{}", audit.body);
+    assert!(!audit.body.to_string().contains("horse"), "the password is never audited");
+
+    let link = app.admin(Method::POST, "/admin/tenants/fresh-cuts/owner-login-link", None).await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    let url = link.body["link"].as_str().unwrap_or_default().to_owned();
+    assert!(url.starts_with("https://frontdesk.example.com/app/login/link?token="), "{url}");
+    let token = link_token_in(&url);
+    let signed = browse(&app, Method::POST, "/app/login/link", &[("token", &token)], None).await;
+    assert_eq!((signed.status, signed.location()), (StatusCode::SEE_OTHER, "/app"));
+    let missing = app.admin(Method::POST, "/admin/tenants/no-such-shop/owner-login-link", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let by_shop = app.call(Method::POST, "/admin/tenants/fresh-cuts/owner-login-link", Some(&shop_token), None).await;
+    assert_eq!(by_shop.status, StatusCode::FORBIDDEN, "only an operator issues links");
+}
