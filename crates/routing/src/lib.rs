@@ -27,7 +27,7 @@ pub use calls::{
 pub use dialogue::{
     BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,
     EscalationStrategy, Exchange, Flows, InformationStrategy, IntentStrategy, KnowledgeChoice, Next, Reply, Stage,
-    hours_sentence, spoken_clock, spoken_date, spoken_slot, spoken_when,
+    hours_sentence, shop_is_open, spoken_clock, spoken_date, spoken_slot, spoken_when,
 };
 pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};

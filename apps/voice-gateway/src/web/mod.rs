@@ -14,6 +14,10 @@
 //! from the request.
 
 mod owner;
+mod owner_bookings;
+mod owner_calls;
+mod owner_facts;
+mod owner_insights;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

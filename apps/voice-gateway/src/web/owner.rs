@@ -26,6 +26,12 @@ pub fn routes() -> Router<AppState> {
         .route("/app/logout", axum::routing::post(sign_out))
         .route("/app/logout-everywhere", axum::routing::post(sign_out_everywhere))
         .route("/app", get(today))
+        .route("/app/insights", get(super::owner_insights::insights))
+        .route("/app/calls", get(super::owner_calls::calls))
+        .route("/app/bookings", get(super::owner_bookings::bookings))
+        .route("/app/bookings/{id}/cancel", axum::routing::post(super::owner_bookings::cancel))
+        .route("/app/bookings/{id}/reschedule", axum::routing::post(super::owner_bookings::reschedule))
+        .route("/app/calls/{sid}", get(super::owner_calls::call))
 }
 
 #[derive(Template)]
@@ -350,7 +356,7 @@ async fn today(State(state): State<AppState>, owner: OwnerSession) -> Response {
 }
 
 /// The signed-in owner's shop (only ever their own).
-async fn shop_of(state: &AppState, owner: &OwnerSession) -> Option<TenantRecord> {
+pub(crate) async fn shop_of(state: &AppState, owner: &OwnerSession) -> Option<TenantRecord> {
     match state.tenants.get_tenant(&owner.tenant).await {
         Ok(shop) => shop,
         Err(error) => {
@@ -360,7 +366,7 @@ async fn shop_of(state: &AppState, owner: &OwnerSession) -> Option<TenantRecord>
     }
 }
 
-fn unavailable() -> Response {
+pub(crate) fn unavailable() -> Response {
     notice(
         StatusCode::SERVICE_UNAVAILABLE,
         "Unavailable",

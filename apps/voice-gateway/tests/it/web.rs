@@ -240,3 +240,105 @@ async fn operators_are_added_and_owner_links_issued_by_the_operator_api_only() {
     let by_shop = app.call(Method::POST, "/admin/tenants/fresh-cuts/owner-login-link", Some(&shop_token), None).await;
     assert_eq!(by_shop.status, StatusCode::FORBIDDEN, "only an operator issues links");
 }
+
+/// A caller books a haircut by phone (the rules alone), as Twilio places it.
+async fn phone_booking(app: &TestApp, sid: &str) {
+    let call = [("CallSid", sid), ("From", "+15555553333"), ("To", "+15555550100")];
+    app.twilio("/twilio/voice", &call).await;
+    for (turn, said) in ["a haircut tomorrow at 10 am", "Dana Scully", "yes"].iter().enumerate() {
+        let mut params = call.to_vec();
+        params.push(("SpeechResult", said));
+        let (status, twiml) = app.twilio(&format!("/twilio/gather?turn={}", turn + 1), &params).await;
+        assert_eq!(status, StatusCode::OK, "{twiml}");
+    }
+}
+
+#[tokio::test]
+async fn the_insights_and_calls_pages_show_the_owners_own_calls_and_bookings() {
+    let app = TestApp::new().await;
+    phone_booking(&app, "CA00000000000000000000000000web001").await;
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+
+    let insights = browse(&app, Method::GET, "/app/insights?period=7d", &[], Some(&cookie)).await;
+    assert_eq!(insights.status, StatusCode::OK, "{}", insights.html);
+    let html = &insights.html;
+    for expected in
+        ["Calls answered", "Booked by the receptionist", "Revenue booked", "<svg", "<table>", "How these are counted"]
+    {
+        assert!(html.contains(expected), "{expected} missing: {html}");
+    }
+    assert!(html.contains("$35.00") || html.contains("35.00 USD"), "the haircut's price booked: {html}");
+    assert!(!html.contains("style=\""), "no inline styles under the CSP");
+
+    let calls = browse(&app, Method::GET, "/app/calls", &[], Some(&cookie)).await;
+    assert_eq!(calls.status, StatusCode::OK);
+    assert!(calls.html.contains("+15555553333") && calls.html.contains("Booked"), "{}", calls.html);
+    let call = browse(&app, Method::GET, "/app/calls/CA00000000000000000000000000web001", &[], Some(&cookie)).await;
+    assert_eq!(call.status, StatusCode::OK);
+    assert!(
+        call.html.contains("a haircut tomorrow at 10 am") && call.html.contains("You&#39;re all set")
+            || call.html.contains("You're all set"),
+        "{}",
+        call.html
+    );
+
+    // Another shop's owner cannot open it: the lookup is by their own shop.
+    let dentist = sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let theirs = browse(&app, Method::GET, "/app/calls/CA00000000000000000000000000web001", &[], Some(&dentist)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let list = browse(&app, Method::GET, "/app/calls", &[], Some(&dentist)).await;
+    assert!(!list.html.contains("+15555553333"), "{}", list.html);
+    let insights = browse(&app, Method::GET, "/app/insights?period=7d", &[], Some(&dentist)).await;
+    assert!(!insights.html.contains("Fresh Cuts"), "{}", insights.html);
+}
+
+#[tokio::test]
+async fn an_owner_finds_moves_and_cancels_their_own_bookings_only() {
+    let app = TestApp::new().await;
+    phone_booking(&app, "CA00000000000000000000000000web002").await;
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let listed = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&cookie)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.html.contains("Dana Scully"), "{}", listed.html);
+    let none = browse(&app, Method::GET, "/app/bookings?q=mulder", &[], Some(&cookie)).await;
+    assert!(!none.html.contains("Dana Scully"));
+    let id_at = listed.html.find("/app/bookings/").unwrap_or_else(|| panic!("no action in {}", listed.html)) + 14;
+    let id = listed.html[id_at..].split('/').next().unwrap_or_default().to_owned();
+
+    // Another shop's owner reaches nothing.
+    let dentist = sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let foreign = browse(&app, Method::POST, &format!("/app/bookings/{id}/cancel"), &[], Some(&dentist)).await;
+    assert!(foreign.location().contains("error="), "{}", foreign.location());
+
+    // A move to a time the shop is closed is refused, with the reason.
+    let today = app.clock.now().with_timezone(&chrono_tz::America::New_York).date_naive();
+    let sunday = (1..=7).map(|d| today + chrono::Duration::days(d)).find(|d| d.format("%a").to_string() == "Sun");
+    let sunday = sunday.unwrap_or(today).format("%Y-%m-%d").to_string();
+    let closed = browse(
+        &app,
+        Method::POST,
+        &format!("/app/bookings/{id}/reschedule"),
+        &[("date", &sunday), ("time", "11:00")],
+        Some(&cookie),
+    )
+    .await;
+    assert!(closed.location().contains("error=Not+moved"), "{}", closed.location());
+    let later = (today + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let moved = browse(
+        &app,
+        Method::POST,
+        &format!("/app/bookings/{id}/reschedule"),
+        &[("date", &later), ("time", "15:00")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(moved.location(), "/app/bookings?done=moved");
+    let after = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&cookie)).await;
+    assert!(after.html.contains("3:00 PM"), "{}", after.html);
+    let new_at = after.html.find("/app/bookings/").unwrap_or_default() + 14;
+    let new_id = after.html[new_at..].split('/').next().unwrap_or_default().to_owned();
+    let cancelled = browse(&app, Method::POST, &format!("/app/bookings/{new_id}/cancel"), &[], Some(&cookie)).await;
+    assert_eq!(cancelled.location(), "/app/bookings?done=cancelled");
+    let gone = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&cookie)).await;
+    assert!(!gone.html.contains("Dana Scully"), "{}", gone.html);
+}

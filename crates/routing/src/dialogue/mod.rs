@@ -313,21 +313,27 @@ impl CallContext<'_> {
 
     /// Whether the shop is open right now.
     pub fn is_open(&self) -> bool {
-        let local = self.now.with_timezone(&self.profile.timezone());
-        if self.profile.is_closure(local.date_naive()) {
-            return false;
-        }
-        let minute = (local.time().num_seconds_from_midnight() / 60) as u16;
-        self.profile
-            .hours()
-            .on(local.weekday())
-            .iter()
-            .any(|r| r.start().minutes_since_midnight() <= minute && minute < r.end().minutes_since_midnight())
+        shop_is_open(self.profile, self.now)
     }
 
     fn at(&self, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
         self.profile.timezone().from_local_datetime(&date.and_time(time)).earliest().map(|t| t.with_timezone(&Utc))
     }
+}
+
+/// Whether `profile`'s shop is open at `at` (its hours that weekday, not a
+/// closure day): a call outside is an after-hours call.
+pub fn shop_is_open(profile: &TenantProfile, at: DateTime<Utc>) -> bool {
+    let local = at.with_timezone(&profile.timezone());
+    if profile.is_closure(local.date_naive()) {
+        return false;
+    }
+    let minute = (local.time().num_seconds_from_midnight() / 60) as u16;
+    profile
+        .hours()
+        .on(local.weekday())
+        .iter()
+        .any(|r| r.start().minutes_since_midnight() <= minute && minute < r.end().minutes_since_midnight())
 }
 
 pub struct Dialogue {

@@ -1,0 +1,168 @@
+//! `/app/calls` and `/app/calls/{sid}`: the shop's calls, and one call's
+//! transcript (stored with card numbers already removed), its knowledge
+//! sources and what its AI cost.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use frontdesk_routing::{CallRecord, CallSid};
+use serde::Deserialize;
+
+use super::owner::{shop_of, unavailable};
+use super::{OwnerSession, notice, page};
+use crate::app::AppState;
+
+const DAY_CHOICES: [i64; 3] = [1, 7, 30];
+
+struct CallRow {
+    sid: String,
+    when: String,
+    caller: String,
+    length: String,
+    outcome: String,
+    booking: &'static str,
+    ai_cost: String,
+}
+
+#[derive(Template)]
+#[template(path = "owner_calls.html")]
+struct CallsPage {
+    shop: String,
+    page: &'static str,
+    days: i64,
+    choices: Vec<i64>,
+    rows: Vec<CallRow>,
+}
+
+struct Line {
+    at: String,
+    speaker: &'static str,
+    who: &'static str,
+    text: String,
+    sources: String,
+}
+
+#[derive(Template)]
+#[template(path = "owner_call.html")]
+struct CallPage {
+    shop: String,
+    page: &'static str,
+    when: String,
+    caller: String,
+    length: String,
+    outcome: String,
+    ai_cost: String,
+    recording: Option<String>,
+    lines: Vec<Line>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DaysQuery {
+    days: Option<i64>,
+}
+
+fn when(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%a %-d %b, %-I:%M %p").to_string()
+}
+
+fn length(call: &CallRecord) -> String {
+    match call.duration_secs {
+        Some(seconds) => format!("{}:{:02}", seconds / 60, seconds % 60),
+        None if call.ended_at.is_none() => "in progress".to_owned(),
+        None => "–".to_owned(),
+    }
+}
+
+fn outcome(call: &CallRecord) -> String {
+    call.outcome
+        .and_then(|outcome| frontdesk_insights::CallOutcome::parse(outcome.as_str()))
+        .map(|outcome| outcome.label().to_owned())
+        .unwrap_or_else(|| "–".to_owned())
+}
+
+fn dollars(micros: i64) -> String {
+    if micros <= 0 { "–".to_owned() } else { format!("${:.4}", micros as f64 / 1e6) }
+}
+
+pub(crate) async fn calls(
+    State(state): State<AppState>,
+    owner: OwnerSession,
+    Query(query): Query<DaysQuery>,
+) -> Response {
+    let days = query.days.filter(|days| DAY_CHOICES.contains(days)).unwrap_or(7);
+    let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
+    let profile = &shop.profile;
+    let now = state.clock.now();
+    let calls =
+        match state.calls.list_calls(&owner.tenant, now - Duration::days(days), now + Duration::minutes(1)).await {
+            Ok(calls) => calls,
+            Err(error) => {
+                tracing::error!(%error, "could not list a shop's calls");
+                return unavailable();
+            }
+        };
+    let mut rows = Vec::with_capacity(calls.len());
+    for call in calls.iter().rev() {
+        let ai = state.metering.call_model_usage(&owner.tenant, call.call_sid.as_str(), call.started_at).await;
+        rows.push(CallRow {
+            sid: call.call_sid.as_str().to_owned(),
+            when: when(call.started_at, profile.timezone()),
+            caller: call.caller.as_ref().map_or_else(|| "withheld".to_owned(), |caller| caller.as_str().to_owned()),
+            length: length(call),
+            outcome: outcome(call),
+            booking: if call.booking_id.is_some() { "yes" } else { "" },
+            ai_cost: ai.map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
+        });
+    }
+    let choices = DAY_CHOICES.to_vec();
+    page(CallsPage { shop: profile.name().to_owned(), page: "calls", days, choices, rows }.render())
+}
+
+pub(crate) async fn call(State(state): State<AppState>, owner: OwnerSession, Path(sid): Path<String>) -> Response {
+    let missing = || notice(StatusCode::NOT_FOUND, "No such call", "That call is not one of your shop's.");
+    let Ok(sid) = CallSid::parse(&sid) else { return missing() };
+    let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
+    let profile = &shop.profile;
+    // Only this shop's calls are looked up: another shop's id finds nothing.
+    let call = match state.calls.call(&owner.tenant, &sid).await {
+        Ok(Some(call)) => call,
+        Ok(None) => return missing(),
+        Err(error) => {
+            tracing::error!(%error, "could not read a call");
+            return unavailable();
+        }
+    };
+    let ai = state.metering.call_model_usage(&owner.tenant, sid.as_str(), call.started_at).await;
+    let zone = profile.timezone();
+    let lines = call
+        .turns
+        .iter()
+        .map(|turn| {
+            let caller = turn.speaker.as_str() == "caller";
+            Line {
+                at: turn.at.with_timezone(&zone).format("%-I:%M:%S %p").to_string(),
+                speaker: if caller { "caller" } else { "agent" },
+                who: if caller { "Caller" } else { "Receptionist" },
+                text: turn.text.clone(),
+                sources: turn.sources.join(", "),
+            }
+        })
+        .collect();
+    page(
+        CallPage {
+            shop: profile.name().to_owned(),
+            page: "calls",
+            when: when(call.started_at, zone),
+            caller: call.caller.as_ref().map_or_else(|| "withheld".to_owned(), |caller| caller.as_str().to_owned()),
+            length: length(&call),
+            outcome: outcome(&call),
+            ai_cost: ai.map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
+            recording: call.recording_url.clone().filter(|url| url.starts_with("https://")),
+            lines,
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,100 @@
+//! A shop's records as the plain facts `frontdesk-insights` computes its
+//! figures from: the adapter between the stores and the metric
+//! definitions (which live in the insights crate, not here).
+//!
+//! What the records cannot say yet is left out, and the page says so:
+//! whether the owner picked up a transfer is not recorded (recovered
+//! revenue counts after-hours calls only); minutes come from the month's
+//! totals (one record at the month's start), which is all the projection
+//! needs.
+
+use chrono::{DateTime, Duration, Utc};
+use frontdesk_billing::{BillingPeriod, PlanTerms};
+use frontdesk_calendar::{Booking, BookingStatus as Status};
+use frontdesk_insights::{
+    BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, ShopTerms,
+    UsageKind, UsageRecord,
+};
+use frontdesk_routing::{CallRecord, shop_is_open};
+use frontdesk_tenant::TenantProfile;
+
+use crate::app::AppState;
+
+/// How far back the facts reach: the longest period (a month, and the one
+/// before it) and a margin.
+const HISTORY: Duration = Duration::days(70);
+
+/// The shop's facts around `now`, or why they could not be read.
+pub async fn owner_facts(state: &AppState, profile: &TenantProfile, now: DateTime<Utc>) -> anyhow::Result<OwnerFacts> {
+    let tenant = profile.slug();
+    let from = now - HISTORY;
+    let calls = state.calls.list_calls(tenant, from, now + Duration::minutes(1)).await?;
+    let ahead = Duration::days(i64::from(profile.booking().max_days_ahead) + 1);
+    let bookings = state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?;
+    let period = BillingPeriod::containing(now, profile.timezone());
+    let report = state.metering.report(tenant, period).await?;
+    let terms = PlanTerms::standard(report.plan);
+    let month_start = period.start(profile.timezone());
+    let usage = vec![UsageRecord {
+        occurred_at: month_start,
+        kind: UsageKind::CallMinutes,
+        quantity: report.totals.call_minutes,
+        cost_micros: 0,
+        call: None,
+    }];
+    let currency = profile.currency();
+    let shop = ShopTerms {
+        zone: profile.timezone(),
+        currency,
+        cancellation_notice_hours: profile.booking().cancellation_notice_hours,
+        plan_price: frontdesk_core::Money::from_minor(terms.monthly_price(), currency),
+        included_minutes: report.included_minutes,
+    };
+    let calls = calls.iter().map(|call| call_fact(profile, call)).collect();
+    let bookings = bookings.iter().map(|booking| booking_fact(profile, booking)).collect();
+    Ok(OwnerFacts::new(shop, calls, bookings, usage)?)
+}
+
+fn call_fact(profile: &TenantProfile, call: &CallRecord) -> CallFact {
+    CallFact {
+        id: CallRef::new(call.call_sid.as_str()),
+        started_at: call.started_at,
+        outcome: call.outcome.and_then(|outcome| CallOutcome::parse(outcome.as_str())),
+        after_hours: !shop_is_open(profile, call.started_at),
+        // Not recorded yet: whether the owner took a transfer.
+        transfer: None,
+        booking: call.booking_id.map(|id| BookingRef::new(id.to_string())),
+    }
+}
+
+fn booking_fact(profile: &TenantProfile, booking: &Booking) -> BookingFact {
+    let price = profile
+        .services()
+        .iter()
+        .find(|service| service.name() == booking.service)
+        .map(|service| service.price())
+        .unwrap_or_else(|| frontdesk_core::Money::zero(profile.currency()));
+    let status = match booking.status {
+        Status::Confirmed => BookingStatus::Confirmed,
+        Status::Cancelled => BookingStatus::Cancelled,
+        Status::Completed => BookingStatus::Completed,
+        Status::NoShow => BookingStatus::NoShow,
+    };
+    BookingFact {
+        id: BookingRef::new(booking.id.to_string()),
+        service: booking.service.clone(),
+        price,
+        source: match booking.source {
+            frontdesk_calendar::BookingSource::Phone => BookingSource::Phone,
+            frontdesk_calendar::BookingSource::Admin => BookingSource::Admin,
+        },
+        status,
+        start: booking.start,
+        end: booking.end,
+        created_at: booking.created_at,
+        // A cancellation's time is the booking's last change.
+        cancelled_at: (booking.status == Status::Cancelled).then_some(booking.updated_at),
+        replaces: booking.rescheduled_from.map(|id| BookingRef::new(id.to_string())),
+        replaced_by: booking.rescheduled_to.map(|id| BookingRef::new(id.to_string())),
+    }
+}
