@@ -77,43 +77,76 @@ async fn answer_question(
     let id: i64 =
         id.parse().map_err(|_| ApiError::bad_request("invalid_question_id", format!("{id:?} is not a question id")))?;
     let answer = json_body(body)?.answer;
+    let (closed, summary) =
+        answer_into_knowledge(&state, &tenant, id, &answer).await.map_err(|refused| match refused {
+            AnswerRefused::Invalid(problems) => ApiError::validation(&problems),
+            AnswerRefused::NoQuestion => ApiError::not_found(format!("tenant {tenant} has no question {id}")),
+            AnswerRefused::Failed(error) => error,
+        })?;
+    tracing::info!(tenant_id = %tenant, question_id = id, by = %admin.0.subject, "question answered into the knowledge");
+    admin.audit(&state, Some(&tenant), "question.answer", &format!("questions/{id}"), None, summary.clone()).await;
+    Ok(Json(json!({"question": super::calls::question_json(&closed), "document": summary})))
+}
+
+/// The answer to question `id` joins `tenant`'s knowledge (document
+/// `answer-{id}`, titled by the question) and the question is closed: the
+/// one use case behind the admin API and the owner's page. Returns the
+/// closed question and the document's summary.
+pub(crate) async fn answer_into_knowledge(
+    state: &AppState,
+    tenant: &TenantId,
+    id: i64,
+    answer: &str,
+) -> Result<(frontdesk_routing::AskedQuestion, Option<Value>), AnswerRefused> {
     let answer = answer.trim();
     let bad = answer.is_empty()
         || answer.chars().count() > MAX_ANSWER_CHARS
-        || answer.chars().any(|c| c.is_control() && c != '\n');
+        || answer.chars().any(|c| c.is_control() && c != '\n' && c != '\r');
     if bad {
-        return Err(ApiError::validation(&[FieldProblem {
+        return Err(AnswerRefused::Invalid(vec![FieldProblem {
             field: "answer".to_owned(),
             message: format!("must be 1 to {MAX_ANSWER_CHARS} characters without control characters"),
         }]));
     }
-    let questions = state.calls.questions(&tenant).await?;
-    let question = questions
-        .iter()
-        .find(|q| q.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
+    let answer = answer.replace("\r\n", "\n");
+    let failed = |error: ApiError| AnswerRefused::Failed(error);
+    let questions = state.calls.questions(tenant).await.map_err(|e| failed(e.into()))?;
+    let question = questions.iter().find(|q| q.id == id).ok_or(AnswerRefused::NoQuestion)?;
     // The caller's words as a title, capitalised and cut to size.
     let asked: String = question.question.trim().chars().take(MAX_TITLE_CHARS).collect();
     let mut letters = asked.chars();
     let title: String = letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default();
     let document = Document::parse(&format!("answer-{id}"), &title, "text", &format!("{title}\n\n{answer}")).map_err(
         |problems| {
-            let problems: Vec<FieldProblem> = problems
-                .iter()
-                .map(|problem| FieldProblem { field: "answer".to_owned(), message: problem.to_string() })
-                .collect();
-            ApiError::validation(&problems)
+            AnswerRefused::Invalid(
+                problems
+                    .iter()
+                    .map(|problem| FieldProblem { field: "answer".to_owned(), message: problem.to_string() })
+                    .collect(),
+            )
         },
     )?;
     let now = state.clock.now();
     // The knowledge first: a question is never closed without its answer.
-    state.knowledge.put_document(&tenant, &document, &reindex_jobs(&state, &tenant), now).await?;
-    let closed = state.calls.close_question(&tenant, id, now).await?;
-    let closed = closed.ok_or_else(|| ApiError::not_found(format!("tenant {tenant} has no question {id}")))?;
-    let summary = state.knowledge.document(&tenant, &document.id).await?.as_ref().map(summary);
-    tracing::info!(tenant_id = %tenant, question_id = id, by = %admin.0.subject, "question answered into the knowledge");
-    admin.audit(&state, Some(&tenant), "question.answer", &format!("questions/{id}"), None, summary.clone()).await;
-    Ok(Json(json!({"question": super::calls::question_json(&closed), "document": summary})))
+    state
+        .knowledge
+        .put_document(tenant, &document, &reindex_jobs(state, tenant), now)
+        .await
+        .map_err(|e| failed(e.into()))?;
+    let closed = state.calls.close_question(tenant, id, now).await.map_err(|e| failed(e.into()))?;
+    let closed = closed.ok_or(AnswerRefused::NoQuestion)?;
+    let summary =
+        state.knowledge.document(tenant, &document.id).await.map_err(|e| failed(e.into()))?.as_ref().map(summary);
+    Ok((closed, summary))
+}
+
+/// Why an answer did not join the knowledge.
+pub(crate) enum AnswerRefused {
+    /// The answer itself (empty, too long…).
+    Invalid(Vec<FieldProblem>),
+    NoQuestion,
+    /// The store failed.
+    Failed(ApiError),
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ mod billing;
 mod bookings;
 mod calls;
 mod jobs;
-mod knowledge;
+pub(crate) mod knowledge;
 mod sandboxes;
 mod tenants;
 mod web_access;

@@ -18,6 +18,7 @@ mod owner_bookings;
 mod owner_calls;
 mod owner_facts;
 mod owner_insights;
+mod owner_questions;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -195,6 +196,31 @@ pub(crate) fn notice(status: StatusCode, heading: &str, message: &str) -> Respon
     let mut response = page(Notice { heading, message }.render());
     *response.status_mut() = status;
     response
+}
+
+/// Records a change an owner made on their pages (as the admin API records
+/// its changes); a failure to record it is logged, the change stands.
+pub(crate) async fn audit_owner(
+    state: &AppState,
+    owner: &OwnerSession,
+    action: &str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) {
+    let entry = frontdesk_audit::NewAuditEntry::new(
+        state.ids.new_id().to_string(),
+        state.clock.now(),
+        &format!("owner of {} (web)", owner.tenant),
+        Some(&owner.tenant),
+        action,
+        target,
+        before,
+        after,
+    );
+    if let Err(error) = state.audit.append(&entry).await {
+        tracing::error!(%error, action, target, "could not write an audit log entry");
+    }
 }
 
 /// A signed-in shop owner: their shop, and nothing else.

@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/app", get(today))
         .route("/app/insights", get(super::owner_insights::insights))
         .route("/app/calls", get(super::owner_calls::calls))
+        .route("/app/questions", get(super::owner_questions::questions))
+        .route("/app/questions/{id}/answer", axum::routing::post(super::owner_questions::answer))
         .route("/app/bookings", get(super::owner_bookings::bookings))
         .route("/app/bookings/{id}/cancel", axum::routing::post(super::owner_bookings::cancel))
         .route("/app/bookings/{id}/reschedule", axum::routing::post(super::owner_bookings::reschedule))

@@ -342,3 +342,33 @@ async fn an_owner_finds_moves_and_cancels_their_own_bookings_only() {
     let gone = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&cookie)).await;
     assert!(!gone.html.contains("Dana Scully"), "{}", gone.html);
 }
+
+#[tokio::test]
+async fn an_owner_answers_a_callers_question_and_the_knowledge_then_knows_it() {
+    let app = TestApp::new().await;
+    let question = "do you sell gift cards for christmas";
+    let twiml = crate::knowledge::ask_on_a_call(&app, "CA00000000000000000000000000web003", question).await;
+    assert!(twiml.contains("don&apos;t know") || twiml.contains("don't know"), "{twiml}");
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let open = browse(&app, Method::GET, "/app/questions", &[], Some(&cookie)).await;
+    assert!(open.html.contains(question), "{}", open.html);
+    let id_at = open.html.find("/app/questions/").unwrap_or_else(|| panic!("{}", open.html)) + 15;
+    let id = open.html[id_at..].split('/').next().unwrap_or_default().to_owned();
+
+    let empty =
+        browse(&app, Method::POST, &format!("/app/questions/{id}/answer"), &[("answer", "  ")], Some(&cookie)).await;
+    assert!(empty.location().contains("error=Not+saved"), "{}", empty.location());
+    let answer = "Yes, gift cards of any amount are sold at the counter and can be used for every service.";
+    let saved =
+        browse(&app, Method::POST, &format!("/app/questions/{id}/answer"), &[("answer", answer)], Some(&cookie)).await;
+    assert_eq!(saved.location(), "/app/questions?done=1");
+    let after = browse(&app, Method::GET, "/app/questions", &[], Some(&cookie)).await;
+    assert!(!after.html.contains(question), "answered questions leave the list");
+
+    let ask = json!({"question": "can I buy a gift card"});
+    let reply = app.admin(Method::POST, "/admin/tenants/fresh-cuts/knowledge/ask", Some(&ask)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body["answer"].as_str().unwrap_or_default().contains("gift cards of any amount"), "{}", reply.body);
+    let audit = app.admin(Method::GET, "/admin/audit", None).await;
+    assert!(audit.body.to_string().contains("owner of fresh-cuts (web)"), "{}", audit.body);
+}
