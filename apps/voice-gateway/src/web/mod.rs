@@ -13,6 +13,7 @@
 //! [`OwnerSession`] carries the tenant, and no owner route takes a tenant
 //! from the request.
 
+mod ops;
 mod owner;
 mod owner_bookings;
 mod owner_calls;
@@ -142,7 +143,7 @@ pub(crate) fn client_address(parts: &Parts) -> Option<IpAddr> {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/assets/app.css", get(stylesheet)).merge(owner::routes())
+    Router::new().route("/assets/app.css", get(stylesheet)).merge(owner::routes()).merge(ops::routes())
 }
 
 /// The one stylesheet, from the binary.

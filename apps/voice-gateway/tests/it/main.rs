@@ -17,3 +17,4 @@ mod outages;
 mod shared_flags;
 mod support;
 mod web;
+mod web_ops;

@@ -1,0 +1,333 @@
+//! The platform's records as `frontdesk-insights`' operator facts: one
+//! [`ShopAccount`] per shop and the history of each shop's MRR.
+//!
+//! Where the figures come from, and what the records cannot say yet (each
+//! stated on the pages, see [`Coverage`]):
+//!
+//! - **MRR and its movements**: the plan history (`BillingStore::plan_changes`,
+//!   dated) priced at the standard catalog, with a shop counted while it is
+//!   live, enabled, not suspended by an operator and its subscription not
+//!   cancelled. Disabling, enabling, suspending and resuming are dated by
+//!   the audit log entries of the period (`tenant.status`, `cap.set`,
+//!   `shop.suspend`, `shop.resume`, with their before and after). A shop
+//!   already out when the period starts is taken to have left just before it
+//!   (when is not known); a subscription cancelled at the payment provider
+//!   is not dated at all, so such a shop counts as out for the whole period.
+//! - **Revenue** (for the margins): each billing month's invoice as the
+//!   invoicing computes it (plan days and overage; no setup fee; there is no
+//!   tax), spread evenly over the days it bills and counted up to now.
+//! - **Cost and minutes**: the calls that started in the period and have
+//!   ended: their billable minutes, and what their model use cost
+//!   (`Metering::call_model_usage`, one read per call). The rate card for
+//!   voice minutes, texts and numbers is not there yet, so those cost 0, and
+//!   model use outside calls (reindexing knowledge) is not counted.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use frontdesk_audit::{AuditEntry, AuditQuery};
+use frontdesk_billing::{
+    BillingAccount, BillingPeriod, InvoiceError, PlanChange, PlanTerms, UsageReport, compute_invoice, plan_segments,
+};
+use frontdesk_core::{Currency, Money, Plan, TenantId};
+use frontdesk_insights::{CallRef, MrrChange, OperatorFacts, ShopAccount, UsageKind, UsageRecord, Window};
+use frontdesk_tenant::{TenantKind, TenantRecord, TenantStatus};
+use serde_json::Value;
+
+use crate::app::AppState;
+
+/// What the pages' figures are computed in: the standard catalog's currency.
+pub(super) const CURRENCY: Currency = Currency::USD;
+
+/// The audit log is read this many entries at a time, at most this many
+/// times, for the period's status changes.
+const AUDIT_PAGE: u32 = 1_000;
+const AUDIT_PAGES: usize = 20;
+
+/// One shop as the operator's pages show it.
+pub(super) struct Shop {
+    pub record: TenantRecord,
+    pub plan: Plan,
+    pub account: BillingAccount,
+    /// The shop's current billing month (its own time zone).
+    pub month: UsageReport,
+}
+
+impl Shop {
+    pub fn slug(&self) -> &TenantId {
+        self.record.profile.slug()
+    }
+
+    /// An operator switched its AI answering off (a minute cap of 0): calls
+    /// go to the owner's phone.
+    pub fn suspended(&self) -> bool {
+        self.account.minute_cap == Some(0)
+    }
+}
+
+/// How much of the period the records could cover.
+#[derive(Debug, Default)]
+pub(super) struct Coverage {
+    /// Ended calls of the period, each costed from its model use.
+    pub calls_costed: u64,
+    /// Calls of the period still going: neither minutes nor cost yet.
+    pub calls_in_progress: u64,
+    /// Shops whose subscription the payment provider reports cancelled (the
+    /// date is not known).
+    pub undated_cancellations: u64,
+    /// The period's audit log was longer than what was read: some status
+    /// changes may be missing from the movements.
+    pub audit_truncated: bool,
+}
+
+/// Every shop, and the facts the figures are computed from.
+pub(super) struct Platform {
+    /// In the order of [`OperatorFacts::shops`].
+    pub shops: Vec<Shop>,
+    pub facts: OperatorFacts,
+    pub coverage: Coverage,
+}
+
+/// The platform's facts for `window`, as the records stand at `now`.
+pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Utc>) -> anyhow::Result<Platform> {
+    let records = state.tenants.list_tenants().await?;
+    let (audit, audit_truncated) = status_changes_since(state, window.start()).await?;
+    let mut coverage = Coverage { audit_truncated, ..Coverage::default() };
+    let mut shops = Vec::with_capacity(records.len());
+    let mut accounts = Vec::with_capacity(records.len());
+    let mut changes = Vec::new();
+    for record in records {
+        let tenant = record.profile.slug().clone();
+        let zone = record.profile.timezone();
+        let history = state.billing.plan_changes(&tenant).await?;
+        let plan = history.last().map_or(Plan::DEFAULT, |change| change.plan);
+        let account = state.billing.billing_account(&tenant).await?;
+        let month = state.metering.report(&tenant, BillingPeriod::containing(now, zone)).await?;
+        let shop = Shop { record, plan, account, month };
+        let live = shop.record.kind == TenantKind::Live;
+        let paying = live && !shop.account.subscription_ended();
+        if live && !paying {
+            coverage.undated_cancellations += 1;
+        }
+        let revenue = if live { revenue(state, &shop, &history, window, now).await? } else { 0 };
+        let usage = call_usage(state, &tenant, window, &mut coverage).await?;
+        if live {
+            let activity = activity(&shop, paying, audit.get(&tenant).map_or(&[][..], Vec::as_slice));
+            changes.extend(mrr_changes(&tenant, &history, &activity, window.start()));
+        }
+        accounts.push(ShopAccount {
+            shop: tenant.to_string(),
+            monthly_price: price(shop.plan),
+            enabled: shop.record.status == TenantStatus::Active && !shop.suspended(),
+            paying,
+            revenue: Money::from_minor(revenue, CURRENCY),
+            usage,
+        });
+        shops.push(shop);
+    }
+    let facts = OperatorFacts::new(CURRENCY, accounts, changes)?;
+    Ok(Platform { shops, facts, coverage })
+}
+
+fn price(plan: Plan) -> Money {
+    let terms = PlanTerms::standard(plan);
+    Money::from_minor(terms.monthly_price(), terms.currency())
+}
+
+/// What the shop earned in `window` up to `now`, in cents: each billing
+/// month's invoice (no setup fee) spread evenly over the days it bills
+/// (those from the shop's first plan on).
+async fn revenue(
+    state: &AppState,
+    shop: &Shop,
+    history: &[PlanChange],
+    window: &Window,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    let zone = shop.record.profile.timezone();
+    let (from, to) = (window.start(), window.end().min(now));
+    let mut period = BillingPeriod::containing(from, zone);
+    let mut earned = 0.0_f64;
+    while from < to && period.start(zone) < to {
+        let segments = plan_segments(history, zone, period, PlanTerms::standard);
+        let billed_days: u32 = segments.iter().map(|segment| segment.days).sum();
+        // The billed days are the period's last ones (a DST change moves
+        // this by an hour at most).
+        let end = period.end(zone);
+        let start = end - Duration::days(i64::from(billed_days));
+        let overlap = (end.min(to) - start.max(from)).num_seconds().max(0) as f64;
+        if billed_days > 0 && overlap > 0.0 {
+            let totals = if period == shop.month.period {
+                shop.month.totals
+            } else {
+                state.metering.report(shop.slug(), period).await?.totals
+            };
+            let billed = match compute_invoice(period, &segments, totals, false) {
+                Ok(invoice) => invoice.total,
+                Err(InvoiceError::NoBilledDays) => 0,
+                Err(error) => return Err(anyhow::anyhow!("the {period} invoice of {}: {error}", shop.slug())),
+            };
+            earned += billed as f64 * overlap / (end - start).num_seconds().max(1) as f64;
+        }
+        period = period.next();
+    }
+    Ok(earned.round() as i64)
+}
+
+/// The billable minutes and the model cost of each call that started in
+/// `window` and has ended.
+async fn call_usage(
+    state: &AppState,
+    tenant: &TenantId,
+    window: &Window,
+    coverage: &mut Coverage,
+) -> anyhow::Result<Vec<UsageRecord>> {
+    let calls = state.calls.list_calls(tenant, window.start(), window.end()).await?;
+    let mut usage = Vec::with_capacity(calls.len() * 2);
+    for call in calls {
+        let (Some(_), Some(seconds)) = (call.ended_at, call.duration_secs) else {
+            coverage.calls_in_progress += u64::from(call.ended_at.is_none());
+            continue;
+        };
+        let sid = CallRef::new(call.call_sid.as_str());
+        let minutes = frontdesk_billing::billable_minutes(i64::from(seconds)).unwrap_or(0);
+        let model = state.metering.call_model_usage(tenant, call.call_sid.as_str(), call.started_at).await?;
+        usage.push(UsageRecord {
+            occurred_at: call.started_at,
+            kind: UsageKind::CallMinutes,
+            quantity: minutes,
+            cost_micros: 0,
+            call: Some(sid.clone()),
+        });
+        usage.push(UsageRecord {
+            occurred_at: call.started_at,
+            kind: UsageKind::LlmTokens,
+            quantity: model.tokens.max(0),
+            cost_micros: model.cost_micros.max(0),
+            call: Some(sid),
+        });
+        coverage.calls_costed += 1;
+    }
+    Ok(usage)
+}
+
+/// The audit log's entries that enable, disable, suspend or resume a shop,
+/// from `from` on, by shop, oldest first; and whether there were more than
+/// were read.
+async fn status_changes_since(
+    state: &AppState,
+    from: DateTime<Utc>,
+) -> anyhow::Result<(HashMap<TenantId, Vec<AuditEntry>>, bool)> {
+    let mut by_shop: HashMap<TenantId, Vec<AuditEntry>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut since = from;
+    for _ in 0..AUDIT_PAGES {
+        let query = AuditQuery { tenant: None, from: Some(since), to: None, limit: AUDIT_PAGE, newest_first: false };
+        let entries = state.audit.audit_entries(&query).await?;
+        let full = entries.len() == AUDIT_PAGE as usize;
+        let last = entries.last().map(|entry| entry.at);
+        for entry in entries {
+            if !seen.insert(entry.id.clone()) || !changes_standing(&entry.action) {
+                continue;
+            }
+            if let Some(tenant) = entry.tenant.clone() {
+                by_shop.entry(tenant).or_default().push(entry);
+            }
+        }
+        match last {
+            // The next page starts at the last entry's instant (entries
+            // sharing it are told apart by id); one instant filling a whole
+            // page would never advance.
+            Some(at) if full && at > since => since = at,
+            Some(_) if full => return Ok((by_shop, true)),
+            _ => return Ok((by_shop, false)),
+        }
+    }
+    Ok((by_shop, true))
+}
+
+fn changes_standing(action: &str) -> bool {
+    matches!(action, "tenant.status" | "cap.set" | "shop.suspend" | "shop.resume")
+}
+
+/// Whether a shop counted in MRR when the period started, and each time
+/// that changed in the period.
+struct Activity {
+    at_start: bool,
+    changes: Vec<(DateTime<Utc>, bool)>,
+}
+
+/// Replays `entries` (the shop's audit entries of the period, oldest first)
+/// from the state before the first of them: a shop counts while it pays, is
+/// enabled and has a minute cap other than 0.
+fn activity(shop: &Shop, paying: bool, entries: &[AuditEntry]) -> Activity {
+    let status_of = |value: &Option<Value>| -> Option<bool> {
+        Some(value.as_ref()?.get("status")?.as_str()? == TenantStatus::Active.as_str())
+    };
+    let suspended_of =
+        |value: &Option<Value>| -> Option<bool> { Some(value.as_ref()?.get("minutes")?.as_i64() == Some(0)) };
+    let is_status = |entry: &&AuditEntry| entry.action == "tenant.status";
+    let mut enabled = entries
+        .iter()
+        .find(is_status)
+        .and_then(|entry| status_of(&entry.before))
+        .unwrap_or(shop.record.status == TenantStatus::Active);
+    let mut suspended = entries
+        .iter()
+        .find(|entry| !is_status(entry))
+        .and_then(|entry| suspended_of(&entry.before))
+        .unwrap_or_else(|| shop.suspended());
+    let at_start = paying && enabled && !suspended;
+    let mut changes = Vec::new();
+    for entry in entries {
+        if entry.action == "tenant.status" {
+            enabled = status_of(&entry.after).unwrap_or(enabled);
+        } else {
+            suspended = suspended_of(&entry.after).unwrap_or(suspended);
+        }
+        changes.push((entry.at, paying && enabled && !suspended));
+    }
+    Activity { at_start, changes }
+}
+
+enum Event {
+    Plan(Plan),
+    Counts(bool),
+}
+
+/// The shop's MRR over time: its plan's price while it counts, 0 while it
+/// does not. Before the period the plan history is taken as it stands (the
+/// shop counting throughout); a shop out at the period's start left just
+/// before it.
+fn mrr_changes(tenant: &TenantId, history: &[PlanChange], activity: &Activity, start: DateTime<Utc>) -> Vec<MrrChange> {
+    let change = |at: DateTime<Utc>, mrr: Money| MrrChange { shop: tenant.to_string(), at, mrr };
+    let mut changes: Vec<MrrChange> = Vec::new();
+    let mut plan = None;
+    for earlier in history.iter().filter(|change| change.at < start) {
+        plan = Some(earlier.plan);
+        changes.push(change(earlier.at, price(earlier.plan)));
+    }
+    if !activity.at_start && plan.is_some() {
+        changes.push(change(start - Duration::nanoseconds(1), Money::zero(CURRENCY)));
+    }
+    let mut events: Vec<(DateTime<Utc>, Event)> = history
+        .iter()
+        .filter(|change| change.at >= start)
+        .map(|change| (change.at, Event::Plan(change.plan)))
+        .chain(activity.changes.iter().map(|(at, counts)| (*at, Event::Counts(*counts))))
+        .collect();
+    events.sort_by_key(|(at, _)| *at);
+    let mut counts = activity.at_start;
+    for (at, event) in events {
+        match event {
+            Event::Plan(new_plan) => plan = Some(new_plan),
+            Event::Counts(now_counts) => counts = now_counts,
+        }
+        let mrr = match plan {
+            Some(plan) if counts => price(plan),
+            _ => Money::zero(CURRENCY),
+        };
+        changes.push(change(at, mrr));
+    }
+    changes
+}
