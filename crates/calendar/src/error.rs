@@ -32,6 +32,13 @@ pub enum BookingError {
     TooLateToCancel { hours: u32 },
     #[error("the booking is {0:?}, not confirmed")]
     NotConfirmed(BookingStatus),
+    /// Attendance is marked from a booking's start on.
+    #[error("the booking has not started yet; its attendance can be marked once it starts")]
+    NotStarted,
+    /// A cancelled booking took place for nobody: it is neither completed
+    /// nor a no-show.
+    #[error("booking {0} was cancelled; only a booking that took place can be marked completed or no-show")]
+    Cancelled(BookingId),
     /// The customer's name is blank, too long or holds control characters.
     #[error("the customer's name {0}")]
     InvalidCustomerName(String),

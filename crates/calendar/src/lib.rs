@@ -5,10 +5,13 @@
 //! [`Block`]s that stores and external calendars report. [`BookingStore`] is
 //! the persistence port (the database enforces that blocks never overlap);
 //! [`ExternalCalendar`] is the port for calendars such as Google's.
-//! [`BookingService`] ties them together with the booking rules.
+//! [`BookingService`] ties them together with the booking rules, including
+//! marking attendance; [`effective_status`] and [`AttendanceSummary`] say
+//! how bookings count once they are over.
 //!
 //! Knows nothing of SQL, HTTP or any vendor.
 
+mod attendance;
 mod availability;
 mod error;
 pub mod external;
@@ -17,13 +20,16 @@ mod model;
 mod service;
 mod store;
 
+pub use attendance::{
+    AttendanceSummary, EffectiveStatus, NO_SHOW_RATE_DEFINITION, NoShowRate, UNMARKED_GRACE_HOURS, effective_status,
+};
 pub use availability::Availability;
 pub use error::BookingError;
 pub use external::{BusyInterval, CalendarError, CalendarEvent, ExternalCalendar};
 pub use memory::MemoryBookingStore;
 pub use model::{
-    Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer, Hold, HoldId,
-    NewBooking, Slot, StoredBooking,
+    Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer,
+    Hold, HoldId, NewBooking, Slot, StoredBooking,
 };
 pub use service::{
     BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, NOTIFY_CUSTOMER,

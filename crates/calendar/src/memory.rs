@@ -13,7 +13,7 @@ use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
 
 use crate::BookingError;
-use crate::model::{Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
+use crate::model::{Attendance, Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
 use crate::store::{BookingStore, NewHold};
 
 /// Time taken on a staff member's calendar.
@@ -219,6 +219,40 @@ impl BookingStore for MemoryBookingStore {
         state.bookings.insert(replacement.id, moved.clone());
         state.jobs.extend(jobs);
         Ok(moved)
+    }
+
+    async fn mark_attendance(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        attendance: Attendance,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let mut state = self.lock();
+        let booking = state.of_tenant(tenant, id).cloned().ok_or(BookingError::NotFound(id))?;
+        if booking.status == BookingStatus::Cancelled {
+            return Err(BookingError::Cancelled(id));
+        }
+        let marked =
+            Booking { status: attendance.status(), attendance_marked_at: Some(now), updated_at: now, ..booking };
+        state.bookings.insert(id, marked.clone());
+        Ok(marked)
+    }
+
+    async fn record_confirmation(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let mut state = self.lock();
+        let booking = state.confirmed(tenant, id)?;
+        if booking.confirmed_at.is_some() {
+            return Ok(booking);
+        }
+        let confirmed = Booking { confirmed_at: Some(now), updated_at: now, ..booking };
+        state.bookings.insert(id, confirmed.clone());
+        Ok(confirmed)
     }
 
     async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError> {

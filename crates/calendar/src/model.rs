@@ -129,6 +129,50 @@ impl BookingStatus {
             .into_iter()
             .find(|s| s.as_str() == raw)
     }
+
+    /// The attendance this status records, if it records one.
+    pub fn attendance(self) -> Option<Attendance> {
+        match self {
+            BookingStatus::Completed => Some(Attendance::Completed),
+            BookingStatus::NoShow => Some(Attendance::NoShow),
+            BookingStatus::Confirmed | BookingStatus::Cancelled => None,
+        }
+    }
+}
+
+/// Whether the customer came: what the shop marks once a booking has
+/// started (and may correct afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attendance {
+    Completed,
+    NoShow,
+}
+
+impl Attendance {
+    pub const ALL: [Attendance; 2] = [Attendance::Completed, Attendance::NoShow];
+
+    /// `completed` or `no_show`, as in [`BookingStatus::as_str`].
+    pub fn as_str(self) -> &'static str {
+        self.status().as_str()
+    }
+
+    pub fn parse(raw: &str) -> Option<Attendance> {
+        Attendance::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+
+    /// The booking status that records this attendance.
+    pub fn status(self) -> BookingStatus {
+        match self {
+            Attendance::Completed => BookingStatus::Completed,
+            Attendance::NoShow => BookingStatus::NoShow,
+        }
+    }
+}
+
+impl fmt::Display for Attendance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,8 +237,22 @@ pub struct Booking {
     pub idempotency_key: Option<String>,
     pub rescheduled_from: Option<BookingId>,
     pub rescheduled_to: Option<BookingId>,
+    /// When the customer confirmed they are coming (a reply to a reminder);
+    /// `None` until they do.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When the shop last marked the attendance (`status` completed or
+    /// no-show); `None` while unmarked.
+    pub attendance_marked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// The attendance the shop marked, if it did (see
+    /// [`crate::effective_status`] for how unmarked bookings count).
+    pub fn attendance(&self) -> Option<Attendance> {
+        self.status.attendance()
+    }
 }
 
 /// A booking to write. `occupied_until` is `end` plus the tenant's buffer.
@@ -270,6 +328,8 @@ pub struct StoredBooking {
     pub idempotency_key: Option<String>,
     pub rescheduled_from: Option<String>,
     pub rescheduled_to: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub attendance_marked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -300,6 +360,8 @@ impl TryFrom<StoredBooking> for Booking {
             idempotency_key: row.idempotency_key.clone(),
             rescheduled_from: id(&row.rescheduled_from)?,
             rescheduled_to: id(&row.rescheduled_to)?,
+            confirmed_at: row.confirmed_at,
+            attendance_marked_at: row.attendance_marked_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -323,6 +385,8 @@ impl NewBooking {
             idempotency_key: self.idempotency_key.clone(),
             rescheduled_from,
             rescheduled_to: None,
+            confirmed_at: None,
+            attendance_marked_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -13,10 +13,12 @@ use frontdesk_tenant::{Service, TenantProfile, TenantStore};
 use serde_json::json;
 
 use crate::BookingError;
+use crate::attendance::AttendanceSummary;
 use crate::availability::Availability;
 use crate::external::{CalendarError, CalendarEvent, ExternalCalendar};
 use crate::model::{
-    Block, Booking, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, Hold, HoldId, NewBooking, Slot,
+    Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, Hold, HoldId,
+    NewBooking, Slot,
 };
 use crate::store::{BookingStore, NewHold};
 
@@ -486,6 +488,43 @@ impl BookingService {
         };
         let result = self.store.reschedule_booking(profile.slug(), id, &replacement, jobs, self.clock.now()).await;
         self.with_alternatives(profile, service, staff, start, result).await
+    }
+
+    /// Marks whether the customer came. Only a booking that has started
+    /// (`start <= now`) can be marked (`NotStarted`), never a cancelled one
+    /// (`Cancelled`); a marked one can be marked again the other way, when
+    /// the owner corrects a mistake. The booking keeps its time on the
+    /// calendar either way.
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %profile.slug(), booking_id = %id))]
+    pub async fn mark_attendance(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        attendance: Attendance,
+    ) -> Result<Booking, BookingError> {
+        let booking = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
+        if booking.status == BookingStatus::Cancelled {
+            return Err(BookingError::Cancelled(id));
+        }
+        let now = self.clock.now();
+        if booking.start > now {
+            return Err(BookingError::NotStarted);
+        }
+        let marked = self.store.mark_attendance(profile.slug(), id, attendance, now).await?;
+        tracing::info!(tenant_id = %profile.slug(), booking_id = %id, %attendance, "attendance marked");
+        Ok(marked)
+    }
+
+    /// How the bookings that started in `[from, to)` went, as they stand
+    /// now (see [`AttendanceSummary`] and [`crate::effective_status`]).
+    pub async fn attendance_summary(
+        &self,
+        profile: &TenantProfile,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<AttendanceSummary, BookingError> {
+        let bookings = self.store.list_bookings(profile.slug(), from, to, None).await?;
+        Ok(AttendanceSummary::of(&bookings, self.clock.now()))
     }
 }
 

@@ -4,7 +4,7 @@ use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
 
 use crate::BookingError;
-use crate::model::{Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
+use crate::model::{Attendance, Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
 
 /// A hold to place: `[start, occupied_until)` blocked for others until
 /// `expires_at`.
@@ -87,6 +87,32 @@ pub trait BookingStore: Send + Sync {
         id: BookingId,
         replacement: &NewBooking,
         jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError>;
+
+    /// Records whether the customer came: the status becomes `attendance`'s
+    /// (from confirmed, or from the other attendance, to correct a mistake),
+    /// `attendance_marked_at` becomes `now`, and the booking keeps its time.
+    /// Whether the booking has started is the service's rule, not the
+    /// store's. MUST return `NotFound` for an unknown id or another tenant's
+    /// booking, and `Cancelled` (changing nothing) for a cancelled one, also
+    /// when it is cancelled concurrently.
+    async fn mark_attendance(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        attendance: Attendance,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError>;
+
+    /// Records that the customer confirmed they are coming: sets
+    /// `confirmed_at` to `now` the first time and keeps it afterwards.
+    /// MUST return `NotFound`, or `NotConfirmed` for a booking that is no
+    /// longer confirmed (cancelled, or already marked).
+    async fn record_confirmation(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError>;
 

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk_calendar::{
-    BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, HoldId, NewBooking, NewHold,
+    Attendance, BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, HoldId, NewBooking,
+    NewHold,
 };
 use frontdesk_core::Clock;
 use frontdesk_jobs::{JobKind, JobState, NewJob};
@@ -306,9 +307,14 @@ pub async fn tenants_never_see_or_block_each_other(stores: Stores) {
         stores.bookings.reschedule_booking(&b, theirs.id, &moved, Vec::new(), now).await,
         Err(BookingError::NotFound(_))
     ));
+    let marked = stores.bookings.mark_attendance(&b, theirs.id, Attendance::NoShow, now).await;
+    assert!(matches!(marked, Err(BookingError::NotFound(_))), "B cannot mark A's booking: {marked:?}");
+    let confirmed = stores.bookings.record_confirmation(&b, theirs.id, now).await;
+    assert!(matches!(confirmed, Err(BookingError::NotFound(_))), "B cannot confirm A's booking: {confirmed:?}");
+    let untouched = stores.bookings.booking(&a, theirs.id).await.ok().flatten();
     assert_eq!(
-        stores.bookings.booking(&a, theirs.id).await.ok().flatten().map(|x| x.status),
-        Some(BookingStatus::Confirmed)
+        untouched.map(|x| (x.status, x.confirmed_at, x.attendance_marked_at)),
+        Some((BookingStatus::Confirmed, None, None))
     );
 }
 
@@ -338,4 +344,119 @@ pub async fn free_text_the_domain_accepts_reads_back_alike(stores: Stores) {
     let read = stores.bookings.booking(&tenant, booking.id).await.ok().flatten().map(|b| b.customer.name);
     assert_eq!(read.as_deref(), Some("Zoë O'Brien-Núñez ✂️"));
     assert_eq!(read, Some(name));
+}
+
+pub async fn attendance_is_marked_corrected_and_read_back(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let wanted = new_booking(Some("Marco"), at(10, 0), 30);
+    let booked = stores.bookings.commit_booking(&shop, &wanted, Vec::new(), now).await;
+    let booked = booked.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((booked.confirmed_at, booked.attendance_marked_at, booked.attendance()), (None, None, None));
+    let read = async |id| stores.bookings.booking(&shop, id).await.ok().flatten();
+    assert_eq!(read(wanted.id).await.as_ref(), Some(&booked), "a new booking reads back unmarked");
+
+    let first_mark = now + Duration::hours(1);
+    let marked = stores.bookings.mark_attendance(&shop, wanted.id, Attendance::Completed, first_mark).await;
+    let marked = marked.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (marked.status, marked.attendance_marked_at, marked.updated_at, marked.created_at),
+        (BookingStatus::Completed, Some(first_mark), first_mark, now)
+    );
+    assert_eq!(
+        (marked.start, marked.end, &marked.code, &marked.staff),
+        (booked.start, booked.end, &booked.code, &booked.staff)
+    );
+    assert_eq!(read(wanted.id).await.as_ref(), Some(&marked));
+
+    // The owner corrects a mistake, and back again: the latest mark counts.
+    let second_mark = first_mark + Duration::minutes(10);
+    let corrected = stores.bookings.mark_attendance(&shop, wanted.id, Attendance::NoShow, second_mark).await;
+    let corrected = corrected.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((corrected.status, corrected.attendance_marked_at), (BookingStatus::NoShow, Some(second_mark)));
+    assert_eq!(read(wanted.id).await.as_ref(), Some(&corrected));
+    let listed = stores.bookings.list_bookings(&shop, at(0, 0), at(23, 0), Some(BookingStatus::NoShow)).await;
+    assert_eq!(listed.unwrap_or_default(), std::slice::from_ref(&corrected));
+    let third_mark = second_mark + Duration::minutes(1);
+    let again = stores.bookings.mark_attendance(&shop, wanted.id, Attendance::Completed, third_mark).await;
+    assert_eq!(
+        again.map(|b| (b.status, b.attendance_marked_at)).ok(),
+        Some((BookingStatus::Completed, Some(third_mark)))
+    );
+
+    // Attended time stays taken, and the booking is no longer the caller's upcoming one.
+    assert_eq!(stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.map(|b| b.len()).ok(), Some(1));
+    let upcoming = stores.bookings.upcoming_for_phone(&shop, &phone("+15555551234"), at(0, 0)).await;
+    assert!(upcoming.unwrap_or_default().is_empty());
+
+    let unknown = BookingId::new();
+    let missing = stores.bookings.mark_attendance(&shop, unknown, Attendance::Completed, now).await;
+    assert!(matches!(missing, Err(BookingError::NotFound(id)) if id == unknown), "{missing:?}");
+}
+
+pub async fn a_cancelled_booking_is_never_marked_even_when_cancelled_concurrently(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let cancelled = new_booking(Some("Marco"), at(9, 0), 30);
+    assert!(stores.bookings.commit_booking(&shop, &cancelled, Vec::new(), now).await.is_ok());
+    assert!(stores.bookings.cancel_booking(&shop, cancelled.id, Vec::new(), now).await.is_ok());
+    let refused = stores.bookings.mark_attendance(&shop, cancelled.id, Attendance::NoShow, now).await;
+    assert!(matches!(refused, Err(BookingError::Cancelled(id)) if id == cancelled.id), "{refused:?}");
+    let unchanged = stores.bookings.booking(&shop, cancelled.id).await.ok().flatten();
+    assert_eq!(
+        unchanged.map(|b| (b.status, b.attendance_marked_at, b.updated_at)),
+        Some((BookingStatus::Cancelled, None, now))
+    );
+
+    // A cancel racing a mark: whichever wins, the other is refused and the booking is one or the other.
+    for round in 0..5 {
+        let racing = new_booking(Some("Dee"), at(10 + round, 0), 30);
+        assert!(stores.bookings.commit_booking(&shop, &racing, Vec::new(), now).await.is_ok());
+        let (bookings, id) = (stores.bookings.clone(), racing.id);
+        let cancel = tokio::spawn(async move { bookings.cancel_booking(&tenant("shop-a"), id, Vec::new(), now).await });
+        let bookings = stores.bookings.clone();
+        let mark =
+            tokio::spawn(
+                async move { bookings.mark_attendance(&tenant("shop-a"), id, Attendance::Completed, now).await },
+            );
+        let cancel = cancel.await.unwrap_or_else(|e| panic!("{e}"));
+        let mark = mark.await.unwrap_or_else(|e| panic!("{e}"));
+        let last = stores.bookings.booking(&shop, id).await.ok().flatten().map(|b| (b.status, b.attendance_marked_at));
+        match (&cancel, &mark) {
+            (Ok(_), Err(BookingError::Cancelled(_))) => assert_eq!(last, Some((BookingStatus::Cancelled, None))),
+            (Err(BookingError::NotConfirmed(BookingStatus::Completed)), Ok(_)) => {
+                assert_eq!(last, Some((BookingStatus::Completed, Some(now))))
+            }
+            other => panic!("round {round}: a cancel and a mark both won or both lost: {other:?}"),
+        }
+    }
+}
+
+pub async fn a_customer_confirmation_is_recorded_once_and_reads_back(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let now = stores.clock.now();
+    let wanted = new_booking(None, at(10, 0), 30);
+    assert!(stores.bookings.commit_booking(&shop, &wanted, Vec::new(), now).await.is_ok());
+    let replied = now + Duration::minutes(3);
+    let confirmed = stores.bookings.record_confirmation(&shop, wanted.id, replied).await;
+    let confirmed = confirmed.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (confirmed.status, confirmed.confirmed_at, confirmed.updated_at),
+        (BookingStatus::Confirmed, Some(replied), replied)
+    );
+    assert_eq!(stores.bookings.booking(&shop, wanted.id).await.ok().flatten().as_ref(), Some(&confirmed));
+    let twice = stores.bookings.record_confirmation(&shop, wanted.id, replied + Duration::hours(1)).await;
+    assert_eq!(twice.ok().as_ref(), Some(&confirmed), "the first reply's time is kept");
+
+    // Marking keeps the confirmation; a booking no longer confirmed cannot be confirmed.
+    let marked =
+        stores.bookings.mark_attendance(&shop, wanted.id, Attendance::NoShow, replied + Duration::hours(2)).await;
+    assert_eq!(marked.map(|b| b.confirmed_at).ok(), Some(Some(replied)));
+    let late = stores.bookings.record_confirmation(&shop, wanted.id, replied + Duration::hours(3)).await;
+    assert!(matches!(late, Err(BookingError::NotConfirmed(BookingStatus::NoShow))), "{late:?}");
+    let missing = stores.bookings.record_confirmation(&shop, BookingId::new(), now).await;
+    assert!(matches!(missing, Err(BookingError::NotFound(_))), "{missing:?}");
 }

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_calendar::{
-    Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId, NewBooking,
-    NewHold, StoredBooking,
+    Attendance, Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId,
+    NewBooking, NewHold, StoredBooking,
 };
 use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
@@ -17,7 +17,8 @@ use crate::jobs::enqueue_on;
 
 const BOOKING_COLUMNS: &str = "booking_id::text AS booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
                                customer_phone, status, source, idempotency_key, rescheduled_from::text AS rescheduled_from, \
-                               rescheduled_to::text AS rescheduled_to, created_at, updated_at";
+                               rescheduled_to::text AS rescheduled_to, created_at, updated_at, confirmed_at, \
+                               attendance_marked_at";
 
 #[derive(sqlx::FromRow)]
 struct BookingRow {
@@ -37,6 +38,8 @@ struct BookingRow {
     rescheduled_to: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    confirmed_at: Option<DateTime<Utc>>,
+    attendance_marked_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -57,6 +60,8 @@ impl TryFrom<BookingRow> for Booking {
             idempotency_key: row.idempotency_key,
             rescheduled_from: row.rescheduled_from,
             rescheduled_to: row.rescheduled_to,
+            confirmed_at: row.confirmed_at,
+            attendance_marked_at: row.attendance_marked_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -406,6 +411,61 @@ impl BookingStore for PostgresStore {
         enqueue_all(&mut tx, &jobs, now).await?;
         tx.commit().await.map_err(classify("committing reschedule"))?;
         Ok(replacement.confirmed(tenant, now, Some(id)))
+    }
+
+    async fn mark_attendance(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        attendance: Attendance,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        // The status test is in the statement, so a concurrent cancel either
+        // comes first (and this changes nothing) or waits for it.
+        let marked: Option<BookingRow> = sqlx::query_as(sql(format!(
+            "UPDATE bookings SET status = $3, attendance_marked_at = $4, updated_at = $4
+             WHERE booking_id = $1 AND tenant_id = $2 AND status <> 'cancelled'
+             RETURNING {BOOKING_COLUMNS}"
+        )))
+        .bind(id.as_uuid())
+        .bind(tenant.as_str())
+        .bind(attendance.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify("marking attendance"))?;
+        match marked {
+            Some(row) => Booking::try_from(row),
+            None => match self.booking(tenant, id).await? {
+                Some(_) => Err(BookingError::Cancelled(id)),
+                None => Err(BookingError::NotFound(id)),
+            },
+        }
+    }
+
+    async fn record_confirmation(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        sqlx::query(
+            "UPDATE bookings SET confirmed_at = $3, updated_at = $3
+             WHERE booking_id = $1 AND tenant_id = $2 AND status = 'confirmed' AND confirmed_at IS NULL",
+        )
+        .bind(id.as_uuid())
+        .bind(tenant.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(classify("recording the customer's confirmation"))?;
+        match self.booking(tenant, id).await? {
+            None => Err(BookingError::NotFound(id)),
+            Some(booking) if booking.status != BookingStatus::Confirmed => {
+                Err(BookingError::NotConfirmed(booking.status))
+            }
+            Some(booking) => Ok(booking),
+        }
     }
 
     async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError> {

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_calendar::{
-    Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId, NewBooking,
-    NewHold, StoredBooking,
+    Attendance, Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId,
+    NewBooking, NewHold, StoredBooking,
 };
 use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
@@ -19,7 +19,7 @@ use crate::jobs::{enqueue_direct, from_ms, ms};
 
 const BOOKING_COLUMNS: &str = "booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
                                customer_phone, status, source, idempotency_key, rescheduled_from, rescheduled_to, \
-                               created_at, updated_at";
+                               created_at, updated_at, confirmed_at, attendance_marked_at";
 
 /// A booking's columns ([`BOOKING_COLUMNS`], in order) from `row`.
 fn booking_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBooking> {
@@ -40,6 +40,8 @@ fn booking_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBooking> {
         rescheduled_to: row.get(13)?,
         created_at: from_ms(row.get(14)?),
         updated_at: from_ms(row.get(15)?),
+        confirmed_at: row.get::<_, Option<i64>>(16)?.map(from_ms),
+        attendance_marked_at: row.get::<_, Option<i64>>(17)?.map(from_ms),
     })
 }
 
@@ -392,6 +394,52 @@ impl BookingStore for SqliteStore {
             insert_booking(tx, tenant, replacement, Some(id), now)?;
             enqueue_all(tx, &jobs, now)?;
             Ok(replacement.confirmed(tenant, now, Some(id)))
+        })
+        .await
+    }
+
+    async fn mark_attendance(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        attendance: Attendance,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        self.write(|tx| {
+            // The status test is in the statement, so a concurrent cancel either
+            // comes first (and this changes nothing) or after.
+            let marked = tx
+                .prepare_cached(
+                    "UPDATE bookings SET status = ?3, attendance_marked_at = ?4, updated_at = ?4
+                     WHERE booking_id = ?1 AND tenant_id = ?2 AND status <> 'cancelled'",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![id.to_string(), tenant.as_str(), attendance.as_str(), ms(now)])
+                })
+                .doing("marking attendance")?;
+            match booking_where(tx, tenant, Find::Id(id))? {
+                None => Err(Failed::Booking(BookingError::NotFound(id))),
+                Some(_) if marked == 0 => Err(Failed::Booking(BookingError::Cancelled(id))),
+                Some(booking) => Ok(booking),
+            }
+        })
+        .await
+    }
+
+    async fn record_confirmation(
+        &self,
+        tenant: &TenantId,
+        id: BookingId,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE bookings SET confirmed_at = ?3, updated_at = ?3
+                 WHERE booking_id = ?1 AND tenant_id = ?2 AND status = 'confirmed' AND confirmed_at IS NULL",
+            )
+            .and_then(|mut statement| statement.execute(params![id.to_string(), tenant.as_str(), ms(now)]))
+            .doing("recording the customer's confirmation")?;
+            confirmed(tx, tenant, id)
         })
         .await
     }

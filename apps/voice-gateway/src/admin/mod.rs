@@ -7,7 +7,7 @@ mod calls;
 mod jobs;
 pub(crate) mod knowledge;
 mod sandboxes;
-mod tenants;
+pub(crate) mod tenants;
 mod web_access;
 
 use axum::Router;

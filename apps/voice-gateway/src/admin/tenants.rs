@@ -105,10 +105,7 @@ async fn put_tenant(
         }
     }
 
-    let outcome = state.tenants.put_tenant(&profile).await?;
-    state.directory.forget(&tenant);
-    super::reindex_after_profile_change(&state, &tenant).await;
-    state.flags.tenant_changed(&tenant).await;
+    let outcome = save_profile(&state, &profile).await?;
     if outcome == PutOutcome::Created {
         // The plan history starts with the tenant: billing prorates from here.
         state.flags.set_plan(&tenant, frontdesk_core::Plan::DEFAULT, state.clock.now(), &[]).await?;
@@ -132,6 +129,18 @@ async fn put_tenant(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// Writes a validated profile and lets everything that caches or indexes
+/// it know (the number directory, other gateways, the knowledge reindex):
+/// the one write behind the admin API and the owner's settings page.
+pub(crate) async fn save_profile(state: &AppState, profile: &TenantProfile) -> Result<PutOutcome, ApiError> {
+    let tenant = profile.slug();
+    let outcome = state.tenants.put_tenant(profile).await?;
+    state.directory.forget(tenant);
+    super::reindex_after_profile_change(state, tenant).await;
+    state.flags.tenant_changed(tenant).await;
+    Ok(outcome)
 }
 
 /// `phone_numbers[i]: … is already assigned to another tenant`, for every

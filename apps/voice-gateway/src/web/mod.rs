@@ -20,6 +20,7 @@ mod owner_calls;
 mod owner_facts;
 mod owner_insights;
 mod owner_questions;
+mod owner_settings;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

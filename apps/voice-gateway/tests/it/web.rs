@@ -372,3 +372,82 @@ async fn an_owner_answers_a_callers_question_and_the_knowledge_then_knows_it() {
     let audit = app.admin(Method::GET, "/admin/audit", None).await;
     assert!(audit.body.to_string().contains("owner of fresh-cuts (web)"), "{}", audit.body);
 }
+
+/// The settings form as the page shows it, with `changes` applied.
+fn settings_form(html: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("name=\"") {
+        let after = &rest[at + 6..];
+        let name = after[..after.find('"').unwrap_or(0)].to_owned();
+        let tag_end = after.find('>').unwrap_or(after.len());
+        let tag = &after[..tag_end];
+        let value = if let Some(v) = tag.find("value=\"") {
+            let v = &tag[v + 7..];
+            v[..v.find('"').unwrap_or(0)].to_owned()
+        } else if rest[..at].ends_with("<textarea id=\"") || tag.contains("rows=") {
+            let body = &after[tag_end + 1..];
+            body[..body.find("</textarea>").unwrap_or(0)].to_owned()
+        } else {
+            String::new()
+        };
+        let value = value.replace("&#39;", "'").replace("&quot;", "\"").replace("&amp;", "&").replace("&#x27;", "'");
+        if name != "q" {
+            fields.push((name, value));
+        }
+        rest = &after[tag_end..];
+    }
+    for (name, value) in changes {
+        match fields.iter_mut().find(|(key, _)| key == name) {
+            Some(field) => field.1 = (*value).to_owned(),
+            None => fields.push(((*name).to_owned(), (*value).to_owned())),
+        }
+    }
+    fields
+}
+
+async fn post_settings(app: &TestApp, cookie: &str, fields: &[(String, String)]) -> Page {
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    browse(app, Method::POST, "/app/settings", &form, Some(cookie)).await
+}
+
+#[tokio::test]
+async fn an_owner_edits_the_hours_sees_a_field_error_then_saves_and_the_profile_changes() {
+    let app = TestApp::new().await;
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let form = browse(&app, Method::GET, "/app/settings", &[], Some(&cookie)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+    assert!(form.html.contains("value=\"09:00-18:00\""), "{}", form.html);
+
+    let invalid = settings_form(&form.html, &[("hours_mon", "18:00-09:00")]);
+    let refused = post_settings(&app, &cookie, &invalid).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert!(refused.html.contains("id=\"hours-mon-error\""), "the error beside Monday: {}", refused.html);
+    assert!(refused.html.contains("value=\"18:00-09:00\""), "what was typed stays: {}", refused.html);
+    let profile = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await;
+    assert_eq!(profile.body["profile"]["hours"]["mon"], json!(["09:00-18:00"]), "nothing saved: {}", profile.body);
+
+    let bad_price = settings_form(&form.html, &[("service_price_0", "thirty")]);
+    let refused = post_settings(&app, &cookie, &bad_price).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("the price must be an amount"), "{}", refused.html);
+
+    let valid = settings_form(
+        &form.html,
+        &[
+            ("hours_mon", "10:00-14:00, 15:00-19:00"),
+            ("service_price_0", "38.50"),
+            ("faq_question_4", "Do you sell beard oil?"),
+            ("faq_answer_4", "Yes, two kinds, at the counter."),
+        ],
+    );
+    let saved = post_settings(&app, &cookie, &valid).await;
+    assert_eq!((saved.status, saved.location()), (StatusCode::SEE_OTHER, "/app/settings?saved=1"), "{}", saved.html);
+    let profile = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await;
+    assert_eq!(profile.body["profile"]["hours"]["mon"], json!(["10:00-14:00", "15:00-19:00"]), "{}", profile.body);
+    assert_eq!(profile.body["profile"]["services"][0]["price_cents"], 3850, "{}", profile.body);
+    assert!(profile.body["profile"]["faqs"].to_string().contains("beard oil"), "{}", profile.body);
+    assert_eq!(profile.body["profile"]["phone_numbers"], json!(["+15555550100"]), "numbers untouched");
+    let hours = browse(&app, Method::GET, "/app/settings?saved=1", &[], Some(&cookie)).await;
+    assert!(hours.html.contains("Saved.") && hours.html.contains("value=\"10:00-14:00, 15:00-19:00\""));
+}

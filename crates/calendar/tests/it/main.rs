@@ -1,5 +1,6 @@
 //! frontdesk-calendar integration tests.
 
+mod attendance;
 mod availability;
 mod dst;
 

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::TokenCount;
 use frontdesk_calendar::{
-    Block, Booking, BookingError, BookingId, BookingService, BookingStatus, BookingStore, ConfirmationCode, Hold,
-    HoldId, MemoryBookingStore, NewBooking, NewHold,
+    Attendance, Block, Booking, BookingError, BookingId, BookingService, BookingStatus, BookingStore, ConfirmationCode,
+    Hold, HoldId, MemoryBookingStore, NewBooking, NewHold,
 };
 use frontdesk_core::{E164, ManualClock, TenantId};
 use frontdesk_jobs::NewJob;
@@ -111,6 +111,19 @@ mockall::mock! {
             id: BookingId,
             replacement: &NewBooking,
             jobs: Vec<NewJob>,
+            now: DateTime<Utc>,
+        ) -> Result<Booking, BookingError>;
+        async fn mark_attendance(
+            &self,
+            tenant: &TenantId,
+            id: BookingId,
+            attendance: Attendance,
+            now: DateTime<Utc>,
+        ) -> Result<Booking, BookingError>;
+        async fn record_confirmation(
+            &self,
+            tenant: &TenantId,
+            id: BookingId,
             now: DateTime<Utc>,
         ) -> Result<Booking, BookingError>;
         async fn booking(&self, tenant: &TenantId, id: BookingId) -> Result<Option<Booking>, BookingError>;
