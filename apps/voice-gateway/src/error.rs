@@ -122,6 +122,8 @@ impl From<BookingError> for ApiError {
             BookingError::HoldExpired => "hold_expired",
             BookingError::TooLateToCancel { .. } => "too_late_to_cancel",
             BookingError::NotConfirmed(_) => "not_confirmed",
+            BookingError::NotStarted => "not_started",
+            BookingError::Cancelled(_) => "cancelled",
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     }

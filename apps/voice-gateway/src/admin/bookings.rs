@@ -1,4 +1,5 @@
-//! `/admin/tenants/{slug}/availability` and `/admin/tenants/{slug}/bookings`.
+//! `/admin/tenants/{slug}/availability`, `/admin/tenants/{slug}/bookings`
+//! and `/admin/tenants/{slug}/attendance`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -7,7 +8,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use frontdesk_calendar::{
-    Booking, BookingId, BookingRequest, BookingSource, BookingStatus, ConfirmationCode, Customer, Notice, Notify, Slot,
+    Attendance, AttendanceSummary, Booking, BookingId, BookingRequest, BookingSource, BookingStatus, ConfirmationCode,
+    Customer, NO_SHOW_RATE_DEFINITION, NoShowRate, Notice, Notify, Slot,
 };
 use frontdesk_core::E164;
 use frontdesk_tenant::TenantProfile;
@@ -25,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tenants/{slug}/bookings/{id}", get(get_booking))
         .route("/admin/tenants/{slug}/bookings/{id}/cancel", post(cancel_booking))
         .route("/admin/tenants/{slug}/bookings/{id}/reschedule", post(reschedule_booking))
+        .route("/admin/tenants/{slug}/bookings/{id}/attendance", post(mark_attendance))
+        .route("/admin/tenants/{slug}/attendance", get(attendance_summary))
 }
 
 fn local_time(tz: Tz, at: DateTime<Utc>) -> String {
@@ -49,6 +53,9 @@ pub fn booking_json(tz: Tz, booking: &Booking) -> Value {
         "source": booking.source.as_str(),
         "rescheduled_from": booking.rescheduled_from.map(|id| id.to_string()),
         "rescheduled_to": booking.rescheduled_to.map(|id| id.to_string()),
+        "confirmed_at": booking.confirmed_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        "attendance": booking.attendance().map(Attendance::as_str),
+        "attendance_marked_at": booking.attendance_marked_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
         "created_at": booking.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "updated_at": booking.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     })
@@ -86,6 +93,16 @@ pub fn parse_start(tz: Tz, field: &str, raw: &str) -> Result<DateTime<Utc>, ApiE
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Ok(at.with_timezone(&Utc)),
         LocalResult::None => Err(unprocessable(field, format!("{raw} does not exist in {tz} (the clocks skip it)"))),
+    }
+}
+
+/// A window's end from a query: a date (local midnight, so `to` excludes
+/// that day) or an RFC 3339 time; `default` when absent or empty.
+fn bound(tz: Tz, field: &str, raw: Option<&str>, default: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(raw) if raw.len() == 10 => Ok(local_midnight(tz, parse_date(field, raw)?)),
+        Some(raw) => parse_start(tz, field, raw),
     }
 }
 
@@ -135,13 +152,7 @@ async fn list_bookings(
 ) -> Result<Json<Value>, ApiError> {
     let profile = profile(&state, &admin, &slug).await?;
     let tz = profile.timezone();
-    let bound = |field: &str, raw: &Option<String>, default: DateTime<Utc>| -> Result<DateTime<Utc>, ApiError> {
-        match raw.as_deref() {
-            None | Some("") => Ok(default),
-            Some(raw) if raw.len() == 10 => Ok(local_midnight(tz, parse_date(field, raw)?)),
-            Some(raw) => parse_start(tz, field, raw),
-        }
-    };
+    let bound = |field: &str, raw: &Option<String>, default: DateTime<Utc>| bound(tz, field, raw.as_deref(), default);
     if let Some(raw) = query.phone.as_deref().filter(|p| !p.is_empty()) {
         let phone = E164::parse(raw).map_err(|e| unprocessable("phone", e.to_string()))?;
         let from = bound("from", &query.from, state.clock.now())?;
@@ -303,4 +314,81 @@ async fn reschedule_booking(
         .audit(&state, Some(profile.slug()), "booking.reschedule", &id.to_string(), Some(before), Some(after.clone()))
         .await;
     Ok(Json(after))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkAttendance {
+    status: String,
+}
+
+/// Marks whether the customer came: `{"status": "completed" | "no_show"}`.
+async fn mark_attendance(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, id)): Path<(String, String)>,
+    body: Result<Json<MarkAttendance>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let request = json_body(body)?;
+    let profile = profile(&state, &admin, &slug).await?;
+    let attendance = Attendance::parse(&request.status).ok_or_else(|| {
+        unprocessable("status", format!("must be \"completed\" or \"no_show\", got {:?}", request.status))
+    })?;
+    let before = find_booking(&state, &profile, &id).await?;
+    let id = before.id;
+    let booking = state.bookings.mark_attendance(&profile, id, attendance).await?;
+    tracing::info!(tenant_id = %profile.slug(), booking_id = %id, %attendance, by = %admin.0.subject, "attendance marked by admin");
+    let after = booking_json(profile.timezone(), &booking);
+    let before = booking_json(profile.timezone(), &before);
+    admin
+        .audit(&state, Some(profile.slug()), "booking.attendance", &id.to_string(), Some(before), Some(after.clone()))
+        .await;
+    Ok(Json(after))
+}
+
+#[derive(Deserialize)]
+struct AttendanceQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn no_show_rate_json(counts: NoShowRate) -> Value {
+    json!({"completed": counts.completed, "no_show": counts.no_show, "no_show_rate": counts.rate()})
+}
+
+pub fn attendance_json(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, summary: &AttendanceSummary) -> Value {
+    let overall = summary.overall();
+    json!({
+        "from": local_time(tz, from),
+        "to": local_time(tz, to),
+        "completed": summary.completed,
+        "no_show": summary.no_show,
+        "unmarked": summary.unmarked,
+        "scheduled": summary.scheduled,
+        "no_show_rate": overall.rate(),
+        "confirmed": no_show_rate_json(summary.confirmed),
+        "unconfirmed": no_show_rate_json(summary.unconfirmed),
+        "definition": NO_SHOW_RATE_DEFINITION,
+    })
+}
+
+/// How the bookings that started in `[from, to)` went (default: the 30
+/// days before today, and today until now).
+async fn attendance_summary(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    Query(query): Query<AttendanceQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let profile = profile(&state, &admin, &slug).await?;
+    let tz = profile.timezone();
+    let now = state.clock.now();
+    let month_ago = local_midnight(tz, now.with_timezone(&tz).date_naive() - Duration::days(30));
+    let from = bound(tz, "from", query.from.as_deref(), month_ago)?;
+    let to = bound(tz, "to", query.to.as_deref(), now)?;
+    if to <= from {
+        return Err(unprocessable("to", "must be after from"));
+    }
+    let summary = state.bookings.attendance_summary(&profile, from, to).await?;
+    Ok(Json(attendance_json(tz, from, to, &summary)))
 }

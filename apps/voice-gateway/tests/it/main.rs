@@ -3,6 +3,7 @@
 //! `binary` starts the real executable and talks to it over HTTP.
 
 mod admin_api;
+mod attendance;
 mod billing;
 mod billing_jobs;
 mod binary;
