@@ -1,4 +1,4 @@
-//! `adminctl bookings …` and `adminctl availability …`
+//! `adminctl bookings …`, `adminctl availability …` and `adminctl attendance …`
 
 use clap::Subcommand;
 use serde_json::{Value, json};
@@ -56,6 +56,15 @@ pub enum BookingsCommand {
         #[arg(long)]
         staff: Option<String>,
     },
+    /// Mark whether the customer came (from the booking's start on; a mark
+    /// can be changed later).
+    Attendance {
+        slug: String,
+        /// The booking's id or confirmation code.
+        id: String,
+        #[arg(value_parser = ["completed", "no_show"])]
+        status: String,
+    },
 }
 
 pub async fn run(command: BookingsCommand, client: &AdminClient, json_output: bool) -> Result<(), Failure> {
@@ -93,6 +102,14 @@ pub async fn run(command: BookingsCommand, client: &AdminClient, json_output: bo
             let request = json!({"start": start, "staff": staff});
             let body = client.post(&format!("/admin/tenants/{slug}/bookings/{id}/reschedule"), Some(&request)).await?;
             let summary = describe("moved to", &body);
+            (body, summary)
+        }
+        BookingsCommand::Attendance { slug, id, status } => {
+            let request = json!({"status": status});
+            let path = format!("/admin/tenants/{slug}/bookings/{}/attendance", encode(&id));
+            let body = client.post(&path, Some(&request)).await?;
+            let marked = if body["attendance"] == "no_show" { "no-show" } else { "completed" };
+            let summary = describe(&format!("marked {marked}:"), &body);
             (body, summary)
         }
     };
@@ -135,6 +152,29 @@ pub async fn availability(
         output::print_json(&body);
     } else {
         output::print_slots(&body["slots"]);
+    }
+    Ok(())
+}
+
+/// `adminctl attendance SLUG [--from DATE] [--to DATE]`
+pub async fn attendance(
+    client: &AdminClient,
+    slug: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let mut query = Vec::new();
+    for (key, value) in [("from", from), ("to", to)] {
+        if let Some(value) = value {
+            query.push(format!("{key}={}", encode(value)));
+        }
+    }
+    let body = client.get(&format!("/admin/tenants/{slug}/attendance?{}", query.join("&"))).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_attendance(&body);
     }
     Ok(())
 }

@@ -59,6 +59,18 @@ enum Command {
         #[arg(long)]
         staff: Option<String>,
     },
+    /// A shop's completed bookings and no-shows, and its no-show rate for
+    /// customers who confirmed against those who did not (default: the 30
+    /// days before today, and today until now).
+    Attendance {
+        slug: String,
+        /// First day (YYYY-MM-DD, the shop's zone) or an RFC 3339 time.
+        #[arg(long)]
+        from: Option<String>,
+        /// End, excluded: YYYY-MM-DD (that day is not counted) or an RFC 3339 time.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// A tenant's calls, newest first (default: the last 7 days).
     Calls {
         slug: String,
@@ -359,6 +371,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Availability { slug, service, date, days, staff } => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             bookings::availability(&client, &slug, &service, &date, days, staff.as_deref(), cli.json).await
+        }
+        Command::Attendance { slug, from, to } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            bookings::attendance(&client, &slug, from.as_deref(), to.as_deref(), cli.json).await
         }
         Command::Calls { slug, from, to } => {
             let client = AdminClient::new(&cli.url, secret()?)?;

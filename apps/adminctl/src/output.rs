@@ -122,6 +122,34 @@ pub fn print_bookings(bookings: &Value) {
     println!("{rows}");
 }
 
+/// A shop's attendance: completed and no-shows, all and split by whether
+/// the customer confirmed, then what is not counted yet.
+pub fn print_attendance(body: &Value) {
+    fn rate(value: &Value) -> String {
+        value.as_f64().map_or_else(|| "–".to_owned(), |rate| format!("{:.1} %", rate * 100.0))
+    }
+    let mut rows = table(&["BOOKINGS", "COMPLETED", "NO-SHOW", "NO-SHOW RATE"]);
+    rows.add_row(vec!["all".to_owned(), text(&body["completed"]), text(&body["no_show"]), rate(&body["no_show_rate"])]);
+    for group in ["confirmed", "unconfirmed"] {
+        let counts = &body[group];
+        rows.add_row(vec![
+            group.to_owned(),
+            text(&counts["completed"]),
+            text(&counts["no_show"]),
+            rate(&counts["no_show_rate"]),
+        ]);
+    }
+    println!("{rows}");
+    println!(
+        "{} unmarked (ended less than 24 h ago), {} not ended yet; from {} to {}",
+        text(&body["unmarked"]),
+        text(&body["scheduled"]),
+        text(&body["from"]),
+        text(&body["to"]),
+    );
+    println!("{}", text(&body["definition"]));
+}
+
 pub fn print_slots(slots: &Value) {
     let list = slots.as_array().cloned().unwrap_or_default();
     if list.is_empty() {

@@ -14,15 +14,18 @@ const SECRET: &str = "adminctl-test-secret-long-enough-for-hs256";
 
 struct Gateway {
     url: String,
+    /// The gateway's SQLite database, for writing what the API refuses to (bookings in the past).
+    database_url: String,
     _running: RunningGateway,
     _dir: tempfile::TempDir,
 }
 
 async fn gateway(demo: bool) -> Gateway {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let database_url = format!("sqlite://{}", dir.path().join("f.db").display());
     let env: HashMap<String, String> = [
         ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
-        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
+        ("FRONTDESK_DATABASE_URL", database_url.clone()),
         ("FRONTDESK_ADMIN_JWT_SECRET", SECRET.to_owned()),
         ("FRONTDESK_TWILIO_AUTH_TOKEN", "token".to_owned()),
         ("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_test".to_owned()),
@@ -35,7 +38,7 @@ async fn gateway(demo: bool) -> Gateway {
     let settings = Settings::from_sources(None, env).unwrap_or_else(|e| panic!("{e}"));
     let application = Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}"));
     let running = application.spawn().unwrap_or_else(|e| panic!("{e}"));
-    Gateway { url: running.base_url(), _running: running, _dir: dir }
+    Gateway { url: running.base_url(), database_url, _running: running, _dir: dir }
 }
 
 struct Run {
@@ -251,6 +254,98 @@ async fn availability_and_the_life_of_a_booking() {
     assert!(cancel.stdout.starts_with("cancelled Skin fade"), "{}", cancel.stdout);
     let unknown = adminctl(&gw.url, Some(SECRET), &["bookings", "cancel", "fresh-cuts", "not-an-id"]).await;
     assert_eq!(unknown.code, Some(1));
+}
+
+/// A booking at fresh-cuts that started an hour ago (the API books only
+/// ahead, so it goes straight into the gateway's database); its id.
+async fn booking_that_started(gw: &Gateway) -> String {
+    use frontdesk_calendar::{BookingId, BookingSource, BookingStore, ConfirmationCode, Customer, NewBooking};
+    let clock = std::sync::Arc::new(frontdesk_core::SystemClock);
+    let store = frontdesk_store_sqlite::SqliteStore::open(&gw.database_url, clock).await;
+    let store = store.unwrap_or_else(|e| panic!("{e:#}"));
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let booking = NewBooking {
+        id: BookingId::new(),
+        code: ConfirmationCode::generate(),
+        service: "Skin fade".to_owned(),
+        staff: Some("Marco".to_owned()),
+        start,
+        end: start + chrono::Duration::minutes(45),
+        occupied_until: start + chrono::Duration::minutes(50),
+        customer: Customer {
+            name: "Jane Doe".to_owned(),
+            phone: frontdesk_core::E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}")),
+        },
+        source: BookingSource::Admin,
+        idempotency_key: None,
+        hold: None,
+    };
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let booked =
+        store.commit_booking(&tenant, &booking, Vec::new(), chrono::Utc::now() - chrono::Duration::days(1)).await;
+    booked.unwrap_or_else(|e| panic!("{e}")).id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_is_marked_no_show_then_completed_and_the_rates_follow() {
+    let gw = gateway(true).await;
+    let id = booking_that_started(&gw).await;
+
+    let marked = adminctl(&gw.url, Some(SECRET), &["bookings", "attendance", "fresh-cuts", &id, "no_show"]).await;
+    assert_eq!(marked.code, Some(0), "{}", marked.stderr);
+    assert!(marked.stdout.starts_with("marked no-show: Skin fade at "), "{}", marked.stdout);
+    assert!(marked.stdout.contains(&id), "{}", marked.stdout);
+    let summary = adminctl(&gw.url, Some(SECRET), &["attendance", "fresh-cuts", "--json"]).await;
+    assert_eq!(summary.code, Some(0), "{}", summary.stderr);
+    let parsed: serde_json::Value = serde_json::from_str(&summary.stdout).unwrap_or_default();
+    assert_eq!((&parsed["no_show"], &parsed["no_show_rate"]), (&serde_json::json!(1), &serde_json::json!(1.0)));
+    assert_eq!(parsed["unconfirmed"]["no_show"], 1, "{}", summary.stdout);
+
+    // The owner corrects it.
+    let corrected =
+        adminctl(&gw.url, Some(SECRET), &["bookings", "attendance", "fresh-cuts", &id, "completed", "--json"]).await;
+    assert_eq!(corrected.code, Some(0), "{}", corrected.stderr);
+    let booking: serde_json::Value = serde_json::from_str(&corrected.stdout).unwrap_or_default();
+    assert_eq!((booking["status"].as_str(), booking["attendance"].as_str()), (Some("completed"), Some("completed")));
+    assert!(booking["attendance_marked_at"].is_string() && booking["confirmed_at"].is_null(), "{booking}");
+    let table = adminctl(&gw.url, Some(SECRET), &["attendance", "fresh-cuts"]).await;
+    assert_eq!(table.code, Some(0), "{}", table.stderr);
+    let all = table.stdout.lines().find(|line| line.contains("all")).unwrap_or_default().to_owned();
+    assert!(all.contains(" 1 ") && all.contains("0.0 %"), "one completed, no no-shows: {}", table.stdout);
+    let confirmed = table.stdout.lines().find(|line| line.contains(" confirmed")).unwrap_or_default().to_owned();
+    assert!(confirmed.contains('–'), "no confirmed bookings, no rate: {}", table.stdout);
+    assert!(table.stdout.contains("0 unmarked"), "{}", table.stdout);
+
+    // A booking that has not started, and a word the command does not know.
+    let today = chrono::Utc::now().date_naive();
+    let from = (today + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let slots =
+        adminctl(&gw.url, Some(SECRET), &["availability", "fresh-cuts", "fade", &from, "--days", "7", "--json"]).await;
+    let slots: serde_json::Value = serde_json::from_str(&slots.stdout).unwrap_or_default();
+    let start = slots["slots"][0]["start"].as_str().unwrap_or_else(|| panic!("no slots")).to_owned();
+    let create = [
+        "bookings",
+        "create",
+        "fresh-cuts",
+        "--service",
+        "fade",
+        "--start",
+        &start,
+        "--name",
+        "Al",
+        "--phone",
+        "+15555550100",
+        "--json",
+    ];
+    let ahead = adminctl(&gw.url, Some(SECRET), &create).await;
+    let ahead: serde_json::Value = serde_json::from_str(&ahead.stdout).unwrap_or_default();
+    let ahead_id = ahead["id"].as_str().unwrap_or_default();
+    let early = adminctl(&gw.url, Some(SECRET), &["bookings", "attendance", "fresh-cuts", ahead_id, "completed"]).await;
+    assert_eq!(early.code, Some(1), "{}", early.stdout);
+    assert!(early.stderr.contains("has not started yet"), "{}", early.stderr);
+    let unknown_word = adminctl(&gw.url, Some(SECRET), &["bookings", "attendance", "fresh-cuts", &id, "noshow"]).await;
+    assert_eq!(unknown_word.code, Some(2), "{}", unknown_word.stderr);
+    assert!(unknown_word.stderr.contains("no_show"), "the accepted words are listed: {}", unknown_word.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
