@@ -19,6 +19,7 @@ mod owner_bookings;
 mod owner_calls;
 mod owner_facts;
 mod owner_insights;
+mod owner_plan;
 mod owner_questions;
 mod owner_settings;
 

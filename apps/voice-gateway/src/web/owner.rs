@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/app/insights", get(super::owner_insights::insights))
         .route("/app/calls", get(super::owner_calls::calls))
         .route("/app/settings", get(super::owner_settings::settings).post(super::owner_settings::save))
+        .route("/app/plan", get(super::owner_plan::plan))
         .route("/app/questions", get(super::owner_questions::questions))
         .route("/app/questions/{id}/answer", axum::routing::post(super::owner_questions::answer))
         .route("/app/bookings", get(super::owner_bookings::bookings))

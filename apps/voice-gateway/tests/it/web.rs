@@ -451,3 +451,15 @@ async fn an_owner_edits_the_hours_sees_a_field_error_then_saves_and_the_profile_
     let hours = browse(&app, Method::GET, "/app/settings?saved=1", &[], Some(&cookie)).await;
     assert!(hours.html.contains("Saved.") && hours.html.contains("value=\"10:00-14:00, 15:00-19:00\""));
 }
+
+#[tokio::test]
+async fn the_plan_page_shows_the_plan_this_months_use_and_the_bills() {
+    let app = TestApp::new().await;
+    phone_booking(&app, "CA00000000000000000000000000web004").await;
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let plan = browse(&app, Method::GET, "/app/plan", &[], Some(&cookie)).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.html);
+    for expected in ["Your plan: pro", "Call minutes", "AI budget", "The receptionist is answering", "No bills yet."] {
+        assert!(plan.html.contains(expected), "{expected}: {}", plan.html);
+    }
+}
