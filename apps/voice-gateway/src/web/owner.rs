@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/app/logout", axum::routing::post(sign_out))
         .route("/app/logout-everywhere", axum::routing::post(sign_out_everywhere))
         .route("/app", get(today))
+        .route("/app/bookings/{id}/attendance", axum::routing::post(mark_attendance))
         .route("/app/insights", get(super::owner_insights::insights))
         .route("/app/calls", get(super::owner_calls::calls))
         .route("/app/settings", get(super::owner_settings::settings).post(super::owner_settings::save))
@@ -289,11 +290,14 @@ async fn sign_out_everywhere(State(state): State<AppState>, owner: OwnerSession)
 }
 
 struct TodayRow {
+    id: String,
     time: String,
     service: String,
     customer: String,
     status: &'static str,
     status_label: &'static str,
+    /// It has started: the owner can say whether the customer came.
+    markable: bool,
 }
 
 struct StaffColumn {
@@ -308,10 +312,16 @@ struct TodayPage {
     page: &'static str,
     day: String,
     columns: Vec<StaffColumn>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TodayQuery {
+    error: Option<String>,
 }
 
 /// Today's appointments, by staff member.
-async fn today(State(state): State<AppState>, owner: OwnerSession) -> Response {
+async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query): Query<TodayQuery>) -> Response {
     let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
     let profile = &shop.profile;
     let tz = profile.timezone();
@@ -330,18 +340,23 @@ async fn today(State(state): State<AppState>, owner: OwnerSession) -> Response {
     let mut columns: Vec<StaffColumn> = Vec::new();
     for booking in bookings.iter().filter(|b| b.status != frontdesk_calendar::BookingStatus::Cancelled) {
         let staff = booking.staff.clone().unwrap_or_else(|| "Anyone".to_owned());
-        let (status, status_label) = match booking.status {
-            frontdesk_calendar::BookingStatus::Completed => ("completed", "Completed"),
-            frontdesk_calendar::BookingStatus::NoShow => ("no_show", "No-show"),
-            frontdesk_calendar::BookingStatus::Cancelled => ("cancelled", "Cancelled"),
-            frontdesk_calendar::BookingStatus::Confirmed => ("confirmed", "Booked"),
+        use frontdesk_calendar::EffectiveStatus;
+        let (status, status_label) = match frontdesk_calendar::effective_status(booking, now) {
+            EffectiveStatus::Completed if booking.attendance().is_none() => ("completed", "Completed (not marked)"),
+            EffectiveStatus::Completed => ("completed", "Completed"),
+            EffectiveStatus::NoShow => ("no_show", "No-show"),
+            EffectiveStatus::Cancelled => ("cancelled", "Cancelled"),
+            EffectiveStatus::Unmarked => ("confirmed", "Not marked yet"),
+            EffectiveStatus::Scheduled => ("confirmed", "Booked"),
         };
         let row = TodayRow {
+            id: booking.id.to_string(),
             time: frontdesk_routing::spoken_clock(booking.start.with_timezone(&tz).time()),
             service: booking.service.clone(),
             customer: booking.customer.name.clone(),
             status,
             status_label,
+            markable: booking.start <= now,
         };
         match columns.iter_mut().find(|column| column.staff == staff) {
             Some(column) => column.rows.push(row),
@@ -354,9 +369,44 @@ async fn today(State(state): State<AppState>, owner: OwnerSession) -> Response {
             page: "today",
             day: frontdesk_routing::spoken_date(date),
             columns,
+            error: query.error,
         }
         .render(),
     )
+}
+
+#[derive(Deserialize)]
+struct AttendanceForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// One tap on Today: the customer came, or did not (the owner may change
+/// their mind: a marked booking can be marked the other way).
+async fn mark_attendance(
+    State(state): State<AppState>,
+    owner: OwnerSession,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<AttendanceForm>,
+) -> Response {
+    let back = |error: &str| {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("error", error).finish();
+        Redirect::to(&format!("/app?{query}")).into_response()
+    };
+    let (Ok(id), Some(attendance)) =
+        (id.parse::<frontdesk_calendar::BookingId>(), frontdesk_calendar::Attendance::parse(&form.status))
+    else {
+        return back("Not marked: no such booking or status.");
+    };
+    let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
+    match state.bookings.mark_attendance(&shop.profile, id, attendance).await {
+        Ok(booking) => {
+            let after = serde_json::json!({"status": booking.status.as_str()});
+            super::audit_owner(&state, &owner, "booking.attendance", &id.to_string(), None, Some(after)).await;
+            Redirect::to("/app").into_response()
+        }
+        Err(error) => back(&format!("Not marked: {error}.")),
+    }
 }
 
 /// The signed-in owner's shop (only ever their own).

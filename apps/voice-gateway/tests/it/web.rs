@@ -463,3 +463,46 @@ async fn the_plan_page_shows_the_plan_this_months_use_and_the_bills() {
         assert!(plan.html.contains(expected), "{expected}: {}", plan.html);
     }
 }
+
+#[tokio::test]
+async fn an_owner_marks_a_no_show_on_today_and_the_no_show_rate_changes() {
+    let app = TestApp::new().await;
+    let today = app.clock.now().with_timezone(&chrono_tz::America::New_York).date_naive();
+    for (start, name) in [("12:00", "Early Bird"), ("13:00", "Late Comer")] {
+        let body = json!({"service": "Haircut", "start": format!("{today}T{start}:00-05:00"),
+            "customer_name": name, "customer_phone": "+15555554444"});
+        let made = app.admin(Method::POST, "/admin/tenants/fresh-cuts/bookings", Some(&body)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let before = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+    assert!(!before.html.contains("value=\"no_show\""), "nothing has started yet: {}", before.html);
+
+    // 2 PM: both appointments are over.
+    app.clock.advance(chrono::Duration::hours(4));
+    let today_page = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+    assert!(today_page.html.contains("Not marked yet"), "{}", today_page.html);
+    let forms: Vec<String> = today_page
+        .html
+        .match_indices("/app/bookings/")
+        .map(|(at, _)| today_page.html[at..].split('"').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(forms.len(), 4, "two buttons each: {forms:?}");
+    let insights = |html: &str| html.contains("1 of 2 no-shows") || html.contains("1 of 2");
+    let rate_before = browse(&app, Method::GET, "/app/insights?period=today", &[], Some(&cookie)).await;
+    assert!(!insights(&rate_before.html), "{}", rate_before.html);
+
+    let marked = browse(&app, Method::POST, &forms[1], &[("status", "no_show")], Some(&cookie)).await;
+    assert_eq!(marked.location(), "/app", "{}", marked.html);
+    let completed = browse(&app, Method::POST, &forms[2], &[("status", "completed")], Some(&cookie)).await;
+    assert_eq!(completed.location(), "/app");
+    let after = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+    assert!(after.html.contains("No-show") && after.html.contains(">Completed<"), "{}", after.html);
+    let rate = browse(&app, Method::GET, "/app/insights?period=today", &[], Some(&cookie)).await;
+    assert!(rate.html.contains("50 %") && rate.html.contains("1 of 2 no-shows"), "{}", rate.html);
+
+    // Another shop's owner cannot mark it.
+    let dentist = sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let foreign = browse(&app, Method::POST, &forms[0], &[("status", "completed")], Some(&dentist)).await;
+    assert!(foreign.location().starts_with("/app?error="), "{}", foreign.location());
+}
