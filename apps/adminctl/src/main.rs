@@ -4,6 +4,7 @@
 //! 404, …); 2 bad usage or bad local input (unreadable file, malformed TOML,
 //! missing secret); 3 the gateway could not be reached.
 
+mod access;
 mod bench;
 mod billing;
 mod bookings;
@@ -175,6 +176,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
     SetPlan { slug: String, plan: String },
+    /// People who sign in to the operator pages (operator only).
+    #[command(subcommand)]
+    Operator(access::OperatorCommand),
+    /// A shop owner's sign-in (operator only).
+    #[command(subcommand)]
+    Owner(access::OwnerCommand),
     /// Override one feature flag for a tenant: on, off, or default (remove the override).
     SetFlag { slug: String, flag: String, value: String },
     /// Each flag's effective value for a tenant, and where it comes from.
@@ -400,6 +407,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let client = AdminClient::new(&cli.url, secret()?)?;
             jobs::run(command, &client, cli.json).await
         }
+        Command::Operator(command) => {
+            access::operator(&AdminClient::new(&cli.url, secret()?)?, command, cli.json).await
+        }
+        Command::Owner(command) => access::owner(&AdminClient::new(&cli.url, secret()?)?, command, cli.json).await,
         Command::SetPlan { slug, plan } => {
             billing::set_plan(&AdminClient::new(&cli.url, secret()?)?, &slug, &plan, cli.json).await
         }

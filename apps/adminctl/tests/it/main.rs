@@ -2,6 +2,7 @@
 //! database), run as a user would run it: the binary, its output, its exit
 //! code.
 
+mod access;
 mod eval;
 
 use std::collections::HashMap;
