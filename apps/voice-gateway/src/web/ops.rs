@@ -8,6 +8,7 @@
 //! records ([`facts`]); what the records cannot say yet is stated on the
 //! page beside the figure it affects.
 
+mod alerts;
 mod audit;
 mod calls;
 mod facts;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ops/shops/{slug}/resume", post(shops::resume))
         .route("/ops/calls", get(calls::live_calls))
         .route("/ops/audit", get(audit::audit_log))
+        .route("/ops/alerts", get(alerts::alerts))
 }
 
 /// What every operator page's header shows.

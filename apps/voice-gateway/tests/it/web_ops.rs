@@ -345,3 +345,41 @@ async fn revenue_for_the_margins_is_counted_day_by_day_from_the_first_billed_day
     assert!(row(&shops.html).contains("9.93 USD revenue, $0.0000 cost"), "{}", row(&shops.html));
     assert!(row(&shops.html).contains("100.0 %"), "no cost is recorded for voice yet: {}", row(&shops.html));
 }
+
+#[tokio::test]
+async fn the_alerts_page_lists_failing_texts_and_dead_jobs_and_says_when_nothing_needs_a_look() {
+    use frontdesk_core::Clock;
+    use frontdesk_messaging::{MessageLog, MessageRecord};
+    let app = TestApp::new().await;
+    let cookie = operator_cookie(&app).await;
+    let calm = browse(&app, Method::GET, "/ops/alerts", &[], Some(&cookie)).await;
+    assert_eq!(calm.status, StatusCode::OK, "{}", calm.html);
+    assert!(calm.html.contains("Nothing needs a look."), "{}", calm.html);
+
+    let now = app.clock.now();
+    let phone = |raw: &str| frontdesk_core::E164::parse(raw).unwrap_or_else(|e| panic!("{e}"));
+    for (n, status) in ["sent", "failed"].iter().enumerate() {
+        let text = MessageRecord {
+            id: format!("text-{n}"),
+            tenant: frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}")),
+            to: phone("+15555557777"),
+            from: phone("+15555550100"),
+            body: "Your haircut is booked".to_owned(),
+            status: (*status).to_owned(),
+            provider_id: None,
+            booking_id: None,
+            error: (*status == "failed").then(|| "unregistered number (30034)".to_owned()),
+            created_at: now,
+            updated_at: now,
+        };
+        app.store.upsert_message(&text).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let alerts = browse(&app, Method::GET, "/ops/alerts", &[], Some(&cookie)).await;
+    assert!(alerts.html.contains("Failing texts") && alerts.html.contains("1 of 2 texts"), "{}", alerts.html);
+    assert!(alerts.html.contains("30034"), "the reason is shown: {}", alerts.html);
+    assert!(alerts.html.contains("Fresh Cuts Barbershop"));
+
+    // A shop owner never reaches it.
+    let owner = browse(&app, Method::GET, "/ops/alerts", &[], None).await;
+    assert_eq!(owner.status, StatusCode::SEE_OTHER);
+}

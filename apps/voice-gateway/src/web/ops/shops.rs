@@ -116,7 +116,7 @@ fn status(shop: &Shop, answering: AnsweringMode) -> (&'static str, &'static str)
 }
 
 /// What needs the operator's eye this month.
-fn alerts(shop: &Shop) -> Vec<String> {
+pub(super) fn alerts(shop: &Shop) -> Vec<String> {
     let report = &shop.month;
     let mut alerts = Vec::new();
     if !shop.suspended() {

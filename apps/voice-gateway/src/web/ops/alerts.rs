@@ -1,0 +1,177 @@
+//! `/ops/alerts`: what needs the operator's eye now, worst first.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{Duration, NaiveDate};
+use frontdesk_insights::PeriodChoice;
+use frontdesk_jobs::JobState;
+
+use super::facts::platform;
+use super::{Header, micro_dollars, unavailable};
+use crate::app::AppState;
+use crate::web::{OperatorSession, page};
+
+/// The cost per call the platform aims under, in micro-dollars.
+const COST_PER_CALL_TARGET_MICROS: f64 = 80_000.0;
+/// Calls a shop needs before its cost per call is judged.
+const MIN_CALLS: usize = 20;
+/// A day's cost above this many times the usual is a spike…
+const SPIKE_FACTOR: f64 = 3.0;
+/// …when it is more than this (micro-dollars): pennies are not spikes.
+const SPIKE_FLOOR_MICROS: i64 = 500_000;
+const FAILED_TEXTS_SHARE: f64 = 0.05;
+
+pub(super) struct Alert {
+    /// Sorts the list: lower first.
+    rank: u8,
+    kind: &'static str,
+    shop: String,
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "ops_alerts.html")]
+struct AlertsPage {
+    header: Header,
+    alerts: Vec<Alert>,
+}
+
+pub(super) async fn alerts(State(state): State<AppState>, operator: OperatorSession) -> Response {
+    match gather(&state).await {
+        Ok(alerts) => page(AlertsPage { header: Header::new(&operator, "alerts"), alerts }.render()),
+        Err(error) => unavailable(&error),
+    }
+}
+
+/// The median of `values` (`None` when empty).
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort_unstable();
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2),
+    }
+}
+
+/// Whether the last day's cost is a spike against the 7 days before it:
+/// `daily` holds a shop's cost per day, oldest first.
+pub(super) fn spike(daily: &[i64]) -> Option<(i64, i64)> {
+    let (last, before) = daily.split_last()?;
+    let usual = median(before.iter().rev().take(7).copied().collect())?;
+    (*last > SPIKE_FLOOR_MICROS && *last as f64 > SPIKE_FACTOR * usual as f64).then_some((*last, usual))
+}
+
+async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
+    let now = state.clock.now();
+    let window = PeriodChoice::Last30Days.resolve(now, chrono_tz::UTC)?.current.window;
+    let platform = platform(state, &window, now).await?;
+    let mut alerts = Vec::new();
+    let today = now.date_naive();
+    for (shop, account) in platform.shops.iter().zip(platform.facts.shops()) {
+        let name = shop.record.profile.name().to_owned();
+        for what in super::shops::alerts(shop) {
+            alerts.push(Alert { rank: 1, kind: "Caps and payments", shop: name.clone(), what });
+        }
+        // Costs per day (UTC) of the last 8 days, and per call.
+        let mut by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for day in 0..8 {
+            by_day.insert(today - Duration::days(day), 0);
+        }
+        let mut call_costs: BTreeMap<&str, i64> = BTreeMap::new();
+        for record in &account.usage {
+            if let Some(total) = by_day.get_mut(&record.occurred_at.date_naive()) {
+                *total += record.cost_micros;
+            }
+            if let Some(call) = &record.call {
+                *call_costs.entry(call.as_str()).or_default() += record.cost_micros;
+            }
+        }
+        let daily: Vec<i64> = by_day.values().copied().collect();
+        if let Some((day, usual)) = spike(&daily) {
+            alerts.push(Alert {
+                rank: 0,
+                kind: "Cost spike",
+                shop: name.clone(),
+                what: format!(
+                    "{} today against a usual {} a day",
+                    micro_dollars(day as f64),
+                    micro_dollars(usual as f64)
+                ),
+            });
+        }
+        if call_costs.len() >= MIN_CALLS {
+            let mean = call_costs.values().sum::<i64>() as f64 / call_costs.len() as f64;
+            if mean > COST_PER_CALL_TARGET_MICROS {
+                alerts.push(Alert {
+                    rank: 2,
+                    kind: "Cost per call",
+                    shop: name.clone(),
+                    what: format!(
+                        "{} a call over {} calls (target {})",
+                        micro_dollars(mean),
+                        call_costs.len(),
+                        micro_dollars(COST_PER_CALL_TARGET_MICROS)
+                    ),
+                });
+            }
+        }
+        let texts = state.messages.list_messages(shop.slug(), 200).await?;
+        let recent: Vec<_> = texts.iter().filter(|text| text.created_at > now - Duration::hours(24)).collect();
+        let failed: Vec<_> = recent.iter().filter(|text| text.status == "failed").collect();
+        if !failed.is_empty() && failed.len() as f64 > FAILED_TEXTS_SHARE * recent.len() as f64 {
+            let reasons: Vec<&str> = failed.iter().filter_map(|text| text.error.as_deref()).take(3).collect();
+            alerts.push(Alert {
+                rank: 3,
+                kind: "Failing texts",
+                shop: name,
+                what: format!(
+                    "{} of {} texts of the last day failed: {}",
+                    failed.len(),
+                    recent.len(),
+                    reasons.join("; ")
+                ),
+            });
+        }
+    }
+    let dead = state.job_admin.list_jobs(Some(JobState::Dead), 100).await?;
+    if !dead.is_empty() {
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for job in &dead {
+            *kinds.entry(job.kind.as_str().to_owned()).or_default() += 1;
+        }
+        let listed: Vec<String> = kinds.iter().map(|(kind, count)| format!("{count} {kind}")).collect();
+        alerts.push(Alert {
+            rank: 2,
+            kind: "Dead jobs",
+            shop: "—".to_owned(),
+            what: format!("{} (retry with adminctl jobs retry)", listed.join(", ")),
+        });
+    }
+    alerts.sort_by_key(|alert| alert.rank);
+    Ok(alerts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spike_is_three_times_the_usual_day_and_more_than_pennies() {
+        let cases: [(&[i64], bool); 5] = [
+            (&[100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 400_000], false),
+            (&[200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 700_000], true),
+            (&[200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 600_000], false),
+            (&[0, 0, 0, 0, 0, 0, 0, 600_000], true),
+            (&[], false),
+        ];
+        for (daily, expected) in cases {
+            assert_eq!(spike(daily).is_some(), expected, "{daily:?}");
+        }
+        assert_eq!(median(vec![3, 1, 2]), Some(2));
+        assert_eq!(median(vec![4, 1, 2, 3]), Some(2));
+    }
+}
