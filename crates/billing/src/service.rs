@@ -223,6 +223,11 @@ impl Metering {
             CapMetric::Minutes => report.cap,
             CapMetric::AiSpend => report.ai_cap,
         };
+        // A minute cap of 0 is the operator suspending the shop, not the
+        // shop using up its minutes: nothing to decide or tell the owner.
+        if metric == CapMetric::Minutes && status.cap == 0 {
+            return Ok(());
+        }
         let reached = match status.level {
             None => return Ok(()),
             Some(CapLevel::Soft) => vec![CapLevel::Soft],

@@ -111,6 +111,23 @@ async fn the_owner_is_texted_when_a_cap_is_reached() {
     assert_eq!(alert.to.as_str(), "+15555550199", "to the owner's phone");
     assert!(alert.body.contains("8 of 10 included call minutes for 2026-11 (80%)"), "{}", alert.body);
     assert_eq!(alert.status, "sent");
+
+    // A cap of 0 is an operator's suspension: calls go to the owner, and the
+    // owner is not told they "used all 0 minutes".
+    let other = frontdesk_core::TenantId::parse("bright-smile").unwrap_or_else(|e| panic!("{e}"));
+    billing.metering.set_minute_cap(&other, Some(0)).await.unwrap_or_else(|e| panic!("{e}"));
+    billing.metering.record_call(&other, "CA-suspended", 60, app.clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let jobs = app.admin(Method::GET, "/admin/jobs?limit=100", None).await;
+    let alerts_for = |slug: &str| {
+        jobs.body["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|job| job["kind"] == "billing.cap_alert" && job["tenant"] == slug)
+            .count()
+    };
+    assert_eq!(alerts_for("fresh-cuts"), 1, "the listing shows alerts by tenant: {}", jobs.body);
+    assert_eq!(alerts_for("bright-smile"), 0, "{}", jobs.body);
 }
 
 fn stripe_provider(server: &MockServer) -> Arc<dyn frontdesk_billing::PaymentProvider> {
