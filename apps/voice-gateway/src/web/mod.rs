@@ -250,34 +250,43 @@ impl IntoResponse for SignInFirst {
     }
 }
 
+/// The live session behind the request's cookie, or where to send the
+/// browser (`login`: the sign-in page of the pages it asked for).
+async fn live_session(
+    parts: &Parts,
+    state: &AppState,
+    login: &'static str,
+) -> Result<(WebSession, SecretToken), Response> {
+    let web = &state.web;
+    let Some(token) = web.cookie_token(&parts.headers) else {
+        return Err(SignInFirst { clear: None, to: login }.into_response());
+    };
+    match web.logins.session(&token, state.clock.now()).await {
+        Ok(Some(session)) => Ok((session, token)),
+        Ok(None) => Err(SignInFirst { clear: Some(web.session_cookie(None)), to: login }.into_response()),
+        Err(error) => {
+            tracing::error!(%error, "could not read a web session");
+            Err(notice(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Signing in is unavailable",
+                "Sorry, signing in is unavailable right now. Try again in a minute.",
+            ))
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for OwnerSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<OwnerSession, Response> {
-        let web = &state.web;
-        let Some(token) = web.cookie_token(&parts.headers) else {
-            return Err(SignInFirst { clear: None, to: "/app/login" }.into_response());
-        };
-        let session = match web.logins.session(&token, state.clock.now()).await {
-            Ok(session) => session,
-            Err(error) => {
-                tracing::error!(%error, "could not read a web session");
-                return Err(notice(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Signing in is unavailable",
-                    "Sorry, signing in is unavailable right now. Try again in a minute.",
-                ));
+        let (session, token) = live_session(parts, state, "/app/login").await?;
+        match &session.principal {
+            Principal::Owner(tenant) => {
+                tracing::Span::current().record("tenant_id", tenant.as_str());
+                Ok(OwnerSession { tenant: tenant.clone(), session: session.clone(), token })
             }
-        };
-        match session {
-            Some(session) => match &session.principal {
-                Principal::Owner(tenant) => {
-                    tracing::Span::current().record("tenant_id", tenant.as_str());
-                    Ok(OwnerSession { tenant: tenant.clone(), session: session.clone(), token })
-                }
-                Principal::Operator(_) => Err(SignInFirst { clear: None, to: "/app/login" }.into_response()),
-            },
-            None => Err(SignInFirst { clear: Some(web.session_cookie(None)), to: "/app/login" }.into_response()),
+            // An operator's session is not a shop owner's.
+            Principal::Operator(_) => Err(SignInFirst { clear: None, to: "/app/login" }.into_response()),
         }
     }
 }
@@ -293,30 +302,11 @@ impl FromRequestParts<AppState> for OperatorSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<OperatorSession, Response> {
-        let web = &state.web;
-        let Some(token) = web.cookie_token(&parts.headers) else {
-            return Err(SignInFirst { clear: None, to: "/ops/login" }.into_response());
-        };
-        let session = match web.logins.session(&token, state.clock.now()).await {
-            Ok(session) => session,
-            Err(error) => {
-                tracing::error!(%error, "could not read a web session");
-                return Err(notice(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Signing in is unavailable",
-                    "Sorry, signing in is unavailable right now. Try again in a minute.",
-                ));
-            }
-        };
-        match session {
-            Some(session) => match &session.principal {
-                Principal::Operator(email) => {
-                    Ok(OperatorSession { email: email.clone(), session: session.clone(), token })
-                }
-                // A shop owner's session never reaches the operator pages.
-                Principal::Owner(_) => Err(SignInFirst { clear: None, to: "/ops/login" }.into_response()),
-            },
-            None => Err(SignInFirst { clear: Some(web.session_cookie(None)), to: "/ops/login" }.into_response()),
+        let (session, token) = live_session(parts, state, "/ops/login").await?;
+        match &session.principal {
+            Principal::Operator(email) => Ok(OperatorSession { email: email.clone(), session: session.clone(), token }),
+            // A shop owner's session never reaches the operator pages.
+            Principal::Owner(_) => Err(SignInFirst { clear: None, to: "/ops/login" }.into_response()),
         }
     }
 }

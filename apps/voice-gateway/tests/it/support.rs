@@ -298,3 +298,59 @@ pub fn stripe_signature(body: &str, timestamp: i64, secret: &str) -> String {
 pub fn stripe_event(id: &str, kind: &str, object: Value) -> String {
     json!({"id": id, "object": "event", "type": kind, "created": 1_764_000_000, "data": {"object": object}}).to_string()
 }
+
+/// A browser's request to the pages: form posts from `site` (the CSRF check
+/// reads `Sec-Fetch-Site`), an optional cookie.
+pub async fn browse_from(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+    site: &str,
+) -> Page {
+    let mut request = Request::builder().method(method.clone()).uri(path).header("sec-fetch-site", site);
+    if let Some(cookie) = cookie {
+        request = request.header(axum::http::header::COOKIE, cookie);
+    }
+    let body = if method == Method::POST {
+        request = request.header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        Body::from(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter()).finish())
+    } else {
+        Body::empty()
+    };
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(body).unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+    Page { status, headers, html: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// [`browse_from`] the same origin.
+pub async fn browse(app: &TestApp, method: Method, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Page {
+    browse_from(app, method, path, form, cookie, "same-origin").await
+}
+
+/// A page as the browser got it.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers.get(axum::http::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// `name=value` of the session cookie this reply sets.
+    pub fn cookie(&self) -> Option<String> {
+        let set = self.headers.get(axum::http::header::SET_COOKIE)?.to_str().ok()?;
+        Some(set.split(';').next()?.to_owned())
+    }
+}

@@ -2,68 +2,13 @@
 //! sessions in a cookie, the cross-site check, and a shop's owner seeing
 //! only their own shop.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use frontdesk_core::Clock;
 use serde_json::json;
-use tower::ServiceExt;
 
-use crate::support::TestApp;
+use crate::support::{Page, TestApp, browse, browse_from};
 
 const FRESH_CUTS_OWNER: &str = "+15555550199";
-
-/// A browser's request: same-origin form posts, an optional cookie.
-async fn browse(app: &TestApp, method: Method, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Page {
-    browse_from(app, method, path, form, cookie, "same-origin").await
-}
-
-async fn browse_from(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    form: &[(&str, &str)],
-    cookie: Option<&str>,
-    site: &str,
-) -> Page {
-    let mut request = Request::builder().method(method.clone()).uri(path).header("sec-fetch-site", site);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    let body = if method == Method::POST {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        Body::from(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter()).finish())
-    } else {
-        Body::empty()
-    };
-    let response = app
-        .router
-        .clone()
-        .oneshot(request.body(body).unwrap_or_else(|e| panic!("{e}")))
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-    Page { status, headers, html: String::from_utf8_lossy(&bytes).into_owned() }
-}
-
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    /// `name=value` of the session cookie this reply sets.
-    fn cookie(&self) -> Option<String> {
-        let set = self.headers.get(header::SET_COOKIE)?.to_str().ok()?;
-        Some(set.split(';').next()?.to_owned())
-    }
-}
 
 /// The last sign-in text the shop's owner was sent (the embedded outbox
 /// keeps it whole).

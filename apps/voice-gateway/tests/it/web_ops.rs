@@ -4,13 +4,11 @@
 //! masked callers, the audit log's filters; signed-out browsers, owner
 //! sessions and cross-site posts kept out.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use chrono::Duration;
 use serde_json::json;
-use tower::ServiceExt;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, browse, browse_from};
 
 const OPERATOR: &str = "ops@frontdesk.example";
 const PASSWORD: &str = "correct horse battery staple";
@@ -19,59 +17,6 @@ const FRESH_CUTS_OWNER: &str = "+15555550199";
 
 /// Every page an operator session opens.
 const PAGES: [&str; 4] = ["/ops", "/ops/shops", "/ops/calls", "/ops/audit"];
-
-/// A browser's request: form posts from `site`, an optional cookie. (A copy
-/// of the owners' tests' helper.)
-async fn browse_from(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    form: &[(&str, &str)],
-    cookie: Option<&str>,
-    site: &str,
-) -> Page {
-    let mut request = Request::builder().method(method.clone()).uri(path).header("sec-fetch-site", site);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    let body = if method == Method::POST {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        Body::from(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter()).finish())
-    } else {
-        Body::empty()
-    };
-    let response = app
-        .router
-        .clone()
-        .oneshot(request.body(body).unwrap_or_else(|e| panic!("{e}")))
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-    Page { status, headers, html: String::from_utf8_lossy(&bytes).into_owned() }
-}
-
-async fn browse(app: &TestApp, method: Method, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Page {
-    browse_from(app, method, path, form, cookie, "same-origin").await
-}
-
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    fn cookie(&self) -> Option<String> {
-        let set = self.headers.get(header::SET_COOKIE)?.to_str().ok()?;
-        Some(set.split(';').next()?.to_owned())
-    }
-}
 
 async fn add_operator(app: &TestApp) {
     let added =
