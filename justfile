@@ -61,3 +61,8 @@ eval-knowledge:
 # Retrieval latency, CPU and memory for a 5,000-chunk tenant.
 bench-knowledge:
     cargo bench -p frontdesk-rag --bench retrieve
+
+# Screenshots of the owner's and operator's main pages at desktop and phone widths (headless Chromium over seeded
+# demo data) into docs/screenshots/, then shrunk with pngquant when it is installed.
+screenshots:
+    cargo test -p voice-gateway --test it -- browser::screenshots --ignored --nocapture && if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --ext .png --speed 1 docs/screenshots/*.png || [ $? -ge 98 ]; else echo "pngquant not installed (apt-get install pngquant): the PNGs are left full-colour"; fi

@@ -8,6 +8,7 @@ mod billing;
 mod billing_jobs;
 mod binary;
 mod bookings;
+mod browser;
 mod conversations;
 mod health;
 mod jobs;
