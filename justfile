@@ -49,6 +49,11 @@ bench-booking:
 bench-calls:
     cargo build --release -p voice-gateway -p adminctl && cargo run --release -q -p adminctl -- bench-calls --postgres ${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} --write-docs docs/benchmarks.md
 
+# Language-model turns through a fake OpenAI server: the gateway CPU a model turn adds, and paced calls'
+# p99 beside 100 calls waiting 1 s on the model, SQLite and PostgreSQL; rewrites docs/benchmarks.md.
+bench-model:
+    cargo build --release -p voice-gateway -p adminctl && cargo run --release -q -p adminctl -- bench-model --postgres ${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} --write-docs docs/benchmarks.md
+
 # Print an operator token for curl (needs FRONTDESK_ADMIN_JWT_SECRET).
 token scope="admin":
     cargo run --release -q -p adminctl -- token --scope {{scope}}

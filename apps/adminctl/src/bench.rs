@@ -22,11 +22,14 @@ use std::time::{Duration, Instant};
 use frontdesk_auth::TokenSecret;
 
 use crate::client::{AdminClient, Failure};
-use crate::loadtest::{LoadOptions, LoadReport, measure};
+use crate::loadtest::{CallScript, LoadOptions, LoadReport, measure};
 
 const ADMIN_SECRET: &str = "bench-calls-admin-secret-long-enough-for-hs256";
 const TWILIO_TOKEN: &str = "bench-calls-twilio-token";
 const PUBLIC_URL: &str = "https://frontdesk.example.com";
+/// The tenant and service every benchmark call books (a demo tenant on Pro).
+pub const TENANT: &str = "fresh-cuts";
+pub const SERVICE: &str = "haircut";
 
 pub struct BenchOptions {
     /// This build's gateway binary.
@@ -43,8 +46,27 @@ pub struct BenchOptions {
     pub write_docs: Option<PathBuf>,
 }
 
-/// One gateway process on its own database.
-struct Gateway {
+/// The gateway binary next to this adminctl (both come from the same
+/// `cargo build --release`), unless one is named.
+pub fn gateway_binary(named: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match named {
+        Some(path) => Ok(path),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("voice-gateway")))
+            .filter(|path| path.exists())
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "error: no voice-gateway next to adminctl; build it (cargo build --release -p voice-gateway) or pass --gateway-bin".into(),
+                )
+            }),
+    }
+}
+
+/// One gateway process on its own database (a fresh SQLite file, or a fresh
+/// PostgreSQL database dropped again by [`Gateway::stop`]), in demo mode
+/// without the in-process worker.
+pub struct Gateway {
     child: Child,
     base: String,
     dir: tempfile::TempDir,
@@ -52,7 +74,13 @@ struct Gateway {
 }
 
 impl Gateway {
-    async fn start(binary: &Path, postgres: Option<&str>) -> Result<Gateway, Failure> {
+    /// Starts `binary` and waits until it is ready. `extra_env` is added to
+    /// the benchmark's environment (e.g. where the language model is).
+    pub async fn start(
+        binary: &Path,
+        postgres: Option<&str>,
+        extra_env: &[(&str, String)],
+    ) -> Result<Gateway, Failure> {
         let dir = tempfile::tempdir().map_err(|e| Failure::Usage(format!("error: temporary directory: {e}")))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
@@ -80,6 +108,7 @@ impl Gateway {
             .env("FRONTDESK_PUBLIC_BASE_URL", PUBLIC_URL)
             .env("FRONTDESK_STRIPE_WEBHOOK_SECRET", "whsec_bench")
             .env("RUST_LOG", "warn")
+            .envs(extra_env.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -95,11 +124,34 @@ impl Gateway {
         Err(Failure::Usage(format!("error: {} did not become ready within 60 s", binary.display())))
     }
 
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    fn stop(mut self) {
+    /// An admin API client for this gateway.
+    pub fn admin(&self) -> Result<AdminClient, Failure> {
+        AdminClient::new(&self.base, TokenSecret::new(ADMIN_SECRET.as_bytes()))
+    }
+
+    /// `loadtest` options for `calls` calls of `script` against this
+    /// gateway, 100 at once, the gateway's CPU measured.
+    pub fn load_options(&self, calls: usize, think: Duration, script: CallScript) -> LoadOptions {
+        LoadOptions {
+            calls,
+            concurrency: 100,
+            tenant: TENANT.to_owned(),
+            service: SERVICE.to_owned(),
+            gateway: self.base.clone(),
+            public_url: Some(PUBLIC_URL.to_owned()),
+            auth_token: TWILIO_TOKEN.to_owned(),
+            gateway_pid: Some(self.pid()),
+            think,
+            script,
+        }
+    }
+
+    /// Kills the process and drops its PostgreSQL database.
+    pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some((server, name)) = &self.postgres_database
@@ -138,32 +190,14 @@ struct Row {
 }
 
 async fn load(gateway: &Gateway, calls: usize, think: Duration) -> Result<LoadReport, Failure> {
-    let client = AdminClient::new(&gateway.base, TokenSecret::new(ADMIN_SECRET.as_bytes()))?;
-    let options = LoadOptions {
-        calls,
-        concurrency: 100,
-        tenant: "fresh-cuts".to_owned(),
-        service: "haircut".to_owned(),
-        gateway: gateway.base.clone(),
-        public_url: Some(PUBLIC_URL.to_owned()),
-        auth_token: TWILIO_TOKEN.to_owned(),
-        gateway_pid: Some(gateway.pid()),
-        think,
-    };
-    let report = measure(&client, &options).await?;
-    if report.booked != calls || !report.errors.is_empty() {
-        return Err(Failure::Refused(format!(
-            "error: {} of {calls} calls booked; first errors: {:?}",
-            report.booked,
-            report.errors.iter().take(3).collect::<Vec<_>>()
-        )));
-    }
+    let report = measure(&gateway.admin()?, &gateway.load_options(calls, think, CallScript::Booking)).await?;
+    report.all_succeeded()?;
     Ok(report)
 }
 
 async fn one_row(label: &str, binary: &Path, store: &'static str, options: &BenchOptions) -> Result<Row, Failure> {
     let postgres = if store == "PostgreSQL" { options.postgres.as_deref() } else { None };
-    let gateway = Gateway::start(binary, postgres).await?;
+    let gateway = Gateway::start(binary, postgres, &[]).await?;
     // Warm up: connections, caches, the allocator.
     let warm = load(&gateway, 20, Duration::ZERO).await;
     let result = match warm {
@@ -212,14 +246,14 @@ pub async fn run(options: BenchOptions) -> Result<(), Failure> {
     let table = render(&rows, &options);
     println!("\n{table}");
     if let Some(path) = &options.write_docs {
-        write_section(path, &table)?;
+        write_section(path, "calls", "Phone calls: CPU per request", &table)?;
         println!("wrote {}", path.display());
     }
     Ok(())
 }
 
-/// Median of the rows' values (the rounds of one gateway on one store).
-fn median(mut values: Vec<f64>) -> f64 {
+/// Median of the values (the rounds of one measurement); NaN for none.
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     match values.len() {
         0 => f64::NAN,
@@ -260,15 +294,49 @@ fn render(rows: &[Row], options: &BenchOptions) -> String {
     out
 }
 
-fn write_section(path: &Path, section: &str) -> Result<(), Failure> {
-    let (begin, end) = ("<!-- bench:calls:begin -->", "<!-- bench:calls:end -->");
+/// Replaces the text between `<!-- bench:{marker}:begin -->` and its end
+/// marker in the Markdown file at `path` with `section`, or appends it under
+/// `## {heading}` when the markers are not there yet.
+pub fn write_section(path: &Path, marker: &str, heading: &str, section: &str) -> Result<(), Failure> {
     let current = std::fs::read_to_string(path).unwrap_or_default();
+    std::fs::write(path, with_section(&current, marker, heading, section))
+        .map_err(|e| Failure::Usage(format!("error: writing {}: {e}", path.display())))
+}
+
+/// `document` with its `marker` section replaced (see [`write_section`]).
+fn with_section(document: &str, marker: &str, heading: &str, section: &str) -> String {
+    let (begin, end) = (format!("<!-- bench:{marker}:begin -->"), format!("<!-- bench:{marker}:end -->"));
     let replacement = format!("{begin}\n{section}{end}");
-    let updated = match (current.find(begin), current.find(end)) {
+    match (document.find(&begin), document.find(&end)) {
         (Some(start), Some(stop)) if stop > start => {
-            format!("{}{replacement}{}", &current[..start], &current[stop + end.len()..])
+            format!("{}{replacement}{}", &document[..start], &document[stop + end.len()..])
         }
-        _ => format!("{current}\n## Phone calls: CPU per request\n\n{replacement}\n"),
-    };
-    std::fs::write(path, updated).map_err(|e| Failure::Usage(format!("error: writing {}: {e}", path.display())))
+        _ => format!("{document}\n## {heading}\n\n{replacement}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_section;
+
+    fn check(document: &str, expected: &str) {
+        assert_eq!(with_section(document, "model", "Language model turns", "new figures\n"), expected);
+    }
+
+    #[test]
+    fn a_section_is_replaced_between_its_markers_and_appended_when_missing() {
+        check(
+            "# Benchmarks\n\nbefore\n<!-- bench:model:begin -->\nold figures\n<!-- bench:model:end -->\nafter\n",
+            "# Benchmarks\n\nbefore\n<!-- bench:model:begin -->\nnew figures\n<!-- bench:model:end -->\nafter\n",
+        );
+        check(
+            "# Benchmarks\n<!-- bench:calls:begin -->\ncalls\n<!-- bench:calls:end -->\n",
+            "# Benchmarks\n<!-- bench:calls:begin -->\ncalls\n<!-- bench:calls:end -->\n\n## Language model turns\n\n<!-- bench:model:begin -->\nnew figures\n<!-- bench:model:end -->\n",
+        );
+        // An end marker before the begin marker is no section: appended.
+        check(
+            "<!-- bench:model:end -->\n<!-- bench:model:begin -->\n",
+            "<!-- bench:model:end -->\n<!-- bench:model:begin -->\n\n## Language model turns\n\n<!-- bench:model:begin -->\nnew figures\n<!-- bench:model:end -->\n",
+        );
+    }
 }

@@ -6,6 +6,7 @@
 
 mod access;
 mod bench;
+mod bench_model;
 mod billing;
 mod bookings;
 mod calls;
@@ -174,6 +175,10 @@ enum Command {
     /// model (no gateway): pass rate, model calls, tokens and cost per call,
     /// model turn latency. Needs FRONTDESK_OPENAI_API_KEY.
     Eval(eval::EvalArgs),
+    /// Starts release gateways with a fake language model and measures the
+    /// gateway CPU a model turn adds, and whether calls waiting on a slow
+    /// model slow other calls down, on SQLite and PostgreSQL.
+    BenchModel(bench_model::BenchModelArgs),
     /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
     SetPlan { slug: String, plan: String },
     /// People who sign in to the operator pages (operator only).
@@ -335,6 +340,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let options = bench::BenchOptions { gateway, before: before_bin, postgres, calls, rounds, write_docs };
             bench::run(options).await
         }
+        Command::BenchModel(args) => bench_model::run(args).await,
         Command::Loadtest { calls, concurrency, target, service, gateway, public_url, gateway_pid, think_ms } => {
             let auth_token =
                 std::env::var("FRONTDESK_TWILIO_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
@@ -358,6 +364,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 auth_token,
                 gateway_pid,
                 think,
+                script: loadtest::CallScript::Booking,
             };
             let result = loadtest::run(&client, options).await;
             chosen.finish(&client, result).await
