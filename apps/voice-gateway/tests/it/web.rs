@@ -451,3 +451,45 @@ async fn an_owner_marks_a_no_show_on_today_and_the_no_show_rate_changes() {
     let foreign = browse(&app, Method::POST, &forms[0], &[("status", "completed")], Some(&dentist)).await;
     assert!(foreign.location().starts_with("/app?error="), "{}", foreign.location());
 }
+
+#[tokio::test]
+async fn another_shops_owner_reaches_nothing_of_this_shop_by_any_owner_route() {
+    let app = TestApp::new().await;
+    phone_booking(&app, "CA00000000000000000000000000web005").await;
+    crate::knowledge::ask_on_a_call(&app, "CA00000000000000000000000000web006", "do you sell gift cards for christmas")
+        .await;
+    let owner = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let bookings = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&owner)).await;
+    let at = bookings.html.find("/app/bookings/").unwrap_or_else(|| panic!("{}", bookings.html)) + 14;
+    let booking = bookings.html[at..].split('/').next().unwrap_or_default().to_owned();
+    let questions = browse(&app, Method::GET, "/app/questions", &[], Some(&owner)).await;
+    let at = questions.html.find("/app/questions/").unwrap_or_else(|| panic!("{}", questions.html)) + 15;
+    let question = questions.html[at..].split('/').next().unwrap_or_default().to_owned();
+
+    let dentist = sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let later = (app.clock.now().with_timezone(&chrono_tz::America::New_York).date_naive() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let attempts = [
+        (format!("/app/bookings/{booking}/reschedule"), vec![("date", later.as_str()), ("time", "15:00")]),
+        (format!("/app/bookings/{booking}/cancel"), vec![]),
+        (format!("/app/bookings/{booking}/attendance"), vec![("status", "no_show")]),
+        (format!("/app/questions/{question}/answer"), vec![("answer", "Gift cards are sold at the counter.")]),
+    ];
+    for (path, form) in &attempts {
+        let reply = browse(&app, Method::POST, path, form, Some(&dentist)).await;
+        assert!(reply.location().contains("error="), "{path}: {} {}", reply.status, reply.location());
+    }
+    // Untouched: the booking is where it was and the question still open.
+    let still = browse(&app, Method::GET, "/app/bookings?q=scully", &[], Some(&owner)).await;
+    assert!(still.html.contains(&format!("/app/bookings/{booking}/cancel")), "{}", still.html);
+    let open = browse(&app, Method::GET, "/app/questions", &[], Some(&owner)).await;
+    assert!(open.html.contains("gift cards for christmas"), "{}", open.html);
+    // And the pages that list things show the dentist's own shop only.
+    for path in ["/app", "/app/insights", "/app/calls", "/app/bookings", "/app/questions", "/app/settings", "/app/plan"]
+    {
+        let page = browse(&app, Method::GET, path, &[], Some(&dentist)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.html.contains("Fresh Cuts") && !page.html.contains("Scully"), "{path}: {}", page.html);
+    }
+}
