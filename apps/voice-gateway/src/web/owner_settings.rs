@@ -57,6 +57,15 @@ struct ServiceRow {
     problems: Vec<String>,
 }
 
+struct StaffRow {
+    name: String,
+    /// (service, offered)
+    services: Vec<(String, bool)>,
+    /// (day key, label, ranges) — all empty: the shop's hours.
+    hours: Vec<(&'static str, &'static str, String)>,
+    problems: Vec<String>,
+}
+
 struct FaqRow {
     question: String,
     answer: String,
@@ -71,6 +80,7 @@ struct SettingsForm {
     closures: String,
     rules: Vec<Rule>,
     services: Vec<ServiceRow>,
+    staff: Vec<StaffRow>,
     faqs: Vec<FaqRow>,
 }
 
@@ -132,6 +142,33 @@ fn form_of(profile: &TenantProfile) -> SettingsForm {
         aliases: String::new(),
         problems: Vec::new(),
     });
+    let service_names: Vec<String> = profile.services().iter().map(|service| service.name().to_owned()).collect();
+    let mut staff: Vec<StaffRow> = document
+        .staff
+        .iter()
+        .map(|member| StaffRow {
+            name: member.name.clone().unwrap_or_default(),
+            services: service_names
+                .iter()
+                .map(|name| (name.clone(), member.services.as_ref().is_none_or(|offered| offered.contains(name))))
+                .collect(),
+            hours: DAYS
+                .iter()
+                .map(|(key, label)| {
+                    let ranges =
+                        member.hours.as_ref().map(|hours| hours.day(weekday(key)).join(", ")).unwrap_or_default();
+                    (*key, *label, ranges)
+                })
+                .collect(),
+            problems: Vec::new(),
+        })
+        .collect();
+    staff.push(StaffRow {
+        name: String::new(),
+        services: service_names.iter().map(|name| (name.clone(), true)).collect(),
+        hours: DAYS.iter().map(|(key, label)| (*key, *label, String::new())).collect(),
+        problems: Vec::new(),
+    });
     let mut faqs: Vec<FaqRow> = profile
         .faqs()
         .iter()
@@ -156,7 +193,28 @@ fn form_of(profile: &TenantProfile) -> SettingsForm {
             .map(|(key, label)| Rule { key, label, field: format!("booking.{key}"), value: rule_value(key) })
             .collect(),
         services,
+        staff,
         faqs,
+    }
+}
+
+/// "09:00-12:00, 13:00-18:00" as its ranges (spaces dropped).
+fn ranges_of(raw: &str) -> Vec<String> {
+    raw.split([',', ';'])
+        .map(|range| range.split_whitespace().collect::<String>())
+        .filter(|range| !range.is_empty())
+        .collect()
+}
+
+fn set_day(hours: &mut frontdesk_tenant::HoursDocument, key: &str, ranges: Vec<String>) {
+    match key {
+        "mon" => hours.mon = ranges,
+        "tue" => hours.tue = ranges,
+        "wed" => hours.wed = ranges,
+        "thu" => hours.thu = ranges,
+        "fri" => hours.fri = ranges,
+        "sat" => hours.sat = ranges,
+        _ => hours.sun = ranges,
     }
 }
 
@@ -201,21 +259,7 @@ pub(crate) async fn save(
     document.greeting = text(field("greeting"));
     document.address = text(field("address"));
     for (key, _) in DAYS {
-        let ranges: Vec<String> = field(&format!("hours_{key}"))
-            .unwrap_or_default()
-            .split([',', ';'])
-            .map(|range| range.split_whitespace().collect::<String>())
-            .filter(|range| !range.is_empty())
-            .collect();
-        match key {
-            "mon" => document.hours.mon = ranges,
-            "tue" => document.hours.tue = ranges,
-            "wed" => document.hours.wed = ranges,
-            "thu" => document.hours.thu = ranges,
-            "fri" => document.hours.fri = ranges,
-            "sat" => document.hours.sat = ranges,
-            _ => document.hours.sun = ranges,
-        }
+        set_day(&mut document.hours, key, ranges_of(&field(&format!("hours_{key}")).unwrap_or_default()));
     }
     document.closures = field("closures")
         .unwrap_or_default()
@@ -297,6 +341,39 @@ pub(crate) async fn save(
         rows.push(index);
     }
     document.services = services;
+    // Staff: by index; a row without a name is removed. Every service
+    // ticked means "all"; no hours at all means the shop's hours.
+    let mut staff = Vec::new();
+    let mut staff_rows: Vec<usize> = Vec::new();
+    let offered_names: Vec<String> = document.services.iter().filter_map(|service| service.name.clone()).collect();
+    for index in 0.. {
+        let Some(name) = field(&format!("staff_name_{index}")) else { break };
+        if name.is_empty() {
+            continue;
+        }
+        let ticked: Vec<String> = pairs
+            .iter()
+            .filter(|(key, _)| *key == format!("staff_service_{index}"))
+            .map(|(_, value)| value.clone())
+            .collect();
+        let services = if offered_names.iter().all(|name| ticked.contains(name)) { None } else { Some(ticked) };
+        let mut hours = frontdesk_tenant::HoursDocument::default();
+        let mut any_hours = false;
+        for (key, _) in DAYS {
+            let ranges = ranges_of(&field(&format!("staff_hours_{key}_{index}")).unwrap_or_default());
+            any_hours |= !ranges.is_empty();
+            set_day(&mut hours, key, ranges);
+        }
+        let previous = before.staff.iter().find(|member| member.name.as_deref() == Some(name.as_str()));
+        staff.push(frontdesk_tenant::StaffDocument {
+            name: Some(name),
+            services,
+            hours: any_hours.then_some(hours),
+            calendar_id: previous.and_then(|member| member.calendar_id.clone()),
+        });
+        staff_rows.push(index);
+    }
+    document.staff = staff;
     let mut faqs = Vec::new();
     let mut faq_rows: Vec<usize> = Vec::new();
     for index in 0.. {
@@ -317,7 +394,7 @@ pub(crate) async fn save(
             if let Err(errors) = parsed {
                 problems.extend(errors.into_problems());
             }
-            return refused(&shop.profile, &pairs, problems, &rows, &faq_rows);
+            return refused(&shop.profile, &pairs, problems, (&rows, &staff_rows, &faq_rows));
         }
     };
     if !shop.profile.trusted_changes(&profile).is_empty() {
@@ -328,8 +405,7 @@ pub(crate) async fn save(
                 field: "greeting".to_owned(),
                 message: "only Frontdesk's team may change that".to_owned(),
             }],
-            &rows,
-            &faq_rows,
+            (&rows, &staff_rows, &faq_rows),
         );
     }
     match crate::admin::tenants::save_profile(&state, &profile).await {
@@ -358,8 +434,7 @@ fn refused(
     profile: &TenantProfile,
     pairs: &[(String, String)],
     problems: Vec<FieldProblem>,
-    service_rows: &[usize],
-    faq_rows: &[usize],
+    (service_rows, staff_rows, faq_rows): (&[usize], &[usize], &[usize]),
 ) -> Response {
     let typed =
         |name: &str| pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default();
@@ -390,6 +465,28 @@ fn refused(
                     price: typed(&format!("service_price_{index}")),
                     aliases: typed(&format!("service_aliases_{index}")),
                     problems: position.map(|position| item_problems("services", position)).unwrap_or_default(),
+                }
+            })
+        })
+        .collect();
+    let service_names: Vec<String> = profile.services().iter().map(|service| service.name().to_owned()).collect();
+    form.staff = (0..)
+        .map_while(|index| {
+            pairs.iter().any(|(key, _)| *key == format!("staff_name_{index}")).then(|| {
+                let position = staff_rows.iter().position(|row| *row == index);
+                let ticked: Vec<String> = pairs
+                    .iter()
+                    .filter(|(key, _)| *key == format!("staff_service_{index}"))
+                    .map(|(_, value)| value.clone())
+                    .collect();
+                StaffRow {
+                    name: typed(&format!("staff_name_{index}")),
+                    services: service_names.iter().map(|name| (name.clone(), ticked.contains(name))).collect(),
+                    hours: DAYS
+                        .iter()
+                        .map(|(key, label)| (*key, *label, typed(&format!("staff_hours_{key}_{index}"))))
+                        .collect(),
+                    problems: position.map(|position| item_problems("staff", position)).unwrap_or_default(),
                 }
             })
         })

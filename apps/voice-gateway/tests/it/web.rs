@@ -337,7 +337,8 @@ fn settings_form(html: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> 
             String::new()
         };
         let value = value.replace("&#39;", "'").replace("&quot;", "\"").replace("&amp;", "&").replace("&#x27;", "'");
-        if name != "q" {
+        let unticked = tag.contains("type=\"checkbox\"") && !tag.contains("checked");
+        if name != "q" && !unticked {
             fields.push((name, value));
         }
         rest = &after[tag_end..];
@@ -492,4 +493,32 @@ async fn another_shops_owner_reaches_nothing_of_this_shop_by_any_owner_route() {
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(!page.html.contains("Fresh Cuts") && !page.html.contains("Scully"), "{path}: {}", page.html);
     }
+}
+
+#[tokio::test]
+async fn an_owner_edits_staff_who_does_what_and_their_hours() {
+    let app = TestApp::new().await;
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let form = browse(&app, Method::GET, "/app/settings", &[], Some(&cookie)).await;
+    assert!(form.html.contains("value=\"Dee\""), "{}", form.html);
+    // Dee (row 1) stops doing kids cuts and starts at 11 on Tuesdays; Sam joins (row 2).
+    let mut fields = settings_form(&form.html, &[("staff_hours_tue_1", "11:00-18:00"), ("staff_name_2", "Sam")]);
+    fields.retain(|(key, value)| !(key == "staff_service_1" && value == "Kids cut"));
+    let saved = post_settings(&app, &cookie, &fields).await;
+    assert_eq!(saved.location(), "/app/settings?saved=1", "{}", saved.html);
+    let profile = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await;
+    let staff = &profile.body["profile"]["staff"];
+    assert_eq!(staff[1]["name"], "Dee");
+    assert_eq!(staff[1]["hours"]["tue"], json!(["11:00-18:00"]), "{staff}");
+    assert!(!staff[1]["services"].to_string().contains("Kids cut"), "{staff}");
+    assert!(staff[1]["services"].to_string().contains("Skin fade"), "{staff}");
+    assert_eq!(staff[2]["name"], "Sam");
+    assert!(staff[2]["services"].is_null() && staff[2]["hours"].is_null(), "all services, the shop's hours: {staff}");
+    assert!(staff[0]["services"].is_null(), "Marco still does everything: {staff}");
+
+    // A staff member's impossible hours are refused beside the staff section.
+    let bad = settings_form(&form.html, &[("staff_hours_wed_1", "25:00-26:00")]);
+    let refused = post_settings(&app, &cookie, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert!(refused.html.contains("value=\"25:00-26:00\""), "{}", refused.html);
 }
