@@ -1,4 +1,5 @@
-//! Billing: what each plan costs and includes (`terms`), usage metering per
+//! Billing: what each plan costs and includes (`terms`), what things cost us
+//! (`prices`: the rate card and model token prices), usage metering per
 //! billing period (`period`, `metering`, SMS segment rules in `segments`), cost
 //! caps (`caps`), invoices computed in integer cents (`invoice`), the ports
 //! that keep usage, invoices and billing accounts, the decoders both store
@@ -28,7 +29,7 @@ pub use model::{
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};
-pub use prices::{PriceError, PriceTable, TokenCount, TokenPrice};
+pub use prices::{PriceError, PriceTable, RateCard, RateCardError, TokenCount, TokenPrice};
 pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use service::{
     BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,

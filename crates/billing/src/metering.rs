@@ -3,6 +3,11 @@
 //! `sms:{message key}`, `llm:{key}`. Each record falls in the billing period
 //! of the tenant's local month in which it occurred.
 //!
+//! Each record carries what the fact is estimated to have cost us, from the
+//! [`RateCard`]: minutes at the voice rate, segments at the SMS rate, tokens
+//! at the model's price. Records made before calls and texts were costed
+//! hold 0 for them: a period's total cost is only an estimate from then on.
+//!
 //! A negative quantity (a call of -3 seconds) is refused rather than counted
 //! as zero: it can only come from a bug or a forged callback, and it should
 //! be seen. So is an empty id or key, which would make unrelated facts collide.
@@ -13,7 +18,7 @@ use frontdesk_core::TenantId;
 
 use crate::model::{NewUsage, UsageKind};
 use crate::period::BillingPeriod;
-use crate::prices::{TokenCount, TokenPrice};
+use crate::prices::{RateCard, TokenCount, TokenPrice};
 use crate::segments::count_sms_segments;
 
 /// Why a usage record could not be made.
@@ -36,31 +41,40 @@ pub fn billable_minutes(call_duration_seconds: i64) -> Result<i64, MeteringError
     Ok(call_duration_seconds / 60 + started_minute)
 }
 
-/// The call minutes of call `call_sid` (Twilio's CallSid), which ended at `at`.
+/// The call minutes of call `call_sid` (Twilio's CallSid), which ended at
+/// `at`, costing the minutes at the card's voice rate.
 pub fn call_usage(
     id: String,
     tenant: &TenantId,
     call_sid: &str,
     duration_seconds: i64,
+    rates: &RateCard,
     at: DateTime<Utc>,
     zone: Tz,
 ) -> Result<NewUsage, MeteringError> {
     let minutes = billable_minutes(duration_seconds)?;
-    new_usage(id, tenant, UsageKind::CallMinutes, minutes, ("call", "call SID", call_sid), at, zone)
+    let mut usage = new_usage(id, tenant, UsageKind::CallMinutes, minutes, ("call", "call SID", call_sid), at, zone)?;
+    usage.cost_micros = rates.call_cost_micros(minutes);
+    Ok(usage)
 }
 
 /// The SMS segments of outbound message `message_key` (typically the id of
-/// the job that sends it) with text `body`, sent at `at`.
+/// the job that sends it) with text `body`, sent at `at`, costing the
+/// segments at the card's SMS rate.
 pub fn sms_usage(
     id: String,
     tenant: &TenantId,
     message_key: &str,
     body: &str,
+    rates: &RateCard,
     at: DateTime<Utc>,
     zone: Tz,
 ) -> Result<NewUsage, MeteringError> {
     let segments = count_sms_segments(body).count;
-    new_usage(id, tenant, UsageKind::SmsSegments, segments, ("sms", "message key", message_key), at, zone)
+    let mut usage =
+        new_usage(id, tenant, UsageKind::SmsSegments, segments, ("sms", "message key", message_key), at, zone)?;
+    usage.cost_micros = rates.sms_cost_micros(segments);
+    Ok(usage)
 }
 
 /// The model tokens (input and output together) of the model call named
@@ -164,18 +178,28 @@ mod tests {
             cost_micros: 0,
         };
         let call_sid = "CA0123456789abcdef0123456789abcdef";
+        let rates = RateCard::standard();
         let cases = [
             (
-                call_usage("u1".to_owned(), &tenant(), call_sid, 125, at, new_york()),
-                expected(UsageKind::CallMinutes, 3, "call:CA0123456789abcdef0123456789abcdef"),
+                call_usage("u1".to_owned(), &tenant(), call_sid, 125, &rates, at, new_york()),
+                // 3 started minutes at $0.0085.
+                NewUsage {
+                    cost_micros: 25_500,
+                    ..expected(UsageKind::CallMinutes, 3, "call:CA0123456789abcdef0123456789abcdef")
+                },
             ),
             (
-                sms_usage("u1".to_owned(), &tenant(), "job-42", &"a".repeat(161), at, new_york()),
-                expected(UsageKind::SmsSegments, 2, "sms:job-42"),
+                call_usage("u1".to_owned(), &tenant(), "CA-silent", 0, &rates, at, new_york()),
+                expected(UsageKind::CallMinutes, 0, "call:CA-silent"),
             ),
             (
-                sms_usage("u1".to_owned(), &tenant(), "job-43", "", at, new_york()),
-                expected(UsageKind::SmsSegments, 1, "sms:job-43"),
+                sms_usage("u1".to_owned(), &tenant(), "job-42", &"a".repeat(161), &rates, at, new_york()),
+                // 2 segments at $0.0083.
+                NewUsage { cost_micros: 16_600, ..expected(UsageKind::SmsSegments, 2, "sms:job-42") },
+            ),
+            (
+                sms_usage("u1".to_owned(), &tenant(), "job-43", "", &rates, at, new_york()),
+                NewUsage { cost_micros: 8_300, ..expected(UsageKind::SmsSegments, 1, "sms:job-43") },
             ),
             (
                 token_usage("u1".to_owned(), &tenant(), "CA01:turn-3", TokenCount::input(1_250), None, at, new_york()),
@@ -202,7 +226,8 @@ mod tests {
 
     #[test]
     fn the_period_is_the_month_in_the_tenants_zone() {
-        let usage = call_usage("u1".to_owned(), &tenant(), "CA1", 60, late_november_evening(), Tz::UTC);
+        let usage =
+            call_usage("u1".to_owned(), &tenant(), "CA1", 60, &RateCard::standard(), late_november_evening(), Tz::UTC);
         assert_eq!(usage.map(|usage| usage.period.to_string()), Ok("2026-12".to_owned()));
     }
 
@@ -210,18 +235,19 @@ mod tests {
     fn refuses_negative_quantities_and_empty_keys() {
         let at = late_november_evening();
         let zone = new_york();
+        let rates = &RateCard::standard();
         let cases = [
             (
-                call_usage("u1".to_owned(), &tenant(), "CA1", -5, at, zone),
+                call_usage("u1".to_owned(), &tenant(), "CA1", -5, rates, at, zone),
                 MeteringError::Negative { what: "call duration", value: -5 },
             ),
-            (call_usage("u1".to_owned(), &tenant(), "", 60, at, zone), MeteringError::Empty("call SID")),
-            (sms_usage("u1".to_owned(), &tenant(), "", "hi", at, zone), MeteringError::Empty("message key")),
+            (call_usage("u1".to_owned(), &tenant(), "", 60, rates, at, zone), MeteringError::Empty("call SID")),
+            (sms_usage("u1".to_owned(), &tenant(), "", "hi", rates, at, zone), MeteringError::Empty("message key")),
             (
                 token_usage("u1".to_owned(), &tenant(), "", TokenCount::input(10), None, at, zone),
                 MeteringError::Empty("usage key"),
             ),
-            (sms_usage(String::new(), &tenant(), "job-1", "hi", at, zone), MeteringError::Empty("usage id")),
+            (sms_usage(String::new(), &tenant(), "job-1", "hi", rates, at, zone), MeteringError::Empty("usage id")),
         ];
         for (actual, expected) in cases {
             assert_eq!(actual, Err(expected));

@@ -43,19 +43,28 @@ pub struct NewUsage {
     pub key: String,
     pub period: BillingPeriod,
     pub occurred_at: DateTime<Utc>,
-    /// What the fact cost us at the provider, in US micro-dollars (model
-    /// tokens at the price table's price; 0 for what is not priced per use).
+    /// What the fact is estimated to have cost us at the provider, in US
+    /// micro-dollars, from the `RateCard`: call minutes at the voice rate,
+    /// SMS segments at the SMS rate, model tokens at the model's price (0
+    /// for a model without one). Records made before minutes and texts were
+    /// costed hold 0 for them and are never re-costed.
     pub cost_micros: i64,
 }
 
-/// A tenant's usage in one period.
+/// A tenant's usage in one period, with its estimated cost to us per kind
+/// (US micro-dollars, summed from the records' `cost_micros`: an estimate,
+/// and low for periods recorded before minutes and texts were costed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct UsageTotals {
     pub call_minutes: i64,
     pub sms_segments: i64,
     pub llm_tokens: i64,
-    /// What the period's model tokens cost, in US micro-dollars.
+    /// What the period's model tokens cost (what the AI budget counts).
     pub ai_cost_micros: i64,
+    /// What the period's call minutes cost.
+    pub call_cost_micros: i64,
+    /// What the period's SMS segments cost.
+    pub sms_cost_micros: i64,
 }
 
 impl UsageTotals {
@@ -73,6 +82,30 @@ impl UsageTotals {
             UsageKind::SmsSegments => self.sms_segments += quantity,
             UsageKind::LlmTokens => self.llm_tokens += quantity,
         }
+    }
+
+    /// The estimated cost of one kind of usage, in US micro-dollars.
+    pub fn cost_micros(&self, kind: UsageKind) -> i64 {
+        match kind {
+            UsageKind::CallMinutes => self.call_cost_micros,
+            UsageKind::SmsSegments => self.sms_cost_micros,
+            UsageKind::LlmTokens => self.ai_cost_micros,
+        }
+    }
+
+    /// Adds `micros` to one kind's cost (saturating).
+    pub fn add_cost(&mut self, kind: UsageKind, micros: i64) {
+        let cost = match kind {
+            UsageKind::CallMinutes => &mut self.call_cost_micros,
+            UsageKind::SmsSegments => &mut self.sms_cost_micros,
+            UsageKind::LlmTokens => &mut self.ai_cost_micros,
+        };
+        *cost = cost.saturating_add(micros);
+    }
+
+    /// The period's estimated cost of every kind, in US micro-dollars.
+    pub fn total_cost_micros(&self) -> i64 {
+        UsageKind::ALL.into_iter().fold(0_i64, |total, kind| total.saturating_add(self.cost_micros(kind)))
     }
 }
 

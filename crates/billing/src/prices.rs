@@ -1,17 +1,27 @@
-//! What model tokens cost: a price table by model, and the cost of one use.
+//! What things cost us: the rate card (telephone minutes, texts, number
+//! rent) and the price table of model tokens, and the cost of one use.
 //!
-//! Providers price tokens in US dollars per million tokens, so a price here
-//! is an integer number of **micro-dollars per million tokens** (OpenAI's
-//! `text-embedding-3-small` at $0.02 per 1M tokens is `20_000`), and a cost
-//! is an integer number of micro-dollars, rounded up: a use of a priced model
-//! never costs nothing.
+//! Providers price tokens in US dollars per million tokens, so a token price
+//! here is an integer number of **micro-dollars per million tokens**
+//! (OpenAI's `text-embedding-3-small` at $0.02 per 1M tokens is `20_000`),
+//! and a cost is an integer number of micro-dollars, rounded up: a use of a
+//! priced model never costs nothing.
 //!
 //! The standard table holds the models the product uses (figures from
 //! `reference/ai-layer.md` §5); an operator adds or replaces prices with
 //! `FRONTDESK_AI_PRICES` (see [`PriceTable::with_overrides`]). A configured
 //! model without a price is a startup error, so spend is never unmetered.
+//!
+//! The [`RateCard`] holds the token prices and what the telephone side costs
+//! per unit (micro-dollars per minute, per segment, per number and month),
+//! with Twilio's US list prices as defaults and `FRONTDESK_RATE_CARD` on top
+//! (see [`RateCard::with_overrides`]). Twilio's own `price` for a call or a
+//! message arrives only after the fact, so every usage record carries this
+//! *estimated* cost when it is recorded.
 
 use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
 
 /// Micro-dollars per million tokens of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,6 +136,218 @@ impl Default for PriceTable {
     }
 }
 
+/// Why a rate card entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RateCardError {
+    #[error("{0:?} is not `rate=dollars` (e.g. `voice_minute=0.0085`)")]
+    Malformed(String),
+    #[error("unknown rate {0:?}; the rates are {known}", known = Rate::NAMES.join(", "))]
+    Unknown(String),
+    #[error("the rate {0} is given twice")]
+    Repeated(&'static str),
+    #[error("the rate {rate}={amount:?} is not a non-negative number of dollars with at most 6 decimals")]
+    Amount { rate: &'static str, amount: String },
+}
+
+/// One line of the rate card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rate {
+    VoiceMinute,
+    TransferMinute,
+    SmsSegment,
+    NumberMonth,
+}
+
+impl Rate {
+    const ALL: [Rate; 4] = [Rate::VoiceMinute, Rate::TransferMinute, Rate::SmsSegment, Rate::NumberMonth];
+    const NAMES: [&'static str; 4] = ["voice_minute", "transfer_minute", "sms_segment", "number_month"];
+
+    fn name(self) -> &'static str {
+        Rate::NAMES[self as usize]
+    }
+
+    fn parse(raw: &str) -> Option<Rate> {
+        Rate::ALL.into_iter().find(|rate| rate.name() == raw)
+    }
+}
+
+/// What things cost us, in US micro-dollars: each billable minute of an
+/// inbound call, each minute of the outbound leg when a call is transferred,
+/// each SMS segment sent, each phone number per month, and model tokens (the
+/// [`PriceTable`]). These are estimates made when usage is recorded (the
+/// provider's own price arrives later, if at all); they feed gross margin
+/// and cost per call, never what a shop is charged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateCard {
+    voice_minute: i64,
+    transfer_minute: i64,
+    sms_segment: i64,
+    number_month: i64,
+    tokens: PriceTable,
+}
+
+impl RateCard {
+    /// Receiving a call on a US local number, per minute: Twilio's US list
+    /// price, $0.0085 (twilio.com/en-us/voice/pricing/us, "Receive calls,
+    /// local"; `reference/product.md` quotes $0.0085-0.01).
+    pub const DEFAULT_VOICE_MINUTE_MICROS: i64 = 8_500;
+    /// The outbound leg dialled when a call is transferred to the owner, per
+    /// minute: Twilio's US list price for making a call, $0.014 (same page,
+    /// "Make calls"). The inbound leg keeps running meanwhile and is billed
+    /// as voice minutes too.
+    pub const DEFAULT_TRANSFER_MINUTE_MICROS: i64 = 14_000;
+    /// One outbound SMS segment, carrier fee included: $0.0083 (Twilio's US
+    /// SMS price as `reference/ai-layer.md` §5 cites it). US carriers add
+    /// pass-through fees per segment that vary by carrier and registration;
+    /// raise `sms_segment` when the provider's invoices run higher.
+    pub const DEFAULT_SMS_SEGMENT_MICROS: i64 = 8_300;
+    /// One US local phone number for a month: $1.15 (Twilio's US list price
+    /// for a local number; `reference/product.md` rounds it to $1).
+    pub const DEFAULT_NUMBER_MONTH_MICROS: i64 = 1_150_000;
+
+    /// The default rates and the standard token prices.
+    pub fn standard() -> RateCard {
+        RateCard {
+            voice_minute: RateCard::DEFAULT_VOICE_MINUTE_MICROS,
+            transfer_minute: RateCard::DEFAULT_TRANSFER_MINUTE_MICROS,
+            sms_segment: RateCard::DEFAULT_SMS_SEGMENT_MICROS,
+            number_month: RateCard::DEFAULT_NUMBER_MONTH_MICROS,
+            tokens: PriceTable::standard(),
+        }
+    }
+
+    /// The card with `spec`'s rates replaced: comma-separated `rate=dollars`
+    /// with rates `voice_minute`, `transfer_minute`, `sms_segment` and
+    /// `number_month`, in US dollars with at most 6 decimals
+    /// (`voice_minute=0.0085,sms_segment=0.0083,number_month=1.15`). The
+    /// rates not named keep their value; a rate named twice is refused.
+    pub fn with_overrides(mut self, spec: &str) -> Result<RateCard, RateCardError> {
+        let mut seen = Vec::new();
+        for entry in spec.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
+            let (name, amount) = entry.split_once('=').ok_or_else(|| RateCardError::Malformed(entry.to_owned()))?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(RateCardError::Malformed(entry.to_owned()));
+            }
+            let rate = Rate::parse(name).ok_or_else(|| RateCardError::Unknown(name.to_owned()))?;
+            if seen.contains(&rate) {
+                return Err(RateCardError::Repeated(rate.name()));
+            }
+            seen.push(rate);
+            let micros = dollars_to_micros(amount)
+                .map_err(|_| RateCardError::Amount { rate: rate.name(), amount: amount.trim().to_owned() })?;
+            match rate {
+                Rate::VoiceMinute => self.voice_minute = micros,
+                Rate::TransferMinute => self.transfer_minute = micros,
+                Rate::SmsSegment => self.sms_segment = micros,
+                Rate::NumberMonth => self.number_month = micros,
+            }
+        }
+        Ok(self)
+    }
+
+    /// The card with model tokens priced by `tokens`.
+    pub fn with_token_prices(mut self, tokens: PriceTable) -> RateCard {
+        self.tokens = tokens;
+        self
+    }
+
+    pub fn token_prices(&self) -> &PriceTable {
+        &self.tokens
+    }
+
+    pub fn voice_minute_micros(&self) -> i64 {
+        self.voice_minute
+    }
+
+    pub fn transfer_minute_micros(&self) -> i64 {
+        self.transfer_minute
+    }
+
+    pub fn sms_segment_micros(&self) -> i64 {
+        self.sms_segment
+    }
+
+    pub fn number_month_micros(&self) -> i64 {
+        self.number_month
+    }
+
+    /// What `billable_minutes` of an inbound call cost (saturating; a
+    /// negative count costs nothing).
+    pub fn call_cost_micros(&self, billable_minutes: i64) -> i64 {
+        times(billable_minutes, self.voice_minute)
+    }
+
+    /// What `billable_minutes` of a transfer's outbound leg cost, on top of
+    /// the inbound call's own minutes.
+    ///
+    /// Not recorded yet: `Metering` sees a call's duration only (the status
+    /// callback of the inbound leg). The Dial action's callback carries the
+    /// leg's `DialCallSid` and `DialCallDuration`; metering the leg means
+    /// carrying that duration to `Metering` and recording this cost.
+    pub fn transfer_cost_micros(&self, billable_minutes: i64) -> i64 {
+        times(billable_minutes, self.transfer_minute)
+    }
+
+    /// What `segments` SMS segments cost.
+    pub fn sms_cost_micros(&self, segments: i64) -> i64 {
+        times(segments, self.sms_segment)
+    }
+
+    /// The rent of `numbers` phone numbers over `window_days` days of a
+    /// month of `days_in_month` days: `numbers × number_month ×
+    /// window_days ÷ days_in_month`, rounded up to the micro-dollar (a
+    /// window longer than the month costs more than a month). A
+    /// `days_in_month` of 0 is taken as 1. For a window that spans months,
+    /// see [`RateCard::number_rent_micros_between`].
+    pub fn number_rent_micros(&self, numbers: u32, window_days: u32, days_in_month: u32) -> i64 {
+        let numerator = i128::from(numbers) * i128::from(self.number_month.max(0)) * i128::from(window_days);
+        let denominator = i128::from(days_in_month.max(1));
+        let micros = (numerator + denominator - 1) / denominator;
+        i64::try_from(micros).unwrap_or(i64::MAX)
+    }
+
+    /// The rent of `numbers` phone numbers from day `start` up to, not
+    /// including, day `end`: each calendar month's days at that month's
+    /// length ([`RateCard::number_rent_micros`] per month, so each month
+    /// rounds up on its own). Nothing when `end` is not after `start`.
+    pub fn number_rent_micros_between(&self, numbers: u32, start: NaiveDate, end: NaiveDate) -> i64 {
+        let mut total: i64 = 0;
+        let mut day = start;
+        while day < end {
+            let month_start = day.with_day(1).unwrap_or(day);
+            let next_month = month_start.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+            let days_in_month = u32::try_from((next_month - month_start).num_days()).unwrap_or(31);
+            let until = next_month.min(end);
+            let window_days = u32::try_from((until - day).num_days()).unwrap_or(u32::MAX);
+            total = total.saturating_add(self.number_rent_micros(numbers, window_days, days_in_month));
+            if until <= day {
+                break;
+            }
+            day = until;
+        }
+        total
+    }
+}
+
+impl Default for RateCard {
+    fn default() -> RateCard {
+        RateCard::standard()
+    }
+}
+
+/// The default rates with model tokens priced by `tokens`.
+impl From<PriceTable> for RateCard {
+    fn from(tokens: PriceTable) -> RateCard {
+        RateCard::standard().with_token_prices(tokens)
+    }
+}
+
+/// `quantity × rate` micro-dollars, saturating; nothing for no quantity.
+fn times(quantity: i64, rate: i64) -> i64 {
+    quantity.max(0).saturating_mul(rate.max(0))
+}
+
 /// `"0.02"` dollars per million → `20_000` micro-dollars per million.
 fn dollars_to_micros(raw: &str) -> Result<i64, PriceError> {
     let refused = || PriceError::Amount(raw.trim().to_owned());
@@ -206,5 +428,148 @@ mod tests {
         assert_eq!(dollars_to_micros("1.5"), Ok(1_500_000));
         assert_eq!(dollars_to_micros(".25"), Ok(250_000));
         assert_eq!(dollars_to_micros("20"), Ok(20_000_000));
+    }
+
+    fn card(spec: &str) -> RateCard {
+        RateCard::standard().with_overrides(spec).unwrap_or_else(|e| panic!("{spec}: {e}"))
+    }
+
+    #[test]
+    fn the_standard_card_holds_the_default_rates_and_token_prices() {
+        let standard = RateCard::standard();
+        let rates = [
+            standard.voice_minute_micros(),
+            standard.transfer_minute_micros(),
+            standard.sms_segment_micros(),
+            standard.number_month_micros(),
+        ];
+        assert_eq!(rates, [8_500, 14_000, 8_300, 1_150_000]);
+        assert_eq!(standard.token_prices(), &PriceTable::standard());
+        assert_eq!(RateCard::default(), standard);
+        let local = PriceTable::standard().with_overrides("local=0").unwrap_or_else(|e| panic!("{e}"));
+        let from_table = RateCard::from(local.clone());
+        assert_eq!(from_table.token_prices(), &local);
+        assert_eq!(from_table.voice_minute_micros(), 8_500, "the telephone rates are the defaults");
+    }
+
+    #[test]
+    fn rate_card_overrides_replace_the_named_rates_only() {
+        let cases = [
+            ("", [8_500, 14_000, 8_300, 1_150_000]),
+            (
+                "voice_minute=0.0085,sms_segment=0.0083,number_month=1.15,transfer_minute=0.014",
+                [8_500, 14_000, 8_300, 1_150_000],
+            ),
+            (" voice_minute = 0.013 ,", [13_000, 14_000, 8_300, 1_150_000]),
+            ("number_month=2,sms_segment=.0109", [8_500, 14_000, 10_900, 2_000_000]),
+            ("transfer_minute=0", [8_500, 0, 8_300, 1_150_000]),
+            ("voice_minute=0.000001", [1, 14_000, 8_300, 1_150_000]),
+        ];
+        for (spec, expected) in cases {
+            let card = card(spec);
+            let actual = [
+                card.voice_minute_micros(),
+                card.transfer_minute_micros(),
+                card.sms_segment_micros(),
+                card.number_month_micros(),
+            ];
+            assert_eq!(actual, expected, "{spec:?}");
+            assert_eq!(card.token_prices(), &PriceTable::standard(), "{spec:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_rate_card_entries_are_refused_with_what_is_accepted() {
+        let amount = |rate, amount: &str| RateCardError::Amount { rate, amount: amount.to_owned() };
+        let cases = [
+            ("voice_minute", RateCardError::Malformed("voice_minute".into())),
+            ("=0.01", RateCardError::Malformed("=0.01".into())),
+            ("voice=0.01", RateCardError::Unknown("voice".into())),
+            ("gpt-5.6-luna=0.2", RateCardError::Unknown("gpt-5.6-luna".into())),
+            ("voice_minute=0.01,voice_minute=0.02", RateCardError::Repeated("voice_minute")),
+            ("voice_minute=-0.01", amount("voice_minute", "-0.01")),
+            ("sms_segment=$0.0083", amount("sms_segment", "$0.0083")),
+            ("number_month=", amount("number_month", "")),
+            ("transfer_minute=0.0000001", amount("transfer_minute", "0.0000001")),
+            ("number_month=1,15", RateCardError::Malformed("15".into())),
+        ];
+        for (spec, error) in cases {
+            assert_eq!(RateCard::standard().with_overrides(spec), Err(error), "{spec}");
+        }
+        assert_eq!(
+            RateCardError::Unknown("voice".into()).to_string(),
+            "unknown rate \"voice\"; the rates are voice_minute, transfer_minute, sms_segment, number_month"
+        );
+        assert_eq!(
+            amount("voice_minute", "-0.01").to_string(),
+            "the rate voice_minute=\"-0.01\" is not a non-negative number of dollars with at most 6 decimals"
+        );
+    }
+
+    #[test]
+    fn usage_costs_are_quantity_times_rate() {
+        let card = RateCard::standard();
+        let cases = [
+            (card.call_cost_micros(0), 0),
+            (card.call_cost_micros(1), 8_500),
+            (card.call_cost_micros(3), 25_500),
+            (card.call_cost_micros(-2), 0),
+            (card.call_cost_micros(i64::MAX), i64::MAX),
+            (card.transfer_cost_micros(2), 28_000),
+            (card.sms_cost_micros(1), 8_300),
+            (card.sms_cost_micros(4), 33_200),
+        ];
+        for (index, (actual, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(actual, expected, "case {index}");
+        }
+    }
+
+    #[test]
+    fn number_rent_is_prorated_by_days_and_rounded_up() {
+        let card = RateCard::standard();
+        let cases = [
+            // (numbers, window days, days in the month) → micro-dollars.
+            ((1, 30, 30), 1_150_000),
+            ((1, 31, 31), 1_150_000),
+            ((3, 28, 28), 3_450_000),
+            ((0, 30, 30), 0),
+            ((1, 0, 30), 0),
+            // 1.15 × 10 / 30 = 0.38333… dollars: 383,334 micro-dollars.
+            ((1, 10, 30), 383_334),
+            ((1, 1, 31), 37_097),
+            // A 30-day window in February is more than a month.
+            ((1, 30, 28), 1_232_143),
+            // A month of 0 days is taken as 1.
+            ((1, 1, 0), 1_150_000),
+            ((u32::MAX, u32::MAX, 1), i64::MAX),
+        ];
+        for ((numbers, window_days, days_in_month), expected) in cases {
+            assert_eq!(
+                card.number_rent_micros(numbers, window_days, days_in_month),
+                expected,
+                "{numbers} numbers, {window_days} of {days_in_month} days"
+            );
+        }
+    }
+
+    #[test]
+    fn number_rent_between_days_prorates_each_month_by_its_length() {
+        let card = card("number_month=3.1");
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| panic!("{y}-{m}-{d}"));
+        let cases = [
+            // All of January: a month.
+            ((day(2026, 1, 1), day(2026, 2, 1)), 3_100_000),
+            // 10 days of January (31) and 5 of February (28): 1 + 0.553571….
+            ((day(2026, 1, 22), day(2026, 2, 6)), 1_000_000 + 553_572),
+            // A whole year: twelve months.
+            ((day(2026, 1, 1), day(2027, 1, 1)), 12 * 3_100_000),
+            ((day(2026, 3, 5), day(2026, 3, 5)), 0),
+            ((day(2026, 3, 6), day(2026, 3, 5)), 0),
+        ];
+        for ((start, end), expected) in cases {
+            assert_eq!(card.number_rent_micros_between(1, start, end), expected, "{start} to {end}");
+        }
+        // Two numbers: each month's share rounds up once, not per number.
+        assert_eq!(card.number_rent_micros_between(2, day(2026, 1, 22), day(2026, 2, 6)), 2_000_000 + 1_107_143);
     }
 }

@@ -23,7 +23,7 @@ use crate::model::{
 };
 use crate::period::BillingPeriod;
 use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
-use crate::prices::{PriceTable, TokenCount};
+use crate::prices::{PriceTable, RateCard, TokenCount};
 use crate::terms::PlanTerms;
 
 /// Job kinds of this crate.
@@ -99,32 +99,47 @@ pub struct Metering {
     /// Whether usage is reported to the payment provider (by jobs).
     report_to_provider: bool,
     payment_grace: Duration,
-    prices: PriceTable,
+    rates: RateCard,
 }
 
 impl Metering {
-    /// With the standard price table ([`Metering::with_prices`] replaces it).
+    /// With the standard rate card ([`Metering::with_rate_card`] replaces
+    /// it, [`Metering::with_prices`] its token prices).
     pub fn new(
         ports: BillingPorts,
         ids: Arc<dyn IdGenerator>,
         report_to_provider: bool,
         payment_grace: Duration,
     ) -> Metering {
-        Metering { ports, ids, report_to_provider, payment_grace, prices: PriceTable::standard() }
+        Metering { ports, ids, report_to_provider, payment_grace, rates: RateCard::standard() }
     }
 
-    /// Model tokens are costed at `prices`.
+    /// Usage is costed at `rates`.
+    pub fn with_rate_card(mut self, rates: RateCard) -> Metering {
+        self.rates = rates;
+        self
+    }
+
+    /// Model tokens are costed at `prices` (the rest of the card is kept).
     pub fn with_prices(mut self, prices: PriceTable) -> Metering {
-        self.prices = prices;
+        self.rates = self.rates.with_token_prices(prices);
         self
     }
 
     pub fn prices(&self) -> &PriceTable {
-        &self.prices
+        self.rates.token_prices()
     }
 
-    /// A finished call of `duration_seconds` (Twilio's `CallDuration`).
-    /// `Ok(false)` when this call was already counted.
+    pub fn rate_card(&self) -> &RateCard {
+        &self.rates
+    }
+
+    /// A finished call of `duration_seconds` (Twilio's `CallDuration`),
+    /// costed at the card's voice rate per billable minute. `Ok(false)` when
+    /// this call was already counted.
+    ///
+    /// Only the inbound leg is costed: a transfer's outbound leg
+    /// ([`RateCard::transfer_cost_micros`]) is not known here (see there).
     pub async fn record_call(
         &self,
         tenant: &TenantId,
@@ -133,11 +148,13 @@ impl Metering {
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
         let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
-        let usage = call_usage(self.ids.new_id().to_string(), tenant, call_sid, duration_seconds, at, zone)?;
+        let id = self.ids.new_id().to_string();
+        let usage = call_usage(id, tenant, call_sid, duration_seconds, &self.rates, at, zone)?;
         self.record(usage).await
     }
 
-    /// A text we sent (`key` names it: the job or provider message id).
+    /// A text we sent (`key` names it: the job or provider message id),
+    /// costed at the card's rate per segment.
     pub async fn record_sms(
         &self,
         tenant: &TenantId,
@@ -146,7 +163,7 @@ impl Metering {
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
         let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
-        let usage = sms_usage(self.ids.new_id().to_string(), tenant, key, body, at, zone)?;
+        let usage = sms_usage(self.ids.new_id().to_string(), tenant, key, body, &self.rates, at, zone)?;
         self.record(usage).await
     }
 
@@ -163,7 +180,7 @@ impl Metering {
         at: DateTime<Utc>,
     ) -> Result<bool, MeterError> {
         let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
-        let price = self.prices.price(model);
+        let price = self.rates.token_prices().price(model);
         if price.is_none() && tokens.total() > 0 {
             tracing::error!(tenant_id = %tenant, model, "no price for this model: its tokens are recorded at no cost");
         }
@@ -738,9 +755,9 @@ mod tests {
         }
     }
 
-    /// A billing store with empty accounts that refuses everything else: a
-    /// test sees an error wherever metering or invoicing reads past the
-    /// account.
+    /// A billing store with empty accounts and no cap decisions that refuses
+    /// everything else: a test sees an error wherever metering or invoicing
+    /// reads past them or writes.
     struct EmptyAccounts;
 
     fn refused<T>() -> Result<T, StoreError> {
@@ -777,7 +794,7 @@ mod tests {
             refused()
         }
         async fn cap_decisions(&self, _: &TenantId, _: BillingPeriod) -> Result<Vec<CapDecision>, StoreError> {
-            refused()
+            Ok(Vec::new())
         }
         async fn put_draft_invoice(
             &self,
@@ -838,6 +855,38 @@ mod tests {
         // provider customer (none yet: nothing to report).
         let metering = metering(usage).await;
         assert!(matches!(metering.record_sms(&fresh_cuts(), "SM1", "See you Friday", at()).await, Ok(true)));
+    }
+
+    #[tokio::test]
+    async fn a_call_and_a_text_record_their_estimated_cost() {
+        let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut usage = MockUsage::new();
+        let seen = recorded.clone();
+        usage.expect_record_usage().times(3).returning(move |usage, _| {
+            seen.lock().unwrap_or_else(|e| panic!("{e}")).push((usage.key.clone(), usage.quantity, usage.cost_micros));
+            Ok(true)
+        });
+        // The call's minutes take a cap decision: well under the cap.
+        usage.expect_usage_totals().returning(|_, _| Ok(UsageTotals { call_minutes: 3, ..UsageTotals::default() }));
+        let rates = RateCard::standard()
+            .with_overrides("voice_minute=0.01,sms_segment=0.0079")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let metering = metering(usage).await.with_rate_card(rates);
+        assert!(matches!(metering.record_call(&fresh_cuts(), "CA1", 125, at()).await, Ok(true)));
+        assert!(matches!(metering.record_sms(&fresh_cuts(), "SM1", &"a".repeat(161), at()).await, Ok(true)));
+        // Token prices replaced afterwards leave the telephone rates alone.
+        let metering = metering.with_prices(PriceTable::standard());
+        assert!(matches!(metering.record_sms(&fresh_cuts(), "SM2", "See you Friday", at()).await, Ok(true)));
+        let recorded = recorded.lock().unwrap_or_else(|e| panic!("{e}")).clone();
+        assert_eq!(
+            recorded,
+            [
+                // 3 started minutes at $0.01; 2 and 1 segments at $0.0079.
+                ("call:CA1".to_owned(), 3, 30_000),
+                ("sms:SM1".to_owned(), 2, 15_800),
+                ("sms:SM2".to_owned(), 1, 7_900),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -57,7 +57,7 @@ impl UsageTotals {
             let kind = UsageKind::parse(&kind)
                 .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown usage kind {kind:?}")))?;
             totals.add(kind, quantity);
-            totals.ai_cost_micros = totals.ai_cost_micros.saturating_add(cost_micros);
+            totals.add_cost(kind, cost_micros);
         }
         Ok(totals)
     }
@@ -164,12 +164,26 @@ mod tests {
 
     #[test]
     fn stored_usage_plan_changes_and_cap_levels_decode_and_unknown_words_are_corrupt() {
-        let rows =
-            [("call_minutes".to_owned(), 12, 0), ("llm_tokens".to_owned(), 900, 18), ("llm_tokens".to_owned(), 100, 2)];
+        let rows = [
+            ("call_minutes".to_owned(), 12, 102_000),
+            ("llm_tokens".to_owned(), 900, 18),
+            ("llm_tokens".to_owned(), 100, 2),
+            ("sms_segments".to_owned(), 3, 24_900),
+        ];
+        let totals = UsageTotals::from_stored(&tenant(), rows).map_err(|e| e.to_string());
         assert_eq!(
-            UsageTotals::from_stored(&tenant(), rows).map_err(|e| e.to_string()),
-            Ok(UsageTotals { call_minutes: 12, sms_segments: 0, llm_tokens: 1_000, ai_cost_micros: 20 })
+            totals,
+            Ok(UsageTotals {
+                call_minutes: 12,
+                sms_segments: 3,
+                llm_tokens: 1_000,
+                // Only the tokens' cost counts toward the AI budget.
+                ai_cost_micros: 20,
+                call_cost_micros: 102_000,
+                sms_cost_micros: 24_900,
+            })
         );
+        assert_eq!(totals.map(|totals| totals.total_cost_micros()), Ok(126_920));
         assert_eq!(
             UsageTotals::from_stored(&tenant(), [("carrier_pigeons".to_owned(), 1, 0)]).map_err(|e| e.to_string()),
             Err(corrupt("unknown usage kind \"carrier_pigeons\""))

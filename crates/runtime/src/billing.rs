@@ -40,19 +40,20 @@ pub async fn build_billing(backend: &Backend, settings: &Settings, clock: Arc<dy
         None => Arc::new(LocalFlagCache::new(clock.clone())),
     };
     let provider = build_payment_provider(settings)?;
-    Ok(Billing::new(backend, cache, provider, settings.payment_grace, settings.ai_prices.clone()))
+    Ok(Billing::new(backend, cache, provider, settings.payment_grace, settings.rate_card.clone()))
 }
 
 impl Billing {
     /// The billing side over `backend`'s stores, with this flag cache and
-    /// payment provider (tests and embedders choose their own); model
-    /// tokens are costed at `prices`.
+    /// payment provider (tests and embedders choose their own); usage is
+    /// costed at `costs`: a `RateCard`, or a `PriceTable` for the model
+    /// tokens with the default telephone rates.
     pub fn new(
         backend: &Backend,
         cache: Arc<dyn FlagCache>,
         provider: Option<Arc<dyn PaymentProvider>>,
         payment_grace: std::time::Duration,
-        prices: frontdesk_billing::PriceTable,
+        costs: impl Into<frontdesk_billing::RateCard>,
     ) -> Billing {
         let flags = Arc::new(FlagService::new(backend.flags.clone(), cache));
         let ports = BillingPorts {
@@ -62,7 +63,8 @@ impl Billing {
             billing: backend.billing.clone(),
         };
         let metering = Arc::new(
-            Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace).with_prices(prices),
+            Metering::new(ports.clone(), Arc::new(UuidV7Ids), provider.is_some(), payment_grace)
+                .with_rate_card(costs.into()),
         );
         let invoicing = Arc::new(Invoicing::new(ports.clone()));
         let plans = Arc::new(Plans::new(flags.clone(), backend.tenants.clone(), provider.is_some()));

@@ -66,9 +66,11 @@ pub struct Settings {
     /// OpenAI (or a compatible server) for the shop's knowledge: embeddings
     /// of passages and questions, only when the API key is set.
     pub openai: Option<OpenAiSettings>,
-    /// What model tokens cost: the standard table with
-    /// `FRONTDESK_AI_PRICES` applied. Every configured model has a price.
-    pub ai_prices: frontdesk_billing::PriceTable,
+    /// What things cost us: the default rates with `FRONTDESK_RATE_CARD`
+    /// applied, and the standard token prices with `FRONTDESK_AI_PRICES`
+    /// applied (every configured model has a price). Each usage record is
+    /// costed from it.
+    pub rate_card: frontdesk_billing::RateCard,
     /// How long a tenant may stay past due before AI answering is suspended.
     pub payment_grace: Duration,
     /// Things worth a warning once logging is up (dev defaults filled in).
@@ -213,6 +215,7 @@ struct RawSettings {
     openai_embedding_dimensions: Option<usize>,
     openai_chat_model: Option<String>,
     ai_prices: Option<String>,
+    rate_card: Option<String>,
     stripe_api_base_url: Option<String>,
     stripe_price_starter: Option<String>,
     stripe_price_core: Option<String>,
@@ -282,6 +285,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS",
     "FRONTDESK_OPENAI_CHAT_MODEL",
     "FRONTDESK_AI_PRICES",
+    "FRONTDESK_RATE_CARD",
     "FRONTDESK_STRIPE_API_BASE_URL",
     "FRONTDESK_STRIPE_PRICE_STARTER",
     "FRONTDESK_STRIPE_PRICE_CORE",
@@ -614,6 +618,14 @@ impl Settings {
                 problems.push(format!("FRONTDESK_AI_PRICES: {error}"));
                 frontdesk_billing::PriceTable::standard()
             });
+        let rate_card = frontdesk_billing::RateCard::standard()
+            .with_overrides(raw.rate_card.as_deref().unwrap_or_default())
+            .unwrap_or_else(|error| {
+                problems.push(format!(
+                    "FRONTDESK_RATE_CARD: {error} (comma-separated `rate=dollars`, e.g. `voice_minute=0.0085,sms_segment=0.0083,number_month=1.15,transfer_minute=0.014`)"
+                ));
+                frontdesk_billing::RateCard::standard()
+            });
         let openai =
             raw.openai_api_key.filter(|key| !key.expose_secret().trim().is_empty()).map(|api_key| OpenAiSettings {
                 api_key,
@@ -690,7 +702,7 @@ impl Settings {
                     stripe_webhook_secret,
                     stripe,
                     openai,
-                    ai_prices,
+                    rate_card: rate_card.with_token_prices(ai_prices),
                     payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
                     warnings,
                     config_file: None,

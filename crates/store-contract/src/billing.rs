@@ -170,29 +170,46 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
     let now = stores.clock.now();
     assert_eq!(totals(&stores, "shop-a", "2026-11").await, UsageTotals::default(), "zero before any usage");
     let facts = [
-        minutes("shop-a", "call:1", 3, now),
-        minutes("shop-a", "call:2", 7, now),
-        NewUsage { kind: UsageKind::SmsSegments, ..minutes("shop-a", "sms:1", 2, now) },
+        NewUsage { cost_micros: 25_500, ..minutes("shop-a", "call:1", 3, now) },
+        NewUsage { cost_micros: 59_500, ..minutes("shop-a", "call:2", 7, now) },
+        // A record made before minutes were costed.
+        minutes("shop-a", "call:uncosted", 5, now),
+        NewUsage { kind: UsageKind::SmsSegments, cost_micros: 16_600, ..minutes("shop-a", "sms:1", 2, now) },
         NewUsage { kind: UsageKind::LlmTokens, cost_micros: 30, ..minutes("shop-a", "llm:1", 1_500_000, now) },
         NewUsage {
             kind: UsageKind::LlmTokens,
             cost_micros: 3_000_000_000,
             ..minutes("shop-a", "llm:2", 2_500_000_000, now)
         },
-        NewUsage { period: period("2026-10"), ..minutes("shop-a", "call:october", 100, now) },
+        NewUsage { period: period("2026-10"), cost_micros: 850_000, ..minutes("shop-a", "call:october", 100, now) },
         NewUsage { period: period("2026-12"), ..minutes("shop-a", "call:december", 200, now) },
         // Another tenant's usage, with a key shop-a also uses.
-        minutes("shop-b", "call:1", 50, now),
+        NewUsage { cost_micros: 425_000, ..minutes("shop-b", "call:1", 50, now) },
     ];
     for fact in &facts {
         assert!(record(&stores, fact, &[]).await, "{}", fact.key);
     }
+    let november = totals(&stores, "shop-a", "2026-11").await;
     assert_eq!(
-        totals(&stores, "shop-a", "2026-11").await,
-        UsageTotals { call_minutes: 10, sms_segments: 2, llm_tokens: 2_501_500_000, ai_cost_micros: 3_000_000_030 }
+        november,
+        UsageTotals {
+            call_minutes: 15,
+            sms_segments: 2,
+            llm_tokens: 2_501_500_000,
+            // Only the tokens' cost: what the AI budget counts.
+            ai_cost_micros: 3_000_000_030,
+            call_cost_micros: 85_000,
+            sms_cost_micros: 16_600,
+        }
     );
-    assert_eq!(totals(&stores, "shop-a", "2026-10").await, UsageTotals { call_minutes: 100, ..Default::default() });
-    assert_eq!(totals(&stores, "shop-b", "2026-11").await, UsageTotals { call_minutes: 50, ..Default::default() });
+    assert_eq!(november.total_cost_micros(), 3_000_101_630, "every kind's estimated cost");
+    let october = totals(&stores, "shop-a", "2026-10").await;
+    assert_eq!(october, UsageTotals { call_minutes: 100, call_cost_micros: 850_000, ..Default::default() });
+    assert_eq!(october.total_cost_micros(), 850_000);
+    assert_eq!(
+        totals(&stores, "shop-b", "2026-11").await,
+        UsageTotals { call_minutes: 50, call_cost_micros: 425_000, ..Default::default() }
+    );
     assert_eq!(totals(&stores, "shop-b", "2026-12").await, UsageTotals::default());
 }
 

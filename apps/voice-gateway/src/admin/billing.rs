@@ -211,6 +211,15 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
             "sms_segments": report.totals.sms_segments,
             "llm_tokens": report.totals.llm_tokens,
             "ai_cost_micros": report.totals.ai_cost_micros,
+            // What the period cost us by the rate card, estimated when each
+            // record was made (records from before minutes and texts were
+            // costed count 0 for them).
+            "estimated_cost_micros": report.totals.total_cost_micros(),
+            "estimated_cost_micros_by_kind": {
+                "call_minutes": report.totals.call_cost_micros,
+                "sms_segments": report.totals.sms_cost_micros,
+                "llm_tokens": report.totals.ai_cost_micros,
+            },
         },
         "included": {"call_minutes": report.included_minutes, "sms_segments": report.included_sms},
         "cap": {

@@ -134,6 +134,31 @@ async fn a_finished_call_is_metered_once_in_started_minutes() {
 }
 
 #[tokio::test]
+async fn the_usage_shows_what_calls_and_texts_are_estimated_to_cost_by_the_rate_card() {
+    let app = TestApp::new().await;
+    let nothing = usage(&app).await;
+    assert_eq!(nothing["usage"]["estimated_cost_micros"], 0, "{nothing}");
+    start_call(&app, "CA-cost-1").await;
+    finish_call(&app, "CA-cost-1", "61").await;
+    let text = [("MessageSid", "SM-cost-1"), ("From", "+15555551234"), ("To", SHOP_NUMBER), ("Body", "open today?")];
+    let (status, twiml) = app.twilio("/twilio/sms", &text).await;
+    assert!(status == StatusCode::OK && twiml.contains("<Message>"), "{twiml}");
+
+    let body = usage(&app).await;
+    let usage = &body["usage"];
+    let segments = usage["sms_segments"].as_i64().unwrap_or_default();
+    assert!(segments >= 1, "the reply is metered: {body}");
+    let by_kind = &usage["estimated_cost_micros_by_kind"];
+    assert_eq!(by_kind["call_minutes"], 2 * 8_500, "2 started minutes at $0.0085: {body}");
+    assert_eq!(by_kind["sms_segments"], segments * 8_300, "each segment at $0.0083: {body}");
+    assert_eq!(by_kind["llm_tokens"], usage["ai_cost_micros"], "{body}");
+    let tokens = usage["ai_cost_micros"].as_i64().unwrap_or(-1);
+    assert_eq!(usage["estimated_cost_micros"], 2 * 8_500 + segments * 8_300 + tokens, "every kind: {body}");
+    let october = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage?period=2026-10", None).await;
+    assert_eq!(october.body["usage"]["estimated_cost_micros"], 0, "{}", october.body);
+}
+
+#[tokio::test]
 async fn the_hard_cap_forwards_calls_to_the_owner_until_the_operator_raises_it() {
     let app = TestApp::new().await;
     let capped = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/cap", Some(&json!({"minutes": 5}))).await;

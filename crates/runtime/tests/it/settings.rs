@@ -197,7 +197,7 @@ fn openai_models_are_named_and_every_configured_one_must_have_a_price() {
     assert_eq!(openai.embed_model.as_deref(), Some("nomic-embed-text"));
     assert_eq!(openai.embed_dims, Some(768));
     assert_eq!(openai.chat_model.as_deref(), Some("gpt-4.1-mini"));
-    let chat = settings.ai_prices.price("gpt-4.1-mini").map(|p| (p.input, p.cached_input, p.output));
+    let chat = settings.rate_card.token_prices().price("gpt-4.1-mini").map(|p| (p.input, p.cached_input, p.output));
     assert_eq!(chat, Some((500_000, 100_000, 2_000_000)), "the override replaces the standard price");
     assert!(settings.warnings.is_empty(), "the names are known: {:?}", settings.warnings);
     assert!(!format!("{settings:?}").contains("sk-test-openai"), "the key never shows in Debug");
@@ -209,6 +209,41 @@ fn openai_models_are_named_and_every_configured_one_must_have_a_price() {
     // Without a key nothing needs a price: the defaults are priced anyway.
     let offline = load(&PRODUCTION).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(offline.openai.is_none());
+}
+
+#[test]
+fn the_rate_card_has_defaults_and_is_configurable_and_checked() {
+    let rates = |card: &frontdesk_billing::RateCard| {
+        [
+            card.voice_minute_micros(),
+            card.transfer_minute_micros(),
+            card.sms_segment_micros(),
+            card.number_month_micros(),
+        ]
+    };
+    let defaults = load(&PRODUCTION).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(rates(&defaults.rate_card), [8_500, 14_000, 8_300, 1_150_000]);
+
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.push(("FRONTDESK_RATE_CARD", "voice_minute=0.013, number_month=1"));
+    pairs.push(("FRONTDESK_AI_PRICES", "local-embed=0"));
+    let settings = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(rates(&settings.rate_card), [13_000, 14_000, 8_300, 1_000_000]);
+    let local = settings.rate_card.token_prices().price("local-embed");
+    assert_eq!(local, Some(frontdesk_billing::TokenPrice::flat(0)), "the card carries the token prices");
+    assert!(settings.warnings.is_empty(), "the name is known: {:?}", settings.warnings);
+
+    let cases = [
+        ("voice=0.01", "FRONTDESK_RATE_CARD: unknown rate \"voice\"; the rates are voice_minute, transfer_minute"),
+        ("sms_segment=cheap", "FRONTDESK_RATE_CARD: the rate sms_segment=\"cheap\" is not a non-negative number"),
+        ("number_month", "FRONTDESK_RATE_CARD: \"number_month\" is not `rate=dollars`"),
+    ];
+    for (spec, problem) in cases {
+        let mut bad = PRODUCTION.to_vec();
+        bad.push(("FRONTDESK_RATE_CARD", spec));
+        let problems = load(&bad).err().unwrap_or_default();
+        assert!(problems.iter().any(|p| p.starts_with(problem) && p.contains("e.g. `voice_minute=")), "{problems:?}");
+    }
 }
 
 #[test]
