@@ -234,10 +234,11 @@ async fn live_calls_show_the_shop_and_the_callers_last_four_digits_only() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let after = browse(&app, Method::GET, "/ops/calls", &[], Some(&cookie)).await;
     assert!(after.html.contains("No calls in progress"), "{}", after.html);
-    // The finished call counts in the overview: 2 minutes, at no model cost.
+    // The finished call counts in the overview: 2 minutes at the rate
+    // card's $0.0085 a voice minute, no model use.
     let overview = browse(&app, Method::GET, "/ops?period=today", &[], Some(&cookie)).await;
     assert!(figure(&overview.html, "Minutes per shop").contains("2 minutes in all"), "{}", overview.html);
-    assert!(figure(&overview.html, "Cost per call (mean)").contains("$0.0000"), "{}", overview.html);
+    assert!(figure(&overview.html, "Cost per call (mean)").contains("$0.0170"), "{}", overview.html);
 }
 
 #[tokio::test]
@@ -287,8 +288,10 @@ async fn revenue_for_the_margins_is_counted_day_by_day_from_the_first_billed_day
     let signed = browse(&app, Method::POST, "/ops/login", &[("email", OPERATOR), ("password", PASSWORD)], None).await;
     let cookie = signed.cookie().unwrap_or_else(|| panic!("{}", signed.html));
     let shops = browse(&app, Method::GET, "/ops/shops", &[], Some(&cookie)).await;
-    assert!(row(&shops.html).contains("9.93 USD revenue, $0.0000 cost"), "{}", row(&shops.html));
-    assert!(row(&shops.html).contains("100.0 %"), "no cost is recorded for voice yet: {}", row(&shops.html));
+    // Its one number's rent for November 1 to 27 at the rate card's $1.15 a
+    // month: 27/30 of it.
+    assert!(row(&shops.html).contains("9.93 USD revenue, $1.0350 cost"), "{}", row(&shops.html));
+    assert!(row(&shops.html).contains("89.6 %"), "{}", row(&shops.html));
 }
 
 #[tokio::test]

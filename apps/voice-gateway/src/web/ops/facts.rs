@@ -17,10 +17,10 @@
 //!   invoicing computes it (plan days and overage; no setup fee; there is no
 //!   tax), spread evenly over the days it bills and counted up to now.
 //! - **Cost and minutes**: the calls that started in the period and have
-//!   ended: their billable minutes, and what their model use cost
-//!   (`Metering::call_model_usage`, one read per call). The rate card for
-//!   voice minutes, texts and numbers is not there yet, so those cost 0, and
-//!   model use outside calls (reindexing knowledge) is not counted.
+//!   ended: their billable minutes at the rate card's voice rate, and what
+//!   their model use cost (`Metering::call_model_usage`, one read per call);
+//!   each live shop's number rent over the period. Texts, transfer legs and
+//!   model use outside calls (reindexing knowledge) are not counted.
 
 use std::collections::HashMap;
 
@@ -110,7 +110,10 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
             coverage.undated_cancellations += 1;
         }
         let revenue = if live { revenue(state, &shop, &history, window, now).await? } else { 0 };
-        let usage = call_usage(state, &tenant, window, &mut coverage).await?;
+        let mut usage = call_usage(state, &tenant, window, &mut coverage).await?;
+        if live {
+            usage.push(number_rent(state, &shop, window, now));
+        }
         if live {
             let activity = activity(&shop, paying, audit.get(&tenant).map_or(&[][..], Vec::as_slice));
             changes.extend(mrr_changes(&tenant, &history, &activity, window.start()));
@@ -196,7 +199,8 @@ async fn call_usage(
             occurred_at: call.started_at,
             kind: UsageKind::CallMinutes,
             quantity: minutes,
-            cost_micros: 0,
+            // The rate card's estimate, as the call's own usage record has it.
+            cost_micros: state.metering.rate_card().call_cost_micros(minutes),
             call: Some(sid.clone()),
         });
         usage.push(UsageRecord {
@@ -209,6 +213,21 @@ async fn call_usage(
         coverage.calls_costed += 1;
     }
     Ok(usage)
+}
+
+/// What the shop's numbers cost over `window` up to `now` (the rate card's
+/// monthly rent, prorated by each month's days), as one usage record.
+fn number_rent(state: &AppState, shop: &Shop, window: &Window, now: DateTime<Utc>) -> UsageRecord {
+    let numbers = u32::try_from(shop.record.profile.phone_numbers().len()).unwrap_or(u32::MAX);
+    let (from, to) = (window.start().date_naive(), window.end().min(now).date_naive().succ_opt());
+    let cost = to.map_or(0, |to| state.metering.rate_card().number_rent_micros_between(numbers, from, to));
+    UsageRecord {
+        occurred_at: window.start(),
+        kind: UsageKind::Other,
+        quantity: i64::from(numbers),
+        cost_micros: cost,
+        call: None,
+    }
 }
 
 /// The audit log's entries that enable, disable, suspend or resume a shop,

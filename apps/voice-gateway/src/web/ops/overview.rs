@@ -308,7 +308,7 @@ fn charts(
 /// What the figures cover and what they cannot yet, in words.
 fn coverage(coverage: &Coverage) -> Vec<String> {
     let mut notes = vec![
-        "Costs are partial: usage records carry an estimated cost for model use only. The rate card for voice minutes, texts and phone numbers is not there yet, so those cost nothing here and margins are higher than they will be.".to_owned(),
+        "Costs are estimates from the rate card (FRONTDESK_RATE_CARD): each ended call's voice minutes and model use, and each shop's number rent. Texts, transfer legs and payment fees are not counted here yet, so margins are somewhat higher than they will be.".to_owned(),
         format!(
             "Cost per call and minutes come from the calls of the period that have ended ({}), each costed from its own model use; model use outside calls (reindexing a shop's knowledge) is not counted.",
             coverage.calls_costed
