@@ -22,10 +22,13 @@ pub use caps::{
     AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, SuspensionReason, answering_mode, evaluate_cap,
 };
 pub use invoice::{InvoiceError, PlanSegment, compute_invoice, plan_segments};
-pub use metering::{MeteringError, billable_minutes, call_usage, sms_usage, token_usage};
+pub use metering::{
+    MeteringError, billable_minutes, call_usage, calls_a_model_key_may_name, model_key_names_call, model_usage_by_call,
+    sms_usage, token_usage,
+};
 pub use model::{
     AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine,
-    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, UsageKind, UsageTotals,
+    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};
@@ -33,6 +36,6 @@ pub use prices::{PriceError, PriceTable, RateCard, RateCardError, TokenCount, To
 pub use segments::{SmsEncoding, SmsSegments, count_sms_segments};
 pub use service::{
     BillingPorts, CAP_ALERT, CLOSE_PERIOD, CustomerSetup, Invoicing, InvoicingError, MeterError, Metering, PeriodClose,
-    Plans, REPORT_USAGE, SETUP_CUSTOMER, Standing, UsageReport, UsageReporter,
+    Plans, REPORT_USAGE, SETUP_CUSTOMER, Standing, TenantStanding, UsageReport, UsageReporter,
 };
 pub use terms::{PlanTerms, PlanTermsError, RawPlanTerms};

@@ -12,11 +12,13 @@
 //! as zero: it can only come from a bug or a forged callback, and it should
 //! be seen. So is an empty id or key, which would make unrelated facts collide.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use frontdesk_core::TenantId;
 
-use crate::model::{NewUsage, UsageKind};
+use crate::model::{CallModelUsage, NewUsage, UsageKind};
 use crate::period::BillingPeriod;
 use crate::prices::{RateCard, TokenCount, TokenPrice};
 use crate::segments::count_sms_segments;
@@ -95,6 +97,45 @@ pub fn token_usage(
     Ok(usage)
 }
 
+/// Whether the model usage record `key` names call `call_sid`: as a whole
+/// segment between colons (`llm:{purpose}:{call_sid}:{turn}:{n}`), never
+/// as the start of another call's id. The stores' rule for a call's model
+/// use, one call or many.
+pub fn model_key_names_call(key: &str, call_sid: &str) -> bool {
+    calls_a_model_key_may_name(key).any(|segment| segment == call_sid)
+}
+
+/// The segments of the model usage record `key` that may be a call's id:
+/// those between two colons.
+pub fn calls_a_model_key_may_name(key: &str) -> impl Iterator<Item = &str> {
+    let segments: Vec<&str> = key.split(':').collect();
+    let inner = if segments.len() > 2 { segments[1..segments.len() - 1].to_vec() } else { Vec::new() };
+    inner.into_iter()
+}
+
+/// The model use of each of `calls` (`(tenant, call sid)`) in `records`
+/// (`(tenant, key, tokens, cost in micro-dollars)` of `llm_tokens` usage):
+/// each record counts for the calls of its own tenant its key names.
+/// Calls no record names are left out.
+pub fn model_usage_by_call<T: AsRef<str>, K: AsRef<str>>(
+    calls: &[(TenantId, String)],
+    records: impl IntoIterator<Item = (T, K, i64, i64)>,
+) -> HashMap<(TenantId, String), CallModelUsage> {
+    let wanted: HashMap<(&str, &str), &(TenantId, String)> =
+        calls.iter().map(|call| ((call.0.as_str(), call.1.as_str()), call)).collect();
+    let mut usage: HashMap<(TenantId, String), CallModelUsage> = HashMap::new();
+    for (tenant, key, tokens, cost_micros) in records {
+        for segment in calls_a_model_key_may_name(key.as_ref()) {
+            if let Some(call) = wanted.get(&(tenant.as_ref(), segment)) {
+                let sum = usage.entry((*call).clone()).or_default();
+                sum.tokens = sum.tokens.saturating_add(tokens);
+                sum.cost_micros = sum.cost_micros.saturating_add(cost_micros);
+            }
+        }
+    }
+    usage
+}
+
 /// `(prefix, what the key is called, key)`.
 type Key<'a> = (&'static str, &'static str, &'a str);
 
@@ -130,6 +171,36 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn a_model_key_names_a_call_as_a_whole_inner_segment() {
+        let check = |key: &str, call: &str, expected: bool| {
+            assert_eq!(model_key_names_call(key, call), expected, "{key} names {call}");
+        };
+        check("llm:llm-turn:CA1:1:0", "CA1", true);
+        check("llm:embed-question:CA1:2:0", "CA1", true);
+        check("llm:llm-turn:CA10:1:0", "CA1", false);
+        check("llm:llm-turn:CA1", "CA1", false);
+        check("CA1:llm-turn:x", "CA1", false);
+        check("llm:CA1", "CA1", false);
+        check("llm:knowledge.reindex:job-1", "job-1", false);
+        assert_eq!(calls_a_model_key_may_name("llm:chat:CA9:3:0").collect::<Vec<_>>(), ["chat", "CA9", "3"]);
+    }
+
+    #[test]
+    fn model_use_is_summed_per_call_of_its_own_tenant() {
+        let shop = |slug: &str| TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"));
+        let calls = [(shop("shop-a"), "CA1".to_owned()), (shop("shop-b"), "CA1".to_owned())];
+        let records = [
+            ("shop-a", "llm:chat:CA1:1:0", 100, 5),
+            ("shop-a", "llm:embed-question:CA1:2:0", 9, 1),
+            ("shop-a", "llm:chat:CA2:1:0", 1_000, 50),
+            ("shop-c", "llm:chat:CA1:1:0", 1_000, 50),
+        ];
+        let usage = model_usage_by_call(&calls, records);
+        assert_eq!(usage.len(), 1, "shop-b's CA1 has no records: {usage:?}");
+        assert_eq!(usage.get(&calls[0]), Some(&CallModelUsage { tokens: 109, cost_micros: 6 }));
+    }
 
     #[test]
     fn every_started_minute_counts_whole() {

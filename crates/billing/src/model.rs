@@ -184,6 +184,17 @@ pub struct CapDecision {
     pub decided_at: DateTime<Utc>,
 }
 
+/// One tenant's billing records as the operator's pages read them for
+/// every tenant at once: its account, its plan history (oldest first) and
+/// its cap decisions of one period (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantBilling {
+    pub tenant: TenantId,
+    pub account: BillingAccount,
+    pub plan_changes: Vec<PlanChange>,
+    pub decisions: Vec<CapDecision>,
+}
+
 /// A tenant's standing with the payment provider, and the operator's cap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BillingAccount {

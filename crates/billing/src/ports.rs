@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{StoreError, TenantId};
@@ -5,7 +7,7 @@ use frontdesk_jobs::NewJob;
 
 use crate::model::{
     AccountChange, BillingAccount, CallModelUsage, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice,
-    UsageTotals,
+    TenantBilling, UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -30,6 +32,35 @@ pub trait UsageStore: Send + Sync {
         call_sid: &str,
         since: DateTime<Utc>,
     ) -> Result<CallModelUsage, StoreError>;
+
+    /// [`UsageStore::call_model_usage`] of many calls at once (a page of
+    /// calls, the platform's calls of a period), with one `since` for all
+    /// (the earliest call's start): each `(tenant, call_sid)` of `calls`
+    /// with the tokens of its own tenant's records. Calls without any are
+    /// left out. Stores answer it in one read; this default asks call by
+    /// call.
+    async fn calls_model_usage(
+        &self,
+        calls: &[(TenantId, String)],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<(TenantId, String), CallModelUsage>, StoreError> {
+        let mut usage = HashMap::new();
+        for (tenant, call_sid) in calls {
+            let used = self.call_model_usage(tenant, call_sid, since).await?;
+            if used != CallModelUsage::default() {
+                usage.insert((tenant.clone(), call_sid.clone()), used);
+            }
+        }
+        Ok(usage)
+    }
+
+    /// [`UsageStore::usage_totals`] of every tenant with usage in `period`
+    /// (a tenant's local month), in one read: the operator's pages. Tenants
+    /// without usage in it are left out.
+    async fn usage_totals_of_all_tenants(
+        &self,
+        period: BillingPeriod,
+    ) -> Result<HashMap<TenantId, UsageTotals>, StoreError>;
 }
 
 /// Billing accounts, plan history, cap decisions, provider events and
@@ -69,6 +100,12 @@ pub trait BillingStore: Send + Sync {
 
     /// Every plan the tenant was put on, oldest first.
     async fn plan_changes(&self, tenant: &TenantId) -> Result<Vec<PlanChange>, StoreError>;
+
+    /// Every tenant's account, plan history and cap decisions of `period`
+    /// (a tenant's local month) in three reads whatever the number of
+    /// tenants: the operator's pages. A tenant never given a plan has an
+    /// empty history; one without decisions in `period`, an empty list.
+    async fn billing_of_all_tenants(&self, period: BillingPeriod) -> Result<Vec<TenantBilling>, StoreError>;
 
     /// Records a cap decision and enqueues `jobs` (the owner's alert) in the
     /// same transaction, once per tenant, period, level and cap. `Ok(false)`

@@ -3,6 +3,7 @@
 //! changes and the provider jobs they cause), and the job handlers that talk
 //! to the payment provider.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +20,8 @@ use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, a
 use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
 use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
 use crate::model::{
-    BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, NewUsage, StoredInvoice, UsageKind, UsageTotals,
+    BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, NewUsage, PlanChange, StoredInvoice, UsageKind,
+    UsageTotals,
 };
 use crate::period::BillingPeriod;
 use crate::ports::{BillingStore, PaymentProvider, ProviderError, UsageStore};
@@ -73,6 +75,17 @@ pub struct UsageReport {
     /// Model spend (micro-dollars) against the AI budget.
     pub ai_cap: CapStatus,
     pub decisions: Vec<CapDecision>,
+}
+
+/// One tenant as the operator's pages read every tenant at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantStanding {
+    pub report: UsageReport,
+    pub account: BillingAccount,
+    /// Every plan it was put on, oldest first.
+    pub plan_changes: Vec<PlanChange>,
+    /// What a call starting at the time asked about gets.
+    pub answering: AnsweringMode,
 }
 
 /// What the call path needs to know about a tenant's caps at a call's start.
@@ -404,6 +417,64 @@ impl Metering {
         started_at: DateTime<Utc>,
     ) -> Result<CallModelUsage, StoreError> {
         self.ports.usage.call_model_usage(tenant, call_sid, started_at).await
+    }
+
+    /// [`Metering::call_model_usage`] of many calls (of any tenants) at
+    /// once, since the earliest of their starts: one read.
+    pub async fn calls_model_usage(
+        &self,
+        calls: &[(TenantId, String)],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<(TenantId, String), CallModelUsage>, StoreError> {
+        self.ports.usage.calls_model_usage(calls, since).await
+    }
+
+    /// Every tenant's usage totals of `period` (tenants without usage are
+    /// left out): one read.
+    pub async fn totals_of_all_tenants(
+        &self,
+        period: BillingPeriod,
+    ) -> Result<HashMap<TenantId, UsageTotals>, StoreError> {
+        self.ports.usage.usage_totals_of_all_tenants(period).await
+    }
+
+    /// Every tenant's [`Metering::report`] of `period`, with its account,
+    /// plan history and [`Metering::answering`] for a call starting `now`
+    /// (when `period` is the tenant's month containing `now`), in four
+    /// reads whatever the number of tenants: the operator's pages. The plan
+    /// is the history's last (the flag store's, which `set_plan` writes
+    /// with it).
+    pub async fn standings_of_all_tenants(
+        &self,
+        period: BillingPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<TenantId, TenantStanding>, StoreError> {
+        let billing = self.ports.billing.billing_of_all_tenants(period).await?;
+        let mut totals = self.ports.usage.usage_totals_of_all_tenants(period).await?;
+        let grace = chrono::Duration::from_std(self.payment_grace).unwrap_or(DEFAULT_PAST_DUE_GRACE);
+        Ok(billing
+            .into_iter()
+            .map(|tenant| {
+                let plan = tenant.plan_changes.last().map_or(Plan::DEFAULT, |change| change.plan);
+                let terms = PlanTerms::standard(plan);
+                let totals = totals.remove(&tenant.tenant).unwrap_or_default();
+                let policy = CapPolicy::for_account(&tenant.account, &terms);
+                let report = UsageReport {
+                    period,
+                    plan,
+                    totals,
+                    included_minutes: terms.included_minutes(),
+                    included_sms: terms.included_sms(),
+                    cap: evaluate_cap(totals.call_minutes, policy.minute_cap()),
+                    ai_cap: evaluate_cap(totals.ai_cost_micros, policy.ai_cap_micros()),
+                    decisions: tenant.decisions,
+                };
+                let answering = answering_mode(&tenant.account, report.cap, now, grace);
+                let standing =
+                    TenantStanding { report, account: tenant.account, plan_changes: tenant.plan_changes, answering };
+                (tenant.tenant, standing)
+            })
+            .collect())
     }
 
     /// The operator's minute cap (replacing the plan's included minutes).
@@ -752,6 +823,10 @@ mod tests {
                 call_sid: &str,
                 since: DateTime<Utc>,
             ) -> Result<CallModelUsage, StoreError>;
+            async fn usage_totals_of_all_tenants(
+                &self,
+                period: BillingPeriod,
+            ) -> Result<HashMap<TenantId, UsageTotals>, StoreError>;
         }
     }
 
@@ -788,6 +863,9 @@ mod tests {
             refused()
         }
         async fn plan_changes(&self, _: &TenantId) -> Result<Vec<crate::model::PlanChange>, StoreError> {
+            refused()
+        }
+        async fn billing_of_all_tenants(&self, _: BillingPeriod) -> Result<Vec<crate::TenantBilling>, StoreError> {
             refused()
         }
         async fn record_cap_decision(&self, _: &CapDecision, _: &[NewJob]) -> Result<bool, StoreError> {

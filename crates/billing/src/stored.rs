@@ -8,8 +8,8 @@ use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_flags::stored_plan;
 
 use crate::model::{
-    CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice, UsageKind,
-    UsageTotals,
+    BillingAccount, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine, InvoiceStatus, PlanChange, StoredInvoice,
+    TenantBilling, UsageKind, UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -89,6 +89,49 @@ impl CapDecision {
         let metric = CapMetric::parse(metric)
             .ok_or_else(|| StoreError::corrupt(tenant.as_str(), format!("unknown cap metric {metric:?}")))?;
         Ok(CapDecision { tenant: tenant.clone(), period, metric, level, used, cap, decided_at })
+    }
+}
+
+/// A cap decision's row as an adapter reads every tenant's: tenant, metric
+/// and level words, cap, used, when.
+pub type StoredDecision = (String, String, String, i64, i64, DateTime<Utc>);
+
+impl TenantBilling {
+    /// Every tenant's billing of `period` from the rows adapters read for
+    /// [`crate::BillingStore::billing_of_all_tenants`]: each tenant's
+    /// account (in the order to keep), then every tenant's plan changes
+    /// (tenant, plan word, when; oldest first) and cap decisions (oldest
+    /// first). Rows of a tenant without an account row are left out.
+    pub fn from_stored(
+        period: BillingPeriod,
+        accounts: Vec<(String, BillingAccount)>,
+        changes: Vec<(String, String, DateTime<Utc>)>,
+        decisions: Vec<StoredDecision>,
+    ) -> Result<Vec<TenantBilling>, StoreError> {
+        let mut billing: Vec<TenantBilling> = Vec::with_capacity(accounts.len());
+        let mut index = std::collections::HashMap::with_capacity(accounts.len());
+        for (tenant, account) in accounts {
+            index.insert(tenant.clone(), billing.len());
+            billing.push(TenantBilling {
+                tenant: stored_tenant(&tenant)?,
+                account,
+                plan_changes: Vec::new(),
+                decisions: Vec::new(),
+            });
+        }
+        for (tenant, plan, at) in changes {
+            if let Some(entry) = index.get(&tenant).and_then(|&at_index| billing.get_mut(at_index)) {
+                let change = PlanChange::from_stored(&entry.tenant, &plan, at)?;
+                entry.plan_changes.push(change);
+            }
+        }
+        for (tenant, metric, level, cap, used, decided_at) in decisions {
+            if let Some(entry) = index.get(&tenant).and_then(|&at_index| billing.get_mut(at_index)) {
+                let decision = CapDecision::from_stored(&entry.tenant, period, &metric, &level, cap, used, decided_at)?;
+                entry.decisions.push(decision);
+            }
+        }
+        Ok(billing)
     }
 }
 

@@ -130,6 +130,39 @@ pub struct CallRecord {
     pub turns: Vec<Turn>,
 }
 
+/// A call without its transcript and dialogue state: what lists of many
+/// calls show and count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSummary {
+    pub call_sid: CallSid,
+    pub tenant: TenantId,
+    pub caller: Option<E164>,
+    pub called: E164,
+    pub status: CallStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_secs: Option<u32>,
+    pub outcome: Option<Outcome>,
+    pub booking_id: Option<BookingId>,
+}
+
+impl From<&CallRecord> for CallSummary {
+    fn from(call: &CallRecord) -> CallSummary {
+        CallSummary {
+            call_sid: call.call_sid.clone(),
+            tenant: call.tenant.clone(),
+            caller: call.caller.clone(),
+            called: call.called.clone(),
+            status: call.status,
+            started_at: call.started_at,
+            ended_at: call.ended_at,
+            duration_secs: call.duration_secs,
+            outcome: call.outcome,
+            booking_id: call.booking_id,
+        }
+    }
+}
+
 /// A call that is starting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingCall {
@@ -242,6 +275,26 @@ pub trait CallStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallRecord>, CallError>;
+
+    /// [`CallStore::list_calls`] without transcripts and dialogue states:
+    /// calls that started in `[from, to)`, newest first. Stores read only
+    /// the columns a summary holds; this default reads whole calls.
+    async fn call_summaries(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        Ok(self.list_calls(tenant, from, to).await?.iter().map(CallSummary::from).collect())
+    }
+
+    /// [`CallStore::call_summaries`] of every tenant at once, newest first:
+    /// the operator's pages (a thousand shops in one read).
+    async fn call_summaries_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError>;
 
     /// Questions the shop could not answer ("FAQ gaps"), newest first,
     /// answered ones included (with when they were answered).

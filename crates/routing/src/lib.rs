@@ -21,8 +21,8 @@ pub mod understand;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
 pub use calls::{
-    AskedQuestion, CallError, CallRecord, CallStore, CallTurn, IncomingCall, NearestPassage, Outcome, SavedTurn,
-    Speaker, Turn, TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallStore, CallSummary, CallTurn, IncomingCall, NearestPassage, Outcome,
+    SavedTurn, Speaker, Turn, TurnUpdate, decode_turns, encode_turns,
 };
 pub use dialogue::{
     BookingStrategy, CallContext, CallPolicy, CallState, CallerInput, Change, ChangeStrategy, Dialogue,

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
 
 use crate::calls::{
-    AskedQuestion, CallError, CallRecord, CallStore, CallTurn, IncomingCall, Outcome, SavedTurn, TurnUpdate,
+    AskedQuestion, CallError, CallRecord, CallStore, CallSummary, CallTurn, IncomingCall, Outcome, SavedTurn,
+    TurnUpdate,
 };
 use crate::ids::{CallSid, CallStatus, TurnKey};
 
@@ -183,6 +184,23 @@ impl CallStore for MemoryCallStore {
             .map(|call| &call.record)
             .filter(|call| call.tenant == *tenant && call.started_at >= from && call.started_at < to)
             .cloned()
+            .collect();
+        calls.sort_by_key(|call| std::cmp::Reverse(call.started_at));
+        Ok(calls)
+    }
+
+    async fn call_summaries_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        let state = self.lock();
+        let mut calls: Vec<CallSummary> = state
+            .calls
+            .values()
+            .map(|call| &call.record)
+            .filter(|call| call.started_at >= from && call.started_at < to)
+            .map(CallSummary::from)
             .collect();
         calls.sort_by_key(|call| std::cmp::Reverse(call.started_at));
         Ok(calls)

@@ -5,7 +5,7 @@ use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice,
     InvoiceLine, InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageTotals,
 };
-use frontdesk_core::{Clock, StoreError, TenantId};
+use frontdesk_core::{Clock, Plan, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
 use serde_json::json;
 
@@ -510,4 +510,93 @@ pub async fn invoices_list_newest_first_and_lines_round_trip(stores: Stores) {
     assert!(listed.iter().all(|i| i.tenant.as_str() == "shop-a"));
     assert_eq!(listed[2].invoice, awkward, "lines come back exactly");
     assert_eq!(listed[1].invoice, empty);
+}
+
+/// Many calls' model use in one read agrees with asking call by call, each
+/// call summed from its own tenant's records; one tenant's calls or many.
+pub async fn many_calls_model_usage_agrees_with_one_call_at_a_time(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let now = stores.clock.now();
+    let tokens = |slug: &str, key: &str, quantity: i64, cost_micros: i64, at: DateTime<Utc>| NewUsage {
+        kind: UsageKind::LlmTokens,
+        cost_micros,
+        ..minutes(slug, key, quantity, at)
+    };
+    let facts = [
+        tokens("shop-a", "llm:llm-turn:CA1:1:0", 100, 5, now),
+        tokens("shop-a", "llm:embed-question:CA1:2:0", 9, 1, now + Duration::seconds(20)),
+        tokens("shop-a", "llm:llm-turn:CA10:1:0", 1_000, 50, now),
+        tokens("shop-a", "llm:llm-turn:CA2:1:0", 7, 2, now),
+        tokens("shop-a", "llm:llm-turn:CA1:1:0-earlier", 1_000, 50, now - Duration::hours(1)),
+        tokens("shop-b", "llm:llm-turn:CA1:1:0", 40, 4, now),
+        minutes("shop-a", "call:CA1", 3, now),
+    ];
+    for fact in &facts {
+        assert!(record(&stores, fact, &[]).await, "{}", fact.key);
+    }
+    let call = |slug: &str, sid: &str| (tenant(slug), sid.to_owned());
+    let of_shop_a = [call("shop-a", "CA1"), call("shop-a", "CA2"), call("shop-a", "CA3")];
+    let of_both = [call("shop-a", "CA1"), call("shop-b", "CA1"), call("shop-b", "CA10")];
+    for calls in [&of_shop_a[..], &of_both[..]] {
+        let at_once = stores.usage.calls_model_usage(calls, now).await.unwrap_or_else(|e| panic!("{e}"));
+        for (shop, sid) in calls {
+            let one = stores.usage.call_model_usage(shop, sid, now).await.unwrap_or_else(|e| panic!("{e}"));
+            let expected = (one != CallModelUsage::default()).then_some(one);
+            assert_eq!(at_once.get(&(shop.clone(), sid.clone())).copied(), expected, "{shop} {sid}");
+        }
+        assert!(at_once.keys().all(|key| calls.contains(key)), "only the calls asked about: {at_once:?}");
+    }
+    let both = stores.usage.calls_model_usage(&of_both, now).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(both.get(&call("shop-a", "CA1")), Some(&CallModelUsage { tokens: 109, cost_micros: 6 }));
+    assert_eq!(both.get(&call("shop-b", "CA1")), Some(&CallModelUsage { tokens: 40, cost_micros: 4 }));
+    assert_eq!(stores.usage.calls_model_usage(&[], now).await.map(|usage| usage.len()).ok(), Some(0));
+}
+
+/// Every tenant's usage totals of a month, and every tenant's account,
+/// plan history and cap decisions of a month, each agree with the
+/// tenant's own reads.
+pub async fn every_tenants_usage_and_billing_agree_with_each_tenants_own(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b", "shop-c"]).await;
+    let now = stores.clock.now();
+    let facts = [
+        NewUsage { cost_micros: 25_500, ..minutes("shop-a", "call:1", 3, now) },
+        NewUsage { kind: UsageKind::LlmTokens, cost_micros: 30, ..minutes("shop-a", "llm:1", 1_500, now) },
+        NewUsage { kind: UsageKind::SmsSegments, ..minutes("shop-b", "sms:1", 2, now) },
+        NewUsage { period: period("2026-10"), ..minutes("shop-b", "call:october", 100, now) },
+    ];
+    for fact in &facts {
+        assert!(record(&stores, fact, &[]).await, "{}", fact.key);
+    }
+    let november = stores.usage.usage_totals_of_all_tenants(period("2026-11")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(november.len(), 2, "shop-c has no usage: {november:?}");
+    for slug in ["shop-a", "shop-b"] {
+        assert_eq!(november.get(&tenant(slug)), Some(&totals(&stores, slug, "2026-11").await), "{slug}");
+    }
+
+    let first = now - Duration::days(40);
+    for (slug, plan, at) in
+        [("shop-a", Plan::Core, first), ("shop-a", Plan::Pro, now), ("shop-b", Plan::Starter, first)]
+    {
+        assert!(stores.flags.set_plan(&tenant(slug), plan, at, &[]).await.is_ok());
+    }
+    assert!(stores.billing.set_minute_cap(&tenant("shop-b"), Some(0)).await.is_ok());
+    for made in [
+        decision("shop-a", "2026-11", CapLevel::Soft, 500, 400, now),
+        decision("shop-a", "2026-10", CapLevel::Soft, 500, 400, first),
+        decision("shop-c", "2026-11", CapLevel::Hard, 500, 500, now),
+    ] {
+        assert_eq!(stores.billing.record_cap_decision(&made, &[]).await.ok(), Some(true));
+    }
+    let every = stores.billing.billing_of_all_tenants(period("2026-11")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(every.iter().map(|shop| shop.tenant.as_str()).collect::<Vec<_>>(), ["shop-a", "shop-b", "shop-c"]);
+    for shop in &every {
+        let own = &shop.tenant;
+        assert_eq!(shop.account, account(&stores, own.as_str()).await, "{own}");
+        assert_eq!(Some(&shop.plan_changes), stores.billing.plan_changes(own).await.ok().as_ref(), "{own}");
+        let decisions = stores.billing.cap_decisions(own, period("2026-11")).await.ok();
+        assert_eq!(Some(&shop.decisions), decisions.as_ref(), "{own}");
+    }
+    assert_eq!(every[0].plan_changes.iter().map(|change| change.plan).collect::<Vec<_>>(), [Plan::Core, Plan::Pro]);
+    assert_eq!((every[1].account.minute_cap, every[2].plan_changes.len()), (Some(0), 0));
+    assert_eq!(every[0].decisions.len(), 1, "November's only");
 }

@@ -305,3 +305,65 @@ pub async fn a_question_is_closed_once_by_its_own_tenant(stores: Stores) {
     assert_eq!(states, [("is there wifi", false), ("do you sell gift cards", true)], "it keeps its place");
     assert!(stores.calls.questions(&b).await.unwrap_or_default().iter().all(|q| q.answered_at.is_none()));
 }
+
+/// A summary is the call without its transcript and state: for one tenant
+/// in a window (its own calls only, newest first), and for every tenant at
+/// once; both agree with the whole records.
+pub async fn call_summaries_agree_with_the_records_per_tenant_and_for_all(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let start = stores.clock.now();
+    let caller = phone("+15555551234");
+    let opened = [
+        (&a, "CA-A1", Some(caller.clone()), shop_number(), start),
+        (&b, "CA-B1", None, phone("+15555550200"), start + Duration::minutes(1)),
+        (&a, "CA-A2", None, shop_number(), start + Duration::minutes(2)),
+        (&a, "CA-A-late", None, shop_number(), start + Duration::hours(2)),
+    ];
+    for (shop, call, caller, called, at) in opened {
+        let opened = stores.calls.open_call(shop, &incoming(sid(call), caller, called), "{}", at).await;
+        assert!(opened.is_ok(), "{opened:?}");
+    }
+    let said = TurnUpdate {
+        turns: vec![turn(&stores, Speaker::Caller, "book me in")],
+        outcome: Some(Outcome::Booked),
+        ..update("a")
+    };
+    let saved = stores.calls.save_turn(&a, &sid("CA-A1"), &turn_key(1), &said, start + Duration::seconds(5)).await;
+    assert!(saved.is_ok(), "{saved:?}");
+    let ended = stores
+        .calls
+        .record_status(
+            &a,
+            &sid("CA-A1"),
+            CallStatus::Completed,
+            1,
+            Some(65),
+            Outcome::Booked,
+            start + Duration::minutes(1),
+        )
+        .await;
+    assert!(ended.is_ok(), "{ended:?}");
+
+    let window = (start, start + Duration::hours(1));
+    let records = stores.calls.list_calls(&a, window.0, window.1).await.unwrap_or_else(|e| panic!("{e}"));
+    let summaries = stores.calls.call_summaries(&a, window.0, window.1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summaries, records.iter().map(frontdesk_routing::CallSummary::from).collect::<Vec<_>>());
+    assert_eq!(summaries.iter().map(|c| c.call_sid.as_str()).collect::<Vec<_>>(), ["CA-A2", "CA-A1"]);
+    let first = &summaries[1];
+    assert_eq!(
+        (first.caller.as_ref(), first.status, first.duration_secs, first.outcome),
+        (Some(&caller), CallStatus::Completed, Some(65), Some(Outcome::Booked))
+    );
+    assert_eq!(first.ended_at, Some(start + Duration::minutes(1)));
+
+    let every = stores.calls.call_summaries_of_all_tenants(window.0, window.1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        every.iter().map(|c| (c.tenant.as_str(), c.call_sid.as_str())).collect::<Vec<_>>(),
+        [("shop-a", "CA-A2"), ("shop-b", "CA-B1"), ("shop-a", "CA-A1")],
+        "every tenant's calls of the window, newest first"
+    );
+    assert_eq!(every[2], summaries[1]);
+    let none = stores.calls.call_summaries_of_all_tenants(window.1, window.1 + Duration::minutes(30)).await;
+    assert_eq!(none.map(|calls| calls.len()).ok(), Some(0));
+}

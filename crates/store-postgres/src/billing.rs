@@ -3,11 +3,13 @@
 //! waits for the first and then inserts nothing; account writes lock the
 //! tenant's `tenant_billing` row, so they serialise per tenant.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, Invoice, NewUsage,
-    PlanChange, StoredInvoice, UsageStore, UsageTotals,
+    PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -44,6 +46,14 @@ impl From<AccountRow> for BillingAccount {
             minute_cap: row.minute_cap,
         }
     }
+}
+
+/// A tenant and its account, as every tenant's are read at once.
+#[derive(sqlx::FromRow)]
+struct TenantAccountRow {
+    tenant_id: String,
+    #[sqlx(flatten)]
+    account: AccountRow,
 }
 
 #[derive(sqlx::FromRow)]
@@ -203,6 +213,61 @@ impl UsageStore for PostgresStore {
         .map_err(unexpected("summing a call's model usage"))?;
         Ok(CallModelUsage { tokens, cost_micros })
     }
+
+    async fn calls_model_usage(
+        &self,
+        calls: &[(TenantId, String)],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<(TenantId, String), CallModelUsage>, StoreError> {
+        let Some((first, _)) = calls.first() else { return Ok(HashMap::new()) };
+        // One tenant's calls (a shop's page) read that tenant's records only.
+        let rows: Vec<(String, String, i64, i64)> = if calls.iter().all(|(tenant, _)| tenant == first) {
+            sqlx::query_as(
+                "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
+                 WHERE tenant_id = $1 AND kind = 'llm_tokens' AND occurred_at >= $2",
+            )
+            .bind(first.as_str())
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+        } else {
+            sqlx::query_as(
+                "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
+                 WHERE kind = 'llm_tokens' AND occurred_at >= $1",
+            )
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+        }
+        .map_err(unexpected("summing calls' model usage"))?;
+        Ok(model_usage_by_call(calls, rows))
+    }
+
+    async fn usage_totals_of_all_tenants(
+        &self,
+        period: BillingPeriod,
+    ) -> Result<HashMap<TenantId, UsageTotals>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT tenant_id, kind, SUM(quantity)::int8, SUM(cost_micros)::int8 FROM usage_records
+             WHERE period = $1 GROUP BY tenant_id, kind",
+        )
+        .bind(period.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("summing every tenant's usage"))?;
+        let mut by_tenant: HashMap<String, Vec<(String, i64, i64)>> = HashMap::new();
+        for (tenant, kind, quantity, cost_micros) in rows {
+            by_tenant.entry(tenant).or_default().push((kind, quantity, cost_micros));
+        }
+        by_tenant
+            .into_iter()
+            .map(|(tenant, rows)| {
+                let tenant = stored_tenant(&tenant)?;
+                let totals = UsageTotals::from_stored(&tenant, rows)?;
+                Ok((tenant, totals))
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -345,6 +410,41 @@ impl BillingStore for PostgresStore {
             ensure_tenant(&mut conn, tenant).await?;
         }
         rows.into_iter().map(|(plan, at)| PlanChange::from_stored(tenant, &plan, at)).collect()
+    }
+
+    async fn billing_of_all_tenants(&self, period: BillingPeriod) -> Result<Vec<TenantBilling>, StoreError> {
+        // One read-only transaction (repeatable read): the accounts,
+        // histories and decisions of one moment.
+        let mut tx = self.pool.begin().await.map_err(unexpected("beginning to read every tenant's billing"))?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("setting the isolation level"))?;
+        let accounts: Vec<TenantAccountRow> = sqlx::query_as(
+            "SELECT t.tenant_id, b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id,
+                 b.subscription_status, b.past_due_since
+             FROM tenants t LEFT JOIN tenant_billing b ON b.tenant_id = t.tenant_id ORDER BY t.tenant_id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unexpected("reading every billing account"))?;
+        let changes: Vec<(String, String, DateTime<Utc>)> =
+            sqlx::query_as("SELECT tenant_id, plan, at FROM plan_changes ORDER BY at, change_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unexpected("reading every plan history"))?;
+        // Within one instant, the soft decision before the hard one.
+        let decisions: Vec<(String, String, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT tenant_id, metric, level, cap, used, decided_at FROM cap_decisions WHERE period = $1
+             ORDER BY decided_at, metric DESC, cap, level DESC",
+        )
+        .bind(period.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unexpected("reading every tenant's cap decisions"))?;
+        tx.commit().await.map_err(unexpected("ending the read of every tenant's billing"))?;
+        let accounts = accounts.into_iter().map(|row| (row.tenant_id, BillingAccount::from(row.account))).collect();
+        TenantBilling::from_stored(period, accounts, changes, decisions)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %decision.tenant, period = %decision.period))]

@@ -4,17 +4,25 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, NearestPassage,
-    Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallSummary, CallTurn, IncomingCall,
+    NearestPassage, Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use crate::PostgresStore;
 
-const CALL_COLUMNS: &str = "call_sid, tenant_id, caller, called, status, started_at, ended_at, \
-                            duration_secs::int8 AS duration_secs, outcome, booking_id, recording_url, state, turns";
+/// The columns of a [`CallSummary`], as [`SummaryRow`] reads them.
+macro_rules! summary_columns {
+    () => {
+        "call_sid, tenant_id, caller, called, status, started_at, ended_at, \
+         duration_secs::int8 AS duration_secs, outcome, booking_id"
+    };
+}
+
+const SUMMARY_COLUMNS: &str = summary_columns!();
+const CALL_COLUMNS: &str = concat!(summary_columns!(), ", recording_url, state, turns");
 
 #[derive(sqlx::FromRow)]
-struct CallRow {
+struct SummaryRow {
     call_sid: String,
     tenant_id: String,
     caller: Option<String>,
@@ -25,6 +33,12 @@ struct CallRow {
     duration_secs: Option<i64>,
     outcome: Option<String>,
     booking_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CallRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
     recording_url: Option<String>,
     state: String,
     turns: String,
@@ -39,12 +53,12 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(statement)
 }
 
-impl TryFrom<CallRow> for CallRecord {
+impl TryFrom<SummaryRow> for CallSummary {
     type Error = CallError;
-    fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
+    fn try_from(row: SummaryRow) -> Result<CallSummary, CallError> {
         let corrupt =
             |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
-        Ok(CallRecord {
+        Ok(CallSummary {
             call_sid: CallSid::parse(&row.call_sid).map_err(|_| corrupt("call sid"))?,
             tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
             caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
@@ -55,6 +69,25 @@ impl TryFrom<CallRow> for CallRecord {
             duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
             outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
             booking_id: row.booking_id.as_deref().map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+        })
+    }
+}
+
+impl TryFrom<CallRow> for CallRecord {
+    type Error = CallError;
+    fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
+        let summary = CallSummary::try_from(row.summary)?;
+        Ok(CallRecord {
+            call_sid: summary.call_sid,
+            tenant: summary.tenant,
+            caller: summary.caller,
+            called: summary.called,
+            status: summary.status,
+            started_at: summary.started_at,
+            ended_at: summary.ended_at,
+            duration_secs: summary.duration_secs,
+            outcome: summary.outcome,
+            booking_id: summary.booking_id,
             recording_url: row.recording_url,
             state: row.state,
             turns: decode_turns(&row.turns)?,
@@ -261,6 +294,41 @@ impl CallStore for PostgresStore {
         .await
         .map_err(unexpected("listing calls"))?;
         rows.into_iter().map(CallRecord::try_from).collect()
+    }
+
+    async fn call_summaries(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(sql(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
+             ORDER BY started_at DESC"
+        )))
+        .bind(tenant.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing call summaries"))?;
+        rows.into_iter().map(CallSummary::try_from).collect()
+    }
+
+    async fn call_summaries_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(sql(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing every tenant's call summaries"))?;
+        rows.into_iter().map(CallSummary::try_from).collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {

@@ -2,11 +2,13 @@
 //! transactions, so a "once per key" insert, the account change and the jobs
 //! it enqueues commit together and cannot interleave with another writer.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, Invoice, NewUsage,
-    PlanChange, StoredInvoice, UsageStore, UsageTotals,
+    PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -209,6 +211,86 @@ impl UsageStore for SqliteStore {
         .map_err(unexpected("summing a call's model usage"))?;
         Ok(CallModelUsage { tokens, cost_micros })
     }
+
+    async fn calls_model_usage(
+        &self,
+        calls: &[(TenantId, String)],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<(TenantId, String), CallModelUsage>, StoreError> {
+        let Some((first, _)) = calls.first() else { return Ok(HashMap::new()) };
+        // One tenant's calls (a shop's page) read that tenant's records only.
+        let one_tenant = calls.iter().all(|(tenant, _)| tenant == first).then_some(first.as_str());
+        let rows = self
+            .direct
+            .run(|conn| {
+                let read = |row: &rusqlite::Row<'_>| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                };
+                match one_tenant {
+                    Some(tenant) => conn
+                        .prepare_cached(
+                            "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
+                             WHERE tenant_id = ?1 AND kind = 'llm_tokens' AND occurred_at >= ?2",
+                        )?
+                        .query_map(rusqlite::params![tenant, ms(since)], read)?
+                        .collect::<rusqlite::Result<Vec<(String, String, i64, i64)>>>(),
+                    None => conn
+                        .prepare_cached(
+                            "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
+                             WHERE kind = 'llm_tokens' AND occurred_at >= ?1",
+                        )?
+                        .query_map(rusqlite::params![ms(since)], read)?
+                        .collect::<rusqlite::Result<Vec<(String, String, i64, i64)>>>(),
+                }
+            })
+            .await;
+        let rows =
+            rows.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("summing calls' model usage")))?;
+        Ok(model_usage_by_call(calls, rows))
+    }
+
+    async fn usage_totals_of_all_tenants(
+        &self,
+        period: BillingPeriod,
+    ) -> Result<HashMap<TenantId, UsageTotals>, StoreError> {
+        let rows = self
+            .direct
+            .run(|conn| {
+                let mut statement = conn.prepare_cached(
+                    "SELECT tenant_id, kind, SUM(quantity), SUM(cost_micros) FROM usage_records WHERE period = ?1
+                     GROUP BY tenant_id, kind",
+                )?;
+                let rows = statement.query_map(rusqlite::params![period.to_string()], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<(String, String, i64, i64)>>>()
+            })
+            .await;
+        let rows =
+            rows.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("summing every tenant's usage")))?;
+        let mut by_tenant: HashMap<String, Vec<(String, i64, i64)>> = HashMap::new();
+        for (tenant, kind, quantity, cost_micros) in rows {
+            by_tenant.entry(tenant).or_default().push((kind, quantity, cost_micros));
+        }
+        by_tenant
+            .into_iter()
+            .map(|(tenant, rows)| {
+                let tenant = stored_tenant(&tenant)?;
+                let totals = UsageTotals::from_stored(&tenant, rows)?;
+                Ok((tenant, totals))
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -365,6 +447,62 @@ impl BillingStore for SqliteStore {
             ensure_tenant(&mut conn, tenant).await?;
         }
         rows.into_iter().map(|(plan, at)| PlanChange::from_stored(tenant, &plan, from_ms(at))).collect()
+    }
+
+    async fn billing_of_all_tenants(&self, period: BillingPeriod) -> Result<Vec<TenantBilling>, StoreError> {
+        type Decision = (String, String, String, i64, i64, i64);
+        // One read transaction: the accounts, histories and decisions of one moment.
+        let read = self
+            .direct
+            .run(|conn| {
+                let tx = conn.transaction()?;
+                let accounts = tx
+                    .prepare_cached(
+                        "SELECT t.tenant_id, b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id,
+                         b.subscription_status, b.past_due_since
+                         FROM tenants t LEFT JOIN tenant_billing b ON b.tenant_id = t.tenant_id ORDER BY t.tenant_id",
+                    )?
+                    .query_map([], |row| {
+                        let account = AccountRow {
+                            plan: row.get(1)?,
+                            minute_cap: row.get(2)?,
+                            stripe_customer_id: row.get(3)?,
+                            stripe_subscription_id: row.get(4)?,
+                            subscription_status: row.get(5)?,
+                            past_due_since: row.get(6)?,
+                        };
+                        Ok((row.get::<_, String>(0)?, account))
+                    })?
+                    .collect::<rusqlite::Result<Vec<(String, AccountRow)>>>()?;
+                let changes = tx
+                    .prepare_cached("SELECT tenant_id, plan, at FROM plan_changes ORDER BY at, change_id")?
+                    .query_map([], |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<(String, String, i64)>>>()?;
+                // Within one instant, the soft decision before the hard one.
+                let decisions = tx
+                    .prepare_cached(
+                        "SELECT tenant_id, metric, level, cap, used, decided_at FROM cap_decisions WHERE period = ?1
+                         ORDER BY decided_at, metric DESC, cap, level DESC",
+                    )?
+                    .query_map(rusqlite::params![period.to_string()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<Decision>>>()?;
+                tx.commit()?;
+                Ok::<_, rusqlite::Error>((accounts, changes, decisions))
+            })
+            .await;
+        let (accounts, changes, decisions) =
+            read.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("reading every tenant's billing")))?;
+        let accounts = accounts.into_iter().map(|(tenant, row)| (tenant, BillingAccount::from(row))).collect();
+        let changes = changes.into_iter().map(|(tenant, plan, at)| (tenant, plan, from_ms(at))).collect();
+        let decisions = decisions
+            .into_iter()
+            .map(|(tenant, metric, level, cap, used, at)| (tenant, metric, level, cap, used, from_ms(at)))
+            .collect();
+        TenantBilling::from_stored(period, accounts, changes, decisions)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %decision.tenant, period = %decision.period))]

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
 use frontdesk_routing::{
-    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallTurn, IncomingCall, NearestPassage,
-    Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
+    AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallSummary, CallTurn, IncomingCall,
+    NearestPassage, Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
 };
 
 use rusqlite::{OptionalExtension, params};
@@ -13,10 +13,17 @@ use rusqlite::{OptionalExtension, params};
 use crate::SqliteStore;
 use crate::jobs::{from_ms, ms};
 
-const CALL_COLUMNS: &str = "call_sid, tenant_id, caller, called, status, started_at, ended_at, duration_secs, outcome, \
-                            booking_id, recording_url, state, turns";
+/// The columns of a [`CallSummary`], in the order [`SummaryRow::read`] reads them.
+macro_rules! summary_columns {
+    () => {
+        "call_sid, tenant_id, caller, called, status, started_at, ended_at, duration_secs, outcome, booking_id"
+    };
+}
 
-struct CallRow {
+const SUMMARY_COLUMNS: &str = summary_columns!();
+const CALL_COLUMNS: &str = concat!(summary_columns!(), ", recording_url, state, turns");
+
+struct SummaryRow {
     call_sid: String,
     tenant_id: String,
     caller: Option<String>,
@@ -27,15 +34,12 @@ struct CallRow {
     duration_secs: Option<i64>,
     outcome: Option<String>,
     booking_id: Option<String>,
-    recording_url: Option<String>,
-    state: String,
-    turns: String,
 }
 
-impl CallRow {
-    /// The columns of [`CALL_COLUMNS`], in order, from `row`.
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallRow> {
-        Ok(CallRow {
+impl SummaryRow {
+    /// The columns of [`SUMMARY_COLUMNS`], in order, from `row`.
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+        Ok(SummaryRow {
             call_sid: row.get(0)?,
             tenant_id: row.get(1)?,
             caller: row.get(2)?,
@@ -46,6 +50,22 @@ impl CallRow {
             duration_secs: row.get(7)?,
             outcome: row.get(8)?,
             booking_id: row.get(9)?,
+        })
+    }
+}
+
+struct CallRow {
+    summary: SummaryRow,
+    recording_url: Option<String>,
+    state: String,
+    turns: String,
+}
+
+impl CallRow {
+    /// The columns of [`CALL_COLUMNS`], in order, from `row`.
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallRow> {
+        Ok(CallRow {
+            summary: SummaryRow::read(row)?,
             recording_url: row.get(10)?,
             state: row.get(11)?,
             turns: row.get(12)?,
@@ -57,12 +77,12 @@ fn unexpected(context: &'static str) -> impl FnOnce(rusqlite::Error) -> CallErro
     move |error| CallError::Unexpected(anyhow::Error::new(error).context(context))
 }
 
-impl TryFrom<CallRow> for CallRecord {
+impl TryFrom<SummaryRow> for CallSummary {
     type Error = CallError;
-    fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
+    fn try_from(row: SummaryRow) -> Result<CallSummary, CallError> {
         let corrupt =
             |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
-        Ok(CallRecord {
+        Ok(CallSummary {
             call_sid: CallSid::parse(&row.call_sid).map_err(|_| corrupt("call sid"))?,
             tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
             caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
@@ -73,6 +93,25 @@ impl TryFrom<CallRow> for CallRecord {
             duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
             outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
             booking_id: row.booking_id.as_deref().map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+        })
+    }
+}
+
+impl TryFrom<CallRow> for CallRecord {
+    type Error = CallError;
+    fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
+        let summary = CallSummary::try_from(row.summary)?;
+        Ok(CallRecord {
+            call_sid: summary.call_sid,
+            tenant: summary.tenant,
+            caller: summary.caller,
+            called: summary.called,
+            status: summary.status,
+            started_at: summary.started_at,
+            ended_at: summary.ended_at,
+            duration_secs: summary.duration_secs,
+            outcome: summary.outcome,
+            booking_id: summary.booking_id,
             recording_url: row.recording_url,
             state: row.state,
             turns: decode_turns(&row.turns)?,
@@ -284,6 +323,50 @@ impl CallStore for SqliteStore {
             })
             .await;
         rows.map_err(unexpected("listing calls"))?.into_iter().map(CallRecord::try_from).collect()
+    }
+
+    async fn call_summaries(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        let rows = self
+            .direct
+            .run(|conn| {
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
+                 ORDER BY started_at DESC"
+                );
+                let mut statement = conn.prepare_cached(&sql)?;
+                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], SummaryRow::read)?;
+                rows.collect::<rusqlite::Result<Vec<SummaryRow>>>()
+            })
+            .await;
+        rows.map_err(unexpected("listing call summaries"))?.into_iter().map(CallSummary::try_from).collect()
+    }
+
+    async fn call_summaries_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallSummary>, CallError> {
+        let rows = self
+            .direct
+            .run(|conn| {
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM calls WHERE started_at >= ?1 AND started_at < ?2
+                 ORDER BY started_at DESC"
+                );
+                let mut statement = conn.prepare_cached(&sql)?;
+                let rows = statement.query_map(params![ms(from), ms(to)], SummaryRow::read)?;
+                rows.collect::<rusqlite::Result<Vec<SummaryRow>>>()
+            })
+            .await;
+        rows.map_err(unexpected("listing every tenant's call summaries"))?
+            .into_iter()
+            .map(CallSummary::try_from)
+            .collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {

@@ -126,6 +126,14 @@ impl CallStore for Flaky {
         self.check()?;
         self.inner.list_calls(tenant, from, to).await
     }
+    async fn call_summaries_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<frontdesk_routing::CallSummary>, CallError> {
+        self.check()?;
+        self.inner.call_summaries_of_all_tenants(from, to).await
+    }
     async fn close_question(
         &self,
         tenant: &TenantId,

@@ -68,6 +68,11 @@ mockall::mock! {
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) -> Result<Vec<CallRecord>, CallError>;
+        async fn call_summaries_of_all_tenants(
+            &self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<frontdesk_routing::CallSummary>, CallError>;
         async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError>;
         async fn close_question(
             &self,
