@@ -454,8 +454,12 @@ async fn the_simulator_plays_a_script_and_fails_when_the_call_differs() {
     assert!(stderr.contains("403"), "{stderr}");
 
     // The calls just made, and one of them with its transcript, without curl.
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
-    let calls = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--from", &today, "--to", &today]).await;
+    // Days are the shop's (New York): from yesterday to today in UTC holds
+    // its today whatever the hour.
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = (today - chrono::Days::new(1)).format("%Y-%m-%d").to_string();
+    let today = today.format("%Y-%m-%d").to_string();
+    let calls = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--from", &yesterday, "--to", &today]).await;
     assert_eq!(calls.code, Some(0), "{}", calls.stderr);
     assert!(calls.stdout.contains("answered") && calls.stdout.contains("call(s)"), "{}", calls.stdout);
     let listed = adminctl(&gw.url, Some(SECRET), &["calls", &sandbox, "--json"]).await;
