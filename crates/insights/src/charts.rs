@@ -493,13 +493,22 @@ fn scaled(value: f64, max: f64, span: f64) -> f64 {
     if max > 0.0 { drawable(value).min(max) / max * span } else { 0.0 }
 }
 
-/// A coordinate with at most one decimal, without a trailing ".0".
+/// A coordinate with at most one decimal, without a trailing ".0". In
+/// whole tenths (integer formatting: a chart of a thousand bars formats
+/// thousands of these, and exact float formatting is the slow path).
 fn number(value: f64) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded == 0.0 {
-        return "0".to_owned();
+    let tenths = (value * 10.0).round();
+    if !tenths.is_finite() || tenths.abs() >= 1e15 {
+        let rounded = tenths / 10.0;
+        return if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded:.1}") };
     }
-    if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded:.1}") }
+    let tenths = tenths as i64;
+    let (sign, whole, tenth) = (if tenths < 0 { "-" } else { "" }, tenths.abs() / 10, tenths.abs() % 10);
+    match (whole, tenth) {
+        (0, 0) => "0".to_owned(),
+        (_, 0) => format!("{sign}{whole}"),
+        _ => format!("{sign}{whole}.{tenth}"),
+    }
 }
 
 /// At most `limit` characters, the last an ellipsis when cut.
@@ -518,7 +527,19 @@ mod tests {
 
     #[test]
     fn numbers_are_short_and_stable() {
-        let cases = [(0.0, "0"), (112.0, "112"), (12.34, "12.3"), (12.35, "12.4"), (-0.04, "0"), (1.0 / 3.0, "0.3")];
+        let cases = [
+            (0.0, "0"),
+            (112.0, "112"),
+            (12.34, "12.3"),
+            (12.35, "12.4"),
+            (-0.04, "0"),
+            (1.0 / 3.0, "0.3"),
+            (-0.3, "-0.3"),
+            (-12.96, "-13"),
+            (-12.94, "-12.9"),
+            (1_234_567.05, "1234567.1"),
+            (f64::INFINITY, "inf"),
+        ];
         for (value, expected) in cases {
             assert_eq!(number(value), expected, "{value}");
         }

@@ -80,6 +80,11 @@ pub trait MessageLog: Send + Sync {
     /// The tenant's latest `limit` records, newest first.
     async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, StoreError>;
 
+    /// Every tenant's records created at or after `since`, newest first, in
+    /// one read: the operator's alerts (failing texts) across a thousand
+    /// shops.
+    async fn messages_of_all_tenants_since(&self, since: DateTime<Utc>) -> Result<Vec<MessageRecord>, StoreError>;
+
     /// Records a STOP (`opted_out`) or a START (not). Idempotent: a second
     /// STOP or a START for a number that never stopped is `Ok`. MUST return
     /// `StoreError::NotFound` if `tenant` does not exist and `opted_out` is

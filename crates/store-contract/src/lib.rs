@@ -164,6 +164,7 @@ macro_rules! store_contract_tests {
             messages::messages_are_listed_newest_first_up_to_the_limit,
             messages::opt_outs_are_idempotent_and_undone_by_start,
             messages::messages_and_opt_outs_stay_with_their_tenant,
+            messages::every_tenants_messages_since_an_instant_are_read_at_once,
             messages::writes_for_an_unknown_tenant_are_not_found,
             flags::a_new_tenant_is_on_the_default_plan_without_overrides,
             flags::unknown_tenants_are_absent_or_not_found,

@@ -112,3 +112,24 @@ pub async fn writes_for_an_unknown_tenant_are_not_found(stores: Stores) {
     assert!(stores.messages.list_messages(&ghost, 10).await.is_ok_and(|l| l.is_empty()));
     assert!(matches!(stores.messages.is_opted_out(&ghost, &caller).await, Ok(false)));
 }
+
+/// Every tenant's texts since an instant, newest first, in one read.
+pub async fn every_tenants_messages_since_an_instant_are_read_at_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let start = stores.clock.now();
+    for (id, shop) in [("old", &a), ("a-1", &a), ("b-1", &b), ("a-2", &a)] {
+        let message = queued(&stores, id, shop);
+        assert!(stores.messages.upsert_message(&message).await.is_ok(), "{id}");
+        stores.clock.advance(Duration::minutes(1));
+    }
+    let since = start + Duration::minutes(1);
+    let every = stores.messages.messages_of_all_tenants_since(since).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        every.iter().map(|m| (m.tenant.as_str(), m.id.as_str())).collect::<Vec<_>>(),
+        [("shop-a", "a-2"), ("shop-b", "b-1"), ("shop-a", "a-1")]
+    );
+    assert_eq!(every.first(), stores.messages.message(&a, "a-2").await.ok().flatten().as_ref());
+    let later = stores.messages.messages_of_all_tenants_since(stores.clock.now()).await;
+    assert_eq!(later.map(|messages| messages.len()).ok(), Some(0));
+}

@@ -92,6 +92,17 @@ impl MessageLog for SqliteStore {
         rows.into_iter().map(message).collect()
     }
 
+    async fn messages_of_all_tenants_since(&self, since: DateTime<Utc>) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE created_at >= ?1 ORDER BY created_at DESC, message_id DESC"
+        )))
+        .bind(ms(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing every tenant's messages"))?;
+        rows.into_iter().map(message).collect()
+    }
+
     async fn set_opt_out(
         &self,
         tenant: &TenantId,
