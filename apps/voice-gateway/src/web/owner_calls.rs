@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use frontdesk_routing::{CallRecord, CallSid};
+use frontdesk_core::TenantId;
+use frontdesk_routing::{CallSid, CallSummary};
 use serde::Deserialize;
 
 use super::owner::{shop_of, unavailable};
@@ -16,6 +17,8 @@ use super::{OwnerSession, notice, page};
 use crate::app::AppState;
 
 const DAY_CHOICES: [i64; 3] = [1, 7, 30];
+/// Calls a page of the list shows; "more" shows as many again.
+const PAGE: usize = 200;
 
 struct CallRow {
     sid: String,
@@ -35,6 +38,10 @@ struct CallsPage {
     days: i64,
     choices: Vec<i64>,
     rows: Vec<CallRow>,
+    /// The period's calls, of which `rows` are the newest.
+    total: usize,
+    /// The link that shows more of them, when there are more, and how many more.
+    more: Option<(String, usize)>,
 }
 
 struct Line {
@@ -62,13 +69,15 @@ struct CallPage {
 #[derive(Deserialize)]
 pub(crate) struct DaysQuery {
     days: Option<i64>,
+    /// How many of the newest calls to show (a multiple of [`PAGE`]).
+    shown: Option<usize>,
 }
 
 fn when(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%a %-d %b, %-I:%M %p").to_string()
 }
 
-fn length(call: &CallRecord) -> String {
+fn length(call: &CallSummary) -> String {
     match call.duration_secs {
         Some(seconds) => format!("{}:{:02}", seconds / 60, seconds % 60),
         None if call.ended_at.is_none() => "in progress".to_owned(),
@@ -76,7 +85,7 @@ fn length(call: &CallRecord) -> String {
     }
 }
 
-fn outcome(call: &CallRecord) -> String {
+fn outcome(call: &CallSummary) -> String {
     call.outcome
         .and_then(|outcome| frontdesk_insights::CallOutcome::parse(outcome.as_str()))
         .map(|outcome| outcome.label().to_owned())
@@ -93,32 +102,50 @@ pub(crate) async fn calls(
     Query(query): Query<DaysQuery>,
 ) -> Response {
     let days = query.days.filter(|days| DAY_CHOICES.contains(days)).unwrap_or(7);
+    let shown = query.shown.unwrap_or(PAGE).clamp(PAGE, 100 * PAGE);
     let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
     let profile = &shop.profile;
     let now = state.clock.now();
-    let calls =
-        match state.calls.list_calls(&owner.tenant, now - Duration::days(days), now + Duration::minutes(1)).await {
-            Ok(calls) => calls,
-            Err(error) => {
-                tracing::error!(%error, "could not list a shop's calls");
-                return unavailable();
-            }
-        };
-    let mut rows = Vec::with_capacity(calls.len());
-    for call in calls.iter().rev() {
-        let ai = state.metering.call_model_usage(&owner.tenant, call.call_sid.as_str(), call.started_at).await;
-        rows.push(CallRow {
+    let from = now - Duration::days(days);
+    let calls = match state.calls.call_summaries(&owner.tenant, from, now + Duration::minutes(1)).await {
+        Ok(calls) => calls,
+        Err(error) => {
+            tracing::error!(%error, "could not list a shop's calls");
+            return unavailable();
+        }
+    };
+    // Newest first; the AI cost of those shown, in one read.
+    let newest = &calls[..calls.len().min(shown)];
+    let keys: Vec<(TenantId, String)> =
+        newest.iter().map(|call| (owner.tenant.clone(), call.call_sid.as_str().to_owned())).collect();
+    let since = newest.iter().map(|call| call.started_at).min().unwrap_or(from);
+    let ai = state.metering.calls_model_usage(&keys, since).await;
+    if let Err(error) = &ai {
+        tracing::error!(%error, "could not read the calls' model use");
+    }
+    let rows = newest
+        .iter()
+        .zip(&keys)
+        .map(|(call, key)| CallRow {
             sid: call.call_sid.as_str().to_owned(),
             when: when(call.started_at, profile.timezone()),
             caller: call.caller.as_ref().map_or_else(|| "withheld".to_owned(), |caller| caller.as_str().to_owned()),
             length: length(call),
             outcome: outcome(call),
             booking: if call.booking_id.is_some() { "yes" } else { "" },
-            ai_cost: ai.map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
-        });
-    }
+            ai_cost: match &ai {
+                Ok(ai) => dollars(ai.get(key).map_or(0, |used| used.cost_micros)),
+                Err(_) => "?".to_owned(),
+            },
+        })
+        .collect();
+    let more = (calls.len() > shown)
+        .then(|| (format!("/app/calls?days={days}&shown={}", shown + PAGE), PAGE.min(calls.len() - shown)));
     let choices = DAY_CHOICES.to_vec();
-    page(CallsPage { shop: profile.name().to_owned(), page: "calls", days, choices, rows }.render())
+    page(
+        CallsPage { shop: profile.name().to_owned(), page: "calls", days, choices, rows, total: calls.len(), more }
+            .render(),
+    )
 }
 
 pub(crate) async fn call(State(state): State<AppState>, owner: OwnerSession, Path(sid): Path<String>) -> Response {
@@ -157,8 +184,8 @@ pub(crate) async fn call(State(state): State<AppState>, owner: OwnerSession, Pat
             page: "calls",
             when: when(call.started_at, zone),
             caller: call.caller.as_ref().map_or_else(|| "withheld".to_owned(), |caller| caller.as_str().to_owned()),
-            length: length(&call),
-            outcome: outcome(&call),
+            length: length(&CallSummary::from(&call)),
+            outcome: outcome(&CallSummary::from(&call)),
             ai_cost: ai.map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
             recording: call.recording_url.clone().filter(|url| url.starts_with("https://")),
             lines,

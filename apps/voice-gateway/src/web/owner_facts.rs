@@ -12,29 +12,39 @@ use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{BillingPeriod, PlanTerms};
 use frontdesk_calendar::{Booking, BookingStatus as Status};
 use frontdesk_insights::{
-    BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, ShopTerms,
-    UsageKind, UsageRecord,
+    BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, Periods,
+    ShopTerms, UsageKind, UsageRecord,
 };
-use frontdesk_routing::{CallRecord, shop_is_open};
+use frontdesk_routing::{CallSummary, shop_is_open};
 use frontdesk_tenant::TenantProfile;
 
 use crate::app::AppState;
 
-/// How far back the facts reach: the longest period (a month, and the one
-/// before it) and a margin.
-const HISTORY: Duration = Duration::days(70);
+/// How much earlier than the periods the facts reach: a booking made in a
+/// period on a call that started just before it.
+const MARGIN: Duration = Duration::days(1);
 
-/// The shop's facts around `now`, or why they could not be read.
-pub async fn owner_facts(state: &AppState, profile: &TenantProfile, now: DateTime<Utc>) -> anyhow::Result<OwnerFacts> {
+/// The shop's facts for `periods` (and this month) around `now`, or why
+/// they could not be read. Only what the figures of those periods use is
+/// read: the calls from the previous period's start, without transcripts;
+/// the bookings starting from then (a booking the receptionist made in a
+/// period starts after it was made) up to the furthest one can be booked.
+pub async fn owner_facts(
+    state: &AppState,
+    profile: &TenantProfile,
+    periods: &Periods,
+    now: DateTime<Utc>,
+) -> anyhow::Result<OwnerFacts> {
     let tenant = profile.slug();
-    let from = now - HISTORY;
-    let calls = state.calls.list_calls(tenant, from, now + Duration::minutes(1)).await?;
+    let period = BillingPeriod::containing(now, profile.timezone());
+    let month_start = period.start(profile.timezone());
+    let calls_from = periods.previous.window.start() - MARGIN;
+    let from = calls_from.min(month_start - MARGIN);
+    let calls = state.calls.call_summaries(tenant, calls_from, now + Duration::minutes(1)).await?;
     let ahead = Duration::days(i64::from(profile.booking().max_days_ahead) + 1);
     let bookings = state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?;
-    let period = BillingPeriod::containing(now, profile.timezone());
     let report = state.metering.report(tenant, period).await?;
     let terms = PlanTerms::standard(report.plan);
-    let month_start = period.start(profile.timezone());
     let usage = vec![UsageRecord {
         occurred_at: month_start,
         kind: UsageKind::CallMinutes,
@@ -55,7 +65,7 @@ pub async fn owner_facts(state: &AppState, profile: &TenantProfile, now: DateTim
     Ok(OwnerFacts::new(shop, calls, bookings, usage)?)
 }
 
-fn call_fact(profile: &TenantProfile, call: &CallRecord) -> CallFact {
+fn call_fact(profile: &TenantProfile, call: &CallSummary) -> CallFact {
     CallFact {
         id: CallRef::new(call.call_sid.as_str()),
         started_at: call.started_at,

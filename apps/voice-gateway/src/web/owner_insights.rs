@@ -103,7 +103,14 @@ pub(crate) async fn insights(
     let Some(shop) = shop_of(&state, &owner).await else { return unavailable() };
     let profile = &shop.profile;
     let now = state.clock.now();
-    let facts = match super::owner_facts::owner_facts(&state, profile, now).await {
+    let periods = match choice.resolve(now, profile.timezone()) {
+        Ok(periods) => periods,
+        Err(error) => {
+            tracing::error!(%error, "could not work out a shop's periods");
+            return unavailable();
+        }
+    };
+    let facts = match super::owner_facts::owner_facts(&state, profile, &periods, now).await {
         Ok(facts) => facts,
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "could not gather a shop's figures");

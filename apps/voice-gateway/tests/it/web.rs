@@ -522,3 +522,26 @@ async fn an_owner_edits_staff_who_does_what_and_their_hours() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
     assert!(refused.html.contains("value=\"25:00-26:00\""), "{}", refused.html);
 }
+
+#[tokio::test]
+async fn the_calls_list_shows_the_200_newest_and_a_link_to_more() {
+    use frontdesk_routing::{CallSid, CallStore, IncomingCall};
+    let app = TestApp::new().await;
+    let shop = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let called = frontdesk_core::E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
+    for n in 0..205 {
+        let sid = CallSid::parse(&format!("CApage{n:04}")).unwrap_or_else(|e| panic!("{e}"));
+        let at = app.clock.now() - chrono::Duration::minutes(10 * (205 - n));
+        let call = IncomingCall { call_sid: sid, caller: None, called: called.clone() };
+        app.store.open_call(&shop, &call, "{}", at).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let first = browse(&app, Method::GET, "/app/calls?days=7", &[], Some(&cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.html.contains("The 200 newest of 205 calls"), "{}", first.html);
+    assert!(first.html.contains("CApage0204") && !first.html.contains("CApage0004"), "newest first");
+    assert!(first.html.contains("shown=400") && first.html.contains("Show 5 more"), "{}", first.html);
+    let all = browse(&app, Method::GET, "/app/calls?days=7&shown=400", &[], Some(&cookie)).await;
+    assert!(all.html.contains("205 calls in the last 7 days") && all.html.contains("CApage0000"), "{}", all.html);
+    assert!(!all.html.contains("Show"), "nothing more to show");
+}

@@ -1,13 +1,15 @@
 //! `/ops/alerts`: what needs the operator's eye now, worst first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{Duration, NaiveDate};
+use frontdesk_core::TenantId;
 use frontdesk_insights::PeriodChoice;
 use frontdesk_jobs::JobState;
+use frontdesk_messaging::MessageRecord;
 
 use super::facts::platform;
 use super::{Header, micro_dollars, unavailable};
@@ -69,6 +71,12 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
     let now = state.clock.now();
     let window = PeriodChoice::Last30Days.resolve(now, chrono_tz::UTC)?.current.window;
     let platform = platform(state, &window, now).await?;
+    // Every shop's texts of the last day, in one read.
+    let mut texts: HashMap<&TenantId, Vec<&MessageRecord>> = HashMap::new();
+    let sent = state.messages.messages_of_all_tenants_since(now - Duration::hours(24)).await?;
+    for text in &sent {
+        texts.entry(&text.tenant).or_default().push(text);
+    }
     let mut alerts = Vec::new();
     let today = now.date_naive();
     for (shop, account) in platform.shops.iter().zip(platform.facts.shops()) {
@@ -119,8 +127,10 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
                 });
             }
         }
-        let texts = state.messages.list_messages(shop.slug(), 200).await?;
-        let recent: Vec<_> = texts.iter().filter(|text| text.created_at > now - Duration::hours(24)).collect();
+        let recent: Vec<&MessageRecord> = texts
+            .get(shop.slug())
+            .map(|texts| texts.iter().copied().filter(|text| text.created_at > now - Duration::hours(24)).collect())
+            .unwrap_or_default();
         let failed: Vec<_> = recent.iter().filter(|text| text.status == "failed").collect();
         if !failed.is_empty() && failed.len() as f64 > FAILED_TEXTS_SHARE * recent.len() as f64 {
             let reasons: Vec<&str> = failed.iter().filter_map(|text| text.error.as_deref()).take(3).collect();

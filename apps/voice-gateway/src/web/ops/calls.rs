@@ -2,17 +2,18 @@
 //! reloading itself every 5 seconds (a `<meta>` refresh: no script).
 //!
 //! A live call is one with no end yet that started less than 4 hours ago
-//! (older ones lost their final status callback). The call store has no
-//! query across shops, so each shop's calls of the last 4 hours are read
-//! (one query per shop, transcripts included): fine for tens of shops; a
-//! `CallStore` read of the calls without an end, across shops, is what a
-//! thousand would need.
+//! (older ones lost their final status callback). Every shop's calls of the
+//! last 4 hours are read at once, without transcripts; then each live call
+//! (for its stage) and its shop (for the name): reads that grow with the
+//! calls in progress, not with the shops.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
-use frontdesk_core::E164;
+use frontdesk_core::{E164, TenantId};
 use frontdesk_insights::CallOutcome;
 use frontdesk_routing::{CallRecord, CallState, Stage};
 
@@ -52,11 +53,18 @@ pub(super) async fn live_calls(State(state): State<AppState>, operator: Operator
 }
 
 async fn live(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Vec<LiveCall>> {
+    let recent = state.calls.call_summaries_of_all_tenants(now - LIVE_FOR, now + Duration::minutes(1)).await?;
+    let mut names: HashMap<TenantId, String> = HashMap::new();
     let mut live: Vec<(String, CallRecord)> = Vec::new();
-    for shop in state.tenants.list_tenants().await? {
-        let calls = state.calls.list_calls(shop.profile.slug(), now - LIVE_FOR, now + Duration::minutes(1)).await?;
-        let name = shop.profile.name().to_owned();
-        live.extend(calls.into_iter().filter(|call| call.ended_at.is_none()).map(|call| (name.clone(), call)));
+    for summary in recent.iter().filter(|call| call.ended_at.is_none()) {
+        // Gone meanwhile (ended and purged with a sandbox): not live.
+        let Some(call) = state.calls.call(&summary.tenant, &summary.call_sid).await? else { continue };
+        if !names.contains_key(&summary.tenant) {
+            let name = state.tenants.get_tenant(&summary.tenant).await?.map(|shop| shop.profile.name().to_owned());
+            names.insert(summary.tenant.clone(), name.unwrap_or_else(|| summary.tenant.to_string()));
+        }
+        let name = names.get(&summary.tenant).cloned().unwrap_or_default();
+        live.push((name, call));
     }
     // The longest-running first.
     live.sort_by_key(|(_, call)| call.started_at);

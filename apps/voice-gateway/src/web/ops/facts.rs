@@ -18,19 +18,26 @@
 //!   tax), spread evenly over the days it bills and counted up to now.
 //! - **Cost and minutes**: the calls that started in the period and have
 //!   ended: their billable minutes at the rate card's voice rate, and what
-//!   their model use cost (`Metering::call_model_usage`, one read per call);
-//!   each live shop's number rent over the period. Texts, transfer legs and
-//!   model use outside calls (reindexing knowledge) are not counted.
+//!   their model use cost (`Metering::calls_model_usage`); each live shop's
+//!   number rent over the period. Texts, transfer legs and model use outside
+//!   calls (reindexing knowledge) are not counted.
+//!
+//! Every shop is read at once, never one read per shop or per call: a
+//! thousand shops cost the same handful of reads as ten (every shop's month
+//! and account, every shop's calls of the period, their model use, the
+//! months' usage the revenue needs).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_audit::{AuditEntry, AuditQuery};
 use frontdesk_billing::{
-    BillingAccount, BillingPeriod, InvoiceError, PlanChange, PlanTerms, UsageReport, compute_invoice, plan_segments,
+    AnsweringMode, BillingAccount, BillingPeriod, InvoiceError, PlanChange, PlanTerms, TenantStanding, UsageReport,
+    UsageTotals, compute_invoice, plan_segments,
 };
 use frontdesk_core::{Currency, Money, Plan, TenantId};
 use frontdesk_insights::{CallRef, MrrChange, OperatorFacts, ShopAccount, UsageKind, UsageRecord, Window};
+use frontdesk_routing::CallSummary;
 use frontdesk_tenant::{TenantKind, TenantRecord, TenantStatus};
 use serde_json::Value;
 
@@ -51,6 +58,8 @@ pub(super) struct Shop {
     pub account: BillingAccount,
     /// The shop's current billing month (its own time zone).
     pub month: UsageReport,
+    /// What a call starting now gets.
+    pub answering: AnsweringMode,
 }
 
 impl Shop {
@@ -93,24 +102,52 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
     let records = state.tenants.list_tenants().await?;
     let (audit, audit_truncated) = status_changes_since(state, window.start()).await?;
     let mut coverage = Coverage { audit_truncated, ..Coverage::default() };
+    // Every shop's month (in its own zone: one read set per distinct month,
+    // two at most around a month's turn) and the months before it that the
+    // revenue spreads over.
+    let current: BTreeSet<BillingPeriod> =
+        records.iter().map(|record| BillingPeriod::containing(now, record.profile.timezone())).collect();
+    let mut standings: HashMap<BillingPeriod, HashMap<TenantId, TenantStanding>> = HashMap::new();
+    for period in &current {
+        standings.insert(*period, state.metering.standings_of_all_tenants(*period, now).await?);
+    }
+    let mut earlier: BTreeSet<BillingPeriod> = BTreeSet::new();
+    for record in &records {
+        let zone = record.profile.timezone();
+        let mut period = BillingPeriod::containing(window.start(), zone);
+        while period.start(zone) < window.end().min(now) {
+            if !current.contains(&period) {
+                earlier.insert(period);
+            }
+            period = period.next();
+        }
+    }
+    let mut totals: HashMap<BillingPeriod, HashMap<TenantId, UsageTotals>> = HashMap::new();
+    for period in earlier {
+        totals.insert(period, state.metering.totals_of_all_tenants(period).await?);
+    }
+    let mut usage = call_usage(state, window, &mut coverage).await?;
     let mut shops = Vec::with_capacity(records.len());
     let mut accounts = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
     for record in records {
         let tenant = record.profile.slug().clone();
-        let zone = record.profile.timezone();
-        let history = state.billing.plan_changes(&tenant).await?;
+        let period = BillingPeriod::containing(now, record.profile.timezone());
+        let standing = standings
+            .get_mut(&period)
+            .and_then(|standings| standings.remove(&tenant))
+            .ok_or_else(|| anyhow::anyhow!("no billing records for {tenant}"))?;
+        let history = standing.plan_changes;
         let plan = history.last().map_or(Plan::DEFAULT, |change| change.plan);
-        let account = state.billing.billing_account(&tenant).await?;
-        let month = state.metering.report(&tenant, BillingPeriod::containing(now, zone)).await?;
-        let shop = Shop { record, plan, account, month };
+        let shop =
+            Shop { record, plan, account: standing.account, month: standing.report, answering: standing.answering };
         let live = shop.record.kind == TenantKind::Live;
         let paying = live && !shop.account.subscription_ended();
         if live && !paying {
             coverage.undated_cancellations += 1;
         }
-        let revenue = if live { revenue(state, &shop, &history, window, now).await? } else { 0 };
-        let mut usage = call_usage(state, &tenant, window, &mut coverage).await?;
+        let revenue = if live { revenue(&shop, &history, &totals, window, now)? } else { 0 };
+        let mut usage = usage.remove(&tenant).unwrap_or_default();
         if live {
             usage.push(number_rent(state, &shop, window, now));
         }
@@ -140,10 +177,10 @@ fn price(plan: Plan) -> Money {
 /// What the shop earned in `window` up to `now`, in cents: each billing
 /// month's invoice (no setup fee) spread evenly over the days it bills
 /// (those from the shop's first plan on).
-async fn revenue(
-    state: &AppState,
+fn revenue(
     shop: &Shop,
     history: &[PlanChange],
+    totals: &HashMap<BillingPeriod, HashMap<TenantId, UsageTotals>>,
     window: &Window,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
@@ -163,7 +200,7 @@ async fn revenue(
             let totals = if period == shop.month.period {
                 shop.month.totals
             } else {
-                state.metering.report(shop.slug(), period).await?.totals
+                totals.get(&period).and_then(|totals| totals.get(shop.slug())).copied().unwrap_or_default()
             };
             let billed = match compute_invoice(period, &segments, totals, false) {
                 Ok(invoice) => invoice.total,
@@ -178,24 +215,27 @@ async fn revenue(
 }
 
 /// The billable minutes and the model cost of each call that started in
-/// `window` and has ended.
+/// `window` and has ended, by shop: every shop's calls in one read, their
+/// model use in another.
 async fn call_usage(
     state: &AppState,
-    tenant: &TenantId,
     window: &Window,
     coverage: &mut Coverage,
-) -> anyhow::Result<Vec<UsageRecord>> {
-    let calls = state.calls.list_calls(tenant, window.start(), window.end()).await?;
-    let mut usage = Vec::with_capacity(calls.len() * 2);
-    for call in calls {
-        let (Some(_), Some(seconds)) = (call.ended_at, call.duration_secs) else {
-            coverage.calls_in_progress += u64::from(call.ended_at.is_none());
-            continue;
-        };
+) -> anyhow::Result<HashMap<TenantId, Vec<UsageRecord>>> {
+    let calls = state.calls.call_summaries_of_all_tenants(window.start(), window.end()).await?;
+    let ended: Vec<&CallSummary> = calls.iter().filter(|call| call.ended_at.is_some()).collect();
+    coverage.calls_in_progress += (calls.len() - ended.len()) as u64;
+    let keys: Vec<(TenantId, String)> =
+        ended.iter().map(|call| (call.tenant.clone(), call.call_sid.as_str().to_owned())).collect();
+    let model = state.metering.calls_model_usage(&keys, window.start()).await?;
+    let mut usage: HashMap<TenantId, Vec<UsageRecord>> = HashMap::new();
+    for (call, key) in ended.into_iter().zip(keys) {
+        let Some(seconds) = call.duration_secs else { continue };
         let sid = CallRef::new(call.call_sid.as_str());
         let minutes = frontdesk_billing::billable_minutes(i64::from(seconds)).unwrap_or(0);
-        let model = state.metering.call_model_usage(tenant, call.call_sid.as_str(), call.started_at).await?;
-        usage.push(UsageRecord {
+        let model = model.get(&key).copied().unwrap_or_default();
+        let records = usage.entry(key.0).or_default();
+        records.push(UsageRecord {
             occurred_at: call.started_at,
             kind: UsageKind::CallMinutes,
             quantity: minutes,
@@ -203,7 +243,7 @@ async fn call_usage(
             cost_micros: state.metering.rate_card().call_cost_micros(minutes),
             call: Some(sid.clone()),
         });
-        usage.push(UsageRecord {
+        records.push(UsageRecord {
             occurred_at: call.started_at,
             kind: UsageKind::LlmTokens,
             quantity: model.tokens.max(0),
