@@ -156,6 +156,14 @@ pub fn plan_segments(
     period: BillingPeriod,
     terms_for: impl Fn(Plan) -> PlanTerms,
 ) -> Vec<PlanSegment> {
+    // The plan did not change in the period (most periods of most shops):
+    // the one in force at its first midnight holds every day.
+    let first_midnight = local_midnight(period.first_day(), zone);
+    if history.iter().all(|change| change.at <= first_midnight) {
+        return plan_in_force(history, first_midnight)
+            .map(|plan| vec![PlanSegment { terms: terms_for(plan), days: period.days() }])
+            .unwrap_or_default();
+    }
     let mut segments: Vec<PlanSegment> = Vec::new();
     let mut previous_day_plan = None;
     for day in period.first_day().iter_days().take(period.days() as usize) {
@@ -653,6 +661,14 @@ mod tests {
                     change(Plan::Core, "2026-11-20T00:00:00-05:00"),
                 ],
                 vec![(Plan::Core, 10), (Plan::Starter, 9), (Plan::Core, 11)],
+            ),
+            (
+                "every change before the month: the last one's plan all month",
+                vec![
+                    change(Plan::Starter, "2026-01-05T10:00:00-05:00"),
+                    change(Plan::Pro, "2026-11-01T00:00:00-04:00"),
+                ],
+                vec![(Plan::Pro, 30)],
             ),
             (
                 "the same plan again is one segment",

@@ -99,9 +99,13 @@ pub(super) struct Platform {
 
 /// The platform's facts for `window`, as the records stand at `now`.
 pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Utc>) -> anyhow::Result<Platform> {
+    // The calls (the biggest read) on another thread, beside the shops.
+    let calls = tokio::spawn({
+        let (state, window) = (state.clone(), *window);
+        async move { call_usage(&state, &window).await }
+    });
     let records = state.tenants.list_tenants().await?;
     let (audit, audit_truncated) = status_changes_since(state, window.start()).await?;
-    let mut coverage = Coverage { audit_truncated, ..Coverage::default() };
     // Every shop's month (in its own zone: one read set per distinct month,
     // two at most around a month's turn) and the months before it that the
     // revenue spreads over.
@@ -126,7 +130,8 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
     for period in earlier {
         totals.insert(period, state.metering.totals_of_all_tenants(period).await?);
     }
-    let mut usage = call_usage(state, window, &mut coverage).await?;
+    let (mut usage, calls_costed, calls_in_progress) = calls.await??;
+    let mut coverage = Coverage { audit_truncated, calls_costed, calls_in_progress, ..Coverage::default() };
     let mut shops = Vec::with_capacity(records.len());
     let mut accounts = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
@@ -214,17 +219,18 @@ fn revenue(
     Ok(earned.round() as i64)
 }
 
+/// What every shop's calls of a period cost: by shop, and how many were
+/// costed and how many are still going.
+type CallUsage = (HashMap<TenantId, Vec<UsageRecord>>, u64, u64);
+
 /// The billable minutes and the model cost of each call that started in
 /// `window` and has ended, by shop: every shop's calls in one read, their
 /// model use in another.
-async fn call_usage(
-    state: &AppState,
-    window: &Window,
-    coverage: &mut Coverage,
-) -> anyhow::Result<HashMap<TenantId, Vec<UsageRecord>>> {
+async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsage> {
     let calls = state.calls.call_summaries_of_all_tenants(window.start(), window.end()).await?;
     let ended: Vec<&CallSummary> = calls.iter().filter(|call| call.ended_at.is_some()).collect();
-    coverage.calls_in_progress += (calls.len() - ended.len()) as u64;
+    let in_progress = (calls.len() - ended.len()) as u64;
+    let mut costed = 0;
     let keys: Vec<(TenantId, String)> =
         ended.iter().map(|call| (call.tenant.clone(), call.call_sid.as_str().to_owned())).collect();
     let model = state.metering.calls_model_usage(&keys, window.start()).await?;
@@ -250,9 +256,9 @@ async fn call_usage(
             cost_micros: model.cost_micros.max(0),
             call: Some(sid),
         });
-        coverage.calls_costed += 1;
+        costed += 1;
     }
-    Ok(usage)
+    Ok((usage, costed, in_progress))
 }
 
 /// What the shop's numbers cost over `window` up to `now` (the rate card's
