@@ -40,10 +40,18 @@ pub async fn owner_facts(
     let month_start = period.start(profile.timezone());
     let calls_from = periods.previous.window.start() - MARGIN;
     let from = calls_from.min(month_start - MARGIN);
-    let calls = state.calls.call_summaries(tenant, calls_from, now + Duration::minutes(1)).await?;
     let ahead = Duration::days(i64::from(profile.booking().max_days_ahead) + 1);
-    let bookings = state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?;
-    let report = state.metering.report(tenant, period).await?;
+    // The calls (the biggest read) on another thread, beside the bookings
+    // and the month's usage.
+    let calls = tokio::spawn({
+        let (store, tenant, to) = (state.calls.clone(), tenant.clone(), now + Duration::minutes(1));
+        async move { store.call_summaries(&tenant, calls_from, to).await }
+    });
+    let bookings =
+        async { Ok::<_, anyhow::Error>(state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?) };
+    let report = async { Ok::<_, anyhow::Error>(state.metering.report(tenant, period).await?) };
+    let (bookings, report) = tokio::try_join!(bookings, report)?;
+    let calls = calls.await??;
     let terms = PlanTerms::standard(report.plan);
     let usage = vec![UsageRecord {
         occurred_at: month_start,

@@ -104,17 +104,27 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
         let (state, window) = (state.clone(), *window);
         async move { call_usage(&state, &window).await }
     });
-    let records = state.tenants.list_tenants().await?;
-    let (audit, audit_truncated) = status_changes_since(state, window.start()).await?;
-    // Every shop's month (in its own zone: one read set per distinct month,
-    // two at most around a month's turn) and the months before it that the
-    // revenue spreads over.
-    let current: BTreeSet<BillingPeriod> =
-        records.iter().map(|record| BillingPeriod::containing(now, record.profile.timezone())).collect();
-    let mut standings: HashMap<BillingPeriod, HashMap<TenantId, TenantStanding>> = HashMap::new();
-    for period in &current {
-        standings.insert(*period, state.metering.standings_of_all_tenants(*period, now).await?);
-    }
+    // Every shop's month, in its own zone: the month of every zone now is
+    // that of the zones furthest west and east (one month, two around a
+    // month's turn), so it is read beside the shops, not after them.
+    let current: BTreeSet<BillingPeriod> = [chrono_tz::Etc::GMTPlus12, chrono_tz::Etc::GMTMinus14]
+        .into_iter()
+        .map(|zone| BillingPeriod::containing(now, zone))
+        .collect();
+    let standings = tokio::spawn({
+        let (metering, current) = (state.metering.clone(), current.clone());
+        async move {
+            let mut standings: HashMap<BillingPeriod, HashMap<TenantId, TenantStanding>> = HashMap::new();
+            for period in current {
+                standings.insert(period, metering.standings_of_all_tenants(period, now).await?);
+            }
+            Ok::<_, anyhow::Error>(standings)
+        }
+    });
+    let records = async { Ok::<_, anyhow::Error>(state.tenants.list_tenants().await?) };
+    let (records, (audit, audit_truncated)) = tokio::try_join!(records, status_changes_since(state, window.start()))?;
+    let mut standings = standings.await??;
+    // The months before it that the revenue spreads over.
     let mut earlier: BTreeSet<BillingPeriod> = BTreeSet::new();
     for record in &records {
         let zone = record.profile.timezone();
