@@ -10,7 +10,8 @@ use frontdesk_routing::{
 
 use crate::PostgresStore;
 
-/// The columns of a [`CallSummary`], as [`SummaryRow`] reads them.
+/// The columns of a [`CallSummary`], as [`SummaryRow`] reads them: by
+/// position, so every query selects them first and in this order.
 macro_rules! summary_columns {
     () => {
         "call_sid, tenant_id, caller, called, status, started_at, ended_at, \
@@ -21,7 +22,6 @@ macro_rules! summary_columns {
 const SUMMARY_COLUMNS: &str = summary_columns!();
 const CALL_COLUMNS: &str = concat!(summary_columns!(), ", recording_url, state, turns");
 
-#[derive(sqlx::FromRow)]
 struct SummaryRow {
     call_sid: String,
     tenant_id: String,
@@ -33,6 +33,26 @@ struct SummaryRow {
     duration_secs: Option<i64>,
     outcome: Option<String>,
     booking_id: Option<String>,
+}
+
+// By position, not by name: a page reads thousands of these, and finding
+// each column by its name was a good part of reading a row.
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for SummaryRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<SummaryRow, sqlx::Error> {
+        use sqlx::Row;
+        Ok(SummaryRow {
+            call_sid: row.try_get(0)?,
+            tenant_id: row.try_get(1)?,
+            caller: row.try_get(2)?,
+            called: row.try_get(3)?,
+            status: row.try_get(4)?,
+            started_at: row.try_get(5)?,
+            ended_at: row.try_get(6)?,
+            duration_secs: row.try_get(7)?,
+            outcome: row.try_get(8)?,
+            booking_id: row.try_get(9)?,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
