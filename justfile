@@ -71,3 +71,8 @@ bench-knowledge:
 # demo data) into docs/screenshots/, then shrunk with pngquant when it is installed.
 screenshots:
     cargo test -p voice-gateway --test it -- browser::screenshots --ignored --nocapture && if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --ext .png --speed 1 docs/screenshots/*.png || [ $? -ge 98 ]; else echo "pngquant not installed (apt-get install pngquant): the PNGs are left full-colour"; fi
+
+# The owner's and operator's pages over one shop with 10,000 calls and 5,000 bookings and 1,000 shops, rendered in
+# process: p50/p95/p99 and CPU per render, SQLite and PostgreSQL (figures printed; copied into docs/benchmarks.md by hand).
+bench-pages:
+    FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench pages
