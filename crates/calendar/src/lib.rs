@@ -17,6 +17,7 @@ mod error;
 pub mod external;
 mod memory;
 mod model;
+mod reminders;
 mod service;
 mod store;
 
@@ -30,6 +31,10 @@ pub use memory::MemoryBookingStore;
 pub use model::{
     Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer,
     Hold, HoldId, NewBooking, Slot, StoredBooking,
+};
+pub use reminders::{
+    DueReminder, ReminderSwitch, SEND_FROM_HOUR, SEND_REMINDER, SEND_UNTIL_HOUR, in_send_window, reminder_jobs,
+    reminder_key, reminder_keys, reminder_schedule,
 };
 pub use service::{
     BookingRequest, BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, NOTIFY_CUSTOMER,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use frontdesk_core::{Clock, TenantId};
-use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
+use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, JobQueue, NewJob};
 use frontdesk_tenant::{Service, TenantProfile, TenantStore};
 use serde_json::json;
 
@@ -20,6 +20,7 @@ use crate::model::{
     Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, Hold, HoldId,
     NewBooking, Slot,
 };
+use crate::reminders::{ReminderSwitch, reminder_jobs, reminder_keys};
 use crate::store::{BookingStore, NewHold};
 
 pub const CALENDAR_INSERT: &str = "calendar.insert";
@@ -79,11 +80,26 @@ pub struct BookingService {
     clock: Arc<dyn Clock>,
     hold_ttl: Duration,
     busy_cache: Mutex<HashMap<(TenantId, String), CachedBusy>>,
+    reminders: Option<Reminders>,
+}
+
+/// Reminder texts: scheduled with each booking when the shop's plan has
+/// them, withdrawn from the queue when the booking is cancelled or moved.
+struct Reminders {
+    switch: Arc<dyn ReminderSwitch>,
+    queue: Arc<dyn JobQueue>,
 }
 
 impl BookingService {
     pub fn new(store: Arc<dyn BookingStore>, clock: Arc<dyn Clock>) -> BookingService {
-        BookingService { store, external: None, clock, hold_ttl: Duration::minutes(5), busy_cache: Mutex::default() }
+        BookingService {
+            store,
+            external: None,
+            clock,
+            hold_ttl: Duration::minutes(5),
+            busy_cache: Mutex::default(),
+            reminders: None,
+        }
     }
 
     /// Respect busy times of, and mirror bookings into, external calendars.
@@ -95,6 +111,37 @@ impl BookingService {
     pub fn with_hold_ttl(mut self, ttl: Duration) -> BookingService {
         self.hold_ttl = ttl;
         self
+    }
+
+    /// Schedule reminder texts with each booking of a shop `switch` says
+    /// has them (jobs committed with the booking), and withdraw them from
+    /// `queue` when the booking is cancelled or moved.
+    pub fn with_reminders(mut self, switch: Arc<dyn ReminderSwitch>, queue: Arc<dyn JobQueue>) -> BookingService {
+        self.reminders = Some(Reminders { switch, queue });
+        self
+    }
+
+    /// The reminder jobs of a booking made now, if the shop sends them.
+    async fn reminder_jobs(&self, profile: &TenantProfile, id: BookingId, start: DateTime<Utc>) -> Vec<NewJob> {
+        match &self.reminders {
+            Some(reminders) if reminders.switch.reminders_on(profile.slug()).await => {
+                reminder_jobs(profile, id, start, self.clock.now())
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Withdraws the reminders still waiting for `booking` (after it was
+    /// cancelled or moved, or its customer opted out of texts). A queue that
+    /// fails is logged: the reminder's job checks the booking before it
+    /// sends, so a reminder left behind says nothing.
+    pub async fn withdraw_reminders(&self, profile: &TenantProfile, booking: BookingId) {
+        let Some(reminders) = &self.reminders else { return };
+        for key in reminder_keys(profile, booking) {
+            if let Err(error) = reminders.queue.cancel_by_key(&key).await {
+                tracing::warn!(tenant_id = %profile.slug(), booking_id = %booking, %error, "could not withdraw a reminder");
+            }
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn BookingStore> {
@@ -246,6 +293,19 @@ impl BookingService {
         start: DateTime<Utc>,
         staff: Option<&str>,
     ) -> Result<Hold, BookingError> {
+        self.hold_for(profile, service, start, staff, self.hold_ttl).await
+    }
+
+    /// Holds a slot for `ttl` (a time offered by text waits longer for its
+    /// answer than one read back on the phone).
+    pub async fn hold_for(
+        &self,
+        profile: &TenantProfile,
+        service: &str,
+        start: DateTime<Utc>,
+        staff: Option<&str>,
+        ttl: Duration,
+    ) -> Result<Hold, BookingError> {
         let service = Self::service(profile, service)?;
         let slot = self.check(profile, service, staff, start, None).await?;
         let hold = NewHold {
@@ -255,7 +315,7 @@ impl BookingService {
             start: slot.start,
             end: slot.end,
             occupied_until: Self::occupied_until(profile, &slot),
-            expires_at: self.clock.now() + self.hold_ttl,
+            expires_at: self.clock.now() + ttl,
         };
         self.with_alternatives(
             profile,
@@ -394,6 +454,7 @@ impl BookingService {
         if request.notify_customer {
             jobs.extend(Self::notify_job(profile, id, "booked"));
         }
+        jobs.extend(self.reminder_jobs(profile, id, slot.start).await);
         let booking = NewBooking {
             id,
             code: ConfirmationCode::generate(),
@@ -437,7 +498,9 @@ impl BookingService {
         if notify == Notify::Customer {
             jobs.extend(Self::notify_job(profile, id, "cancelled"));
         }
-        self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await
+        let cancelled = self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await?;
+        self.withdraw_reminders(profile, id).await;
+        Ok(cancelled)
     }
 
     /// Moves a booking to `start` atomically (the new time is taken and the
@@ -473,6 +536,7 @@ impl BookingService {
         if notify == Notify::Customer {
             jobs.extend(Self::notify_job(profile, new_id, "rescheduled"));
         }
+        jobs.extend(self.reminder_jobs(profile, new_id, slot.start).await);
         let replacement = NewBooking {
             id: new_id,
             code: old.code.clone(),
@@ -487,7 +551,9 @@ impl BookingService {
             hold: None,
         };
         let result = self.store.reschedule_booking(profile.slug(), id, &replacement, jobs, self.clock.now()).await;
-        self.with_alternatives(profile, service, staff, start, result).await
+        let moved = self.with_alternatives(profile, service, staff, start, result).await?;
+        self.withdraw_reminders(profile, id).await;
+        Ok(moved)
     }
 
     /// Marks whether the customer came. Only a booking that has started

@@ -66,6 +66,8 @@ pub struct ProfileDocument {
     #[serde(default)]
     pub booking: BookingRulesDocument,
     #[serde(default)]
+    pub reminders: RemindersDocument,
+    #[serde(default)]
     pub faqs: Vec<FaqDocument>,
 }
 
@@ -159,6 +161,16 @@ pub struct BookingRulesDocument {
     pub max_days_ahead: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation_notice_hours: Option<i64>,
+}
+
+/// Reminder texts before each appointment (`[reminders]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindersDocument {
+    /// How many hours before the appointment each reminder goes out
+    /// (`[24, 2]` when absent; `[]` sends none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_before: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

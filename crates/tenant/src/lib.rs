@@ -21,13 +21,13 @@ mod store;
 
 pub use directory::{NumberLookup, TenantDirectory};
 pub use document::{
-    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, REDACTED, ServiceDocument,
-    StaffDocument,
+    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, REDACTED, RemindersDocument,
+    ServiceDocument, StaffDocument,
 };
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
 pub use memory::MemoryTenantStore;
 pub use problems::{FieldProblem, ValidationErrors};
-pub use profile::{BookingRules, Faq, Service, StaffMember, TenantProfile};
+pub use profile::{BookingRules, Faq, ReminderRules, Service, StaffMember, TenantProfile};
 pub use sandbox::{SANDBOX_PREFIX, sandbox_number, sandbox_profile, sandbox_slug};
 pub use store::{
     PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantRecord, TenantStatus, TenantStore, stored_numbers,

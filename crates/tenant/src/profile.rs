@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use frontdesk_core::{Currency, E164, Money, TenantId, TextRule};
 
-use crate::document::{BookingRulesDocument, FaqDocument, ProfileDocument, ServiceDocument, StaffDocument};
+use crate::document::{
+    BookingRulesDocument, FaqDocument, ProfileDocument, RemindersDocument, ServiceDocument, StaffDocument,
+};
 use crate::hours::WeeklyHours;
 use crate::normalize_phrase;
 use crate::problems::{Problems, ValidationErrors};
@@ -40,6 +42,7 @@ pub struct TenantProfile {
     services: Vec<Service>,
     staff: Vec<StaffMember>,
     booking: BookingRules,
+    reminders: ReminderRules,
     faqs: Vec<Faq>,
 }
 
@@ -78,6 +81,33 @@ impl Default for BookingRules {
             max_days_ahead: 60,
             cancellation_notice_hours: 24,
         }
+    }
+}
+
+/// When the shop's customers get reminder texts: this many hours before
+/// each appointment, latest first (`[24, 2]` unless the shop says otherwise;
+/// none at all when the list is empty). Whether a shop sends them is its
+/// plan's (flag `enable_reminders`); when each one goes out, the calendar's
+/// reminder rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderRules {
+    hours_before: Vec<u32>,
+}
+
+impl ReminderRules {
+    /// At most this many reminders per booking.
+    pub const MAX: usize = 3;
+    /// The furthest ahead a reminder may go out (a week).
+    pub const MAX_HOURS: u32 = 168;
+
+    pub fn hours_before(&self) -> &[u32] {
+        &self.hours_before
+    }
+}
+
+impl Default for ReminderRules {
+    fn default() -> ReminderRules {
+        ReminderRules { hours_before: vec![24, 2] }
     }
 }
 
@@ -154,6 +184,7 @@ impl TenantProfile {
         let staff = parse_staff(&document.staff, &catalog, p);
         let services = parse_services(&document.services, &catalog, &staff, currency.unwrap_or(Currency::USD), p);
         let booking = parse_booking(&document.booking, p);
+        let reminders = parse_reminders(&document.reminders, p);
         let faqs = parse_faqs(&document.faqs, p);
 
         // Each `None` here recorded its problem, so the errors are never empty.
@@ -179,6 +210,7 @@ impl TenantProfile {
             services,
             staff,
             booking,
+            reminders,
             faqs,
         })
     }
@@ -226,6 +258,9 @@ impl TenantProfile {
                 slot_interval_minutes: Some(i64::from(self.booking.slot_interval_minutes)),
                 max_days_ahead: Some(i64::from(self.booking.max_days_ahead)),
                 cancellation_notice_hours: Some(i64::from(self.booking.cancellation_notice_hours)),
+            },
+            reminders: RemindersDocument {
+                hours_before: Some(self.reminders.hours_before.iter().map(|h| i64::from(*h)).collect()),
             },
             faqs: self
                 .faqs
@@ -312,6 +347,9 @@ impl TenantProfile {
     }
     pub fn booking(&self) -> BookingRules {
         self.booking
+    }
+    pub fn reminders(&self) -> &ReminderRules {
+        &self.reminders
     }
     pub fn faqs(&self) -> &[Faq] {
         &self.faqs
@@ -583,6 +621,24 @@ fn parse_booking(document: &BookingRulesDocument, p: &mut Problems) -> BookingRu
             24 * 30,
         ),
     }
+}
+
+fn parse_reminders(document: &RemindersDocument, p: &mut Problems) -> ReminderRules {
+    let Some(raw) = &document.hours_before else { return ReminderRules::default() };
+    let mut hours_before: Vec<u32> = Vec::new();
+    for (index, hours) in raw.iter().enumerate() {
+        let field = format!("reminders.hours_before[{index}]");
+        match u32::try_from(*hours).ok().filter(|h| (1..=ReminderRules::MAX_HOURS).contains(h)) {
+            None => p.add(field, format!("must be between 1 and {} hours, got {hours}", ReminderRules::MAX_HOURS)),
+            Some(hours) if hours_before.contains(&hours) => p.add(field, format!("{hours} is listed twice")),
+            Some(hours) => hours_before.push(hours),
+        }
+    }
+    if raw.len() > ReminderRules::MAX {
+        p.add("reminders.hours_before", format!("at most {} reminders, got {}", ReminderRules::MAX, raw.len()));
+    }
+    hours_before.sort_unstable_by(|a, b| b.cmp(a));
+    ReminderRules { hours_before }
 }
 
 fn parse_faqs(documents: &[FaqDocument], p: &mut Problems) -> Vec<Faq> {

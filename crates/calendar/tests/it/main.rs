@@ -3,6 +3,7 @@
 mod attendance;
 mod availability;
 mod dst;
+mod reminders;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;

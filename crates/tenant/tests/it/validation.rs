@@ -216,3 +216,26 @@ fn every_free_text_field_has_a_length_limit() {
         ],
     );
 }
+
+#[test]
+fn reminder_hours_are_checked_and_kept_latest_first() {
+    check(
+        |v| v["reminders"] = json!({"hours_before": [0, 24, 24, 200]}),
+        &[
+            "reminders.hours_before[0]: must be between 1 and 168 hours, got 0",
+            "reminders.hours_before[2]: 24 is listed twice",
+            "reminders.hours_before[3]: must be between 1 and 168 hours, got 200",
+            "reminders.hours_before: at most 3 reminders, got 4",
+        ],
+    );
+    let parse = |reminders: Value| {
+        let mut value = fresh_cuts_json();
+        value["reminders"] = reminders;
+        let document = ProfileDocument::from_json(&serde_json::to_vec(&value).unwrap_or_default());
+        let profile = TenantProfile::parse(&document.unwrap_or_default());
+        profile.map(|p| p.reminders().hours_before().to_vec()).unwrap_or_default()
+    };
+    assert_eq!(parse(json!({})), [24, 2], "the default: a day before and two hours before");
+    assert_eq!(parse(json!({"hours_before": [2, 48]})), [48, 2]);
+    assert_eq!(parse(json!({"hours_before": []})), Vec::<u32>::new(), "none at all");
+}
