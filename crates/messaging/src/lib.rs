@@ -11,5 +11,5 @@
 pub mod log;
 pub mod sending;
 
-pub use log::{MessageLog, MessageRecord};
+pub use log::{MessageLog, MessageRecord, TextOffer};
 pub use sending::{Messaging, MessagingError, OutboundSms, SentSms};

@@ -59,6 +59,17 @@ impl MessageRecord {
     }
 }
 
+/// A numbered choice a text offered one number ("reply 1, 2 or 3"), kept
+/// until the answer comes or it expires. What the numbers mean is the
+/// sender's business: `payload` is its own encoding, kept as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextOffer {
+    pub tenant: TenantId,
+    pub phone: E164,
+    pub payload: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The record of texts: written when a text is queued, updated when it is
 /// sent or fails; and the numbers that replied STOP.
 ///
@@ -100,6 +111,17 @@ pub trait MessageLog: Send + Sync {
     /// Whether `phone` replied STOP to this tenant (and not START since).
     /// Opt-outs are per tenant: a STOP to one shop silences no other.
     async fn is_opted_out(&self, tenant: &TenantId, phone: &E164) -> Result<bool, StoreError>;
+
+    /// Keeps `offer` as the one open offer to its number at its tenant,
+    /// replacing any earlier one. MUST return `StoreError::NotFound` if the
+    /// tenant does not exist.
+    async fn put_offer(&self, offer: &TextOffer) -> Result<(), StoreError>;
+
+    /// Takes the offer to `phone`: returns it and removes it in one step,
+    /// so two deliveries of one answer never both act on it; `None` when
+    /// there is none. An expired offer is returned too (the sender says it
+    /// expired); its `expires_at` tells.
+    async fn take_offer(&self, tenant: &TenantId, phone: &E164) -> Result<Option<TextOffer>, StoreError>;
 }
 
 #[cfg(test)]

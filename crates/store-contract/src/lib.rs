@@ -166,6 +166,7 @@ macro_rules! store_contract_tests {
             messages::messages_and_opt_outs_stay_with_their_tenant,
             messages::every_tenants_messages_since_an_instant_are_read_at_once,
             messages::writes_for_an_unknown_tenant_are_not_found,
+            messages::a_text_offer_is_kept_replaced_and_taken_once,
             flags::a_new_tenant_is_on_the_default_plan_without_overrides,
             flags::unknown_tenants_are_absent_or_not_found,
             flags::set_plan_returns_the_previous_plan_and_appends_history,

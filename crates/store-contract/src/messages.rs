@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use frontdesk_core::{Clock, StoreError, TenantId};
-use frontdesk_messaging::MessageRecord;
+use frontdesk_messaging::{MessageRecord, TextOffer};
 
 use crate::{Stores, phone, tenant, with_tenants};
 
@@ -132,4 +132,28 @@ pub async fn every_tenants_messages_since_an_instant_are_read_at_once(stores: St
     assert_eq!(every.first(), stores.messages.message(&a, "a-2").await.ok().flatten().as_ref());
     let later = stores.messages.messages_of_all_tenants_since(stores.clock.now()).await;
     assert_eq!(later.map(|messages| messages.len()).ok(), Some(0));
+}
+
+pub async fn a_text_offer_is_kept_replaced_and_taken_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let caller = phone("+15555551234");
+    let now = stores.clock.now();
+    let offer = |tenant: &TenantId, payload: &str| TextOffer {
+        tenant: tenant.clone(),
+        phone: caller.clone(),
+        payload: payload.to_owned(),
+        expires_at: now + Duration::minutes(15),
+    };
+    assert!(matches!(stores.messages.take_offer(&a, &caller).await, Ok(None)), "nothing offered yet");
+    assert!(stores.messages.put_offer(&offer(&a, "first")).await.is_ok());
+    assert!(stores.messages.put_offer(&offer(&a, "second")).await.is_ok(), "a new offer replaces the old");
+    assert!(stores.messages.put_offer(&offer(&b, "shop b's")).await.is_ok());
+    let taken = stores.messages.take_offer(&a, &caller).await;
+    assert!(matches!(&taken, Ok(Some(o)) if *o == offer(&a, "second")), "{taken:?}");
+    assert!(matches!(stores.messages.take_offer(&a, &caller).await, Ok(None)), "taken once");
+    let other = stores.messages.take_offer(&b, &caller).await;
+    assert!(matches!(&other, Ok(Some(o)) if o.payload == "shop b's"), "each shop's own: {other:?}");
+    let ghost = stores.messages.put_offer(&offer(&tenant("ghost-shop"), "x")).await;
+    assert!(matches!(ghost, Err(StoreError::NotFound(_))), "{ghost:?}");
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, StoreError, TenantId};
-use frontdesk_messaging::{MessageLog, MessageRecord};
+use frontdesk_messaging::{MessageLog, MessageRecord, TextOffer};
 
 use crate::PostgresStore;
 use crate::{store_error as unexpected, tenant_row_error as classify};
@@ -145,5 +145,36 @@ impl MessageLog for PostgresStore {
                 .await
                 .map_err(unexpected("reading opt-outs"))?;
         Ok(found.is_some())
+    }
+
+    async fn put_offer(&self, offer: &TextOffer) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sms_offers (tenant_id, phone, payload, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, phone) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at",
+        )
+        .bind(offer.tenant.as_str())
+        .bind(offer.phone.as_str())
+        .bind(&offer.payload)
+        .bind(offer.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(classify(&offer.tenant, "keeping a text offer"))?;
+        Ok(())
+    }
+
+    async fn take_offer(&self, tenant: &TenantId, phone: &E164) -> Result<Option<TextOffer>, StoreError> {
+        let row: Option<(String, DateTime<Utc>)> =
+            sqlx::query_as("DELETE FROM sms_offers WHERE tenant_id = $1 AND phone = $2 RETURNING payload, expires_at")
+                .bind(tenant.as_str())
+                .bind(phone.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unexpected("taking a text offer"))?;
+        Ok(row.map(|(payload, expires_at)| TextOffer {
+            tenant: tenant.clone(),
+            phone: phone.clone(),
+            payload,
+            expires_at,
+        }))
     }
 }
