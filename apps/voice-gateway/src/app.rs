@@ -115,6 +115,8 @@ impl AppState {
                 backend.messages.clone(),
                 billing.flags.clone(),
                 billing.metering.clone(),
+                bookings.clone(),
+                backend.jobs.clone(),
             )),
             directory: directory.clone(),
         });
@@ -269,7 +271,7 @@ impl Application {
             let adapters = WorkerAdapters { calendar: calendar.clone(), messaging, ledger, embedder };
             build_worker(&backend, settings, adapters, &billing, clock.clone(), "gateway")
         });
-        let bookings = Arc::new(build_booking_service(&backend, settings, calendar, clock.clone()));
+        let bookings = Arc::new(build_booking_service(&backend, settings, &billing, calendar, clock.clone()));
         let retriever = frontdesk_rag::Retriever::new(backend.knowledge.clone());
         let retriever = Arc::new(match &embedders {
             Some(embedders) => retriever.with_embedder(embedders.questions.clone()),

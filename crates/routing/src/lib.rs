@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod knowledge;
 pub mod memory;
 pub mod reconcile;
+pub mod reminders;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
 pub mod session;
@@ -34,7 +35,11 @@ pub use inbound::{InboundText, InboundTexts};
 pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
+pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
 pub use session::{Answer, CallSession, StatusReport, TransferEnded};
 pub use spend::{ModelSpend, ModelUse};
-pub use texts::{BookingTexts, CapAlerts, OutboxMessaging, booking_text, cap_alert_text, spoken_time};
+pub use texts::{
+    BookingTexts, CapAlerts, NOTIFY_OWNER, OutboxMessaging, OwnerNotices, booking_text, cap_alert_text,
+    owner_notice_job, spoken_time,
+};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

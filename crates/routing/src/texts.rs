@@ -10,7 +10,7 @@ use frontdesk_billing::{CAP_ALERT, Metering};
 use frontdesk_calendar::{Booking, BookingId, BookingStore, NOTIFY_CUSTOMER};
 use frontdesk_core::E164;
 use frontdesk_flags::{Flag, FlagService};
-use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind};
+use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
 use frontdesk_messaging::{MessageLog, MessageRecord, Messaging, MessagingError, OutboundSms, SentSms};
 use frontdesk_tenant::{TenantKind, TenantProfile, TenantStore};
 
@@ -47,12 +47,12 @@ pub struct BookingTexts {
 }
 
 /// The effect recorded once a text was accepted by the provider.
-const SENT: &str = "sms.sent";
+pub(crate) const SENT: &str = "sms.sent";
 
 /// The provider id a sandbox's text is logged with (it is never sent).
 pub const SANDBOX_PROVIDER_PREFIX: &str = "sandbox-";
 
-fn retry(error: impl std::fmt::Display) -> HandlerError {
+pub(crate) fn retry(error: impl std::fmt::Display) -> HandlerError {
     HandlerError::Retry(error.to_string())
 }
 
@@ -95,7 +95,7 @@ impl JobHandler for BookingTexts {
 }
 
 /// A message-log record for a text from the tenant's first number.
-fn new_record(
+pub(crate) fn new_record(
     context: &JobContext,
     profile: &TenantProfile,
     to: E164,
@@ -126,7 +126,7 @@ fn new_record(
 /// Sends a text from a job: honours opt-outs, records each step in the
 /// message log, never sends twice for one job, meters what was sent. A
 /// sandbox's text is recorded and never handed to the provider.
-struct Outbox<'a> {
+pub(crate) struct Outbox<'a> {
     messages: &'a dyn MessageLog,
     messaging: &'a dyn Messaging,
     metering: &'a Metering,
@@ -135,7 +135,7 @@ struct Outbox<'a> {
 }
 
 impl<'a> Outbox<'a> {
-    fn new(
+    pub(crate) fn new(
         messages: &'a dyn MessageLog,
         messaging: &'a dyn Messaging,
         metering: &'a Metering,
@@ -144,7 +144,7 @@ impl<'a> Outbox<'a> {
         Outbox { messages, messaging, metering, kind }
     }
 
-    async fn deliver(&self, context: &JobContext, mut record: MessageRecord) -> Result<(), HandlerError> {
+    pub(crate) async fn deliver(&self, context: &JobContext, mut record: MessageRecord) -> Result<(), HandlerError> {
         let job = &context.job;
         if self.messages.is_opted_out(&record.tenant, &record.to).await.map_err(retry)? {
             record.status = "failed".to_owned();
@@ -259,6 +259,50 @@ impl JobHandler for CapAlerts {
         );
         tracing::warn!(tenant_id = %tenant, alert = %body, "usage alert for the owner");
         let text = new_record(context, profile, profile.owner_phone().clone(), body)?;
+        let outbox = Outbox::new(self.messages.as_ref(), self.messaging.as_ref(), &self.metering, record.kind);
+        outbox.deliver(context, text).await
+    }
+}
+
+/// Text the shop's owner something they should act on (payload: `body`):
+/// a customer who texted CANCEL, or asked to cancel inside the notice.
+pub const NOTIFY_OWNER: &str = "sms.owner";
+
+/// The job that texts the owner `body`, once per `key` (what it is about).
+pub fn owner_notice_job(profile: &TenantProfile, key: &str, body: &str) -> Option<NewJob> {
+    let kind = JobKind::parse(NOTIFY_OWNER).ok()?;
+    Some(
+        NewJob::new(kind, serde_json::json!({ "body": body }))
+            .for_tenant(profile.slug().clone())
+            .unique_key(format!("{NOTIFY_OWNER}:{}:{key}", profile.slug())),
+    )
+}
+
+/// The `sms.owner` job handler: texts the owner what a job asks.
+pub struct OwnerNotices {
+    pub tenants: Arc<dyn TenantStore>,
+    pub messages: Arc<dyn MessageLog>,
+    pub messaging: Arc<dyn Messaging>,
+    pub metering: Arc<Metering>,
+}
+
+#[async_trait]
+impl JobHandler for OwnerNotices {
+    fn kind(&self) -> JobKind {
+        JobKind::parse(NOTIFY_OWNER).unwrap_or_else(|_| unreachable!("a valid kind"))
+    }
+
+    async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
+        let job = &context.job;
+        if context.effects.effect(job.id, SENT).await.map_err(retry)?.is_some() {
+            return Ok(());
+        }
+        let tenant = job.tenant.clone().ok_or_else(|| HandlerError::Permanent("notice without a tenant".into()))?;
+        let body = job.payload["body"].as_str().filter(|b| !b.trim().is_empty());
+        let body = body.ok_or_else(|| HandlerError::Permanent("notice without a text".into()))?.to_owned();
+        let record = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
+        let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
+        let text = new_record(context, &record.profile, record.profile.owner_phone().clone(), body)?;
         let outbox = Outbox::new(self.messages.as_ref(), self.messaging.as_ref(), &self.metering, record.kind);
         outbox.deliver(context, text).await
     }

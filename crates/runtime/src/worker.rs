@@ -11,8 +11,8 @@ use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, W
 use frontdesk_messaging::Messaging;
 use frontdesk_rag::{Embedder, Retriever};
 use frontdesk_routing::{
-    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, KnowledgeReindex, LedgerCall,
-    LedgerError, OutboxMessaging, PlanAllowance,
+    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, FlagReminders, KnowledgeReindex,
+    LedgerCall, LedgerError, OutboxMessaging, OwnerNotices, PlanAllowance, ReminderTexts,
 };
 
 use crate::backend::Backend;
@@ -110,6 +110,20 @@ pub fn build_worker(
             messages: backend.messages.clone(),
             messaging: messaging.clone(),
             flags: billing.flags.clone(),
+            metering: billing.metering.clone(),
+        }))
+        .handler(Arc::new(ReminderTexts {
+            tenants: backend.tenants.clone(),
+            bookings: backend.bookings.clone(),
+            messages: backend.messages.clone(),
+            messaging: messaging.clone(),
+            switch: Arc::new(FlagReminders::new(billing.flags.clone())),
+            metering: billing.metering.clone(),
+        }))
+        .handler(Arc::new(OwnerNotices {
+            tenants: backend.tenants.clone(),
+            messages: backend.messages.clone(),
+            messaging: messaging.clone(),
             metering: billing.metering.clone(),
         }))
         .handler(Arc::new(CapAlerts {
@@ -264,11 +278,13 @@ impl CallLedger for TwilioCallLedger {
 pub fn build_booking_service(
     backend: &Backend,
     settings: &Settings,
+    billing: &Billing,
     calendar: Option<Arc<dyn ExternalCalendar>>,
     clock: Arc<dyn Clock>,
 ) -> BookingService {
     let service = BookingService::new(backend.bookings.clone(), clock)
-        .with_hold_ttl(chrono::Duration::minutes(i64::from(settings.hold_minutes)));
+        .with_hold_ttl(chrono::Duration::minutes(i64::from(settings.hold_minutes)))
+        .with_reminders(Arc::new(FlagReminders::new(billing.flags.clone())), backend.jobs.clone());
     match calendar {
         Some(calendar) => service.with_external_calendar(calendar),
         None => service,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use frontdesk_billing::{BillingStore, CustomerSetup, PriceTable, UsageReporter};
 use frontdesk_core::{Clock, ManualClock, Plan, TenantId};
-use frontdesk_jobs::{JobContext, JobHandler, JobKind, JobLeases, WorkerId};
+use frontdesk_jobs::{JobHandler, JobKind, JobLeases, WorkerId};
 use frontdesk_messaging::MessageLog;
 use frontdesk_routing::{BookingTexts, CapAlerts, OutboxMessaging};
 use frontdesk_runtime::{Backend, Billing};
@@ -17,30 +17,10 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TestApp, start_time};
+use crate::support::{TestApp, run_next, start_time};
 
 fn fresh_cuts() -> TenantId {
     TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Claims the next job of `handler`'s kind and runs one attempt of it, as
-/// the worker would; `Ok` if the handler succeeded.
-async fn run_next(
-    store: &Arc<SqliteStore>,
-    clock: &Arc<ManualClock>,
-    handler: &dyn JobHandler,
-) -> Result<(), frontdesk_jobs::HandlerError> {
-    let worker = WorkerId::new("test");
-    let kinds: [JobKind; 1] = [handler.kind()];
-    let now = clock.now();
-    let claimed = store.claim(&worker, &kinds, 1, chrono::Duration::seconds(30), now).await;
-    let lease = claimed.unwrap_or_else(|e| panic!("{e}")).pop().unwrap_or_else(|| panic!("no {} job", kinds[0]));
-    let context = JobContext { job: lease.job.clone(), worker, effects: store.clone(), clock: clock.clone() };
-    let result = handler.run(&context).await;
-    if result.is_ok() {
-        store.complete(&lease, clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
-    }
-    result
 }
 
 fn billing(

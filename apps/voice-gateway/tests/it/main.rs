@@ -16,6 +16,7 @@ mod knowledge;
 mod lifecycle;
 mod model;
 mod outages;
+mod reminders;
 mod shared_flags;
 mod support;
 mod web;

@@ -85,6 +85,19 @@ pub async fn gateway_state_on(
     (state, billing)
 }
 
+/// The booking service a gateway has: reminders scheduled with each
+/// booking when the shop's plan has them, and withdrawn from the queue on a
+/// cancel or move. (Its flags are read through a cache of its own: a test
+/// that switches `enable_reminders` must not rely on it within 30 s.)
+pub fn booking_service(store: &Arc<SqliteStore>, clock: &Arc<ManualClock>) -> Arc<frontdesk_calendar::BookingService> {
+    let cache = Arc::new(frontdesk_flags::LocalFlagCache::new(clock.clone()));
+    let flags = Arc::new(frontdesk_flags::FlagService::new(store.clone(), cache));
+    Arc::new(
+        frontdesk_calendar::BookingService::new(store.clone(), clock.clone())
+            .with_reminders(Arc::new(frontdesk_routing::FlagReminders::new(flags)), store.clone()),
+    )
+}
+
 pub const TWILIO_TOKEN: &str = "support-twilio-token";
 pub const PUBLIC_URL: &str = "https://frontdesk.example.com";
 
@@ -124,7 +137,7 @@ impl TestApp {
     /// `FRONTDESK_OPENAI_API_KEY`): knowledge changes enqueue reindex jobs.
     pub async fn with_embedder(embedder: Arc<dyn frontdesk_rag::Embedder>) -> TestApp {
         let mut app = TestApp::new().await;
-        let bookings = Arc::new(frontdesk_calendar::BookingService::new(app.store.clone(), app.clock.clone()));
+        let bookings = booking_service(&app.store, &app.clock);
         let retriever = Arc::new(frontdesk_rag::Retriever::new(app.store.clone()).with_embedder(embedder));
         let twilio = voice_gateway::TwilioSettings {
             public_base_url: PUBLIC_URL.to_owned(),
@@ -145,7 +158,7 @@ impl TestApp {
     /// (as with `FRONTDESK_OPENAI_API_KEY`).
     pub async fn with_model(model: Arc<dyn frontdesk_llm::LanguageModel>) -> TestApp {
         let mut app = TestApp::new().await;
-        let bookings = Arc::new(frontdesk_calendar::BookingService::new(app.store.clone(), app.clock.clone()));
+        let bookings = booking_service(&app.store, &app.clock);
         let twilio = voice_gateway::TwilioSettings {
             public_base_url: PUBLIC_URL.to_owned(),
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
@@ -165,7 +178,7 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
         let store = Arc::new(SqliteStore::open(&url, clock.clone()).await.unwrap_or_else(|e| panic!("{e:#}")));
         demo::seed_demo_tenants(store.as_ref()).await.unwrap_or_else(|e| panic!("{e:#}"));
-        let bookings = Arc::new(frontdesk_calendar::BookingService::new(store.clone(), clock.clone()));
+        let bookings = booking_service(&store, &clock);
         let retriever = Arc::new(frontdesk_rag::Retriever::new(store.clone()));
         let twilio = voice_gateway::TwilioSettings {
             public_base_url: PUBLIC_URL.to_owned(),
@@ -353,4 +366,28 @@ impl Page {
         let set = self.headers.get(axum::http::header::SET_COOKIE)?.to_str().ok()?;
         Some(set.split(';').next()?.to_owned())
     }
+}
+
+/// Claims the next job of `handler`'s kind and runs one attempt of it, as
+/// the worker would; `Ok` if the handler succeeded.
+pub async fn run_next(
+    store: &Arc<SqliteStore>,
+    clock: &Arc<ManualClock>,
+    handler: &dyn frontdesk_jobs::JobHandler,
+) -> Result<(), frontdesk_jobs::HandlerError> {
+    let worker = frontdesk_jobs::WorkerId::new("test");
+    let kinds: [frontdesk_jobs::JobKind; 1] = [handler.kind()];
+    let now = clock.now();
+    let claimed =
+        frontdesk_jobs::JobLeases::claim(store.as_ref(), &worker, &kinds, 1, chrono::Duration::seconds(30), now).await;
+    let lease = claimed.unwrap_or_else(|e| panic!("{e}")).pop().unwrap_or_else(|| panic!("no {} job", kinds[0]));
+    let context =
+        frontdesk_jobs::JobContext { job: lease.job.clone(), worker, effects: store.clone(), clock: clock.clone() };
+    let result = handler.run(&context).await;
+    if result.is_ok() {
+        frontdesk_jobs::JobLeases::complete(store.as_ref(), &lease, clock.now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    result
 }
