@@ -67,6 +67,9 @@ pub struct ProfileDocument {
     pub booking: BookingRulesDocument,
     #[serde(default)]
     pub reminders: RemindersDocument,
+    /// What the owner hears about, and where (`[notifications]`).
+    #[serde(default, skip_serializing_if = "NotificationsDocument::is_empty")]
+    pub notifications: NotificationsDocument,
     #[serde(default)]
     pub faqs: Vec<FaqDocument>,
 }
@@ -173,6 +176,38 @@ pub struct RemindersDocument {
     pub hours_before: Option<Vec<i64>>,
 }
 
+/// What the owner hears about, and where (`[notifications]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsDocument {
+    /// Text the owner's phone (`true` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<bool>,
+    /// A Slack incoming webhook to post to. A secret: the admin API shows
+    /// it as [`REDACTED`], and a document sending [`REDACTED`] back keeps
+    /// the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_webhook_url: Option<String>,
+    /// An address to e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Which events (`booking_made`, `booking_cancelled`,
+    /// `booking_rescheduled`, `voicemail`, `callback_created`,
+    /// `message_taken`, `customer_text`); every one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// One summary a day instead of each event as it happens (`false`
+    /// when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<bool>,
+}
+
+impl NotificationsDocument {
+    fn is_empty(&self) -> bool {
+        *self == NotificationsDocument::default()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaqDocument {
@@ -212,6 +247,9 @@ impl ProfileDocument {
         let mut shown = self.clone();
         if shown.twilio_auth_token.is_some() {
             shown.twilio_auth_token = Some(REDACTED.to_owned());
+        }
+        if shown.notifications.slack_webhook_url.is_some() {
+            shown.notifications.slack_webhook_url = Some(REDACTED.to_owned());
         }
         shown
     }

@@ -14,6 +14,7 @@ mod directory;
 mod document;
 mod hours;
 mod memory;
+mod notifications;
 mod problems;
 mod profile;
 mod sandbox;
@@ -21,11 +22,12 @@ mod store;
 
 pub use directory::{NumberLookup, TenantDirectory};
 pub use document::{
-    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, ProfileDocument, REDACTED, RemindersDocument,
-    ServiceDocument, StaffDocument,
+    BookingRulesDocument, DocumentError, FaqDocument, HoursDocument, NotificationsDocument, ProfileDocument, REDACTED,
+    RemindersDocument, ServiceDocument, StaffDocument,
 };
 pub use hours::{TimeOfDay, TimeRange, WeeklyHours};
 pub use memory::MemoryTenantStore;
+pub use notifications::{EmailAddress, NotificationPreferences, OwnerEvent, WebhookUrl};
 pub use problems::{FieldProblem, ValidationErrors};
 pub use profile::{BookingRules, Faq, ReminderRules, Service, StaffMember, TenantProfile};
 pub use sandbox::{SANDBOX_PREFIX, sandbox_number, sandbox_profile, sandbox_slug};

@@ -10,6 +10,7 @@ use crate::document::{
 };
 use crate::hours::WeeklyHours;
 use crate::normalize_phrase;
+use crate::notifications::NotificationPreferences;
 use crate::problems::{Problems, ValidationErrors};
 
 /// A secret held in a profile: `Debug` never shows it.
@@ -43,6 +44,7 @@ pub struct TenantProfile {
     staff: Vec<StaffMember>,
     booking: BookingRules,
     reminders: ReminderRules,
+    notifications: NotificationPreferences,
     faqs: Vec<Faq>,
 }
 
@@ -185,6 +187,7 @@ impl TenantProfile {
         let services = parse_services(&document.services, &catalog, &staff, currency.unwrap_or(Currency::USD), p);
         let booking = parse_booking(&document.booking, p);
         let reminders = parse_reminders(&document.reminders, p);
+        let notifications = NotificationPreferences::parse(&document.notifications, p);
         let faqs = parse_faqs(&document.faqs, p);
 
         // Each `None` here recorded its problem, so the errors are never empty.
@@ -211,6 +214,7 @@ impl TenantProfile {
             staff,
             booking,
             reminders,
+            notifications,
             faqs,
         })
     }
@@ -262,6 +266,7 @@ impl TenantProfile {
             reminders: RemindersDocument {
                 hours_before: Some(self.reminders.hours_before.iter().map(|h| i64::from(*h)).collect()),
             },
+            notifications: self.notifications.to_document(),
             faqs: self
                 .faqs
                 .iter()
@@ -350,6 +355,10 @@ impl TenantProfile {
     }
     pub fn reminders(&self) -> &ReminderRules {
         &self.reminders
+    }
+    /// What the owner hears about, and where.
+    pub fn notifications(&self) -> &NotificationPreferences {
+        &self.notifications
     }
     pub fn faqs(&self) -> &[Faq] {
         &self.faqs

@@ -239,3 +239,64 @@ fn reminder_hours_are_checked_and_kept_latest_first() {
     assert_eq!(parse(json!({"hours_before": [2, 48]})), [48, 2]);
     assert_eq!(parse(json!({"hours_before": []})), Vec::<u32>::new(), "none at all");
 }
+
+#[test]
+fn notification_preferences_are_checked_with_their_paths() {
+    check(
+        |v| {
+            v["notifications"] = json!({
+                "slack_webhook_url": "http://hooks.slack.com/services/T0/B0/x",
+                "email": "owner at shop",
+                "events": ["booking_made", "booking_made", "daily_digest", "everything"],
+            })
+        },
+        &[
+            "notifications.slack_webhook_url: must be an https:// URL such as \"https://hooks.slack.com/services/…\"",
+            "notifications.email: \"owner at shop\" is not an e-mail address such as \"owner@shop.example\"",
+            "notifications.events[1]: \"booking_made\" is listed twice",
+            "notifications.events[2]: the digest is chosen with `digest = true`, not as an event",
+            "notifications.events[3]: unknown event \"everything\"; known are booking_made, booking_cancelled, booking_rescheduled, voicemail, callback_created, message_taken, customer_text",
+        ],
+    );
+    check(
+        |v| v["notifications"] = json!({"slack_webhook_url": "[redacted]"}),
+        &[
+            "notifications.slack_webhook_url: is the redaction marker, not a URL; send the real URL or leave the field out",
+        ],
+    );
+    let unknown = problems_after(|v| v["notifications"] = json!({"pager": true}));
+    assert!(unknown[0].starts_with("notifications.pager: unknown field `pager`"), "{unknown:?}");
+}
+
+#[test]
+fn notification_preferences_default_to_every_event_by_text_and_round_trip() {
+    use frontdesk_tenant::OwnerEvent;
+    let parse = |notifications: Value| {
+        let mut value = fresh_cuts_json();
+        value["notifications"] = notifications;
+        let document = ProfileDocument::from_json(&serde_json::to_vec(&value).unwrap_or_default());
+        TenantProfile::parse(&document.unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let plain = parse(json!({}));
+    let defaults = plain.notifications();
+    assert!(defaults.sms() && !defaults.digest() && defaults.slack_webhook_url().is_none());
+    assert!(OwnerEvent::ALL.into_iter().all(|event| defaults.wants(event)), "every event unless chosen");
+
+    let chosen = parse(json!({
+        "sms": false,
+        "slack_webhook_url": "https://hooks.slack.com/services/T0/B0/secret",
+        "email": "owner@shop.example",
+        "events": ["voicemail", "booking_made"],
+        "digest": true,
+    }));
+    let preferences = chosen.notifications();
+    assert!(!preferences.sms() && preferences.digest());
+    assert_eq!(preferences.email().map(|e| e.as_str()), Some("owner@shop.example"));
+    assert!(preferences.wants(OwnerEvent::Voicemail) && !preferences.wants(OwnerEvent::BookingCancelled));
+    assert_eq!(TenantProfile::parse(&chosen.to_document()).as_ref(), Ok(&chosen), "the canonical document round-trips");
+
+    let shown = chosen.to_document().redacted();
+    assert_eq!(shown.notifications.slack_webhook_url.as_deref(), Some("[redacted]"), "the webhook is a secret");
+    assert!(!shown.to_json().to_string().contains("secret"));
+    assert!(!format!("{chosen:?}").contains("secret"), "Debug never shows the webhook");
+}
