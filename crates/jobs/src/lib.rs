@@ -26,4 +26,4 @@ pub use ping::{PING, PONG, PingHandler};
 pub use ports::{DueSchedule, JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules, JobTransaction};
 pub use retry::RetryPolicy;
 pub use schedule::{CronSchedule, RecurringJob};
-pub use worker::{HandlerError, JobContext, JobHandler, Worker, WorkerConfig, WorkerReport};
+pub use worker::{DeadLetterWatch, HandlerError, JobContext, JobHandler, Worker, WorkerConfig, WorkerReport};

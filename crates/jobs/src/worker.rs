@@ -43,6 +43,16 @@ pub trait JobHandler: Send + Sync {
     async fn run(&self, context: &JobContext) -> Result<(), HandlerError>;
 }
 
+/// Told when an attempt sends a job to the dead letter, after the store
+/// recorded it (so people hear about it). A job whose lease ran out on its
+/// last attempt is dead-lettered by the next claim instead, without this
+/// call; the operator's pages count those too.
+#[async_trait]
+pub trait DeadLetterWatch: Send + Sync {
+    /// Must not fail the worker: a watch that cannot tell anyone logs why.
+    async fn job_died(&self, job: &Job, error: &str);
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub id: WorkerId,
@@ -100,6 +110,7 @@ pub struct Worker {
     admin: Option<Arc<dyn JobAdmin>>,
     schedules: Option<(Arc<dyn JobSchedules>, Vec<RecurringJob>)>,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    dead_letters: Option<Arc<dyn DeadLetterWatch>>,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
 }
@@ -111,7 +122,16 @@ impl Worker {
         clock: Arc<dyn Clock>,
         config: WorkerConfig,
     ) -> Worker {
-        Worker { leases, effects, admin: None, schedules: None, handlers: HashMap::new(), clock, config }
+        Worker {
+            leases,
+            effects,
+            admin: None,
+            schedules: None,
+            handlers: HashMap::new(),
+            dead_letters: None,
+            clock,
+            config,
+        }
     }
 
     pub fn handler(mut self, handler: Arc<dyn JobHandler>) -> Worker {
@@ -127,6 +147,12 @@ impl Worker {
 
     pub fn recurring(mut self, schedules: Arc<dyn JobSchedules>, jobs: Vec<RecurringJob>) -> Worker {
         self.schedules = Some((schedules, jobs));
+        self
+    }
+
+    /// Tells `watch` about every job an attempt sends to the dead letter.
+    pub fn watching_dead_letters(mut self, watch: Arc<dyn DeadLetterWatch>) -> Worker {
+        self.dead_letters = Some(watch);
         self
     }
 
@@ -296,15 +322,20 @@ impl Worker {
                     }
                     _ => None,
                 };
-                self.leases.fail(lease, &message, retry_at, now).await.map(|state| {
+                let failed = self.leases.fail(lease, &message, retry_at, now).await;
+                if let Ok(state) = failed {
                     if state == JobState::Dead {
                         counters.dead.fetch_add(1, Ordering::Relaxed);
                         tracing::error!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job is dead");
+                        if let Some(watch) = &self.dead_letters {
+                            watch.job_died(job, &message).await;
+                        }
                     } else {
                         counters.retried.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, retry_at = ?retry_at, "job failed; will retry");
                     }
-                })
+                }
+                failed.map(|_| ())
             }
         };
         if let Err(error) = settled {
