@@ -88,3 +88,33 @@ pub async fn answer_question(
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CallbacksCommand {
+    /// Mark a callback done (the caller was called back).
+    Done { slug: String, call_sid: String },
+}
+
+/// Callers owed a call back, the longest waiting first (`--all` lists done ones too).
+pub async fn callbacks(client: &AdminClient, slug: &str, all: bool, json_output: bool) -> Result<(), Failure> {
+    let status = if all { "all" } else { "open" };
+    let body: Value = client.get(&format!("/admin/tenants/{slug}/callbacks?status={status}")).await?;
+    if json_output {
+        output::print_json(&body);
+    } else {
+        output::print_callbacks(&body["callbacks"]);
+    }
+    Ok(())
+}
+
+/// `callbacks done SLUG CALL_SID`.
+pub async fn callback_done(client: &AdminClient, command: CallbacksCommand, json_output: bool) -> Result<(), Failure> {
+    let CallbacksCommand::Done { slug, call_sid } = command;
+    let reply = client.post(&format!("/admin/tenants/{slug}/callbacks/{call_sid}/done"), None).await?;
+    if json_output {
+        output::print_json(&reply);
+    } else {
+        println!("callback for call {call_sid} marked done at {}", reply["done_at"].as_str().unwrap_or("-"));
+    }
+    Ok(())
+}

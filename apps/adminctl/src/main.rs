@@ -95,6 +95,17 @@ enum Command {
         command: Option<calls::QuestionsCommand>,
         slug: Option<String>,
     },
+    /// Callers owed a call back (a transfer nobody took, a message left),
+    /// the longest waiting first; `callbacks done SLUG CALL_SID` marks one done.
+    #[command(args_conflicts_with_subcommands = true)]
+    Callbacks {
+        #[command(subcommand)]
+        command: Option<calls::CallbacksCommand>,
+        slug: Option<String>,
+        /// Done ones too.
+        #[arg(long)]
+        all: bool,
+    },
     /// A shop's knowledge: the documents its answers come from.
     #[command(subcommand)]
     Knowledge(knowledge::KnowledgeCommand),
@@ -407,6 +418,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 (None, None) => Err(Failure::Usage(
                     "error: name the shop: adminctl questions SLUG, or adminctl questions answer SLUG ID \"answer\""
                         .into(),
+                )),
+            }
+        }
+        Command::Callbacks { command, slug, all } => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            match (command, slug) {
+                (Some(command), _) => calls::callback_done(&client, command, cli.json).await,
+                (None, Some(slug)) => calls::callbacks(&client, &slug, all, cli.json).await,
+                (None, None) => Err(Failure::Usage(
+                    "error: name the shop: adminctl callbacks SLUG, or adminctl callbacks done SLUG CALL_SID".into(),
                 )),
             }
         }

@@ -322,6 +322,34 @@ pub fn print_messages(messages: &Value) {
     println!("{rows}");
 }
 
+pub fn print_callbacks(callbacks: &Value) {
+    let list = callbacks.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no callers waiting for a call back");
+        return;
+    }
+    let mut rows = table(&["CALL", "SINCE", "WAITING", "CALLER", "NAME", "WHY", "MESSAGE", "STATUS"]);
+    for callback in &list {
+        let waiting = callback["waiting_minutes"].as_i64().map_or_else(|| "-".to_owned(), |m| format!("{m} min"));
+        let message = callback["transcript"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| callback["recording_url"].as_str().map(|_| "(recording, not transcribed)".to_owned()))
+            .unwrap_or_else(|| "-".to_owned());
+        rows.add_row(vec![
+            text(&callback["call_sid"]),
+            text(&callback["created_at"]),
+            waiting,
+            text(&callback["caller"]),
+            text(&callback["name"]),
+            text(&callback["reason"]),
+            message,
+            text(&callback["status"]),
+        ]);
+    }
+    println!("{rows}");
+}
+
 pub fn print_questions(questions: &Value) {
     let list = questions.as_array().cloned().unwrap_or_default();
     if list.is_empty() {

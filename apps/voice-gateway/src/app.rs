@@ -18,7 +18,7 @@ use frontdesk_core::{Clock, IdGenerator, Readiness, SystemClock, UuidV7Ids};
 use frontdesk_flags::FlagService;
 use frontdesk_jobs::{JobAdmin, JobQueue, Worker};
 use frontdesk_messaging::MessageLog;
-use frontdesk_routing::{CallSession, CallStore, InboundTexts, PlanAllowance};
+use frontdesk_routing::{CallSession, CallStore, CallbackStore, InboundTexts, PlanAllowance};
 
 /// How long after a call's first "completed" report its duration is
 /// checked against Twilio's record (Twilio has settled it by then).
@@ -49,6 +49,7 @@ pub struct AppState {
     /// tenant here after changing it.
     pub directory: Arc<TenantDirectory>,
     pub calls: Arc<dyn CallStore>,
+    pub callbacks: Arc<dyn CallbackStore>,
     pub messages: Arc<dyn MessageLog>,
     pub bookings: Arc<BookingService>,
     pub jobs: Arc<dyn JobQueue>,
@@ -105,6 +106,8 @@ impl AppState {
                     settings.dialogue,
                     Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
                 );
+                let link = format!("{public_base_url}/app/callbacks");
+                let session = session.with_callbacks(backend.callbacks.clone(), backend.jobs.clone(), link);
                 if settings.check_durations {
                     session.with_duration_checks(backend.jobs.clone(), DURATION_CHECK_DELAY)
                 } else {
@@ -124,6 +127,7 @@ impl AppState {
             tenants: backend.tenants.clone(),
             directory,
             calls: backend.calls.clone(),
+            callbacks: backend.callbacks.clone(),
             messages: backend.messages.clone(),
             bookings,
             jobs: backend.jobs.clone(),

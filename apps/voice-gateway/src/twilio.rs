@@ -63,7 +63,10 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/gather", post(gather))
         .route("/twilio/continue", post(continuation))
         .route("/twilio/dial-done", post(dial_done))
+        .route("/twilio/whisper", post(whisper))
+        .route("/twilio/whisper-accept", post(whisper_accept))
         .route("/twilio/recording", post(recording))
+        .route("/twilio/transcription", post(transcription))
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
 }
@@ -125,6 +128,9 @@ impl Webhook {
     }
 }
 
+/// Webhooks of the leg that rings the owner in a warm transfer.
+const OWNER_LEG_PATHS: [&str; 2] = ["/twilio/whisper", "/twilio/whisper-accept"];
+
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
@@ -185,7 +191,10 @@ impl FromRequest<AppState> for Webhook {
         let body =
             Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
         let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-        let called = params.iter().find(|(k, _)| k == "To").and_then(|(_, v)| E164::parse(v).ok());
+        // A warm transfer's leg to the owner is a call *from* the shop's
+        // number: its webhooks name the shop in `From`.
+        let shop_field = if OWNER_LEG_PATHS.contains(&uri.path()) { "From" } else { "To" };
+        let called = params.iter().find(|(k, _)| k == shop_field).and_then(|(_, v)| E164::parse(v).ok());
         let lookup = match &called {
             Some(number) => telephony.directory.by_number(number).await,
             None => NumberLookup::NotFound,
@@ -318,9 +327,33 @@ fn render(profile: &TenantProfile, answer: &Answer) -> String {
                 )
                 .to_xml()
         }
+        Next::WarmTransfer { to } => {
+            // The owner hears who is calling and presses 1 to take it; the
+            // caller hears ringing until then (answerOnBridge).
+            let caller_id = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
+            response
+                .say(say)
+                .dial(
+                    Dial::new()
+                        .action("/twilio/dial-done")
+                        .caller_id(caller_id)
+                        .timeout(20)
+                        .answer_on_bridge(true)
+                        .number(Number::new(to.as_str()).url("/twilio/whisper")),
+                )
+                .to_xml()
+        }
         Next::Voicemail => response
             .say(say)
-            .record(Record::new().action("/twilio/recording").max_length(120).play_beep(true).timeout(5))
+            .record(
+                Record::new()
+                    .action("/twilio/recording")
+                    .max_length(120)
+                    .play_beep(true)
+                    .timeout(5)
+                    .transcribe(true)
+                    .transcribe_callback("/twilio/transcription"),
+            )
             .say(Say::new("I didn't get a message. Goodbye."))
             .hangup()
             .to_xml(),
@@ -442,10 +475,79 @@ async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response 
     };
     let ended = TransferEnded {
         leg: webhook.reference("DialCallSid"),
-        answered: webhook.get("DialCallStatus") == Some("completed"),
+        bridged: webhook.get("DialCallStatus") == Some("completed"),
     };
     let answer = webhook.telephony.session.transfer_ended(profile, &call_sid, ended, state.clock.now()).await;
     answer_or_trouble(profile, answer)
+}
+
+/// The owner's leg of a warm transfer answered: they hear who is calling
+/// and press 1 to take it. Anything that goes wrong hangs their leg up, so
+/// the caller stays with us (a message and a callback), never with a
+/// voicemail box.
+async fn whisper(webhook: Webhook) -> Response {
+    let decline = || xml(VoiceResponse::new().hangup().to_xml());
+    let (profile, Some(parent)) = (webhook.call().map(|(profile, _)| profile), webhook.reference("ParentCallSid"))
+    else {
+        return decline();
+    };
+    let Ok(profile) = profile else { return decline() };
+    match webhook.telephony.session.whisper(profile, &parent).await {
+        Ok(words) => xml(VoiceResponse::new()
+            .gather(
+                Gather::new()
+                    .input(GatherInput::Dtmf)
+                    .num_digits(1)
+                    .timeout(5)
+                    .action("/twilio/whisper-accept")
+                    .method(Method::Post)
+                    .say(Say::new(words).voice("Polly.Joanna").language(profile.locale())),
+            )
+            .hangup()
+            .to_xml()),
+        Err(error) => {
+            tracing::error!(%error, "could not whisper a transfer; declining it");
+            decline()
+        }
+    }
+}
+
+/// The owner pressed a key during the whisper: 1 takes the call (an empty
+/// answer, and the legs bridge), anything else declines it.
+async fn whisper_accept(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let decline = || xml(VoiceResponse::new().hangup().to_xml());
+    let Ok((profile, leg)) = webhook.call() else { return decline() };
+    let Some(parent) = webhook.reference("ParentCallSid") else { return decline() };
+    if webhook.get("Digits") != Some("1") {
+        return decline();
+    }
+    match webhook.telephony.session.transfer_accepted(profile, &parent, leg, state.clock.now()).await {
+        Ok(()) => xml(VoiceResponse::new().to_xml()),
+        Err(error) => {
+            tracing::error!(%error, "could not record that the owner took a call; the caller leaves a message");
+            decline()
+        }
+    }
+}
+
+/// Twilio's transcription of a message: it joins the callback, and the
+/// owner gets its gist.
+async fn transcription(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
+    };
+    let text = match webhook.get("TranscriptionStatus") {
+        Some("completed") => webhook.get("TranscriptionText"),
+        _ => None,
+    };
+    match webhook.telephony.session.transcribed(profile, &call_sid, text, state.clock.now()).await {
+        Ok(()) | Err(CallError::NotFound(_)) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not record a transcription");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response() // Twilio retries
+        }
+    }
 }
 
 async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response {

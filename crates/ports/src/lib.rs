@@ -18,7 +18,7 @@ use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_messaging::MessageLog;
 use frontdesk_rag::KnowledgeStore;
-use frontdesk_routing::CallStore;
+use frontdesk_routing::{CallStore, CallbackStore};
 use frontdesk_tenant::TenantStore;
 
 /// A store that implements every port (SQLite, PostgreSQL).
@@ -26,6 +26,7 @@ pub trait StoreAdapter:
     TenantStore
     + BookingStore
     + CallStore
+    + CallbackStore
     + MessageLog
     + JobQueue
     + JobLeases
@@ -50,6 +51,7 @@ impl<S> StoreAdapter for S where
     S: TenantStore
         + BookingStore
         + CallStore
+        + CallbackStore
         + MessageLog
         + JobQueue
         + JobLeases
@@ -78,6 +80,7 @@ pub struct Backend {
     pub tenants: Arc<dyn TenantStore>,
     pub bookings: Arc<dyn BookingStore>,
     pub calls: Arc<dyn CallStore>,
+    pub callbacks: Arc<dyn CallbackStore>,
     pub messages: Arc<dyn MessageLog>,
     pub jobs: Arc<dyn JobQueue>,
     pub leases: Arc<dyn JobLeases>,
@@ -104,6 +107,7 @@ impl Backend {
             tenants: store.clone(),
             bookings: store.clone(),
             calls: store.clone(),
+            callbacks: store.clone(),
             messages: store.clone(),
             jobs: store.clone(),
             leases: store.clone(),

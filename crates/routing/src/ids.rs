@@ -89,10 +89,12 @@ pub enum TurnKey {
     TransferEnded(Option<CallSid>),
     /// A voicemail was recorded; the recording's id when the provider gave one.
     Recording(Option<CallSid>),
+    /// The person a warm transfer rang pressed 1 on this leg.
+    Accepted(CallSid),
 }
 
 impl TurnKey {
-    /// The key as stores keep it (`turn-0`, `turn-3`, `dial-CA…`, `recording-RE…`).
+    /// The key as stores keep it (`turn-0`, `turn-3`, `dial-CA…`, `recording-RE…`, `accept-CA…`).
     pub fn as_key(&self) -> String {
         fn or_none(id: &Option<CallSid>) -> &str {
             id.as_ref().map_or("none", CallSid::as_str)
@@ -102,6 +104,7 @@ impl TurnKey {
             TurnKey::Caller(n) => format!("turn-{n}"),
             TurnKey::TransferEnded(leg) => format!("dial-{}", or_none(leg)),
             TurnKey::Recording(recording) => format!("recording-{}", or_none(recording)),
+            TurnKey::Accepted(leg) => format!("accept-{leg}"),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Knows nothing of Twilio, HTTP or SQL.
 
 pub mod allowance;
+pub mod callbacks;
 pub mod calls;
 pub mod dialogue;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod texts;
 pub mod understand;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
+pub use callbacks::{Callback, CallbackStatus, CallbackStore};
 pub use calls::{
     AskedQuestion, CallError, CallRecord, CallStore, CallSummary, CallTurn, IncomingCall, NearestPassage, Outcome,
     SavedTurn, Speaker, Turn, TurnUpdate, decode_turns, encode_turns,
@@ -36,7 +38,7 @@ pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
-pub use session::{Answer, CallSession, StatusReport, TransferEnded};
+pub use session::{Answer, CallSession, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
 pub use spend::{ModelSpend, ModelUse};
 pub use texts::{
     BookingTexts, CapAlerts, NOTIFY_OWNER, OutboxMessaging, OwnerNotices, booking_text, cap_alert_text,

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
 
+use crate::callbacks::{Callback, CallbackStatus, CallbackStore};
 use crate::calls::{
     AskedQuestion, CallError, CallRecord, CallStore, CallSummary, CallTurn, IncomingCall, Outcome, SavedTurn,
     TurnUpdate,
@@ -28,6 +29,7 @@ struct State {
     /// (tenant, asked question)
     questions: Vec<(TenantId, AskedQuestion)>,
     saves: usize,
+    callbacks: Vec<Callback>,
 }
 
 #[derive(Default)]
@@ -226,5 +228,65 @@ impl CallStore for MemoryCallStore {
             question.answered_at = question.answered_at.or(Some(at));
             question.clone()
         }))
+    }
+}
+
+#[async_trait]
+impl CallbackStore for MemoryCallStore {
+    async fn open_callback(&self, callback: &Callback) -> Result<bool, CallError> {
+        let mut state = self.lock();
+        let owned = state.calls.get(&callback.call_sid).is_some_and(|c| c.record.tenant == callback.tenant);
+        if !owned {
+            return Err(CallError::NotFound(callback.call_sid.to_string()));
+        }
+        if state.callbacks.iter().any(|c| c.call_sid == callback.call_sid) {
+            return Ok(false);
+        }
+        state.callbacks.push(callback.clone());
+        Ok(true)
+    }
+
+    async fn attach_recording(&self, tenant: &TenantId, call: &CallSid, url: &str) -> Result<bool, CallError> {
+        Ok(self.with_callback(tenant, call, |c| c.recording_url = Some(url.to_owned())))
+    }
+
+    async fn attach_transcript(&self, tenant: &TenantId, call: &CallSid, text: &str) -> Result<bool, CallError> {
+        Ok(self.with_callback(tenant, call, |c| c.transcript = Some(text.to_owned())))
+    }
+
+    async fn callback(&self, tenant: &TenantId, call: &CallSid) -> Result<Option<Callback>, CallError> {
+        Ok(self.lock().callbacks.iter().find(|c| c.tenant == *tenant && c.call_sid == *call).cloned())
+    }
+
+    async fn callbacks(&self, tenant: &TenantId, status: Option<CallbackStatus>) -> Result<Vec<Callback>, CallError> {
+        let mut found: Vec<Callback> = self
+            .lock()
+            .callbacks
+            .iter()
+            .filter(|c| c.tenant == *tenant && status.is_none_or(|s| c.status == s))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (a.created_at, &a.call_sid).cmp(&(b.created_at, &b.call_sid)));
+        Ok(found)
+    }
+
+    async fn close_callback(&self, tenant: &TenantId, call: &CallSid, now: DateTime<Utc>) -> Result<bool, CallError> {
+        Ok(self.with_callback(tenant, call, |c| {
+            c.status = CallbackStatus::Done;
+            c.done_at = c.done_at.or(Some(now));
+        }))
+    }
+}
+
+impl MemoryCallStore {
+    fn with_callback(&self, tenant: &TenantId, call: &CallSid, change: impl FnOnce(&mut Callback)) -> bool {
+        let mut state = self.lock();
+        match state.callbacks.iter_mut().find(|c| c.tenant == *tenant && c.call_sid == *call) {
+            Some(callback) => {
+                change(callback);
+                true
+            }
+            None => false,
+        }
     }
 }

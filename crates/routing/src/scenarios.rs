@@ -201,7 +201,7 @@ impl MemoryLine {
         self.next_turn = answer.listen_turn;
         let next = match answer.next {
             Next::Listen => NextStep::Listen,
-            Next::Transfer { .. } => NextStep::Transfer,
+            Next::Transfer { .. } | Next::WarmTransfer { .. } => NextStep::Transfer,
             Next::Voicemail => NextStep::Voicemail,
             Next::Hangup => NextStep::Hangup,
         };

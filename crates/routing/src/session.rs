@@ -16,6 +16,7 @@ use frontdesk_jobs::JobQueue;
 use frontdesk_tenant::TenantProfile;
 
 use crate::allowance::{Admission, CallAllowance};
+use crate::callbacks::{Callback, CallbackStatus, CallbackStore};
 use crate::calls::{CallError, CallRecord, CallStore, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
 use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
 use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
@@ -47,6 +48,7 @@ impl Answer {
         let (next, to) = match &self.next {
             Next::Listen => ("listen", None),
             Next::Transfer { to } => ("transfer", Some(to.as_str())),
+            Next::WarmTransfer { to } => ("warm-transfer", Some(to.as_str())),
             Next::Voicemail => ("voicemail", None),
             Next::Hangup => ("hangup", None),
         };
@@ -59,6 +61,7 @@ impl Answer {
         let next = match value["next"].as_str()? {
             "listen" => Next::Listen,
             "transfer" => Next::Transfer { to: E164::parse(value["to"].as_str()?).ok()? },
+            "warm-transfer" => Next::WarmTransfer { to: E164::parse(value["to"].as_str()?).ok()? },
             "voicemail" => Next::Voicemail,
             "hangup" => Next::Hangup,
             _ => return None,
@@ -82,8 +85,10 @@ impl Answer {
 pub struct TransferEnded {
     /// The transferred leg, when the provider names it.
     pub leg: Option<CallSid>,
-    /// Someone picked up and the conversation happened.
-    pub answered: bool,
+    /// The provider bridged the legs (someone, or something such as a
+    /// voicemail box, picked up). After a warm transfer only the person's
+    /// acceptance counts, not this.
+    pub bridged: bool,
 }
 
 /// A status callback.
@@ -101,7 +106,19 @@ pub struct CallSession {
     dialogue: Arc<Dialogue>,
     allowance: Arc<dyn CallAllowance>,
     duration_checks: Option<DurationChecks>,
+    callbacks: Option<Callbacks>,
 }
+
+/// Where callbacks are kept, and how the owner hears of a message.
+struct Callbacks {
+    store: Arc<dyn CallbackStore>,
+    jobs: Arc<dyn JobQueue>,
+    /// Where the owner opens the callbacks (in the text about a message).
+    link: String,
+}
+
+/// How long the owner's text about a message waits for its transcription.
+pub const TRANSCRIPTION_WAIT: Duration = Duration::minutes(3);
 
 /// Where and when a finished call's duration is checked against the
 /// provider's own record.
@@ -112,7 +129,20 @@ struct DurationChecks {
 
 impl CallSession {
     pub fn new(calls: Arc<dyn CallStore>, dialogue: Arc<Dialogue>, allowance: Arc<dyn CallAllowance>) -> CallSession {
-        CallSession { calls, dialogue, allowance, duration_checks: None }
+        CallSession { calls, dialogue, allowance, duration_checks: None, callbacks: None }
+    }
+
+    /// Keep a callback for every caller who wanted a person and did not
+    /// get one, and text the owner about each message left (with what it
+    /// says once transcribed; `link` is where they see the callbacks).
+    pub fn with_callbacks(
+        mut self,
+        store: Arc<dyn CallbackStore>,
+        jobs: Arc<dyn JobQueue>,
+        link: String,
+    ) -> CallSession {
+        self.callbacks = Some(Callbacks { store, jobs, link });
+        self
     }
 
     /// With the provider's call records readable ([`crate::CallLedger`]): a
@@ -242,8 +272,44 @@ impl CallSession {
         }
     }
 
-    /// A transfer to a person ended: done if someone answered, otherwise a
-    /// message is taken.
+    /// The whisper the person a warm transfer rings hears before the caller
+    /// is connected: who is calling and why, and to press 1.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn whisper(&self, profile: &TenantProfile, call_sid: &CallSid) -> Result<String, CallError> {
+        let call = self.existing_call(profile, call_sid).await?;
+        let summary = CallSummaryLine::of(profile, &call);
+        Ok(format!("Frontdesk call for {}. {} Press 1 to take the call.", profile.name(), summary.sentence()))
+    }
+
+    /// The person a warm transfer rang pressed 1 on `leg`: the caller is
+    /// connected, and the call was transferred.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn transfer_accepted(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        leg: CallSid,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let call = self.existing_call(profile, call_sid).await?;
+        let answer = Answer::hang_up("");
+        let update = TurnUpdate {
+            state: call.state,
+            turns: vec![Turn::said(now, Speaker::Agent, "(connected to the shop)")],
+            outcome: Some(Outcome::Transferred),
+            booking_id: None,
+            recording_url: None,
+            question: None,
+            nearest: None,
+            reply: answer.encode(),
+        };
+        self.answer_once(profile, call_sid, &TurnKey::Accepted(leg), update, answer, TurnNumber::FIRST, now).await;
+        Ok(())
+    }
+
+    /// A transfer to a person ended: done if they took the call (after a
+    /// warm transfer: pressed 1 on that leg; otherwise: the legs were
+    /// bridged), else the caller leaves a message and is owed a callback.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn transfer_ended(
         &self,
@@ -252,13 +318,27 @@ impl CallSession {
         ended: TransferEnded,
         now: DateTime<Utc>,
     ) -> Result<Answer, CallError> {
-        if ended.answered {
+        let call = self.existing_call(profile, call_sid).await?;
+        let warm = CallState::from_json(&call.state).warm_transfer;
+        let taken = if warm {
+            match &ended.leg {
+                Some(leg) => self
+                    .calls
+                    .call_for_turn(profile.slug(), call_sid, &TurnKey::Accepted(leg.clone()))
+                    .await?
+                    .is_some_and(|found| found.answered.is_some()),
+                None => false,
+            }
+        } else {
+            ended.bridged
+        };
+        if taken {
             return Ok(Answer::hang_up(""));
         }
-        let call = self.existing_call(profile, call_sid).await?;
+        self.open_callback(profile, &call, now).await;
         let answer = Answer {
             say: format!(
-                "Sorry, nobody could come to the phone. Please leave your name, number and message for {} after the tone.",
+                "Sorry, nobody could come to the phone. Please leave your name, number and message for {} after the tone, and we'll call you back.",
                 profile.name()
             ),
             next: Next::Voicemail,
@@ -278,7 +358,10 @@ impl CallSession {
         Ok(self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await)
     }
 
-    /// The caller left a voicemail (`recording` names it; `url` is where it is).
+    /// The caller left a voicemail (`recording` names it; `url` is where it
+    /// is): it joins the call's callback (opened now if the call has none),
+    /// and the owner is texted about it once its transcription arrives or
+    /// [`TRANSCRIPTION_WAIT`] has passed.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn voicemail_left(
         &self,
@@ -291,17 +374,98 @@ impl CallSession {
         let call = self.existing_call(profile, call_sid).await?;
         let answer = Answer::hang_up("Thank you, we'll get back to you soon. Goodbye.");
         let update = TurnUpdate {
-            state: call.state,
+            state: call.state.clone(),
             turns: vec![Turn::said(now, Speaker::Caller, "(left a voicemail)")],
             outcome: Some(Outcome::MessageTaken),
             booking_id: None,
-            recording_url: url,
+            recording_url: url.clone(),
             question: None,
             nearest: None,
             reply: answer.encode(),
         };
         let key = TurnKey::Recording(recording);
-        Ok(self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await)
+        let answer = self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await;
+        if let Some(callbacks) = &self.callbacks {
+            self.open_callback(profile, &call, now).await;
+            if let Some(url) = &url
+                && let Err(error) = callbacks.store.attach_recording(profile.slug(), call_sid, url).await
+            {
+                tracing::error!(%error, "could not attach the recording to the callback");
+            }
+            let notice = voicemail_notice(profile, &call, None, &callbacks.link, now);
+            self.queue_notice(profile, call_sid, &notice, Some(now + TRANSCRIPTION_WAIT)).await;
+        }
+        Ok(answer)
+    }
+
+    /// The provider transcribed the caller's message (`None`: it could not):
+    /// the text joins the callback (card numbers removed), and the owner is
+    /// texted the gist now instead of the plain notice.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn transcribed(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        text: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let Some(callbacks) = &self.callbacks else { return Ok(()) };
+        let call = self.existing_call(profile, call_sid).await?;
+        let text = text.map(frontdesk_language::redact_card_numbers).filter(|t| !t.trim().is_empty());
+        if let Some(text) = &text {
+            callbacks.store.attach_transcript(profile.slug(), call_sid, text).await?;
+        }
+        // The plain notice waiting for this is withdrawn; if it went out
+        // already, the gist follows it.
+        // The waiting job's key, as the notice job makes it.
+        let waiting = crate::texts::owner_notice_job(profile, &notice_key(call_sid), "").and_then(|job| job.unique_key);
+        let withdrawn = match waiting {
+            Some(key) => callbacks.jobs.cancel_by_key(&key).await.map_err(|e| CallError::Unexpected(e.into()))?,
+            None => false,
+        };
+        if withdrawn || text.is_some() {
+            let notice = voicemail_notice(profile, &call, text.as_deref(), &callbacks.link, now);
+            self.queue_notice(profile, call_sid, &notice, None).await;
+        }
+        Ok(())
+    }
+
+    /// Opens the call's callback (once), with who called and why.
+    async fn open_callback(&self, profile: &TenantProfile, call: &CallRecord, now: DateTime<Utc>) {
+        let Some(callbacks) = &self.callbacks else { return };
+        let summary = CallSummaryLine::of(profile, call);
+        let callback = Callback {
+            call_sid: call.call_sid.clone(),
+            tenant: profile.slug().clone(),
+            caller: call.caller.clone(),
+            name: summary.name.clone(),
+            reason: summary.reason,
+            recording_url: None,
+            transcript: None,
+            status: CallbackStatus::Open,
+            created_at: now,
+            done_at: None,
+        };
+        if let Err(error) = callbacks.store.open_callback(&callback).await {
+            tracing::error!(%error, "could not open a callback");
+        }
+    }
+
+    /// Queues the owner's text about a message: `at` a later time (waiting
+    /// for the transcription), or now with what the message says.
+    async fn queue_notice(&self, profile: &TenantProfile, call_sid: &CallSid, body: &str, at: Option<DateTime<Utc>>) {
+        let Some(callbacks) = &self.callbacks else { return };
+        let key = match at {
+            Some(_) => notice_key(call_sid),
+            None => format!("{}:transcribed", notice_key(call_sid)),
+        };
+        let Some(mut job) = crate::texts::owner_notice_job(profile, &key, body) else { return };
+        if let Some(at) = at {
+            job = job.run_at(at);
+        }
+        if let Err(error) = callbacks.jobs.enqueue(job).await {
+            tracing::error!(%error, "could not queue the owner's text about a message");
+        }
     }
 
     /// A status callback: recorded in sequence order; a finished call gets its
@@ -416,5 +580,84 @@ fn forward_to_owner(profile: &TenantProfile) -> Reply {
         prompt: None,
         cited: Vec::new(),
         nearest: None,
+    }
+}
+
+/// The key of the owner's text about a call's message.
+fn notice_key(call_sid: &CallSid) -> String {
+    format!("voicemail:{call_sid}")
+}
+
+/// The owner's text about a message: who, when, what it says (or that it
+/// could not be transcribed), and where the callbacks are.
+fn voicemail_notice(
+    profile: &TenantProfile,
+    call: &CallRecord,
+    transcript: Option<&str>,
+    link: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let summary = CallSummaryLine::of(profile, call);
+    let who = match (&summary.name, &call.caller) {
+        (Some(name), Some(number)) => format!("{name} ({number})"),
+        (Some(name), None) => format!("{name} (number withheld)"),
+        (None, Some(number)) => number.to_string(),
+        (None, None) => "a caller with a withheld number".to_owned(),
+    };
+    let at = crate::reminders::when_from(profile, call.started_at, now);
+    let said = match transcript {
+        Some(text) => format!(": \"{}\"", shortened(text, 240)),
+        None => format!(" ({}).", summary.reason),
+    };
+    format!("Frontdesk: voicemail for {} from {who}, {at}{said} Call back: {link}", profile.name())
+}
+
+/// `text` cut to at most `max` characters at a word, with an ellipsis.
+fn shortened(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+/// Who called and what they wanted, from the call's state and transcript:
+/// what a whisper, a callback and the owner's text say.
+struct CallSummaryLine {
+    name: Option<String>,
+    /// "wants to book a skin fade on Friday at 3 PM", "asked: ...".
+    reason: String,
+}
+
+impl CallSummaryLine {
+    fn of(profile: &TenantProfile, call: &CallRecord) -> CallSummaryLine {
+        let state = CallState::from_json(&call.state);
+        let draft = &state.draft;
+        let name = draft.name.clone().filter(|n| !n.trim().is_empty());
+        let service = draft.service.as_deref().map(str::to_lowercase);
+        let when = match (draft.slot_start, draft.date) {
+            (Some(start), _) => Some(crate::dialogue::spoken_when(profile, start)),
+            (None, Some(date)) => Some(crate::dialogue::spoken_date(date)),
+            (None, None) => None,
+        };
+        let on = when.map(|w| format!(" {w}")).unwrap_or_default();
+        let reason = match (draft.booking.is_some(), draft.rescheduling, service) {
+            (true, true, Some(service)) => format!("wants to move their {service}{on}"),
+            (true, false, Some(service)) => format!("wants to cancel their {service}"),
+            (false, _, Some(service)) => format!("wants to book a {service}{on}"),
+            _ => match call.turns.iter().rev().find(|t| t.speaker == Speaker::Caller && !t.text.starts_with('(')) {
+                Some(turn) => format!("said: \"{}\"", shortened(&turn.text, 120)),
+                None => "asked for someone at the shop".to_owned(),
+            },
+        };
+        CallSummaryLine { name, reason }
+    }
+
+    /// "Jane wants to move their haircut Friday at 3 PM."
+    fn sentence(&self) -> String {
+        let who = self.name.as_deref().unwrap_or("A caller");
+        format!("{who} {}.", self.reason)
     }
 }

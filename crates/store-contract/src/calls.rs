@@ -367,3 +367,65 @@ pub async fn call_summaries_agree_with_the_records_per_tenant_and_for_all(stores
     let none = stores.calls.call_summaries_of_all_tenants(window.1, window.1 + Duration::minutes(30)).await;
     assert_eq!(none.map(|calls| calls.len()).ok(), Some(0));
 }
+
+pub async fn a_callback_is_opened_once_per_call_completed_and_closed_by_its_own_tenant(stores: Stores) {
+    use frontdesk_routing::{Callback, CallbackStatus};
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let caller = phone("+15555551234");
+    for (shop, call) in [(&a, "CA-cb1"), (&a, "CA-cb2"), (&b, "CA-cb3")] {
+        let opened = stores
+            .calls
+            .open_call(shop, &incoming(sid(call), Some(caller.clone()), shop_number()), "{}", stores.clock.now())
+            .await;
+        assert!(opened.is_ok(), "{opened:?}");
+    }
+    let callback = |shop: &frontdesk_core::TenantId, call: &str, reason: &str| Callback {
+        call_sid: sid(call),
+        tenant: shop.clone(),
+        caller: Some(caller.clone()),
+        name: Some("Jane".to_owned()),
+        reason: reason.to_owned(),
+        recording_url: None,
+        transcript: None,
+        status: CallbackStatus::Open,
+        created_at: stores.clock.now(),
+        done_at: None,
+    };
+    assert!(matches!(stores.callbacks.open_callback(&callback(&a, "CA-cb1", "wants to move")).await, Ok(true)));
+    assert!(
+        matches!(stores.callbacks.open_callback(&callback(&a, "CA-cb1", "again")).await, Ok(false)),
+        "one per call: a repeated webhook opens nothing"
+    );
+    let foreign = stores.callbacks.open_callback(&callback(&a, "CA-cb3", "not ours")).await;
+    assert!(matches!(foreign, Err(CallError::NotFound(_))), "another tenant's call: {foreign:?}");
+    stores.clock.advance(Duration::minutes(1));
+    assert!(matches!(stores.callbacks.open_callback(&callback(&a, "CA-cb2", "asked for someone")).await, Ok(true)));
+    assert!(matches!(stores.callbacks.open_callback(&callback(&b, "CA-cb3", "shop b's")).await, Ok(true)));
+
+    assert!(matches!(stores.callbacks.attach_recording(&a, &sid("CA-cb1"), "https://rec/RE1").await, Ok(true)));
+    assert!(matches!(stores.callbacks.attach_transcript(&a, &sid("CA-cb1"), "Please call me back").await, Ok(true)));
+    assert!(matches!(stores.callbacks.attach_recording(&b, &sid("CA-cb1"), "https://rec/x").await, Ok(false)));
+    assert!(matches!(stores.callbacks.attach_transcript(&a, &sid("CA-nope"), "x").await, Ok(false)));
+    let read = stores.callbacks.callback(&a, &sid("CA-cb1")).await.unwrap_or_else(|e| panic!("{e}"));
+    let read = read.unwrap_or_else(|| panic!("the callback reads back"));
+    assert_eq!(read.reason, "wants to move", "the first one is kept");
+    assert_eq!(read.recording_url.as_deref(), Some("https://rec/RE1"));
+    assert_eq!(read.transcript.as_deref(), Some("Please call me back"));
+    assert_eq!((read.caller.as_ref(), read.name.as_deref()), (Some(&caller), Some("Jane")));
+    assert!(matches!(stores.callbacks.callback(&b, &sid("CA-cb1")).await, Ok(None)), "never another tenant's");
+
+    let open = stores.callbacks.callbacks(&a, Some(CallbackStatus::Open)).await.unwrap_or_else(|e| panic!("{e}"));
+    let calls: Vec<&str> = open.iter().map(|c| c.call_sid.as_str()).collect();
+    assert_eq!(calls, ["CA-cb1", "CA-cb2"], "oldest first, own tenant only");
+    let done_at = stores.clock.now();
+    assert!(matches!(stores.callbacks.close_callback(&a, &sid("CA-cb1"), done_at).await, Ok(true)));
+    stores.clock.advance(Duration::minutes(5));
+    assert!(matches!(stores.callbacks.close_callback(&a, &sid("CA-cb1"), stores.clock.now()).await, Ok(true)));
+    assert!(matches!(stores.callbacks.close_callback(&b, &sid("CA-cb2"), stores.clock.now()).await, Ok(false)));
+    let done = stores.callbacks.callbacks(&a, Some(CallbackStatus::Done)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done.len(), 1);
+    assert_eq!((done[0].status, done[0].done_at), (CallbackStatus::Done, Some(done_at)), "closed once");
+    let all = stores.callbacks.callbacks(&a, None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), 2);
+}

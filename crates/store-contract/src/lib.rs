@@ -160,6 +160,7 @@ macro_rules! store_contract_tests {
             calls::a_question_is_recorded_with_its_turn_exactly_once,
             calls::a_question_is_closed_once_by_its_own_tenant,
             calls::call_summaries_agree_with_the_records_per_tenant_and_for_all,
+            calls::a_callback_is_opened_once_per_call_completed_and_closed_by_its_own_tenant,
             messages::a_message_is_written_then_updated_and_reads_back,
             messages::messages_are_listed_newest_first_up_to_the_limit,
             messages::opt_outs_are_idempotent_and_undone_by_start,

@@ -17,6 +17,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 mod audit;
 mod billing;
 mod bookings;
+mod callbacks;
 mod calls;
 mod flags;
 mod inventory;

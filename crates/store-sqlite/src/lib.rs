@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 mod audit;
 mod billing;
 mod bookings;
+mod callbacks;
 mod calls;
 mod direct;
 mod flags;

@@ -138,8 +138,9 @@ impl TenantStore for SqliteStore {
 /// Every row kept for a tenant, children first. The audit log stays (it
 /// outlives what it describes); a provider event keeps its id (so a replay
 /// is still recognised) and forgets the tenant.
-const PURGE: [&str; 23] = [
+const PURGE: [&str; 24] = [
     "DELETE FROM call_replies WHERE call_sid IN (SELECT call_sid FROM calls WHERE tenant_id = ?1)",
+    "DELETE FROM callbacks WHERE tenant_id = ?1",
     "DELETE FROM calls WHERE tenant_id = ?1",
     "DELETE FROM call_questions WHERE tenant_id = ?1",
     "DELETE FROM messages WHERE tenant_id = ?1",

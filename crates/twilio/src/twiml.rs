@@ -589,6 +589,8 @@ impl Record {
         trim => "trim": RecordTrim;
         recording_status_callback => "recordingStatusCallback": text;
         transcribe => "transcribe": bool;
+        /// Where Twilio posts the transcription (`TranscriptionText`, `TranscriptionStatus`).
+        transcribe_callback => "transcribeCallback": text;
     }
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod billing;
 mod bookings;
+mod callbacks;
 mod calls;
 mod jobs;
 pub(crate) mod knowledge;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(jobs::routes())
         .merge(bookings::routes())
         .merge(calls::routes())
+        .merge(callbacks::routes())
         .merge(billing::routes())
         .merge(audit::routes())
         .merge(sandboxes::routes())

@@ -443,7 +443,7 @@ async fn a_transfer_nobody_answers_becomes_a_voicemail_on_the_call_record() {
     params.push(("SpeechResult".to_owned(), "let me speak to a human".to_owned()));
     let twiml = post(&h.router, "/twilio/gather?turn=1", &params).await;
     assert!(
-        twiml.contains("<Dial action=\"/twilio/dial-done\" answerOnBridge=\"true\" callerId=\"+15555550100\" timeout=\"20\"><Number>+15555550199</Number></Dial>"),
+        twiml.contains("<Dial action=\"/twilio/dial-done\" answerOnBridge=\"true\" callerId=\"+15555550100\" timeout=\"20\"><Number url=\"/twilio/whisper\">+15555550199</Number></Dial>"),
         "{twiml}"
     );
     let mut dial = call_params("CA-transfer", "+15555550100");

@@ -11,6 +11,7 @@ mod bookings;
 mod browser;
 mod conversations;
 mod health;
+mod human_fallback;
 mod jobs;
 mod knowledge;
 mod lifecycle;

@@ -123,6 +123,10 @@ pub struct CallState {
     /// only for the turn: recorded with the question).
     #[serde(skip)]
     pub nearest_miss: Option<NearestPassage>,
+    /// The call was handed to a person with a warm transfer: only their
+    /// acceptance (a press of 1) means they took it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warm_transfer: bool,
 }
 
 /// One exchange of a call: what the caller said, what they heard back.
@@ -199,6 +203,12 @@ pub enum Next {
     Listen,
     /// Connect the caller to the owner.
     Transfer {
+        to: E164,
+    },
+    /// Ring a person with a whispered summary first: only their press of 1
+    /// connects the caller; no answer, a decline or their voicemail leaves
+    /// the caller with us (a message and a callback).
+    WarmTransfer {
         to: E164,
     },
     /// Record a message.
@@ -809,9 +819,10 @@ impl Dialogue {
         self.release_hold(context, state).await;
         state.stage = Stage::Ended;
         if context.is_open() && context.policy.human_fallback {
+            state.warm_transfer = true;
             Reply {
                 say: "Of course. Let me connect you with someone at the shop.".to_owned(),
-                next: Next::Transfer { to: context.profile.owner_phone().clone() },
+                next: Next::WarmTransfer { to: context.profile.owner_phone().clone() },
                 outcome: Some(Outcome::Transferred),
                 booking_id: None,
                 unanswered: None,

@@ -50,7 +50,7 @@ async fn another_intent_classifier_plugs_in_behind_the_port() {
     let dialogue = dialogue().with_classifier(Arc::new(AlwaysAPerson));
     let context = call_context(&profile, Some(&caller), Default::default());
     let reply = dialogue.respond(&context, &mut CallState::default(), said("what are your hours")).await;
-    assert_eq!(reply.next, Next::Transfer { to: profile.owner_phone().clone() });
+    assert_eq!(reply.next, Next::WarmTransfer { to: profile.owner_phone().clone() });
 }
 
 #[tokio::test]
@@ -64,7 +64,7 @@ async fn a_failing_classifier_is_not_understood_and_the_caller_is_asked_again() 
     assert!(reply.say.contains("didn't quite get that"), "{}", reply.say);
     // A second failure hands the caller to a person, as any misunderstanding does.
     let reply = dialogue.respond(&context, &mut state, said("your hours please")).await;
-    assert_eq!(reply.next, Next::Transfer { to: profile.owner_phone().clone() });
+    assert_eq!(reply.next, Next::WarmTransfer { to: profile.owner_phone().clone() });
 }
 
 /// Answers every general question from a (pretend) knowledge base.

@@ -73,7 +73,12 @@ fn answers_survive_the_store() {
         Answer { say: "Hi! \"Quotes\" & <tags>".to_owned(), next: Next::Listen, listen_turn: TurnNumber::FIRST },
         Answer {
             say: "Connecting you.".to_owned(),
-            next: Next::Transfer { to: owner },
+            next: Next::Transfer { to: owner.clone() },
+            listen_turn: TurnNumber::FIRST,
+        },
+        Answer {
+            say: "Let me get someone.".to_owned(),
+            next: Next::WarmTransfer { to: owner },
             listen_turn: TurnNumber::FIRST,
         },
         Answer { say: "Leave a message.".to_owned(), next: Next::Voicemail, listen_turn: TurnNumber::FIRST },

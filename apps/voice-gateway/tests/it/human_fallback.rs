@@ -1,0 +1,234 @@
+//! The human fallback through the gateway (fresh-cuts, on Pro, open on
+//! Tuesday 2026-11-24 at 10:00 in New York): a warm transfer whispers who
+//! is calling to the owner and only their press of 1 connects; anything
+//! else (no answer, a decline, their voicemail picking up) leaves the
+//! caller with us: a message, a callback with the recording and its
+//! transcription, and a text to the owner.
+
+use axum::http::{Method, StatusCode};
+use frontdesk_routing::{CallSid, CallbackStatus, CallbackStore, NOTIFY_OWNER};
+use serde_json::Value;
+
+use crate::support::TestApp;
+
+const SHOP: &str = "+15555550100";
+const OWNER: &str = "+15555550199";
+const CALLER: &str = "+15555551234";
+const CALL: &str = "CA-warm";
+const LEG: &str = "CA-owner-leg";
+
+fn fresh_cuts() -> frontdesk_core::TenantId {
+    frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A webhook of the caller's call.
+async fn caller_leg(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![("CallSid", CALL), ("From", CALLER), ("To", SHOP), ("CallStatus", "in-progress")];
+    params.extend_from_slice(extra);
+    let (status, twiml) = app.twilio(path, &params).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {twiml}");
+    twiml
+}
+
+/// A webhook of the leg ringing the owner: from the shop's number.
+async fn owner_leg(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![
+        ("CallSid", LEG),
+        ("ParentCallSid", CALL),
+        ("From", SHOP),
+        ("To", OWNER),
+        ("Direction", "outbound-dial"),
+        ("CallStatus", "in-progress"),
+    ];
+    params.extend_from_slice(extra);
+    let (status, twiml) = app.twilio(path, &params).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {twiml}");
+    twiml
+}
+
+/// A caller who gave their name while booking asks for a person.
+async fn asks_for_a_person(app: &TestApp) {
+    caller_leg(app, "/twilio/voice", &[]).await;
+    caller_leg(app, "/twilio/gather?turn=1", &[("SpeechResult", "I'd like a skin fade on Friday at 3 pm")]).await;
+    let twiml =
+        caller_leg(app, "/twilio/gather?turn=2", &[("SpeechResult", "actually can I talk to a real person")]).await;
+    assert!(
+        twiml.contains("<Dial action=\"/twilio/dial-done\" answerOnBridge=\"true\" callerId=\"+15555550100\" timeout=\"20\"><Number url=\"/twilio/whisper\">+15555550199</Number></Dial>"),
+        "{twiml}"
+    );
+}
+
+async fn owner_notices(app: &TestApp) -> Vec<(String, String, String)> {
+    let listed = app.admin(Method::GET, "/admin/jobs?limit=200", None).await.body;
+    listed["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|job| job["kind"] == NOTIFY_OWNER)
+        .map(|job| {
+            (
+                job["payload"]["body"].as_str().unwrap_or_default().to_owned(),
+                job["state"].as_str().unwrap_or_default().to_owned(),
+                job["run_at"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn call_json(app: &TestApp) -> Value {
+    app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{CALL}"), None).await.body
+}
+
+#[tokio::test]
+async fn the_owner_hears_who_is_calling_and_only_pressing_1_connects() {
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    let whisper = owner_leg(&app, "/twilio/whisper", &[]).await;
+    assert!(
+        whisper.contains(
+            "<Gather action=\"/twilio/whisper-accept\" input=\"dtmf\" method=\"POST\" numDigits=\"1\" timeout=\"5\">"
+        ),
+        "{whisper}"
+    );
+    assert!(
+        whisper.contains("Frontdesk call for Fresh Cuts Barbershop. A caller wants to book a skin fade"),
+        "who and why: {whisper}"
+    );
+    assert!(
+        whisper.contains("Press 1 to take the call.</Say></Gather><Hangup />"),
+        "no key: the leg hangs up: {whisper}"
+    );
+
+    let accepted = owner_leg(&app, "/twilio/whisper-accept", &[("Digits", "1")]).await;
+    assert_eq!(accepted, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response />", "an empty answer bridges the legs");
+    let done = caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "completed"), ("DialCallSid", LEG)]).await;
+    assert!(done.contains("<Hangup />") && !done.contains("<Record"), "{done}");
+    let call = call_json(&app).await;
+    assert_eq!(call["outcome"], "transferred", "{call}");
+    let callbacks = app.store.callbacks(&fresh_cuts(), None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(callbacks.is_empty(), "the owner took it: no callback");
+}
+
+#[tokio::test]
+async fn the_owners_voicemail_picking_up_never_swallows_the_caller() {
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    // The owner's voicemail answers: it presses nothing, so the whisper
+    // times out and the leg hangs up; Twilio still reports the dial
+    // "completed" because something answered.
+    owner_leg(&app, "/twilio/whisper", &[]).await;
+    let done = caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "completed"), ("DialCallSid", LEG)]).await;
+    assert!(
+        done.contains("Sorry, nobody could come to the phone. Please leave your name, number and message"),
+        "{done}"
+    );
+    assert!(
+        done.contains("<Record action=\"/twilio/recording\" maxLength=\"120\" playBeep=\"true\" timeout=\"5\" transcribe=\"true\" transcribeCallback=\"/twilio/transcription\" />"),
+        "{done}"
+    );
+    let open = app.store.callbacks(&fresh_cuts(), Some(CallbackStatus::Open)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].caller.as_ref().map(|c| c.as_str()), Some(CALLER));
+    assert!(open[0].reason.starts_with("wants to book a skin fade"), "{:?}", open[0].reason);
+}
+
+#[tokio::test]
+async fn a_declined_transfer_leaves_a_message_a_callback_and_a_text_with_its_gist() {
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    owner_leg(&app, "/twilio/whisper", &[]).await;
+    let declined = owner_leg(&app, "/twilio/whisper-accept", &[("Digits", "2")]).await;
+    assert!(declined.contains("<Hangup />"), "{declined}");
+    caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "no-answer"), ("DialCallSid", LEG)]).await;
+    let bye = caller_leg(
+        &app,
+        "/twilio/recording",
+        &[("RecordingUrl", "https://api.twilio.com/recordings/RE1"), ("RecordingSid", "RE1")],
+    )
+    .await;
+    assert!(bye.contains("Thank you, we'll get back to you soon.") || bye.contains("Thank you, we&apos;ll"), "{bye}");
+    let call = CallSid::parse(CALL).unwrap_or_else(|e| panic!("{e}"));
+    let callback = app.store.callback(&fresh_cuts(), &call).await.unwrap_or_else(|e| panic!("{e}"));
+    let callback = callback.unwrap_or_else(|| panic!("a callback"));
+    assert_eq!(callback.recording_url.as_deref(), Some("https://api.twilio.com/recordings/RE1"));
+    // The owner's text waits for the transcription.
+    let waiting = owner_notices(&app).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].1, "queued");
+    assert_eq!(
+        waiting[0].0,
+        "Frontdesk: voicemail for Fresh Cuts Barbershop from +15555551234, today at 10:00 AM (wants to book a skin fade Friday, November 27 at 3 PM). Call back: https://frontdesk.example.com/app/callbacks"
+    );
+
+    let (status, _) = app
+        .twilio(
+            "/twilio/transcription",
+            &[
+                ("CallSid", CALL),
+                ("From", CALLER),
+                ("To", SHOP),
+                ("RecordingSid", "RE1"),
+                ("TranscriptionStatus", "completed"),
+                ("TranscriptionText", "Hi it's Jane, please call me back about Friday, my card is 4111 1111 1111 1111"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let callback =
+        app.store.callback(&fresh_cuts(), &call).await.ok().flatten().unwrap_or_else(|| panic!("a callback"));
+    let transcript = callback.transcript.unwrap_or_default();
+    assert!(transcript.starts_with("Hi it's Jane, please call me back about Friday"), "{transcript}");
+    assert!(!transcript.contains("4111"), "card digits never kept: {transcript}");
+    let notices = owner_notices(&app).await;
+    let states: Vec<&str> = notices.iter().map(|(_, state, _)| state.as_str()).collect();
+    assert_eq!(states.len(), 2, "{notices:?}");
+    assert!(states.contains(&"cancelled"), "the plain notice is withdrawn: {notices:?}");
+    let gist =
+        notices.iter().find(|(_, state, _)| state == "queued").map(|(body, _, _)| body.clone()).unwrap_or_default();
+    assert!(gist.starts_with("Frontdesk: voicemail for Fresh Cuts Barbershop from +15555551234, today at 10:00 AM: \"Hi it's Jane, please call me back about Friday"), "{gist}");
+    assert!(gist.ends_with("Call back: https://frontdesk.example.com/app/callbacks"), "{gist}");
+    assert!(!gist.contains("4111"), "{gist}");
+}
+
+#[tokio::test]
+async fn a_whisper_for_a_call_we_do_not_know_declines_it() {
+    let app = TestApp::new().await;
+    let mut params = vec![("CallSid", LEG), ("ParentCallSid", "CA-unknown"), ("From", SHOP), ("To", OWNER)];
+    let (status, twiml) = app.twilio("/twilio/whisper", &params).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(twiml.contains("<Hangup />") && !twiml.contains("<Gather"), "{twiml}");
+    params.push(("Digits", "1"));
+    let (status, twiml) = app.twilio("/twilio/whisper-accept", &params).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(twiml.contains("<Hangup />"), "{twiml}");
+}
+
+#[tokio::test]
+async fn callbacks_are_listed_longest_waiting_first_and_marked_done() {
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "busy"), ("DialCallSid", LEG)]).await;
+    app.clock.advance(chrono::Duration::minutes(12));
+    let listed = app.admin(Method::GET, "/admin/tenants/fresh-cuts/callbacks", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let callbacks = listed.body["callbacks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(callbacks.len(), 1, "{}", listed.body);
+    assert_eq!(callbacks[0]["call_sid"], CALL);
+    assert_eq!(callbacks[0]["caller"], CALLER);
+    assert_eq!(callbacks[0]["status"], "open");
+    assert_eq!(callbacks[0]["waiting_minutes"], 12);
+
+    let done = app.admin(Method::POST, &format!("/admin/tenants/fresh-cuts/callbacks/{CALL}/done"), None).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["status"], "done");
+    let open = app.admin(Method::GET, "/admin/tenants/fresh-cuts/callbacks?status=open", None).await;
+    assert_eq!(open.body["callbacks"].as_array().map(Vec::len), Some(0), "{}", open.body);
+    let all = app.admin(Method::GET, "/admin/tenants/fresh-cuts/callbacks?status=all", None).await;
+    assert_eq!(all.body["callbacks"].as_array().map(Vec::len), Some(1));
+    let bad = app.admin(Method::GET, "/admin/tenants/fresh-cuts/callbacks?status=maybe", None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let missing = app.admin(Method::POST, "/admin/tenants/fresh-cuts/callbacks/CA-none/done", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let other = app.admin(Method::GET, "/admin/tenants/bright-smile/callbacks?status=all", None).await;
+    assert_eq!(other.body["callbacks"].as_array().map(Vec::len), Some(0), "each shop sees its own");
+}
