@@ -76,6 +76,9 @@ pub struct AppState {
     pub version: &'static str,
     /// The Twilio webhooks; `None` serves them as 404 (embedding without telephony).
     pub twilio: Option<crate::twilio::Telephony>,
+    /// Calling customers back (the owner rung first); `None` without a
+    /// provider that places calls (the embedded default).
+    pub calling_back: Option<Arc<frontdesk_routing::CallingBack>>,
     /// The web pages' sign-in and sessions.
     pub web: crate::web::Web,
 }
@@ -148,6 +151,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             version: env!("CARGO_PKG_VERSION"),
             twilio,
+            calling_back: None,
             web: crate::web::Web::new(
                 Arc::new(frontdesk_auth::web::WebLogins::new(backend.web_auth.clone())),
                 Arc::new(frontdesk_routing::OutboxMessaging),

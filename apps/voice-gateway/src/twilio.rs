@@ -67,6 +67,9 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/whisper-accept", post(whisper_accept))
         .route("/twilio/recording", post(recording))
         .route("/twilio/transcription", post(transcription))
+        .route("/twilio/callback-bridge", post(callback_bridge))
+        .route("/twilio/callback-connect", post(callback_connect))
+        .route("/twilio/callback-done", post(callback_done))
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
 }
@@ -128,8 +131,14 @@ impl Webhook {
     }
 }
 
-/// Webhooks of the leg that rings the owner in a warm transfer.
-const OWNER_LEG_PATHS: [&str; 2] = ["/twilio/whisper", "/twilio/whisper-accept"];
+/// Webhooks of a leg that rings the owner (a warm transfer, a call back).
+const OWNER_LEG_PATHS: [&str; 5] = [
+    "/twilio/whisper",
+    "/twilio/whisper-accept",
+    "/twilio/callback-bridge",
+    "/twilio/callback-connect",
+    "/twilio/callback-done",
+];
 
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
@@ -548,6 +557,88 @@ async fn transcription(State(state): State<AppState>, webhook: Webhook) -> Respo
             StatusCode::INTERNAL_SERVER_ERROR.into_response() // Twilio retries
         }
     }
+}
+
+/// The callback of the call named in the query (`?call=CA…`), and the shop.
+fn call_back_of(webhook: &Webhook) -> Option<(&TenantProfile, CallSid)> {
+    let profile = match &webhook.shop {
+        Shop::Active(record) => &record.profile,
+        _ => return None,
+    };
+    Some((profile, CallSid::parse(webhook.query("call")?).ok()?))
+}
+
+fn goodbye(profile: &TenantProfile, words: &str) -> Response {
+    xml(VoiceResponse::new().say(Say::new(words).voice("Polly.Joanna").language(profile.locale())).hangup().to_xml())
+}
+
+/// A call back reached the owner: who called, why, their message; 1 calls
+/// the customer.
+async fn callback_bridge(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let Some((profile, call)) = call_back_of(&webhook) else { return xml(VoiceResponse::new().hangup().to_xml()) };
+    let callback = match state.callbacks.callback(profile.slug(), &call).await {
+        Ok(Some(callback)) if callback.status == frontdesk_routing::CallbackStatus::Open => callback,
+        Ok(_) => return goodbye(profile, "This call back is already done. Goodbye."),
+        Err(error) => {
+            tracing::error!(%error, "could not read a callback");
+            return goodbye(profile, "Sorry, I can't find that call back right now. Please try again. Goodbye.");
+        }
+    };
+    let briefing = frontdesk_routing::call_back_briefing(profile, &callback, state.clock.now());
+    xml(VoiceResponse::new()
+        .gather(
+            Gather::new()
+                .input(GatherInput::Dtmf)
+                .num_digits(1)
+                .timeout(8)
+                .action(format!("/twilio/callback-connect?call={call}"))
+                .method(Method::Post)
+                .say(Say::new(briefing).voice("Polly.Joanna").language(profile.locale())),
+        )
+        .say(Say::new("Goodbye.").voice("Polly.Joanna").language(profile.locale()))
+        .hangup()
+        .to_xml())
+}
+
+/// The owner pressed 1: the customer is rung with the shop's number as
+/// caller ID.
+async fn callback_connect(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let Some((profile, call)) = call_back_of(&webhook) else { return xml(VoiceResponse::new().hangup().to_xml()) };
+    if webhook.get("Digits") != Some("1") {
+        return goodbye(profile, "Okay, the call back stays open. Goodbye.");
+    }
+    match frontdesk_routing::call_back_target(state.callbacks.as_ref(), profile, &call).await {
+        Ok(Some(customer)) => {
+            let shop = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
+            xml(VoiceResponse::new()
+                .say(Say::new("Connecting you now.").voice("Polly.Joanna").language(profile.locale()))
+                .dial(
+                    Dial::new()
+                        .action(format!("/twilio/callback-done?call={call}"))
+                        .caller_id(shop)
+                        .timeout(25)
+                        .number(Number::new(customer.as_str())),
+                )
+                .to_xml())
+        }
+        Ok(None) => goodbye(profile, "This call back is already done. Goodbye."),
+        Err(error) => {
+            tracing::error!(%error, "could not read a callback");
+            goodbye(profile, "Sorry, I can't reach that call back right now. Please try again. Goodbye.")
+        }
+    }
+}
+
+/// The customer's leg of a call back ended: done if they picked up.
+async fn callback_done(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let Some((profile, call)) = call_back_of(&webhook) else { return xml(VoiceResponse::new().hangup().to_xml()) };
+    if webhook.get("DialCallStatus") != Some("completed") {
+        return goodbye(profile, "They didn't answer. The call back stays open. Goodbye.");
+    }
+    if let Err(error) = state.callbacks.close_callback(profile.slug(), &call, state.clock.now()).await {
+        tracing::error!(%error, "could not mark a callback done");
+    }
+    xml(VoiceResponse::new().hangup().to_xml())
 }
 
 async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response {

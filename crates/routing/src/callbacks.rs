@@ -4,9 +4,12 @@
 //! their recording and its transcription when there is one, and whether
 //! someone has called them back yet. [`CallbackStore`] is its port.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
+use frontdesk_tenant::TenantProfile;
 
 use crate::calls::CallError;
 use crate::ids::CallSid;
@@ -116,4 +119,107 @@ pub trait CallbackStore: Send + Sync {
     /// Marks it done at `now` (once: a second call keeps the first time);
     /// `false` when there is no such callback.
     async fn close_callback(&self, tenant: &TenantId, call: &CallSid, now: DateTime<Utc>) -> Result<bool, CallError>;
+}
+
+/// Why an outbound call could not be placed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceCallError {
+    /// The provider could not be reached or is busy: try again later.
+    #[error("the telephony provider is unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused the call (a bad number, an unverified caller ID).
+    #[error("the telephony provider refused the call: {0}")]
+    Rejected(String),
+}
+
+/// Places outbound calls: the provider rings `to` from `from` and, once
+/// answered, asks `url` (on our gateway) what to do.
+#[async_trait]
+pub trait OutboundCalls: Send + Sync {
+    async fn place_call(&self, from: &E164, to: &E164, url: &str) -> Result<CallSid, PlaceCallError>;
+}
+
+/// Why a call back could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum CallBackError {
+    #[error("no callback for call {0}")]
+    NotFound(String),
+    #[error("the callback for call {0} is done already")]
+    Done(String),
+    #[error("the caller's number was withheld, so they cannot be called back from here")]
+    NoNumber,
+    #[error("the shop has no phone number to call from")]
+    NoShopNumber,
+    #[error(transparent)]
+    Place(#[from] PlaceCallError),
+    #[error(transparent)]
+    Store(#[from] CallError),
+}
+
+/// Calling a customer back: the owner's phone rings first (from the shop's
+/// number), they hear who called and why and press 1, and then the
+/// customer is rung with the shop's number as caller ID. The callback is
+/// done once the customer picked up.
+pub struct CallingBack {
+    store: Arc<dyn CallbackStore>,
+    calls: Arc<dyn OutboundCalls>,
+    /// The gateway's public URL, which the provider asks what to do.
+    public_base_url: String,
+}
+
+impl CallingBack {
+    pub fn new(store: Arc<dyn CallbackStore>, calls: Arc<dyn OutboundCalls>, public_base_url: String) -> CallingBack {
+        CallingBack { store, calls, public_base_url: public_base_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// Rings the owner about the callback of `call`; the placed call's id.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call))]
+    pub async fn start(&self, profile: &TenantProfile, call: &CallSid) -> Result<CallSid, CallBackError> {
+        let callback = open_callback(self.store.as_ref(), profile, call).await?;
+        if callback.caller.is_none() {
+            return Err(CallBackError::NoNumber);
+        }
+        let shop = profile.phone_numbers().first().ok_or(CallBackError::NoShopNumber)?;
+        let url = format!("{}/twilio/callback-bridge?call={call}", self.public_base_url);
+        let placed = self.calls.place_call(shop, profile.owner_phone(), &url).await?;
+        tracing::info!(placed = %placed, "ringing the owner to call a customer back");
+        Ok(placed)
+    }
+}
+
+async fn open_callback(
+    store: &dyn CallbackStore,
+    profile: &TenantProfile,
+    call: &CallSid,
+) -> Result<Callback, CallBackError> {
+    let callback =
+        store.callback(profile.slug(), call).await?.ok_or_else(|| CallBackError::NotFound(call.to_string()))?;
+    if callback.status == CallbackStatus::Done {
+        return Err(CallBackError::Done(call.to_string()));
+    }
+    Ok(callback)
+}
+
+/// What the owner hears when the call back rings them: who, why, their
+/// message, and to press 1 to be connected.
+pub fn call_back_briefing(profile: &TenantProfile, callback: &Callback, now: DateTime<Utc>) -> String {
+    let who = callback.name.clone().unwrap_or_else(|| "A caller".to_owned());
+    let when = crate::reminders::when_from(profile, callback.created_at, now);
+    let message = callback.transcript.as_deref().map(|text| format!(" Their message: {text}")).unwrap_or_default();
+    format!(
+        "Frontdesk call back for {}. {who} called {when} and {}.{message} Press 1 to call them now.",
+        profile.name(),
+        callback.reason
+    )
+}
+
+/// The customer to ring once the owner pressed 1 (`None`: no open callback
+/// with a number).
+pub async fn call_back_target(
+    store: &dyn CallbackStore,
+    profile: &TenantProfile,
+    call: &CallSid,
+) -> Result<Option<E164>, CallError> {
+    let callback = store.callback(profile.slug(), call).await?;
+    Ok(callback.filter(|c| c.status == CallbackStatus::Open).and_then(|c| c.caller))
 }

@@ -22,7 +22,10 @@ pub mod texts;
 pub mod understand;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
-pub use callbacks::{Callback, CallbackStatus, CallbackStore};
+pub use callbacks::{
+    CallBackError, Callback, CallbackStatus, CallbackStore, CallingBack, OutboundCalls, PlaceCallError,
+    call_back_briefing, call_back_target,
+};
 pub use calls::{
     AskedQuestion, CallError, CallRecord, CallStore, CallSummary, CallTurn, IncomingCall, NearestPassage, Outcome,
     SavedTurn, Speaker, Turn, TurnUpdate, decode_turns, encode_turns,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
-use frontdesk_routing::{CallSid, Callback, CallbackStatus};
+use frontdesk_routing::{CallBackError, CallSid, Callback, CallbackStatus, PlaceCallError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/tenants/{slug}/callbacks", get(list_callbacks))
         .route("/admin/tenants/{slug}/callbacks/{call_sid}/done", post(mark_done))
+        .route("/admin/tenants/{slug}/callbacks/{call_sid}/call", post(call_back))
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -76,4 +77,51 @@ async fn mark_done(
     }
     let callback = state.callbacks.callback(&tenant, &sid).await?.ok_or_else(missing)?;
     Ok((StatusCode::OK, Json(callback_json(&callback, state.clock.now()))))
+}
+
+/// Calls the customer back: the owner's phone rings first (from the shop's
+/// number), they hear who called and why, press 1, and the customer is
+/// rung with the shop's number as caller ID. 202 with the placed call.
+async fn call_back(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, call_sid)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    let missing = || ApiError::not_found(format!("no callback for call {call_sid}"));
+    let sid = CallSid::parse(&call_sid).map_err(|_| missing())?;
+    let calling_back = state.calling_back.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "calls_unavailable",
+            "calling back needs Twilio: set FRONTDESK_TWILIO_ACCOUNT_SID (and its auth token)",
+        )
+    })?;
+    let record = state.tenants.get_tenant(&tenant).await?;
+    let profile =
+        record.map(|r| r.profile).ok_or_else(|| ApiError::not_found(format!("tenant {tenant} does not exist")))?;
+    match calling_back.start(&profile, &sid).await {
+        Ok(placed) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"placed_call_sid": placed.as_str(), "ringing": profile.owner_phone().as_str()})),
+        )),
+        Err(CallBackError::NotFound(_)) => Err(missing()),
+        Err(error @ CallBackError::Done(_)) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "callback_done", error.to_string()))
+        }
+        Err(error @ (CallBackError::NoNumber | CallBackError::NoShopNumber)) => {
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "cannot_call_back", error.to_string()))
+        }
+        Err(CallBackError::Place(PlaceCallError::Unavailable(reason))) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "provider_unavailable",
+            format!("the call could not be placed now, try again: {reason}"),
+        )),
+        Err(CallBackError::Place(PlaceCallError::Rejected(reason))) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "provider_refused",
+            format!("Twilio refused the call: {reason}"),
+        )),
+        Err(CallBackError::Store(error)) => Err(error.into()),
+    }
 }

@@ -232,3 +232,85 @@ async fn callbacks_are_listed_longest_waiting_first_and_marked_done() {
     let other = app.admin(Method::GET, "/admin/tenants/bright-smile/callbacks?status=all", None).await;
     assert_eq!(other.body["callbacks"].as_array().map(Vec::len), Some(0), "each shop sees its own");
 }
+
+/// Places no call: records what it was asked to place.
+#[derive(Default)]
+struct PlacedCalls(std::sync::Mutex<Vec<(String, String, String)>>);
+
+#[async_trait::async_trait]
+impl frontdesk_routing::OutboundCalls for PlacedCalls {
+    async fn place_call(
+        &self,
+        from: &frontdesk_core::E164,
+        to: &frontdesk_core::E164,
+        url: &str,
+    ) -> Result<CallSid, frontdesk_routing::PlaceCallError> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((from.to_string(), to.to_string(), url.to_owned()));
+        CallSid::parse("CA-callback-out").map_err(|e| frontdesk_routing::PlaceCallError::Rejected(e.to_string()))
+    }
+}
+
+#[tokio::test]
+async fn calling_back_rings_the_owner_first_then_the_customer_from_the_shops_number() {
+    let placed = std::sync::Arc::new(PlacedCalls::default());
+    let app = TestApp::with_calling_back(placed.clone()).await;
+    asks_for_a_person(&app).await;
+    caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "no-answer"), ("DialCallSid", LEG)]).await;
+
+    let path = format!("/admin/tenants/fresh-cuts/callbacks/{CALL}/call");
+    let reply = app.admin(Method::POST, &path, None).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    assert_eq!(reply.body["placed_call_sid"], "CA-callback-out");
+    let asked = placed.0.lock().map(|p| p.clone()).unwrap_or_default();
+    assert_eq!(
+        asked,
+        [(
+            SHOP.to_owned(),
+            OWNER.to_owned(),
+            format!("https://frontdesk.example.com/twilio/callback-bridge?call={CALL}")
+        )],
+        "the owner's phone rings first, from the shop's number"
+    );
+
+    let owner = |path: String, extra: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        async move {
+            let mut params = vec![("CallSid", "CA-callback-out"), ("From", SHOP), ("To", OWNER)];
+            params.extend(extra);
+            let (status, twiml) = app.twilio(&path, &params).await;
+            assert_eq!(status, StatusCode::OK, "{twiml}");
+            twiml
+        }
+    };
+    let briefing = owner(format!("/twilio/callback-bridge?call={CALL}"), vec![]).await;
+    assert!(briefing.contains("Frontdesk call back for Fresh Cuts Barbershop. A caller called today at 10:00 AM and wants to book a skin fade"), "{briefing}");
+    assert!(briefing.contains("Press 1 to call them now."), "{briefing}");
+    assert!(briefing.contains(&format!("action=\"/twilio/callback-connect?call={CALL}\"")), "{briefing}");
+
+    let declined = owner(format!("/twilio/callback-connect?call={CALL}"), vec![("Digits", "9")]).await;
+    assert!(declined.contains("the call back stays open") && !declined.contains("<Dial"), "{declined}");
+    let connect = owner(format!("/twilio/callback-connect?call={CALL}"), vec![("Digits", "1")]).await;
+    assert!(
+        connect.contains(&format!("<Dial action=\"/twilio/callback-done?call={CALL}\" callerId=\"+15555550100\" timeout=\"25\"><Number>+15555551234</Number></Dial>")),
+        "the customer sees the shop's number: {connect}"
+    );
+    let missed = owner(format!("/twilio/callback-done?call={CALL}"), vec![("DialCallStatus", "no-answer")]).await;
+    assert!(missed.contains("stays open"), "{missed}");
+    let call = CallSid::parse(CALL).unwrap_or_else(|e| panic!("{e}"));
+    let open = app.store.callback(&fresh_cuts(), &call).await.ok().flatten().map(|c| c.status);
+    assert_eq!(open, Some(CallbackStatus::Open));
+    owner(format!("/twilio/callback-done?call={CALL}"), vec![("DialCallStatus", "completed")]).await;
+    let done = app.store.callback(&fresh_cuts(), &call).await.ok().flatten().map(|c| c.status);
+    assert_eq!(done, Some(CallbackStatus::Done), "done once the customer picked up");
+
+    let again = app.admin(Method::POST, &path, None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
+async fn calling_back_without_a_telephony_provider_says_what_is_missing() {
+    let app = TestApp::new().await;
+    let reply = app.admin(Method::POST, &format!("/admin/tenants/fresh-cuts/callbacks/{CALL}/call"), None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert!(reply.body["error"]["message"].as_str().unwrap_or_default().contains("FRONTDESK_TWILIO_ACCOUNT_SID"));
+}

@@ -172,6 +172,26 @@ impl TestApp {
         app
     }
 
+    /// A gateway that calls customers back through `calls` (as with
+    /// `FRONTDESK_TWILIO_ACCOUNT_SID`).
+    pub async fn with_calling_back(calls: Arc<dyn frontdesk_routing::OutboundCalls>) -> TestApp {
+        let mut app = TestApp::new().await;
+        let bookings = booking_service(&app.store, &app.clock);
+        let twilio = voice_gateway::TwilioSettings {
+            public_base_url: PUBLIC_URL.to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            check_durations: false,
+        };
+        let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
+        state.calling_back =
+            Some(Arc::new(frontdesk_routing::CallingBack::new(app.store.clone(), calls, PUBLIC_URL.to_owned())));
+        let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+        app.router = router(state, limits);
+        app.billing = billing;
+        app
+    }
+
     async fn build(limits: HttpLimits, check_durations: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let clock = Arc::new(ManualClock::new(start_time()));
