@@ -17,6 +17,7 @@ use frontdesk_flags::FlagStore;
 use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_messaging::MessageLog;
+use frontdesk_notify::DigestLog;
 use frontdesk_rag::KnowledgeStore;
 use frontdesk_routing::{CallStore, CallbackStore};
 use frontdesk_tenant::TenantStore;
@@ -42,6 +43,7 @@ pub trait StoreAdapter:
     + StockLevelStore
     + KnowledgeStore
     + WebAuthStore
+    + DigestLog
     + Readiness
     + 'static
 {
@@ -67,6 +69,7 @@ impl<S> StoreAdapter for S where
         + StockLevelStore
         + KnowledgeStore
         + WebAuthStore
+        + DigestLog
         + Readiness
         + 'static
 {
@@ -96,6 +99,7 @@ pub struct Backend {
     pub stock_levels: Arc<dyn StockLevelStore>,
     pub knowledge: Arc<dyn KnowledgeStore>,
     pub web_auth: Arc<dyn WebAuthStore>,
+    pub digests: Arc<dyn DigestLog>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -123,6 +127,7 @@ impl Backend {
             stock_levels: store.clone(),
             knowledge: store.clone(),
             web_auth: store.clone(),
+            digests: store.clone(),
             readiness: store,
         }
     }

@@ -19,6 +19,7 @@ mod billing;
 mod bookings;
 mod callbacks;
 mod calls;
+mod digests;
 mod flags;
 mod inventory;
 mod jobs;

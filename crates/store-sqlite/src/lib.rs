@@ -20,6 +20,7 @@ mod billing;
 mod bookings;
 mod callbacks;
 mod calls;
+mod digests;
 mod direct;
 mod flags;
 mod inventory;
