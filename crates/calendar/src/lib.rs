@@ -17,6 +17,7 @@ mod error;
 pub mod external;
 mod memory;
 mod model;
+mod owner_notices;
 mod reminders;
 mod service;
 mod store;
@@ -32,6 +33,7 @@ pub use model::{
     Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer,
     Hold, HoldId, NewBooking, Slot, StoredBooking,
 };
+pub use owner_notices::ChangedBy;
 pub use reminders::{
     DueReminder, ReminderSwitch, SEND_FROM_HOUR, SEND_REMINDER, SEND_UNTIL_HOUR, in_send_window, reminder_jobs,
     reminder_key, reminder_keys, reminder_schedule,

@@ -20,6 +20,7 @@ use crate::model::{
     Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, Hold, HoldId,
     NewBooking, Slot,
 };
+use crate::owner_notices::{self, ChangedBy};
 use crate::reminders::{ReminderSwitch, reminder_jobs, reminder_keys};
 use crate::store::{BookingStore, NewHold};
 
@@ -468,6 +469,9 @@ impl BookingService {
             idempotency_key: request.idempotency_key,
             hold: request.hold,
         };
+        if booking.source == BookingSource::Phone {
+            jobs.extend(owner_notices::booked(profile, &booking));
+        }
         let result = self.store.commit_booking(profile.slug(), &booking, jobs, self.clock.now()).await;
         let booking = self.with_alternatives(profile, service, request.staff.as_deref(), request.start, result).await?;
         tracing::info!(tenant_id = %profile.slug(), booking_id = %booking.id, code = %booking.code, "booked");
@@ -475,13 +479,27 @@ impl BookingService {
     }
 
     /// Cancels, applying the tenant's notice rule unless it is waived, and
-    /// texting the customer if asked (queued with the cancellation).
+    /// texting the customer if asked (queued with the cancellation). The
+    /// shop's own change: [`BookingService::cancel_by`] with `ChangedBy::Shop`.
     pub async fn cancel(
         &self,
         profile: &TenantProfile,
         id: BookingId,
         notice: Notice,
         notify: Notify,
+    ) -> Result<Booking, BookingError> {
+        self.cancel_by(profile, id, notice, notify, ChangedBy::Shop).await
+    }
+
+    /// [`BookingService::cancel`], saying who cancelled: the owner is told
+    /// (with the cancellation) when the customer did, by phone or text.
+    pub async fn cancel_by(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        notice: Notice,
+        notify: Notify,
+        by: ChangedBy,
     ) -> Result<Booking, BookingError> {
         let booking = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if booking.status != BookingStatus::Confirmed {
@@ -498,6 +516,7 @@ impl BookingService {
         if notify == Notify::Customer {
             jobs.extend(Self::notify_job(profile, id, "cancelled"));
         }
+        jobs.extend(owner_notices::cancelled(profile, &booking, by));
         let cancelled = self.store.cancel_booking(profile.slug(), id, jobs, self.clock.now()).await?;
         self.withdraw_reminders(profile, id).await;
         Ok(cancelled)
@@ -505,7 +524,8 @@ impl BookingService {
 
     /// Moves a booking to `start` atomically (the new time is taken and the
     /// old freed, or nothing changes), texting the customer if asked (queued
-    /// with the move).
+    /// with the move). The shop's own change: [`BookingService::reschedule_by`]
+    /// with `ChangedBy::Shop`.
     pub async fn reschedule(
         &self,
         profile: &TenantProfile,
@@ -513,6 +533,20 @@ impl BookingService {
         start: DateTime<Utc>,
         staff: Option<&str>,
         notify: Notify,
+    ) -> Result<Booking, BookingError> {
+        self.reschedule_by(profile, id, start, staff, notify, ChangedBy::Shop).await
+    }
+
+    /// [`BookingService::reschedule`], saying who moved it: the owner is
+    /// told (with the move) when the customer did, by phone or text.
+    pub async fn reschedule_by(
+        &self,
+        profile: &TenantProfile,
+        id: BookingId,
+        start: DateTime<Utc>,
+        staff: Option<&str>,
+        notify: Notify,
+        by: ChangedBy,
     ) -> Result<Booking, BookingError> {
         let old = self.store.booking(profile.slug(), id).await?.ok_or(BookingError::NotFound(id))?;
         if old.status != BookingStatus::Confirmed {
@@ -550,6 +584,7 @@ impl BookingService {
             idempotency_key: None,
             hold: None,
         };
+        jobs.extend(owner_notices::rescheduled(profile, &old, &replacement, by));
         let result = self.store.reschedule_booking(profile.slug(), id, &replacement, jobs, self.clock.now()).await;
         let moved = self.with_alternatives(profile, service, staff, start, result).await?;
         self.withdraw_reminders(profile, id).await;

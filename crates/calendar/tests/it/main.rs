@@ -3,6 +3,7 @@
 mod attendance;
 mod availability;
 mod dst;
+mod owner_notices;
 mod reminders;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
