@@ -43,6 +43,10 @@ pub enum MessagingError {
     /// Any other refusal (bad credentials, unknown sender number, …): final.
     #[error("the messaging provider refused the text: {0}")]
     Rejected(String),
+    /// The shop may not text yet (its texting registration is not
+    /// approved): nothing was sent; the text waits and is tried again.
+    #[error("{0}")]
+    NotCleared(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -51,7 +55,10 @@ impl MessagingError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            MessagingError::RateLimited { .. } | MessagingError::Unavailable(_) | MessagingError::Unexpected(_)
+            MessagingError::RateLimited { .. }
+                | MessagingError::Unavailable(_)
+                | MessagingError::NotCleared(_)
+                | MessagingError::Unexpected(_)
         )
     }
 }
@@ -77,6 +84,7 @@ mod tests {
             (MessagingError::RateLimited { retry_after: None }, true),
             (MessagingError::Unavailable("502".into()), true),
             (MessagingError::Unexpected(anyhow::anyhow!("garbled reply")), true),
+            (MessagingError::NotCleared("waiting for texting registration".into()), true),
         ] {
             assert_eq!(error.is_retryable(), retry, "{error:?}");
         }

@@ -18,6 +18,7 @@ use frontdesk_inventory::{CredentialStore, StockLevelStore, SyncStateStore};
 use frontdesk_jobs::{JobAdmin, JobEffects, JobLeases, JobQueue, JobSchedules};
 use frontdesk_messaging::MessageLog;
 use frontdesk_notify::DigestLog;
+use frontdesk_provisioning::ProvisioningStore;
 use frontdesk_rag::KnowledgeStore;
 use frontdesk_routing::{CallStore, CallbackStore};
 use frontdesk_tenant::TenantStore;
@@ -44,6 +45,7 @@ pub trait StoreAdapter:
     + KnowledgeStore
     + WebAuthStore
     + DigestLog
+    + ProvisioningStore
     + Readiness
     + 'static
 {
@@ -70,6 +72,7 @@ impl<S> StoreAdapter for S where
         + KnowledgeStore
         + WebAuthStore
         + DigestLog
+        + ProvisioningStore
         + Readiness
         + 'static
 {
@@ -100,6 +103,7 @@ pub struct Backend {
     pub knowledge: Arc<dyn KnowledgeStore>,
     pub web_auth: Arc<dyn WebAuthStore>,
     pub digests: Arc<dyn DigestLog>,
+    pub provisioning: Arc<dyn ProvisioningStore>,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -128,6 +132,7 @@ impl Backend {
             knowledge: store.clone(),
             web_auth: store.clone(),
             digests: store.clone(),
+            provisioning: store.clone(),
             readiness: store,
         }
     }

@@ -227,7 +227,7 @@ impl TenantStore for PostgresStore {
 /// Every row kept for a tenant, children first. The audit log stays (it
 /// outlives what it describes); a provider event keeps its id (so a replay
 /// is still recognised) and forgets the tenant.
-const PURGE: [&str; 25] = [
+const PURGE: [&str; 28] = [
     "DELETE FROM call_replies WHERE call_sid IN (SELECT call_sid FROM calls WHERE tenant_id = $1)",
     "DELETE FROM callbacks WHERE tenant_id = $1",
     "DELETE FROM calls WHERE tenant_id = $1",
@@ -238,6 +238,9 @@ const PURGE: [&str; 25] = [
     "DELETE FROM knowledge_vectors WHERE tenant_id = $1",
     "DELETE FROM sms_opt_outs WHERE tenant_id = $1",
     "DELETE FROM sms_offers WHERE tenant_id = $1",
+    "DELETE FROM number_orders WHERE tenant_id = $1",
+    "DELETE FROM port_ins WHERE tenant_id = $1",
+    "DELETE FROM texting_registrations WHERE tenant_id = $1",
     "DELETE FROM digest_entries WHERE tenant_id = $1",
     "DELETE FROM calendar_blocks WHERE tenant_id = $1",
     "DELETE FROM bookings WHERE tenant_id = $1",

@@ -27,6 +27,7 @@ mod inventory;
 mod jobs;
 mod knowledge;
 mod messages;
+mod provisioning;
 mod tenants;
 mod web_auth;
 

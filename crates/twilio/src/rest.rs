@@ -13,6 +13,12 @@ use serde::Deserialize;
 
 /// Twilio's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
+/// Twilio's numbers API (porting, portability).
+pub const DEFAULT_NUMBERS_BASE_URL: &str = "https://numbers.twilio.com";
+/// Twilio's messaging API (messaging services, A2P 10DLC registration).
+pub const DEFAULT_MESSAGING_BASE_URL: &str = "https://messaging.twilio.com";
+/// Twilio's TrustHub API (business profiles behind A2P brands).
+pub const DEFAULT_TRUSTHUB_BASE_URL: &str = "https://trusthub.twilio.com";
 /// Twilio usually answers in well under a second; a text that cannot be
 /// handed over in 10 s is retried later rather than holding up a worker.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +44,13 @@ pub struct TwilioRestConfig {
     pub auth_token: SecretString,
     /// Without a trailing slash; tests point it at a local fake.
     pub base_url: String,
+    /// `numbers.twilio.com`; its paths are disjoint from the others', so one
+    /// fake may serve every host.
+    pub numbers_base_url: String,
+    /// `messaging.twilio.com`.
+    pub messaging_base_url: String,
+    /// `trusthub.twilio.com`.
+    pub trusthub_base_url: String,
     /// Sent as `StatusCallback` with every text, so delivery reports arrive.
     pub status_callback: Option<String>,
     /// Limit for each request, connecting included.
@@ -51,6 +64,9 @@ impl TwilioRestConfig {
             account_sid: account_sid.into(),
             auth_token: auth_token.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
+            numbers_base_url: DEFAULT_NUMBERS_BASE_URL.to_owned(),
+            messaging_base_url: DEFAULT_MESSAGING_BASE_URL.to_owned(),
+            trusthub_base_url: DEFAULT_TRUSTHUB_BASE_URL.to_owned(),
             status_callback: None,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -118,11 +134,15 @@ pub struct CallResource {
 /// Twilio's REST API for one account. Cheap to share as
 /// `Arc<dyn Messaging>`; `Debug` never shows the auth token.
 pub struct TwilioRest {
-    http: reqwest::Client,
-    account_url: String,
-    account_sid: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) api_base: String,
+    pub(crate) account_url: String,
+    pub(crate) account_sid: String,
     auth_token: SecretString,
     status_callback: Option<String>,
+    pub(crate) numbers_base: String,
+    pub(crate) messaging_base: String,
+    pub(crate) trusthub_base: String,
 }
 
 impl TwilioRest {
@@ -130,11 +150,18 @@ impl TwilioRest {
         if !is_sid(&config.account_sid) {
             return Err(TwilioSetupError::AccountSid(config.account_sid));
         }
-        let base_url = config.base_url.trim_end_matches('/');
-        let base_url_is_http = Url::parse(base_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
-        if !base_url_is_http {
-            return Err(TwilioSetupError::BaseUrl(config.base_url));
-        }
+        let base = |raw: &str| -> Result<String, TwilioSetupError> {
+            let trimmed = raw.trim_end_matches('/');
+            if Url::parse(trimmed).is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
+                Ok(trimmed.to_owned())
+            } else {
+                Err(TwilioSetupError::BaseUrl(raw.to_owned()))
+            }
+        };
+        let base_url = base(&config.base_url)?;
+        let numbers_base = base(&config.numbers_base_url)?;
+        let messaging_base = base(&config.messaging_base_url)?;
+        let trusthub_base = base(&config.trusthub_base_url)?;
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
@@ -145,10 +172,14 @@ impl TwilioRest {
         let account_url = format!("{base_url}/{API_VERSION}/Accounts/{}", config.account_sid);
         Ok(TwilioRest {
             http,
+            api_base: base_url,
             account_url,
             account_sid: config.account_sid,
             auth_token: config.auth_token,
             status_callback: config.status_callback,
+            numbers_base,
+            messaging_base,
+            trusthub_base,
         })
     }
 
@@ -226,12 +257,15 @@ impl TwilioRest {
 
     /// Sends one form POST and reads the answer whole; `Err` is a transport
     /// failure (timeout, connection), described.
-    async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Reply, String> {
-        let response = self
-            .http
-            .post(url)
+    pub(crate) async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Reply, String> {
+        self.send(self.http.post(url).form(form)).await
+    }
+
+    /// Sends a request with the account's credentials and reads the answer
+    /// whole; `Err` is a transport failure (timeout, connection), described.
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, String> {
+        let response = request
             .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
-            .form(form)
             .send()
             .await
             .map_err(describe_transport_error)?;
@@ -322,14 +356,14 @@ struct ErrorBody {
 }
 
 /// An HTTP answer, read whole (Twilio's replies are small).
-struct Reply {
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: String,
 }
 
-/// A non-2xx answer, classified once for both calls.
-enum Failure {
+/// A non-2xx answer, classified once for every call.
+pub(crate) enum Failure {
     RateLimited {
         retry_after: Option<Duration>,
     },
@@ -345,7 +379,7 @@ enum Failure {
 }
 
 impl Reply {
-    fn failure(&self) -> Failure {
+    pub(crate) fn failure(&self) -> Failure {
         // Error bodies are not guaranteed JSON (a proxy's 502 page, say).
         let error: ErrorBody = serde_json::from_str(&self.body).unwrap_or_default();
         let text = describe_error(self.status, &error, &self.body);
@@ -379,7 +413,7 @@ fn describe_error(status: StatusCode, error: &ErrorBody, raw_body: &str) -> Stri
     }
 }
 
-fn describe_transport_error(error: reqwest::Error) -> String {
+pub(crate) fn describe_transport_error(error: reqwest::Error) -> String {
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -406,7 +440,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Twilio SIDs are two letters and 32 hex digits; anything alphanumeric is
 /// accepted, which is enough to keep a SID from changing the URL's path.
-fn is_sid(sid: &str) -> bool {
+pub(crate) fn is_sid(sid: &str) -> bool {
     !sid.is_empty() && sid.bytes().all(|byte| byte.is_ascii_alphanumeric())
 }
 

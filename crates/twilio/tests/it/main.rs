@@ -5,6 +5,7 @@
 
 mod calls;
 mod messages;
+mod numbers;
 mod signature;
 mod support;
 mod twiml;
