@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use frontdesk_billing::AccountChange;
+use frontdesk_billing::{AccountChange, account_change_alerts};
 use frontdesk_stripe::StripeEvent;
 use serde_json::json;
 
@@ -62,7 +62,9 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         tracing::warn!(event_id = %event.id, event_type = %event.event_type, customer = ?event.customer_id(), "Stripe event for a customer no tenant has; recorded, nothing changed");
     }
     let target = tenant.as_ref().zip(change.as_ref());
-    let applied = state.billing.apply_provider_event(&event.id, &event.event_type, target, now).await?;
+    // The operators hear about a failed payment, with the event applied.
+    let alerts = target.map(|(tenant, change)| account_change_alerts(tenant, change, now)).unwrap_or_default();
+    let applied = state.billing.apply_provider_event(&event.id, &event.event_type, target, now, &alerts).await?;
     if let Some((tenant, change)) = target
         && applied
     {

@@ -6,6 +6,7 @@
 //! adapters use for what they read back (`stored`), and the services and job
 //! handlers the apps compose (`service`).
 
+mod alerts;
 mod caps;
 mod invoice;
 mod metering;
@@ -18,6 +19,7 @@ mod service;
 mod stored;
 mod terms;
 
+pub use alerts::{account_change_alerts, cap_alert_for_operators};
 pub use caps::{
     AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, SuspensionReason, answering_mode, evaluate_cap,
 };

@@ -87,15 +87,17 @@ pub trait BillingStore: Send + Sync {
     /// The tenant whose Stripe customer this is.
     async fn tenant_by_stripe_customer(&self, customer_id: &str) -> Result<Option<TenantId>, StoreError>;
 
-    /// Records that provider event `event_id` was handled and applies
-    /// `change` to `tenant`'s account, in one transaction. `Ok(false)`, and
-    /// nothing changed, when the event was handled before.
+    /// Records that provider event `event_id` was handled, applies `change`
+    /// to `tenant`'s account and enqueues `jobs` (the operators' alerts), in
+    /// one transaction. `Ok(false)`, and nothing changed or enqueued, when
+    /// the event was handled before.
     async fn apply_provider_event(
         &self,
         event_id: &str,
         event_type: &str,
         change: Option<(&TenantId, &AccountChange)>,
         received_at: DateTime<Utc>,
+        jobs: &[NewJob],
     ) -> Result<bool, StoreError>;
 
     /// Every plan the tenant was put on, oldest first.

@@ -291,7 +291,9 @@ impl Metering {
                     format!("{CAP_ALERT}:{tenant}:{period}:{}:{}:{}", metric.as_str(), level.as_str(), decision.cap)
                 }
             });
-            if self.ports.billing.record_cap_decision(&decision, &[alert]).await? {
+            // The owner's text, and the operators' alert.
+            let jobs = [alert, crate::alerts::cap_alert_for_operators(&decision)];
+            if self.ports.billing.record_cap_decision(&decision, &jobs).await? {
                 let (used, cap, metric) = (decision.used, decision.cap, metric.as_str());
                 match (level, decision.metric) {
                     (CapLevel::Soft, _) => tracing::warn!(
@@ -865,6 +867,7 @@ mod tests {
         async fn plan_changes(&self, _: &TenantId) -> Result<Vec<crate::model::PlanChange>, StoreError> {
             refused()
         }
+            _: &[NewJob],
         async fn billing_of_all_tenants(&self, _: BillingPeriod) -> Result<Vec<crate::TenantBilling>, StoreError> {
             refused()
         }

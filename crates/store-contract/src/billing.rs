@@ -59,7 +59,7 @@ async fn apply(stores: &Stores, event_id: &str, change: Option<(&TenantId, &Acco
     let now = stores.clock.now();
     stores
         .billing
-        .apply_provider_event(event_id, "test.event", change, now)
+        .apply_provider_event(event_id, "test.event", change, now, &[])
         .await
         .unwrap_or_else(|e| panic!("event {event_id}: {e}"))
 }
@@ -246,7 +246,7 @@ pub async fn unknown_tenants_are_not_found(stores: Stores) {
 
     // A refused event is not recorded as handled: once the tenant exists it applies.
     let change = AccountChange::Paid;
-    let refused = billing.apply_provider_event("evt_ghost", "invoice.paid", Some((&ghost, &change)), now).await;
+    let refused = billing.apply_provider_event("evt_ghost", "invoice.paid", Some((&ghost, &change)), now, &[]).await;
     assert!(is_not_found(&refused, "ghost"), "{refused:?}");
     with_tenants(&stores, &["ghost"]).await;
     assert!(apply(&stores, "evt_ghost", Some((&ghost, &change))).await);
@@ -327,7 +327,7 @@ pub async fn provider_events_apply_once(stores: Stores) {
         let now = stores.clock.now();
         racers.push(tokio::spawn(async move {
             let change = AccountChange::Subscription { id: format!("sub_race_{n}"), status: "past_due".to_owned() };
-            billing.apply_provider_event("evt_race", "test.event", Some((&tenant("shop-a"), &change)), now).await
+            billing.apply_provider_event("evt_race", "test.event", Some((&tenant("shop-a"), &change)), now, &[]).await
         }));
     }
     let mut applied = 0;
@@ -599,4 +599,52 @@ pub async fn every_tenants_usage_and_billing_agree_with_each_tenants_own(stores:
     assert_eq!(every[0].plan_changes.iter().map(|change| change.plan).collect::<Vec<_>>(), [Plan::Core, Plan::Pro]);
     assert_eq!((every[1].account.minute_cap, every[2].plan_changes.len()), (Some(0), 0));
     assert_eq!(every[0].decisions.len(), 1, "November's only");
+}
+
+pub async fn a_provider_events_jobs_commit_with_it_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let shop = tenant("shop-a");
+    let failed = AccountChange::PaymentFailed { at: stores.clock.now() };
+    let now = stores.clock.now();
+    let alert = job("notify.alert");
+    let applied = stores
+        .billing
+        .apply_provider_event(
+            "evt_f1",
+            "invoice.payment_failed",
+            Some((&shop, &failed)),
+            now,
+            std::slice::from_ref(&alert),
+        )
+        .await;
+    assert_eq!(applied.ok(), Some(true));
+    assert!(job_exists(&stores, alert.id).await, "the alert commits with the event");
+    let resent = job("notify.alert");
+    let again = stores
+        .billing
+        .apply_provider_event(
+            "evt_f1",
+            "invoice.payment_failed",
+            Some((&shop, &failed)),
+            now,
+            std::slice::from_ref(&resent),
+        )
+        .await;
+    assert_eq!(again.ok(), Some(false));
+    assert!(!job_exists(&stores, resent.id).await, "a redelivered event enqueues nothing");
+
+    let ghost = tenant("ghost");
+    let lost = job("notify.alert");
+    let refused = stores
+        .billing
+        .apply_provider_event(
+            "evt_f2",
+            "invoice.payment_failed",
+            Some((&ghost, &failed)),
+            now,
+            std::slice::from_ref(&lost),
+        )
+        .await;
+    assert!(refused.is_err());
+    assert!(!job_exists(&stores, lost.id).await, "nothing is enqueued when the event is not applied");
 }

@@ -348,6 +348,7 @@ impl BillingStore for PostgresStore {
         event_type: &str,
         change: Option<(&TenantId, &AccountChange)>,
         received_at: DateTime<Utc>,
+        jobs: &[NewJob],
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unexpected("beginning provider event"))?;
         let recorded: Option<String> = sqlx::query_scalar(
@@ -393,6 +394,7 @@ impl BillingStore for PostgresStore {
             };
             update.execute(&mut *tx).await.map_err(unexpected("applying provider event"))?;
         }
+        enqueue_jobs(&mut tx, jobs, self.clock.now()).await?;
         tx.commit().await.map_err(unexpected("committing provider event"))?;
         Ok(true)
     }
