@@ -16,6 +16,7 @@
 mod ops;
 mod owner;
 mod owner_bookings;
+mod owner_callbacks;
 mod owner_calls;
 mod owner_facts;
 mod owner_insights;

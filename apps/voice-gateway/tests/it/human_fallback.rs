@@ -14,15 +14,15 @@ use crate::support::TestApp;
 const SHOP: &str = "+15555550100";
 const OWNER: &str = "+15555550199";
 const CALLER: &str = "+15555551234";
-const CALL: &str = "CA-warm";
-const LEG: &str = "CA-owner-leg";
+pub(crate) const CALL: &str = "CA-warm";
+pub(crate) const LEG: &str = "CA-owner-leg";
 
 fn fresh_cuts() -> frontdesk_core::TenantId {
     frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A webhook of the caller's call.
-async fn caller_leg(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) async fn caller_leg(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> String {
     let mut params = vec![("CallSid", CALL), ("From", CALLER), ("To", SHOP), ("CallStatus", "in-progress")];
     params.extend_from_slice(extra);
     let (status, twiml) = app.twilio(path, &params).await;
@@ -47,7 +47,7 @@ async fn owner_leg(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> String 
 }
 
 /// A caller who gave their name while booking asks for a person.
-async fn asks_for_a_person(app: &TestApp) {
+pub(crate) async fn asks_for_a_person(app: &TestApp) {
     caller_leg(app, "/twilio/voice", &[]).await;
     caller_leg(app, "/twilio/gather?turn=1", &[("SpeechResult", "I'd like a skin fade on Friday at 3 pm")]).await;
     let twiml =

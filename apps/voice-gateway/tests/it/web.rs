@@ -487,7 +487,16 @@ async fn another_shops_owner_reaches_nothing_of_this_shop_by_any_owner_route() {
     let open = browse(&app, Method::GET, "/app/questions", &[], Some(&owner)).await;
     assert!(open.html.contains("gift cards for christmas"), "{}", open.html);
     // And the pages that list things show the dentist's own shop only.
-    for path in ["/app", "/app/insights", "/app/calls", "/app/bookings", "/app/questions", "/app/settings", "/app/plan"]
+    for path in [
+        "/app",
+        "/app/insights",
+        "/app/calls",
+        "/app/bookings",
+        "/app/callbacks",
+        "/app/questions",
+        "/app/settings",
+        "/app/plan",
+    ]
     {
         let page = browse(&app, Method::GET, path, &[], Some(&dentist)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
@@ -544,4 +553,31 @@ async fn the_calls_list_shows_the_200_newest_and_a_link_to_more() {
     let all = browse(&app, Method::GET, "/app/calls?days=7&shown=400", &[], Some(&cookie)).await;
     assert!(all.html.contains("205 calls in the last 7 days") && all.html.contains("CApage0000"), "{}", all.html);
     assert!(!all.html.contains("Show"), "nothing more to show");
+}
+
+#[tokio::test]
+async fn an_owner_sees_who_waits_for_a_call_back_and_marks_it_done_and_no_other_shop_can() {
+    use crate::human_fallback::{CALL, LEG, asks_for_a_person, caller_leg};
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    caller_leg(&app, "/twilio/dial-done", &[("DialCallStatus", "no-answer"), ("DialCallSid", LEG)]).await;
+    app.clock.advance(chrono::Duration::minutes(45));
+    let owner = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let page = browse(&app, Method::GET, "/app/callbacks", &[], Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("wants to book a skin fade"), "{}", page.html);
+    assert!(page.html.contains("<a href=\"tel:+15555551234\">+15555551234</a>"), "{}", page.html);
+    assert!(page.html.contains("<span class=\"error\">45 min</span>"), "waiting over 30 minutes shows: {}", page.html);
+    assert!(!page.html.contains("Call back</button>"), "no telephony provider here: only Done");
+
+    let dentist = sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let theirs = browse(&app, Method::GET, "/app/callbacks", &[], Some(&dentist)).await;
+    assert!(theirs.html.contains("Nobody is waiting for a call back."), "{}", theirs.html);
+    let foreign = browse(&app, Method::POST, &format!("/app/callbacks/{CALL}/done"), &[], Some(&dentist)).await;
+    assert!(foreign.location().contains("error="), "{}", foreign.location());
+
+    let done = browse(&app, Method::POST, &format!("/app/callbacks/{CALL}/done"), &[], Some(&owner)).await;
+    assert_eq!(done.location(), "/app/callbacks?done=1");
+    let after = browse(&app, Method::GET, "/app/callbacks", &[], Some(&owner)).await;
+    assert!(after.html.contains("Nobody is waiting for a call back."), "{}", after.html);
 }
