@@ -44,7 +44,7 @@ pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
 pub use session::{Answer, CallSession, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
 pub use spend::{ModelSpend, ModelUse};
 pub use texts::{
-    BookingTexts, CapAlerts, NOTIFY_OWNER, OutboxMessaging, OwnerNotices, booking_text, cap_alert_text,
-    owner_notice_job, spoken_time,
+    BookingTexts, CapAlerts, NOTIFY_OWNER, OWNER_TEXT, OutboxMessaging, OwnerNotices, OwnerTexts, booking_text,
+    cap_alert_text, owner_notice_job, spoken_time,
 };
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};

@@ -1,6 +1,8 @@
 //! Texts sent by jobs: to customers about their bookings, and to owners
 //! about their usage. Each is recorded in the message log, honours opt-outs,
-//! is never sent twice for one job, and is metered once sent.
+//! is never sent twice for one job, and is metered once sent. Owners'
+//! notifications go through `frontdesk-notify`; their SMS channel is
+//! [`OwnerTexts`], a text like these.
 
 use std::sync::Arc;
 
@@ -8,10 +10,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{CAP_ALERT, Metering};
 use frontdesk_calendar::{Booking, BookingId, BookingStore, NOTIFY_CUSTOMER};
-use frontdesk_core::E164;
+use frontdesk_core::{Clock, E164, TenantId};
 use frontdesk_flags::{Flag, FlagService};
-use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, NewJob};
+use frontdesk_jobs::{HandlerError, JobContext, JobHandler, JobKind, JobQueue, NewJob};
 use frontdesk_messaging::{MessageLog, MessageRecord, Messaging, MessagingError, OutboundSms, SentSms};
+use frontdesk_notify::{Channel, Delivered, Notification, Notifier, NotifyError, OwnerEvent};
 use frontdesk_tenant::{TenantKind, TenantProfile, TenantStore};
 
 /// "Fri, Nov 27 at 2:00 PM" in the shop's zone.
@@ -264,47 +267,151 @@ impl JobHandler for CapAlerts {
     }
 }
 
-/// Text the shop's owner something they should act on (payload: `body`):
-/// a customer who texted CANCEL, or asked to cancel inside the notice.
-pub const NOTIFY_OWNER: &str = "sms.owner";
+/// The kind of the notices queued before owners' notifications went
+/// through `frontdesk-notify` (payload: `body`); [`OwnerNotices`] hands
+/// each one on as an owner's notification.
+pub const OWNER_TEXT: &str = "sms.owner";
 
-/// The job that texts the owner `body`, once per `key` (what it is about).
+/// What the owner is told about is a notification now: its job kind.
+pub use frontdesk_notify::NOTIFY_OWNER;
+
+/// The job that tells the owner `body` about a customer's text (a late
+/// cancellation, a CANCEL that keeps the appointment), once per `key`
+/// (what it is about), on the channels the owner chose; `None` when the
+/// owner does not want to hear about customers' texts.
 pub fn owner_notice_job(profile: &TenantProfile, key: &str, body: &str) -> Option<NewJob> {
-    let kind = JobKind::parse(NOTIFY_OWNER).ok()?;
-    Some(
-        NewJob::new(kind, serde_json::json!({ "body": body }))
-            .for_tenant(profile.slug().clone())
-            .unique_key(format!("{NOTIFY_OWNER}:{}:{key}", profile.slug())),
-    )
+    frontdesk_notify::owner_notification_job(profile, OwnerEvent::CustomerText, key, body, None)
 }
 
-/// The `sms.owner` job handler: texts the owner what a job asks.
+/// The `sms.owner` job handler, for notices queued before notifications:
+/// each becomes the owner's notification (same key), which goes where the
+/// owner now wants it.
 pub struct OwnerNotices {
     pub tenants: Arc<dyn TenantStore>,
-    pub messages: Arc<dyn MessageLog>,
-    pub messaging: Arc<dyn Messaging>,
-    pub metering: Arc<Metering>,
+    pub queue: Arc<dyn JobQueue>,
 }
 
 #[async_trait]
 impl JobHandler for OwnerNotices {
     fn kind(&self) -> JobKind {
-        JobKind::parse(NOTIFY_OWNER).unwrap_or_else(|_| unreachable!("a valid kind"))
+        JobKind::parse(OWNER_TEXT).unwrap_or_else(|_| unreachable!("a valid kind"))
     }
 
     async fn run(&self, context: &JobContext) -> Result<(), HandlerError> {
         let job = &context.job;
-        if context.effects.effect(job.id, SENT).await.map_err(retry)?.is_some() {
-            return Ok(());
-        }
         let tenant = job.tenant.clone().ok_or_else(|| HandlerError::Permanent("notice without a tenant".into()))?;
         let body = job.payload["body"].as_str().filter(|b| !b.trim().is_empty());
         let body = body.ok_or_else(|| HandlerError::Permanent("notice without a text".into()))?.to_owned();
         let record = self.tenants.get_tenant(&tenant).await.map_err(retry)?;
         let record = record.ok_or_else(|| HandlerError::Permanent(format!("tenant {tenant} is gone")))?;
-        let text = new_record(context, &record.profile, record.profile.owner_phone().clone(), body)?;
-        let outbox = Outbox::new(self.messages.as_ref(), self.messaging.as_ref(), &self.metering, record.kind);
-        outbox.deliver(context, text).await
+        let old_key = job.unique_key.as_deref().unwrap_or_default();
+        let key =
+            old_key.strip_prefix(&format!("{OWNER_TEXT}:{tenant}:")).map_or_else(|| job.id.to_string(), str::to_owned);
+        if let Some(notification) = owner_notice_job(&record.profile, &key, &body) {
+            self.queue.enqueue(notification).await.map_err(retry)?;
+        }
+        Ok(())
+    }
+}
+
+/// The SMS channel of owners' notifications: a text to the owner from the
+/// shop's first number through the messaging port, like every other text:
+/// logged (under the delivery's id, so a repeat is not sent again), an
+/// opt-out honoured, a sandbox's recorded and never sent, metered once
+/// sent.
+pub struct OwnerTexts {
+    pub tenants: Arc<dyn TenantStore>,
+    pub messages: Arc<dyn MessageLog>,
+    pub messaging: Arc<dyn Messaging>,
+    pub metering: Arc<Metering>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn unavailable(error: impl std::fmt::Display) -> NotifyError {
+    NotifyError::Unavailable(error.to_string())
+}
+
+#[async_trait]
+impl Notifier for OwnerTexts {
+    async fn deliver(
+        &self,
+        tenant: Option<&TenantId>,
+        notification: &Notification,
+        channel: &Channel,
+    ) -> Result<Delivered, NotifyError> {
+        let Channel::Sms(to) = channel else { return Err(NotifyError::NotConfigured(channel.kind())) };
+        let tenant = tenant.ok_or_else(|| NotifyError::Rejected("a text needs a shop to send it from".into()))?;
+        let record = self.tenants.get_tenant(tenant).await.map_err(unavailable)?;
+        let record = record.ok_or_else(|| NotifyError::Rejected(format!("tenant {tenant} is gone")))?;
+        let from = record.profile.phone_numbers().first().cloned();
+        let from = from.ok_or_else(|| NotifyError::Rejected(format!("tenant {tenant} has no number to text from")))?;
+        if let Some(sent) = self.messages.message(tenant, &notification.id).await.map_err(unavailable)?
+            && sent.status == "sent"
+        {
+            return Ok(Delivered { receipt: sent.provider_id.unwrap_or_default() });
+        }
+        let now = self.clock.now();
+        let mut text = MessageRecord {
+            id: notification.id.clone(),
+            tenant: tenant.clone(),
+            to: to.clone(),
+            from,
+            body: notification.text(),
+            status: "queued".to_owned(),
+            provider_id: None,
+            booking_id: None,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        };
+        if self.messages.is_opted_out(tenant, to).await.map_err(unavailable)? {
+            text.status = "failed".to_owned();
+            text.error = Some("the owner replied STOP; texts are off for this number".to_owned());
+            self.messages.upsert_message(&text).await.map_err(unavailable)?;
+            return Ok(Delivered { receipt: "withheld: the owner opted out of texts".to_owned() });
+        }
+        if record.kind == TenantKind::Sandbox {
+            text.status = "sent".to_owned();
+            text.provider_id = Some(format!("{SANDBOX_PROVIDER_PREFIX}{}", notification.id));
+            self.messages.upsert_message(&text).await.map_err(unavailable)?;
+            return Ok(Delivered { receipt: "withheld: a sandbox's texts are recorded, not sent".to_owned() });
+        }
+        self.messages.upsert_message(&text).await.map_err(unavailable)?;
+        let sms = OutboundSms {
+            tenant: tenant.clone(),
+            to: text.to.clone(),
+            from: text.from.clone(),
+            body: text.body.clone(),
+        };
+        match self.messaging.send_sms(&sms).await {
+            Ok(sent) => {
+                text.status = "sent".to_owned();
+                text.provider_id = Some(sent.provider_id.clone());
+                text.updated_at = self.clock.now();
+                if let Err(error) = self.messages.upsert_message(&text).await {
+                    tracing::error!(%error, message_id = %text.id, "a sent notice could not be logged as sent");
+                }
+                // The text is out: a metering failure is logged, never a resend.
+                if let Err(error) = self.metering.record_sms(tenant, &text.id, &text.body, text.updated_at).await {
+                    tracing::error!(%error, message_id = %text.id, "could not meter a sent text");
+                }
+                Ok(Delivered { receipt: sent.provider_id })
+            }
+            Err(MessagingError::RateLimited { retry_after }) => Err(NotifyError::RateLimited { retry_after }),
+            Err(error) if error.is_retryable() => {
+                text.error = Some(error.to_string());
+                text.updated_at = self.clock.now();
+                self.messages.upsert_message(&text).await.map_err(unavailable)?;
+                Err(NotifyError::Unavailable(error.to_string()))
+            }
+            Err(error) => {
+                text.status = "failed".to_owned();
+                text.error = Some(error.to_string());
+                text.updated_at = self.clock.now();
+                self.messages.upsert_message(&text).await.map_err(unavailable)?;
+                Err(NotifyError::Rejected(error.to_string()))
+            }
+        }
     }
 }
 

@@ -8,12 +8,14 @@
 
 mod backend;
 mod billing;
+mod notify;
 pub mod settings;
 pub mod telemetry;
 mod worker;
 
 pub use backend::{Backend, open_backend};
 pub use billing::{Billing, build_billing};
+pub use notify::{NotificationSettings, build_notifiers};
 pub use settings::{
     DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, OpenAiSettings, Settings, SettingsError, Sources,
     check_max_connections,

@@ -73,6 +73,9 @@ pub struct Settings {
     pub rate_card: frontdesk_billing::RateCard,
     /// How long a tenant may stay past due before AI answering is suspended.
     pub payment_grace: Duration,
+    /// The operators' alert channels and the SMTP server (`FRONTDESK_OPS_*`,
+    /// `FRONTDESK_SMTP_*`).
+    pub notifications: crate::notify::NotificationSettings,
     /// Things worth a warning once logging is up (dev defaults filled in).
     pub warnings: Vec<String>,
     /// The configuration file read, if any (for the startup log).
@@ -296,6 +299,14 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_STRIPE_METER_SMS",
     "FRONTDESK_STRIPE_METER_TOKENS",
     "FRONTDESK_PAYMENT_GRACE_DAYS",
+    "FRONTDESK_OPS_SLACK_WEBHOOK_URL",
+    "FRONTDESK_OPS_EMAIL",
+    "FRONTDESK_SMTP_HOST",
+    "FRONTDESK_SMTP_PORT",
+    "FRONTDESK_SMTP_SECURITY",
+    "FRONTDESK_SMTP_USERNAME",
+    "FRONTDESK_SMTP_PASSWORD",
+    "FRONTDESK_SMTP_FROM",
     "FRONTDESK_WORKBOOK_DIR",
     "FRONTDESK_SHEETS_SPREADSHEET_ID",
     "FRONTDESK_SHEETS_BASE_URL",
@@ -475,7 +486,19 @@ impl Settings {
         ];
         let mut raw: RawSettings = sources.layered(&defaults)?;
         raw.database_url = sources.anchored_database_url(raw.database_url.trim());
-        let mut settings = Settings::check(raw)?;
+        // Every problem at once, the notifications' with the rest.
+        let mut settings = match (Settings::check(raw), crate::notify::NotificationSettings::read(sources)) {
+            (Ok(mut settings), Ok((notifications, warnings))) => {
+                settings.notifications = notifications;
+                settings.warnings.extend(warnings);
+                settings
+            }
+            (Err(SettingsError(mut problems)), Err(SettingsError(more))) => {
+                problems.extend(more);
+                return Err(SettingsError(problems));
+            }
+            (Err(error), _) | (_, Err(error)) => return Err(error),
+        };
         settings.warnings.extend(sources.unknown_variables());
         settings.config_file = sources.config_file().map(Path::to_path_buf);
         Ok(settings)
@@ -704,6 +727,7 @@ impl Settings {
                     openai,
                     rate_card: rate_card.with_token_prices(ai_prices),
                     payment_grace: Duration::from_secs(u64::from(raw.payment_grace_days) * 86_400),
+                    notifications: crate::notify::NotificationSettings::default(),
                     warnings,
                     config_file: None,
                 })

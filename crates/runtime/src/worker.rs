@@ -95,12 +95,14 @@ pub fn build_worker(
     name: &str,
 ) -> Worker {
     let WorkerAdapters { calendar, messaging, ledger, embedder } = adapters;
+    // Notifications: owners' texts go out like every text.
+    let notifiers = crate::notify::build_notifiers(backend, settings, billing, messaging.clone(), clock.clone());
     let mut config = WorkerConfig::new(WorkerId::generate(name));
     config.concurrency = settings.worker_concurrency;
     config.lease = chrono::Duration::seconds(i64::from(settings.worker_lease_secs));
     config.poll_interval = std::time::Duration::from_millis(settings.worker_poll_ms);
     config.shutdown_grace = std::time::Duration::from_secs(settings.worker_shutdown_grace_secs);
-    let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock, config)
+    let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock.clone(), config)
         .reporting_to(backend.job_admin.clone())
         .recurring(backend.schedules.clone(), recurring_jobs())
         .handler(Arc::new(PingHandler))
@@ -120,12 +122,7 @@ pub fn build_worker(
             switch: Arc::new(FlagReminders::new(billing.flags.clone())),
             metering: billing.metering.clone(),
         }))
-        .handler(Arc::new(OwnerNotices {
-            tenants: backend.tenants.clone(),
-            messages: backend.messages.clone(),
-            messaging: messaging.clone(),
-            metering: billing.metering.clone(),
-        }))
+        .handler(Arc::new(OwnerNotices { tenants: backend.tenants.clone(), queue: backend.jobs.clone() }))
         .handler(Arc::new(CapAlerts {
             tenants: backend.tenants.clone(),
             messages: backend.messages.clone(),
@@ -133,6 +130,12 @@ pub fn build_worker(
             metering: billing.metering.clone(),
         }))
         .handler(Arc::new(PeriodClose { ports: billing.ports.clone() }));
+    match notifiers {
+        Ok(notifiers) => {
+            worker = crate::notify::with_notifications(worker, backend, settings, notifiers, clock.clone());
+        }
+        Err(error) => tracing::error!(error = format!("{error:#}"), "notifications cannot be delivered"),
+    }
     if let Some(provider) = &billing.provider {
         worker = worker
             .handler(Arc::new(UsageReporter { provider: provider.clone() }))
@@ -172,7 +175,10 @@ pub fn build_worker(
 fn recurring_jobs() -> Vec<RecurringJob> {
     let schedule = CronSchedule::parse("0 6 * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
     let kind = JobKind::parse(PeriodClose::KIND).unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
-    vec![RecurringJob { name: "billing.close_period".to_owned(), schedule, kind, payload: serde_json::json!({}) }]
+    let mut jobs =
+        vec![RecurringJob { name: "billing.close_period".to_owned(), schedule, kind, payload: serde_json::json!({}) }];
+    jobs.extend(crate::notify::recurring_jobs());
+    jobs
 }
 
 /// The external calendar the settings configure: Google Calendar when a
