@@ -25,7 +25,8 @@ use frontdesk_routing::{CallSession, CallStore, CallbackStore, InboundTexts, Pla
 const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
     Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
-    build_embedders, build_external_calendar, build_language_model, build_messaging, build_worker, open_backend,
+    build_embedders, build_external_calendar, build_language_model, build_messaging, build_outbound_calls,
+    build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -300,6 +301,11 @@ impl Application {
         // One retriever (and its cache) for the calls and the admin API.
         state.retriever = retriever;
         state.reindex_knowledge = embedders.is_some();
+        // Calling customers back needs a provider that places calls.
+        state.calling_back = build_outbound_calls(settings)?.map(|calls| {
+            let base = settings.public_base_url.as_str().trim_end_matches('/').to_owned();
+            Arc::new(frontdesk_routing::CallingBack::new(backend.callbacks.clone(), calls, base))
+        });
         // Texts go nowhere without a Twilio account (the embedded outbox).
         state.web = crate::web::Web::new(
             state.web.logins.clone(),

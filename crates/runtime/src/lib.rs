@@ -22,7 +22,7 @@ pub use settings::{
 };
 pub use worker::{
     Embedders, WorkerAdapters, build_booking_service, build_call_ledger, build_embedders, build_external_calendar,
-    build_language_model, build_messaging, build_worker,
+    build_language_model, build_messaging, build_outbound_calls, build_worker,
 };
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -4,15 +4,16 @@ use frontdesk_billing::{CustomerSetup, PeriodClose, UsageReporter};
 use frontdesk_calendar::{
     BookingService, CALENDAR_DELETE, CALENDAR_INSERT, CALENDAR_PATCH, CalendarSync, ExternalCalendar,
 };
-use frontdesk_core::Clock;
 use frontdesk_core::TenantId;
+use frontdesk_core::{Clock, E164};
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
 use frontdesk_messaging::Messaging;
 use frontdesk_rag::{Embedder, Retriever};
 use frontdesk_routing::{
     BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, FlagReminders, KnowledgeReindex,
-    LedgerCall, LedgerError, OutboxMessaging, OwnerNotices, PlanAllowance, ReminderTexts,
+    LedgerCall, LedgerError, OutboundCalls, OutboxMessaging, OwnerNotices, PlaceCallError, PlanAllowance,
+    ReminderTexts,
 };
 
 use crate::backend::Backend;
@@ -236,6 +237,32 @@ pub fn build_messaging(settings: &Settings) -> anyhow::Result<Arc<dyn Messaging>
 /// `FRONTDESK_TWILIO_ACCOUNT_SID` is set.
 pub fn build_call_ledger(settings: &Settings) -> anyhow::Result<Option<Arc<dyn CallLedger>>> {
     Ok(twilio_rest(settings)?.map(|rest| Arc::new(TwilioCallLedger(rest)) as Arc<dyn CallLedger>))
+}
+
+/// Calls placed through Twilio (calling customers back), when
+/// `FRONTDESK_TWILIO_ACCOUNT_SID` is set; `None` in the embedded default.
+pub fn build_outbound_calls(settings: &Settings) -> anyhow::Result<Option<Arc<dyn OutboundCalls>>> {
+    Ok(twilio_rest(settings)?.map(|rest| Arc::new(TwilioOutboundCalls(rest)) as Arc<dyn OutboundCalls>))
+}
+
+/// Routing's `OutboundCalls` over Twilio's Calls API (here, so the adapter
+/// crate stays below the domain).
+struct TwilioOutboundCalls(frontdesk_twilio::TwilioRest);
+
+#[async_trait::async_trait]
+impl OutboundCalls for TwilioOutboundCalls {
+    async fn place_call(&self, from: &E164, to: &E164, url: &str) -> Result<CallSid, PlaceCallError> {
+        use frontdesk_twilio::CallCreateError;
+        let sid = self.0.create_call(from.as_str(), to.as_str(), url).await.map_err(|error| match error {
+            CallCreateError::RateLimited { .. } | CallCreateError::Unavailable(_) => {
+                PlaceCallError::Unavailable(error.to_string())
+            }
+            CallCreateError::Rejected(_) | CallCreateError::Unexpected(_) => {
+                PlaceCallError::Rejected(error.to_string())
+            }
+        })?;
+        CallSid::parse(&sid).map_err(|e| PlaceCallError::Rejected(format!("Twilio's new call id does not read: {e}")))
+    }
 }
 
 fn twilio_rest(settings: &Settings) -> anyhow::Result<Option<frontdesk_twilio::TwilioRest>> {

@@ -1,7 +1,8 @@
 //! Twilio at Frontdesk's edge: checking that a webhook came from Twilio
 //! ([`RequestValidator`]), answering it with TwiML ([`twiml`]), and calling
 //! Twilio's REST API ([`TwilioRest`]) to send texts through the
-//! [`Messaging`](frontdesk_messaging::Messaging) port, to redirect live calls,
+//! [`Messaging`](frontdesk_messaging::Messaging) port, to redirect live calls
+//! and place calls back ([`outbound`]),
 //! and to provision numbers: search, buy, set up and release them
 //! ([`numbers`]), port them in ([`porting`]) and register the texts sent
 //! from them ([`registration`]). Every Twilio host's base URL is part of
@@ -16,6 +17,7 @@
 //! Auth tokens are held as secrets and never printed.
 
 pub mod numbers;
+pub mod outbound;
 pub mod porting;
 pub mod registration;
 pub mod rest;
@@ -26,6 +28,7 @@ pub use numbers::{
     AvailablePhoneNumber, IncomingPhoneNumber, LocalNumberSearch, NumberCapabilities, NumberConfig,
     ProvisioningApiError,
 };
+pub use outbound::CallCreateError;
 pub use porting::{
     LosingCarrierInformation, PortInAddress, PortInCreate, PortInCreated, PortInPhoneNumber, PortabilityReply,
     PortingNotification,

@@ -175,3 +175,55 @@ async fn reading_a_call_classifies_failures() {
     // A SID that could change the URL's path is refused before any request.
     assert!(matches!(twilio(&server).fetch_call("CA../../Messages").await, Err(CallFetchError::Rejected(_))));
 }
+
+#[tokio::test]
+async fn a_call_back_is_placed_with_to_from_and_the_url_twilio_asks() {
+    use wiremock::matchers::{body_string_contains, method, path};
+    let server = MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path(format!("/2010-04-01/Accounts/{}/Calls.json", crate::support::ACCOUNT_SID)))
+        .and(body_string_contains("To=%2B15555550199"))
+        .and(body_string_contains("From=%2B15555550100"))
+        .and(body_string_contains("Url=https%3A%2F%2Ffrontdesk.example.com%2Ftwilio%2Fcallback-bridge%3Fcall%3DCA1"))
+        .and(body_string_contains("Method=POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "sid": "CA0123456789abcdef0123456789abcdef",
+            "status": "queued",
+            "direction": "outbound-api",
+            "to": "+15555550199",
+            "from": "+15555550100",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let placed = twilio(&server)
+        .create_call("+15555550100", "+15555550199", "https://frontdesk.example.com/twilio/callback-bridge?call=CA1")
+        .await;
+    assert_eq!(placed.ok().as_deref(), Some("CA0123456789abcdef0123456789abcdef"));
+}
+
+#[tokio::test]
+async fn a_call_back_twilio_refuses_or_cannot_place_says_why() {
+    use frontdesk_twilio::CallCreateError;
+    use wiremock::matchers::{method, path};
+    let cases: [(u16, u64, &str); 3] = [
+        (400, 21210, "The source phone number provided, +15555550100, is not yet verified for your account."),
+        (429, 20429, "Too Many Requests"),
+        (503, 20500, "Service Unavailable"),
+    ];
+    for (status, code, message) in cases {
+        let server = MockServer::start().await;
+        wiremock::Mock::given(method("POST"))
+            .and(path(format!("/2010-04-01/Accounts/{}/Calls.json", crate::support::ACCOUNT_SID)))
+            .respond_with(twilio_error(status, code, message))
+            .mount(&server)
+            .await;
+        let error = twilio(&server).create_call("+15555550100", "+15555550199", "https://x.example/y").await;
+        match (status, error) {
+            (400, Err(CallCreateError::Rejected(text))) => assert!(text.contains("21210"), "{text}"),
+            (429, Err(CallCreateError::RateLimited { .. })) => {}
+            (503, Err(CallCreateError::Unavailable(text))) => assert!(text.contains("20500"), "{text}"),
+            (status, other) => panic!("{status}: {other:?}"),
+        }
+    }
+}
