@@ -89,6 +89,11 @@ async fn put_tenant(
     {
         document.twilio_auth_token = Some(stored.to_owned());
     }
+    if document.notifications.slack_webhook_url.as_deref() == Some(frontdesk_tenant::REDACTED)
+        && let Some(stored) = existing.as_ref().and_then(|r| r.profile.notifications().slack_webhook_url())
+    {
+        document.notifications.slack_webhook_url = Some(stored.expose().to_owned());
+    }
     let profile = TenantProfile::parse(&document).map_err(|errors| problems.extend(errors.into_problems()));
     problems.extend(numbers_taken_by_others(&state, &tenant, &document).await?);
     let profile = match profile {

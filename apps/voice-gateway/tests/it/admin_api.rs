@@ -353,6 +353,37 @@ async fn a_tenant_s_twilio_token_is_never_shown_and_survives_a_round_trip() {
 }
 
 #[tokio::test]
+async fn an_owner_s_slack_webhook_is_never_shown_and_survives_a_round_trip() {
+    let app = TestApp::new().await;
+    let mut document = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await.body["profile"].clone();
+    document["notifications"] = json!({"slack_webhook_url": "https://hooks.slack.com/services/T0/B0/secret-hook", "email": "owner@shop.example"});
+    let written = app.admin(Method::PUT, "/admin/tenants/fresh-cuts", Some(&document)).await;
+    assert_eq!(written.status, StatusCode::OK, "{}", written.body);
+    assert_eq!(written.body["profile"]["notifications"]["slack_webhook_url"], "[redacted]");
+    assert_eq!(written.body["profile"]["notifications"]["email"], "owner@shop.example");
+    assert!(!written.body.to_string().contains("secret-hook"));
+
+    // Read, change the digest, write back: the marker keeps the stored webhook.
+    let mut again = app.admin(Method::GET, "/admin/tenants/fresh-cuts", None).await.body["profile"].clone();
+    again["notifications"]["digest"] = json!(true);
+    let rewritten = app.admin(Method::PUT, "/admin/tenants/fresh-cuts", Some(&again)).await;
+    assert_eq!(rewritten.status, StatusCode::OK, "{}", rewritten.body);
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let stored = frontdesk_tenant::TenantStore::get_tenant(app.store.as_ref(), &tenant).await.ok().flatten();
+    let stored = stored.unwrap_or_else(|| panic!("stored"));
+    let notifications = stored.profile.notifications();
+    assert!(notifications.digest());
+    assert_eq!(
+        notifications.slack_webhook_url().map(|url| url.expose()),
+        Some("https://hooks.slack.com/services/T0/B0/secret-hook")
+    );
+    let audit = app.admin(Method::GET, "/admin/audit?tenant=fresh-cuts", None).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    assert!(audit.body.to_string().contains("tenant.put"), "{}", audit.body);
+    assert!(!audit.body.to_string().contains("secret-hook"), "the audit log never holds the webhook");
+}
+
+#[tokio::test]
 async fn every_misshapen_field_of_a_profile_is_reported_at_once() {
     let app = TestApp::new().await;
     let mut shop = shop_json("misshapen", &[]);

@@ -16,6 +16,7 @@ mod jobs;
 mod knowledge;
 mod lifecycle;
 mod model;
+mod notifications;
 mod outages;
 mod reminders;
 mod shared_flags;
