@@ -301,6 +301,9 @@ struct TodayRow {
     status_label: &'static str,
     /// It has started: the owner can say whether the customer came.
     markable: bool,
+    /// Where its reminder texts stand ("Confirmed by text", "Reminder sent
+    /// 2:00 PM", "Reminder at 12:00 PM", or a dash).
+    reminder: String,
 }
 
 struct StaffColumn {
@@ -340,8 +343,38 @@ async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query):
             return unavailable();
         }
     };
+    // The shop's texts of the last days say which reminders went out.
+    let texts = state.messages.list_messages(profile.slug(), 500).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "could not read the shop's texts for Today");
+        Vec::new()
+    });
+    let reminders_on = state
+        .flags
+        .effective(profile.slug())
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|flags| flags.enabled(frontdesk_flags::Flag::EnableReminders));
+    let clock_at = |at: chrono::DateTime<chrono::Utc>| frontdesk_routing::spoken_clock(at.with_timezone(&tz).time());
     let mut columns: Vec<StaffColumn> = Vec::new();
     for booking in bookings.iter().filter(|b| b.status != frontdesk_calendar::BookingStatus::Cancelled) {
+        let id = booking.id.to_string();
+        let sent = texts
+            .iter()
+            .filter(|m| m.booking_id.as_deref() == Some(id.as_str()) && m.body.contains(": reminder, "))
+            .max_by_key(|m| m.created_at);
+        let reminder = match (booking.confirmed_at, sent) {
+            (Some(at), _) => format!("Confirmed by text {}", clock_at(at)),
+            (None, Some(text)) if text.status == "sent" => format!("Reminder sent {}", clock_at(text.created_at)),
+            (None, Some(text)) => format!("Reminder not sent: {}", text.error.as_deref().unwrap_or("failed")),
+            (None, None) if reminders_on => {
+                frontdesk_calendar::reminder_schedule(profile, booking.start, booking.created_at)
+                    .into_iter()
+                    .find(|due| due.at > now)
+                    .map_or_else(|| "—".to_owned(), |due| format!("Reminder at {}", clock_at(due.at)))
+            }
+            (None, None) => "—".to_owned(),
+        };
         let staff = booking.staff.clone().unwrap_or_else(|| "Anyone".to_owned());
         use frontdesk_calendar::EffectiveStatus;
         let (status, status_label) = match frontdesk_calendar::effective_status(booking, now) {
@@ -353,7 +386,8 @@ async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query):
             EffectiveStatus::Scheduled => ("confirmed", "Booked"),
         };
         let row = TodayRow {
-            id: booking.id.to_string(),
+            id,
+            reminder,
             time: frontdesk_routing::spoken_clock(booking.start.with_timezone(&tz).time()),
             service: booking.service.clone(),
             customer: booking.customer.name.clone(),

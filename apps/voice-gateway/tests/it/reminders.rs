@@ -39,7 +39,7 @@ fn id(booking: &Value) -> String {
 }
 
 /// The customer texts `body`; the reply the shop sends back ("" for none).
-async fn text(app: &TestApp, sid: &str, body: &str) -> String {
+pub(crate) async fn text(app: &TestApp, sid: &str, body: &str) -> String {
     let (status, twiml) = app
         .twilio("/twilio/sms", &[("MessageSid", sid), ("From", CUSTOMER), ("To", SHOP_NUMBER), ("Body", body)])
         .await;
@@ -72,7 +72,7 @@ async fn jobs(app: &TestApp, kind: &str) -> Vec<(String, String, String)> {
     found
 }
 
-fn reminders_handler(app: &TestApp) -> ReminderTexts {
+pub(crate) fn reminders_handler(app: &TestApp) -> ReminderTexts {
     ReminderTexts {
         tenants: app.store.clone(),
         bookings: app.store.clone(),

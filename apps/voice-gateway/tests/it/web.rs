@@ -496,8 +496,7 @@ async fn another_shops_owner_reaches_nothing_of_this_shop_by_any_owner_route() {
         "/app/questions",
         "/app/settings",
         "/app/plan",
-    ]
-    {
+    ] {
         let page = browse(&app, Method::GET, path, &[], Some(&dentist)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(!page.html.contains("Fresh Cuts") && !page.html.contains("Scully"), "{path}: {}", page.html);
@@ -580,4 +579,32 @@ async fn an_owner_sees_who_waits_for_a_call_back_and_marks_it_done_and_no_other_
     assert_eq!(done.location(), "/app/callbacks?done=1");
     let after = browse(&app, Method::GET, "/app/callbacks", &[], Some(&owner)).await;
     assert!(after.html.contains("Nobody is waiting for a call back."), "{}", after.html);
+}
+
+#[tokio::test]
+async fn today_shows_where_each_appointments_reminder_stands() {
+    let app = TestApp::new().await;
+    // Tuesday 10:00: a haircut at 15:00 gets only its two-hour reminder, at 13:00.
+    let body = json!({"service": "haircut", "start": "2026-11-24T15:00", "customer_name": "Jane Doe", "customer_phone": "+15555551234"});
+    let made = app.admin(Method::POST, "/admin/tenants/fresh-cuts/bookings", Some(&body)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let owner = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let today = browse(&app, Method::GET, "/app", &[], Some(&owner)).await;
+    assert!(today.html.contains("<td data-label=\"Reminder\">Reminder at 1 PM</td>"), "{}", today.html);
+
+    app.clock.advance(chrono::Duration::hours(3));
+    let handler = crate::reminders::reminders_handler(&app);
+    crate::support::run_next(&app.store, &app.clock, &handler).await.unwrap_or_else(|e| panic!("{e}"));
+    let sent = browse(&app, Method::GET, "/app", &[], Some(&owner)).await;
+    assert!(sent.html.contains("<td data-label=\"Reminder\">Reminder sent 1 PM</td>"), "{}", sent.html);
+
+    app.clock.advance(chrono::Duration::minutes(4));
+    let reply = crate::reminders::text(&app, "SM-today", "Y").await;
+    assert!(reply.contains("is confirmed"), "{reply}");
+    let confirmed = browse(&app, Method::GET, "/app", &[], Some(&owner)).await;
+    assert!(
+        confirmed.html.contains("<td data-label=\"Reminder\">Confirmed by text 1:04 PM</td>"),
+        "{}",
+        confirmed.html
+    );
 }
