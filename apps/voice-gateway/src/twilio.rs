@@ -322,7 +322,13 @@ fn render(profile: &TenantProfile, answer: &Answer) -> String {
                 )
                 .to_xml()
         }
-        Next::Transfer { to } => {
+        Next::Transfer { to } | Next::WarmTransfer { to } => {
+            let number = match &answer.next {
+                // The owner hears who is calling and presses 1 to take it;
+                // the caller hears ringing until then (answerOnBridge).
+                Next::WarmTransfer { .. } => Number::new(to.as_str()).url("/twilio/whisper"),
+                _ => Number::new(to.as_str()),
+            };
             let caller_id = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
             response
                 .say(say)
@@ -332,23 +338,7 @@ fn render(profile: &TenantProfile, answer: &Answer) -> String {
                         .caller_id(caller_id)
                         .timeout(20)
                         .answer_on_bridge(true)
-                        .number(Number::new(to.as_str())),
-                )
-                .to_xml()
-        }
-        Next::WarmTransfer { to } => {
-            // The owner hears who is calling and presses 1 to take it; the
-            // caller hears ringing until then (answerOnBridge).
-            let caller_id = profile.phone_numbers().first().map(E164::to_string).unwrap_or_default();
-            response
-                .say(say)
-                .dial(
-                    Dial::new()
-                        .action("/twilio/dial-done")
-                        .caller_id(caller_id)
-                        .timeout(20)
-                        .answer_on_bridge(true)
-                        .number(Number::new(to.as_str()).url("/twilio/whisper")),
+                        .number(number),
                 )
                 .to_xml()
         }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::America::New_York;
 use frontdesk_calendar::{
-    Attendance, Booking, BookingError, BookingId, BookingRequest, BookingService, BookingSource, BookingStatus,
-    BookingStore, Customer, EffectiveStatus, MemoryBookingStore, Notice, Notify, effective_status,
+    Attendance, Booking, BookingError, BookingId, BookingService, BookingStatus, BookingStore, EffectiveStatus,
+    MemoryBookingStore, Notice, Notify, effective_status,
 };
-use frontdesk_core::{Clock, E164, ManualClock};
+use frontdesk_core::{Clock, ManualClock};
 use frontdesk_tenant::TenantProfile;
 
 use crate::{fixture, local};
@@ -32,19 +32,7 @@ fn shop() -> Shop {
 impl Shop {
     /// A haircut (30 minutes) at `at`, local time.
     async fn book(&self, at: &str) -> Booking {
-        let request = BookingRequest {
-            service: "haircut".to_owned(),
-            start: local(New_York, at),
-            staff: None,
-            customer: Customer {
-                name: "Jane Doe".to_owned(),
-                phone: E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}")),
-            },
-            source: BookingSource::Phone,
-            idempotency_key: None,
-            hold: None,
-            notify_customer: false,
-        };
+        let request = crate::janes_haircut(at, false);
         self.service.book(&self.profile, request).await.unwrap_or_else(|e| panic!("{at}: {e}"))
     }
 

@@ -38,3 +38,20 @@ pub fn describe(tz: Tz, slots: &[frontdesk_calendar::Slot]) -> Vec<String> {
         .map(|s| format!("{} {}", s.start.with_timezone(&tz).format("%H:%M"), s.staff.as_deref().unwrap_or("-")))
         .collect()
 }
+
+/// Jane Doe's haircut at `at` (local time in New York), booked by phone.
+pub fn janes_haircut(at: &str, notify_customer: bool) -> frontdesk_calendar::BookingRequest {
+    frontdesk_calendar::BookingRequest {
+        service: "haircut".to_owned(),
+        start: local(chrono_tz::America::New_York, at),
+        staff: None,
+        customer: frontdesk_calendar::Customer {
+            name: "Jane Doe".to_owned(),
+            phone: frontdesk_core::E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}")),
+        },
+        source: frontdesk_calendar::BookingSource::Phone,
+        idempotency_key: None,
+        hold: None,
+        notify_customer,
+    }
+}

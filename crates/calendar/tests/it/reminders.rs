@@ -8,10 +8,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::America::New_York;
 use frontdesk_calendar::{
-    Booking, BookingRequest, BookingService, BookingSource, Customer, MemoryBookingStore, Notice, Notify,
-    ReminderSwitch, SEND_REMINDER, reminder_key, reminder_schedule,
+    Booking, BookingService, MemoryBookingStore, Notice, Notify, ReminderSwitch, SEND_REMINDER, reminder_key,
+    reminder_schedule,
 };
-use frontdesk_core::{E164, ManualClock, TenantId};
+use frontdesk_core::{ManualClock, TenantId};
 use frontdesk_jobs::{EnqueueOutcome, JobError, JobId, JobQueue, JobTransaction, NewJob};
 use frontdesk_tenant::TenantProfile;
 
@@ -126,19 +126,7 @@ fn booked(reminders_on: bool) -> Booked {
 
 impl Booked {
     async fn book(&self, at: &str) -> Booking {
-        let request = BookingRequest {
-            service: "haircut".to_owned(),
-            start: local(New_York, at),
-            staff: None,
-            customer: Customer {
-                name: "Jane Doe".to_owned(),
-                phone: E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}")),
-            },
-            source: BookingSource::Phone,
-            idempotency_key: None,
-            hold: None,
-            notify_customer: true,
-        };
+        let request = crate::janes_haircut(at, true);
         self.service.book(&self.profile, request).await.unwrap_or_else(|e| panic!("{at}: {e}"))
     }
 
@@ -200,18 +188,6 @@ async fn a_shop_without_reminders_on_its_plan_gets_none() {
         Arc::new(MemoryBookingStore::new()),
         Arc::new(ManualClock::new(local(New_York, "2026-11-23 12:00"))),
     );
-    let request = BookingRequest {
-        service: "haircut".to_owned(),
-        start: local(New_York, "2026-11-25 14:00"),
-        staff: None,
-        customer: Customer {
-            name: "Jane Doe".to_owned(),
-            phone: E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}")),
-        },
-        source: BookingSource::Phone,
-        idempotency_key: None,
-        hold: None,
-        notify_customer: false,
-    };
+    let request = crate::janes_haircut("2026-11-25 14:00", false);
     assert!(without.book(&shop.profile, request).await.is_ok(), "a service without reminders books as before");
 }
