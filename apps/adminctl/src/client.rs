@@ -57,6 +57,15 @@ impl AdminClient {
         self.send(Method::GET, path, None).await.map(|(_, body)| body)
     }
 
+    /// `None` when the gateway answers 404.
+    pub async fn get_if_found(&self, path: &str) -> Result<Option<Value>, Failure> {
+        match self.send(Method::GET, path, None).await {
+            Ok((_, body)) => Ok(Some(body)),
+            Err(Failure::Refused(message)) if message.ends_with("(404)") || message.contains("(404)\n") => Ok(None),
+            Err(failure) => Err(failure),
+        }
+    }
+
     pub async fn delete(&self, path: &str) -> Result<Value, Failure> {
         self.send(Method::DELETE, path, None).await.map(|(_, body)| body)
     }

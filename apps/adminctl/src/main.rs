@@ -15,6 +15,8 @@ mod eval;
 mod jobs;
 mod knowledge;
 mod loadtest;
+mod numbers;
+mod onboard;
 mod output;
 mod sandbox;
 mod simulate;
@@ -192,6 +194,23 @@ enum Command {
     BenchModel(bench_model::BenchModelArgs),
     /// Put a tenant on a plan: starter, core, pro or enterprise (operator only).
     SetPlan { slug: String, plan: String },
+    /// A shop from its profile file to answering calls: the shop, its plan
+    /// (and Stripe customer), a number (bought, assigned or ported), a test
+    /// call that books and cancels, and a checklist of what waits.
+    Onboard(onboard::OnboardArgs),
+    /// Phone numbers: search, buy, assign, list, release (operator only).
+    #[command(subcommand)]
+    Numbers(numbers::NumbersCommand),
+    /// Ports of shops' own numbers (operator only).
+    #[command(subcommand, name = "port-in")]
+    PortIn(numbers::PortInCommand),
+    /// Texting registration (A2P 10DLC): brand and campaign (operator only).
+    #[command(subcommand)]
+    Registration(numbers::RegistrationCommand),
+    /// Calls to the shop go to the owner's phone, with no AI.
+    Suspend { slug: String },
+    /// The receptionist answers the shop's calls again.
+    Resume { slug: String },
     /// People who sign in to the operator pages (operator only).
     #[command(subcommand)]
     Operator(access::OperatorCommand),
@@ -439,6 +458,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             access::operator(&AdminClient::new(&cli.url, secret()?)?, command, cli.json).await
         }
         Command::Owner(command) => access::owner(&AdminClient::new(&cli.url, secret()?)?, command, cli.json).await,
+        Command::Onboard(args) => {
+            let client = AdminClient::new(&cli.url, secret()?)?;
+            onboard::run(args, &client, &cli.url, cli.json).await
+        }
+        Command::Numbers(command) => numbers::numbers(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await,
+        Command::PortIn(command) => numbers::port_in(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await,
+        Command::Registration(command) => {
+            numbers::registration(command, &AdminClient::new(&cli.url, secret()?)?, cli.json).await
+        }
+        Command::Suspend { slug } => {
+            numbers::suspend(&AdminClient::new(&cli.url, secret()?)?, &slug, true, cli.json).await
+        }
+        Command::Resume { slug } => {
+            numbers::suspend(&AdminClient::new(&cli.url, secret()?)?, &slug, false, cli.json).await
+        }
         Command::SetPlan { slug, plan } => {
             billing::set_plan(&AdminClient::new(&cli.url, secret()?)?, &slug, &plan, cli.json).await
         }

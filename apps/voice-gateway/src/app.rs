@@ -26,7 +26,7 @@ const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
     Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
     build_embedders, build_external_calendar, build_language_model, build_messaging, build_outbound_calls,
-    build_worker, open_backend,
+    build_provisioning, build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -82,6 +82,9 @@ pub struct AppState {
     pub calling_back: Option<Arc<frontdesk_routing::CallingBack>>,
     /// The web pages' sign-in and sessions.
     pub web: crate::web::Web,
+    /// Numbers, port-ins and texting registration (no provider: those
+    /// steps answer that none is configured).
+    pub provisioning: Arc<frontdesk_provisioning::Provisioning>,
 }
 
 impl AppState {
@@ -147,6 +150,13 @@ impl AppState {
             knowledge: backend.knowledge.clone(),
             retriever: Arc::new(frontdesk_rag::Retriever::new(backend.knowledge.clone())),
             reindex_knowledge: false,
+            provisioning: Arc::new(frontdesk_provisioning::Provisioning::new(
+                backend.provisioning.clone(),
+                backend.tenants.clone(),
+                frontdesk_provisioning::Providers::default(),
+                frontdesk_provisioning::NumberWebhooks::new(&public_base_url, None).unwrap_or_default(),
+                clock.clone(),
+            )),
             ids: Arc::new(UuidV7Ids),
             clock,
             tokens: Arc::new(tokens),
@@ -227,6 +237,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .merge(health::routes())
         .merge(admin::routes())
         .merge(crate::twilio::routes())
+        .merge(crate::porting::routes())
         .merge(crate::stripe::routes())
         .merge(pages)
         .fallback(no_route)
@@ -298,6 +309,7 @@ impl Application {
         };
         let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());
         let mut state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));
+        state.provisioning = build_provisioning(&backend, settings, state.clock.clone())?;
         // One retriever (and its cache) for the calls and the admin API.
         state.retriever = retriever;
         state.reindex_knowledge = embedders.is_some();

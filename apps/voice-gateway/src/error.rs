@@ -195,3 +195,40 @@ pub async fn json_errors(response: Response) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }
+
+impl From<frontdesk_provisioning::ProvisioningError> for ApiError {
+    fn from(error: frontdesk_provisioning::ProvisioningError) -> ApiError {
+        use frontdesk_provisioning::{ProviderError, ProvisioningError};
+        let text = error.to_string();
+        match error {
+            ProvisioningError::NotConfigured(_) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", text)
+            }
+            ProvisioningError::UnknownTenant(_) => ApiError::not_found(text),
+            ProvisioningError::Sandbox(_) => ApiError::new(StatusCode::CONFLICT, "sandbox", text),
+            ProvisioningError::NumberTaken(_) => ApiError::new(StatusCode::CONFLICT, "number_taken", text),
+            ProvisioningError::NotOwned(_) => ApiError::new(StatusCode::NOT_FOUND, "not_owned", text),
+            ProvisioningError::NotPortable { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_portable", text)
+            }
+            ProvisioningError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", text),
+            ProvisioningError::Provider(ProviderError::NumberUnavailable(_)) => {
+                ApiError::new(StatusCode::CONFLICT, "number_unavailable", text)
+            }
+            ProvisioningError::Provider(ProviderError::NotFound(_) | ProviderError::Rejected(_)) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_refused", text)
+            }
+            ProvisioningError::Provider(
+                ProviderError::RateLimited { .. } | ProviderError::Unavailable(_) | ProviderError::Unexpected(_),
+            ) => {
+                tracing::warn!(error = %text, "the provider failed a provisioning step");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "provider_unavailable",
+                    format!("{text}; retry: a retried purchase asks Twilio first and never buys twice"),
+                )
+            }
+            ProvisioningError::Store(error) => error.into(),
+        }
+    }
+}

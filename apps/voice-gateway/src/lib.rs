@@ -10,6 +10,7 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod porting;
 pub mod stripe;
 pub mod twilio;
 pub mod web;

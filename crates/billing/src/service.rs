@@ -569,6 +569,12 @@ impl Plans {
         Plans { flags, tenants, set_up_at_provider }
     }
 
+    /// Whether plan changes set tenants up at a payment provider (a job
+    /// creates the customer and the subscription).
+    pub fn sets_up_at_provider(&self) -> bool {
+        self.set_up_at_provider
+    }
+
     /// Puts the tenant on `plan` from `at` on and, with a payment provider,
     /// enqueues its `CustomerSetup` job in the same transaction. Returns the
     /// previous plan; `NotFound` (and no job) for an unknown tenant.
@@ -861,13 +867,13 @@ mod tests {
             _: &str,
             _: Option<(&TenantId, &crate::model::AccountChange)>,
             _: DateTime<Utc>,
+            _: &[NewJob],
         ) -> Result<bool, StoreError> {
             refused()
         }
         async fn plan_changes(&self, _: &TenantId) -> Result<Vec<crate::model::PlanChange>, StoreError> {
             refused()
         }
-            _: &[NewJob],
         async fn billing_of_all_tenants(&self, _: BillingPeriod) -> Result<Vec<crate::TenantBilling>, StoreError> {
             refused()
         }

@@ -186,6 +186,7 @@ impl<'a> Outbox<'a> {
                 }
                 Ok(())
             }
+            Err(MessagingError::NotCleared(reason)) => self.wait(context, record, reason).await,
             Err(error) if error.is_retryable() => Err(HandlerError::Retry(error.to_string())),
             Err(error) => {
                 record.status = "failed".to_owned();
@@ -195,6 +196,20 @@ impl<'a> Outbox<'a> {
                 Err(HandlerError::Permanent(error.to_string()))
             }
         }
+    }
+}
+
+impl Outbox<'_> {
+    /// The shop may not text yet (its texting registration is not
+    /// approved): the text stays queued with the reason, which the owner
+    /// and the operator see, and the job tries again later.
+    async fn wait(&self, context: &JobContext, mut record: MessageRecord, reason: String) -> Result<(), HandlerError> {
+        record.status = "queued".to_owned();
+        record.error = Some(reason.clone());
+        record.updated_at = context.clock.now();
+        self.messages.upsert_message(&record).await.map_err(retry)?;
+        tracing::info!(tenant_id = %record.tenant, message_id = %record.id, %reason, "text waits");
+        Err(HandlerError::Retry(reason))
     }
 }
 

@@ -9,6 +9,7 @@
 mod backend;
 mod billing;
 mod notify;
+mod provisioning;
 pub mod settings;
 pub mod telemetry;
 mod worker;
@@ -16,6 +17,7 @@ mod worker;
 pub use backend::{Backend, open_backend};
 pub use billing::{Billing, build_billing};
 pub use notify::{NotificationSettings, build_notifiers};
+pub use provisioning::{TwilioProvisioning, build_provisioning};
 pub use settings::{
     DEFAULT_DATABASE_URL, DatabaseUrl, LogFormat, OpenAiSettings, Settings, SettingsError, Sources,
     check_max_connections,

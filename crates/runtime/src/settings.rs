@@ -51,6 +51,16 @@ pub struct Settings {
     pub twilio_account_sid: Option<String>,
     /// Override of `https://api.twilio.com` (tests, proxies).
     pub twilio_api_base_url: Option<String>,
+    /// Override of `https://numbers.twilio.com` (porting).
+    pub twilio_numbers_base_url: Option<String>,
+    /// Override of `https://messaging.twilio.com` (texting registration).
+    pub twilio_messaging_base_url: Option<String>,
+    /// Override of `https://trusthub.twilio.com` (the bundles behind a brand).
+    pub twilio_trusthub_base_url: Option<String>,
+    /// Where a bought number sends a call when the gateway does not answer
+    /// (`FRONTDESK_VOICE_FALLBACK_URL`): off the gateway's host, `{owner}`
+    /// replaced by the owner's phone; without it numbers are not bought.
+    pub voice_fallback_url: Option<String>,
     /// Google Calendar: the platform's service-account key file.
     pub google_service_account_file: Option<PathBuf>,
     /// Google Calendar: a directory of per-tenant key files, `<slug>.json`.
@@ -207,6 +217,10 @@ struct RawSettings {
     hold_minutes: u32,
     twilio_account_sid: Option<String>,
     twilio_api_base_url: Option<String>,
+    twilio_numbers_base_url: Option<String>,
+    twilio_messaging_base_url: Option<String>,
+    twilio_trusthub_base_url: Option<String>,
+    voice_fallback_url: Option<String>,
     google_service_account_file: Option<PathBuf>,
     google_tenant_keys_dir: Option<PathBuf>,
     google_calendar_base_url: Option<String>,
@@ -277,6 +291,10 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_HOLD_MINUTES",
     "FRONTDESK_TWILIO_ACCOUNT_SID",
     "FRONTDESK_TWILIO_API_BASE_URL",
+    "FRONTDESK_TWILIO_NUMBERS_BASE_URL",
+    "FRONTDESK_TWILIO_MESSAGING_BASE_URL",
+    "FRONTDESK_TWILIO_TRUSTHUB_BASE_URL",
+    "FRONTDESK_VOICE_FALLBACK_URL",
     "FRONTDESK_GOOGLE_SERVICE_ACCOUNT_FILE",
     "FRONTDESK_GOOGLE_TENANT_KEYS_DIR",
     "FRONTDESK_GOOGLE_CALENDAR_BASE_URL",
@@ -635,6 +653,13 @@ impl Settings {
             }
         };
 
+        let voice_fallback_url = raw.voice_fallback_url.filter(|u| !u.trim().is_empty());
+        if let Some(public) = &public_base_url
+            && let Err(problem) =
+                frontdesk_provisioning::NumberWebhooks::new(public.as_str(), voice_fallback_url.as_deref())
+        {
+            problems.push(format!("FRONTDESK_VOICE_FALLBACK_URL: {problem}"));
+        }
         let ai_prices = frontdesk_billing::PriceTable::standard()
             .with_overrides(raw.ai_prices.as_deref().unwrap_or_default())
             .unwrap_or_else(|error| {
@@ -719,6 +744,10 @@ impl Settings {
                     hold_minutes: raw.hold_minutes,
                     twilio_account_sid: raw.twilio_account_sid.filter(|s| !s.trim().is_empty()),
                     twilio_api_base_url: raw.twilio_api_base_url,
+                    twilio_numbers_base_url: raw.twilio_numbers_base_url.filter(|u| !u.trim().is_empty()),
+                    twilio_messaging_base_url: raw.twilio_messaging_base_url.filter(|u| !u.trim().is_empty()),
+                    twilio_trusthub_base_url: raw.twilio_trusthub_base_url.filter(|u| !u.trim().is_empty()),
+                    voice_fallback_url,
                     google_service_account_file: raw.google_service_account_file,
                     google_tenant_keys_dir: raw.google_tenant_keys_dir,
                     google_calendar_base_url: raw.google_calendar_base_url,

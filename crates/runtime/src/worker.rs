@@ -96,7 +96,19 @@ pub fn build_worker(
     name: &str,
 ) -> Worker {
     let WorkerAdapters { calendar, messaging, ledger, embedder } = adapters;
-    // Notifications: owners' texts go out like every text.
+    // A shop whose texting registration is not approved does not text: its
+    // texts wait in the outbox with the reason, and are tried again.
+    let messaging: Arc<dyn Messaging> =
+        Arc::new(frontdesk_provisioning::RegistrationGate::new(messaging, backend.provisioning.clone()));
+    // Registrations are asked about on a schedule, with a Twilio account.
+    let provisioning = match crate::provisioning::build_provisioning(backend, settings, clock.clone()) {
+        Ok(provisioning) => provisioning.sells_numbers().then_some(provisioning),
+        Err(error) => {
+            tracing::error!(%error, "texting registrations will not be refreshed");
+            None
+        }
+    };
+    // Notifications: owners' texts go out like every text (through the gate).
     let notifiers = crate::notify::build_notifiers(backend, settings, billing, messaging.clone(), clock.clone());
     let mut config = WorkerConfig::new(WorkerId::generate(name));
     config.concurrency = settings.worker_concurrency;
@@ -105,7 +117,7 @@ pub fn build_worker(
     config.shutdown_grace = std::time::Duration::from_secs(settings.worker_shutdown_grace_secs);
     let mut worker = Worker::new(backend.leases.clone(), backend.effects.clone(), clock.clone(), config)
         .reporting_to(backend.job_admin.clone())
-        .recurring(backend.schedules.clone(), recurring_jobs())
+        .recurring(backend.schedules.clone(), recurring_jobs(provisioning.is_some()))
         .handler(Arc::new(PingHandler))
         .handler(Arc::new(BookingTexts {
             tenants: backend.tenants.clone(),
@@ -149,6 +161,9 @@ pub fn build_worker(
             allowance: Arc::new(PlanAllowance::new(billing.flags.clone(), billing.metering.clone())),
         }));
     }
+    if let Some(provisioning) = provisioning {
+        worker = worker.handler(Arc::new(frontdesk_provisioning::RegistrationRefresh { provisioning }));
+    }
     if let Some(embedder) = embedder {
         worker = worker.handler(Arc::new(KnowledgeReindex {
             tenants: backend.tenants.clone(),
@@ -171,13 +186,21 @@ pub fn build_worker(
 }
 
 /// Jobs every deployment runs on a schedule: closing the billing period
-/// (finalizing last month's invoices) daily at 06:00 UTC; a missed or
+/// (finalizing last month's invoices) daily at 06:00 UTC; with a Twilio
+/// account, asking where texting registrations stand, hourly. A missed or
 /// repeated run changes nothing.
-fn recurring_jobs() -> Vec<RecurringJob> {
+fn recurring_jobs(registrations: bool) -> Vec<RecurringJob> {
     let schedule = CronSchedule::parse("0 6 * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
     let kind = JobKind::parse(PeriodClose::KIND).unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
     let mut jobs =
         vec![RecurringJob { name: "billing.close_period".to_owned(), schedule, kind, payload: serde_json::json!({}) }];
+    if registrations {
+        let schedule = CronSchedule::parse("17 * * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
+        let kind = JobKind::parse(frontdesk_provisioning::REFRESH_REGISTRATIONS)
+            .unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
+        let name = frontdesk_provisioning::REFRESH_REGISTRATIONS.to_owned();
+        jobs.push(RecurringJob { name, schedule, kind, payload: serde_json::json!({}) });
+    }
     jobs.extend(crate::notify::recurring_jobs());
     jobs
 }
@@ -265,7 +288,9 @@ impl OutboundCalls for TwilioOutboundCalls {
     }
 }
 
-fn twilio_rest(settings: &Settings) -> anyhow::Result<Option<frontdesk_twilio::TwilioRest>> {
+/// Twilio's REST client for the platform's account, every host's base URL
+/// as the settings say, when `FRONTDESK_TWILIO_ACCOUNT_SID` is set.
+pub(crate) fn twilio_rest(settings: &Settings) -> anyhow::Result<Option<frontdesk_twilio::TwilioRest>> {
     use anyhow::Context;
     use secrecy::ExposeSecret;
     let Some(account_sid) = &settings.twilio_account_sid else { return Ok(None) };
@@ -275,6 +300,15 @@ fn twilio_rest(settings: &Settings) -> anyhow::Result<Option<frontdesk_twilio::T
     );
     if let Some(base) = &settings.twilio_api_base_url {
         config.base_url = base.trim_end_matches('/').to_owned();
+    }
+    for (base, field) in [
+        (&settings.twilio_numbers_base_url, &mut config.numbers_base_url),
+        (&settings.twilio_messaging_base_url, &mut config.messaging_base_url),
+        (&settings.twilio_trusthub_base_url, &mut config.trusthub_base_url),
+    ] {
+        if let Some(base) = base {
+            *field = base.trim_end_matches('/').to_owned();
+        }
     }
     config.status_callback = None;
     frontdesk_twilio::TwilioRest::new(config).map(Some).context("FRONTDESK_TWILIO_ACCOUNT_SID")

@@ -4,6 +4,7 @@
 
 mod access;
 mod eval;
+mod onboard;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ mod callbacks;
 mod calls;
 mod jobs;
 pub(crate) mod knowledge;
+mod provisioning;
 mod sandboxes;
 pub(crate) mod tenants;
 mod web_access;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(sandboxes::routes())
         .merge(knowledge::routes())
+        .merge(provisioning::routes())
         .merge(web_access::routes())
 }
 

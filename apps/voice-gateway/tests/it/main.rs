@@ -18,6 +18,7 @@ mod lifecycle;
 mod model;
 mod notifications;
 mod outages;
+mod provisioning;
 mod reminders;
 mod shared_flags;
 mod support;
