@@ -29,7 +29,7 @@ pub use metering::{
     sms_usage, token_usage,
 };
 pub use model::{
-    AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice, InvoiceLine,
+    AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, DailyCost, Invoice, InvoiceLine,
     InvoiceStatus, NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageKind, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};

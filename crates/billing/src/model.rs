@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use frontdesk_core::{Plan, TenantId};
 use serde::{Deserialize, Serialize};
 
@@ -216,6 +216,15 @@ impl BillingAccount {
     pub fn subscription_ended(&self) -> bool {
         self.subscription_status.as_deref() == Some("canceled")
     }
+}
+
+/// What one tenant's usage of one UTC day cost us: the estimates of the
+/// day's usage records, summed (US micro-dollars).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCost {
+    pub tenant: TenantId,
+    pub day: NaiveDate,
+    pub cost_micros: i64,
 }
 
 /// A change to a billing account caused by a provider event.

@@ -6,8 +6,8 @@ use frontdesk_core::{StoreError, TenantId};
 use frontdesk_jobs::NewJob;
 
 use crate::model::{
-    AccountChange, BillingAccount, CallModelUsage, CapDecision, Invoice, NewUsage, PlanChange, StoredInvoice,
-    TenantBilling, UsageTotals,
+    AccountChange, BillingAccount, CallModelUsage, CapDecision, DailyCost, Invoice, NewUsage, PlanChange,
+    StoredInvoice, TenantBilling, UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -61,6 +61,11 @@ pub trait UsageStore: Send + Sync {
         &self,
         period: BillingPeriod,
     ) -> Result<HashMap<TenantId, UsageTotals>, StoreError>;
+
+    /// What every tenant's usage recorded at or after `since` cost, per
+    /// tenant and UTC day (ordered by tenant, then day), in one read: the
+    /// operators' cost-spike alert. Days without usage are left out.
+    async fn daily_costs_of_all_tenants(&self, since: DateTime<Utc>) -> Result<Vec<DailyCost>, StoreError>;
 }
 
 /// Billing accounts, plan history, cap decisions, provider events and

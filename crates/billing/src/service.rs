@@ -835,6 +835,10 @@ mod tests {
                 &self,
                 period: BillingPeriod,
             ) -> Result<HashMap<TenantId, UsageTotals>, StoreError>;
+            async fn daily_costs_of_all_tenants(
+                &self,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<crate::model::DailyCost>, StoreError>;
         }
     }
 

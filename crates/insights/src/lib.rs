@@ -107,6 +107,7 @@
 //! inline SVG strings (no script, no external font, no `style` attribute),
 //! each with a table of the same numbers ([`Chart::rows`]).
 
+pub mod alerts;
 pub mod charts;
 mod facts;
 mod figures;

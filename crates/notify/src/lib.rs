@@ -20,6 +20,7 @@ pub mod dead;
 pub mod digest;
 pub mod jobs;
 mod model;
+pub mod ops;
 mod port;
 
 pub use dead::DeadJobAlerts;
@@ -34,6 +35,7 @@ pub use jobs::{
 pub use model::{
     Audience, Channel, ChannelKind, Delivered, Notification, NotificationEvent, NotifyError, OperatorEvent,
 };
+pub use ops::{OPS_SWEEP, OperatorFacts, OperatorSweep, TextOutcome, operator_alerts};
 pub use port::{ChannelNotifiers, Notifier};
 // What the owner chooses is the shop's data: re-exported for callers here.
 pub use frontdesk_tenant::{EmailAddress, OwnerEvent, WebhookUrl};

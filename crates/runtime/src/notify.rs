@@ -9,8 +9,8 @@ use frontdesk_core::Clock;
 use frontdesk_jobs::{CronSchedule, JobKind, RecurringJob, Worker};
 use frontdesk_messaging::Messaging;
 use frontdesk_notify::{
-    ChannelNotifiers, DIGEST_SWEEP, DailyDigests, DeadJobAlerts, Deliveries, DigestSweep, EmailAddress, OperatorAlerts,
-    OperatorChannels, OwnerNotifications, WebhookUrl,
+    ChannelNotifiers, DIGEST_SWEEP, DailyDigests, DeadJobAlerts, Deliveries, DigestSweep, EmailAddress, OPS_SWEEP,
+    OperatorAlerts, OperatorChannels, OperatorFacts, OperatorSweep, OwnerNotifications, TextOutcome, WebhookUrl,
 };
 use frontdesk_notify_adapters::{SlackWebhooks, SmtpConfig, SmtpMailer, SmtpSecurity};
 use frontdesk_routing::OwnerTexts;
@@ -190,14 +190,53 @@ pub fn with_notifications(
             queue: backend.jobs.clone(),
             digests: backend.digests.clone(),
         }))
+        .handler(Arc::new(OperatorSweep {
+            facts: Arc::new(StoreFacts { usage: backend.usage.clone(), messages: backend.messages.clone() }),
+            queue: backend.jobs.clone(),
+        }))
         .watching_dead_letters(Arc::new(DeadJobAlerts { queue: backend.jobs.clone(), clock }))
 }
 
-/// The hourly sweep that enqueues the owners' digests that are due.
+/// The operators' sweep reads the usage and message stores.
+struct StoreFacts {
+    usage: Arc<dyn frontdesk_billing::UsageStore>,
+    messages: Arc<dyn frontdesk_messaging::MessageLog>,
+}
+
+#[async_trait::async_trait]
+impl OperatorFacts for StoreFacts {
+    async fn daily_costs(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(frontdesk_core::TenantId, chrono::NaiveDate, i64)>, frontdesk_core::StoreError> {
+        let costs = self.usage.daily_costs_of_all_tenants(since).await?;
+        Ok(costs.into_iter().map(|cost| (cost.tenant, cost.day, cost.cost_micros)).collect())
+    }
+
+    async fn texts_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<TextOutcome>, frontdesk_core::StoreError> {
+        let texts = self.messages.messages_of_all_tenants_since(since).await?;
+        Ok(texts
+            .into_iter()
+            .map(|text| TextOutcome { failed: text.status == "failed", error: text.error, tenant: text.tenant })
+            .collect())
+    }
+}
+
+/// The hourly sweeps: the owners' digests that are due (at :05), and the
+/// operators' alerts about every shop's day so far (at :35).
 pub fn recurring_jobs() -> Vec<RecurringJob> {
-    let schedule = CronSchedule::parse("5 * * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
-    let kind = JobKind::parse(DIGEST_SWEEP).unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
-    vec![RecurringJob { name: DIGEST_SWEEP.to_owned(), schedule, kind, payload: serde_json::json!({}) }]
+    [(DIGEST_SWEEP, "5 * * * *"), (OPS_SWEEP, "35 * * * *")]
+        .into_iter()
+        .map(|(name, cron)| RecurringJob {
+            name: name.to_owned(),
+            schedule: CronSchedule::parse(cron).unwrap_or_else(|e| unreachable!("a valid schedule: {e}")),
+            kind: JobKind::parse(name).unwrap_or_else(|e| unreachable!("a valid kind: {e}")),
+            payload: serde_json::json!({}),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -648,3 +648,28 @@ pub async fn a_provider_events_jobs_commit_with_it_once(stores: Stores) {
     assert!(refused.is_err());
     assert!(!job_exists(&stores, lost.id).await, "nothing is enqueued when the event is not applied");
 }
+
+pub async fn every_tenants_daily_costs_are_summed_per_utc_day(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let day =
+        |d: u32, h: u32| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, d, h, 0, 0).single().unwrap_or_default();
+    let costed = |slug: &str, key: &str, at: DateTime<Utc>, cost_micros: i64| NewUsage {
+        cost_micros,
+        ..minutes(slug, key, 1, at)
+    };
+    for usage in [
+        costed("shop-a", "a-old", day(20, 12), 900),
+        costed("shop-a", "a1", day(22, 0), 100),
+        costed("shop-a", "a2", day(22, 23), 250),
+        costed("shop-a", "a3", day(23, 9), 1_000),
+        costed("shop-b", "b1", day(23, 10), 7),
+    ] {
+        assert!(record(&stores, &usage, &[]).await);
+    }
+    let costs = stores.usage.daily_costs_of_all_tenants(day(21, 0)).await.unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(String, String, i64)> =
+        costs.iter().map(|c| (c.tenant.to_string(), c.day.to_string(), c.cost_micros)).collect();
+    let expected = [("shop-a", "2026-11-22", 350), ("shop-a", "2026-11-23", 1_000), ("shop-b", "2026-11-23", 7)]
+        .map(|(t, d, c)| (t.to_owned(), d.to_owned(), c));
+    assert_eq!(found, expected, "per tenant and UTC day, since the instant");
+}

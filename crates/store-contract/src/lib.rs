@@ -201,6 +201,7 @@ macro_rules! store_contract_tests {
             billing::finalizing_a_missing_invoice_is_not_found,
             billing::invoices_list_newest_first_and_lines_round_trip,
             billing::a_provider_events_jobs_commit_with_it_once,
+            billing::every_tenants_daily_costs_are_summed_per_utc_day,
             audit::entries_read_back_oldest_first_with_their_json,
             audit::queries_filter_by_tenant_and_time_range,
             audit::appending_an_entry_twice_keeps_one,

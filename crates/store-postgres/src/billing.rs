@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, Invoice, NewUsage,
-    PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
+    AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, DailyCost, Invoice,
+    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -266,6 +266,21 @@ impl UsageStore for PostgresStore {
                 let totals = UsageTotals::from_stored(&tenant, rows)?;
                 Ok((tenant, totals))
             })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn daily_costs_of_all_tenants(&self, since: DateTime<Utc>) -> Result<Vec<DailyCost>, StoreError> {
+        let rows: Vec<(String, chrono::NaiveDate, i64)> = sqlx::query_as(
+            "SELECT tenant_id, (occurred_at AT TIME ZONE 'UTC')::date, SUM(cost_micros)::int8 FROM usage_records
+             WHERE occurred_at >= $1 GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("summing every tenant's daily costs"))?;
+        rows.into_iter()
+            .map(|(tenant, day, cost_micros)| Ok(DailyCost { tenant: stored_tenant(&tenant)?, day, cost_micros }))
             .collect()
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
-    AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, Invoice, NewUsage,
-    PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
+    AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, DailyCost, Invoice,
+    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -288,6 +288,26 @@ impl UsageStore for SqliteStore {
                 let tenant = stored_tenant(&tenant)?;
                 let totals = UsageTotals::from_stored(&tenant, rows)?;
                 Ok((tenant, totals))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn daily_costs_of_all_tenants(&self, since: DateTime<Utc>) -> Result<Vec<DailyCost>, StoreError> {
+        // Days since the epoch (UTC): occurred_at is unix milliseconds.
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT tenant_id, occurred_at / 86400000, SUM(cost_micros) FROM usage_records WHERE occurred_at >= ?1
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind(ms(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("summing every tenant's daily costs"))?;
+        rows.into_iter()
+            .map(|(tenant, day, cost_micros)| {
+                let tenant = stored_tenant(&tenant)?;
+                let day = DateTime::<Utc>::UNIX_EPOCH.date_naive() + chrono::Days::new(day.max(0) as u64);
+                Ok(DailyCost { tenant, day, cost_micros })
             })
             .collect()
     }

@@ -5,4 +5,5 @@
 mod deliveries;
 mod digest;
 mod fanout;
+mod ops;
 mod support;

@@ -8,6 +8,7 @@ use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use frontdesk_core::TenantId;
 use frontdesk_insights::PeriodChoice;
+use frontdesk_insights::alerts::{cost_spike, failing_texts};
 use frontdesk_jobs::JobState;
 use frontdesk_messaging::MessageRecord;
 
@@ -20,11 +21,6 @@ use crate::web::{OperatorSession, page};
 const COST_PER_CALL_TARGET_MICROS: f64 = 80_000.0;
 /// Calls a shop needs before its cost per call is judged.
 const MIN_CALLS: usize = 20;
-/// A day's cost above this many times the usual is a spike…
-const SPIKE_FACTOR: f64 = 3.0;
-/// …when it is more than this (micro-dollars): pennies are not spikes.
-const SPIKE_FLOOR_MICROS: i64 = 500_000;
-const FAILED_TEXTS_SHARE: f64 = 0.05;
 
 pub(super) struct Alert {
     /// Sorts the list: lower first.
@@ -46,25 +42,6 @@ pub(super) async fn alerts(State(state): State<AppState>, operator: OperatorSess
         Ok(alerts) => page(AlertsPage { header: Header::new(&operator, "alerts"), alerts }.render()),
         Err(error) => unavailable(&error),
     }
-}
-
-/// The median of `values` (`None` when empty).
-fn median(mut values: Vec<i64>) -> Option<i64> {
-    values.sort_unstable();
-    let middle = values.len() / 2;
-    match values.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(values[middle]),
-        _ => Some((values[middle - 1] + values[middle]) / 2),
-    }
-}
-
-/// Whether the last day's cost is a spike against the 7 days before it:
-/// `daily` holds a shop's cost per day, oldest first.
-pub(super) fn spike(daily: &[i64]) -> Option<(i64, i64)> {
-    let (last, before) = daily.split_last()?;
-    let usual = median(before.iter().rev().take(7).copied().collect())?;
-    (*last > SPIKE_FLOOR_MICROS && *last as f64 > SPIKE_FACTOR * usual as f64).then_some((*last, usual))
 }
 
 async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
@@ -99,7 +76,8 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
             }
         }
         let daily: Vec<i64> = by_day.values().copied().collect();
-        if let Some((day, usual)) = spike(&daily) {
+        // The rules are the alert job's (`frontdesk-insights::alerts`).
+        if let Some((day, usual)) = cost_spike(&daily) {
             alerts.push(Alert {
                 rank: 0,
                 kind: "Cost spike",
@@ -132,7 +110,7 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
             .map(|texts| texts.iter().copied().filter(|text| text.created_at > now - Duration::hours(24)).collect())
             .unwrap_or_default();
         let failed: Vec<_> = recent.iter().filter(|text| text.status == "failed").collect();
-        if !failed.is_empty() && failed.len() as f64 > FAILED_TEXTS_SHARE * recent.len() as f64 {
+        if failing_texts(recent.len(), failed.len()) {
             let reasons: Vec<&str> = failed.iter().filter_map(|text| text.error.as_deref()).take(3).collect();
             alerts.push(Alert {
                 rank: 3,
@@ -163,25 +141,4 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
     }
     alerts.sort_by_key(|alert| alert.rank);
     Ok(alerts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_spike_is_three_times_the_usual_day_and_more_than_pennies() {
-        let cases: [(&[i64], bool); 5] = [
-            (&[100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 400_000], false),
-            (&[200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 700_000], true),
-            (&[200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 200_000, 600_000], false),
-            (&[0, 0, 0, 0, 0, 0, 0, 600_000], true),
-            (&[], false),
-        ];
-        for (daily, expected) in cases {
-            assert_eq!(spike(daily).is_some(), expected, "{daily:?}");
-        }
-        assert_eq!(median(vec![3, 1, 2]), Some(2));
-        assert_eq!(median(vec![4, 1, 2, 3]), Some(2));
-    }
 }
