@@ -189,3 +189,49 @@ async fn two_workers_enqueue_each_cron_occurrence_once() {
         assert!(handle.await.is_ok());
     }
 }
+
+/// Keeps the kinds of the jobs it was told died.
+#[derive(Default)]
+struct Mourner {
+    died: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+#[async_trait]
+impl frontdesk_jobs::DeadLetterWatch for Mourner {
+    async fn job_died(&self, job: &frontdesk_jobs::Job, error: &str) {
+        self.died.lock().unwrap_or_else(|p| p.into_inner()).push((job.kind.to_string(), error.to_owned()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dead_letter_watch_hears_of_each_job_that_dies_after_the_store_recorded_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = store(&dir, clock.clone()).await;
+    for (mode, attempts) in [("permanent", 5), ("panic", 2), ("fine", 1)] {
+        let job = NewJob::new(kind("test.picky"), json!({"mode": mode})).max_attempts(attempts);
+        store.enqueue(job).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mourner = Arc::new(Mourner::default());
+    let worker = Worker::new(store.clone(), store.clone(), clock, config("w1"))
+        .handler(Arc::new(Picky { runs: AtomicU32::new(0) }))
+        .watching_dead_letters(mourner.clone());
+    let (stop, handle) = start(worker);
+    wait_until("every job to settle", Duration::from_secs(10), async || {
+        store.job_counts().await.map(|c| c.depth() == 0).unwrap_or(false)
+    })
+    .await;
+    let _ = stop.send(true);
+    let report = handle.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.dead, 2);
+    let mut died = mourner.died.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    died.sort();
+    assert_eq!(
+        died,
+        [
+            ("test.picky".to_owned(), "the handler panicked".to_owned()),
+            ("test.picky".to_owned(), "the number is not a mobile".to_owned()),
+        ],
+        "told once per dead job, not of retries or successes"
+    );
+}
