@@ -25,6 +25,15 @@ pub enum PhoneNumberError {
 
 impl E164 {
     pub fn parse(raw: &str) -> Result<E164, PhoneNumberError> {
+        // Numbers already in E.164 form (every number a store reads back,
+        // thousands a page) are copied as they are.
+        if let Some(digits) = raw.strip_prefix('+')
+            && (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+        {
+            return Ok(E164(raw.to_owned()));
+        }
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(PhoneNumberError::Empty);
