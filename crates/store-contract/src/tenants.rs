@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::Duration;
 use frontdesk_core::{Clock, E164, StoreError, TenantId};
-use frontdesk_tenant::{PutOutcome, PutTenantError, TenantRecord, TenantStatus};
+use frontdesk_tenant::{PutOutcome, PutTenantError, TenantRecord, TenantStatus, TenantSummary};
 
 use crate::{Stores, profile, profile_named};
 
@@ -76,16 +76,20 @@ pub async fn unknown_tenants_are_absent(stores: Stores) {
 }
 
 pub async fn list_is_ordered_and_includes_disabled_tenants(stores: Stores) {
-    for slug in ["zeta-cuts", "alpha-dental", "mid-salon"] {
-        must_put(&stores, &profile(slug, &[])).await;
+    let numbers: [(&str, &[&str]); 3] =
+        [("zeta-cuts", &["+15555550141", "+15555550142"]), ("alpha-dental", &[]), ("mid-salon", &["+15555550143"])];
+    for (slug, numbers) in numbers {
+        must_put(&stores, &profile_named(slug, &format!("  {slug} shop "), numbers)).await;
     }
     if let Err(error) = stores.tenants.set_tenant_status(&id("mid-salon"), TenantStatus::Disabled).await {
         panic!("{error}");
     }
-    let listed: Vec<(String, TenantStatus)> = match stores.tenants.list_tenants().await {
-        Ok(list) => list.into_iter().map(|r| (r.profile.slug().to_string(), r.status)).collect(),
+    let records = match stores.tenants.list_tenants().await {
+        Ok(records) => records,
         Err(error) => panic!("{error}"),
     };
+    let listed: Vec<(String, TenantStatus)> =
+        records.iter().map(|r| (r.profile.slug().to_string(), r.status)).collect();
     assert_eq!(
         listed,
         [
@@ -94,6 +98,16 @@ pub async fn list_is_ordered_and_includes_disabled_tenants(stores: Stores) {
             ("zeta-cuts".to_owned(), TenantStatus::Active),
         ]
     );
+    // The summaries are the same tenants, in the same order, saying what
+    // their records say.
+    let summaries = match stores.tenants.tenant_summaries().await {
+        Ok(summaries) => summaries,
+        Err(error) => panic!("{error}"),
+    };
+    let expected: Vec<TenantSummary> = records.iter().map(TenantSummary::from).collect();
+    assert_eq!(summaries, expected);
+    assert_eq!(summaries.iter().map(|s| s.phone_numbers).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(summaries[0].name, "alpha-dental shop");
 }
 
 pub async fn disabling_keeps_the_data_and_enabling_restores_it(stores: Stores) {

@@ -6,7 +6,7 @@ use frontdesk_auth::web::Principal;
 use frontdesk_core::{E164, StoreError, TenantId};
 use frontdesk_tenant::{
     PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantProfile, TenantRecord, TenantStatus, TenantStore,
-    stored_numbers,
+    TenantSummary, stored_numbers,
 };
 
 use crate::SqliteStore;
@@ -17,6 +17,23 @@ type TenantRow = (String, String, String, String, DateTime<Utc>, DateTime<Utc>);
 fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
     let (tenant_id, profile, status, kind, created_at, updated_at) = row;
     TenantRecord::from_stored(&tenant_id, &profile, &status, &kind, created_at, updated_at)
+}
+
+/// `tenant_id, name, timezone, phone numbers, status, kind, created_at, updated_at`.
+type SummaryRow = (String, Option<String>, Option<String>, Option<i64>, String, String, DateTime<Utc>, DateTime<Utc>);
+
+fn summary(row: SummaryRow) -> Result<TenantSummary, StoreError> {
+    let (tenant_id, name, timezone, numbers, status, kind, created_at, updated_at) = row;
+    TenantSummary::from_stored(
+        &tenant_id,
+        name.as_deref(),
+        timezone.as_deref(),
+        numbers,
+        &status,
+        &kind,
+        created_at,
+        updated_at,
+    )
 }
 
 /// The numbers as a JSON array, for `json_each(?)` (SQLite has no array binds).
@@ -90,6 +107,20 @@ impl TenantStore for SqliteStore {
         rows.into_iter().map(record).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn tenant_summaries(&self) -> Result<Vec<TenantSummary>, StoreError> {
+        // Out of the stored document, without parsing it into a profile.
+        let rows: Vec<SummaryRow> = sqlx::query_as(
+            "SELECT tenant_id, json_extract(profile, '$.name'), json_extract(profile, '$.timezone'),
+             json_array_length(profile, '$.phone_numbers'), status, kind, created_at, updated_at
+             FROM tenants ORDER BY tenant_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing tenant summaries"))?;
+        rows.into_iter().map(summary).collect()
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError> {
         let row: Option<TenantRow> = sqlx::query_as(
@@ -149,10 +180,10 @@ const PURGE: [&str; 28] = [
     "DELETE FROM knowledge_vectors WHERE tenant_id = ?1",
     "DELETE FROM sms_opt_outs WHERE tenant_id = ?1",
     "DELETE FROM sms_offers WHERE tenant_id = ?1",
+    "DELETE FROM digest_entries WHERE tenant_id = ?1",
     "DELETE FROM number_orders WHERE tenant_id = ?1",
     "DELETE FROM port_ins WHERE tenant_id = ?1",
     "DELETE FROM texting_registrations WHERE tenant_id = ?1",
-    "DELETE FROM digest_entries WHERE tenant_id = ?1",
     "DELETE FROM calendar_blocks WHERE tenant_id = ?1",
     "DELETE FROM bookings WHERE tenant_id = ?1",
     "DELETE FROM usage_records WHERE tenant_id = ?1",

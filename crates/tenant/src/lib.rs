@@ -32,7 +32,8 @@ pub use problems::{FieldProblem, ValidationErrors};
 pub use profile::{BookingRules, Faq, ReminderRules, Service, StaffMember, TenantProfile};
 pub use sandbox::{SANDBOX_PREFIX, sandbox_number, sandbox_profile, sandbox_slug};
 pub use store::{
-    PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantRecord, TenantStatus, TenantStore, stored_numbers,
+    PurgeOutcome, PutOutcome, PutTenantError, TenantKind, TenantRecord, TenantStatus, TenantStore, TenantSummary,
+    stored_numbers,
 };
 
 /// Lowercases, turns punctuation into spaces and collapses whitespace, so that

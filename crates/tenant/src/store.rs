@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use frontdesk_core::{E164, StoreError, TenantId};
 
 use crate::profile::TenantProfile;
@@ -65,6 +66,69 @@ pub struct TenantRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A stored tenant as the operator's lists show it: who it is and how it
+/// stands, without its whole profile (a page lists a thousand tenants, and
+/// parsing each profile cost more than the rest of such a page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSummary {
+    pub slug: TenantId,
+    pub name: String,
+    pub timezone: Tz,
+    /// How many phone numbers the tenant owns.
+    pub phone_numbers: usize,
+    pub status: TenantStatus,
+    pub kind: TenantKind,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&TenantRecord> for TenantSummary {
+    fn from(record: &TenantRecord) -> TenantSummary {
+        TenantSummary {
+            slug: record.profile.slug().clone(),
+            name: record.profile.name().to_owned(),
+            timezone: record.profile.timezone(),
+            phone_numbers: record.profile.phone_numbers().len(),
+            status: record.status,
+            kind: record.kind,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+impl TenantSummary {
+    /// Rebuilds a summary from the columns every store adapter keeps (the
+    /// status and kind words) and what it reads out of the stored profile
+    /// document: its name, time zone and how many numbers it lists, `None`
+    /// when the document lacks one. A value that is missing or no longer
+    /// parses is `Corrupt`, as in [`TenantRecord::from_stored`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        tenant_id: &str,
+        name: Option<&str>,
+        timezone: Option<&str>,
+        phone_numbers: Option<i64>,
+        status: &str,
+        kind: &str,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Result<TenantSummary, StoreError> {
+        let corrupt = |reason: String| StoreError::corrupt(tenant_id, reason);
+        let slug = TenantId::parse(tenant_id).map_err(|e| corrupt(e.to_string()))?;
+        let name = name.map(str::trim).filter(|name| !name.is_empty());
+        let name = name.ok_or_else(|| corrupt("profile has no name".to_owned()))?.to_owned();
+        let timezone = timezone.ok_or_else(|| corrupt("profile has no time zone".to_owned()))?;
+        let timezone = timezone.parse::<Tz>().map_err(|_| corrupt(format!("unknown time zone {timezone:?}")))?;
+        let phone_numbers = phone_numbers.unwrap_or(0);
+        let phone_numbers =
+            usize::try_from(phone_numbers).map_err(|_| corrupt(format!("{phone_numbers} phone numbers")))?;
+        let status = TenantStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?;
+        let kind = TenantKind::parse(kind).ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?;
+        Ok(TenantSummary { slug, name, timezone, phone_numbers, status, kind, created_at, updated_at })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
     Created,
@@ -116,6 +180,13 @@ pub trait TenantStore: Send + Sync {
 
     /// Every tenant, active or not, ordered by slug. Operator use only.
     async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError>;
+
+    /// What [`list_tenants`](TenantStore::list_tenants) returns, summarised:
+    /// the same tenants in the same order. Stores read it without parsing
+    /// every profile; this default summarises the full records.
+    async fn tenant_summaries(&self) -> Result<Vec<TenantSummary>, StoreError> {
+        Ok(self.list_tenants().await?.iter().map(TenantSummary::from).collect())
+    }
 
     /// MUST return `NotFound` for an unknown tenant.
     async fn set_tenant_status(&self, tenant: &TenantId, status: TenantStatus) -> Result<TenantRecord, StoreError>;
