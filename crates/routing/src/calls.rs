@@ -163,6 +163,34 @@ impl From<&CallRecord> for CallSummary {
     }
 }
 
+/// A call as the figures count it: when it started and ended, how it ended
+/// and what it booked; not who called, nor what was said. The pages that
+/// count thousands of calls at once (Insights, the operator's) read these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallBrief {
+    pub call_sid: CallSid,
+    pub tenant: TenantId,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_secs: Option<u32>,
+    pub outcome: Option<Outcome>,
+    pub booking_id: Option<BookingId>,
+}
+
+impl From<&CallSummary> for CallBrief {
+    fn from(call: &CallSummary) -> CallBrief {
+        CallBrief {
+            call_sid: call.call_sid.clone(),
+            tenant: call.tenant.clone(),
+            started_at: call.started_at,
+            ended_at: call.ended_at,
+            duration_secs: call.duration_secs,
+            outcome: call.outcome,
+            booking_id: call.booking_id,
+        }
+    }
+}
+
 /// A call that is starting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingCall {
@@ -295,6 +323,28 @@ pub trait CallStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError>;
+
+    /// [`CallStore::call_summaries`] in brief: the same calls, in the same
+    /// order. Stores read only the columns a brief holds; this default
+    /// reads summaries.
+    async fn call_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        Ok(self.call_summaries(tenant, from, to).await?.iter().map(CallBrief::from).collect())
+    }
+
+    /// [`CallStore::call_summaries_of_all_tenants`] in brief: the same
+    /// calls, in the same order.
+    async fn call_briefs_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        Ok(self.call_summaries_of_all_tenants(from, to).await?.iter().map(CallBrief::from).collect())
+    }
 
     /// Questions the shop could not answer ("FAQ gaps"), newest first,
     /// answered ones included (with when they were answered).

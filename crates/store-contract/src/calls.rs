@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_core::{Clock, E164};
+use frontdesk_routing::calls::CallBrief;
 use frontdesk_routing::{
     CallError, CallSid, CallStatus, IncomingCall, NearestPassage, Outcome, SavedTurn, Speaker, Turn, TurnKey,
     TurnNumber, TurnUpdate,
@@ -365,6 +366,17 @@ pub async fn call_summaries_agree_with_the_records_per_tenant_and_for_all(stores
     );
     assert_eq!(every[2], summaries[1]);
     let none = stores.calls.call_summaries_of_all_tenants(window.1, window.1 + Duration::minutes(30)).await;
+    assert_eq!(none.map(|calls| calls.len()).ok(), Some(0));
+
+    // The briefs are the summaries, in brief.
+    let brief =
+        |calls: &[frontdesk_routing::CallSummary]| -> Vec<CallBrief> { calls.iter().map(CallBrief::from).collect() };
+    let briefs = stores.calls.call_briefs(&a, window.0, window.1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(briefs, brief(&summaries));
+    let every_brief =
+        stores.calls.call_briefs_of_all_tenants(window.0, window.1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(every_brief, brief(&every));
+    let none = stores.calls.call_briefs_of_all_tenants(window.1, window.1 + Duration::minutes(30)).await;
     assert_eq!(none.map(|calls| calls.len()).ok(), Some(0));
 }
 

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
+use frontdesk_routing::calls::CallBrief;
 use frontdesk_routing::{
     AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallSummary, CallTurn, IncomingCall,
     NearestPassage, Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
@@ -22,23 +23,26 @@ macro_rules! summary_columns {
 const SUMMARY_COLUMNS: &str = summary_columns!();
 const CALL_COLUMNS: &str = concat!(summary_columns!(), ", recording_url, state, turns");
 
-struct SummaryRow {
-    call_sid: String,
-    tenant_id: String,
-    caller: Option<String>,
-    called: String,
-    status: String,
+/// A summary's columns as they sit in the row: the pages list thousands of
+/// calls, and copying every text column out of its row before parsing it
+/// cost more than the parsing.
+struct SummaryRow<'row> {
+    call_sid: &'row str,
+    tenant_id: &'row str,
+    caller: Option<&'row str>,
+    called: &'row str,
+    status: &'row str,
     started_at: DateTime<Utc>,
     ended_at: Option<DateTime<Utc>>,
     duration_secs: Option<i64>,
-    outcome: Option<String>,
-    booking_id: Option<String>,
+    outcome: Option<&'row str>,
+    booking_id: Option<&'row str>,
 }
 
-// By position, not by name: a page reads thousands of these, and finding
-// each column by its name was a good part of reading a row.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for SummaryRow {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<SummaryRow, sqlx::Error> {
+impl<'row> SummaryRow<'row> {
+    // By position, not by name: a page reads thousands of these, and finding
+    // each column by its name was a good part of reading a row.
+    fn read(row: &'row sqlx::postgres::PgRow) -> Result<SummaryRow<'row>, sqlx::Error> {
         use sqlx::Row;
         Ok(SummaryRow {
             call_sid: row.try_get(0)?,
@@ -53,12 +57,70 @@ impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for SummaryRow {
             booking_id: row.try_get(9)?,
         })
     }
+
+    fn parse(self) -> Result<CallSummary, CallError> {
+        let corrupt =
+            |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", self.call_sid));
+        Ok(CallSummary {
+            call_sid: CallSid::parse(self.call_sid).map_err(|_| corrupt("call sid"))?,
+            tenant: TenantId::parse(self.tenant_id).map_err(|_| corrupt("tenant"))?,
+            caller: self.caller.map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
+            called: E164::parse(self.called).map_err(|_| corrupt("called number"))?,
+            status: CallStatus::parse(self.status).map_err(|_| corrupt("status"))?,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_secs: self.duration_secs.and_then(|d| u32::try_from(d).ok()),
+            outcome: self.outcome.map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            booking_id: self.booking_id.map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+        })
+    }
+}
+
+/// A call's summary, parsed as its row is read: a driver's error fails the
+/// read, a stored value that does not parse is kept for the caller to see.
+struct Summary(Result<CallSummary, CallError>);
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Summary {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Summary, sqlx::Error> {
+        Ok(Summary(SummaryRow::read(row)?.parse()))
+    }
+}
+
+/// The columns of a [`CallBrief`], as [`Brief`] reads them: by position.
+const BRIEF_COLUMNS: &str =
+    "call_sid, tenant_id, started_at, ended_at, duration_secs::int8 AS duration_secs, outcome, booking_id";
+
+/// A call's brief, parsed as its row is read (as [`Summary`]).
+struct Brief(Result<CallBrief, CallError>);
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Brief {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Brief, sqlx::Error> {
+        use sqlx::Row;
+        let (call_sid, tenant_id): (&str, &str) = (row.try_get(0)?, row.try_get(1)?);
+        let started_at: DateTime<Utc> = row.try_get(2)?;
+        let ended_at: Option<DateTime<Utc>> = row.try_get(3)?;
+        let duration_secs: Option<i64> = row.try_get(4)?;
+        let (outcome, booking_id): (Option<&str>, Option<&str>) = (row.try_get(5)?, row.try_get(6)?);
+        let corrupt = |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {call_sid} has a bad {what}"));
+        let brief = || -> Result<CallBrief, CallError> {
+            Ok(CallBrief {
+                call_sid: CallSid::parse(call_sid).map_err(|_| corrupt("call sid"))?,
+                tenant: TenantId::parse(tenant_id).map_err(|_| corrupt("tenant"))?,
+                started_at,
+                ended_at,
+                duration_secs: duration_secs.and_then(|d| u32::try_from(d).ok()),
+                outcome: outcome.map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+                booking_id: booking_id.map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+            })
+        };
+        Ok(Brief(brief()))
+    }
 }
 
 #[derive(sqlx::FromRow)]
 struct CallRow {
     #[sqlx(flatten)]
-    summary: SummaryRow,
+    summary: Summary,
     recording_url: Option<String>,
     state: String,
     turns: String,
@@ -73,30 +135,10 @@ fn sql(statement: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(statement)
 }
 
-impl TryFrom<SummaryRow> for CallSummary {
-    type Error = CallError;
-    fn try_from(row: SummaryRow) -> Result<CallSummary, CallError> {
-        let corrupt =
-            |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
-        Ok(CallSummary {
-            call_sid: CallSid::parse(&row.call_sid).map_err(|_| corrupt("call sid"))?,
-            tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
-            caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
-            called: E164::parse(&row.called).map_err(|_| corrupt("called number"))?,
-            status: CallStatus::parse(&row.status).map_err(|_| corrupt("status"))?,
-            started_at: row.started_at,
-            ended_at: row.ended_at,
-            duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
-            outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
-            booking_id: row.booking_id.as_deref().map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
-        })
-    }
-}
-
 impl TryFrom<CallRow> for CallRecord {
     type Error = CallError;
     fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
-        let summary = CallSummary::try_from(row.summary)?;
+        let summary = row.summary.0?;
         Ok(CallRecord {
             call_sid: summary.call_sid,
             tenant: summary.tenant,
@@ -322,7 +364,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows: Vec<SummaryRow> = sqlx::query_as(sql(format!(
+        let rows: Vec<Summary> = sqlx::query_as(sql(format!(
             "SELECT {SUMMARY_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
              ORDER BY started_at DESC"
         )))
@@ -332,7 +374,7 @@ impl CallStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unexpected("listing call summaries"))?;
-        rows.into_iter().map(CallSummary::try_from).collect()
+        rows.into_iter().map(|row| row.0).collect()
     }
 
     async fn call_summaries_of_all_tenants(
@@ -340,7 +382,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows: Vec<SummaryRow> = sqlx::query_as(sql(format!(
+        let rows: Vec<Summary> = sqlx::query_as(sql(format!(
             "SELECT {SUMMARY_COLUMNS} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
         )))
         .bind(from)
@@ -348,7 +390,42 @@ impl CallStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unexpected("listing every tenant's call summaries"))?;
-        rows.into_iter().map(CallSummary::try_from).collect()
+        rows.into_iter().map(|row| row.0).collect()
+    }
+
+    async fn call_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        let rows: Vec<Brief> = sqlx::query_as(sql(format!(
+            "SELECT {BRIEF_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
+             ORDER BY started_at DESC"
+        )))
+        .bind(tenant.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing call briefs"))?;
+        rows.into_iter().map(|row| row.0).collect()
+    }
+
+    async fn call_briefs_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        let rows: Vec<Brief> = sqlx::query_as(sql(format!(
+            "SELECT {BRIEF_COLUMNS} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing every tenant's call briefs"))?;
+        rows.into_iter().map(|row| row.0).collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {

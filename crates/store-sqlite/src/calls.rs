@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_core::{E164, TenantId};
+use frontdesk_routing::calls::CallBrief;
 use frontdesk_routing::{
     AskedQuestion, CallError, CallRecord, CallSid, CallStatus, CallStore, CallSummary, CallTurn, IncomingCall,
     NearestPassage, Outcome, SavedTurn, TurnKey, TurnUpdate, decode_turns, encode_turns,
@@ -23,39 +24,103 @@ macro_rules! summary_columns {
 const SUMMARY_COLUMNS: &str = summary_columns!();
 const CALL_COLUMNS: &str = concat!(summary_columns!(), ", recording_url, state, turns");
 
-struct SummaryRow {
-    call_sid: String,
-    tenant_id: String,
-    caller: Option<String>,
-    called: String,
-    status: String,
+/// A summary's columns as they sit in the row: the pages list thousands of
+/// calls, and copying every text column out of its row before parsing it
+/// cost more than the parsing.
+struct SummaryRow<'row> {
+    call_sid: &'row str,
+    tenant_id: &'row str,
+    caller: Option<&'row str>,
+    called: &'row str,
+    status: &'row str,
     started_at: i64,
     ended_at: Option<i64>,
     duration_secs: Option<i64>,
-    outcome: Option<String>,
-    booking_id: Option<String>,
+    outcome: Option<&'row str>,
+    booking_id: Option<&'row str>,
 }
 
-impl SummaryRow {
+fn text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'row str> {
+    row.get_ref(column)?.as_str().map_err(|e| not_text(column, e))
+}
+
+fn optional_text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<&'row str>> {
+    row.get_ref(column)?.as_str_or_null().map_err(|e| not_text(column, e))
+}
+
+fn not_text(column: usize, error: rusqlite::types::FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
+}
+
+impl<'row> SummaryRow<'row> {
     /// The columns of [`SUMMARY_COLUMNS`], in order, from `row`.
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+    fn read(row: &'row rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow<'row>> {
         Ok(SummaryRow {
-            call_sid: row.get(0)?,
-            tenant_id: row.get(1)?,
-            caller: row.get(2)?,
-            called: row.get(3)?,
-            status: row.get(4)?,
+            call_sid: text(row, 0)?,
+            tenant_id: text(row, 1)?,
+            caller: optional_text(row, 2)?,
+            called: text(row, 3)?,
+            status: text(row, 4)?,
             started_at: row.get(5)?,
             ended_at: row.get(6)?,
             duration_secs: row.get(7)?,
-            outcome: row.get(8)?,
-            booking_id: row.get(9)?,
+            outcome: optional_text(row, 8)?,
+            booking_id: optional_text(row, 9)?,
+        })
+    }
+
+    fn parse(self) -> Result<CallSummary, CallError> {
+        let corrupt =
+            |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", self.call_sid));
+        Ok(CallSummary {
+            call_sid: CallSid::parse(self.call_sid).map_err(|_| corrupt("call sid"))?,
+            tenant: TenantId::parse(self.tenant_id).map_err(|_| corrupt("tenant"))?,
+            caller: self.caller.map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
+            called: E164::parse(self.called).map_err(|_| corrupt("called number"))?,
+            status: CallStatus::parse(self.status).map_err(|_| corrupt("status"))?,
+            started_at: from_ms(self.started_at),
+            ended_at: self.ended_at.map(from_ms),
+            duration_secs: self.duration_secs.and_then(|d| u32::try_from(d).ok()),
+            outcome: self.outcome.map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            booking_id: self.booking_id.map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
         })
     }
 }
 
+/// A call's summary from the columns of [`SUMMARY_COLUMNS`]: the outer
+/// error is the driver's, the inner one a stored value that does not parse.
+fn read_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<CallSummary, CallError>> {
+    Ok(SummaryRow::read(row)?.parse())
+}
+
+/// The columns of a [`CallBrief`], in the order [`read_brief`] reads them.
+const BRIEF_COLUMNS: &str = "call_sid, tenant_id, started_at, ended_at, duration_secs, outcome, booking_id";
+
+/// A call's brief from the columns of [`BRIEF_COLUMNS`], read in place as
+/// a summary is: the outer error is the driver's, the inner one a stored
+/// value that does not parse.
+fn read_brief(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<CallBrief, CallError>> {
+    let (call_sid, tenant_id) = (text(row, 0)?, text(row, 1)?);
+    let (started_at, ended_at, duration_secs): (i64, Option<i64>, Option<i64>) =
+        (row.get(2)?, row.get(3)?, row.get(4)?);
+    let (outcome, booking_id) = (optional_text(row, 5)?, optional_text(row, 6)?);
+    let corrupt = |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {call_sid} has a bad {what}"));
+    let brief = || -> Result<CallBrief, CallError> {
+        Ok(CallBrief {
+            call_sid: CallSid::parse(call_sid).map_err(|_| corrupt("call sid"))?,
+            tenant: TenantId::parse(tenant_id).map_err(|_| corrupt("tenant"))?,
+            started_at: from_ms(started_at),
+            ended_at: ended_at.map(from_ms),
+            duration_secs: duration_secs.and_then(|d| u32::try_from(d).ok()),
+            outcome: outcome.map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            booking_id: booking_id.map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
+        })
+    };
+    Ok(brief())
+}
+
 struct CallRow {
-    summary: SummaryRow,
+    summary: Result<CallSummary, CallError>,
     recording_url: Option<String>,
     state: String,
     turns: String,
@@ -65,7 +130,7 @@ impl CallRow {
     /// The columns of [`CALL_COLUMNS`], in order, from `row`.
     fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallRow> {
         Ok(CallRow {
-            summary: SummaryRow::read(row)?,
+            summary: read_summary(row)?,
             recording_url: row.get(10)?,
             state: row.get(11)?,
             turns: row.get(12)?,
@@ -77,30 +142,10 @@ fn unexpected(context: &'static str) -> impl FnOnce(rusqlite::Error) -> CallErro
     move |error| CallError::Unexpected(anyhow::Error::new(error).context(context))
 }
 
-impl TryFrom<SummaryRow> for CallSummary {
-    type Error = CallError;
-    fn try_from(row: SummaryRow) -> Result<CallSummary, CallError> {
-        let corrupt =
-            |what: &str| CallError::Unexpected(anyhow::anyhow!("stored call {} has a bad {what}", row.call_sid));
-        Ok(CallSummary {
-            call_sid: CallSid::parse(&row.call_sid).map_err(|_| corrupt("call sid"))?,
-            tenant: TenantId::parse(&row.tenant_id).map_err(|_| corrupt("tenant"))?,
-            caller: row.caller.as_deref().map(E164::parse).transpose().map_err(|_| corrupt("caller"))?,
-            called: E164::parse(&row.called).map_err(|_| corrupt("called number"))?,
-            status: CallStatus::parse(&row.status).map_err(|_| corrupt("status"))?,
-            started_at: from_ms(row.started_at),
-            ended_at: row.ended_at.map(from_ms),
-            duration_secs: row.duration_secs.and_then(|d| u32::try_from(d).ok()),
-            outcome: row.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
-            booking_id: row.booking_id.as_deref().map(str::parse).transpose().map_err(|_| corrupt("booking id"))?,
-        })
-    }
-}
-
 impl TryFrom<CallRow> for CallRecord {
     type Error = CallError;
     fn try_from(row: CallRow) -> Result<CallRecord, CallError> {
-        let summary = CallSummary::try_from(row.summary)?;
+        let summary = row.summary?;
         Ok(CallRecord {
             call_sid: summary.call_sid,
             tenant: summary.tenant,
@@ -339,11 +384,11 @@ impl CallStore for SqliteStore {
                  ORDER BY started_at DESC"
                 );
                 let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], SummaryRow::read)?;
-                rows.collect::<rusqlite::Result<Vec<SummaryRow>>>()
+                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], read_summary)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await;
-        rows.map_err(unexpected("listing call summaries"))?.into_iter().map(CallSummary::try_from).collect()
+        rows.map_err(unexpected("listing call summaries"))?.into_iter().collect()
     }
 
     async fn call_summaries_of_all_tenants(
@@ -359,14 +404,52 @@ impl CallStore for SqliteStore {
                  ORDER BY started_at DESC"
                 );
                 let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![ms(from), ms(to)], SummaryRow::read)?;
-                rows.collect::<rusqlite::Result<Vec<SummaryRow>>>()
+                let rows = statement.query_map(params![ms(from), ms(to)], read_summary)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await;
-        rows.map_err(unexpected("listing every tenant's call summaries"))?
-            .into_iter()
-            .map(CallSummary::try_from)
-            .collect()
+        rows.map_err(unexpected("listing every tenant's call summaries"))?.into_iter().collect()
+    }
+
+    async fn call_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        let rows = self
+            .direct
+            .run(|conn| {
+                let sql = format!(
+                    "SELECT {BRIEF_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
+                 ORDER BY started_at DESC"
+                );
+                let mut statement = conn.prepare_cached(&sql)?;
+                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], read_brief)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await;
+        rows.map_err(unexpected("listing call briefs"))?.into_iter().collect()
+    }
+
+    async fn call_briefs_of_all_tenants(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CallBrief>, CallError> {
+        let rows = self
+            .direct
+            .run(|conn| {
+                let sql = format!(
+                    "SELECT {BRIEF_COLUMNS} FROM calls WHERE started_at >= ?1 AND started_at < ?2
+                 ORDER BY started_at DESC"
+                );
+                let mut statement = conn.prepare_cached(&sql)?;
+                let rows = statement.query_map(params![ms(from), ms(to)], read_brief)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await;
+        rows.map_err(unexpected("listing every tenant's call briefs"))?.into_iter().collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
