@@ -349,11 +349,17 @@ impl OperatorFacts {
 
     /// What each call whose usage falls in `window` cost, against `target`.
     pub fn cost_per_call(&self, window: &Window, target: CostTarget) -> CostPerCall {
-        let mut per_call: HashMap<(&str, &CallRef), i64> = HashMap::new();
-        for shop in &self.shops {
-            for record in shop.usage.iter().filter(|record| window.contains(record.occurred_at)) {
+        let of_calls = |shop: &ShopAccount| {
+            shop.usage.iter().filter(|record| record.call.is_some() && window.contains(record.occurred_at)).count()
+        };
+        // Sized up front: a platform's month is tens of thousands of calls,
+        // and growing the map step by step hashed every call several times.
+        let mut per_call: HashMap<(usize, &CallRef), i64> =
+            HashMap::with_capacity(self.shops.iter().map(of_calls).sum());
+        for (shop, account) in self.shops.iter().enumerate() {
+            for record in account.usage.iter().filter(|record| window.contains(record.occurred_at)) {
                 if let Some(call) = &record.call {
-                    let cost = per_call.entry((shop.shop.as_str(), call)).or_default();
+                    let cost = per_call.entry((shop, call)).or_default();
                     *cost = cost.saturating_add(record.cost_micros);
                 }
             }

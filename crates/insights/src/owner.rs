@@ -301,30 +301,26 @@ impl OwnerFacts {
 
     /// How the calls that started in `window` ended.
     pub fn outcome_mix(&self, window: &Window) -> OutcomeMix {
-        let mut counts: HashMap<CallOutcome, u64> = HashMap::new();
+        // Counted by the outcome's place in `CallOutcome::ALL`.
+        let mut counts = [0_u64; CallOutcome::ALL.len()];
         let mut in_progress = 0;
         for call in self.calls_in(window) {
-            match call.outcome {
-                Some(outcome) => *counts.entry(outcome).or_default() += 1,
+            match call.outcome.and_then(|outcome| CallOutcome::ALL.iter().position(|each| *each == outcome)) {
+                Some(place) => counts[place] += 1,
                 None => in_progress += 1,
             }
         }
         let outcomes = CallOutcome::ALL
             .into_iter()
-            .map(|outcome| OutcomeCount {
-                outcome,
-                label: outcome.label(),
-                count: counts.get(&outcome).copied().unwrap_or(0),
-            })
+            .zip(counts)
+            .map(|(outcome, count)| OutcomeCount { outcome, label: outcome.label(), count })
             .collect();
         OutcomeMix { outcomes, in_progress }
     }
 
     /// Booked calls of (ended calls − hung up unserved).
     pub fn conversion(&self, window: &Window) -> Fraction {
-        let mix = self.outcome_mix(window);
-        let ended: u64 = mix.outcomes.iter().map(|entry| entry.count).sum();
-        Fraction::new(mix.count(CallOutcome::Booked), ended - mix.count(CallOutcome::Abandoned))
+        conversion_of(&self.outcome_mix(window))
     }
 
     /// How many bookings the receptionist made in `window`.
@@ -446,16 +442,21 @@ impl OwnerFacts {
 
     /// Calls that started on each local day of `period`, every day listed.
     pub fn calls_by_day(&self, period: &Period) -> Vec<DayCount> {
-        let mut by_day: HashMap<NaiveDate, u64> = HashMap::new();
+        // Counted by the day's place in the period.
+        let first = period.days.first_day();
+        let mut by_day = vec![0_u64; usize::try_from(period.days.days()).unwrap_or(0)];
         for call in self.calls_in(&period.window) {
-            *by_day.entry(call.started_at.with_timezone(&self.terms.zone).date_naive()).or_default() += 1;
+            let day = call.started_at.with_timezone(&self.terms.zone).date_naive();
+            if let Some(count) = usize::try_from((day - first).num_days()).ok().and_then(|place| by_day.get_mut(place))
+            {
+                *count += 1;
+            }
         }
-        period
-            .days
-            .first_day()
+        first
             .iter_days()
             .take_while(|day| *day < period.days.end_day())
-            .map(|day| DayCount { day, calls: by_day.get(&day).copied().unwrap_or(0) })
+            .zip(by_day)
+            .map(|(day, calls)| DayCount { day, calls })
             .collect()
     }
 
@@ -504,6 +505,7 @@ impl OwnerFacts {
         let periods = choice.resolve(now, self.terms.zone)?;
         let (current, previous) = (&periods.current.window, &periods.previous.window);
         let (calls, previous_calls) = (self.calls_answered(current), self.calls_answered(previous));
+        let (outcomes, previous_outcomes) = (self.outcome_mix(current), self.outcome_mix(previous));
         let recovered = self.revenue_recovered(current, now);
         let no_shows = self.no_shows(current, now);
         let cancellations = self.cancellations(current);
@@ -512,10 +514,10 @@ impl OwnerFacts {
             calls: Compared::new(calls.total, previous_calls.total),
             open_hours_calls: Compared::new(calls.open_hours, previous_calls.open_hours),
             after_hours_calls: Compared::new(calls.after_hours, previous_calls.after_hours),
-            outcomes: self.outcome_mix(current),
-            previous_outcomes: self.outcome_mix(previous),
+            conversion: Compared::new(conversion_of(&outcomes), conversion_of(&previous_outcomes)),
+            outcomes,
+            previous_outcomes,
             bookings_made: Compared::new(self.bookings_made(current), self.bookings_made(previous)),
-            conversion: Compared::new(self.conversion(current), self.conversion(previous)),
             revenue_booked: Compared::new(self.revenue_booked(current), self.revenue_booked(previous)),
             revenue_recovered: Compared::new(recovered.recovered, self.revenue_recovered(previous, now).recovered),
             recovered,
@@ -530,6 +532,12 @@ impl OwnerFacts {
             top_services: self.top_services(current),
         })
     }
+}
+
+/// Booked calls of (ended calls − hung up unserved), from a period's mix.
+fn conversion_of(mix: &OutcomeMix) -> Fraction {
+    let ended: u64 = mix.outcomes.iter().map(|entry| entry.count).sum();
+    Fraction::new(mix.count(CallOutcome::Booked), ended - mix.count(CallOutcome::Abandoned))
 }
 
 /// `used × days ÷ elapsed`, rounded half up, saturating.
