@@ -15,7 +15,8 @@ use frontdesk_insights::{
     BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, Periods,
     ShopTerms, UsageKind, UsageRecord,
 };
-use frontdesk_routing::{CallSummary, shop_is_open};
+use frontdesk_routing::calls::CallBrief;
+use frontdesk_routing::shop_is_open;
 use frontdesk_tenant::TenantProfile;
 
 use crate::app::AppState;
@@ -26,9 +27,10 @@ const MARGIN: Duration = Duration::days(1);
 
 /// The shop's facts for `periods` (and this month) around `now`, or why
 /// they could not be read. Only what the figures of those periods use is
-/// read: the calls from the previous period's start, without transcripts;
-/// the bookings starting from then (a booking the receptionist made in a
-/// period starts after it was made) up to the furthest one can be booked.
+/// read: the calls from the previous period's start, in brief (when, how
+/// they ended, what they booked: not who called, nor the transcript); the
+/// bookings starting from then (a booking the receptionist made in a period
+/// starts after it was made) up to the furthest one can be booked.
 pub async fn owner_facts(
     state: &AppState,
     profile: &TenantProfile,
@@ -45,7 +47,7 @@ pub async fn owner_facts(
     // and the month's usage.
     let calls = tokio::spawn({
         let (store, tenant, to) = (state.calls.clone(), tenant.clone(), now + Duration::minutes(1));
-        async move { store.call_summaries(&tenant, calls_from, to).await }
+        async move { store.call_briefs(&tenant, calls_from, to).await }
     });
     let bookings =
         async { Ok::<_, anyhow::Error>(state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?) };
@@ -73,7 +75,7 @@ pub async fn owner_facts(
     Ok(OwnerFacts::new(shop, calls, bookings, usage)?)
 }
 
-fn call_fact(profile: &TenantProfile, call: &CallSummary) -> CallFact {
+fn call_fact(profile: &TenantProfile, call: &CallBrief) -> CallFact {
     CallFact {
         id: CallRef::new(call.call_sid.as_str()),
         started_at: call.started_at,

@@ -57,7 +57,7 @@ async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
     let mut alerts = Vec::new();
     let today = now.date_naive();
     for (shop, account) in platform.shops.iter().zip(platform.facts.shops()) {
-        let name = shop.record.profile.name().to_owned();
+        let name = shop.tenant.name.clone();
         for what in super::shops::alerts(shop) {
             alerts.push(Alert { rank: 1, kind: "Caps and payments", shop: name.clone(), what });
         }

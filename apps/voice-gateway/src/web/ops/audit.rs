@@ -118,10 +118,8 @@ pub(super) async fn audit_log(
     operator: OperatorSession,
     Query(params): Query<AuditParams>,
 ) -> Response {
-    let mut shops: Vec<(String, String)> = match state.tenants.list_tenants().await {
-        Ok(records) => {
-            records.iter().map(|record| (record.profile.slug().to_string(), record.profile.name().to_owned())).collect()
-        }
+    let mut shops: Vec<(String, String)> = match state.tenants.tenant_summaries().await {
+        Ok(tenants) => tenants.into_iter().map(|tenant| (tenant.slug.to_string(), tenant.name)).collect(),
         Err(error) => return unavailable(&anyhow::Error::new(error)),
     };
     shops.sort();

@@ -37,8 +37,8 @@ use frontdesk_billing::{
 };
 use frontdesk_core::{Currency, Money, Plan, TenantId};
 use frontdesk_insights::{CallRef, MrrChange, OperatorFacts, ShopAccount, UsageKind, UsageRecord, Window};
-use frontdesk_routing::CallSummary;
-use frontdesk_tenant::{TenantKind, TenantRecord, TenantStatus};
+use frontdesk_routing::calls::CallBrief;
+use frontdesk_tenant::{TenantKind, TenantStatus, TenantSummary};
 use serde_json::Value;
 
 use crate::app::AppState;
@@ -53,7 +53,9 @@ const AUDIT_PAGES: usize = 20;
 
 /// One shop as the operator's pages show it.
 pub(super) struct Shop {
-    pub record: TenantRecord,
+    /// Who it is and how it stands (not its whole profile: nothing here
+    /// needs its hours, services or knowledge).
+    pub tenant: TenantSummary,
     pub plan: Plan,
     pub account: BillingAccount,
     /// The shop's current billing month (its own time zone).
@@ -64,7 +66,7 @@ pub(super) struct Shop {
 
 impl Shop {
     pub fn slug(&self) -> &TenantId {
-        self.record.profile.slug()
+        &self.tenant.slug
     }
 
     /// An operator switched its AI answering off (a minute cap of 0): calls
@@ -121,13 +123,13 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
             Ok::<_, anyhow::Error>(standings)
         }
     });
-    let records = async { Ok::<_, anyhow::Error>(state.tenants.list_tenants().await?) };
+    let records = async { Ok::<_, anyhow::Error>(state.tenants.tenant_summaries().await?) };
     let (records, (audit, audit_truncated)) = tokio::try_join!(records, status_changes_since(state, window.start()))?;
     let mut standings = standings.await??;
     // The months before it that the revenue spreads over.
     let mut earlier: BTreeSet<BillingPeriod> = BTreeSet::new();
     for record in &records {
-        let zone = record.profile.timezone();
+        let zone = record.timezone;
         let mut period = BillingPeriod::containing(window.start(), zone);
         while period.start(zone) < window.end().min(now) {
             if !current.contains(&period) {
@@ -146,17 +148,22 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
     let mut accounts = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
     for record in records {
-        let tenant = record.profile.slug().clone();
-        let period = BillingPeriod::containing(now, record.profile.timezone());
+        let tenant = record.slug.clone();
+        let period = BillingPeriod::containing(now, record.timezone);
         let standing = standings
             .get_mut(&period)
             .and_then(|standings| standings.remove(&tenant))
             .ok_or_else(|| anyhow::anyhow!("no billing records for {tenant}"))?;
         let history = standing.plan_changes;
         let plan = history.last().map_or(Plan::DEFAULT, |change| change.plan);
-        let shop =
-            Shop { record, plan, account: standing.account, month: standing.report, answering: standing.answering };
-        let live = shop.record.kind == TenantKind::Live;
+        let shop = Shop {
+            tenant: record,
+            plan,
+            account: standing.account,
+            month: standing.report,
+            answering: standing.answering,
+        };
+        let live = shop.tenant.kind == TenantKind::Live;
         let paying = live && !shop.account.subscription_ended();
         if live && !paying {
             coverage.undated_cancellations += 1;
@@ -173,7 +180,7 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
         accounts.push(ShopAccount {
             shop: tenant.to_string(),
             monthly_price: price(shop.plan),
-            enabled: shop.record.status == TenantStatus::Active && !shop.suspended(),
+            enabled: shop.tenant.status == TenantStatus::Active && !shop.suspended(),
             paying,
             revenue: Money::from_minor(revenue, CURRENCY),
             usage,
@@ -199,7 +206,7 @@ fn revenue(
     window: &Window,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let zone = shop.record.profile.timezone();
+    let zone = shop.tenant.timezone;
     let (from, to) = (window.start(), window.end().min(now));
     let mut period = BillingPeriod::containing(from, zone);
     let mut earned = 0.0_f64;
@@ -237,8 +244,8 @@ type CallUsage = (HashMap<TenantId, Vec<UsageRecord>>, u64, u64);
 /// `window` and has ended, by shop: every shop's calls in one read, their
 /// model use in another.
 async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsage> {
-    let calls = state.calls.call_summaries_of_all_tenants(window.start(), window.end()).await?;
-    let ended: Vec<&CallSummary> = calls.iter().filter(|call| call.ended_at.is_some()).collect();
+    let calls = state.calls.call_briefs_of_all_tenants(window.start(), window.end()).await?;
+    let ended: Vec<&CallBrief> = calls.iter().filter(|call| call.ended_at.is_some()).collect();
     let in_progress = (calls.len() - ended.len()) as u64;
     let mut costed = 0;
     let keys: Vec<(TenantId, String)> =
@@ -251,19 +258,22 @@ async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsa
         let minutes = frontdesk_billing::billable_minutes(i64::from(seconds)).unwrap_or(0);
         let model = model.get(&key).copied().unwrap_or_default();
         let records = usage.entry(key.0).or_default();
+        // A call that used no model has no model record: it would add nothing.
+        if model.tokens > 0 || model.cost_micros > 0 {
+            records.push(UsageRecord {
+                occurred_at: call.started_at,
+                kind: UsageKind::LlmTokens,
+                quantity: model.tokens.max(0),
+                cost_micros: model.cost_micros.max(0),
+                call: Some(sid.clone()),
+            });
+        }
         records.push(UsageRecord {
             occurred_at: call.started_at,
             kind: UsageKind::CallMinutes,
             quantity: minutes,
             // The rate card's estimate, as the call's own usage record has it.
             cost_micros: state.metering.rate_card().call_cost_micros(minutes),
-            call: Some(sid.clone()),
-        });
-        records.push(UsageRecord {
-            occurred_at: call.started_at,
-            kind: UsageKind::LlmTokens,
-            quantity: model.tokens.max(0),
-            cost_micros: model.cost_micros.max(0),
             call: Some(sid),
         });
         costed += 1;
@@ -274,7 +284,7 @@ async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsa
 /// What the shop's numbers cost over `window` up to `now` (the rate card's
 /// monthly rent, prorated by each month's days), as one usage record.
 fn number_rent(state: &AppState, shop: &Shop, window: &Window, now: DateTime<Utc>) -> UsageRecord {
-    let numbers = u32::try_from(shop.record.profile.phone_numbers().len()).unwrap_or(u32::MAX);
+    let numbers = u32::try_from(shop.tenant.phone_numbers).unwrap_or(u32::MAX);
     let (from, to) = (window.start().date_naive(), window.end().min(now).date_naive().succ_opt());
     let cost = to.map_or(0, |to| state.metering.rate_card().number_rent_micros_between(numbers, from, to));
     UsageRecord {
@@ -346,7 +356,7 @@ fn activity(shop: &Shop, paying: bool, entries: &[AuditEntry]) -> Activity {
         .iter()
         .find(is_status)
         .and_then(|entry| status_of(&entry.before))
-        .unwrap_or(shop.record.status == TenantStatus::Active);
+        .unwrap_or(shop.tenant.status == TenantStatus::Active);
     let mut suspended = entries
         .iter()
         .find(|entry| !is_status(entry))

@@ -2,12 +2,14 @@
 //! (UTC days), each with its formula, each chart beside a table of the same
 //! numbers.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use frontdesk_insights::{
-    Amount, BarChart, Chart, CostTarget, Datum, MrrMovements, OperatorOverview, PeriodChoice, UsageKind,
+    Amount, BarChart, Chart, CostTarget, Datum, Margin, MrrMovements, OperatorOverview, PeriodChoice, UsageKind,
 };
 use serde::Deserialize;
 
@@ -63,6 +65,8 @@ struct OverviewPage {
     figures: Vec<Figure>,
     movements: Vec<(&'static str, String, u64)>,
     margins: Vec<MarginRow>,
+    /// Which shops the margins table lists, when not all.
+    margins_note: Option<String>,
     charts: Vec<ChartBlock>,
     coverage: Vec<String>,
 }
@@ -71,6 +75,12 @@ struct OverviewPage {
 pub(super) struct PeriodQuery {
     period: Option<String>,
 }
+
+/// Shops a chart or table of the overview lists at most: the overview is
+/// for what stands out (the busiest, the least profitable); every shop is on
+/// the Shops page. A thousand bars make no chart a person can read, and
+/// drawing them made most of the page's size and time.
+const LISTED_SHOPS: usize = 20;
 
 const CHOICES: [(&str, &str); 4] =
     [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("month", "This month")];
@@ -100,15 +110,13 @@ pub(super) async fn overview(
         Err(error) => return unavailable(&error),
     };
     let overview = platform.facts.overview(&window, CostTarget::DEFAULT);
-    let names: std::collections::HashMap<String, String> =
-        platform.shops.iter().map(|shop| (shop.slug().to_string(), shop.record.profile.name().to_owned())).collect();
-    let name_of = |slug: &str| names.get(slug).cloned().unwrap_or_else(|| slug.to_owned());
-    let margins = overview
-        .gross_margin
-        .value
-        .shops
-        .iter()
-        .filter(|margin| margin.revenue.minor() > 0 || margin.cost_micros > 0)
+    let names: HashMap<&str, &str> =
+        platform.shops.iter().map(|shop| (shop.slug().as_str(), shop.tenant.name.as_str())).collect();
+    let name_of = |slug: &str| names.get(slug).map_or_else(|| slug.to_owned(), |name| (*name).to_owned());
+    let margins = lowest_margins(&overview);
+    let margins_note = margins_note(&overview, margins.len());
+    let margins = margins
+        .into_iter()
         .map(|margin| MarginRow {
             shop: margin.shop.as_deref().map(name_of).unwrap_or_default(),
             revenue: margin.revenue.to_string(),
@@ -129,10 +137,44 @@ pub(super) async fn overview(
         figures: figures(&overview),
         movements: movements(&overview.movements.value),
         margins,
+        margins_note,
         charts: charts(&overview, &platform.facts, &name_of),
         coverage: coverage(&platform.coverage),
     };
     page(page_data.render())
+}
+
+/// Margins in the order that needs the operator's eye: costs without
+/// revenue first, then the lowest margin.
+fn by_worst_margin(a: &&Margin, b: &&Margin) -> std::cmp::Ordering {
+    let rank = |margin: &Margin| margin.margin.unwrap_or(f64::NEG_INFINITY);
+    rank(a).total_cmp(&rank(b)).then_with(|| a.shop.cmp(&b.shop))
+}
+
+/// The shops with revenue or cost in the period, the least profitable
+/// first, at most [`LISTED_SHOPS`].
+fn lowest_margins(overview: &OperatorOverview) -> Vec<&Margin> {
+    let mut margins: Vec<&Margin> = overview
+        .gross_margin
+        .value
+        .shops
+        .iter()
+        .filter(|margin| margin.revenue.minor() > 0 || margin.cost_micros > 0)
+        .collect();
+    margins.sort_by(by_worst_margin);
+    margins.truncate(LISTED_SHOPS);
+    margins
+}
+
+fn margins_note(overview: &OperatorOverview, listed: usize) -> Option<String> {
+    let with_figures = overview
+        .gross_margin
+        .value
+        .shops
+        .iter()
+        .filter(|margin| margin.revenue.minor() > 0 || margin.cost_micros > 0)
+        .count();
+    (with_figures > listed).then(|| format!("The {listed} lowest of {with_figures} shops"))
 }
 
 fn figures(overview: &OperatorOverview) -> Vec<Figure> {
@@ -257,30 +299,46 @@ fn charts(
         ],
     };
     let window = overview.window;
+    let mut minutes: Vec<(i64, &str)> = facts
+        .shops()
+        .iter()
+        .filter(|shop| shop.active())
+        .map(|shop| {
+            let minutes = shop
+                .usage
+                .iter()
+                .filter(|record| record.kind == UsageKind::CallMinutes && window.contains(record.occurred_at))
+                .fold(0_i64, |total, record| total.saturating_add(record.quantity));
+            (minutes, shop.shop.as_str())
+        })
+        .collect();
+    minutes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let active = minutes.len();
+    minutes.truncate(LISTED_SHOPS);
     let minutes_chart = BarChart {
-        title: "Billable minutes by active shop".to_owned(),
-        bars: facts
-            .shops()
-            .iter()
-            .filter(|shop| shop.active())
-            .map(|shop| {
-                let minutes = shop
-                    .usage
-                    .iter()
-                    .filter(|record| record.kind == UsageKind::CallMinutes && window.contains(record.occurred_at))
-                    .fold(0_i64, |total, record| total.saturating_add(record.quantity));
-                Datum::new(name_of(&shop.shop), minutes as f64, minutes.to_string())
-            })
+        title: if active > minutes.len() {
+            format!("Billable minutes: the {} busiest of {active} active shops", minutes.len())
+        } else {
+            "Billable minutes by active shop".to_owned()
+        },
+        bars: minutes
+            .into_iter()
+            .map(|(minutes, shop)| Datum::new(name_of(shop), minutes as f64, minutes.to_string()))
             .collect(),
     };
+    let mut margins: Vec<&Margin> =
+        overview.gross_margin.value.shops.iter().filter(|margin| margin.revenue.minor() > 0).collect();
+    margins.sort_by(by_worst_margin);
+    let with_revenue = margins.len();
+    margins.truncate(LISTED_SHOPS);
     let margin_chart = BarChart {
-        title: "Gross margin by shop (negative drawn as none)".to_owned(),
-        bars: overview
-            .gross_margin
-            .value
-            .shops
-            .iter()
-            .filter(|margin| margin.revenue.minor() > 0)
+        title: if with_revenue > margins.len() {
+            format!("Gross margin: the {} lowest of {with_revenue} shops (negative drawn as none)", margins.len())
+        } else {
+            "Gross margin by shop (negative drawn as none)".to_owned()
+        },
+        bars: margins
+            .into_iter()
             .map(|margin| {
                 let shop = margin.shop.as_deref().map(name_of).unwrap_or_default();
                 Datum::new(shop, margin.margin.unwrap_or(0.0) * 100.0, percent(margin.margin))

@@ -60,14 +60,15 @@ async fn shop_rows(state: &AppState) -> anyhow::Result<(String, Vec<ShopRow>)> {
     let platform = platform(state, &window, now).await?;
     let margins = platform.facts.margins(&window);
     let mut rows = Vec::with_capacity(platform.shops.len());
-    for (shop, account) in platform.shops.iter().zip(platform.facts.shops()) {
+    // The margins are in the order of the shops (one each).
+    for ((shop, account), margin) in platform.shops.iter().zip(platform.facts.shops()).zip(&margins.shops) {
         let answering = shop.answering;
-        let margin = margins.shops.iter().find(|margin| margin.shop.as_deref() == Some(account.shop.as_str()));
+        let margin = Some(margin).filter(|margin| margin.shop.as_deref() == Some(account.shop.as_str()));
         let (status, status_class) = status(shop, answering);
-        let live = shop.record.kind == TenantKind::Live;
+        let live = shop.tenant.kind == TenantKind::Live;
         rows.push(ShopRow {
             slug: shop.slug().to_string(),
-            name: shop.record.profile.name().to_owned(),
+            name: shop.tenant.name.clone(),
             plan: shop.plan.as_str(),
             mrr: if account.active() { account.monthly_price } else { Money::zero(CURRENCY) }.to_string(),
             minutes: minutes(shop),
@@ -78,7 +79,7 @@ async fn shop_rows(state: &AppState) -> anyhow::Result<(String, Vec<ShopRow>)> {
             status,
             status_class,
             alerts: alerts(shop),
-            can_suspend: live && shop.record.status == TenantStatus::Active && !shop.suspended(),
+            can_suspend: live && shop.tenant.status == TenantStatus::Active && !shop.suspended(),
             can_resume: shop.suspended(),
         });
     }
@@ -97,7 +98,7 @@ fn minutes(shop: &Shop) -> String {
 }
 
 fn status(shop: &Shop, answering: AnsweringMode) -> (&'static str, &'static str) {
-    if shop.record.status == TenantStatus::Disabled {
+    if shop.tenant.status == TenantStatus::Disabled {
         return ("Disabled: its numbers are not answered", "off");
     }
     match answering {
@@ -109,7 +110,7 @@ fn status(shop: &Shop, answering: AnsweringMode) -> (&'static str, &'static str)
         AnsweringMode::Suspended(SuspensionReason::SubscriptionEnded) => {
             ("Subscription ended: calls go to the owner", "alert")
         }
-        AnsweringMode::Normal if shop.record.kind == TenantKind::Sandbox => ("Sandbox: test traffic only", "off"),
+        AnsweringMode::Normal if shop.tenant.kind == TenantKind::Sandbox => ("Sandbox: test traffic only", "off"),
         AnsweringMode::Normal => ("Answering", "on"),
     }
 }
