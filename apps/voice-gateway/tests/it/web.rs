@@ -608,3 +608,68 @@ async fn today_shows_where_each_appointments_reminder_stands() {
         confirmed.html
     );
 }
+
+#[tokio::test]
+async fn the_bookings_page_shows_a_few_days_at_a_time_and_search_finds_any_upcoming_one() {
+    use frontdesk_calendar::{BookingId, BookingSource, BookingStore, ConfirmationCode, Customer, NewBooking};
+    let app = TestApp::new().await;
+    let shop = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    // Tuesday 24 November, 10:00 in New York: one later today, 45 on
+    // Wednesday, 5 on Thursday, one on 15 December; each in its own chair.
+    let at = |month: u32, day: u32, hour: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, month, day)
+            .and_then(|date| date.and_hms_opt(hour, 0, 0))
+            .and_then(|local| local.and_local_timezone(chrono_tz::America::New_York).earliest())
+            .map(|local| local.to_utc())
+            .unwrap_or_else(|| panic!("no {month}/{day}"))
+    };
+    let mut seeded = vec![("Today Person".to_owned(), at(11, 24, 14))];
+    seeded.extend((0..45).map(|n| (format!("Wednesday {n}"), at(11, 25, 11))));
+    seeded.extend((0..5).map(|n| (format!("Thursday {n}"), at(11, 26, 11))));
+    seeded.push(("Far Future".to_owned(), at(12, 15, 11)));
+    for (chair, (name, start)) in seeded.into_iter().enumerate() {
+        let booking = NewBooking {
+            id: BookingId::new(),
+            code: ConfirmationCode::generate(),
+            service: "Haircut".to_owned(),
+            staff: Some(format!("Chair {chair}")),
+            start,
+            end: start + chrono::Duration::minutes(30),
+            occupied_until: start + chrono::Duration::minutes(30),
+            customer: Customer {
+                name,
+                phone: frontdesk_core::E164::parse("+15555554444").unwrap_or_else(|e| panic!("{e}")),
+            },
+            source: BookingSource::Admin,
+            idempotency_key: None,
+            hold: None,
+        };
+        app.store.commit_booking(&shop, &booking, Vec::new(), app.clock.now()).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+
+    // Whole days until the page holds 40: today and Wednesday, then a link.
+    let first = browse(&app, Method::GET, "/app/bookings", &[], Some(&cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.html.contains("Today Person") && first.html.contains("Wednesday 44"), "{}", first.html);
+    assert!(!first.html.contains("Thursday 0") && !first.html.contains("Far Future"), "{}", first.html);
+    assert!(first.html.contains("Upcoming appointments from Tue 24 Nov to Wed 25 Nov."), "{}", first.html);
+    assert!(first.html.contains("href=\"/app/bookings?from=2026-11-26\""), "{}", first.html);
+    assert!(first.html.contains("Show more, from Thu 26 Nov"), "{}", first.html);
+
+    // From Thursday: its five, and the 14 days' window ends before December 15.
+    let thursday = browse(&app, Method::GET, "/app/bookings?from=2026-11-26", &[], Some(&cookie)).await;
+    assert!(thursday.html.contains("Thursday 4") && !thursday.html.contains("Wednesday 1"), "{}", thursday.html);
+    assert!(!thursday.html.contains("Far Future"), "{}", thursday.html);
+    assert!(thursday.html.contains("href=\"/app/bookings?from=2026-12-10\""), "{}", thursday.html);
+    let later = browse(&app, Method::GET, "/app/bookings?from=2026-12-10", &[], Some(&cookie)).await;
+    assert!(later.html.contains("Far Future"), "{}", later.html);
+
+    // A day before today shows from today; a search looks through every upcoming one.
+    let past = browse(&app, Method::GET, "/app/bookings?from=2026-11-01", &[], Some(&cookie)).await;
+    assert!(past.html.contains("Today Person"), "{}", past.html);
+    let found = browse(&app, Method::GET, "/app/bookings?q=far+future", &[], Some(&cookie)).await;
+    assert!(found.html.contains("Far Future") && found.html.contains("One upcoming appointment matches."));
+    let many = browse(&app, Method::GET, "/app/bookings?q=wednesday", &[], Some(&cookie)).await;
+    assert!(many.html.contains("45 upcoming appointments match."), "{}", many.html);
+}
