@@ -98,6 +98,8 @@ pub enum PortInCommand {
     },
     /// A shop's port-ins and where each stands.
     List { slug: String },
+    /// Ask Twilio now where the shop's open port-ins stand (the worker asks hourly).
+    Refresh { slug: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +252,7 @@ fn print_outcome(body: &Value, what: &str, json_output: bool) {
 }
 
 pub async fn port_in(command: PortInCommand, client: &AdminClient, json_output: bool) -> Result<(), Failure> {
+    let refresh = matches!(command, PortInCommand::Refresh { .. });
     match command {
         PortInCommand::Start { slug, number, forward_to, details } => {
             let request = details.body(&number, forward_to.as_deref());
@@ -264,8 +267,10 @@ pub async fn port_in(command: PortInCommand, client: &AdminClient, json_output: 
             }
             Ok(())
         }
-        PortInCommand::List { slug } => {
-            let body = client.get(&format!("/admin/tenants/{}/port-ins", encode(&slug))).await?;
+        PortInCommand::List { slug } | PortInCommand::Refresh { slug } => {
+            let path = format!("/admin/tenants/{}/port-ins", encode(&slug));
+            let body =
+                if refresh { client.post(&format!("{path}/refresh"), None).await? } else { client.get(&path).await? };
             if json_output {
                 output::print_json(&body);
                 return Ok(());

@@ -3,7 +3,8 @@
 //! confirmation), bringing the shop's own number over (a port-in, kept
 //! current by the provider's events) and registering the shop to text
 //! (A2P 10DLC: brand and campaign; until the campaign is verified its texts
-//! wait in the outbox, [`RegistrationGate`]).
+//! wait in the outbox, [`RegistrationGate`]). [`ProvisioningRefresh`] asks
+//! the provider hourly about what has no reliable event.
 //!
 //! Ports: [`NumberProvider`], [`PortingProvider`], [`RegistrationProvider`]
 //! (the provider's APIs; Twilio's adapter is wired in `frontdesk-runtime`,
@@ -32,7 +33,7 @@ pub use porting::{
     PortAddress, PortIn, PortInApplication, PortInStatus, Portability, PortedNumberStatus, PortingEvent,
     PortingProvider, StartedPortIn, forwarding_instructions,
 };
-pub use refresh::{REFRESH_REGISTRATIONS, RegistrationRefresh};
+pub use refresh::{ProvisioningRefresh, REFRESH_PROVISIONING};
 pub use registration::{
     BUNDLE_APPROVED, BrandApplication, BrandStatus, BundleKind, CampaignApplication, CampaignStatus, Clearance,
     RegistrationProvider, RegistrationState, TextingRegistration,

@@ -82,6 +82,13 @@ impl ProvisioningStore for MemoryProvisioningStore {
         Ok(port_ins)
     }
 
+    async fn open_port_ins(&self) -> Result<Vec<PortIn>, StoreError> {
+        let mut port_ins: Vec<PortIn> =
+            self.state().port_ins.values().filter(|p| !p.status.is_final()).cloned().collect();
+        port_ins.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
+        Ok(port_ins)
+    }
+
     async fn put_registration(&self, registration: &TextingRegistration) -> Result<(), StoreError> {
         let mut state = self.state();
         let created_at =

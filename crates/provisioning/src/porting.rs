@@ -292,6 +292,11 @@ pub trait PortingProvider: Send + Sync {
 
     /// Points the provider's porting events at `url` (idempotent).
     async fn subscribe_port_events(&self, url: &str) -> Result<(), ProviderError>;
+
+    /// Where a port-in request stands, as the events the provider would
+    /// send: one about the request, then one per number. MUST return
+    /// `NotFound` for a request the account does not have.
+    async fn port_in_events(&self, sid: &PortInSid) -> Result<Vec<PortingEvent>, ProviderError>;
 }
 
 /// What the owner does so calls reach the shop while the port runs.

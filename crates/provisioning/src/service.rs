@@ -752,6 +752,37 @@ impl Provisioning {
         Ok(PortEventOutcome::Applied(record))
     }
 
+    /// Asks the provider where the tenant's open port-ins stand (or every
+    /// tenant's, with `None`) and applies what it says as events: the
+    /// same path as the porting webhook, for when an event was lost or
+    /// refused. One request's failure is logged and the rest go on; the
+    /// records as they now stand are returned.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh_port_ins(&self, tenant: Option<&TenantId>) -> Result<Vec<PortIn>, ProvisioningError> {
+        let porting = self.porting()?;
+        let open = match tenant {
+            Some(tenant) => self.store.port_ins(tenant).await?.into_iter().filter(|p| !p.status.is_final()).collect(),
+            None => self.store.open_port_ins().await?,
+        };
+        let mut refreshed = Vec::with_capacity(open.len());
+        for port_in in open {
+            match porting.port_in_events(&port_in.sid).await {
+                Ok(events) => {
+                    for event in events.iter().filter(|e| e.request == port_in.sid) {
+                        if let Err(error) = self.apply_port_event(event).await {
+                            tracing::warn!(%error, port_in = %port_in.sid, "a port-in's state could not be applied");
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, port_in = %port_in.sid, "could not ask about a port-in"),
+            }
+            if let Some(record) = self.store.port_in_by_sid(&port_in.sid).await? {
+                refreshed.push(record);
+            }
+        }
+        Ok(refreshed)
+    }
+
     /// The ported number is the account's now: set it up and attach it.
     async fn finish_port(&self, record: &mut PortIn) -> Result<(), ProvisioningError> {
         let detail = match self.assign(&record.tenant, &record.number).await {

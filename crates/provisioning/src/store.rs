@@ -117,6 +117,10 @@ pub trait ProvisioningStore: Send + Sync {
     /// Every port-in of the tenant, oldest first.
     async fn port_ins(&self, tenant: &TenantId) -> Result<Vec<PortIn>, StoreError>;
 
+    /// Every tenant's port-ins not finished yet (not completed, canceled or
+    /// expired), oldest first: the refresh asks the provider about them.
+    async fn open_port_ins(&self) -> Result<Vec<PortIn>, StoreError>;
+
     /// Writes the tenant's registration, replacing it (all but
     /// `created_at`). MUST return `StoreError::NotFound` if the tenant does
     /// not exist.

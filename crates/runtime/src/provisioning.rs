@@ -10,9 +10,9 @@ use frontdesk_core::{Clock, E164, TenantId};
 use frontdesk_provisioning::{
     AvailableNumber, BrandApplication, BrandSid, BrandStatus, BundleKind, BundleSid, CampaignApplication, CampaignSid,
     CampaignStatus, Capabilities, MessagingServiceSid, NumberProvider, NumberSearch, NumberSetup, NumberSid,
-    NumberWebhooks, OwnedNumber, PortInApplication, PortInSid, PortInStatus, Portability, PortingProvider,
-    ProviderError, Providers, Provisioning, RegistrationProvider, RegistrationState, StartedPortIn, number_label,
-    unknown_word,
+    NumberWebhooks, OwnedNumber, PortInApplication, PortInSid, PortInStatus, Portability, PortingEvent,
+    PortingProvider, ProviderError, Providers, Provisioning, RegistrationProvider, RegistrationState, StartedPortIn,
+    number_label, unknown_word,
 };
 use frontdesk_twilio::{ProvisioningApiError, TwilioRest};
 
@@ -186,6 +186,24 @@ impl PortingProvider for TwilioProvisioning {
 
     async fn subscribe_port_events(&self, url: &str) -> Result<(), ProviderError> {
         self.0.configure_porting_webhook(url).await.map_err(provider_error)
+    }
+
+    async fn port_in_events(&self, sid: &PortInSid) -> Result<Vec<PortingEvent>, ProviderError> {
+        let record = self.0.port_in(sid.as_str()).await.map_err(provider_error)?;
+        let request = PortInSid::parse(&record.port_in_request_sid).map_err(|e| unreadable("a port-in SID", e))?;
+        let mut events = Vec::new();
+        if let Some(status) = record.port_in_request_status.filter(|s| !s.is_empty()) {
+            events.push(PortingEvent { request: request.clone(), number: None, status, reason: None });
+        }
+        for entry in record.phone_numbers {
+            let (Some(raw), Some(status)) = (entry.phone_number, entry.port_in_phone_number_status) else {
+                continue;
+            };
+            let number = E164::parse(&raw).map_err(|e| unreadable("a ported number", e))?;
+            let reason = entry.rejection_reason.filter(|r| !r.is_empty());
+            events.push(PortingEvent { request: request.clone(), number: Some(number), status, reason });
+        }
+        Ok(events)
     }
 }
 

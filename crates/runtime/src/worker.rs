@@ -100,7 +100,7 @@ pub fn build_worker(
     // texts wait in the outbox with the reason, and are tried again.
     let messaging: Arc<dyn Messaging> =
         Arc::new(frontdesk_provisioning::RegistrationGate::new(messaging, backend.provisioning.clone()));
-    // Registrations are asked about on a schedule, with a Twilio account.
+    // Registrations and port-ins are asked about on a schedule, with a Twilio account.
     let provisioning = match crate::provisioning::build_provisioning(backend, settings, clock.clone()) {
         Ok(provisioning) => provisioning.sells_numbers().then_some(provisioning),
         Err(error) => {
@@ -162,7 +162,7 @@ pub fn build_worker(
         }));
     }
     if let Some(provisioning) = provisioning {
-        worker = worker.handler(Arc::new(frontdesk_provisioning::RegistrationRefresh { provisioning }));
+        worker = worker.handler(Arc::new(frontdesk_provisioning::ProvisioningRefresh { provisioning }));
     }
     if let Some(embedder) = embedder {
         worker = worker.handler(Arc::new(KnowledgeReindex {
@@ -187,7 +187,7 @@ pub fn build_worker(
 
 /// Jobs every deployment runs on a schedule: closing the billing period
 /// (finalizing last month's invoices) daily at 06:00 UTC; with a Twilio
-/// account, asking where texting registrations stand, hourly. A missed or
+/// account, asking where texting registrations and port-ins stand, hourly. A missed or
 /// repeated run changes nothing.
 fn recurring_jobs(registrations: bool) -> Vec<RecurringJob> {
     let schedule = CronSchedule::parse("0 6 * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
@@ -196,9 +196,9 @@ fn recurring_jobs(registrations: bool) -> Vec<RecurringJob> {
         vec![RecurringJob { name: "billing.close_period".to_owned(), schedule, kind, payload: serde_json::json!({}) }];
     if registrations {
         let schedule = CronSchedule::parse("17 * * * *").unwrap_or_else(|e| unreachable!("a valid schedule: {e}"));
-        let kind = JobKind::parse(frontdesk_provisioning::REFRESH_REGISTRATIONS)
+        let kind = JobKind::parse(frontdesk_provisioning::REFRESH_PROVISIONING)
             .unwrap_or_else(|e| unreachable!("a valid kind: {e}"));
-        let name = frontdesk_provisioning::REFRESH_REGISTRATIONS.to_owned();
+        let name = frontdesk_provisioning::REFRESH_PROVISIONING.to_owned();
         jobs.push(RecurringJob { name, schedule, kind, payload: serde_json::json!({}) });
     }
     jobs.extend(crate::notify::recurring_jobs());

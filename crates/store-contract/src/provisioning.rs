@@ -108,13 +108,21 @@ pub async fn port_ins_are_found_by_id_updated_and_listed_per_tenant(stores: Stor
 
     assert!(stores.provisioning.put_port_in(&port_in(&stores, &b, KW2, "+17185550999")).await.is_ok());
     let of_a = stores.provisioning.port_ins(&a).await.unwrap_or_default();
-    assert_eq!(of_a, vec![moved]);
+    assert_eq!(of_a, vec![moved.clone()]);
     let of_b = stores.provisioning.port_ins(&b).await.unwrap_or_default();
     assert_eq!(of_b.iter().map(|p| p.sid.as_str()).collect::<Vec<_>>(), [KW2]);
     assert!(matches!(
         stores.provisioning.port_in_by_sid(&sid(PortInSid::parse(KW2.replace('f', "e").as_str()))).await,
         Ok(None)
     ));
+
+    // The open ones, every tenant's, oldest first; a finished one is not.
+    let open = stores.provisioning.open_port_ins().await.unwrap_or_default();
+    assert_eq!(open.iter().map(|p| p.sid.as_str()).collect::<Vec<_>>(), [KW, KW2]);
+    let done = PortIn { status: PortInStatus::Completed, ..moved };
+    assert!(stores.provisioning.put_port_in(&done).await.is_ok());
+    let open = stores.provisioning.open_port_ins().await.unwrap_or_default();
+    assert_eq!(open.iter().map(|p| p.sid.as_str()).collect::<Vec<_>>(), [KW2]);
 }
 
 pub async fn a_registration_is_replaced_whole_and_listed_for_every_tenant(stores: Stores) {

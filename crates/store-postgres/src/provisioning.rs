@@ -181,6 +181,17 @@ impl ProvisioningStore for PostgresStore {
         rows.into_iter().map(port_in).collect()
     }
 
+    async fn open_port_ins(&self) -> Result<Vec<PortIn>, StoreError> {
+        let rows: Vec<PortInRow> = sqlx::query_as(sql(format!(
+            "SELECT {PORT_IN_COLUMNS} FROM port_ins WHERE status NOT IN ('completed', 'canceled', 'expired')
+             ORDER BY created_at, port_in_sid"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing open port-ins"))?;
+        rows.into_iter().map(port_in).collect()
+    }
+
     async fn put_registration(&self, r: &TextingRegistration) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO texting_registrations (tenant_id, messaging_service_sid, brand_sid, brand_status, campaign_sid,

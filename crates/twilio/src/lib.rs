@@ -30,8 +30,8 @@ pub use numbers::{
 };
 pub use outbound::CallCreateError;
 pub use porting::{
-    LosingCarrierInformation, PortInAddress, PortInCreate, PortInCreated, PortInPhoneNumber, PortabilityReply,
-    PortingNotification,
+    LosingCarrierInformation, PortInAddress, PortInCreate, PortInCreated, PortInPhoneNumber, PortInPhoneNumberRecord,
+    PortInRequestRecord, PortabilityReply, PortingNotification,
 };
 pub use registration::{
     BrandCreate, BrandRegistration, CampaignCreate, MessagingService, TrustBundle, TrustBundleKind, UsAppToPerson,

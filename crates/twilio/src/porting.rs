@@ -104,6 +104,23 @@ pub struct PortInCreated {
     pub signature_request_url: Option<String>,
 }
 
+/// `GET /v1/Porting/PortIn/{KW}` (only what we use).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PortInRequestRecord {
+    pub port_in_request_sid: String,
+    pub port_in_request_status: Option<String>,
+    #[serde(default)]
+    pub phone_numbers: Vec<PortInPhoneNumberRecord>,
+}
+
+/// One number of a fetched port-in request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PortInPhoneNumberRecord {
+    pub phone_number: Option<String>,
+    pub port_in_phone_number_status: Option<String>,
+    pub rejection_reason: Option<String>,
+}
+
 /// A porting event as Twilio posts it (JSON), read leniently.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortingNotification {
@@ -174,6 +191,21 @@ impl TwilioRest {
             target_port_in_date: request.target_port_in_date.as_deref(),
         };
         let reply = self.send(self.http.post(&url).json(&body)).await.map_err(ProvisioningApiError::Unavailable)?;
+        if !reply.status.is_success() {
+            return Err(classify(&reply));
+        }
+        read_json(&reply, "the port-in request")
+    }
+
+    /// `GET /v1/Porting/PortIn/{KW}`: where a port-in request and its
+    /// numbers stand (what the events say, asked for).
+    #[tracing::instrument(skip_all, fields(port_in = %sid))]
+    pub async fn port_in(&self, sid: &str) -> Result<PortInRequestRecord, ProvisioningApiError> {
+        if !crate::rest::is_sid(sid) {
+            return Err(ProvisioningApiError::Rejected(format!("{sid:?} is not a Twilio port-in SID")));
+        }
+        let url = format!("{}/v1/Porting/PortIn/{sid}", self.numbers_base);
+        let reply = self.send(self.http.get(&url)).await.map_err(ProvisioningApiError::Unavailable)?;
         if !reply.status.is_success() {
             return Err(classify(&reply));
         }

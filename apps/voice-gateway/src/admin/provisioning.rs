@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tenants/{slug}/numbers/assign", post(assign_number))
         .route("/admin/tenants/{slug}/numbers/{number}/release", post(release_number))
         .route("/admin/tenants/{slug}/port-ins", get(list_port_ins).post(start_port_in))
+        .route("/admin/tenants/{slug}/port-ins/refresh", post(refresh_port_ins))
         .route("/admin/tenants/{slug}/registration", get(registration).post(start_registration))
         .route("/admin/tenants/{slug}/registration/refresh", post(refresh_registration))
         .route("/admin/tenants/{slug}/provisioning", get(provisioning_status))
@@ -355,6 +356,22 @@ async fn list_port_ins(
     let tenant = admin.tenant(&slug)?;
     let status = state.provisioning.status(&tenant).await?;
     Ok(Json(json!({"port_ins": status.port_ins.iter().map(port_in_json).collect::<Vec<_>>()})))
+}
+
+/// `POST /admin/tenants/{slug}/port-ins/refresh`: asks Twilio where the
+/// shop's open port-ins stand and applies it as the events would (a
+/// completed port attaches the number); the worker does it hourly.
+async fn refresh_port_ins(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = admin.tenant(&slug)?;
+    admin.require_operator()?;
+    let refreshed = state.provisioning.refresh_port_ins(Some(&tenant)).await;
+    tenant_changed(&state, &tenant).await;
+    let refreshed = refreshed?;
+    Ok(Json(json!({"port_ins": refreshed.iter().map(port_in_json).collect::<Vec<_>>()})))
 }
 
 #[derive(Deserialize)]

@@ -376,6 +376,62 @@ async fn a_port_in_is_kept_current_by_signed_porting_events_and_attaches_the_num
     assert_eq!(port_in_status(&app, "new-shop").await["status"], "completed");
 }
 
+#[tokio::test]
+async fn a_refresh_asks_twilio_where_a_port_in_stands_when_no_event_came() {
+    let server = MockServer::start().await;
+    let old_line = "+17185550100";
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Porting/Portability/PhoneNumber/{old_line}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"phone_number": old_line, "portable": true})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Porting/Configuration/Webhook"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Porting/PortIn"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"port_in_request_sid": KW})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Porting/PortIn/{KW}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "port_in_request_sid": KW,
+            "port_in_request_status": "Action Required",
+            "account_sid": ACCOUNT,
+            "phone_numbers": [{
+                "phone_number": old_line,
+                "port_in_phone_number_sid": "PU0123456789abcdef0123456789abcdef",
+                "port_in_phone_number_status": "Rejected",
+                "rejection_reason": "Account number mismatch",
+                "rejection_reason_code": 22105
+            }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let app = app_with_twilio(&server).await;
+    new_shop(&app, "new-shop").await;
+    let application = json!({
+        "number": old_line,
+        "customer_name": "New Shop LLC",
+        "authorized_representative": "Marco Rossi",
+        "authorized_representative_email": "marco@newshop.example",
+        "documents": ["RD0123456789abcdef0123456789abcdef"],
+    });
+    let filed = app.admin(Method::POST, "/admin/tenants/new-shop/port-ins", Some(&application)).await;
+    assert_eq!(filed.body["port_in"]["status"], "waiting_for_signature", "{}", filed.body);
+
+    let refreshed = app.admin(Method::POST, "/admin/tenants/new-shop/port-ins/refresh", None).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    let record = &refreshed.body["port_ins"][0];
+    assert_eq!(record["status"], "action_required", "{record}");
+    assert_eq!(record["number_status"], "rejected");
+    assert_eq!(record["detail"], "Account number mismatch");
+}
+
 /// Records what it is asked to send.
 #[derive(Default)]
 struct Outgoing(std::sync::Mutex<Vec<OutboundSms>>);

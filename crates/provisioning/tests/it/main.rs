@@ -71,6 +71,8 @@ struct ProviderState {
     brand: Option<BrandStatus>,
     campaign: Option<CampaignStatus>,
     campaigns_submitted: u32,
+    /// What the provider says of the port-in: its status, and its number's.
+    port: Option<(String, (E164, String))>,
 }
 
 impl Provider {
@@ -189,6 +191,17 @@ impl PortingProvider for Provider {
 
     async fn subscribe_port_events(&self, _: &str) -> Result<(), ProviderError> {
         Ok(())
+    }
+
+    async fn port_in_events(&self, sid: &PortInSid) -> Result<Vec<PortingEvent>, ProviderError> {
+        let (status, line) = self.state().port.clone().ok_or(ProviderError::NotFound(sid.to_string()))?;
+        let event = |number: Option<E164>, status: &str| PortingEvent {
+            request: sid.clone(),
+            number,
+            status: status.to_owned(),
+            reason: None,
+        };
+        Ok(vec![event(None, &status), event(Some(line.0), &line.1)])
     }
 }
 
@@ -573,4 +586,38 @@ async fn a_shop_without_a_number_of_ours_texts_as_before() {
     let w = world(ProviderState::default(), &[("shop-a", &["+15555550100"])]).await;
     let clearance = w.provisioning.texting_clearance(&tenant("shop-a"), Some(&number("+15555550100"))).await;
     assert_eq!(clearance.ok(), Some(Clearance::Cleared));
+}
+
+#[tokio::test]
+async fn a_refresh_asks_about_open_port_ins_and_a_completed_one_attaches_the_number() {
+    let old_line = number("+17185550100");
+    let w = world(ProviderState::default(), &[("shop-a", &[])]).await;
+    let shop = tenant("shop-a");
+    let application = PortInApplication {
+        number: old_line.clone(),
+        customer_name: "Shop A LLC".to_owned(),
+        authorized_representative: "Ana".to_owned(),
+        authorized_representative_email: "ana@shop-a.example".to_owned(),
+        customer_type: None,
+        account_number: None,
+        pin: None,
+        address: None,
+        documents: vec!["RD1".to_owned()],
+        target_date: None,
+    };
+    assert!(w.provisioning.start_port_in(&shop, &application, None).await.is_ok());
+    w.provider.state().port = Some(("In progress".to_owned(), (old_line.clone(), "Pending".to_owned())));
+    let refreshed = w.provisioning.refresh_port_ins(Some(&shop)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refreshed.iter().map(|p| p.status).collect::<Vec<_>>(), [PortInStatus::InProgress]);
+
+    // Ported: the account holds the line now.
+    {
+        let mut state = w.provider.state();
+        state.port = Some(("Completed".to_owned(), (old_line.clone(), "Completed".to_owned())));
+        state.owned.push(held(&old_line, "(718) 555-0100"));
+    }
+    let refreshed = w.provisioning.refresh_port_ins(None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refreshed.iter().map(|p| p.status).collect::<Vec<_>>(), [PortInStatus::Completed]);
+    assert_eq!(numbers_of(&w.tenants, "shop-a").await, ["+17185550100"], "the ported line reaches the shop");
+    assert!(w.provisioning.refresh_port_ins(None).await.is_ok_and(|r| r.is_empty()), "nothing open any more");
 }
