@@ -276,8 +276,10 @@ async fn test_call(
         .ok()
         .filter(|t| !t.is_empty())
         .ok_or("skipped: set FRONTDESK_TWILIO_AUTH_TOKEN (calls are signed as Twilio signs them)")?;
-    let sandbox =
-        client.post("/admin/sandboxes", Some(&json!({"copy_of": slug, "plan": "pro"}))).await.map_err(|e| e.message().to_owned())?;
+    let sandbox = client
+        .post("/admin/sandboxes", Some(&json!({"copy_of": slug, "plan": "pro"})))
+        .await
+        .map_err(|e| e.message().to_owned())?;
     let sandbox_slug = sandbox["slug"].as_str().unwrap_or_default().to_owned();
     let result = book_and_cancel(client, &sandbox, gateway, public_url, &auth_token).await;
     let purged = client.delete(&format!("/admin/sandboxes/{}", encode(&sandbox_slug))).await;
