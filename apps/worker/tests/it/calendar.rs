@@ -139,7 +139,8 @@ async fn bookings_follow_and_reach_the_shop_s_google_calendar() {
         .filter(|r| r.url.path().contains("/events"))
         .count();
     assert_eq!(inserts, 0, "no calendar write inside the booking");
-    assert_eq!(store.job_counts().await.map(|c| c.queued).ok(), Some(1));
+    // The calendar write, and the owner's notification of a booking by phone.
+    assert_eq!(store.job_counts().await.map(|c| c.queued).ok(), Some(2));
 
     // The worker mirrors it.
     let mut config = WorkerConfig::new(WorkerId::new("calendar-test"));
