@@ -19,21 +19,12 @@ fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
     TenantRecord::from_stored(&tenant_id, &profile, &status, &kind, created_at, updated_at)
 }
 
-/// `tenant_id, name, timezone, phone numbers, status, kind, created_at, updated_at`.
-type SummaryRow = (String, Option<String>, Option<String>, Option<i64>, String, String, DateTime<Utc>, DateTime<Utc>);
+/// `tenant_id, name, timezone, phone numbers, status, kind`.
+type SummaryRow = (String, Option<String>, Option<String>, Option<i64>, String, String);
 
 fn summary(row: SummaryRow) -> Result<TenantSummary, StoreError> {
-    let (tenant_id, name, timezone, numbers, status, kind, created_at, updated_at) = row;
-    TenantSummary::from_stored(
-        &tenant_id,
-        name.as_deref(),
-        timezone.as_deref(),
-        numbers,
-        &status,
-        &kind,
-        created_at,
-        updated_at,
-    )
+    let (tenant_id, name, timezone, numbers, status, kind) = row;
+    TenantSummary::from_stored(&tenant_id, name.as_deref(), timezone.as_deref(), numbers, &status, &kind)
 }
 
 fn number_strings(numbers: &[E164]) -> Vec<String> {
@@ -201,8 +192,7 @@ impl TenantStore for PostgresStore {
         // Out of the stored document, without parsing it into a profile.
         let rows: Vec<SummaryRow> = sqlx::query_as(
             "SELECT tenant_id, profile->>'name', profile->>'timezone',
-             jsonb_array_length(profile->'phone_numbers')::int8, status, kind, created_at, updated_at
-             FROM tenants ORDER BY tenant_id",
+             jsonb_array_length(profile->'phone_numbers')::int8, status, kind FROM tenants ORDER BY tenant_id",
         )
         .fetch_all(&self.pool)
         .await

@@ -40,11 +40,13 @@ struct SummaryRow<'row> {
     booking_id: Option<&'row str>,
 }
 
-fn text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'row str> {
+/// A text column's value where it sits in the row.
+pub(crate) fn text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'row str> {
     row.get_ref(column)?.as_str().map_err(|e| not_text(column, e))
 }
 
-fn optional_text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<&'row str>> {
+/// A text column's value, or `None` for NULL, where it sits in the row.
+pub(crate) fn optional_text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<&'row str>> {
     row.get_ref(column)?.as_str_or_null().map_err(|e| not_text(column, e))
 }
 

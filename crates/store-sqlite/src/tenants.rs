@@ -10,6 +10,7 @@ use frontdesk_tenant::{
 };
 
 use crate::SqliteStore;
+use crate::calls::{optional_text, text};
 use crate::store_error as unexpected;
 
 type TenantRow = (String, String, String, String, DateTime<Utc>, DateTime<Utc>);
@@ -17,23 +18,6 @@ type TenantRow = (String, String, String, String, DateTime<Utc>, DateTime<Utc>);
 fn record(row: TenantRow) -> Result<TenantRecord, StoreError> {
     let (tenant_id, profile, status, kind, created_at, updated_at) = row;
     TenantRecord::from_stored(&tenant_id, &profile, &status, &kind, created_at, updated_at)
-}
-
-/// `tenant_id, name, timezone, phone numbers, status, kind, created_at, updated_at`.
-type SummaryRow = (String, Option<String>, Option<String>, Option<i64>, String, String, DateTime<Utc>, DateTime<Utc>);
-
-fn summary(row: SummaryRow) -> Result<TenantSummary, StoreError> {
-    let (tenant_id, name, timezone, numbers, status, kind, created_at, updated_at) = row;
-    TenantSummary::from_stored(
-        &tenant_id,
-        name.as_deref(),
-        timezone.as_deref(),
-        numbers,
-        &status,
-        &kind,
-        created_at,
-        updated_at,
-    )
 }
 
 /// The numbers as a JSON array, for `json_each(?)` (SQLite has no array binds).
@@ -109,16 +93,27 @@ impl TenantStore for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn tenant_summaries(&self) -> Result<Vec<TenantSummary>, StoreError> {
-        // Out of the stored document, without parsing it into a profile.
-        let rows: Vec<SummaryRow> = sqlx::query_as(
-            "SELECT tenant_id, json_extract(profile, '$.name'), json_extract(profile, '$.timezone'),
-             json_array_length(profile, '$.phone_numbers'), status, kind, created_at, updated_at
-             FROM tenants ORDER BY tenant_id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing tenant summaries"))?;
-        rows.into_iter().map(summary).collect()
+        // Out of the stored document, without parsing it into a profile; on
+        // the direct connection, each value read where it sits in the row
+        // (the pool's driver copies every value of every row first).
+        let rows = self
+            .direct
+            .run(|conn| {
+                let mut statement = conn.prepare_cached(
+                    "SELECT tenant_id, json_extract(profile, '$.name'), json_extract(profile, '$.timezone'),
+                     json_array_length(profile, '$.phone_numbers'), status, kind FROM tenants ORDER BY tenant_id",
+                )?;
+                let rows = statement.query_map([], |row| {
+                    let (tenant_id, status, kind) = (text(row, 0)?, text(row, 4)?, text(row, 5)?);
+                    let (name, timezone) = (optional_text(row, 1)?, optional_text(row, 2)?);
+                    Ok(TenantSummary::from_stored(tenant_id, name, timezone, row.get(3)?, status, kind))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await;
+        let rows =
+            rows.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("listing tenant summaries")))?;
+        rows.into_iter().collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]

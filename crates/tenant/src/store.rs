@@ -78,8 +78,6 @@ pub struct TenantSummary {
     pub phone_numbers: usize,
     pub status: TenantStatus,
     pub kind: TenantKind,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 impl From<&TenantRecord> for TenantSummary {
@@ -91,8 +89,6 @@ impl From<&TenantRecord> for TenantSummary {
             phone_numbers: record.profile.phone_numbers().len(),
             status: record.status,
             kind: record.kind,
-            created_at: record.created_at,
-            updated_at: record.updated_at,
         }
     }
 }
@@ -103,7 +99,6 @@ impl TenantSummary {
     /// document: its name, time zone and how many numbers it lists, `None`
     /// when the document lacks one. A value that is missing or no longer
     /// parses is `Corrupt`, as in [`TenantRecord::from_stored`].
-    #[allow(clippy::too_many_arguments)]
     pub fn from_stored(
         tenant_id: &str,
         name: Option<&str>,
@@ -111,8 +106,6 @@ impl TenantSummary {
         phone_numbers: Option<i64>,
         status: &str,
         kind: &str,
-        created_at: DateTime<Utc>,
-        updated_at: DateTime<Utc>,
     ) -> Result<TenantSummary, StoreError> {
         let corrupt = |reason: String| StoreError::corrupt(tenant_id, reason);
         let slug = TenantId::parse(tenant_id).map_err(|e| corrupt(e.to_string()))?;
@@ -125,7 +118,7 @@ impl TenantSummary {
             usize::try_from(phone_numbers).map_err(|_| corrupt(format!("{phone_numbers} phone numbers")))?;
         let status = TenantStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?;
         let kind = TenantKind::parse(kind).ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?;
-        Ok(TenantSummary { slug, name, timezone, phone_numbers, status, kind, created_at, updated_at })
+        Ok(TenantSummary { slug, name, timezone, phone_numbers, status, kind })
     }
 }
 
