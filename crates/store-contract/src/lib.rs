@@ -23,8 +23,8 @@ pub mod inventory;
 pub mod jobs;
 pub mod knowledge;
 pub mod messages;
-pub mod provisioning;
 pub mod notify;
+pub mod provisioning;
 pub mod sandbox;
 pub mod tenants;
 pub mod web_auth;
@@ -170,14 +170,14 @@ macro_rules! store_contract_tests {
             messages::every_tenants_messages_since_an_instant_are_read_at_once,
             messages::writes_for_an_unknown_tenant_are_not_found,
             messages::a_text_offer_is_kept_replaced_and_taken_once,
+            notify::digest_entries_are_kept_once_per_key_and_read_by_window,
+            notify::digest_entries_stay_with_their_tenant_and_an_unknown_tenant_is_not_found,
+            notify::purging_a_sandbox_deletes_its_digest_entries,
             provisioning::a_number_order_is_written_before_the_purchase_then_moved_on,
             provisioning::port_ins_are_found_by_id_updated_and_listed_per_tenant,
             provisioning::a_registration_is_replaced_whole_and_listed_for_every_tenant,
             provisioning::provisioning_writes_for_an_unknown_tenant_are_not_found,
             provisioning::purging_a_sandbox_deletes_its_provisioning_rows,
-            notify::digest_entries_are_kept_once_per_key_and_read_by_window,
-            notify::digest_entries_stay_with_their_tenant_and_an_unknown_tenant_is_not_found,
-            notify::purging_a_sandbox_deletes_its_digest_entries,
             flags::a_new_tenant_is_on_the_default_plan_without_overrides,
             flags::unknown_tenants_are_absent_or_not_found,
             flags::set_plan_returns_the_previous_plan_and_appends_history,
