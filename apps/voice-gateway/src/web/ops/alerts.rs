@@ -12,7 +12,7 @@ use frontdesk_insights::alerts::{cost_spike, failing_texts};
 use frontdesk_jobs::JobState;
 use frontdesk_messaging::MessageRecord;
 
-use super::facts::platform;
+use super::facts::{Reads, platform};
 use super::{Header, micro_dollars, unavailable};
 use crate::app::AppState;
 use crate::web::{OperatorSession, page};
@@ -47,7 +47,8 @@ pub(super) async fn alerts(State(state): State<AppState>, operator: OperatorSess
 async fn gather(state: &AppState) -> anyhow::Result<Vec<Alert>> {
     let now = state.clock.now();
     let window = PeriodChoice::Last30Days.resolve(now, chrono_tz::UTC)?.current.window;
-    let platform = platform(state, &window, now).await?;
+    // Costs and standings only: no revenue, no MRR movements.
+    let platform = platform(state, &window, now, Reads { revenue: false, movements: false }).await?;
     // Every shop's texts of the last day, in one read.
     let mut texts: HashMap<&TenantId, Vec<&MessageRecord>> = HashMap::new();
     let sent = state.messages.messages_of_all_tenants_since(now - Duration::hours(24)).await?;

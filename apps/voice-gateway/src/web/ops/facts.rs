@@ -99,8 +99,30 @@ pub(super) struct Platform {
     pub coverage: Coverage,
 }
 
-/// The platform's facts for `window`, as the records stand at `now`.
-pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Utc>) -> anyhow::Result<Platform> {
+/// What a page reads beyond every shop's month and the calls of the period.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reads {
+    /// Each shop's revenue of the period (for the margins): its invoices,
+    /// so the usage of the months before the current one.
+    pub revenue: bool,
+    /// How MRR moved: the period's status changes in the audit log.
+    pub movements: bool,
+}
+
+impl Reads {
+    /// Everything: the overview.
+    pub const ALL: Reads = Reads { revenue: true, movements: true };
+}
+
+/// The platform's facts for `window`, as the records stand at `now`. What
+/// `reads` leaves out is not read: then every shop's revenue is zero, or
+/// there are no MRR changes.
+pub(super) async fn platform(
+    state: &AppState,
+    window: &Window,
+    now: DateTime<Utc>,
+    reads: Reads,
+) -> anyhow::Result<Platform> {
     // The calls (the biggest read) on another thread, beside the shops.
     let calls = tokio::spawn({
         let (state, window) = (state.clone(), *window);
@@ -109,10 +131,9 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
     // Every shop's month, in its own zone: the month of every zone now is
     // that of the zones furthest west and east (one month, two around a
     // month's turn), so it is read beside the shops, not after them.
-    let current: BTreeSet<BillingPeriod> = [chrono_tz::Etc::GMTPlus12, chrono_tz::Etc::GMTMinus14]
-        .into_iter()
-        .map(|zone| BillingPeriod::containing(now, zone))
-        .collect();
+    let (west, east) = (chrono_tz::Etc::GMTPlus12, chrono_tz::Etc::GMTMinus14);
+    let current: BTreeSet<BillingPeriod> =
+        [west, east].into_iter().map(|zone| BillingPeriod::containing(now, zone)).collect();
     let standings = tokio::spawn({
         let (metering, current) = (state.metering.clone(), current.clone());
         async move {
@@ -123,25 +144,36 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
             Ok::<_, anyhow::Error>(standings)
         }
     });
-    let records = async { Ok::<_, anyhow::Error>(state.tenants.tenant_summaries().await?) };
-    let (records, (audit, audit_truncated)) = tokio::try_join!(records, status_changes_since(state, window.start()))?;
-    let mut standings = standings.await??;
-    // The months before it that the revenue spreads over.
+    // The months before the current one that the revenue spreads over, in
+    // any zone (from the one the period starts in furthest west to the last
+    // one starting before its end furthest east): read beside the rest too.
     let mut earlier: BTreeSet<BillingPeriod> = BTreeSet::new();
-    for record in &records {
-        let zone = record.timezone;
-        let mut period = BillingPeriod::containing(window.start(), zone);
-        while period.start(zone) < window.end().min(now) {
+    if reads.revenue {
+        let mut period = BillingPeriod::containing(window.start(), west);
+        while period.start(east) < window.end().min(now) {
             if !current.contains(&period) {
                 earlier.insert(period);
             }
             period = period.next();
         }
     }
-    let mut totals: HashMap<BillingPeriod, HashMap<TenantId, UsageTotals>> = HashMap::new();
-    for period in earlier {
-        totals.insert(period, state.metering.totals_of_all_tenants(period).await?);
-    }
+    let totals = tokio::spawn({
+        let metering = state.metering.clone();
+        async move {
+            let mut totals: HashMap<BillingPeriod, HashMap<TenantId, UsageTotals>> = HashMap::new();
+            for period in earlier {
+                totals.insert(period, metering.totals_of_all_tenants(period).await?);
+            }
+            Ok::<_, anyhow::Error>(totals)
+        }
+    });
+    let records = async { Ok::<_, anyhow::Error>(state.tenants.tenant_summaries().await?) };
+    let audit = async {
+        if reads.movements { status_changes_since(state, window.start()).await } else { Ok((HashMap::new(), false)) }
+    };
+    let (records, (audit, audit_truncated)) = tokio::try_join!(records, audit)?;
+    let mut standings = standings.await??;
+    let totals = totals.await??;
     let (mut usage, calls_costed, calls_in_progress) = calls.await??;
     let mut coverage = Coverage { audit_truncated, calls_costed, calls_in_progress, ..Coverage::default() };
     let mut shops = Vec::with_capacity(records.len());
@@ -168,12 +200,12 @@ pub(super) async fn platform(state: &AppState, window: &Window, now: DateTime<Ut
         if live && !paying {
             coverage.undated_cancellations += 1;
         }
-        let revenue = if live { revenue(&shop, &history, &totals, window, now)? } else { 0 };
+        let revenue = if live && reads.revenue { revenue(&shop, &history, &totals, window, now)? } else { 0 };
         let mut usage = usage.remove(&tenant).unwrap_or_default();
         if live {
             usage.push(number_rent(state, &shop, window, now));
         }
-        if live {
+        if live && reads.movements {
             let activity = activity(&shop, paying, audit.get(&tenant).map_or(&[][..], Vec::as_slice));
             changes.extend(mrr_changes(&tenant, &history, &activity, window.start()));
         }

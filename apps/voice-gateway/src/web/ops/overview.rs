@@ -13,7 +13,7 @@ use frontdesk_insights::{
 };
 use serde::Deserialize;
 
-use super::facts::{Coverage, platform};
+use super::facts::{Coverage, Reads, platform};
 use super::{Header, micro_dollars, ops_notice, percent, unavailable};
 use crate::app::AppState;
 use crate::web::{OperatorSession, page};
@@ -105,7 +105,7 @@ pub(super) async fn overview(
         Ok(periods) => periods.current.window,
         Err(error) => return unavailable(&anyhow::Error::new(error)),
     };
-    let platform = match platform(&state, &window, now).await {
+    let platform = match platform(&state, &window, now, Reads::ALL).await {
         Ok(platform) => platform,
         Err(error) => return unavailable(&error),
     };

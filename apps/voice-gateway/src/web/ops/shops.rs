@@ -19,7 +19,7 @@ use frontdesk_insights::PeriodChoice;
 use frontdesk_tenant::{TenantKind, TenantStatus};
 use serde_json::{Value, json};
 
-use super::facts::{CURRENCY, Shop, platform};
+use super::facts::{CURRENCY, Reads, Shop, platform};
 use super::{Header, micro_dollars, ops_notice, percent, unavailable};
 use crate::app::AppState;
 use crate::web::{OperatorSession, page};
@@ -57,7 +57,8 @@ pub(super) async fn shops(State(state): State<AppState>, operator: OperatorSessi
 async fn shop_rows(state: &AppState) -> anyhow::Result<(String, Vec<ShopRow>)> {
     let now = state.clock.now();
     let window = PeriodChoice::ThisMonth.resolve(now, chrono_tz::UTC)?.current.window;
-    let platform = platform(state, &window, now).await?;
+    // The margins need the revenue; nothing here shows how MRR moved.
+    let platform = platform(state, &window, now, Reads { revenue: true, movements: false }).await?;
     let margins = platform.facts.margins(&window);
     let mut rows = Vec::with_capacity(platform.shops.len());
     // The margins are in the order of the shops (one each).
