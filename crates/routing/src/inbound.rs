@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::Metering;
-use frontdesk_calendar::{Booking, BookingError, BookingId, BookingService, Hold, HoldId, Notice, Notify};
+use frontdesk_calendar::{Booking, BookingError, BookingId, BookingService, ChangedBy, Hold, HoldId, Notice, Notify};
 use frontdesk_core::E164;
 use frontdesk_flags::{Flag, FlagService};
 use frontdesk_jobs::JobQueue;
@@ -246,7 +246,7 @@ impl InboundTexts {
     ) -> String {
         let what = format!("{} {}", booking.service.to_lowercase(), when_from(profile, booking.start, now));
         // The reply says it: no separate cancellation text.
-        match self.bookings.cancel(profile, booking.id, Notice::Enforce, Notify::Nobody).await {
+        match self.bookings.cancel_by(profile, booking.id, Notice::Enforce, Notify::Nobody, ChangedBy::Text).await {
             Ok(_) => format!(
                 "{}: your {what} is cancelled. To book again, call us at {}.",
                 profile.name(),
@@ -363,7 +363,11 @@ impl InboundTexts {
             tracing::error!(booking = %offer.booking, "a text offer names no booking");
             return call_us(profile);
         };
-        match self.bookings.reschedule(profile, booking, picked.start, picked.staff.as_deref(), Notify::Nobody).await {
+        match self
+            .bookings
+            .reschedule_by(profile, booking, picked.start, picked.staff.as_deref(), Notify::Nobody, ChangedBy::Text)
+            .await
+        {
             Ok(moved) => format!(
                 "{}: done, your {} is moved to {}. Your code stays {}.",
                 profile.name(),

@@ -418,7 +418,7 @@ impl CallSession {
         // The plain notice waiting for this is withdrawn; if it went out
         // already, the gist follows it.
         // The waiting job's key, as the notice job makes it.
-        let waiting = crate::texts::owner_notice_job(profile, &notice_key(call_sid), "").and_then(|job| job.unique_key);
+        let waiting = voicemail_job(profile, &notice_key(call_sid), "").and_then(|job| job.unique_key);
         let withdrawn = match waiting {
             Some(key) => callbacks.jobs.cancel_by_key(&key).await.map_err(|e| CallError::Unexpected(e.into()))?,
             None => false,
@@ -459,7 +459,8 @@ impl CallSession {
             Some(_) => notice_key(call_sid),
             None => format!("{}:transcribed", notice_key(call_sid)),
         };
-        let Some(mut job) = crate::texts::owner_notice_job(profile, &key, body) else { return };
+        // `None`: the owner chose not to hear about messages.
+        let Some(mut job) = voicemail_job(profile, &key, body) else { return };
         if let Some(at) = at {
             job = job.run_at(at);
         }
@@ -581,6 +582,17 @@ fn forward_to_owner(profile: &TenantProfile) -> Reply {
         cited: Vec::new(),
         nearest: None,
     }
+}
+
+/// The owner's notification of a message left (on the channels they chose).
+fn voicemail_job(profile: &TenantProfile, key: &str, body: &str) -> Option<frontdesk_jobs::NewJob> {
+    frontdesk_notify::owner_notification_job(
+        profile,
+        frontdesk_notify::OwnerEvent::Voicemail,
+        key,
+        body,
+        Some("/app/callbacks"),
+    )
 }
 
 /// The key of the owner's text about a call's message.

@@ -144,10 +144,20 @@ async fn x_cancels_outside_the_notice_and_inside_it_says_to_call_and_tells_the_o
         "Fresh Cuts Barbershop: cancellations need 4 hours' notice, so we couldn't cancel your haircut today at 12:30 PM by text. Please call us at +15555550100."
     );
     assert_eq!(booking(&app, &id(&soon)).await["status"], "confirmed", "still booked");
-    let notices = jobs(&app, NOTIFY_OWNER).await;
-    assert_eq!(notices.len(), 1, "{notices:?}");
+    // The owner hears of the first (a cancellation by text) and of the
+    // refused one.
+    let notices: Vec<String> = jobs(&app, NOTIFY_OWNER).await.into_iter().map(|(key, _, _)| key).collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices.iter().any(|key| key.contains(":booking_cancelled:")), "{notices:?}");
     let listed = app.admin(Method::GET, "/admin/jobs?limit=200", None).await.body;
-    let notice = listed["jobs"].as_array().into_iter().flatten().find(|job| job["kind"] == NOTIFY_OWNER).cloned();
+    let notice = listed["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|job| {
+            job["kind"] == NOTIFY_OWNER && job["unique_key"].as_str().is_some_and(|k| k.contains("late-cancel"))
+        })
+        .cloned();
     let body = notice.map(|job| job["payload"]["body"].clone()).unwrap_or_default();
     assert_eq!(
         body,

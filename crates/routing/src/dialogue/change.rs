@@ -1,6 +1,6 @@
 //! Cancelling and moving a booking the caller already has.
 
-use frontdesk_calendar::{Booking, BookingError, Notice, Notify};
+use frontdesk_calendar::{Booking, BookingError, ChangedBy, Notice, Notify};
 
 use super::speech::{spoken_date, spoken_slot, spoken_when};
 use super::{CallContext, CallState, Change, Dialogue, Draft, Reply, Stage};
@@ -84,7 +84,11 @@ impl Dialogue {
             return Reply::listen("How can I help you?");
         };
         match heard.yes_no {
-            Some(true) => match self.bookings.cancel(context.profile, id, Notice::Enforce, Notify::Customer).await {
+            Some(true) => match self
+                .bookings
+                .cancel_by(context.profile, id, Notice::Enforce, Notify::Customer, ChangedBy::Call)
+                .await
+            {
                 Ok(booking) => {
                     state.stage = Stage::Menu;
                     state.draft = Draft::default();
@@ -160,7 +164,11 @@ impl Dialogue {
             return Reply::listen("How can I help you?");
         };
         match heard.yes_no {
-            Some(true) => match self.bookings.reschedule(context.profile, id, start, None, Notify::Customer).await {
+            Some(true) => match self
+                .bookings
+                .reschedule_by(context.profile, id, start, None, Notify::Customer, ChangedBy::Call)
+                .await
+            {
                 Ok(booking) => {
                     state.stage = Stage::Menu;
                     state.draft = Draft::default();
