@@ -12,7 +12,8 @@
 //! another; the bench prints p50/p95/p99 latency and the process's CPU time
 //! per render (user + system, every thread, from `/proc/self/stat`). On
 //! SQLite, and on PostgreSQL too when `FRONTDESK_TEST_POSTGRES_URL` is set
-//! (then `VACUUM ANALYZE` once after seeding, as autovacuum would).
+//! (in a database of its own, dropped at the end; `VACUUM ANALYZE` once
+//! after seeding, as autovacuum would).
 //! Figures are printed, copied into docs/benchmarks.md by hand; never
 //! asserted.
 //!
@@ -639,6 +640,15 @@ async fn vacuum(url: &str) {
     sqlx::query("VACUUM ANALYZE").execute(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// The bench's own database, once measured (its connections may still be
+/// closing).
+async fn drop_database(server: &str, name: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(server).await.unwrap_or_else(|e| panic!("{e}"));
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
 async fn run(name: &str, backend: Backend, postgres_url: Option<&str>) -> Vec<Measured> {
     println!("{name}: seeding");
     let clock = Arc::new(ManualClock::new(now()));
@@ -744,6 +754,7 @@ fn main() {
                     .await
                     .unwrap_or_else(|e| panic!("{e:#}"));
                 report.push_str(&table("PostgreSQL", &run("PostgreSQL", backend, Some(&url)).await));
+                drop_database(&server, &name).await;
             }
             None => println!("skipping PostgreSQL: FRONTDESK_TEST_POSTGRES_URL is not set (or not asked for)"),
         }
