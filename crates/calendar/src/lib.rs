@@ -30,8 +30,8 @@ pub use error::BookingError;
 pub use external::{BusyInterval, CalendarError, CalendarEvent, ExternalCalendar};
 pub use memory::MemoryBookingStore;
 pub use model::{
-    Attendance, Block, Booking, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode, Customer,
-    Hold, HoldId, NewBooking, Slot, StoredBooking,
+    Attendance, Block, Booking, BookingBrief, BookingId, BookingSource, BookingStatus, CODE_ALPHABET, ConfirmationCode,
+    Customer, Hold, HoldId, NewBooking, Slot, StoredBooking, StoredBookingBrief,
 };
 pub use owner_notices::ChangedBy;
 pub use reminders::{

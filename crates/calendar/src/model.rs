@@ -368,6 +368,82 @@ impl TryFrom<StoredBooking> for Booking {
     }
 }
 
+/// A booking as the figures count it: what was booked, when, how it stands
+/// and where it came from; not who booked it, nor its code or staff member.
+/// The pages that count thousands of bookings at once (Insights) read
+/// these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingBrief {
+    pub id: BookingId,
+    pub service: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub source: BookingSource,
+    pub rescheduled_from: Option<BookingId>,
+    pub rescheduled_to: Option<BookingId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Booking> for BookingBrief {
+    fn from(booking: &Booking) -> BookingBrief {
+        BookingBrief {
+            id: booking.id,
+            service: booking.service.clone(),
+            start: booking.start,
+            end: booking.end,
+            status: booking.status,
+            source: booking.source,
+            rescheduled_from: booking.rescheduled_from,
+            rescheduled_to: booking.rescheduled_to,
+            created_at: booking.created_at,
+            updated_at: booking.updated_at,
+        }
+    }
+}
+
+/// A [`BookingBrief`]'s row as every store reads it, before parsing;
+/// adapters convert with `BookingBrief::try_from`, as they do whole
+/// bookings with [`StoredBooking`].
+#[derive(Debug, Clone)]
+pub struct StoredBookingBrief {
+    pub booking_id: String,
+    pub service: String,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub status: String,
+    pub source: String,
+    pub rescheduled_from: Option<String>,
+    pub rescheduled_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<StoredBookingBrief> for BookingBrief {
+    type Error = crate::BookingError;
+
+    fn try_from(row: StoredBookingBrief) -> Result<BookingBrief, crate::BookingError> {
+        let corrupt = |what: &str| {
+            crate::BookingError::Unexpected(anyhow::anyhow!("stored booking {} has a bad {what}", row.booking_id))
+        };
+        let id =
+            |raw: &Option<String>| raw.as_deref().map(str::parse::<BookingId>).transpose().map_err(|_| corrupt("link"));
+        Ok(BookingBrief {
+            id: row.booking_id.parse().map_err(|_| corrupt("id"))?,
+            status: BookingStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            source: BookingSource::parse(&row.source).ok_or_else(|| corrupt("source"))?,
+            rescheduled_from: id(&row.rescheduled_from)?,
+            rescheduled_to: id(&row.rescheduled_to)?,
+            service: row.service,
+            start: row.start_at,
+            end: row.end_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
 impl NewBooking {
     /// The booking this becomes once written at `now`.
     pub fn confirmed(&self, tenant: &TenantId, now: DateTime<Utc>, rescheduled_from: Option<BookingId>) -> Booking {

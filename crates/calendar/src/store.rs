@@ -4,7 +4,9 @@ use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
 
 use crate::BookingError;
-use crate::model::{Attendance, Block, Booking, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking};
+use crate::model::{
+    Attendance, Block, Booking, BookingBrief, BookingId, BookingStatus, ConfirmationCode, Hold, HoldId, NewBooking,
+};
 
 /// A hold to place: `[start, occupied_until)` blocked for others until
 /// `expires_at`.
@@ -140,4 +142,17 @@ pub trait BookingStore: Send + Sync {
         to: DateTime<Utc>,
         status: Option<BookingStatus>,
     ) -> Result<Vec<Booking>, BookingError>;
+
+    /// Every booking starting in `[from, to)` in brief, by start: what the
+    /// figures need and nothing of the customer. Stores answer it with a
+    /// lean read; this default reads whole bookings.
+    async fn booking_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BookingBrief>, BookingError> {
+        let bookings = self.list_bookings(tenant, from, to, None).await?;
+        Ok(bookings.iter().map(BookingBrief::from).collect())
+    }
 }

@@ -138,6 +138,30 @@ pub async fn concurrent_usage_with_one_key_is_recorded_once(stores: Stores) {
     assert_eq!(totals(&stores, "shop-a", "2026-11").await.call_minutes, 4);
 }
 
+/// Records of one shop's month written at once all land in its totals
+/// (which a store may keep as records are written, not sum on each read).
+pub async fn concurrent_usage_of_one_shop_adds_up_in_its_totals(stores: Stores) {
+    with_tenants(&stores, &["shop-a"]).await;
+    let now = stores.clock.now();
+    let mut writers = Vec::new();
+    for n in 0..24_i64 {
+        let usage_store = stores.usage.clone();
+        let usage = NewUsage { cost_micros: 100 + n, ..minutes("shop-a", &format!("call:CA-{n}"), 1 + n % 3, now) };
+        writers.push(tokio::spawn(async move { usage_store.record_usage(&usage, &[]).await }));
+    }
+    for writer in writers {
+        assert!(matches!(writer.await, Ok(Ok(true))));
+    }
+    let expected = UsageTotals {
+        call_minutes: (0..24).map(|n| 1 + n % 3).sum(),
+        call_cost_micros: (0..24).map(|n| 100 + n).sum(),
+        ..Default::default()
+    };
+    assert_eq!(totals(&stores, "shop-a", "2026-11").await, expected);
+    let all = stores.usage.usage_totals_of_all_tenants(period("2026-11")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.get(&tenant("shop-a")), Some(&expected), "every shop's totals agree");
+}
+
 /// A call's model use is summed from its own records only: not a call whose
 /// sid starts the same, not another tenant's, not minutes, not before it.
 pub async fn a_calls_model_usage_sums_its_own_records(stores: Stores) {

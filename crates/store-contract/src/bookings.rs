@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk_calendar::{
-    Attendance, BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer, HoldId, NewBooking,
-    NewHold,
+    Attendance, BookingBrief, BookingError, BookingId, BookingSource, BookingStatus, ConfirmationCode, Customer,
+    HoldId, NewBooking, NewHold,
 };
 use frontdesk_core::Clock;
 use frontdesk_jobs::{JobKind, JobState, NewJob};
@@ -284,6 +284,43 @@ pub async fn rescheduling_moves_atomically_or_not_at_all(stores: Stores) {
     let blocks = stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now).await.unwrap_or_default();
     assert_eq!(blocks.iter().map(|b| b.start).collect::<BTreeSet<_>>(), BTreeSet::from([at(10, 15), at(13, 0)]));
     assert_eq!(job_count(&stores).await, 1);
+}
+
+pub async fn booking_briefs_are_the_bookings_in_brief(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (shop, other) = (tenant("shop-a"), tenant("shop-b"));
+    let now = stores.clock.now();
+    let commit = async |shop, booking: &NewBooking| {
+        stores.bookings.commit_booking(shop, booking, Vec::new(), now).await.unwrap_or_else(|e| panic!("{e}"))
+    };
+    let kept =
+        commit(&shop, &NewBooking { source: BookingSource::Admin, ..new_booking(Some("Marco"), at(9, 0), 30) }).await;
+    let moved = commit(&shop, &new_booking(Some("Marco"), at(10, 0), 30)).await;
+    let cancelled = commit(&shop, &new_booking(None, at(11, 0), 30)).await;
+    let late = commit(&shop, &new_booking(None, at(23, 0), 30)).await;
+    commit(&other, &new_booking(Some("Marco"), at(12, 0), 30)).await;
+    let to = NewBooking { code: moved.code.clone(), ..new_booking(Some("Marco"), at(13, 0), 30) };
+    let rescheduled = stores.bookings.reschedule_booking(&shop, moved.id, &to, Vec::new(), now).await;
+    assert!(rescheduled.is_ok(), "{rescheduled:?}");
+    assert!(stores.bookings.cancel_booking(&shop, cancelled.id, Vec::new(), now).await.is_ok());
+
+    let whole = stores.bookings.list_bookings(&shop, at(0, 0), at(23, 0), None).await.unwrap_or_default();
+    let briefs = stores.bookings.booking_briefs(&shop, at(0, 0), at(23, 0)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(briefs, whole.iter().map(BookingBrief::from).collect::<Vec<_>>(), "the same bookings, in brief");
+    assert_eq!(
+        briefs.iter().map(|b| (b.id, b.status, b.source)).collect::<Vec<_>>(),
+        [
+            (kept.id, BookingStatus::Confirmed, BookingSource::Admin),
+            (moved.id, BookingStatus::Cancelled, BookingSource::Phone),
+            (cancelled.id, BookingStatus::Cancelled, BookingSource::Phone),
+            (to.id, BookingStatus::Confirmed, BookingSource::Phone),
+        ],
+        "every status, by start; the other shop's and those starting at `to` or later left out"
+    );
+    assert_eq!((briefs[1].rescheduled_to, briefs[3].rescheduled_from), (Some(to.id), Some(moved.id)));
+    assert_eq!((briefs[0].service.as_str(), briefs[0].start, briefs[0].end), ("Haircut", at(9, 0), at(9, 30)));
+    let late_only = stores.bookings.booking_briefs(&shop, at(23, 0), at(23, 30)).await.unwrap_or_default();
+    assert_eq!(late_only.iter().map(|b| b.id).collect::<Vec<_>>(), [late.id], "`from` is included");
 }
 
 pub async fn tenants_never_see_or_block_each_other(stores: Stores) {

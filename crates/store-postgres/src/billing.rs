@@ -181,15 +181,13 @@ impl UsageStore for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT kind, SUM(quantity)::int8, SUM(cost_micros)::int8 FROM usage_records
-             WHERE tenant_id = $1 AND period = $2 GROUP BY kind",
-        )
-        .bind(tenant.as_str())
-        .bind(period.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("summing usage"))?;
+        let rows: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT kind, quantity, cost_micros FROM usage_totals WHERE tenant_id = $1 AND period = $2")
+                .bind(tenant.as_str())
+                .bind(period.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unexpected("summing usage"))?;
         UsageTotals::from_stored(tenant, rows)
     }
 
@@ -247,14 +245,12 @@ impl UsageStore for PostgresStore {
         &self,
         period: BillingPeriod,
     ) -> Result<HashMap<TenantId, UsageTotals>, StoreError> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT tenant_id, kind, SUM(quantity)::int8, SUM(cost_micros)::int8 FROM usage_records
-             WHERE period = $1 GROUP BY tenant_id, kind",
-        )
-        .bind(period.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("summing every tenant's usage"))?;
+        let rows: Vec<(String, String, i64, i64)> =
+            sqlx::query_as("SELECT tenant_id, kind, quantity, cost_micros FROM usage_totals WHERE period = $1")
+                .bind(period.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unexpected("summing every tenant's usage"))?;
         let mut by_tenant: HashMap<String, Vec<(String, i64, i64)>> = HashMap::new();
         for (tenant, kind, quantity, cost_micros) in rows {
             by_tenant.entry(tenant).or_default().push((kind, quantity, cost_micros));

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_calendar::{
-    Attendance, Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId,
-    NewBooking, NewHold, StoredBooking,
+    Attendance, Block, Booking, BookingBrief, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode,
+    Hold, HoldId, NewBooking, NewHold, StoredBooking, StoredBookingBrief,
 };
 use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
@@ -550,5 +550,47 @@ impl BookingStore for PostgresStore {
         .await
         .map_err(classify("listing bookings"))?;
         rows.into_iter().map(Booking::try_from).collect()
+    }
+
+    async fn booking_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BookingBrief>, BookingError> {
+        let rows: Vec<BriefRow> = sqlx::query_as(
+            "SELECT booking_id::text, service, start_at, end_at, status, source, rescheduled_from::text,
+                 rescheduled_to::text, created_at, updated_at
+             FROM bookings WHERE tenant_id = $1 AND start_at >= $2 AND start_at < $3
+             ORDER BY start_at, booking_id",
+        )
+        .bind(tenant.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify("listing booking briefs"))?;
+        rows.into_iter().map(|row| BookingBrief::try_from(row.0)).collect()
+    }
+}
+
+/// A [`StoredBookingBrief`]'s columns, read by position.
+struct BriefRow(StoredBookingBrief);
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for BriefRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<BriefRow, sqlx::Error> {
+        use sqlx::Row;
+        Ok(BriefRow(StoredBookingBrief {
+            booking_id: row.try_get(0)?,
+            service: row.try_get(1)?,
+            start_at: row.try_get(2)?,
+            end_at: row.try_get(3)?,
+            status: row.try_get(4)?,
+            source: row.try_get(5)?,
+            rescheduled_from: row.try_get(6)?,
+            rescheduled_to: row.try_get(7)?,
+            created_at: row.try_get(8)?,
+            updated_at: row.try_get(9)?,
+        }))
     }
 }

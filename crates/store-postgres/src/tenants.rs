@@ -248,7 +248,7 @@ impl TenantStore for PostgresStore {
 /// Every row kept for a tenant, children first. The audit log stays (it
 /// outlives what it describes); a provider event keeps its id (so a replay
 /// is still recognised) and forgets the tenant.
-const PURGE: [&str; 28] = [
+const PURGE: [&str; 29] = [
     "DELETE FROM call_replies WHERE call_sid IN (SELECT call_sid FROM calls WHERE tenant_id = $1)",
     "DELETE FROM callbacks WHERE tenant_id = $1",
     "DELETE FROM calls WHERE tenant_id = $1",
@@ -266,6 +266,7 @@ const PURGE: [&str; 28] = [
     "DELETE FROM calendar_blocks WHERE tenant_id = $1",
     "DELETE FROM bookings WHERE tenant_id = $1",
     "DELETE FROM usage_records WHERE tenant_id = $1",
+    "DELETE FROM usage_totals WHERE tenant_id = $1",
     "DELETE FROM cap_decisions WHERE tenant_id = $1",
     "DELETE FROM invoices WHERE tenant_id = $1",
     "DELETE FROM plan_changes WHERE tenant_id = $1",

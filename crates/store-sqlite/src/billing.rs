@@ -178,9 +178,8 @@ impl UsageStore for SqliteStore {
             .direct
             .run(|conn| {
                 let mut statement = conn.prepare_cached(
-                "SELECT kind, SUM(quantity), SUM(cost_micros) FROM usage_records WHERE tenant_id = ?1 AND period = ?2
-                 GROUP BY kind",
-            )?;
+                    "SELECT kind, quantity, cost_micros FROM usage_totals WHERE tenant_id = ?1 AND period = ?2",
+                )?;
                 let rows = statement.query_map(rusqlite::params![tenant.as_str(), period.to_string()], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
                 })?;
@@ -262,8 +261,7 @@ impl UsageStore for SqliteStore {
             .direct
             .run(|conn| {
                 let mut statement = conn.prepare_cached(
-                    "SELECT tenant_id, kind, SUM(quantity), SUM(cost_micros) FROM usage_records WHERE period = ?1
-                     GROUP BY tenant_id, kind",
+                    "SELECT tenant_id, kind, quantity, cost_micros FROM usage_totals WHERE period = ?1",
                 )?;
                 let rows = statement.query_map(rusqlite::params![period.to_string()], |row| {
                     Ok((

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_calendar::{
-    Attendance, Block, Booking, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode, Hold, HoldId,
-    NewBooking, NewHold, StoredBooking,
+    Attendance, Block, Booking, BookingBrief, BookingError, BookingId, BookingStatus, BookingStore, ConfirmationCode,
+    Hold, HoldId, NewBooking, NewHold, StoredBooking, StoredBookingBrief,
 };
 use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::NewJob;
@@ -488,6 +488,44 @@ impl BookingStore for SqliteStore {
         let status = status.map(BookingStatus::as_str);
         self.read(|conn| bookings(conn, &sql, params![tenant.as_str(), ms(from), ms(to), status], "listing bookings"))
             .await
+    }
+
+    async fn booking_briefs(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BookingBrief>, BookingError> {
+        self.read(|conn| {
+            let context = "listing booking briefs";
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT booking_id, service, start_at, end_at, status, source, rescheduled_from, rescheduled_to,
+                         created_at, updated_at
+                     FROM bookings WHERE tenant_id = ?1 AND start_at >= ?2 AND start_at < ?3
+                     ORDER BY start_at, booking_id",
+                )
+                .doing(context)?;
+            let rows = statement
+                .query_map(params![tenant.as_str(), ms(from), ms(to)], |row| {
+                    Ok(StoredBookingBrief {
+                        booking_id: row.get(0)?,
+                        service: row.get(1)?,
+                        start_at: from_ms(row.get(2)?),
+                        end_at: from_ms(row.get(3)?),
+                        status: row.get(4)?,
+                        source: row.get(5)?,
+                        rescheduled_from: row.get(6)?,
+                        rescheduled_to: row.get(7)?,
+                        created_at: from_ms(row.get(8)?),
+                        updated_at: from_ms(row.get(9)?),
+                    })
+                })
+                .doing(context)?;
+            let stored = rows.collect::<rusqlite::Result<Vec<StoredBookingBrief>>>().doing(context)?;
+            stored.into_iter().map(|row| BookingBrief::try_from(row).map_err(Failed::Booking)).collect()
+        })
+        .await
     }
 }
 

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{BillingPeriod, PlanTerms};
-use frontdesk_calendar::{Booking, BookingStatus as Status};
+use frontdesk_calendar::{BookingBrief, BookingStatus as Status};
 use frontdesk_insights::{
     BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, Periods,
     ShopTerms, UsageKind, UsageRecord,
@@ -30,7 +30,8 @@ const MARGIN: Duration = Duration::days(1);
 /// read: the calls from the previous period's start, in brief (when, how
 /// they ended, what they booked: not who called, nor the transcript); the
 /// bookings starting from then (a booking the receptionist made in a period
-/// starts after it was made) up to the furthest one can be booked.
+/// starts after it was made) up to the furthest one can be booked, in
+/// brief too (not who booked).
 pub async fn owner_facts(
     state: &AppState,
     profile: &TenantProfile,
@@ -50,7 +51,7 @@ pub async fn owner_facts(
         async move { store.call_briefs(&tenant, calls_from, to).await }
     });
     let bookings =
-        async { Ok::<_, anyhow::Error>(state.bookings.store().list_bookings(tenant, from, now + ahead, None).await?) };
+        async { Ok::<_, anyhow::Error>(state.bookings.store().booking_briefs(tenant, from, now + ahead).await?) };
     let report = async { Ok::<_, anyhow::Error>(state.metering.report(tenant, period).await?) };
     let (bookings, report) = tokio::try_join!(bookings, report)?;
     let calls = calls.await??;
@@ -87,7 +88,7 @@ fn call_fact(profile: &TenantProfile, call: &CallBrief) -> CallFact {
     }
 }
 
-fn booking_fact(profile: &TenantProfile, booking: &Booking) -> BookingFact {
+fn booking_fact(profile: &TenantProfile, booking: &BookingBrief) -> BookingFact {
     let price = profile
         .services()
         .iter()
