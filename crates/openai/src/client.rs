@@ -236,8 +236,18 @@ impl OpenAi {
     /// POSTs JSON to `{base}/{path}` once: the response if it is a 2xx,
     /// else the failure classified (its body read, the key never in it).
     pub(crate) async fn send(&self, path: &str, body: &impl Serialize) -> Result<reqwest::Response, Failure> {
+        self.send_with(path, |request| request.json(body)).await
+    }
+
+    /// POSTs to `{base}/{path}` once with the body `attach` sets (a
+    /// multipart form, say), classified as [`OpenAi::send`] does.
+    pub(crate) async fn send_with(
+        &self,
+        path: &str,
+        attach: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Failure> {
         let url = format!("{}/{path}", self.base_url);
-        let sent = self.http.post(&url).bearer_auth(self.api_key.expose_secret()).json(body).send().await;
+        let sent = attach(self.http.post(&url).bearer_auth(self.api_key.expose_secret())).send().await;
         let response = sent.map_err(|e| self.transport_failure(&e))?;
         let status = response.status();
         if status.is_success() {
