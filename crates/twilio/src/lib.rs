@@ -2,7 +2,8 @@
 //! ([`RequestValidator`]), answering it with TwiML ([`twiml`]), and calling
 //! Twilio's REST API ([`TwilioRest`]) to send texts through the
 //! [`Messaging`](frontdesk_messaging::Messaging) port, to redirect live calls
-//! and place calls back ([`outbound`]),
+//! and place calls back ([`outbound`]), to fetch call recordings' audio
+//! ([`recordings`]),
 //! and to provision numbers: search, buy, set up and release them
 //! ([`numbers`]), port them in ([`porting`]) and register the texts sent
 //! from them ([`registration`]). Every Twilio host's base URL is part of
@@ -19,6 +20,7 @@
 pub mod numbers;
 pub mod outbound;
 pub mod porting;
+pub mod recordings;
 pub mod registration;
 pub mod rest;
 pub mod signature;
@@ -33,6 +35,7 @@ pub use porting::{
     LosingCarrierInformation, PortInAddress, PortInCreate, PortInCreated, PortInPhoneNumber, PortInPhoneNumberRecord,
     PortInRequestRecord, PortabilityReply, PortingNotification,
 };
+pub use recordings::{RecordingFetchError, RecordingMedia};
 pub use registration::{
     BrandCreate, BrandRegistration, CampaignCreate, MessagingService, TrustBundle, TrustBundleKind, UsAppToPerson,
     first_error,

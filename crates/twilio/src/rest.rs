@@ -138,7 +138,7 @@ pub struct TwilioRest {
     pub(crate) api_base: String,
     pub(crate) account_url: String,
     pub(crate) account_sid: String,
-    auth_token: SecretString,
+    pub(crate) auth_token: SecretString,
     status_callback: Option<String>,
     pub(crate) numbers_base: String,
     pub(crate) messaging_base: String,
@@ -433,7 +433,7 @@ pub(crate) fn describe_transport_error(error: reqwest::Error) -> String {
 }
 
 /// `Retry-After` in seconds; Twilio does not send the HTTP-date form.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok()?;
     Some(Duration::from_secs(seconds))
 }

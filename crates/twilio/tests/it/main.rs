@@ -6,6 +6,7 @@
 mod calls;
 mod messages;
 mod numbers;
+mod recordings;
 mod signature;
 mod support;
 mod twiml;
