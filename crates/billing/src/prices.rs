@@ -97,6 +97,10 @@ impl PriceTable {
             ("gpt-5-mini", TokenPrice { input: 250_000, cached_input: 25_000, output: 2_000_000 }),
             ("gpt-realtime-2.1-mini", TokenPrice { input: 10_000_000, cached_input: 300_000, output: 20_000_000 }),
             ("gpt-realtime-2", TokenPrice { input: 32_000_000, cached_input: 400_000, output: 64_000_000 }),
+            // Voicemail transcription: audio tokens in, text out (OpenAI's
+            // list prices; about $0.003 and $0.006 a minute). No cache.
+            ("gpt-4o-mini-transcribe", TokenPrice { input: 3_000_000, cached_input: 3_000_000, output: 5_000_000 }),
+            ("gpt-4o-transcribe", TokenPrice { input: 6_000_000, cached_input: 6_000_000, output: 10_000_000 }),
         ];
         PriceTable { prices: standard.into_iter().map(|(model, price)| (model.to_owned(), price)).collect() }
     }
