@@ -20,6 +20,7 @@ pub mod session;
 pub mod spend;
 pub mod texts;
 pub mod understand;
+pub mod voicemail;
 
 pub use allowance::{Admission, CallAllowance, PlanAllowance};
 pub use callbacks::{
@@ -48,3 +49,4 @@ pub use texts::{
     cap_alert_text, owner_notice_job, spoken_time,
 };
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};
+pub use voicemail::{CallRecordings, RecordingError, TRANSCRIBE_VOICEMAIL, VoicemailTranscription, transcription_job};

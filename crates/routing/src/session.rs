@@ -22,6 +22,7 @@ use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply
 use crate::ids::{CallSid, CallStatus, TurnKey, TurnNumber};
 use crate::reconcile::duration_check_job;
 use crate::spend::{ModelSpend, ModelUse};
+use crate::voicemail::transcription_job;
 
 /// What the caller hears, and what happens after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,14 +108,17 @@ pub struct CallSession {
     allowance: Arc<dyn CallAllowance>,
     duration_checks: Option<DurationChecks>,
     callbacks: Option<Callbacks>,
+    /// Messages are transcribed by a [`crate::VoicemailTranscription`] job
+    /// rather than by the telephony provider.
+    transcribe_messages: bool,
 }
 
 /// Where callbacks are kept, and how the owner hears of a message.
-struct Callbacks {
-    store: Arc<dyn CallbackStore>,
-    jobs: Arc<dyn JobQueue>,
+pub(crate) struct Callbacks {
+    pub(crate) store: Arc<dyn CallbackStore>,
+    pub(crate) jobs: Arc<dyn JobQueue>,
     /// Where the owner opens the callbacks (in the text about a message).
-    link: String,
+    pub(crate) link: String,
 }
 
 /// How long the owner's text about a message waits for its transcription.
@@ -129,7 +133,7 @@ struct DurationChecks {
 
 impl CallSession {
     pub fn new(calls: Arc<dyn CallStore>, dialogue: Arc<Dialogue>, allowance: Arc<dyn CallAllowance>) -> CallSession {
-        CallSession { calls, dialogue, allowance, duration_checks: None, callbacks: None }
+        CallSession { calls, dialogue, allowance, duration_checks: None, callbacks: None, transcribe_messages: false }
     }
 
     /// Keep a callback for every caller who wanted a person and did not
@@ -143,6 +147,25 @@ impl CallSession {
     ) -> CallSession {
         self.callbacks = Some(Callbacks { store, jobs, link });
         self
+    }
+
+    /// With a transcriber of our own: a message left is transcribed by a
+    /// [`crate::VoicemailTranscription`] job (queued with the recording),
+    /// not by the telephony provider (so it is not paid for twice). Only
+    /// with callbacks, and only for shops on the platform's telephony
+    /// account (whose recordings we can read).
+    pub fn transcribing_messages(mut self) -> CallSession {
+        self.transcribe_messages = true;
+        self
+    }
+
+    /// Whether `profile`'s messages are transcribed by our own job: when
+    /// `false`, the provider is asked to transcribe them (and its
+    /// transcription arrives at [`CallSession::transcribed`]).
+    pub fn transcribes_messages(&self, profile: &TenantProfile) -> bool {
+        // A shop with its own provider account keeps its recordings there,
+        // out of reach of the platform's credentials.
+        self.transcribe_messages && self.callbacks.is_some() && profile.twilio_auth_token().is_none()
     }
 
     /// With the provider's call records readable ([`crate::CallLedger`]): a
@@ -361,7 +384,8 @@ impl CallSession {
     /// The caller left a voicemail (`recording` names it; `url` is where it
     /// is): it joins the call's callback (opened now if the call has none),
     /// and the owner is texted about it once its transcription arrives or
-    /// [`TRANSCRIPTION_WAIT`] has passed.
+    /// [`TRANSCRIPTION_WAIT`] has passed. When we transcribe messages
+    /// ourselves, the transcription job is queued here (once per recording).
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn voicemail_left(
         &self,
@@ -383,7 +407,7 @@ impl CallSession {
             nearest: None,
             reply: answer.encode(),
         };
-        let key = TurnKey::Recording(recording);
+        let key = TurnKey::Recording(recording.clone());
         let answer = self.answer_once(profile, call_sid, &key, update, answer, TurnNumber::FIRST, now).await;
         if let Some(callbacks) = &self.callbacks {
             self.open_callback(profile, &call, now).await;
@@ -393,7 +417,18 @@ impl CallSession {
                 tracing::error!(%error, "could not attach the recording to the callback");
             }
             let notice = voicemail_notice(profile, &call, None, &callbacks.link, now);
-            self.queue_notice(profile, call_sid, &notice, Some(now + TRANSCRIPTION_WAIT)).await;
+            callbacks.queue_notice(profile, call_sid, &notice, Some(now + TRANSCRIPTION_WAIT)).await;
+            if self.transcribes_messages(profile)
+                && let (Some(recording), Some(url)) = (&recording, &url)
+            {
+                // Not in the recording's transaction (the stores keep turns
+                // and callbacks apart from jobs): queued once by its key. If
+                // it is lost, the plain notice above still goes out.
+                let job = transcription_job(profile.slug(), call_sid, recording, url);
+                if let Err(error) = callbacks.jobs.enqueue(job).await {
+                    tracing::error!(%error, "could not queue the message's transcription");
+                }
+            }
         }
         Ok(answer)
     }
@@ -410,24 +445,7 @@ impl CallSession {
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
         let Some(callbacks) = &self.callbacks else { return Ok(()) };
-        let call = self.existing_call(profile, call_sid).await?;
-        let text = text.map(frontdesk_language::redact_card_numbers).filter(|t| !t.trim().is_empty());
-        if let Some(text) = &text {
-            callbacks.store.attach_transcript(profile.slug(), call_sid, text).await?;
-        }
-        // The plain notice waiting for this is withdrawn; if it went out
-        // already, the gist follows it.
-        // The waiting job's key, as the notice job makes it.
-        let waiting = voicemail_job(profile, &notice_key(call_sid), "").and_then(|job| job.unique_key);
-        let withdrawn = match waiting {
-            Some(key) => callbacks.jobs.cancel_by_key(&key).await.map_err(|e| CallError::Unexpected(e.into()))?,
-            None => false,
-        };
-        if withdrawn || text.is_some() {
-            let notice = voicemail_notice(profile, &call, text.as_deref(), &callbacks.link, now);
-            self.queue_notice(profile, call_sid, &notice, None).await;
-        }
-        Ok(())
+        callbacks.transcribed(self.calls.as_ref(), profile, call_sid, text, now).await
     }
 
     /// Opens the call's callback (once), with who called and why.
@@ -448,24 +466,6 @@ impl CallSession {
         };
         if let Err(error) = callbacks.store.open_callback(&callback).await {
             tracing::error!(%error, "could not open a callback");
-        }
-    }
-
-    /// Queues the owner's text about a message: `at` a later time (waiting
-    /// for the transcription), or now with what the message says.
-    async fn queue_notice(&self, profile: &TenantProfile, call_sid: &CallSid, body: &str, at: Option<DateTime<Utc>>) {
-        let Some(callbacks) = &self.callbacks else { return };
-        let key = match at {
-            Some(_) => notice_key(call_sid),
-            None => format!("{}:transcribed", notice_key(call_sid)),
-        };
-        // `None`: the owner chose not to hear about messages.
-        let Some(mut job) = voicemail_job(profile, &key, body) else { return };
-        if let Some(at) = at {
-            job = job.run_at(at);
-        }
-        if let Err(error) = callbacks.jobs.enqueue(job).await {
-            tracing::error!(%error, "could not queue the owner's text about a message");
         }
     }
 
@@ -536,6 +536,62 @@ impl CallSession {
                 tracing::error!(%error, turn = %key, "could not save a turn");
                 answer
             }
+        }
+    }
+}
+
+impl Callbacks {
+    /// The message of `call_sid` was transcribed (`None`: it could not be):
+    /// the text joins the callback (card numbers removed), and the owner is
+    /// texted the gist now instead of the plain notice waiting for it; if
+    /// that went out already, the gist follows it. Without a text, the plain
+    /// notice goes out now (once). Repeating it sends nothing twice.
+    pub(crate) async fn transcribed(
+        &self,
+        calls: &dyn CallStore,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        text: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let call =
+            calls.call(profile.slug(), call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))?;
+        let text = text.map(frontdesk_language::redact_card_numbers).filter(|t| !t.trim().is_empty());
+        if let Some(text) = &text {
+            self.store.attach_transcript(profile.slug(), call_sid, text).await?;
+        }
+        // The waiting job's key, as the notice job makes it.
+        let waiting = voicemail_job(profile, &notice_key(call_sid), "").and_then(|job| job.unique_key);
+        let withdrawn = match waiting {
+            Some(key) => self.jobs.cancel_by_key(&key).await.map_err(|e| CallError::Unexpected(e.into()))?,
+            None => false,
+        };
+        if withdrawn || text.is_some() {
+            let notice = voicemail_notice(profile, &call, text.as_deref(), &self.link, now);
+            // The gist now, under its own key; without one, the plain notice now.
+            let at = if text.is_some() { None } else { Some(now) };
+            self.queue_notice(profile, call_sid, &notice, at).await;
+        }
+        Ok(())
+    }
+
+    /// Queues the owner's text about a message, to go out `at` (the plain
+    /// notice: later, waiting for the transcription, or now when there will
+    /// be none) or, with `None`, now with what the message says. The plain
+    /// notice and the gist have a key each: a gist that follows a plain
+    /// notice is never taken for it.
+    async fn queue_notice(&self, profile: &TenantProfile, call_sid: &CallSid, body: &str, at: Option<DateTime<Utc>>) {
+        let key = match at {
+            Some(_) => notice_key(call_sid),
+            None => format!("{}:transcribed", notice_key(call_sid)),
+        };
+        // `None`: the owner chose not to hear about messages.
+        let Some(mut job) = voicemail_job(profile, &key, body) else { return };
+        if let Some(at) = at {
+            job = job.run_at(at);
+        }
+        if let Err(error) = self.jobs.enqueue(job).await {
+            tracing::error!(%error, "could not queue the owner's text about a message");
         }
     }
 }
