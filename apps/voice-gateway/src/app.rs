@@ -25,8 +25,8 @@ use frontdesk_routing::{CallSession, CallStore, CallbackStore, InboundTexts, Pla
 const DURATION_CHECK_DELAY: chrono::Duration = chrono::Duration::minutes(2);
 use frontdesk_runtime::{
     Backend, Billing, Settings, WorkerAdapters, build_billing, build_booking_service, build_call_ledger,
-    build_embedders, build_external_calendar, build_language_model, build_messaging, build_outbound_calls,
-    build_provisioning, build_worker, open_backend,
+    build_embedders, build_external_calendar, build_language_model, build_message_transcription, build_messaging,
+    build_outbound_calls, build_provisioning, build_worker, open_backend,
 };
 use frontdesk_stripe::WebhookVerifier;
 use frontdesk_tenant::{TenantDirectory, TenantStore};
@@ -115,6 +115,7 @@ impl AppState {
                 );
                 let link = format!("{public_base_url}/app/callbacks");
                 let session = session.with_callbacks(backend.callbacks.clone(), backend.jobs.clone(), link);
+                let session = if settings.transcribe_messages { session.transcribing_messages() } else { session };
                 if settings.check_durations {
                     session.with_duration_checks(backend.jobs.clone(), DURATION_CHECK_DELAY)
                 } else {
@@ -306,6 +307,7 @@ impl Application {
                 None => dialogue,
             }),
             check_durations,
+            transcribe_messages: build_message_transcription(settings)?.is_some(),
         };
         let tokens = TokenSecret::new(settings.admin_jwt_secret.expose_secret().as_bytes());
         let mut state = AppState::new(&backend, &billing, bookings, clock, tokens, stripe_webhook, Some(twilio));

@@ -8,6 +8,10 @@
 //! caller never waits in silence for long. The turn goes on meanwhile and
 //! is saved once, as any turn, so retries of either request are harmless.
 //!
+//! A message the caller leaves is transcribed by Twilio (`/twilio/transcription`)
+//! or, with a transcriber of our own, by a job `/twilio/recording` queues;
+//! never by both.
+//!
 //! Every request must carry a valid `X-Twilio-Signature` computed over
 //! `FRONTDESK_PUBLIC_BASE_URL` + path + query (never the Host header);
 //! anything else gets 403 and changes nothing. A repeated turn (Twilio
@@ -44,6 +48,10 @@ pub struct TwilioSettings {
     /// Twilio's call records can be read (`FRONTDESK_TWILIO_ACCOUNT_SID`): a
     /// finished call's duration is checked against them by a job.
     pub check_durations: bool,
+    /// Messages left are transcribed by our own transcriber (a job queued
+    /// with the recording), not by Twilio: `FRONTDESK_OPENAI_API_KEY` and
+    /// `FRONTDESK_TWILIO_ACCOUNT_SID` are both set.
+    pub transcribe_messages: bool,
 }
 
 /// The webhooks wired: the call session serves every call webhook, the
@@ -269,7 +277,8 @@ fn trouble(shop: Option<&TenantProfile>) -> Response {
                 next: Next::Transfer { to: profile.owner_phone().clone() },
                 listen_turn: TurnNumber::FIRST,
             };
-            xml(render(profile, &answer))
+            // A transfer: no message to transcribe.
+            xml(render(profile, &answer, Transcription::Provider))
         }
         None => xml(VoiceResponse::new()
             .say(Say::new(
@@ -300,8 +309,24 @@ impl IntoResponse for Early {
     }
 }
 
+/// Who transcribes a message the caller leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transcription {
+    /// Twilio, asked in `<Record>`; its transcription arrives at `/twilio/transcription`.
+    Provider,
+    /// Our own transcriber, by a job the recording's webhook queues.
+    Ours,
+}
+
+impl Telephony {
+    /// Never both: each transcription is paid for.
+    fn transcription(&self, profile: &TenantProfile) -> Transcription {
+        if self.session.transcribes_messages(profile) { Transcription::Ours } else { Transcription::Provider }
+    }
+}
+
 /// The TwiML for what the caller hears next.
-fn render(profile: &TenantProfile, answer: &Answer) -> String {
+fn render(profile: &TenantProfile, answer: &Answer, transcription: Transcription) -> String {
     let say = Say::new(&answer.say).voice("Polly.Joanna").language(profile.locale());
     let response = VoiceResponse::new();
     match &answer.next {
@@ -342,29 +367,23 @@ fn render(profile: &TenantProfile, answer: &Answer) -> String {
                 )
                 .to_xml()
         }
-        Next::Voicemail => response
-            .say(say)
-            .record(
-                Record::new()
-                    .action("/twilio/recording")
-                    .max_length(120)
-                    .play_beep(true)
-                    .timeout(5)
-                    .transcribe(true)
-                    .transcribe_callback("/twilio/transcription"),
-            )
-            .say(Say::new("I didn't get a message. Goodbye."))
-            .hangup()
-            .to_xml(),
+        Next::Voicemail => {
+            let record = Record::new().action("/twilio/recording").max_length(120).play_beep(true).timeout(5);
+            let record = match transcription {
+                Transcription::Provider => record.transcribe(true).transcribe_callback("/twilio/transcription"),
+                Transcription::Ours => record,
+            };
+            response.say(say).record(record).say(Say::new("I didn't get a message. Goodbye.")).hangup().to_xml()
+        }
         Next::Hangup if answer.say.is_empty() => response.hangup().to_xml(),
         Next::Hangup => response.say(say).hangup().to_xml(),
     }
 }
 
 /// A call webhook's answer, or the apology when the call could not be served.
-fn answer_or_trouble(profile: &TenantProfile, answer: Result<Answer, CallError>) -> Response {
+fn answer_or_trouble(telephony: &Telephony, profile: &TenantProfile, answer: Result<Answer, CallError>) -> Response {
     match answer {
-        Ok(answer) => xml(render(profile, &answer)),
+        Ok(answer) => xml(render(profile, &answer, telephony.transcription(profile))),
         Err(error) => {
             tracing::error!(%error, "could not serve a call webhook; handing the caller to the owner");
             trouble(Some(profile))
@@ -382,7 +401,7 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     let caller = webhook.get("From").and_then(|from| E164::parse(from).ok());
     let call = IncomingCall { call_sid, caller, called };
     let answer = webhook.telephony.session.start(profile, call, state.clock.now()).await;
-    xml(render(profile, &answer))
+    xml(render(profile, &answer, webhook.telephony.transcription(profile)))
 }
 
 async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
@@ -405,9 +424,10 @@ async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
     // Detached: a turn that outlasts the filler still finishes and is saved.
     let mut work = tokio::spawn(async move { session.take_turn(&record.profile, &sid, turn, input, now).await });
     match tokio::time::timeout(FILLER_AFTER, &mut work).await {
-        Ok(Ok(answer)) => answer_or_trouble(profile, answer),
+        Ok(Ok(answer)) => answer_or_trouble(&webhook.telephony, profile, answer),
         Ok(Err(error)) => {
-            answer_or_trouble(profile, Err(CallError::Unexpected(anyhow::anyhow!("a turn failed: {error}"))))
+            let error = CallError::Unexpected(anyhow::anyhow!("a turn failed: {error}"));
+            answer_or_trouble(&webhook.telephony, profile, Err(error))
         }
         Err(_) => {
             tracing::info!(turn = turn.get(), "a slow turn: a filler phrase while it finishes");
@@ -447,7 +467,7 @@ async fn continuation(webhook: Webhook) -> Response {
     let waited = tokio::time::Instant::now();
     loop {
         match session.answer_of(profile, &call_sid, turn).await {
-            Ok(Some(answer)) => return xml(render(profile, &answer)),
+            Ok(Some(answer)) => return xml(render(profile, &answer, webhook.telephony.transcription(profile))),
             Ok(None) if waited.elapsed() < CONTINUATION_WAIT => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
@@ -459,9 +479,9 @@ async fn continuation(webhook: Webhook) -> Response {
                     next: Next::Listen,
                     listen_turn: turn,
                 };
-                return xml(render(profile, &again));
+                return xml(render(profile, &again, webhook.telephony.transcription(profile)));
             }
-            Err(error) => return answer_or_trouble(profile, Err(error)),
+            Err(error) => return answer_or_trouble(&webhook.telephony, profile, Err(error)),
         }
     }
 }
@@ -477,7 +497,7 @@ async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response 
         bridged: webhook.get("DialCallStatus") == Some("completed"),
     };
     let answer = webhook.telephony.session.transfer_ended(profile, &call_sid, ended, state.clock.now()).await;
-    answer_or_trouble(profile, answer)
+    answer_or_trouble(&webhook.telephony, profile, answer)
 }
 
 /// The owner's leg of a warm transfer answered: they hear who is calling
@@ -639,7 +659,7 @@ async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response 
     let recording = webhook.reference("RecordingSid");
     let url = webhook.get("RecordingUrl").map(str::to_owned);
     let answer = webhook.telephony.session.voicemail_left(profile, &call_sid, recording, url, state.clock.now()).await;
-    answer_or_trouble(profile, answer)
+    answer_or_trouble(&webhook.telephony, profile, answer)
 }
 
 /// Call status callbacks: out of order and repeated, ordered by SequenceNumber.

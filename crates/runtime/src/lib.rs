@@ -23,8 +23,9 @@ pub use settings::{
     check_max_connections,
 };
 pub use worker::{
-    Embedders, WorkerAdapters, build_booking_service, build_call_ledger, build_embedders, build_external_calendar,
-    build_language_model, build_messaging, build_outbound_calls, build_worker,
+    Embedders, MessageTranscription, WorkerAdapters, build_booking_service, build_call_ledger, build_embedders,
+    build_external_calendar, build_language_model, build_message_transcription, build_messaging, build_outbound_calls,
+    build_worker,
 };
 
 /// Resolves on Ctrl-C or SIGTERM.

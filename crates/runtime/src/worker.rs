@@ -8,12 +8,13 @@ use frontdesk_core::TenantId;
 use frontdesk_core::{Clock, E164};
 use frontdesk_google_calendar::{GoogleCalendar, GoogleCalendarConfig, ServiceAccountKey};
 use frontdesk_jobs::{CronSchedule, JobKind, PingHandler, RecurringJob, Worker, WorkerConfig, WorkerId};
+use frontdesk_llm::{AudioClip, AudioClipError, ClipFormat, MAX_AUDIO_BYTES, Transcriber};
 use frontdesk_messaging::Messaging;
 use frontdesk_rag::{Embedder, Retriever};
 use frontdesk_routing::{
-    BookingTexts, CallDurationCheck, CallLedger, CallSid, CallStatus, CapAlerts, FlagReminders, KnowledgeReindex,
-    LedgerCall, LedgerError, OutboundCalls, OutboxMessaging, OwnerNotices, PlaceCallError, PlanAllowance,
-    ReminderTexts,
+    BookingTexts, CallDurationCheck, CallLedger, CallRecordings, CallSid, CallStatus, CapAlerts, FlagReminders,
+    KnowledgeReindex, LedgerCall, LedgerError, OutboundCalls, OutboxMessaging, OwnerNotices, PlaceCallError,
+    PlanAllowance, RecordingError, ReminderTexts, VoicemailTranscription,
 };
 
 use crate::backend::Backend;
@@ -65,6 +66,59 @@ pub fn build_language_model(settings: &Settings) -> anyhow::Result<Option<Arc<dy
         frontdesk_openai::OpenAiConfig { timeout: frontdesk_routing::dialogue::MODEL_DEADLINE, retries: 0, ..config };
     let model = frontdesk_openai::OpenAi::new(config).context("FRONTDESK_OPENAI_*")?;
     Ok(Some(Arc::new(model)))
+}
+
+/// Messages left by callers, transcribed by our own model instead of the
+/// telephony provider: what it takes to read a recording and transcribe it.
+#[derive(Clone)]
+pub struct MessageTranscription {
+    pub transcriber: Arc<dyn Transcriber>,
+    pub recordings: Arc<dyn CallRecordings>,
+}
+
+/// OpenAI's audio transcriptions (`FRONTDESK_OPENAI_TRANSCRIBE_MODEL`, by
+/// default `gpt-4o-mini-transcribe`) over recordings read from Twilio's
+/// REST API, when both `FRONTDESK_OPENAI_API_KEY` and
+/// `FRONTDESK_TWILIO_ACCOUNT_SID` are set; `None` otherwise, and Twilio
+/// transcribes messages as before.
+pub fn build_message_transcription(settings: &Settings) -> anyhow::Result<Option<MessageTranscription>> {
+    use anyhow::Context;
+    let (Some(config), Some(rest)) = (openai_config(settings), twilio_rest(settings)?) else { return Ok(None) };
+    // No caller waits: a minute for each attempt, and the job retries.
+    let config = frontdesk_openai::OpenAiConfig { timeout: std::time::Duration::from_secs(60), retries: 1, ..config };
+    let model = settings.openai.as_ref().and_then(|openai| openai.transcribe_model.clone());
+    let model = model.unwrap_or_else(|| frontdesk_openai::DEFAULT_TRANSCRIBE_MODEL.to_owned());
+    let openai = frontdesk_openai::OpenAi::new(config).context("FRONTDESK_OPENAI_*")?;
+    Ok(Some(MessageTranscription {
+        transcriber: Arc::new(frontdesk_openai::OpenAiTranscriber::new(openai, model)),
+        recordings: Arc::new(TwilioCallRecordings(rest)),
+    }))
+}
+
+/// Routing's `CallRecordings` over Twilio's recordings: the MP3 of a
+/// webhook's `RecordingUrl`, from Twilio's API host only.
+struct TwilioCallRecordings(frontdesk_twilio::TwilioRest);
+
+#[async_trait::async_trait]
+impl CallRecordings for TwilioCallRecordings {
+    async fn audio(&self, url: &str) -> Result<AudioClip, RecordingError> {
+        use frontdesk_twilio::RecordingFetchError;
+        let media = self.0.fetch_recording(url, MAX_AUDIO_BYTES).await.map_err(|error| match error {
+            RecordingFetchError::NotFound(_) => RecordingError::NotReady(error.to_string()),
+            RecordingFetchError::RateLimited { .. } | RecordingFetchError::Unavailable(_) => {
+                RecordingError::Unavailable(error.to_string())
+            }
+            RecordingFetchError::ForeignUrl(_)
+            | RecordingFetchError::Rejected(_)
+            | RecordingFetchError::TooLarge(_) => RecordingError::Refused(error.to_string()),
+        })?;
+        // The MP3 was asked for; a media type we do not know is taken as that.
+        let format = media.content_type.as_deref().and_then(ClipFormat::from_mime_type).unwrap_or(ClipFormat::Mp3);
+        AudioClip::new(media.bytes, format).map_err(|error| match error {
+            AudioClipError::Empty => RecordingError::NotReady(error.to_string()),
+            AudioClipError::TooLarge(_) => RecordingError::Refused(error.to_string()),
+        })
+    }
 }
 
 fn openai_config(settings: &Settings) -> Option<frontdesk_openai::OpenAiConfig> {
@@ -163,6 +217,23 @@ pub fn build_worker(
     }
     if let Some(provisioning) = provisioning {
         worker = worker.handler(Arc::new(frontdesk_provisioning::ProvisioningRefresh { provisioning }));
+    }
+    match build_message_transcription(settings) {
+        Ok(Some(MessageTranscription { transcriber, recordings })) => {
+            let base = settings.public_base_url.as_str().trim_end_matches('/');
+            worker = worker.handler(Arc::new(VoicemailTranscription {
+                tenants: backend.tenants.clone(),
+                calls: backend.calls.clone(),
+                callbacks: backend.callbacks.clone(),
+                jobs: backend.jobs.clone(),
+                link: format!("{base}/app/callbacks"),
+                recordings,
+                transcriber,
+                metering: billing.metering.clone(),
+            }));
+        }
+        Ok(None) => {}
+        Err(error) => tracing::error!(error = format!("{error:#}"), "messages cannot be transcribed"),
     }
     if let Some(embedder) = embedder {
         worker = worker.handler(Arc::new(KnowledgeReindex {

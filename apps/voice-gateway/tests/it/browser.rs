@@ -149,6 +149,7 @@ impl Gateway {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
             check_durations: false,
+            transcribe_messages: false,
         };
         let (mut state, _billing) = gateway_state(store, clock.clone(), bookings, Some(twilio)).await;
         state.retriever = retriever;

@@ -97,6 +97,7 @@ async fn harness_with(
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(AUTH_TOKEN)),
         dialogue: Arc::new(Dialogue::new(bookings.clone()).with_knowledge(retriever.clone()).with_model(model)),
         check_durations: false,
+        transcribe_messages: false,
     };
     let (mut state, billing) = crate::support::gateway_state_on(backend.clone(), clock, bookings, Some(twilio)).await;
     state.retriever = retriever;

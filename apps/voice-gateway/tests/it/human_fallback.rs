@@ -314,3 +314,223 @@ async fn calling_back_without_a_telephony_provider_says_what_is_missing() {
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
     assert!(reply.body["error"]["message"].as_str().unwrap_or_default().contains("FRONTDESK_TWILIO_ACCOUNT_SID"));
 }
+
+const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
+/// The message as Twilio serves it: MP3 bytes (not text).
+const MESSAGE_MP3: &[u8] = b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfbJane's voicemail frames\x00\xfe";
+
+/// A gateway that transcribes messages itself (as with both
+/// `FRONTDESK_OPENAI_API_KEY` and `FRONTDESK_TWILIO_ACCOUNT_SID`), the
+/// transcription job's handler as the runtime builds it, and the fakes of
+/// Twilio's API and OpenAI's it talks to.
+struct Transcribing {
+    app: TestApp,
+    handler: frontdesk_routing::VoicemailTranscription,
+    twilio: wiremock::MockServer,
+    openai: wiremock::MockServer,
+}
+
+async fn transcribing() -> Transcribing {
+    use std::sync::Arc;
+
+    use crate::support::{PUBLIC_URL, TWILIO_TOKEN, booking_service, gateway_state, settings_with};
+
+    let twilio = wiremock::MockServer::start().await;
+    let openai = wiremock::MockServer::start().await;
+    let settings = settings_with(&[
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test-not-a-real-key".to_owned()),
+        ("FRONTDESK_OPENAI_BASE_URL", format!("{}/v1", openai.uri())),
+        ("FRONTDESK_TWILIO_ACCOUNT_SID", ACCOUNT.to_owned()),
+        ("FRONTDESK_TWILIO_AUTH_TOKEN", TWILIO_TOKEN.to_owned()),
+        ("FRONTDESK_TWILIO_API_BASE_URL", twilio.uri()),
+    ]);
+    let transcription = frontdesk_runtime::build_message_transcription(&settings)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .unwrap_or_else(|| panic!("OpenAI and Twilio are both configured"));
+    let mut app = TestApp::new().await;
+    let bookings = booking_service(&app.store, &app.clock);
+    let telephony = voice_gateway::TwilioSettings {
+        public_base_url: PUBLIC_URL.to_owned(),
+        validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+        dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+        check_durations: false,
+        transcribe_messages: true,
+    };
+    let (state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(telephony)).await;
+    let limits =
+        voice_gateway::HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+    app.router = voice_gateway::router(state, limits);
+    app.billing = billing;
+    let handler = frontdesk_routing::VoicemailTranscription {
+        tenants: app.store.clone(),
+        calls: app.store.clone(),
+        callbacks: app.store.clone(),
+        jobs: app.store.clone(),
+        link: format!("{PUBLIC_URL}/app/callbacks"),
+        recordings: transcription.recordings,
+        transcriber: transcription.transcriber,
+        metering: app.billing.metering.clone(),
+    };
+    Transcribing { app, handler, twilio, openai }
+}
+
+fn recording_path() -> String {
+    format!("/2010-04-01/Accounts/{ACCOUNT}/Recordings/{RECORDING}")
+}
+
+/// The caller asks for a person, nobody takes it, and they leave a message.
+async fn leaves_a_message(setup: &Transcribing) -> String {
+    asks_for_a_person(&setup.app).await;
+    let record =
+        caller_leg(&setup.app, "/twilio/dial-done", &[("DialCallStatus", "no-answer"), ("DialCallSid", LEG)]).await;
+    let url = format!("{}{}", setup.twilio.uri(), recording_path());
+    caller_leg(&setup.app, "/twilio/recording", &[("RecordingUrl", url.as_str()), ("RecordingSid", RECORDING)]).await;
+    record
+}
+
+async fn transcription_jobs(app: &TestApp) -> Vec<(Value, String)> {
+    let listed = app.admin(Method::GET, "/admin/jobs?limit=200", None).await.body;
+    listed["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|job| job["kind"] == frontdesk_routing::TRANSCRIBE_VOICEMAIL)
+        .map(|job| (job["payload"].clone(), job["state"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// Twilio serves the recording's MP3, to our account's credentials only.
+async fn twilio_serves_the_recording(twilio: &wiremock::MockServer) {
+    use base64::Engine;
+    use wiremock::matchers::{header, method, path};
+
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT}:{}", crate::support::TWILIO_TOKEN));
+    wiremock::Mock::given(method("GET"))
+        .and(path(format!("{}.mp3", recording_path())))
+        .and(header("authorization", format!("Basic {credentials}").as_str()))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(MESSAGE_MP3.to_vec(), "audio/mpeg"))
+        .mount(twilio)
+        .await;
+}
+
+fn the_message_was_uploaded(request: &wiremock::Request) -> bool {
+    request.body.windows(MESSAGE_MP3.len()).any(|window| window == MESSAGE_MP3)
+        && String::from_utf8_lossy(&request.body).contains("gpt-4o-mini-transcribe")
+}
+
+#[tokio::test]
+async fn with_a_transcriber_of_our_own_the_message_is_transcribed_by_a_job_and_its_gist_texted_once() {
+    use wiremock::matchers::{header, method, path};
+
+    let setup = transcribing().await;
+    let app = &setup.app;
+    let record = leaves_a_message(&setup).await;
+    assert!(
+        record.contains("<Record action=\"/twilio/recording\" maxLength=\"120\" playBeep=\"true\" timeout=\"5\" />"),
+        "Twilio is not asked to transcribe (it would be paid twice): {record}"
+    );
+    assert!(!record.contains("transcribe"), "{record}");
+    let jobs = transcription_jobs(app).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].0["recording_sid"], RECORDING);
+    assert_eq!(jobs[0].1, "queued");
+    let waiting = owner_notices(app).await;
+    assert_eq!(waiting.len(), 1, "the plain notice waits for the transcription: {waiting:?}");
+
+    twilio_serves_the_recording(&setup.twilio).await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v1/audio/transcriptions"))
+        .and(header("authorization", "Bearer sk-test-not-a-real-key"))
+        .and(the_message_was_uploaded)
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "text": "Hi it's Jane, please call me back about Friday, my card is 4111 1111 1111 1111",
+            "usage": {"type": "tokens", "input_tokens": 300, "input_token_details": {"text_tokens": 0, "audio_tokens": 300}, "output_tokens": 25, "total_tokens": 325}
+        })))
+        .expect(1)
+        .mount(&setup.openai)
+        .await;
+    crate::support::run_next(&app.store, &app.clock, &setup.handler).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let call = CallSid::parse(CALL).unwrap_or_else(|e| panic!("{e}"));
+    let callback =
+        app.store.callback(&fresh_cuts(), &call).await.ok().flatten().unwrap_or_else(|| panic!("a callback"));
+    let transcript = callback.transcript.unwrap_or_default();
+    assert!(transcript.starts_with("Hi it's Jane, please call me back about Friday"), "{transcript}");
+    assert!(!transcript.contains("4111"), "card digits never kept: {transcript}");
+    let notices = owner_notices(app).await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices.iter().any(|(_, state, _)| state == "cancelled"), "the plain notice is withdrawn: {notices:?}");
+    let queued: Vec<&String> =
+        notices.iter().filter(|(_, state, _)| state == "queued").map(|(body, _, _)| body).collect();
+    assert_eq!(queued.len(), 1, "{notices:?}");
+    assert!(queued[0].starts_with("Frontdesk: voicemail for Fresh Cuts Barbershop from +15555551234, today at 10:00 AM: \"Hi it's Jane, please call me back about Friday"), "{}", queued[0]);
+    assert!(!queued[0].contains("4111"), "{}", queued[0]);
+    // 300 audio tokens at $3 and 25 text tokens at $5 a million.
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 325, "{}", usage.body);
+    assert_eq!(usage.body["usage"]["ai_cost_micros"], 900 + 125, "{}", usage.body);
+
+    // Twilio repeating the recording's webhook queues nothing more.
+    let url = format!("{}{}", setup.twilio.uri(), recording_path());
+    caller_leg(app, "/twilio/recording", &[("RecordingUrl", url.as_str()), ("RecordingSid", RECORDING)]).await;
+    let jobs = transcription_jobs(app).await;
+    assert_eq!(jobs.iter().map(|(_, state)| state.as_str()).collect::<Vec<_>>(), ["succeeded"], "{jobs:?}");
+    let gists = owner_notices(app).await.into_iter().filter(|(body, _, _)| body.contains("Hi it's Jane")).count();
+    assert_eq!(gists, 1, "the gist is texted once");
+}
+
+#[tokio::test]
+async fn a_transcriber_that_keeps_failing_still_leaves_the_owner_the_plain_notice() {
+    let setup = transcribing().await;
+    let app = &setup.app;
+    leaves_a_message(&setup).await;
+    twilio_serves_the_recording(&setup.twilio).await;
+    // Busy first (worth another attempt), then a refusal no retry helps.
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(429)
+                .insert_header("retry-after-ms", "1")
+                .set_body_json(serde_json::json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}})),
+        )
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&setup.openai)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}})))
+        .expect(1)
+        .mount(&setup.openai)
+        .await;
+
+    let first = crate::support::run_next(&app.store, &app.clock, &setup.handler).await;
+    assert!(matches!(first, Err(frontdesk_jobs::HandlerError::Retry(_))), "{first:?}");
+    let waiting = owner_notices(app).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].1, "queued", "the plain notice still waits: {waiting:?}");
+
+    // The attempt's lease runs out and the job is tried again.
+    app.clock.advance(chrono::Duration::minutes(1));
+    let last = crate::support::run_next(&app.store, &app.clock, &setup.handler).await;
+    assert!(matches!(last, Err(frontdesk_jobs::HandlerError::Permanent(_))), "{last:?}");
+    let call = CallSid::parse(CALL).unwrap_or_else(|e| panic!("{e}"));
+    let callback =
+        app.store.callback(&fresh_cuts(), &call).await.ok().flatten().unwrap_or_else(|| panic!("a callback"));
+    assert_eq!(callback.transcript, None);
+    let notices = owner_notices(app).await;
+    let queued: Vec<_> = notices.iter().filter(|(_, state, _)| state == "queued").collect();
+    assert_eq!(queued.len(), 1, "one text about the message: {notices:?}");
+    assert_eq!(
+        queued[0].0,
+        "Frontdesk: voicemail for Fresh Cuts Barbershop from +15555551234, today at 10:00 AM (wants to book a skin fade Friday, November 27 at 3 PM). Call back: https://frontdesk.example.com/app/callbacks"
+    );
+    let now = chrono::DateTime::parse_from_rfc3339(&queued[0].2).map(|at| at.to_utc()).ok();
+    assert_eq!(
+        now,
+        Some(frontdesk_core::Clock::now(app.clock.as_ref())),
+        "the plain notice goes out now, not after the wait: {notices:?}"
+    );
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 0, "nothing transcribed, nothing metered: {}", usage.body);
+}

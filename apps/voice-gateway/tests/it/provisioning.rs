@@ -59,6 +59,7 @@ async fn app_with_twilio(server: &MockServer) -> TestApp {
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
         dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
         check_durations: false,
+        transcribe_messages: false,
     };
     let (mut state, billing) =
         gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio_settings)).await;

@@ -51,6 +51,7 @@ async fn gateway(database: &str, redis: &str, namespace: &str, clock: Arc<Manual
         validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
         dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
         check_durations: false,
+        transcribe_messages: false,
     };
     let tokens = frontdesk_auth::TokenSecret::new(SECRET.as_bytes());
     let webhook = frontdesk_stripe::WebhookVerifier::new(STRIPE_SECRET).unwrap_or_else(|e| panic!("{e}"));

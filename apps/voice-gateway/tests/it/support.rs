@@ -144,6 +144,7 @@ impl TestApp {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
             check_durations: false,
+            transcribe_messages: false,
         };
         let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
         state.retriever = retriever;
@@ -164,6 +165,7 @@ impl TestApp {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_model(model)),
             check_durations: false,
+            transcribe_messages: false,
         };
         let (state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
         let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
@@ -182,6 +184,7 @@ impl TestApp {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
             check_durations: false,
+            transcribe_messages: false,
         };
         let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
         state.calling_back =
@@ -205,6 +208,7 @@ impl TestApp {
             validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
             dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone()).with_knowledge(retriever.clone())),
             check_durations,
+            transcribe_messages: false,
         };
         let (mut state, billing) = gateway_state(store.clone(), clock.clone(), bookings, Some(twilio)).await;
         state.retriever = retriever;
