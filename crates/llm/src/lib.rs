@@ -6,6 +6,18 @@
 //! own rules. This crate holds the shapes of that exchange and nothing of
 //! any provider's wire (`crates/openai` implements the port).
 
+mod realtime;
+mod transcription;
+
+pub use realtime::{
+    AudioFormat, ItemId, RealtimeError, RealtimeEvent, RealtimeEvents, RealtimeSender, RealtimeSession, RealtimeUsage,
+    RealtimeVoice, ResponseStatus, SessionConfig, TurnDetection,
+};
+pub use transcription::{
+    AudioClip, AudioClipError, ClipFormat, LanguageHint, MAX_AUDIO_BYTES, Transcriber, Transcript, TranscriptionError,
+    TranscriptionUsage,
+};
+
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -15,7 +15,9 @@ mod chat;
 mod client;
 mod embeddings;
 mod language_model;
+mod realtime;
 pub mod sse;
+mod transcription;
 
 pub use chat::{
     ChatCompletion, ChatMessage, ChatRequest, ChatUsage, FinishReason, JsonSchemaFormat, ReasoningEffort,
@@ -25,3 +27,5 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_CHAT_MODEL, DEFAULT_EMBED_DIMS, DEFAULT_EMBED_MODEL, MAX_INPUTS_PER_REQUEST, OpenAi,
     OpenAiConfig, OpenAiError, SetupError,
 };
+pub use realtime::{DEFAULT_REALTIME_MODEL, OpenAiRealtime, RealtimeConfig, RealtimeSetupError, realtime_url};
+pub use transcription::{DEFAULT_TRANSCRIBE_DEADLINE, DEFAULT_TRANSCRIBE_MODEL, OpenAiTranscriber};

@@ -94,7 +94,8 @@ pub struct Settings {
 
 /// OpenAI, or any OpenAI-compatible server by base URL
 /// (`FRONTDESK_OPENAI_API_KEY`, `…_BASE_URL`, `…_EMBEDDING_MODEL`,
-/// `…_EMBEDDING_DIMENSIONS`, `…_CHAT_MODEL`).
+/// `…_EMBEDDING_DIMENSIONS`, `…_CHAT_MODEL`, `…_REALTIME_URL`,
+/// `…_REALTIME_MODEL`, `…_TRANSCRIBE_MODEL`).
 #[derive(Debug, Clone)]
 pub struct OpenAiSettings {
     pub api_key: SecretString,
@@ -106,6 +107,14 @@ pub struct OpenAiSettings {
     pub embed_dims: Option<usize>,
     /// The language model's name (default: the adapter's).
     pub chat_model: Option<String>,
+    /// The Realtime API's WebSocket URL; default: derived from the base
+    /// URL (`https`→`wss`, `…/realtime`).
+    pub realtime_url: Option<String>,
+    /// The voice model's name (default: the adapter's).
+    pub realtime_model: Option<String>,
+    /// The model that transcribes messages left (default:
+    /// `gpt-4o-mini-transcribe`).
+    pub transcribe_model: Option<String>,
 }
 
 /// Stripe's API, when billing through Stripe is switched on
@@ -231,6 +240,9 @@ struct RawSettings {
     openai_embedding_model: Option<String>,
     openai_embedding_dimensions: Option<usize>,
     openai_chat_model: Option<String>,
+    openai_realtime_url: Option<String>,
+    openai_realtime_model: Option<String>,
+    openai_transcribe_model: Option<String>,
     ai_prices: Option<String>,
     rate_card: Option<String>,
     stripe_api_base_url: Option<String>,
@@ -305,6 +317,9 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_OPENAI_EMBEDDING_MODEL",
     "FRONTDESK_OPENAI_EMBEDDING_DIMENSIONS",
     "FRONTDESK_OPENAI_CHAT_MODEL",
+    "FRONTDESK_OPENAI_REALTIME_URL",
+    "FRONTDESK_OPENAI_REALTIME_MODEL",
+    "FRONTDESK_OPENAI_TRANSCRIBE_MODEL",
     "FRONTDESK_AI_PRICES",
     "FRONTDESK_RATE_CARD",
     "FRONTDESK_STRIPE_API_BASE_URL",
@@ -681,6 +696,9 @@ impl Settings {
                 embed_model: raw.openai_embedding_model.filter(|m| !m.trim().is_empty()),
                 embed_dims: raw.openai_embedding_dimensions,
                 chat_model: raw.openai_chat_model.filter(|m| !m.trim().is_empty()),
+                realtime_url: raw.openai_realtime_url.filter(|u| !u.trim().is_empty()),
+                realtime_model: raw.openai_realtime_model.filter(|m| !m.trim().is_empty()),
+                transcribe_model: raw.openai_transcribe_model.filter(|m| !m.trim().is_empty()),
             });
         if let Some(openai) = &openai {
             // Spend is never unmetered: a model without a price stops the start.
@@ -691,12 +709,31 @@ impl Settings {
                     frontdesk_openai::DEFAULT_EMBED_MODEL,
                 ),
                 ("FRONTDESK_OPENAI_CHAT_MODEL", openai.chat_model.as_deref(), frontdesk_openai::DEFAULT_CHAT_MODEL),
+                (
+                    "FRONTDESK_OPENAI_REALTIME_MODEL",
+                    openai.realtime_model.as_deref(),
+                    frontdesk_openai::DEFAULT_REALTIME_MODEL,
+                ),
+                (
+                    "FRONTDESK_OPENAI_TRANSCRIBE_MODEL",
+                    openai.transcribe_model.as_deref(),
+                    frontdesk_openai::DEFAULT_TRANSCRIBE_MODEL,
+                ),
             ];
             for (variable, model, default) in models {
                 let model = model.unwrap_or(default);
                 if ai_prices.price(model).is_none() {
                     problems.push(format!(
                         "{variable}: no price for {model:?}; add it to FRONTDESK_AI_PRICES as `{model}=<dollars per million input tokens>[/<cached>/<output>]`"
+                    ));
+                }
+            }
+            if let Some(url) = &openai.realtime_url {
+                let model = openai.realtime_model.as_deref().unwrap_or(frontdesk_openai::DEFAULT_REALTIME_MODEL);
+                if let Err(error) = frontdesk_openai::realtime_url(frontdesk_openai::DEFAULT_BASE_URL, Some(url), model)
+                {
+                    problems.push(format!(
+                        "FRONTDESK_OPENAI_REALTIME_URL: {error} (e.g. `wss://api.openai.com/v1/realtime`)"
                     ));
                 }
             }

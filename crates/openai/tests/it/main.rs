@@ -6,3 +6,5 @@ mod chat;
 mod embeddings;
 mod eval;
 mod language_model;
+mod realtime;
+mod transcription;

@@ -206,6 +206,29 @@ fn openai_models_are_named_and_every_configured_one_must_have_a_price() {
     bad.push(("FRONTDESK_AI_PRICES", "gpt-5.6-luna=cheap"));
     let problems = load(&bad).err().unwrap_or_default();
     assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_AI_PRICES: the price \"cheap\"")), "{problems:?}");
+    // The voice model: derived URL unless one is set; priced like the rest.
+    assert_eq!(openai.realtime_url, None);
+    assert_eq!(openai.realtime_model, None);
+    let mut voice = pairs.clone();
+    voice.extend([
+        ("FRONTDESK_OPENAI_REALTIME_URL", "wss://proxy.example/v1/realtime"),
+        ("FRONTDESK_OPENAI_REALTIME_MODEL", "gpt-realtime-2"),
+    ]);
+    let settings = load(&voice).unwrap_or_else(|e| panic!("{e:?}"));
+    let openai = settings.openai.as_ref().unwrap_or_else(|| panic!("OpenAI is configured"));
+    assert_eq!(openai.realtime_url.as_deref(), Some("wss://proxy.example/v1/realtime"));
+    assert_eq!(openai.realtime_model.as_deref(), Some("gpt-realtime-2"));
+    assert!(settings.warnings.is_empty(), "the names are known: {:?}", settings.warnings);
+    let mut voice = pairs.clone();
+    voice.extend([
+        ("FRONTDESK_OPENAI_REALTIME_URL", "api.openai.com/v1/realtime"),
+        ("FRONTDESK_OPENAI_REALTIME_MODEL", "gpt-live-1"),
+    ]);
+    let problems = load(&voice).err().unwrap_or_default();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].starts_with("FRONTDESK_OPENAI_REALTIME_MODEL: no price for \"gpt-live-1\""), "{problems:?}");
+    assert!(problems[1].starts_with("FRONTDESK_OPENAI_REALTIME_URL: "), "{problems:?}");
+
     // Without a key nothing needs a price: the defaults are priced anyway.
     let offline = load(&PRODUCTION).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(offline.openai.is_none());
