@@ -326,6 +326,18 @@ mod tests {
                 total: 14_906,
             },
             Case {
+                name: "minutes forwarded to the owner while suspended are never billed",
+                period: "2026-11",
+                segments: vec![standard(Plan::Core, 30)],
+                usage: UsageTotals { forwarded_minutes: 900, forwarded_cost_micros: 7_650_000, ..usage(501, 0) },
+                setup_fee_due: false,
+                lines: &[
+                    ("Core plan, monthly fee", 1, 14_900, 14_900),
+                    ("Call minutes over the allowance (501 used, 500 included)", 1, 6, 6),
+                ],
+                total: 14_906,
+            },
+            Case {
                 name: "SMS overage",
                 period: "2026-11",
                 segments: vec![standard(Plan::Core, 30)],

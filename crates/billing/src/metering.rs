@@ -60,6 +60,25 @@ pub fn call_usage(
     Ok(usage)
 }
 
+/// The minutes of call `call_sid`, which the receptionist never answered
+/// (AI answering was suspended and the call was forwarded to the owner),
+/// ended at `at`: costed at the card's voice rate like any inbound call, but
+/// of kind [`UsageKind::ForwardedMinutes`], which the shop is never billed
+/// for. Same key as [`call_usage`] (`call:{CallSid}`), so a call is metered
+/// once, one way or the other.
+pub fn forwarded_call_usage(
+    id: String,
+    tenant: &TenantId,
+    call_sid: &str,
+    duration_seconds: i64,
+    rates: &RateCard,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    let usage = call_usage(id, tenant, call_sid, duration_seconds, rates, at, zone)?;
+    Ok(NewUsage { kind: UsageKind::ForwardedMinutes, ..usage })
+}
+
 /// The SMS segments of outbound message `message_key` (typically the id of
 /// the job that sends it) with text `body`, sent at `at`, costing the
 /// segments at the card's SMS rate.
@@ -257,6 +276,14 @@ mod tests {
                 NewUsage {
                     cost_micros: 25_500,
                     ..expected(UsageKind::CallMinutes, 3, "call:CA0123456789abcdef0123456789abcdef")
+                },
+            ),
+            (
+                forwarded_call_usage("u1".to_owned(), &tenant(), call_sid, 125, &rates, at, new_york()),
+                // Forwarded unanswered: costed the same, of its own kind, under the call's key.
+                NewUsage {
+                    cost_micros: 25_500,
+                    ..expected(UsageKind::ForwardedMinutes, 3, "call:CA0123456789abcdef0123456789abcdef")
                 },
             ),
             (

@@ -13,16 +13,37 @@ pub enum UsageKind {
     SmsSegments,
     /// LLM tokens, prompt and completion together.
     LlmTokens,
+    /// Minutes of a call the receptionist never answered: AI answering was
+    /// suspended (the operator's cap of 0, the minute cap reached, past due,
+    /// the subscription ended) and the call was forwarded to the owner.
+    /// They cost us the inbound minutes all the same, so they are costed
+    /// (gross margin and cost per call stay true), but the shop is not
+    /// billed for them: they never count toward the included minutes, the
+    /// caps or an invoice's overage, and are never reported to the payment
+    /// provider.
+    ForwardedMinutes,
 }
 
 impl UsageKind {
-    pub const ALL: [UsageKind; 3] = [UsageKind::CallMinutes, UsageKind::SmsSegments, UsageKind::LlmTokens];
+    pub const ALL: [UsageKind; 4] =
+        [UsageKind::CallMinutes, UsageKind::SmsSegments, UsageKind::LlmTokens, UsageKind::ForwardedMinutes];
 
     pub fn as_str(self) -> &'static str {
         match self {
             UsageKind::CallMinutes => "call_minutes",
             UsageKind::SmsSegments => "sms_segments",
             UsageKind::LlmTokens => "llm_tokens",
+            UsageKind::ForwardedMinutes => "forwarded_minutes",
+        }
+    }
+
+    /// Whether the shop pays for this usage (its plan's allowances, its
+    /// overage, the payment provider's meters): `false` for what only costs
+    /// us ([`UsageKind::ForwardedMinutes`]).
+    pub fn billed_to_shop(self) -> bool {
+        match self {
+            UsageKind::CallMinutes | UsageKind::SmsSegments | UsageKind::LlmTokens => true,
+            UsageKind::ForwardedMinutes => false,
         }
     }
 
@@ -54,6 +75,11 @@ pub struct NewUsage {
 /// A tenant's usage in one period, with its estimated cost to us per kind
 /// (US micro-dollars, summed from the records' `cost_micros`: an estimate,
 /// and low for periods recorded before minutes and texts were costed).
+///
+/// `call_minutes` are the minutes the receptionist answered, what the plan's
+/// included minutes, the caps and the invoice count; the minutes of calls
+/// forwarded to the owner while answering was suspended are apart
+/// (`forwarded_minutes`), costed but never billed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct UsageTotals {
     pub call_minutes: i64,
@@ -65,6 +91,10 @@ pub struct UsageTotals {
     pub call_cost_micros: i64,
     /// What the period's SMS segments cost.
     pub sms_cost_micros: i64,
+    /// Minutes of calls forwarded to the owner unanswered (not billed).
+    pub forwarded_minutes: i64,
+    /// What those forwarded minutes cost us.
+    pub forwarded_cost_micros: i64,
 }
 
 impl UsageTotals {
@@ -73,6 +103,7 @@ impl UsageTotals {
             UsageKind::CallMinutes => self.call_minutes,
             UsageKind::SmsSegments => self.sms_segments,
             UsageKind::LlmTokens => self.llm_tokens,
+            UsageKind::ForwardedMinutes => self.forwarded_minutes,
         }
     }
 
@@ -81,6 +112,7 @@ impl UsageTotals {
             UsageKind::CallMinutes => self.call_minutes += quantity,
             UsageKind::SmsSegments => self.sms_segments += quantity,
             UsageKind::LlmTokens => self.llm_tokens += quantity,
+            UsageKind::ForwardedMinutes => self.forwarded_minutes += quantity,
         }
     }
 
@@ -90,6 +122,7 @@ impl UsageTotals {
             UsageKind::CallMinutes => self.call_cost_micros,
             UsageKind::SmsSegments => self.sms_cost_micros,
             UsageKind::LlmTokens => self.ai_cost_micros,
+            UsageKind::ForwardedMinutes => self.forwarded_cost_micros,
         }
     }
 
@@ -99,6 +132,7 @@ impl UsageTotals {
             UsageKind::CallMinutes => &mut self.call_cost_micros,
             UsageKind::SmsSegments => &mut self.sms_cost_micros,
             UsageKind::LlmTokens => &mut self.ai_cost_micros,
+            UsageKind::ForwardedMinutes => &mut self.forwarded_cost_micros,
         };
         *cost = cost.saturating_add(micros);
     }

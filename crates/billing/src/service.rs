@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
 use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
-use crate::metering::{MeteringError, call_usage, sms_usage, token_usage};
+use crate::metering::{MeteringError, call_usage, forwarded_call_usage, sms_usage, token_usage};
 use crate::model::{
     BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, NewUsage, PlanChange, StoredInvoice, UsageKind,
     UsageTotals,
@@ -166,6 +166,27 @@ impl Metering {
         self.record(usage).await
     }
 
+    /// A finished call of `duration_seconds` that the receptionist never
+    /// answered: AI answering was suspended and the call was forwarded to
+    /// the owner. The shop is not billed for its minutes (they never count
+    /// toward its included minutes, its caps or its invoice, and are never
+    /// reported to the payment provider), but what they cost us is recorded
+    /// at the card's voice rate ([`UsageKind::ForwardedMinutes`]). Keyed by
+    /// the call as [`Metering::record_call`] is: `Ok(false)` when already
+    /// counted.
+    pub async fn record_forwarded_call(
+        &self,
+        tenant: &TenantId,
+        call_sid: &str,
+        duration_seconds: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, MeterError> {
+        let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
+        let id = self.ids.new_id().to_string();
+        let usage = forwarded_call_usage(id, tenant, call_sid, duration_seconds, &self.rates, at, zone)?;
+        self.record(usage).await
+    }
+
     /// A text we sent (`key` names it: the job or provider message id),
     /// costed at the card's rate per segment.
     pub async fn record_sms(
@@ -206,7 +227,9 @@ impl Metering {
             return Ok(false);
         }
         let mut jobs = Vec::new();
+        // What only costs us is never reported: the shop pays for none of it.
         if self.report_to_provider
+            && usage.kind.billed_to_shop()
             && let Some(customer) = self.ports.billing.billing_account(&usage.tenant).await?.stripe_customer_id
         {
             jobs.push(
@@ -233,7 +256,8 @@ impl Metering {
                 UsageKind::LlmTokens if usage.cost_micros > 0 => {
                     self.decide_caps(&usage.tenant, usage.period, usage.occurred_at, CapMetric::AiSpend).await?;
                 }
-                UsageKind::LlmTokens | UsageKind::SmsSegments => {}
+                // Forwarded minutes never count toward the caps.
+                UsageKind::LlmTokens | UsageKind::SmsSegments | UsageKind::ForwardedMinutes => {}
             }
         }
         Ok(recorded)
@@ -845,7 +869,10 @@ mod tests {
     /// A billing store with empty accounts and no cap decisions that refuses
     /// everything else: a test sees an error wherever metering or invoicing
     /// reads past them or writes.
-    struct EmptyAccounts;
+    struct EmptyAccounts {
+        /// The provider's customer every account has (`None`: none yet).
+        customer: Option<&'static str>,
+    }
 
     fn refused<T>() -> Result<T, StoreError> {
         Err(StoreError::Unexpected(anyhow::anyhow!("the test did not expect the billing store to be used")))
@@ -854,7 +881,7 @@ mod tests {
     #[async_trait]
     impl BillingStore for EmptyAccounts {
         async fn billing_account(&self, _: &TenantId) -> Result<BillingAccount, StoreError> {
-            Ok(BillingAccount::default())
+            Ok(BillingAccount { stripe_customer_id: self.customer.map(str::to_owned), ..BillingAccount::default() })
         }
         async fn set_stripe_ids(&self, _: &TenantId, _: &str, _: Option<&str>) -> Result<(), StoreError> {
             refused()
@@ -912,9 +939,44 @@ mod tests {
     /// Metering with a provider to report to, over `usage` and empty
     /// accounts.
     async fn metering(usage: MockUsage) -> Metering {
+        metering_of(usage, None).await
+    }
+
+    /// Metering with a provider to report to, over `usage` and accounts
+    /// that all have the provider's `customer`.
+    async fn metering_of(usage: MockUsage, customer: Option<&'static str>) -> Metering {
         let (tenants, flags) = stores().await;
-        let ports = BillingPorts { tenants, flags, usage: Arc::new(usage), billing: Arc::new(EmptyAccounts) };
+        let billing = Arc::new(EmptyAccounts { customer });
+        let ports = BillingPorts { tenants, flags, usage: Arc::new(usage), billing };
         Metering::new(ports, Arc::new(frontdesk_core::UuidV7Ids), true, Duration::from_secs(3 * 86_400))
+    }
+
+    #[tokio::test]
+    async fn a_forwarded_call_is_costed_but_never_reported_nor_counted_toward_the_cap() {
+        let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut usage = MockUsage::new();
+        let seen = recorded.clone();
+        usage.expect_record_usage().times(2).returning(move |usage, jobs| {
+            let reported: Vec<String> = jobs.iter().map(|job| job.kind.as_str().to_owned()).collect();
+            let fact = (usage.kind, usage.key.clone(), usage.quantity, usage.cost_micros, reported);
+            seen.lock().unwrap_or_else(|e| panic!("{e}")).push(fact);
+            Ok(true)
+        });
+        // An answered call's minutes take a cap decision (reading the
+        // totals); a forwarded call's never do.
+        usage.expect_usage_totals().times(1).returning(|_, _| Ok(UsageTotals::default()));
+        let metering = metering_of(usage, Some("cus_1")).await;
+        assert!(matches!(metering.record_forwarded_call(&fresh_cuts(), "CA1", 125, at()).await, Ok(true)));
+        assert!(matches!(metering.record_call(&fresh_cuts(), "CA2", 60, at()).await, Ok(true)));
+        let recorded = recorded.lock().unwrap_or_else(|e| panic!("{e}")).clone();
+        assert_eq!(
+            recorded,
+            [
+                // 3 started minutes at the voice rate, $0.0085: costed, not reported.
+                (UsageKind::ForwardedMinutes, "call:CA1".to_owned(), 3, 25_500, Vec::new()),
+                (UsageKind::CallMinutes, "call:CA2".to_owned(), 1, 8_500, vec![REPORT_USAGE.to_owned()]),
+            ]
+        );
     }
 
     #[tokio::test]

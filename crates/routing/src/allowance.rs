@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_billing::{AnsweringMode, Metering, Standing, SuspensionReason, TokenCount};
+use frontdesk_billing::{AnsweringMode, MeterError, Metering, Standing, SuspensionReason, TokenCount};
 use frontdesk_core::TenantId;
 use frontdesk_flags::{EffectiveFlags, Flag, FlagService};
 use frontdesk_tenant::TenantProfile;
@@ -23,6 +23,22 @@ pub enum Admission {
     ForwardToOwner(SuspensionReason),
 }
 
+/// Whose minutes a finished call's are: what the shop is billed for, or
+/// only what the call cost us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallMinutes {
+    /// The receptionist answered the call: its minutes are the shop's plan
+    /// minutes (included minutes, caps, overage).
+    Answered,
+    /// The receptionist never answered: AI answering was suspended and the
+    /// call was forwarded to the owner. Its minutes cost us the inbound leg
+    /// all the same and are recorded at that cost, but the shop is never
+    /// billed for them and they never count toward its included minutes or
+    /// caps (a suspended shop does not pay for calls it did not get served,
+    /// and a shop over its cap does not sink further over it).
+    ForwardedToOwner,
+}
+
 /// The `CallAllowance` port: the shop's plan as the call path sees it.
 ///
 /// Reading it never fails a call: an implementation that cannot read the
@@ -36,13 +52,15 @@ pub trait CallAllowance: Send + Sync {
     /// What the receptionist may do on a turn of a call already answered.
     async fn policy(&self, tenant: &TenantId) -> CallPolicy;
 
-    /// Meters a finished call of `seconds`, once per call (a repeated
-    /// callback is counted once). An error is returned so the provider retries.
+    /// Meters a finished call of `seconds` as `minutes` says, once per call
+    /// (a repeated callback is counted once). An error is returned so the
+    /// provider retries.
     async fn meter_call(
         &self,
         tenant: &TenantId,
         call_sid: &CallSid,
         seconds: u32,
+        minutes: CallMinutes,
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
 
@@ -60,13 +78,15 @@ pub trait CallAllowance: Send + Sync {
 
     /// A later report said the call lasted `reported_seconds`, longer than
     /// what was metered: meters the `extra_minutes`, once per reported
-    /// duration (the largest duration reported is what a call costs).
+    /// duration (the largest duration reported is what a call costs), as
+    /// `minutes` says (as the call itself was metered).
     async fn meter_call_extension(
         &self,
         tenant: &TenantId,
         call_sid: &CallSid,
         reported_seconds: u32,
         extra_minutes: u32,
+        minutes: CallMinutes,
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
 }
@@ -106,6 +126,25 @@ impl PlanAllowance {
     }
 }
 
+impl PlanAllowance {
+    /// Records a call's minutes under `key`: billed to the shop when the
+    /// receptionist answered, only costed when the call was forwarded.
+    async fn record_minutes(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        seconds: i64,
+        minutes: CallMinutes,
+        now: DateTime<Utc>,
+    ) -> Result<(), MeterError> {
+        match minutes {
+            CallMinutes::Answered => self.metering.record_call(tenant, key, seconds, now).await?,
+            CallMinutes::ForwardedToOwner => self.metering.record_forwarded_call(tenant, key, seconds, now).await?,
+        };
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl CallAllowance for PlanAllowance {
     async fn admission(&self, profile: &TenantProfile, now: DateTime<Utc>) -> Admission {
@@ -136,12 +175,11 @@ impl CallAllowance for PlanAllowance {
         tenant: &TenantId,
         call_sid: &CallSid,
         seconds: u32,
+        minutes: CallMinutes,
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
-        self.metering
-            .record_call(tenant, call_sid.as_str(), i64::from(seconds), now)
+        self.record_minutes(tenant, call_sid.as_str(), i64::from(seconds), minutes, now)
             .await
-            .map(|_| ())
             .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call: {error}")))
     }
 
@@ -166,14 +204,13 @@ impl CallAllowance for PlanAllowance {
         call_sid: &CallSid,
         reported_seconds: u32,
         extra_minutes: u32,
+        minutes: CallMinutes,
         now: DateTime<Utc>,
     ) -> Result<(), CallError> {
         // Its own usage key per reported duration: a repeat counts once.
         let key = format!("{call_sid}:upto{reported_seconds}s");
-        self.metering
-            .record_call(tenant, &key, i64::from(extra_minutes) * 60, now)
+        self.record_minutes(tenant, &key, i64::from(extra_minutes) * 60, minutes, now)
             .await
-            .map(|_| ())
             .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call's extension: {error}")))
     }
 }

@@ -22,7 +22,7 @@ pub mod texts;
 pub mod understand;
 pub mod voicemail;
 
-pub use allowance::{Admission, CallAllowance, PlanAllowance};
+pub use allowance::{Admission, CallAllowance, CallMinutes, PlanAllowance};
 pub use callbacks::{
     CallBackError, Callback, CallbackStatus, CallbackStore, CallingBack, OutboundCalls, PlaceCallError,
     call_back_briefing, call_back_target,

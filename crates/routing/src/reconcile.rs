@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::allowance::CallAllowance;
 use crate::calls::{CallStore, Outcome};
 use crate::ids::{CallSid, CallStatus};
-use crate::session::meter_reported_duration;
+use crate::session::{meter_reported_duration, minutes_of};
 
 /// The job kind of [`CallDurationCheck`].
 pub const CHECK_CALL_DURATION: &str = "calls.check_duration";
@@ -118,7 +118,8 @@ impl JobHandler for CallDurationCheck {
             .record_status(&tenant, &call_sid, CallStatus::Completed, 0, Some(seconds), outcome, now)
             .await
             .map_err(retry)?;
-        meter_reported_duration(self.allowance.as_ref(), &tenant, &call_sid, call.duration_secs, seconds, now)
+        let minutes = minutes_of(&crate::dialogue::CallState::from_json(&call.state));
+        meter_reported_duration(self.allowance.as_ref(), &tenant, &call_sid, minutes, call.duration_secs, seconds, now)
             .await
             .map_err(retry)
     }

@@ -26,8 +26,8 @@ use frontdesk_llm::{LanguageModel, ModelError, ModelReply, ModelRequest, Scripte
 use frontdesk_tenant::{ProfileDocument, TenantProfile};
 
 use crate::{
-    Admission, Answer, CallAllowance, CallError, CallPolicy, CallSession, CallSid, CallStore, CallerInput, Dialogue,
-    IncomingCall, MemoryCallStore, Next, TurnNumber,
+    Admission, Answer, CallAllowance, CallError, CallMinutes, CallPolicy, CallSession, CallSid, CallStore, CallerInput,
+    Dialogue, IncomingCall, MemoryCallStore, Next, TurnNumber,
 };
 
 /// This workspace's `fixtures/tenants`, where the demo shops the fixtures
@@ -90,7 +90,14 @@ impl CallAllowance for ScenarioAllowance {
         }
     }
 
-    async fn meter_call(&self, _: &TenantId, _: &CallSid, _: u32, _: DateTime<Utc>) -> Result<(), CallError> {
+    async fn meter_call(
+        &self,
+        _: &TenantId,
+        _: &CallSid,
+        _: u32,
+        _: CallMinutes,
+        _: DateTime<Utc>,
+    ) -> Result<(), CallError> {
         Ok(())
     }
 
@@ -111,6 +118,7 @@ impl CallAllowance for ScenarioAllowance {
         _: &CallSid,
         _: u32,
         _: u32,
+        _: CallMinutes,
         _: DateTime<Utc>,
     ) -> Result<(), CallError> {
         Ok(())

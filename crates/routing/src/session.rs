@@ -15,7 +15,7 @@ use frontdesk_core::{E164, TenantId};
 use frontdesk_jobs::JobQueue;
 use frontdesk_tenant::TenantProfile;
 
-use crate::allowance::{Admission, CallAllowance};
+use crate::allowance::{Admission, CallAllowance, CallMinutes};
 use crate::callbacks::{Callback, CallbackStatus, CallbackStore};
 use crate::calls::{CallError, CallRecord, CallStore, IncomingCall, Outcome, SavedTurn, Speaker, Turn, TurnUpdate};
 use crate::dialogue::{CallContext, CallState, CallerInput, Dialogue, Next, Reply, Stage};
@@ -189,6 +189,9 @@ impl CallSession {
             Admission::ForwardToOwner(reason) => {
                 tracing::warn!(?reason, "AI answering suspended for this tenant; forwarding the call to the owner");
                 state.stage = Stage::Ended;
+                // Kept with the call from its first record: its minutes are
+                // never billed to the shop (see `CallMinutes`).
+                state.forwarded_to_owner = true;
                 forward_to_owner(profile)
             }
             Admission::Answer(policy) => {
@@ -481,7 +484,8 @@ impl CallSession {
     ) -> Result<(), CallError> {
         let tenant = profile.slug();
         let call = self.existing_call(profile, call_sid).await?;
-        let mid_booking = CallState::from_json(&call.state).is_mid_booking();
+        let state = CallState::from_json(&call.state);
+        let mid_booking = state.is_mid_booking();
         let ended_outcome = Outcome::on_hang_up(call.outcome, mid_booking);
         self.calls
             .record_status(tenant, call_sid, report.status, report.sequence, report.duration_secs, ended_outcome, now)
@@ -490,12 +494,14 @@ impl CallSession {
         // callback is counted once (the usage key is the call). A later,
         // longer report is not ignored: the largest duration reported is
         // what the call costs (a forged short first report cannot
-        // under-bill it).
+        // under-bill it). A call forwarded to the owner because answering
+        // was suspended is costed, never billed to the shop.
         if report.status == CallStatus::Completed
             && let Some(seconds) = report.duration_secs
         {
-            meter_reported_duration(self.allowance.as_ref(), tenant, call_sid, call.duration_secs, seconds, now)
-                .await?;
+            let minutes = minutes_of(&state);
+            let allowance = self.allowance.as_ref();
+            meter_reported_duration(allowance, tenant, call_sid, minutes, call.duration_secs, seconds, now).await?;
             if let Some(checks) = &self.duration_checks
                 && call.duration_secs.is_none()
             {
@@ -597,26 +603,33 @@ impl Callbacks {
 }
 
 /// Meters a finished call the provider reported as `reported` seconds long,
-/// `metered` being what was metered before (`None`: nothing yet). The
-/// largest duration reported is what the call costs.
+/// `metered` being what was metered before (`None`: nothing yet), as
+/// `minutes` says. The largest duration reported is what the call costs.
 pub(crate) async fn meter_reported_duration(
     allowance: &dyn CallAllowance,
     tenant: &TenantId,
     call_sid: &CallSid,
+    minutes: CallMinutes,
     metered: Option<u32>,
     reported: u32,
     now: DateTime<Utc>,
 ) -> Result<(), CallError> {
     match metered {
-        None => allowance.meter_call(tenant, call_sid, reported, now).await,
+        None => allowance.meter_call(tenant, call_sid, reported, minutes, now).await,
         Some(metered) => {
             let extra = billed_minutes(reported).saturating_sub(billed_minutes(metered));
             if extra > 0 {
-                allowance.meter_call_extension(tenant, call_sid, reported, extra, now).await?;
+                allowance.meter_call_extension(tenant, call_sid, reported, extra, minutes, now).await?;
             }
             Ok(())
         }
     }
+}
+
+/// Whose minutes the call's are: forwarded to the owner unanswered (never
+/// billed to the shop) or answered by the receptionist.
+pub(crate) fn minutes_of(state: &CallState) -> CallMinutes {
+    if state.forwarded_to_owner { CallMinutes::ForwardedToOwner } else { CallMinutes::Answered }
 }
 
 /// Every started minute, as the provider bills it.

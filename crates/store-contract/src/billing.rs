@@ -209,10 +209,17 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
         NewUsage { period: period("2026-12"), ..minutes("shop-a", "call:december", 200, now) },
         // Another tenant's usage, with a key shop-a also uses.
         NewUsage { cost_micros: 425_000, ..minutes("shop-b", "call:1", 50, now) },
+        // A call forwarded to the owner while answering was suspended:
+        // costed, kept apart from the billed minutes.
+        NewUsage { kind: UsageKind::ForwardedMinutes, cost_micros: 17_000, ..minutes("shop-a", "call:3", 2, now) },
     ];
     for fact in &facts {
         assert!(record(&stores, fact, &[]).await, "{}", fact.key);
     }
+    // A call is metered once, whichever kind its minutes were counted as.
+    let again =
+        NewUsage { kind: UsageKind::ForwardedMinutes, cost_micros: 8_500, ..minutes("shop-a", "call:1", 1, now) };
+    assert!(!record(&stores, &again, &[]).await, "the key is the call's");
     let november = totals(&stores, "shop-a", "2026-11").await;
     assert_eq!(
         november,
@@ -224,9 +231,11 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
             ai_cost_micros: 3_000_000_030,
             call_cost_micros: 85_000,
             sms_cost_micros: 16_600,
+            forwarded_minutes: 2,
+            forwarded_cost_micros: 17_000,
         }
     );
-    assert_eq!(november.total_cost_micros(), 3_000_101_630, "every kind's estimated cost");
+    assert_eq!(november.total_cost_micros(), 3_000_118_630, "every kind's estimated cost");
     let october = totals(&stores, "shop-a", "2026-10").await;
     assert_eq!(october, UsageTotals { call_minutes: 100, call_cost_micros: 850_000, ..Default::default() });
     assert_eq!(october.total_cost_micros(), 850_000);

@@ -210,6 +210,9 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
             "call_minutes": report.totals.call_minutes,
             "sms_segments": report.totals.sms_segments,
             "llm_tokens": report.totals.llm_tokens,
+            // Minutes of calls forwarded to the owner while answering was
+            // suspended: they cost us, the shop is never billed for them.
+            "forwarded_minutes": report.totals.forwarded_minutes,
             "ai_cost_micros": report.totals.ai_cost_micros,
             // What the period cost us by the rate card, estimated when each
             // record was made (records from before minutes and texts were
@@ -219,6 +222,7 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
                 "call_minutes": report.totals.call_cost_micros,
                 "sms_segments": report.totals.sms_cost_micros,
                 "llm_tokens": report.totals.ai_cost_micros,
+                "forwarded_minutes": report.totals.forwarded_cost_micros,
             },
         },
         "included": {"call_minutes": report.included_minutes, "sms_segments": report.included_sms},

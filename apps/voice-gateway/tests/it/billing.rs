@@ -417,3 +417,46 @@ async fn replies_to_texts_are_metered_once_and_switched_off_by_enable_sms() {
     assert!(!twiml.contains("<Message>"), "no reply with texts off: {twiml}");
     assert_eq!(usage(&app).await["usage"]["sms_segments"], 1);
 }
+
+#[tokio::test]
+async fn calls_forwarded_while_answering_is_suspended_cost_us_but_are_never_billed_to_the_shop() {
+    let app = TestApp::new().await;
+    // A cap of 5 minutes, used up by an answered call: the next is forwarded.
+    let capped = app.admin(Method::PUT, "/admin/tenants/fresh-cuts/cap", Some(&json!({"minutes": 5}))).await;
+    assert_eq!(capped.status, StatusCode::OK, "{}", capped.body);
+    start_call(&app, "CA-fw-answered").await;
+    finish_call(&app, "CA-fw-answered", "300").await;
+    let forwarded = start_call(&app, "CA-fw-capped").await;
+    assert!(forwarded.contains(&format!("<Number>{OWNER}</Number>")), "forwarded to the owner: {forwarded}");
+    finish_call(&app, "CA-fw-capped", "125").await;
+    finish_call(&app, "CA-fw-capped", "125").await; // Twilio's retry counts once
+    let body = usage(&app).await;
+    assert_eq!(body["usage"]["call_minutes"], 5, "the shop's minutes stay where they were: {body}");
+    assert_eq!(body["usage"]["forwarded_minutes"], 3, "{body}");
+    assert_eq!(body["cap"]["used"], 5, "the cap does not move: {body}");
+    let by_kind = &body["usage"]["estimated_cost_micros_by_kind"];
+    assert_eq!(by_kind["call_minutes"], 5 * 8_500, "{body}");
+    assert_eq!(by_kind["forwarded_minutes"], 3 * 8_500, "what the forwarded call cost us: {body}");
+    let cost = body["usage"]["estimated_cost_micros"].as_i64().unwrap_or_default();
+    assert!(cost >= 8 * 8_500, "the period's cost includes the forwarded minutes: {body}");
+
+    // Suspended by the operator (a cap of 0): a forwarded call three days
+    // long, far past the plan's included minutes, bills nothing.
+    let suspended = app.admin(Method::POST, "/admin/tenants/fresh-cuts/suspend", None).await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
+    let forwarded = start_call(&app, "CA-fw-suspended").await;
+    assert!(forwarded.contains(&format!("<Number>{OWNER}</Number>")), "{forwarded}");
+    finish_call(&app, "CA-fw-suspended", "259200").await;
+    let body = usage(&app).await;
+    assert_eq!(body["usage"]["call_minutes"], 5, "{body}");
+    assert_eq!(body["usage"]["forwarded_minutes"], 3 + 4_320, "{body}");
+    let preview = app.admin(Method::GET, "/admin/tenants/fresh-cuts/invoices/preview", None).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let lines = preview.body["lines"].as_array().cloned().unwrap_or_default();
+    assert!(!lines.is_empty(), "{}", preview.body);
+    assert!(
+        lines.iter().all(|line| !line["description"].as_str().unwrap_or_default().contains("Call minutes")),
+        "no overage for minutes the receptionist never answered: {}",
+        preview.body
+    );
+}

@@ -547,9 +547,10 @@ async fn a_suspended_shops_call_goes_to_the_owner_with_no_ai() {
     let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
     assert_eq!(usage.body["usage"]["llm_tokens"], 0, "no AI: {}", usage.body);
     assert_eq!(usage.body["answering"], "forward_to_owner");
-    // The forwarded call's own minutes are still metered by the call
-    // session's status callback (routing's `CallSession::status`), which
-    // does not yet tell a suspension's forward from an answered call.
+    // Nothing metered for the shop: the forwarded call's 2 minutes are
+    // costed apart, never billed.
+    assert_eq!(usage.body["usage"]["call_minutes"], 0, "{}", usage.body);
+    assert_eq!(usage.body["usage"]["forwarded_minutes"], 2, "{}", usage.body);
     let again = app.admin(Method::POST, "/admin/tenants/fresh-cuts/suspend", None).await;
     assert_eq!(again.status, StatusCode::OK, "suspending twice is fine");
 

@@ -127,6 +127,11 @@ pub struct CallState {
     /// acceptance (a press of 1) means they took it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub warm_transfer: bool,
+    /// The receptionist never answered: AI answering was suspended when the
+    /// call started and it was forwarded to the owner. Its minutes are
+    /// costed but never billed to the shop (`CallMinutes::ForwardedToOwner`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded_to_owner: bool,
 }
 
 /// One exchange of a call: what the caller said, what they heard back.

@@ -14,8 +14,8 @@ use frontdesk_jobs::{
 };
 use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{
-    CHECK_CALL_DURATION, CallDurationCheck, CallLedger, CallSession, CallSid, CallStatus, CallStore, Dialogue,
-    IncomingCall, LedgerCall, LedgerError, MemoryCallStore, StatusReport,
+    CHECK_CALL_DURATION, CallDurationCheck, CallLedger, CallMinutes, CallSession, CallSid, CallStatus, CallStore,
+    Dialogue, IncomingCall, LedgerCall, LedgerError, MemoryCallStore, StatusReport,
 };
 use mockall::predicate::eq;
 
@@ -149,9 +149,9 @@ async fn a_short_callback_is_corrected_from_the_providers_record() {
     let mut allowance = MockAllowance::new();
     allowance
         .expect_meter_call()
-        .with(eq(fresh_cuts()), eq(sid()), eq(30), mockall::predicate::always())
+        .with(eq(fresh_cuts()), eq(sid()), eq(30), eq(CallMinutes::Answered), mockall::predicate::always())
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     let profile = demo_profile("fresh-cuts");
     let at = monday_morning() + Duration::minutes(10);
     let session = session(calls.clone(), allowance, Some(queue.clone()));
@@ -170,9 +170,9 @@ async fn a_short_callback_is_corrected_from_the_providers_record() {
     let mut allowance = MockAllowance::new();
     allowance
         .expect_meter_call_extension()
-        .with(eq(fresh_cuts()), eq(sid()), eq(602), eq(10), mockall::predicate::always())
+        .with(eq(fresh_cuts()), eq(sid()), eq(602), eq(10), eq(CallMinutes::Answered), mockall::predicate::always())
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(()));
     allowance.expect_meter_call().never();
     assert!(check(calls.clone(), Ledger(completed(602)), allowance).await.is_ok());
     let call = calls.call(&fresh_cuts(), &sid()).await.ok().flatten();
@@ -191,7 +191,7 @@ async fn a_record_that_agrees_or_is_missing_changes_nothing_and_outages_are_retr
     let calls = Arc::new(MemoryCallStore::new());
     answered_call(&calls).await;
     let mut allowance = MockAllowance::new();
-    allowance.expect_meter_call().times(1).returning(|_, _, _, _| Ok(()));
+    allowance.expect_meter_call().times(1).returning(|_, _, _, _, _| Ok(()));
     let profile = demo_profile("fresh-cuts");
     let session = session(calls.clone(), allowance, None);
     assert!(session.status(&profile, &sid(), completed_report(125, 3), monday_morning()).await.is_ok());

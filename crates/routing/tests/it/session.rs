@@ -17,9 +17,9 @@ use frontdesk_jobs::NewJob;
 use frontdesk_routing::dialogue::Draft;
 use frontdesk_routing::scenarios::demo_profile;
 use frontdesk_routing::{
-    Admission, Answer, AskedQuestion, CallAllowance, CallError, CallPolicy, CallRecord, CallSession, CallSid,
-    CallState, CallStatus, CallStore, CallTurn, CallerInput, Dialogue, IncomingCall, MemoryCallStore, Next, Outcome,
-    SavedTurn, Stage, StatusReport, TurnKey, TurnNumber, TurnUpdate,
+    Admission, Answer, AskedQuestion, CallAllowance, CallError, CallMinutes, CallPolicy, CallRecord, CallSession,
+    CallSid, CallState, CallStatus, CallStore, CallTurn, CallerInput, Dialogue, IncomingCall, MemoryCallStore, Next,
+    Outcome, SavedTurn, Stage, StatusReport, TurnKey, TurnNumber, TurnUpdate,
 };
 use frontdesk_tenant::TenantProfile;
 use mockall::predicate::eq;
@@ -164,6 +164,7 @@ mockall::mock! {
             tenant: &TenantId,
             call_sid: &CallSid,
             seconds: u32,
+            minutes: CallMinutes,
             now: DateTime<Utc>,
         ) -> Result<(), CallError>;
         async fn meter_tokens(
@@ -180,6 +181,7 @@ mockall::mock! {
             call_sid: &CallSid,
             reported_seconds: u32,
             extra_minutes: u32,
+            minutes: CallMinutes,
             now: DateTime<Utc>,
         ) -> Result<(), CallError>;
     }
@@ -375,9 +377,9 @@ async fn a_finished_call_is_metered_once_and_a_ringing_one_not_at_all() {
     let mut allowance = MockAllowance::new();
     allowance
         .expect_meter_call()
-        .with(eq(profile.slug().clone()), eq(sid()), eq(62), mockall::predicate::always())
+        .with(eq(profile.slug().clone()), eq(sid()), eq(62), eq(CallMinutes::Answered), mockall::predicate::always())
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     let clock = Arc::new(ManualClock::new(monday_morning()));
     let dialogue = Dialogue::new(Arc::new(BookingService::new(Arc::new(MemoryBookingStore::new()), clock)));
     let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
@@ -390,6 +392,51 @@ async fn a_finished_call_is_metered_once_and_a_ringing_one_not_at_all() {
 }
 
 #[tokio::test]
+async fn a_call_forwarded_while_suspended_is_metered_as_forwarded_minutes_extension_included() {
+    let profile = demo_profile("fresh-cuts");
+    let calls = Arc::new(MemoryCallStore::new());
+    let mut allowance = MockAllowance::new();
+    allowance
+        .expect_admission()
+        .returning(|_, _| Admission::ForwardToOwner(frontdesk_billing::SuspensionReason::CapReached));
+    allowance
+        .expect_meter_call()
+        .with(
+            eq(profile.slug().clone()),
+            eq(sid()),
+            eq(40),
+            eq(CallMinutes::ForwardedToOwner),
+            mockall::predicate::always(),
+        )
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    allowance
+        .expect_meter_call_extension()
+        .with(
+            eq(profile.slug().clone()),
+            eq(sid()),
+            eq(130),
+            eq(2),
+            eq(CallMinutes::ForwardedToOwner),
+            mockall::predicate::always(),
+        )
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    let clock = Arc::new(ManualClock::new(monday_morning()));
+    let dialogue = Dialogue::new(Arc::new(BookingService::new(Arc::new(MemoryBookingStore::new()), clock)));
+    let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
+    let incoming = IncomingCall { call_sid: sid(), caller: None, called: profile.phone_numbers()[0].clone() };
+    let answer = session.start(&profile, incoming, monday_morning()).await;
+    assert_eq!(answer.next, Next::Transfer { to: profile.owner_phone().clone() });
+    let completed =
+        |sequence, seconds| StatusReport { status: CallStatus::Completed, sequence, duration_secs: Some(seconds) };
+    // Repeated, then longer: forwarded minutes each time, never the shop's.
+    for report in [completed(3, 40), completed(3, 40), completed(4, 130)] {
+        assert!(session.status(&profile, &sid(), report, monday_morning()).await.is_ok());
+    }
+}
+
+#[tokio::test]
 async fn a_longer_later_report_meters_the_missing_minutes_and_a_shorter_one_nothing() {
     let profile = demo_profile("fresh-cuts");
     let calls = Arc::new(MemoryCallStore::new());
@@ -399,15 +446,22 @@ async fn a_longer_later_report_meters_the_missing_minutes_and_a_shorter_one_noth
     // A forged first report of 1 second (1 minute) ...
     allowance
         .expect_meter_call()
-        .with(eq(profile.slug().clone()), eq(sid()), eq(1), mockall::predicate::always())
+        .with(eq(profile.slug().clone()), eq(sid()), eq(1), eq(CallMinutes::Answered), mockall::predicate::always())
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     // ... then the real 125 seconds (3 minutes): 2 more minutes, once.
     allowance
         .expect_meter_call_extension()
-        .with(eq(profile.slug().clone()), eq(sid()), eq(125), eq(2), mockall::predicate::always())
+        .with(
+            eq(profile.slug().clone()),
+            eq(sid()),
+            eq(125),
+            eq(2),
+            eq(CallMinutes::Answered),
+            mockall::predicate::always(),
+        )
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(()));
     let clock = Arc::new(ManualClock::new(monday_morning()));
     let dialogue = Dialogue::new(Arc::new(BookingService::new(Arc::new(MemoryBookingStore::new()), clock)));
     let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
@@ -428,7 +482,7 @@ async fn outcome_after(turns: &[&str]) -> Option<Outcome> {
     let clock = Arc::new(ManualClock::new(monday_morning()));
     let dialogue = Dialogue::new(Arc::new(BookingService::new(Arc::new(MemoryBookingStore::new()), clock)));
     let mut allowance = allowing_everything();
-    allowance.expect_meter_call().returning(|_, _, _, _| Ok(()));
+    allowance.expect_meter_call().returning(|_, _, _, _, _| Ok(()));
     let session = CallSession::new(calls.clone(), Arc::new(dialogue), Arc::new(allowance));
     let call = IncomingCall {
         call_sid: sid(),
