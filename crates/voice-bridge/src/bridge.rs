@@ -1,0 +1,433 @@
+//! The bridge between one call's Media Stream and one realtime model
+//! session: the caller's audio to the model, the model's audio to the
+//! caller, barge-in, tool calls, transcripts, latency and usage.
+//!
+//! Transport-agnostic: the gateway turns the WebSocket into two channels
+//! of [`TwilioMessage`]s in and [`TwilioCommand`]s out. Each bridge owns its
+//! session and channels, so two calls share nothing.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontdesk_llm::ToolCall;
+use frontdesk_llm::{ItemId, RealtimeError, RealtimeEvent, RealtimeSession, RealtimeUsage};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::media::{MULAW_BYTES_PER_MS, StreamStart, Track, TwilioCommand, TwilioMessage};
+
+/// Runs the model's tool calls for one call (the gateway implements it over
+/// the text path's tools and invariants).
+#[async_trait]
+pub trait ToolRunner: Send + Sync {
+    /// The result to hand back to the model, as JSON. A refused or failed
+    /// call is a result too (`{"error": …}`): the model must hear why.
+    async fn run(&self, call: &ToolCall) -> Value;
+}
+
+/// Who spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Caller,
+    Receptionist,
+}
+
+/// One transcribed turn, card numbers already removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptTurn {
+    pub speaker: Speaker,
+    pub item_id: ItemId,
+    pub text: String,
+    /// The caller spoke over this answer: they heard only its beginning.
+    pub cut_short: bool,
+}
+
+/// Why the bridge stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndReason {
+    /// Twilio said `stop`: the call hung up or the stream ended.
+    StreamStopped,
+    /// Twilio's socket closed without a `stop`.
+    StreamLost,
+    /// The model's session ended (`Closed`, or its events stopped).
+    ModelClosed { reason: String },
+    /// Sending to the model failed.
+    ModelFailed(RealtimeError),
+    /// The stream's `start` was missing, named another call, or carried
+    /// audio the bridge cannot relay untranscoded.
+    Refused(String),
+}
+
+/// The caller's turn latencies (speech stopped → first answer audio sent
+/// to Twilio).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Latencies {
+    pub turns: Vec<Duration>,
+}
+
+impl Latencies {
+    /// The nearest-rank percentile (`0 < p ≤ 100`); `None` without turns.
+    pub fn percentile(&self, p: u32) -> Option<Duration> {
+        if self.turns.is_empty() {
+            return None;
+        }
+        let mut sorted = self.turns.clone();
+        sorted.sort_unstable();
+        let rank = (u64::from(p.clamp(1, 100)) * sorted.len() as u64).div_ceil(100) as usize;
+        sorted.get(rank.saturating_sub(1)).copied()
+    }
+
+    pub fn p50(&self) -> Option<Duration> {
+        self.percentile(50)
+    }
+
+    pub fn p95(&self) -> Option<Duration> {
+        self.percentile(95)
+    }
+}
+
+/// What happened on the call, once the bridge has ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BridgeOutcome {
+    /// The stream's `start` (absent if the stream never started).
+    pub start: Option<StreamStart>,
+    pub transcript: Vec<TranscriptTurn>,
+    pub latencies: Latencies,
+    /// All answers' tokens, audio and text apart.
+    pub usage: RealtimeUsage,
+    pub responses: u32,
+    /// Barge-ins: answers the caller spoke over.
+    pub interruptions: u32,
+    /// Errors the model reported without ending the session.
+    pub model_errors: Vec<String>,
+    pub ended: EndReason,
+}
+
+/// How a bridge is set up for its call.
+#[derive(Debug, Clone, Default)]
+pub struct BridgeOptions {
+    /// The call the stream must be for (from the stream token); `None`
+    /// accepts any.
+    pub expected_call_sid: Option<String>,
+}
+
+/// One call's bridge. [`Bridge::run`] consumes it.
+pub struct Bridge {
+    session: RealtimeSession,
+    tools: Arc<dyn ToolRunner>,
+    options: BridgeOptions,
+}
+
+/// Where the model's current answer stands, for barge-in.
+#[derive(Debug)]
+struct Speaking {
+    item_id: ItemId,
+    /// Audio bytes sent to Twilio for this item.
+    sent_bytes: u64,
+    /// The offset (ms) of the last mark Twilio acknowledged: what the caller
+    /// has heard.
+    heard_ms: u64,
+}
+
+impl Speaking {
+    fn sent_ms(&self) -> u64 {
+        self.sent_bytes / MULAW_BYTES_PER_MS
+    }
+}
+
+/// A mark's name: `<item_id>:<audio end in ms>`.
+pub fn mark_name(item_id: &ItemId, end_ms: u64) -> String {
+    format!("{item_id}:{end_ms}")
+}
+
+/// The item and offset a mark's name encodes.
+pub fn parse_mark_name(name: &str) -> Option<(ItemId, u64)> {
+    let (item, ms) = name.rsplit_once(':')?;
+    Some((ItemId::new(item), ms.parse().ok()?))
+}
+
+struct Run {
+    stream_sid: String,
+    to_twilio: mpsc::Sender<TwilioCommand>,
+    speaking: Option<Speaking>,
+    /// Items cut short: their late audio and marks are dropped.
+    interrupted: HashSet<ItemId>,
+    /// When the caller last stopped speaking, until the answer's first audio.
+    turn_ended_at: Option<Instant>,
+    outcome: BridgeOutcome,
+}
+
+/// The Twilio side went away (its channel closed).
+struct TwilioGone;
+
+impl Run {
+    async fn send(&self, command: TwilioCommand) -> Result<(), TwilioGone> {
+        self.to_twilio.send(command).await.map_err(|_| TwilioGone)
+    }
+
+    /// A piece of the model's answer: to Twilio, then a mark at its end.
+    async fn audio_out(&mut self, item_id: ItemId, audio: Vec<u8>) -> Result<(), TwilioGone> {
+        if self.interrupted.contains(&item_id) || audio.is_empty() {
+            return Ok(());
+        }
+        let speaking = match &mut self.speaking {
+            Some(speaking) if speaking.item_id == item_id => speaking,
+            _ => self.speaking.insert(Speaking { item_id: item_id.clone(), sent_bytes: 0, heard_ms: 0 }),
+        };
+        speaking.sent_bytes += audio.len() as u64;
+        let name = mark_name(&item_id, speaking.sent_ms());
+        let stream_sid = self.stream_sid.clone();
+        self.send(TwilioCommand::Media { stream_sid: stream_sid.clone(), audio }).await?;
+        if let Some(ended_at) = self.turn_ended_at.take() {
+            self.outcome.latencies.turns.push(ended_at.elapsed());
+        }
+        self.send(TwilioCommand::Mark { stream_sid, name }).await
+    }
+
+    fn mark_played(&mut self, name: &str) {
+        let Some((item_id, ms)) = parse_mark_name(name) else {
+            tracing::debug!(name, "a mark the bridge did not send");
+            return;
+        };
+        if let Some(speaking) = &mut self.speaking
+            && speaking.item_id == item_id
+        {
+            speaking.heard_ms = speaking.heard_ms.max(ms);
+        }
+    }
+
+    /// The caller speaks: if the model's audio is still playing, stop it and
+    /// tell the model where the caller stopped hearing it.
+    async fn caller_started(&mut self, session: &RealtimeSession) -> Result<(), Stop> {
+        self.turn_ended_at = None;
+        let Some(speaking) = self.speaking.take() else { return Ok(()) };
+        if speaking.heard_ms >= speaking.sent_ms() {
+            return Ok(());
+        }
+        self.send(TwilioCommand::Clear { stream_sid: self.stream_sid.clone() }).await.map_err(|_| Stop::TwilioGone)?;
+        self.outcome.interruptions += 1;
+        self.interrupted.insert(speaking.item_id.clone());
+        session
+            .sender
+            .truncate(&speaking.item_id, 0, Duration::from_millis(speaking.heard_ms))
+            .await
+            .map_err(Stop::Model)
+    }
+}
+
+enum Stop {
+    TwilioGone,
+    Model(RealtimeError),
+}
+
+impl Bridge {
+    pub fn new(session: RealtimeSession, tools: Arc<dyn ToolRunner>) -> Bridge {
+        Bridge { session, tools, options: BridgeOptions::default() }
+    }
+
+    pub fn with_options(mut self, options: BridgeOptions) -> Bridge {
+        self.options = options;
+        self
+    }
+
+    /// Relays until the stream stops, the model's session ends or either
+    /// side fails; closes the model's session on the way out.
+    #[tracing::instrument(skip_all, fields(call_sid = tracing::field::Empty, stream_sid = tracing::field::Empty))]
+    pub async fn run(
+        self,
+        mut from_twilio: mpsc::Receiver<TwilioMessage>,
+        to_twilio: mpsc::Sender<TwilioCommand>,
+    ) -> BridgeOutcome {
+        let Bridge { mut session, tools, options } = self;
+        let mut outcome = BridgeOutcome {
+            start: None,
+            transcript: Vec::new(),
+            latencies: Latencies::default(),
+            usage: RealtimeUsage::default(),
+            responses: 0,
+            interruptions: 0,
+            model_errors: Vec::new(),
+            ended: EndReason::StreamLost,
+        };
+        let start = match wait_for_start(&mut from_twilio).await {
+            Ok(start) => start,
+            Err(ended) => {
+                outcome.ended = ended;
+                let _ = session.sender.close().await;
+                return outcome;
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("call_sid", start.call_sid.as_str());
+        span.record("stream_sid", start.stream_sid.as_str());
+        let refusal = if !start.media_format.is_mulaw_8k_mono() {
+            Some(format!("the stream's audio is {:?}, not μ-law 8 kHz mono", start.media_format))
+        } else {
+            options
+                .expected_call_sid
+                .as_ref()
+                .filter(|expected| **expected != start.call_sid)
+                .map(|expected| format!("the stream is for call {}, its token for call {expected}", start.call_sid))
+        };
+        outcome.start = Some(start.clone());
+        if let Some(refusal) = refusal {
+            tracing::warn!(%refusal, "refused a media stream");
+            outcome.ended = EndReason::Refused(refusal);
+            let _ = session.sender.close().await;
+            return outcome;
+        }
+        let mut run = Run {
+            stream_sid: start.stream_sid,
+            to_twilio,
+            speaking: None,
+            interrupted: HashSet::new(),
+            turn_ended_at: None,
+            outcome,
+        };
+        let mut tool_runs: JoinSet<Result<(), RealtimeError>> = JoinSet::new();
+        let ended = loop {
+            tokio::select! {
+                message = from_twilio.recv() => match message {
+                    None => break EndReason::StreamLost,
+                    Some(TwilioMessage::Stop { .. }) => break EndReason::StreamStopped,
+                    Some(TwilioMessage::Media(frame)) if frame.track == Track::Inbound => {
+                        if let Err(error) = session.sender.send_audio(&frame.audio).await {
+                            break EndReason::ModelFailed(error);
+                        }
+                    }
+                    Some(TwilioMessage::Mark { name }) => run.mark_played(&name),
+                    Some(TwilioMessage::Dtmf { digit }) => tracing::debug!(%digit, "a key pressed during a realtime call"),
+                    Some(TwilioMessage::Media(_) | TwilioMessage::Connected { .. } | TwilioMessage::Start(_)) => {}
+                },
+                event = session.events.next() => {
+                    let Some(event) = event else {
+                        break EndReason::ModelClosed { reason: "the model's events ended".to_owned() };
+                    };
+                    match event {
+                        RealtimeEvent::AudioOut { item_id, audio } => {
+                            if run.audio_out(item_id, audio).await.is_err() {
+                                break EndReason::StreamLost;
+                            }
+                        }
+                        RealtimeEvent::SpeechStarted { .. } => match run.caller_started(&session).await {
+                            Ok(()) => {}
+                            Err(Stop::TwilioGone) => break EndReason::StreamLost,
+                            Err(Stop::Model(error)) => break EndReason::ModelFailed(error),
+                        },
+                        RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
+                        RealtimeEvent::CallerTranscript { item_id, text } => {
+                            run.outcome.transcript.push(TranscriptTurn {
+                                speaker: Speaker::Caller,
+                                item_id,
+                                text: frontdesk_language::redact_card_numbers(&text),
+                                cut_short: false,
+                            });
+                        }
+                        RealtimeEvent::ReceptionistTranscript { item_id, text } => {
+                            let cut_short = run.interrupted.contains(&item_id);
+                            run.outcome.transcript.push(TranscriptTurn {
+                                speaker: Speaker::Receptionist,
+                                item_id,
+                                text: frontdesk_language::redact_card_numbers(&text),
+                                cut_short,
+                            });
+                        }
+                        RealtimeEvent::ToolCall(call) => {
+                            let tools = tools.clone();
+                            let sender = session.sender.clone();
+                            tool_runs.spawn(async move {
+                                let result = tools.run(&call).await;
+                                sender.tool_result(&call.id, &result).await
+                            });
+                        }
+                        RealtimeEvent::ResponseDone { usage, .. } => {
+                            run.outcome.responses += 1;
+                            add_usage(&mut run.outcome.usage, &usage);
+                        }
+                        RealtimeEvent::Error { code, message } => {
+                            tracing::warn!(code = code.as_deref().unwrap_or("-"), %message, "the voice model reported an error");
+                            run.outcome.model_errors.push(match code {
+                                Some(code) => format!("{code}: {message}"),
+                                None => message,
+                            });
+                        }
+                        RealtimeEvent::Closed { reason } => break EndReason::ModelClosed { reason },
+                    }
+                },
+                Some(done) = tool_runs.join_next(), if !tool_runs.is_empty() => match done {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => break EndReason::ModelFailed(error),
+                    Err(error) => tracing::error!(%error, "a tool call's task failed"),
+                },
+            }
+        };
+        tool_runs.abort_all();
+        if !matches!(ended, EndReason::ModelClosed { .. }) {
+            let _ = session.sender.close().await;
+        }
+        let mut outcome = run.outcome;
+        outcome.ended = ended;
+        tracing::info!(
+            ended = ?outcome.ended,
+            turns = outcome.latencies.turns.len(),
+            p50_ms = outcome.latencies.p50().map(|d| d.as_millis() as u64),
+            p95_ms = outcome.latencies.p95().map(|d| d.as_millis() as u64),
+            interruptions = outcome.interruptions,
+            "realtime bridge ended"
+        );
+        outcome
+    }
+}
+
+fn add_usage(total: &mut RealtimeUsage, usage: &RealtimeUsage) {
+    for (sum, part) in [(&mut total.text, &usage.text), (&mut total.audio, &usage.audio)] {
+        sum.input_tokens += part.input_tokens;
+        sum.cached_input_tokens += part.cached_input_tokens;
+        sum.output_tokens += part.output_tokens;
+    }
+}
+
+/// Skips `connected` to the `start`; anything else first is a refusal.
+async fn wait_for_start(from_twilio: &mut mpsc::Receiver<TwilioMessage>) -> Result<StreamStart, EndReason> {
+    loop {
+        match from_twilio.recv().await {
+            None => return Err(EndReason::StreamLost),
+            Some(TwilioMessage::Connected { .. }) => {}
+            Some(TwilioMessage::Start(start)) => return Ok(start),
+            Some(TwilioMessage::Stop { .. }) => return Err(EndReason::StreamStopped),
+            Some(other) => return Err(EndReason::Refused(format!("the stream sent {other:?} before its start"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mark_names_carry_the_item_and_the_offset() {
+        let name = mark_name(&ItemId::new("item_A:1"), 1280);
+        assert_eq!(name, "item_A:1:1280");
+        assert_eq!(parse_mark_name(&name), Some((ItemId::new("item_A:1"), 1280)));
+        assert_eq!(parse_mark_name("utt-7"), None);
+        assert_eq!(parse_mark_name("item:x"), None);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let ms = |list: &[u64]| Latencies { turns: list.iter().map(|&m| Duration::from_millis(m)).collect() };
+        let check = |list: &[u64], p50: Option<u64>, p95: Option<u64>| {
+            let latencies = ms(list);
+            assert_eq!(latencies.p50(), p50.map(Duration::from_millis), "{list:?}");
+            assert_eq!(latencies.p95(), p95.map(Duration::from_millis), "{list:?}");
+        };
+        check(&[], None, None);
+        check(&[300], Some(300), Some(300));
+        check(&[400, 100, 300, 200], Some(200), Some(400));
+        check(&(1..=20).collect::<Vec<_>>(), Some(10), Some(19));
+    }
+}
