@@ -42,7 +42,7 @@ pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
-pub use session::{Answer, CallSession, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
+pub use session::{Answer, CallSession, NO_MESSAGE_WAIT, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
 pub use spend::{ModelSpend, ModelUse};
 pub use texts::{
     BookingTexts, CapAlerts, NOTIFY_OWNER, OWNER_TEXT, OutboxMessaging, OwnerNotices, OwnerTexts, booking_text,

@@ -124,6 +124,11 @@ pub(crate) struct Callbacks {
 /// How long the owner's text about a message waits for its transcription.
 pub const TRANSCRIPTION_WAIT: Duration = Duration::minutes(3);
 
+/// How long after a call with a callback ended the owner's "didn't leave a
+/// message" notice waits for a recording that may still be on its way (the
+/// provider's recording and status webhooks arrive in either order).
+pub const NO_MESSAGE_WAIT: Duration = Duration::minutes(2);
+
 /// Where and when a finished call's duration is checked against the
 /// provider's own record.
 struct DurationChecks {
@@ -421,6 +426,9 @@ impl CallSession {
             }
             let notice = voicemail_notice(profile, &call, None, &callbacks.link, now);
             callbacks.queue_notice(profile, call_sid, &notice, Some(now + TRANSCRIPTION_WAIT)).await;
+            // The message's notice covers the callback: the "no message"
+            // one, if the call's end queued it already, is withdrawn.
+            callbacks.withdraw_no_message_notice(profile, call_sid).await;
             if self.transcribes_messages(profile)
                 && let (Some(recording), Some(url)) = (&recording, &url)
             {
@@ -502,6 +510,9 @@ impl CallSession {
             let minutes = minutes_of(&state);
             let allowance = self.allowance.as_ref();
             meter_reported_duration(allowance, tenant, call_sid, minutes, call.duration_secs, seconds, now).await?;
+            if let Some(callbacks) = &self.callbacks {
+                callbacks.notice_if_no_message(profile, &call, now).await?;
+            }
             if let Some(checks) = &self.duration_checks
                 && call.duration_secs.is_none()
             {
@@ -579,6 +590,37 @@ impl Callbacks {
             self.queue_notice(profile, call_sid, &notice, at).await;
         }
         Ok(())
+    }
+
+    /// The call ended: if it left a callback but no message, the owner is
+    /// told now (after [`NO_MESSAGE_WAIT`], in case the recording is still
+    /// on its way): who called, when, that they left no message, and the
+    /// callbacks' link. Once per callback (the job's key is the call), and
+    /// never when a message was left (its own notice covers the callback).
+    /// An error means the provider should retry.
+    async fn notice_if_no_message(
+        &self,
+        profile: &TenantProfile,
+        call: &CallRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        let Some(callback) = self.store.callback(profile.slug(), &call.call_sid).await? else { return Ok(()) };
+        if callback.status == CallbackStatus::Done || callback.recording_url.is_some() || call.recording_url.is_some() {
+            return Ok(());
+        }
+        let body = no_message_notice(profile, call, &callback, &self.link, now);
+        // `None`: the owner chose not to hear about callbacks.
+        let Some(job) = no_message_job(profile, &call.call_sid, &body) else { return Ok(()) };
+        self.jobs.enqueue(job.run_at(now + NO_MESSAGE_WAIT)).await.map_err(|e| CallError::Unexpected(e.into()))?;
+        Ok(())
+    }
+
+    /// A message arrived: the "no message" notice, if queued, is withdrawn.
+    async fn withdraw_no_message_notice(&self, profile: &TenantProfile, call_sid: &CallSid) {
+        let Some(key) = no_message_job(profile, call_sid, "").and_then(|job| job.unique_key) else { return };
+        if let Err(error) = self.jobs.cancel_by_key(&key).await {
+            tracing::error!(%error, "could not withdraw the owner's \"no message\" notice");
+        }
     }
 
     /// Queues the owner's text about a message, to go out `at` (the plain
@@ -664,6 +706,46 @@ fn voicemail_job(profile: &TenantProfile, key: &str, body: &str) -> Option<front
     )
 }
 
+/// The owner's notification of a callback whose caller left no message (on
+/// the channels they chose, or in their digest), keyed by the call.
+fn no_message_job(profile: &TenantProfile, call_sid: &CallSid, body: &str) -> Option<frontdesk_jobs::NewJob> {
+    frontdesk_notify::owner_notification_job(
+        profile,
+        frontdesk_notify::OwnerEvent::CallbackCreated,
+        &format!("callback:{call_sid}"),
+        body,
+        Some("/app/callbacks"),
+    )
+}
+
+/// "Frontdesk: Jane (+1555…) called Fresh Cuts today at 3:05 PM and didn't
+/// leave a message (wants to book a haircut). Call back: LINK"
+fn no_message_notice(
+    profile: &TenantProfile,
+    call: &CallRecord,
+    callback: &Callback,
+    link: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let who = caller_words(callback.name.as_deref(), call.caller.as_ref());
+    let at = crate::reminders::when_from(profile, call.started_at, now);
+    format!(
+        "Frontdesk: {who} called {} {at} and didn't leave a message ({}). Call back: {link}",
+        profile.name(),
+        callback.reason
+    )
+}
+
+/// "Jane (+15555551234)", "+15555551234", "a caller with a withheld number".
+fn caller_words(name: Option<&str>, number: Option<&E164>) -> String {
+    match (name, number) {
+        (Some(name), Some(number)) => format!("{name} ({number})"),
+        (Some(name), None) => format!("{name} (number withheld)"),
+        (None, Some(number)) => number.to_string(),
+        (None, None) => "a caller with a withheld number".to_owned(),
+    }
+}
+
 /// The key of the owner's text about a call's message.
 fn notice_key(call_sid: &CallSid) -> String {
     format!("voicemail:{call_sid}")
@@ -679,12 +761,7 @@ fn voicemail_notice(
     now: DateTime<Utc>,
 ) -> String {
     let summary = CallSummaryLine::of(profile, call);
-    let who = match (&summary.name, &call.caller) {
-        (Some(name), Some(number)) => format!("{name} ({number})"),
-        (Some(name), None) => format!("{name} (number withheld)"),
-        (None, Some(number)) => number.to_string(),
-        (None, None) => "a caller with a withheld number".to_owned(),
-    };
+    let who = caller_words(summary.name.as_deref(), call.caller.as_ref());
     let at = crate::reminders::when_from(profile, call.started_at, now);
     let said = match transcript {
         Some(text) => format!(": \"{}\"", shortened(text, 240)),

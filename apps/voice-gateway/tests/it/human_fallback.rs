@@ -190,6 +190,83 @@ async fn a_declined_transfer_leaves_a_message_a_callback_and_a_text_with_its_gis
     assert!(!gist.contains("4111"), "{gist}");
 }
 
+/// The caller's call ended after `seconds` (Twilio's status callback).
+async fn caller_hangs_up(app: &TestApp, seconds: &str) {
+    let params = [
+        ("CallSid", CALL),
+        ("From", CALLER),
+        ("To", SHOP),
+        ("CallStatus", "completed"),
+        ("CallDuration", seconds),
+        ("SequenceNumber", "3"),
+    ];
+    let (status, body) = app.twilio("/twilio/status", &params).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
+/// The owner did not take the transfer: the caller is asked for a message.
+async fn transfer_not_taken(app: &TestApp) {
+    asks_for_a_person(app).await;
+    owner_leg(app, "/twilio/whisper", &[]).await;
+    let done = caller_leg(app, "/twilio/dial-done", &[("DialCallStatus", "no-answer"), ("DialCallSid", LEG)]).await;
+    assert!(done.contains("<Record"), "{done}");
+}
+
+async fn leaves_the_message(app: &TestApp) {
+    caller_leg(
+        app,
+        "/twilio/recording",
+        &[("RecordingUrl", "https://api.twilio.com/recordings/RE1"), ("RecordingSid", "RE1")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_without_a_message_is_told_to_the_owner_once() {
+    let app = TestApp::new().await;
+    transfer_not_taken(&app).await;
+    caller_hangs_up(&app, "95").await;
+    caller_hangs_up(&app, "95").await; // Twilio's retry
+    let notices = owner_notices(&app).await;
+    assert_eq!(notices.len(), 1, "one notice for the callback: {notices:?}");
+    assert_eq!(
+        notices[0].0,
+        "Frontdesk: +15555551234 called Fresh Cuts Barbershop today at 10:00 AM and didn't leave a message (wants to book a skin fade Friday, November 27 at 3 PM). Call back: https://frontdesk.example.com/app/callbacks"
+    );
+    assert_eq!(notices[0].1, "queued");
+    let waits = (frontdesk_core::Clock::now(app.clock.as_ref()) + frontdesk_routing::NO_MESSAGE_WAIT).to_rfc3339();
+    assert!(notices[0].2.starts_with(&waits[..16]), "it waits for a late recording: {notices:?} vs {waits}");
+}
+
+#[tokio::test]
+async fn a_message_after_the_call_ended_withdraws_the_no_message_notice() {
+    let app = TestApp::new().await;
+    transfer_not_taken(&app).await;
+    // The status callback comes first, the recording's webhook after it.
+    caller_hangs_up(&app, "95").await;
+    leaves_the_message(&app).await;
+    let notices = owner_notices(&app).await;
+    let live: Vec<&String> =
+        notices.iter().filter(|(_, state, _)| state != "cancelled").map(|(body, _, _)| body).collect();
+    assert_eq!(live.len(), 1, "one notice for the callback: {notices:?}");
+    assert!(live[0].starts_with("Frontdesk: voicemail for Fresh Cuts Barbershop"), "{live:?}");
+    assert!(
+        notices.iter().any(|(body, state, _)| state == "cancelled" && body.contains("didn't leave a message")),
+        "{notices:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_before_the_call_ended_sends_only_the_voicemail_notice() {
+    let app = TestApp::new().await;
+    transfer_not_taken(&app).await;
+    leaves_the_message(&app).await;
+    caller_hangs_up(&app, "95").await;
+    let notices = owner_notices(&app).await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].0.starts_with("Frontdesk: voicemail for Fresh Cuts Barbershop"), "{notices:?}");
+}
+
 #[tokio::test]
 async fn a_whisper_for_a_call_we_do_not_know_declines_it() {
     let app = TestApp::new().await;
