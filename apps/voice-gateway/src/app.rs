@@ -85,6 +85,9 @@ pub struct AppState {
     /// Numbers, port-ins and texting registration (no provider: those
     /// steps answer that none is configured).
     pub provisioning: Arc<frontdesk_provisioning::Provisioning>,
+    /// Calls' Media Streams bridged to a realtime voice model; `None`
+    /// serves `/twilio/stream/…` as 404.
+    pub realtime: Option<Arc<crate::realtime::RealtimeStreams>>,
 }
 
 impl AppState {
@@ -164,6 +167,7 @@ impl AppState {
             version: env!("CARGO_PKG_VERSION"),
             twilio,
             calling_back: None,
+            realtime: None,
             web: crate::web::Web::new(
                 Arc::new(frontdesk_auth::web::WebLogins::new(backend.web_auth.clone())),
                 Arc::new(frontdesk_routing::OutboxMessaging),
@@ -238,6 +242,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .merge(health::routes())
         .merge(admin::routes())
         .merge(crate::twilio::routes())
+        .merge(crate::realtime::routes())
         .merge(crate::porting::routes())
         .merge(crate::stripe::routes())
         .merge(pages)

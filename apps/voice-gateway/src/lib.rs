@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod health;
 pub mod porting;
+pub mod realtime;
 pub mod stripe;
 pub mod twilio;
 pub mod web;

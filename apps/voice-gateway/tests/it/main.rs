@@ -19,6 +19,7 @@ mod model;
 mod notifications;
 mod outages;
 mod provisioning;
+mod realtime;
 mod reminders;
 mod shared_flags;
 mod support;

@@ -415,3 +415,42 @@ pub async fn run_next(
     }
     result
 }
+
+impl TestApp {
+    /// A gateway whose `/twilio/stream/{token}` bridges calls to `voice`
+    /// (with `tools` for its tool calls), stream tokens signed with
+    /// [`SECRET`].
+    pub async fn with_realtime(
+        voice: Arc<dyn frontdesk_llm::RealtimeVoice>,
+        tools: Arc<dyn frontdesk_voice_bridge::ToolRunner>,
+    ) -> TestApp {
+        let mut app = TestApp::new().await;
+        let bookings = booking_service(&app.store, &app.clock);
+        let twilio = voice_gateway::TwilioSettings {
+            public_base_url: PUBLIC_URL.to_owned(),
+            validator: Arc::new(frontdesk_twilio::RequestValidator::new(TWILIO_TOKEN)),
+            dialogue: Arc::new(frontdesk_routing::Dialogue::new(bookings.clone())),
+            check_durations: false,
+            transcribe_messages: false,
+        };
+        let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
+        state.realtime = Some(Arc::new(voice_gateway::realtime::RealtimeStreams {
+            voice,
+            tokens: frontdesk_voice_bridge::StreamTokens::new(SECRET.as_bytes()),
+            session: frontdesk_llm::SessionConfig {
+                instructions: "You are the shop's receptionist.".to_owned(),
+                tools: Vec::new(),
+                audio_format: frontdesk_llm::AudioFormat::Mulaw8k,
+                voice: "marin".to_owned(),
+                input_transcription_model: None,
+                turn_detection: frontdesk_llm::TurnDetection::default(),
+                max_output_tokens: None,
+            },
+            tools,
+        }));
+        let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+        app.router = router(state, limits);
+        app.billing = billing;
+        app
+    }
+}
