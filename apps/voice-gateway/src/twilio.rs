@@ -495,6 +495,7 @@ async fn dial_done(State(state): State<AppState>, webhook: Webhook) -> Response 
     let ended = TransferEnded {
         leg: webhook.reference("DialCallSid"),
         bridged: webhook.get("DialCallStatus") == Some("completed"),
+        leg_duration_secs: webhook.get("DialCallDuration").and_then(|d| d.parse().ok()),
     };
     let answer = webhook.telephony.session.transfer_ended(profile, &call_sid, ended, state.clock.now()).await;
     answer_or_trouble(&webhook.telephony, profile, answer)
@@ -642,6 +643,14 @@ async fn callback_connect(State(state): State<AppState>, webhook: Webhook) -> Re
 /// The customer's leg of a call back ended: done if they picked up.
 async fn callback_done(State(state): State<AppState>, webhook: Webhook) -> Response {
     let Some((profile, call)) = call_back_of(&webhook) else { return xml(VoiceResponse::new().hangup().to_xml()) };
+    if let (Some(leg), Some(seconds)) =
+        (webhook.reference("DialCallSid"), webhook.get("DialCallDuration").and_then(|d| d.parse().ok()))
+    {
+        let session = &webhook.telephony.session;
+        if let Err(error) = session.call_back_leg_ended(profile, &call, &leg, seconds, state.clock.now()).await {
+            tracing::error!(%error, "could not meter a call back's leg");
+        }
+    }
     if webhook.get("DialCallStatus") != Some("completed") {
         return goodbye(profile, "They didn't answer. The call back stays open. Goodbye.");
     }

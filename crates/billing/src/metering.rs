@@ -79,6 +79,35 @@ pub fn forwarded_call_usage(
     Ok(NewUsage { kind: UsageKind::ForwardedMinutes, ..usage })
 }
 
+/// The minutes of outbound leg `leg_sid` (a transfer's dialled owner, a
+/// call back's dialled customer) placed for call `parent_call`, which
+/// lasted `duration_seconds` (Twilio's `DialCallDuration`): every started
+/// minute at the card's outbound (`transfer_minute`) rate, of kind
+/// [`UsageKind::OutboundMinutes`] (never billed to the shop), keyed
+/// `leg:{parent_call}:{leg_sid}` so a retried webhook counts once and the
+/// parent call's cost can find it.
+#[allow(clippy::too_many_arguments)]
+pub fn outbound_leg_usage(
+    id: String,
+    tenant: &TenantId,
+    parent_call: &str,
+    leg_sid: &str,
+    duration_seconds: i64,
+    rates: &RateCard,
+    at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewUsage, MeteringError> {
+    if parent_call.is_empty() {
+        return Err(MeteringError::Empty("parent call SID"));
+    }
+    let minutes = billable_minutes(duration_seconds)?;
+    let key = format!("{parent_call}:{leg_sid}");
+    let leg = if leg_sid.is_empty() { "" } else { key.as_str() };
+    let mut usage = new_usage(id, tenant, UsageKind::OutboundMinutes, minutes, ("leg", "leg SID", leg), at, zone)?;
+    usage.cost_micros = rates.transfer_cost_micros(minutes);
+    Ok(usage)
+}
+
 /// The SMS segments of outbound message `message_key` (typically the id of
 /// the job that sends it) with text `body`, sent at `at`, costing the
 /// segments at the card's SMS rate.
@@ -285,6 +314,11 @@ mod tests {
                     cost_micros: 25_500,
                     ..expected(UsageKind::ForwardedMinutes, 3, "call:CA0123456789abcdef0123456789abcdef")
                 },
+            ),
+            (
+                outbound_leg_usage("u1".to_owned(), &tenant(), "CA1", "CA2", 61, &rates, at, new_york()),
+                // 2 started minutes of the dialled leg at $0.014, under the parent call.
+                NewUsage { cost_micros: 28_000, ..expected(UsageKind::OutboundMinutes, 2, "leg:CA1:CA2") },
             ),
             (
                 call_usage("u1".to_owned(), &tenant(), "CA-silent", 0, &rates, at, new_york()),

@@ -22,11 +22,24 @@ pub enum UsageKind {
     /// caps or an invoice's overage, and are never reported to the payment
     /// provider.
     ForwardedMinutes,
+    /// Minutes of an outbound leg we place: the owner's phone dialled by a
+    /// transfer (warm or plain, or the forward of a suspended shop), the
+    /// customer dialled by a call back. Costed at the card's outbound
+    /// (`transfer_minute`) rate and attributed to the call they serve
+    /// (`leg:{parent call}:{leg}`), but never billed to the shop: a
+    /// transfer's leg is part of the service the parent call's own minutes
+    /// already bill, and a call back is the owner's own call.
+    OutboundMinutes,
 }
 
 impl UsageKind {
-    pub const ALL: [UsageKind; 4] =
-        [UsageKind::CallMinutes, UsageKind::SmsSegments, UsageKind::LlmTokens, UsageKind::ForwardedMinutes];
+    pub const ALL: [UsageKind; 5] = [
+        UsageKind::CallMinutes,
+        UsageKind::SmsSegments,
+        UsageKind::LlmTokens,
+        UsageKind::ForwardedMinutes,
+        UsageKind::OutboundMinutes,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,16 +47,17 @@ impl UsageKind {
             UsageKind::SmsSegments => "sms_segments",
             UsageKind::LlmTokens => "llm_tokens",
             UsageKind::ForwardedMinutes => "forwarded_minutes",
+            UsageKind::OutboundMinutes => "outbound_minutes",
         }
     }
 
     /// Whether the shop pays for this usage (its plan's allowances, its
     /// overage, the payment provider's meters): `false` for what only costs
-    /// us ([`UsageKind::ForwardedMinutes`]).
+    /// us ([`UsageKind::ForwardedMinutes`], [`UsageKind::OutboundMinutes`]).
     pub fn billed_to_shop(self) -> bool {
         match self {
             UsageKind::CallMinutes | UsageKind::SmsSegments | UsageKind::LlmTokens => true,
-            UsageKind::ForwardedMinutes => false,
+            UsageKind::ForwardedMinutes | UsageKind::OutboundMinutes => false,
         }
     }
 
@@ -95,6 +109,11 @@ pub struct UsageTotals {
     pub forwarded_minutes: i64,
     /// What those forwarded minutes cost us.
     pub forwarded_cost_micros: i64,
+    /// Minutes of the outbound legs we placed (transfers, call backs; not
+    /// billed).
+    pub outbound_minutes: i64,
+    /// What those legs cost us.
+    pub outbound_cost_micros: i64,
 }
 
 impl UsageTotals {
@@ -104,6 +123,7 @@ impl UsageTotals {
             UsageKind::SmsSegments => self.sms_segments,
             UsageKind::LlmTokens => self.llm_tokens,
             UsageKind::ForwardedMinutes => self.forwarded_minutes,
+            UsageKind::OutboundMinutes => self.outbound_minutes,
         }
     }
 
@@ -113,6 +133,7 @@ impl UsageTotals {
             UsageKind::SmsSegments => self.sms_segments += quantity,
             UsageKind::LlmTokens => self.llm_tokens += quantity,
             UsageKind::ForwardedMinutes => self.forwarded_minutes += quantity,
+            UsageKind::OutboundMinutes => self.outbound_minutes += quantity,
         }
     }
 
@@ -123,6 +144,7 @@ impl UsageTotals {
             UsageKind::SmsSegments => self.sms_cost_micros,
             UsageKind::LlmTokens => self.ai_cost_micros,
             UsageKind::ForwardedMinutes => self.forwarded_cost_micros,
+            UsageKind::OutboundMinutes => self.outbound_cost_micros,
         }
     }
 
@@ -133,6 +155,7 @@ impl UsageTotals {
             UsageKind::SmsSegments => &mut self.sms_cost_micros,
             UsageKind::LlmTokens => &mut self.ai_cost_micros,
             UsageKind::ForwardedMinutes => &mut self.forwarded_cost_micros,
+            UsageKind::OutboundMinutes => &mut self.outbound_cost_micros,
         };
         *cost = cost.saturating_add(micros);
     }

@@ -282,13 +282,10 @@ impl RateCard {
         times(billable_minutes, self.voice_minute)
     }
 
-    /// What `billable_minutes` of a transfer's outbound leg cost, on top of
-    /// the inbound call's own minutes.
-    ///
-    /// Not recorded yet: `Metering` sees a call's duration only (the status
-    /// callback of the inbound leg). The Dial action's callback carries the
-    /// leg's `DialCallSid` and `DialCallDuration`; metering the leg means
-    /// carrying that duration to `Metering` and recording this cost.
+    /// What `billable_minutes` of an outbound leg (a transfer's dialled
+    /// owner, a call back's dialled customer) cost, on top of the inbound
+    /// call's own minutes: `Metering::record_outbound_leg`, from the Dial
+    /// action's `DialCallDuration`.
     pub fn transfer_cost_micros(&self, billable_minutes: i64) -> i64 {
         times(billable_minutes, self.transfer_minute)
     }

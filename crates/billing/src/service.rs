@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::caps::{AnsweringMode, CapPolicy, CapStatus, DEFAULT_PAST_DUE_GRACE, answering_mode, evaluate_cap};
 use crate::invoice::{InvoiceError, compute_invoice, plan_segments};
-use crate::metering::{MeteringError, call_usage, forwarded_call_usage, sms_usage, token_usage};
+use crate::metering::{MeteringError, call_usage, forwarded_call_usage, outbound_leg_usage, sms_usage, token_usage};
 use crate::model::{
     BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, NewUsage, PlanChange, StoredInvoice, UsageKind,
     UsageTotals,
@@ -187,6 +187,25 @@ impl Metering {
         self.record(usage).await
     }
 
+    /// An outbound leg `leg_sid` we placed for call `parent_call` (a
+    /// transfer's dialled owner, a call back's dialled customer) lasted
+    /// `duration_seconds`: costed at the card's outbound rate
+    /// ([`UsageKind::OutboundMinutes`]), never billed to the shop nor
+    /// counted toward its caps. `Ok(false)` when this leg was already counted.
+    pub async fn record_outbound_leg(
+        &self,
+        tenant: &TenantId,
+        parent_call: &str,
+        leg_sid: &str,
+        duration_seconds: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, MeterError> {
+        let Some(zone) = self.ports.billed_zone(tenant).await? else { return Ok(false) };
+        let id = self.ids.new_id().to_string();
+        let usage = outbound_leg_usage(id, tenant, parent_call, leg_sid, duration_seconds, &self.rates, at, zone)?;
+        self.record(usage).await
+    }
+
     /// A text we sent (`key` names it: the job or provider message id),
     /// costed at the card's rate per segment.
     pub async fn record_sms(
@@ -256,8 +275,11 @@ impl Metering {
                 UsageKind::LlmTokens if usage.cost_micros > 0 => {
                     self.decide_caps(&usage.tenant, usage.period, usage.occurred_at, CapMetric::AiSpend).await?;
                 }
-                // Forwarded minutes never count toward the caps.
-                UsageKind::LlmTokens | UsageKind::SmsSegments | UsageKind::ForwardedMinutes => {}
+                // Forwarded minutes and outbound legs never count toward the caps.
+                UsageKind::LlmTokens
+                | UsageKind::SmsSegments
+                | UsageKind::ForwardedMinutes
+                | UsageKind::OutboundMinutes => {}
             }
         }
         Ok(recorded)

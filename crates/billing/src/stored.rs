@@ -213,6 +213,7 @@ mod tests {
             ("llm_tokens".to_owned(), 100, 2),
             ("sms_segments".to_owned(), 3, 24_900),
             ("forwarded_minutes".to_owned(), 2, 17_000),
+            ("outbound_minutes".to_owned(), 2, 28_000),
         ];
         let totals = UsageTotals::from_stored(&tenant(), rows).map_err(|e| e.to_string());
         assert_eq!(
@@ -228,9 +229,11 @@ mod tests {
                 // Apart from the billed minutes, but in what the period cost.
                 forwarded_minutes: 2,
                 forwarded_cost_micros: 17_000,
+                outbound_minutes: 2,
+                outbound_cost_micros: 28_000,
             })
         );
-        assert_eq!(totals.map(|totals| totals.total_cost_micros()), Ok(143_920));
+        assert_eq!(totals.map(|totals| totals.total_cost_micros()), Ok(171_920));
         assert_eq!(
             UsageTotals::from_stored(&tenant(), [("carrier_pigeons".to_owned(), 1, 0)]).map_err(|e| e.to_string()),
             Err(corrupt("unknown usage kind \"carrier_pigeons\""))

@@ -64,6 +64,21 @@ pub trait CallAllowance: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), CallError>;
 
+    /// Meters an outbound leg (`leg`, which lasted `seconds`) placed for
+    /// call `parent`: a transfer's dialled owner, a call back's dialled
+    /// customer. It costs us the provider's outbound rate and is never
+    /// billed to the shop (a transfer is part of the parent call's service,
+    /// whose own minutes bill; a call back is the owner's call). Once per
+    /// leg. An error is for the caller to log.
+    async fn meter_outbound_leg(
+        &self,
+        tenant: &TenantId,
+        parent: &CallSid,
+        leg: &CallSid,
+        seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError>;
+
     /// Meters the tokens of a paid model call made on the call (`key` names
     /// it, so a repeat counts once). An error is for the caller to log: the
     /// turn is answered either way.
@@ -181,6 +196,21 @@ impl CallAllowance for PlanAllowance {
         self.record_minutes(tenant, call_sid.as_str(), i64::from(seconds), minutes, now)
             .await
             .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering the call: {error}")))
+    }
+
+    async fn meter_outbound_leg(
+        &self,
+        tenant: &TenantId,
+        parent: &CallSid,
+        leg: &CallSid,
+        seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        self.metering
+            .record_outbound_leg(tenant, parent.as_str(), leg.as_str(), i64::from(seconds), now)
+            .await
+            .map(|_| ())
+            .map_err(|error| CallError::Unexpected(anyhow::anyhow!("metering an outbound leg: {error}")))
     }
 
     async fn meter_tokens(

@@ -101,6 +101,17 @@ impl CallAllowance for ScenarioAllowance {
         Ok(())
     }
 
+    async fn meter_outbound_leg(
+        &self,
+        _: &TenantId,
+        _: &CallSid,
+        _: &CallSid,
+        _: u32,
+        _: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        Ok(())
+    }
+
     async fn meter_tokens(
         &self,
         _: &TenantId,

@@ -90,6 +90,9 @@ pub struct TransferEnded {
     /// voicemail box, picked up). After a warm transfer only the person's
     /// acceptance counts, not this.
     pub bridged: bool,
+    /// How long the dialled leg lasted, when the provider says
+    /// (`DialCallDuration`): what the leg costs us.
+    pub leg_duration_secs: Option<u32>,
 }
 
 /// A status callback.
@@ -338,6 +341,22 @@ impl CallSession {
         Ok(())
     }
 
+    /// A call back's dialled leg to the customer (`leg`, `seconds` long)
+    /// ended: it costs us the outbound rate, attributed to the call the
+    /// callback is for (`call_sid`), never billed to the shop (a call back
+    /// is the owner's call). Once per leg.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn call_back_leg_ended(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        leg: &CallSid,
+        seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), CallError> {
+        self.allowance.meter_outbound_leg(profile.slug(), call_sid, leg, seconds, now).await
+    }
+
     /// A transfer to a person ended: done if they took the call (after a
     /// warm transfer: pressed 1 on that leg; otherwise: the legs were
     /// bridged), else the caller leaves a message and is owed a callback.
@@ -350,6 +369,13 @@ impl CallSession {
         now: DateTime<Utc>,
     ) -> Result<Answer, CallError> {
         let call = self.existing_call(profile, call_sid).await?;
+        if let (Some(leg), Some(seconds)) = (&ended.leg, ended.leg_duration_secs) {
+            // The dialled leg costs us the outbound rate; never billed to the
+            // shop. Once per leg (a repeated webhook counts once).
+            if let Err(error) = self.allowance.meter_outbound_leg(profile.slug(), call_sid, leg, seconds, now).await {
+                tracing::error!(%error, %leg, "could not meter a transfer's leg");
+            }
+        }
         let warm = CallState::from_json(&call.state).warm_transfer;
         let taken = if warm {
             match &ended.leg {

@@ -212,6 +212,8 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
         // A call forwarded to the owner while answering was suspended:
         // costed, kept apart from the billed minutes.
         NewUsage { kind: UsageKind::ForwardedMinutes, cost_micros: 17_000, ..minutes("shop-a", "call:3", 2, now) },
+        // A transfer's dialled leg: costed at the outbound rate, not billed.
+        NewUsage { kind: UsageKind::OutboundMinutes, cost_micros: 28_000, ..minutes("shop-a", "leg:1:2", 2, now) },
     ];
     for fact in &facts {
         assert!(record(&stores, fact, &[]).await, "{}", fact.key);
@@ -233,9 +235,11 @@ pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
             sms_cost_micros: 16_600,
             forwarded_minutes: 2,
             forwarded_cost_micros: 17_000,
+            outbound_minutes: 2,
+            outbound_cost_micros: 28_000,
         }
     );
-    assert_eq!(november.total_cost_micros(), 3_000_118_630, "every kind's estimated cost");
+    assert_eq!(november.total_cost_micros(), 3_000_146_630, "every kind's estimated cost");
     let october = totals(&stores, "shop-a", "2026-10").await;
     assert_eq!(october, UsageTotals { call_minutes: 100, call_cost_micros: 850_000, ..Default::default() });
     assert_eq!(october.total_cost_micros(), 850_000);

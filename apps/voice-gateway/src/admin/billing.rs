@@ -213,6 +213,8 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
             // Minutes of calls forwarded to the owner while answering was
             // suspended: they cost us, the shop is never billed for them.
             "forwarded_minutes": report.totals.forwarded_minutes,
+            // Outbound legs we placed (transfers, call backs): not billed.
+            "outbound_minutes": report.totals.outbound_minutes,
             "ai_cost_micros": report.totals.ai_cost_micros,
             // What the period cost us by the rate card, estimated when each
             // record was made (records from before minutes and texts were
@@ -223,6 +225,7 @@ fn usage_json(tenant: &TenantId, report: &UsageReport, mode: AnsweringMode) -> V
                 "sms_segments": report.totals.sms_cost_micros,
                 "llm_tokens": report.totals.ai_cost_micros,
                 "forwarded_minutes": report.totals.forwarded_cost_micros,
+                "outbound_minutes": report.totals.outbound_cost_micros,
             },
         },
         "included": {"call_minutes": report.included_minutes, "sms_segments": report.included_sms},

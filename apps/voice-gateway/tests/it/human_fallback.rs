@@ -268,6 +268,26 @@ async fn a_message_before_the_call_ended_sends_only_the_voicemail_notice() {
 }
 
 #[tokio::test]
+async fn a_warm_transfers_owner_leg_is_costed_once_and_never_billed() {
+    let app = TestApp::new().await;
+    asks_for_a_person(&app).await;
+    owner_leg(&app, "/twilio/whisper", &[]).await;
+    owner_leg(&app, "/twilio/whisper-accept", &[("Digits", "1")]).await;
+    let done = [("DialCallStatus", "completed"), ("DialCallSid", LEG), ("DialCallDuration", "61")];
+    caller_leg(&app, "/twilio/dial-done", &done).await;
+    caller_leg(&app, "/twilio/dial-done", &done).await; // a repeated webhook
+    caller_hangs_up(&app, "130").await;
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await.body;
+    // The caller's own 130 s bill as 3 minutes; the owner's leg (61 s, 2
+    // minutes) costs us the outbound rate, once, and bills nothing.
+    assert_eq!(usage["usage"]["call_minutes"], 3, "{usage}");
+    assert_eq!(usage["usage"]["outbound_minutes"], 2, "{usage}");
+    let by_kind = &usage["usage"]["estimated_cost_micros_by_kind"];
+    assert_eq!(by_kind["outbound_minutes"], 2 * 14_000, "{usage}");
+    assert_eq!(by_kind["call_minutes"], 3 * 8_500, "{usage}");
+}
+
+#[tokio::test]
 async fn a_whisper_for_a_call_we_do_not_know_declines_it() {
     let app = TestApp::new().await;
     let mut params = vec![("CallSid", LEG), ("ParentCallSid", "CA-unknown"), ("From", SHOP), ("To", OWNER)];
@@ -376,9 +396,18 @@ async fn calling_back_rings_the_owner_first_then_the_customer_from_the_shops_num
     let call = CallSid::parse(CALL).unwrap_or_else(|e| panic!("{e}"));
     let open = app.store.callback(&fresh_cuts(), &call).await.ok().flatten().map(|c| c.status);
     assert_eq!(open, Some(CallbackStatus::Open));
-    owner(format!("/twilio/callback-done?call={CALL}"), vec![("DialCallStatus", "completed")]).await;
+    let answered =
+        vec![("DialCallStatus", "completed"), ("DialCallSid", "CA-customer-leg"), ("DialCallDuration", "150")];
+    owner(format!("/twilio/callback-done?call={CALL}"), answered.clone()).await;
     let done = app.store.callback(&fresh_cuts(), &call).await.ok().flatten().map(|c| c.status);
     assert_eq!(done, Some(CallbackStatus::Done), "done once the customer picked up");
+    // The customer's leg (150 s: 3 minutes) costs us the outbound rate,
+    // once (a repeated webhook), and is never the shop's plan minutes.
+    owner(format!("/twilio/callback-done?call={CALL}"), answered).await;
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await.body;
+    assert_eq!(usage["usage"]["outbound_minutes"], 3, "{usage}");
+    assert_eq!(usage["usage"]["estimated_cost_micros_by_kind"]["outbound_minutes"], 3 * 14_000, "{usage}");
+    assert_eq!(usage["usage"]["call_minutes"], 0, "{usage}");
 
     let again = app.admin(Method::POST, &path, None).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);

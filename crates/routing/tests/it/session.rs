@@ -167,6 +167,14 @@ mockall::mock! {
             minutes: CallMinutes,
             now: DateTime<Utc>,
         ) -> Result<(), CallError>;
+        async fn meter_outbound_leg(
+            &self,
+            tenant: &TenantId,
+            parent: &CallSid,
+            leg: &CallSid,
+            seconds: u32,
+            now: DateTime<Utc>,
+        ) -> Result<(), CallError>;
         async fn meter_tokens(
             &self,
             tenant: &TenantId,
