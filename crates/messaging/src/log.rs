@@ -91,6 +91,15 @@ pub trait MessageLog: Send + Sync {
     /// The tenant's latest `limit` records, newest first.
     async fn list_messages(&self, tenant: &TenantId, limit: u32) -> Result<Vec<MessageRecord>, StoreError>;
 
+    /// The tenant's records linked to any of `bookings` (booking ids as
+    /// the records keep them), newest first: the owner's Today page (which
+    /// reminders went out), however many other texts the shop sent since.
+    async fn messages_of_bookings(
+        &self,
+        tenant: &TenantId,
+        bookings: &[String],
+    ) -> Result<Vec<MessageRecord>, StoreError>;
+
     /// Every tenant's records created at or after `since`, newest first, in
     /// one read: the operator's alerts (failing texts) across a thousand
     /// shops.

@@ -171,6 +171,7 @@ macro_rules! store_contract_tests {
             messages::every_tenants_messages_since_an_instant_are_read_at_once,
             messages::writes_for_an_unknown_tenant_are_not_found,
             messages::a_text_offer_is_kept_replaced_and_taken_once,
+            messages::a_bookings_texts_are_read_by_the_booking,
             notify::digest_entries_are_kept_once_per_key_and_read_by_window,
             notify::digest_entries_stay_with_their_tenant_and_an_unknown_tenant_is_not_found,
             notify::purging_a_sandbox_deletes_its_digest_entries,

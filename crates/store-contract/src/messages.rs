@@ -134,6 +134,35 @@ pub async fn every_tenants_messages_since_an_instant_are_read_at_once(stores: St
     assert_eq!(later.map(|messages| messages.len()).ok(), Some(0));
 }
 
+/// A booking's texts are found by the booking, however many others the
+/// shop sent since, and never another shop's.
+pub async fn a_bookings_texts_are_read_by_the_booking(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (a, b) = (tenant("shop-a"), tenant("shop-b"));
+    let linked = |id: &str, shop: &TenantId, booking: Option<&str>| MessageRecord {
+        booking_id: booking.map(str::to_owned),
+        ..queued(&stores, id, shop)
+    };
+    for message in [
+        linked("first", &a, Some("b-1")),
+        linked("other", &a, Some("b-2")),
+        linked("unlinked", &a, None),
+        linked("second", &a, Some("b-1")),
+        linked("theirs", &b, Some("b-1")),
+        linked("third", &a, Some("b-3")),
+    ] {
+        assert!(stores.messages.upsert_message(&message).await.is_ok(), "{}", message.id);
+        stores.clock.advance(Duration::minutes(1));
+    }
+    let ids = |found: Result<Vec<MessageRecord>, StoreError>| {
+        found.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|m| m.id).collect::<Vec<_>>()
+    };
+    let wanted = ["b-1".to_owned(), "b-3".to_owned(), "b-9".to_owned()];
+    assert_eq!(ids(stores.messages.messages_of_bookings(&a, &wanted).await), ["third", "second", "first"]);
+    assert_eq!(ids(stores.messages.messages_of_bookings(&b, &wanted).await), ["theirs"]);
+    assert!(ids(stores.messages.messages_of_bookings(&a, &[]).await).is_empty());
+}
+
 pub async fn a_text_offer_is_kept_replaced_and_taken_once(stores: Stores) {
     with_tenants(&stores, &["shop-a", "shop-b"]).await;
     let (a, b) = (tenant("shop-a"), tenant("shop-b"));

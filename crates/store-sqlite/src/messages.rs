@@ -92,6 +92,27 @@ impl MessageLog for SqliteStore {
         rows.into_iter().map(message).collect()
     }
 
+    async fn messages_of_bookings(
+        &self,
+        tenant: &TenantId,
+        bookings: &[String],
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        // The ids as one JSON array: SQLite has no array parameters.
+        let ids = serde_json::to_string(bookings)
+            .map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("listing bookings' messages")))?;
+        let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE tenant_id = ?1 AND booking_id IN (SELECT value FROM json_each(?2))
+             ORDER BY created_at DESC, message_id DESC"
+        )))
+        .bind(tenant.as_str())
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("listing bookings' messages"))?;
+        rows.into_iter().map(message).collect()
+    }
+
     async fn messages_of_all_tenants_since(&self, since: DateTime<Utc>) -> Result<Vec<MessageRecord>, StoreError> {
         let rows: Vec<MessageRow> = sqlx::query_as(sql(format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE created_at >= ?1 ORDER BY created_at DESC, message_id DESC"
