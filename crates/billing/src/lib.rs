@@ -26,7 +26,7 @@ pub use caps::{
 pub use invoice::{InvoiceError, PlanSegment, compute_invoice, plan_segments};
 pub use metering::{
     MeteringError, billable_minutes, call_usage, calls_a_model_key_may_name, forwarded_call_usage,
-    model_key_names_call, model_usage_by_call, outbound_leg_usage, sms_usage, token_usage,
+    model_key_names_call, outbound_leg_usage, sms_usage, token_usage, usage_by_call,
 };
 pub use model::{
     AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, DailyCost, Invoice, InvoiceLine,

@@ -161,24 +161,52 @@ pub fn calls_a_model_key_may_name(key: &str) -> impl Iterator<Item = &str> {
     inner.into_iter()
 }
 
-/// The model use of each of `calls` (`(tenant, call sid)`) in `records`
-/// (`(tenant, key, tokens, cost in micro-dollars)` of `llm_tokens` usage):
-/// each record counts for the calls of its own tenant its key names.
-/// Calls no record names are left out.
-pub fn model_usage_by_call<T: AsRef<str>, K: AsRef<str>>(
+/// What each of `calls` (`(tenant, call sid)`) cost besides its own minutes,
+/// from `records` (`(tenant, kind, key, quantity, cost in micro-dollars)`
+/// of kinds `llm_tokens`, `outbound_minutes` and `forwarded_minutes`, which
+/// the stores read), each record counting for the calls
+/// of its own tenant: `llm_tokens` records whose key names the call as a
+/// whole segment (`llm:{purpose}:{call_sid}:{turn}:{n}`), `outbound_minutes`
+/// records of legs placed for it (`leg:{call_sid}:{leg}`, never the leg's
+/// own id), and its `forwarded_minutes` record (`call:{call_sid}`). Other
+/// kinds are ignored; calls no record names are left out.
+pub fn usage_by_call<T: AsRef<str>, K: AsRef<str>, R: AsRef<str>>(
     calls: &[(TenantId, String)],
-    records: impl IntoIterator<Item = (T, K, i64, i64)>,
+    records: impl IntoIterator<Item = (T, K, R, i64, i64)>,
 ) -> HashMap<(TenantId, String), CallModelUsage> {
     let wanted: HashMap<(&str, &str), &(TenantId, String)> =
         calls.iter().map(|call| ((call.0.as_str(), call.1.as_str()), call)).collect();
     let mut usage: HashMap<(TenantId, String), CallModelUsage> = HashMap::new();
-    for (tenant, key, tokens, cost_micros) in records {
-        for segment in calls_a_model_key_may_name(key.as_ref()) {
-            if let Some(call) = wanted.get(&(tenant.as_ref(), segment)) {
-                let sum = usage.entry((*call).clone()).or_default();
-                sum.tokens = sum.tokens.saturating_add(tokens);
-                sum.cost_micros = sum.cost_micros.saturating_add(cost_micros);
+    for (tenant, kind, key, quantity, cost_micros) in records {
+        let (tenant, key) = (tenant.as_ref(), key.as_ref());
+        let mut add = |segment: &str, apply: &dyn Fn(&mut CallModelUsage)| {
+            if let Some(call) = wanted.get(&(tenant, segment)) {
+                apply(usage.entry((*call).clone()).or_default());
             }
+        };
+        match UsageKind::parse(kind.as_ref()) {
+            Some(UsageKind::LlmTokens) => {
+                for segment in calls_a_model_key_may_name(key) {
+                    add(segment, &|sum| {
+                        sum.tokens = sum.tokens.saturating_add(quantity);
+                        sum.cost_micros = sum.cost_micros.saturating_add(cost_micros);
+                    });
+                }
+            }
+            Some(UsageKind::OutboundMinutes) => {
+                if let Some(parent) = key.strip_prefix("leg:").and_then(|rest| rest.split_once(':')).map(|(p, _)| p) {
+                    add(parent, &|sum| {
+                        sum.leg_minutes = sum.leg_minutes.saturating_add(quantity);
+                        sum.leg_cost_micros = sum.leg_cost_micros.saturating_add(cost_micros);
+                    });
+                }
+            }
+            Some(UsageKind::ForwardedMinutes) => {
+                if let Some(call) = key.strip_prefix("call:") {
+                    add(call, &|sum| sum.forwarded = true);
+                }
+            }
+            Some(UsageKind::CallMinutes | UsageKind::SmsSegments) | None => {}
         }
     }
     usage
@@ -236,18 +264,42 @@ mod tests {
     }
 
     #[test]
-    fn model_use_is_summed_per_call_of_its_own_tenant() {
+    fn a_calls_costs_are_summed_per_call_of_its_own_tenant() {
         let shop = |slug: &str| TenantId::parse(slug).unwrap_or_else(|e| panic!("{e}"));
-        let calls = [(shop("shop-a"), "CA1".to_owned()), (shop("shop-b"), "CA1".to_owned())];
-        let records = [
-            ("shop-a", "llm:chat:CA1:1:0", 100, 5),
-            ("shop-a", "llm:embed-question:CA1:2:0", 9, 1),
-            ("shop-a", "llm:chat:CA2:1:0", 1_000, 50),
-            ("shop-c", "llm:chat:CA1:1:0", 1_000, 50),
+        let calls = [
+            (shop("shop-a"), "CA1".to_owned()),
+            (shop("shop-b"), "CA1".to_owned()),
+            (shop("shop-a"), "CA3".to_owned()),
         ];
-        let usage = model_usage_by_call(&calls, records);
-        assert_eq!(usage.len(), 1, "shop-b's CA1 has no records: {usage:?}");
-        assert_eq!(usage.get(&calls[0]), Some(&CallModelUsage { tokens: 109, cost_micros: 6 }));
+        let records = [
+            ("shop-a", "llm_tokens", "llm:chat:CA1:1:0", 100, 5),
+            ("shop-a", "llm_tokens", "llm:embed-question:CA1:2:0", 9, 1),
+            ("shop-a", "llm_tokens", "llm:chat:CA2:1:0", 1_000, 50),
+            ("shop-c", "llm_tokens", "llm:chat:CA1:1:0", 1_000, 50),
+            // Legs placed for CA1: counted for it, never for the leg itself.
+            ("shop-a", "outbound_minutes", "leg:CA1:CA3", 2, 28_000),
+            ("shop-a", "outbound_minutes", "leg:CA1:CA4", 1, 14_000),
+            ("shop-c", "outbound_minutes", "leg:CA1:CA5", 1, 14_000),
+            // Its own minutes are not a cost besides them; another call's
+            // forwarded minutes say nothing of it.
+            ("shop-a", "call_minutes", "call:CA1", 3, 25_500),
+            ("shop-a", "forwarded_minutes", "call:CA3", 1, 8_500),
+            ("shop-a", "carrier_pigeons", "leg:CA1:CA6", 1, 1),
+        ];
+        let usage = usage_by_call(&calls, records);
+        assert_eq!(usage.len(), 2, "shop-b's CA1 has no records: {usage:?}");
+        assert_eq!(
+            usage.get(&calls[0]),
+            Some(&CallModelUsage {
+                tokens: 109,
+                cost_micros: 6,
+                leg_minutes: 3,
+                leg_cost_micros: 42_000,
+                forwarded: false
+            })
+        );
+        assert_eq!(usage.get(&calls[2]), Some(&CallModelUsage { forwarded: true, ..CallModelUsage::default() }));
+        assert_eq!(usage.get(&calls[0]).map(CallModelUsage::extra_cost_micros), Some(42_006));
     }
 
     #[test]

@@ -166,11 +166,29 @@ impl UsageTotals {
     }
 }
 
-/// What a call's model use cost: tokens, and US micro-dollars.
+/// What a call cost besides its own minutes, as its usage records say: its
+/// model use (tokens, and US micro-dollars), the outbound legs placed for it
+/// (a transfer's dialled owner, a call back's legs), and whether its minutes
+/// were forwarded to the owner rather than answered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CallModelUsage {
     pub tokens: i64,
     pub cost_micros: i64,
+    /// Minutes of the [`UsageKind::OutboundMinutes`] records keyed
+    /// `leg:{call}:{leg}`.
+    pub leg_minutes: i64,
+    /// What those legs cost us (never billed to the shop).
+    pub leg_cost_micros: i64,
+    /// The call's minutes were metered as [`UsageKind::ForwardedMinutes`]
+    /// (answering was suspended: the owner took it, the AI did not).
+    pub forwarded: bool,
+}
+
+impl CallModelUsage {
+    /// What the call cost us beyond its own minutes: model use and legs.
+    pub fn extra_cost_micros(&self) -> i64 {
+        self.cost_micros.saturating_add(self.leg_cost_micros)
+    }
 }
 
 /// The tenant was put on `plan` at `at`.

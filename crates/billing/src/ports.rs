@@ -23,9 +23,12 @@ pub trait UsageStore: Send + Sync {
     /// Sums of the tenant's usage in `period` (zero when there is none).
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError>;
 
-    /// The model tokens metered for one call since `since` (its start):
+    /// What one call cost since `since` (its start) besides its own
+    /// minutes, as `frontdesk_billing::usage_by_call` sums it: the tokens of
     /// every `llm_tokens` record whose key names the call as a whole
-    /// segment (`llm:{purpose}:{call_sid}:{turn}:{n}`), summed.
+    /// segment (`llm:{purpose}:{call_sid}:{turn}:{n}`), the minutes of the
+    /// `outbound_minutes` legs placed for it (`leg:{call_sid}:{leg}`), and
+    /// whether its minutes were `forwarded_minutes` (`call:{call_sid}`).
     async fn call_model_usage(
         &self,
         tenant: &TenantId,
@@ -36,9 +39,8 @@ pub trait UsageStore: Send + Sync {
     /// [`UsageStore::call_model_usage`] of many calls at once (a page of
     /// calls, the platform's calls of a period), with one `since` for all
     /// (the earliest call's start): each `(tenant, call_sid)` of `calls`
-    /// with the tokens of its own tenant's records. Calls without any are
-    /// left out. Stores answer it in one read; this default asks call by
-    /// call.
+    /// with its own tenant's records. Calls without any are left out.
+    /// Stores answer it in one read; this default asks call by call.
     async fn calls_model_usage(
         &self,
         calls: &[(TenantId, String)],

@@ -457,7 +457,8 @@ impl Metering {
         self.standing_on(tenant, plan, zone, now).await
     }
 
-    /// What one call's model use cost so far (a sandbox's is never metered).
+    /// What one call's model use and outbound legs cost so far, and whether
+    /// it was forwarded (a sandbox's is never metered).
     pub async fn call_model_usage(
         &self,
         tenant: &TenantId,

@@ -162,13 +162,19 @@ pub async fn concurrent_usage_of_one_shop_adds_up_in_its_totals(stores: Stores) 
     assert_eq!(all.get(&tenant("shop-a")), Some(&expected), "every shop's totals agree");
 }
 
-/// A call's model use is summed from its own records only: not a call whose
-/// sid starts the same, not another tenant's, not minutes, not before it.
+/// A call's model use and outbound legs are summed from its own records
+/// only: not a call whose sid starts the same, not another tenant's, not
+/// its minutes, not before it; its forwarded minutes are told.
 pub async fn a_calls_model_usage_sums_its_own_records(stores: Stores) {
     with_tenants(&stores, &["shop-a", "shop-b"]).await;
     let now = stores.clock.now();
     let tokens = |slug: &str, key: &str, quantity: i64, cost_micros: i64, at: DateTime<Utc>| NewUsage {
         kind: UsageKind::LlmTokens,
+        cost_micros,
+        ..minutes(slug, key, quantity, at)
+    };
+    let leg = |slug: &str, key: &str, quantity: i64, cost_micros: i64, at: DateTime<Utc>| NewUsage {
+        kind: UsageKind::OutboundMinutes,
         cost_micros,
         ..minutes(slug, key, quantity, at)
     };
@@ -179,14 +185,28 @@ pub async fn a_calls_model_usage_sums_its_own_records(stores: Stores) {
         tokens("shop-a", "llm:llm-turn:CA1:1:0-earlier", 1_000, 50, now - Duration::hours(1)),
         tokens("shop-b", "llm:llm-turn:CA1:1:0", 1_000, 50, now),
         minutes("shop-a", "call:CA1", 3, now),
+        // A transfer's owner leg and a call back's leg, placed for CA1.
+        leg("shop-a", "leg:CA1:CA7", 2, 28_000, now + Duration::seconds(90)),
+        leg("shop-a", "leg:CA1:CA8", 1, 14_000, now + Duration::hours(2)),
+        leg("shop-a", "leg:CA10:CA9", 5, 70_000, now),
+        leg("shop-b", "leg:CA1:CA7", 5, 70_000, now),
+        // CA3 went to the owner, not the AI.
+        NewUsage { kind: UsageKind::ForwardedMinutes, cost_micros: 8_500, ..minutes("shop-a", "call:CA3", 1, now) },
     ];
     for fact in &facts {
         assert!(record(&stores, fact, &[]).await, "{}", fact.key);
     }
     let usage = stores.usage.call_model_usage(&tenant("shop-a"), "CA1", now).await;
-    assert_eq!(usage.ok(), Some(CallModelUsage { tokens: 109, cost_micros: 6 }));
+    let expected =
+        CallModelUsage { tokens: 109, cost_micros: 6, leg_minutes: 3, leg_cost_micros: 42_000, forwarded: false };
+    assert_eq!(usage.ok(), Some(expected));
     let none = stores.usage.call_model_usage(&tenant("shop-a"), "CA2", now).await;
     assert_eq!(none.ok(), Some(CallModelUsage::default()));
+    // A leg is never a cost of itself.
+    let leg_itself = stores.usage.call_model_usage(&tenant("shop-a"), "CA7", now).await;
+    assert_eq!(leg_itself.ok(), Some(CallModelUsage::default()));
+    let forwarded = stores.usage.call_model_usage(&tenant("shop-a"), "CA3", now).await;
+    assert_eq!(forwarded.ok(), Some(CallModelUsage { forwarded: true, ..CallModelUsage::default() }));
 }
 
 pub async fn usage_totals_count_one_tenant_and_period_per_kind(stores: Stores) {
@@ -567,6 +587,13 @@ pub async fn many_calls_model_usage_agrees_with_one_call_at_a_time(stores: Store
         tokens("shop-a", "llm:llm-turn:CA1:1:0-earlier", 1_000, 50, now - Duration::hours(1)),
         tokens("shop-b", "llm:llm-turn:CA1:1:0", 40, 4, now),
         minutes("shop-a", "call:CA1", 3, now),
+        NewUsage {
+            kind: UsageKind::OutboundMinutes,
+            cost_micros: 28_000,
+            ..minutes("shop-a", "leg:CA1:CA3", 2, now + Duration::minutes(5))
+        },
+        NewUsage { kind: UsageKind::OutboundMinutes, cost_micros: 14_000, ..minutes("shop-b", "leg:CA10:CA4", 1, now) },
+        NewUsage { kind: UsageKind::ForwardedMinutes, cost_micros: 8_500, ..minutes("shop-a", "call:CA3", 1, now) },
     ];
     for fact in &facts {
         assert!(record(&stores, fact, &[]).await, "{}", fact.key);
@@ -584,8 +611,16 @@ pub async fn many_calls_model_usage_agrees_with_one_call_at_a_time(stores: Store
         assert!(at_once.keys().all(|key| calls.contains(key)), "only the calls asked about: {at_once:?}");
     }
     let both = stores.usage.calls_model_usage(&of_both, now).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(both.get(&call("shop-a", "CA1")), Some(&CallModelUsage { tokens: 109, cost_micros: 6 }));
-    assert_eq!(both.get(&call("shop-b", "CA1")), Some(&CallModelUsage { tokens: 40, cost_micros: 4 }));
+    let legs = CallModelUsage { leg_minutes: 2, leg_cost_micros: 28_000, ..CallModelUsage::default() };
+    assert_eq!(both.get(&call("shop-a", "CA1")), Some(&CallModelUsage { tokens: 109, cost_micros: 6, ..legs }));
+    assert_eq!(
+        both.get(&call("shop-b", "CA1")),
+        Some(&CallModelUsage { tokens: 40, cost_micros: 4, ..Default::default() })
+    );
+    let leg_of_b = CallModelUsage { leg_minutes: 1, leg_cost_micros: 14_000, ..CallModelUsage::default() };
+    assert_eq!(both.get(&call("shop-b", "CA10")), Some(&leg_of_b));
+    let shop_a = stores.usage.calls_model_usage(&of_shop_a, now).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shop_a.get(&call("shop-a", "CA3")), Some(&CallModelUsage { forwarded: true, ..Default::default() }));
     assert_eq!(stores.usage.calls_model_usage(&[], now).await.map(|usage| usage.len()).ok(), Some(0));
 }
 

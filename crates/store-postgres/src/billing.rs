@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, DailyCost, Invoice,
-    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
+    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -198,18 +198,21 @@ impl UsageStore for PostgresStore {
         call_sid: &str,
         since: DateTime<Utc>,
     ) -> Result<CallModelUsage, StoreError> {
-        let (tokens, cost_micros): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(quantity), 0)::int8, COALESCE(SUM(cost_micros), 0)::int8 FROM usage_records
-             WHERE tenant_id = $1 AND kind = 'llm_tokens' AND occurred_at >= $3
-                 AND strpos(key, ':' || $2 || ':') > 0",
+        // The records that may name the call; `usage_by_call` keeps those
+        // that do, as for many calls.
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+             WHERE tenant_id = $1 AND kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes')
+                 AND occurred_at >= $3 AND (strpos(key, ':' || $2 || ':') > 0 OR key = 'call:' || $2)",
         )
         .bind(tenant.as_str())
         .bind(call_sid)
         .bind(since)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(unexpected("summing a call's model usage"))?;
-        Ok(CallModelUsage { tokens, cost_micros })
+        let call = (tenant.clone(), call_sid.to_owned());
+        Ok(usage_by_call(std::slice::from_ref(&call), rows).remove(&call).unwrap_or_default())
     }
 
     async fn calls_model_usage(
@@ -218,11 +221,13 @@ impl UsageStore for PostgresStore {
         since: DateTime<Utc>,
     ) -> Result<HashMap<(TenantId, String), CallModelUsage>, StoreError> {
         let Some((first, _)) = calls.first() else { return Ok(HashMap::new()) };
-        // One tenant's calls (a shop's page) read that tenant's records only.
-        let rows: Vec<(String, String, i64, i64)> = if calls.iter().all(|(tenant, _)| tenant == first) {
+        // One tenant's calls (a shop's page) read that tenant's records only;
+        // both from the covering indexes by (tenant,) kind and time alone.
+        let rows: Vec<(String, String, String, i64, i64)> = if calls.iter().all(|(tenant, _)| tenant == first) {
             sqlx::query_as(
-                "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
-                 WHERE tenant_id = $1 AND kind = 'llm_tokens' AND occurred_at >= $2",
+                "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+                 WHERE tenant_id = $1 AND kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes')
+                     AND occurred_at >= $2",
             )
             .bind(first.as_str())
             .bind(since)
@@ -230,15 +235,15 @@ impl UsageStore for PostgresStore {
             .await
         } else {
             sqlx::query_as(
-                "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
-                 WHERE kind = 'llm_tokens' AND occurred_at >= $1",
+                "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+                 WHERE kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes') AND occurred_at >= $1",
             )
             .bind(since)
             .fetch_all(&self.pool)
             .await
         }
         .map_err(unexpected("summing calls' model usage"))?;
-        Ok(model_usage_by_call(calls, rows))
+        Ok(usage_by_call(calls, rows))
     }
 
     async fn usage_totals_of_all_tenants(

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, DailyCost, Invoice,
-    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, model_usage_by_call,
+    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -18,6 +18,10 @@ use sqlx::SqliteConnection;
 use crate::SqliteStore;
 use crate::jobs::{enqueue_on, from_ms, ms};
 use crate::{store_error as unexpected, tenant_row_error as classify};
+
+/// `(tenant, kind, key, quantity, cost in micro-dollars)` of a usage record
+/// that may be one of a call's costs.
+type CallCostRow = (String, String, String, i64, i64);
 
 const ACCOUNT_COLUMNS: &str =
     "plan, minute_cap, stripe_customer_id, stripe_subscription_id, subscription_status, past_due_since";
@@ -197,18 +201,21 @@ impl UsageStore for SqliteStore {
         call_sid: &str,
         since: DateTime<Utc>,
     ) -> Result<CallModelUsage, StoreError> {
-        let (tokens, cost_micros): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(quantity), 0), COALESCE(SUM(cost_micros), 0) FROM usage_records
-             WHERE tenant_id = ?1 AND kind = 'llm_tokens' AND occurred_at >= ?3
-                 AND instr(key, ':' || ?2 || ':') > 0",
+        // The records that may name the call; `usage_by_call` keeps those
+        // that do, as for many calls.
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+             WHERE tenant_id = ?1 AND kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes')
+                 AND occurred_at >= ?3 AND (instr(key, ':' || ?2 || ':') > 0 OR key = 'call:' || ?2)",
         )
         .bind(tenant.as_str())
         .bind(call_sid)
         .bind(ms(since))
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(unexpected("summing a call's model usage"))?;
-        Ok(CallModelUsage { tokens, cost_micros })
+        let call = (tenant.clone(), call_sid.to_owned());
+        Ok(usage_by_call(std::slice::from_ref(&call), rows).remove(&call).unwrap_or_default())
     }
 
     async fn calls_model_usage(
@@ -226,31 +233,36 @@ impl UsageStore for SqliteStore {
                     Ok((
                         row.get::<_, String>(0)?,
                         row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
+                        row.get::<_, String>(2)?,
                         row.get::<_, i64>(3)?,
+                        row.get::<_, i64>(4)?,
                     ))
                 };
+                // Both read from the covering indexes by (tenant,) kind and
+                // time alone, one range per kind.
                 match one_tenant {
                     Some(tenant) => conn
                         .prepare_cached(
-                            "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
-                             WHERE tenant_id = ?1 AND kind = 'llm_tokens' AND occurred_at >= ?2",
+                            "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+                             WHERE tenant_id = ?1 AND kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes')
+                                 AND occurred_at >= ?2",
                         )?
                         .query_map(rusqlite::params![tenant, ms(since)], read)?
-                        .collect::<rusqlite::Result<Vec<(String, String, i64, i64)>>>(),
+                        .collect::<rusqlite::Result<Vec<CallCostRow>>>(),
                     None => conn
                         .prepare_cached(
-                            "SELECT tenant_id, key, quantity, cost_micros FROM usage_records
-                             WHERE kind = 'llm_tokens' AND occurred_at >= ?1",
+                            "SELECT tenant_id, kind, key, quantity, cost_micros FROM usage_records
+                             WHERE kind IN ('llm_tokens', 'outbound_minutes', 'forwarded_minutes')
+                                 AND occurred_at >= ?1",
                         )?
                         .query_map(rusqlite::params![ms(since)], read)?
-                        .collect::<rusqlite::Result<Vec<(String, String, i64, i64)>>>(),
+                        .collect::<rusqlite::Result<Vec<CallCostRow>>>(),
                 }
             })
             .await;
         let rows =
             rows.map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("summing calls' model usage")))?;
-        Ok(model_usage_by_call(calls, rows))
+        Ok(usage_by_call(calls, rows))
     }
 
     async fn usage_totals_of_all_tenants(

@@ -135,6 +135,10 @@ async fn get_call(
     let ai = state.metering.call_model_usage(&tenant, sid.as_str(), call.started_at).await?;
     let mut body = call_json(&call, true);
     body["ai_cost"] = json!({"tokens": ai.tokens, "cost_micros": ai.cost_micros});
+    // The outbound legs placed for it (transfers, call backs): a cost of the
+    // call, never billed to the shop.
+    body["legs_cost"] = json!({"minutes": ai.leg_minutes, "cost_micros": ai.leg_cost_micros});
+    body["forwarded"] = json!(ai.forwarded);
     Ok(Json(body))
 }
 

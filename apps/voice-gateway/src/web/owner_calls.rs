@@ -1,6 +1,7 @@
 //! `/app/calls` and `/app/calls/{sid}`: the shop's calls, and one call's
 //! transcript (stored with card numbers already removed), its knowledge
-//! sources and what its AI cost.
+//! sources and what it cost us beyond its minutes: its AI, and the
+//! outbound legs placed for it (transfers to the owner, call backs).
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -27,7 +28,8 @@ struct CallRow {
     length: String,
     outcome: String,
     booking: &'static str,
-    ai_cost: String,
+    /// Its AI and its outbound legs.
+    cost: String,
 }
 
 #[derive(Template)]
@@ -62,6 +64,8 @@ struct CallPage {
     length: String,
     outcome: String,
     ai_cost: String,
+    /// The outbound legs placed for it (`–` when none).
+    legs_cost: String,
     recording: Option<String>,
     lines: Vec<Line>,
 }
@@ -114,7 +118,7 @@ pub(crate) async fn calls(
             return unavailable();
         }
     };
-    // Newest first; the AI cost of those shown, in one read.
+    // Newest first; the AI and legs' cost of those shown, in one read.
     let newest = &calls[..calls.len().min(shown)];
     let keys: Vec<(TenantId, String)> =
         newest.iter().map(|call| (owner.tenant.clone(), call.call_sid.as_str().to_owned())).collect();
@@ -133,8 +137,8 @@ pub(crate) async fn calls(
             length: length(call),
             outcome: outcome(call),
             booking: if call.booking_id.is_some() { "yes" } else { "" },
-            ai_cost: match &ai {
-                Ok(ai) => dollars(ai.get(key).map_or(0, |used| used.cost_micros)),
+            cost: match &ai {
+                Ok(ai) => dollars(ai.get(key).map_or(0, |used| used.extra_cost_micros())),
                 Err(_) => "?".to_owned(),
             },
         })
@@ -186,7 +190,8 @@ pub(crate) async fn call(State(state): State<AppState>, owner: OwnerSession, Pat
             caller: call.caller.as_ref().map_or_else(|| "withheld".to_owned(), |caller| caller.as_str().to_owned()),
             length: length(&CallSummary::from(&call)),
             outcome: outcome(&CallSummary::from(&call)),
-            ai_cost: ai.map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
+            ai_cost: ai.as_ref().map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
+            legs_cost: ai.as_ref().map(|ai| dollars(ai.leg_cost_micros)).unwrap_or_else(|_| "?".to_owned()),
             recording: call.recording_url.clone().filter(|url| url.starts_with("https://")),
             lines,
         }

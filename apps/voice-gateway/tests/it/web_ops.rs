@@ -239,6 +239,21 @@ async fn live_calls_show_the_shop_and_the_callers_last_four_digits_only() {
     let overview = browse(&app, Method::GET, "/ops?period=today", &[], Some(&cookie)).await;
     assert!(figure(&overview.html, "Minutes per shop").contains("2 minutes in all"), "{}", overview.html);
     assert!(figure(&overview.html, "Cost per call (mean)").contains("$0.0170"), "{}", overview.html);
+    // An outbound leg placed for it (a transfer's owner leg of 61 s: 2
+    // minutes at the card's $0.014) is part of what the call cost, not of
+    // the shop's minutes; a repeated webhook counts once.
+    let leg = [
+        ("CallSid", "CA-ops-live"),
+        ("To", FRESH_CUTS_NUMBER),
+        ("DialCallSid", "CA-ops-owner-leg"),
+        ("DialCallStatus", "completed"),
+        ("DialCallDuration", "61"),
+    ];
+    app.twilio("/twilio/dial-done", &leg).await;
+    app.twilio("/twilio/dial-done", &leg).await;
+    let overview = browse(&app, Method::GET, "/ops?period=today", &[], Some(&cookie)).await;
+    assert!(figure(&overview.html, "Minutes per shop").contains("2 minutes in all"), "{}", overview.html);
+    assert!(figure(&overview.html, "Cost per call (mean)").contains("$0.0450"), "{}", overview.html);
 }
 
 #[tokio::test]

@@ -18,9 +18,11 @@
 //!   tax), spread evenly over the days it bills and counted up to now.
 //! - **Cost and minutes**: the calls that started in the period and have
 //!   ended: their billable minutes at the rate card's voice rate, and what
-//!   their model use cost (`Metering::calls_model_usage`); each live shop's
-//!   number rent over the period. Texts, transfer legs and model use outside
-//!   calls (reindexing knowledge) are not counted.
+//!   their model use and the outbound legs placed for them (a transfer's
+//!   owner leg, a call back's legs, at the outbound rate) cost
+//!   (`Metering::calls_model_usage`, one read); each live shop's number rent
+//!   over the period. Texts and model use outside calls (reindexing
+//!   knowledge) are not counted.
 //!
 //! Every shop is read at once, never one read per shop or per call: a
 //! thousand shops cost the same handful of reads as ten (every shop's month
@@ -272,9 +274,9 @@ fn revenue(
 /// costed and how many are still going.
 type CallUsage = (HashMap<TenantId, Vec<UsageRecord>>, u64, u64);
 
-/// The billable minutes and the model cost of each call that started in
-/// `window` and has ended, by shop: every shop's calls in one read, their
-/// model use in another.
+/// The billable minutes, the model cost and the outbound legs' cost of each
+/// call that started in `window` and has ended, by shop: every shop's calls
+/// in one read, their model use and legs in another.
 async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsage> {
     let calls = state.calls.call_briefs_of_all_tenants(window.start(), window.end()).await?;
     let ended: Vec<&CallBrief> = calls.iter().filter(|call| call.ended_at.is_some()).collect();
@@ -297,6 +299,17 @@ async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsa
                 kind: UsageKind::LlmTokens,
                 quantity: model.tokens.max(0),
                 cost_micros: model.cost_micros.max(0),
+                call: Some(sid.clone()),
+            });
+        }
+        // The outbound legs placed for it (a transfer's owner leg, a call
+        // back's legs) are part of what it cost us, never billed minutes.
+        if model.leg_minutes > 0 || model.leg_cost_micros > 0 {
+            records.push(UsageRecord {
+                occurred_at: call.started_at,
+                kind: UsageKind::Other,
+                quantity: model.leg_minutes.max(0),
+                cost_micros: model.leg_cost_micros.max(0),
                 call: Some(sid.clone()),
             });
         }
