@@ -343,8 +343,9 @@ async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query):
             return unavailable();
         }
     };
-    // The shop's texts of the last days say which reminders went out.
-    let texts = state.messages.list_messages(profile.slug(), 500).await.unwrap_or_else(|error| {
+    // The day's bookings' own texts say which reminders went out.
+    let ids: Vec<String> = bookings.iter().map(|booking| booking.id.to_string()).collect();
+    let texts = state.messages.messages_of_bookings(profile.slug(), &ids).await.unwrap_or_else(|error| {
         tracing::error!(%error, "could not read the shop's texts for Today");
         Vec::new()
     });
