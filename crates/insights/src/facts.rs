@@ -187,7 +187,8 @@ pub enum UsageKind {
     SmsSegments,
     LlmTokens,
     /// Anything else the rate card prices: number rent, transfer and callback
-    /// legs, speech.
+    /// legs, the minutes of calls forwarded to the owner (not answered, so
+    /// not the shop's minutes), speech.
     Other,
 }
 

@@ -122,6 +122,28 @@ async fn an_operator_signs_in_sees_the_mrr_of_the_plans_and_suspends_a_shop_whos
     let overview = browse(&app, Method::GET, "/ops", &[], Some(&cookie)).await;
     assert!(figure(&overview.html, "MRR").contains("1049.00 USD"));
     assert!(overview.html.contains("<td>Reactivation</td><td>+149.00 USD</td><td>1</td>"), "{}", overview.html);
+    // The calls end: the one answered (61 s: 2 minutes) and the one
+    // forwarded to the owner (125 s: 3 minutes). Both cost us their
+    // minutes; only the answered one's are the shop's minutes.
+    for (sid, seconds) in [("CA-ops-before", "61"), ("CA-ops-suspended", "125")] {
+        let done = [
+            ("CallSid", sid),
+            ("To", FRESH_CUTS_NUMBER),
+            ("CallStatus", "completed"),
+            ("CallDuration", seconds),
+            ("SequenceNumber", "3"),
+        ];
+        let (status, body) = app.twilio("/twilio/status", &done).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["forwarded_minutes"], 3, "{}", usage.body);
+    let overview = browse(&app, Method::GET, "/ops?period=today", &[], Some(&cookie)).await;
+    let minutes = figure(&overview.html, "Minutes per shop");
+    assert!(minutes.contains("2 minutes in all"), "not the forwarded call's: {minutes}");
+    // (2 + 3) minutes at $0.0085 over 2 calls.
+    let cost = figure(&overview.html, "Cost per call (mean)");
+    assert!(cost.contains("$0.0212") || cost.contains("$0.0213"), "the forwarded call is costed once: {cost}");
 
     let audit = browse(&app, Method::GET, "/ops/audit?tenant=fresh-cuts", &[], Some(&cookie)).await;
     assert_eq!(audit.status, StatusCode::OK, "{}", audit.html);

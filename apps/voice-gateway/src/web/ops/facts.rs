@@ -22,7 +22,9 @@
 //!   owner leg, a call back's legs, at the outbound rate) cost
 //!   (`Metering::calls_model_usage`, one read); each live shop's number rent
 //!   over the period. Texts and model use outside calls (reindexing
-//!   knowledge) are not counted.
+//!   knowledge) are not counted. The minutes of a call forwarded to the
+//!   owner (its usage is `forwarded_minutes`) are costed but are not the
+//!   shop's minutes (minutes per shop).
 //!
 //! Every shop is read at once, never one read per shop or per call: a
 //! thousand shops cost the same handful of reads as ten (every shop's month
@@ -315,7 +317,10 @@ async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsa
         }
         records.push(UsageRecord {
             occurred_at: call.started_at,
-            kind: UsageKind::CallMinutes,
+            // A call forwarded to the owner (answering suspended) cost us
+            // its minutes, but the receptionist never answered it: not the
+            // shop's minutes.
+            kind: if model.forwarded { UsageKind::Other } else { UsageKind::CallMinutes },
             quantity: minutes,
             // The rate card's estimate, as the call's own usage record has it.
             cost_micros: state.metering.rate_card().call_cost_micros(minutes),
