@@ -60,6 +60,17 @@ pub enum EndReason {
     /// The stream's `start` was missing, named another call, or carried
     /// audio the bridge cannot relay untranscoded.
     Refused(String),
+    /// The call's time with the model reached its cap ([`Bridge::with_ai_cap`]):
+    /// the call goes on without the model.
+    CapReached,
+}
+
+impl EndReason {
+    /// The model's side failed (it would not open, closed or broke mid-call):
+    /// the caller is still there and owed an apology.
+    pub fn is_model_failure(&self) -> bool {
+        matches!(self, EndReason::ModelClosed { .. } | EndReason::ModelFailed(_))
+    }
 }
 
 /// The caller's turn latencies (speech stopped → first answer audio sent
@@ -99,6 +110,9 @@ pub struct BridgeOutcome {
     pub latencies: Latencies,
     /// All answers' tokens, audio and text apart.
     pub usage: RealtimeUsage,
+    /// Each answer's tokens, in the order they were done (what is metered,
+    /// one record an answer).
+    pub usages: Vec<RealtimeUsage>,
     pub responses: u32,
     /// Barge-ins: answers the caller spoke over.
     pub interruptions: u32,
@@ -120,6 +134,8 @@ pub struct Bridge {
     session: RealtimeSession,
     tools: Arc<dyn ToolRunner>,
     options: BridgeOptions,
+    greeting: Option<String>,
+    ai_cap: Option<Duration>,
 }
 
 /// Where the model's current answer stands, for barge-in.
@@ -226,7 +242,22 @@ enum Stop {
 
 impl Bridge {
     pub fn new(session: RealtimeSession, tools: Arc<dyn ToolRunner>) -> Bridge {
-        Bridge { session, tools, options: BridgeOptions::default() }
+        Bridge { session, tools, options: BridgeOptions::default(), greeting: None, ai_cap: None }
+    }
+
+    /// Once the stream has started, the model is asked for a first answer
+    /// with these instructions (the greeting), before the caller says anything.
+    pub fn with_greeting(mut self, instructions: impl Into<String>) -> Bridge {
+        self.greeting = Some(instructions.into());
+        self
+    }
+
+    /// The call's time with the model, from the stream's start: when it is
+    /// up the bridge ends ([`EndReason::CapReached`]) and the call goes on
+    /// without the model.
+    pub fn with_ai_cap(mut self, cap: Duration) -> Bridge {
+        self.ai_cap = Some(cap);
+        self
     }
 
     pub fn with_options(mut self, options: BridgeOptions) -> Bridge {
@@ -242,12 +273,13 @@ impl Bridge {
         mut from_twilio: mpsc::Receiver<TwilioMessage>,
         to_twilio: mpsc::Sender<TwilioCommand>,
     ) -> BridgeOutcome {
-        let Bridge { mut session, tools, options } = self;
+        let Bridge { mut session, tools, options, greeting, ai_cap } = self;
         let mut outcome = BridgeOutcome {
             start: None,
             transcript: Vec::new(),
             latencies: Latencies::default(),
             usage: RealtimeUsage::default(),
+            usages: Vec::new(),
             responses: 0,
             interruptions: 0,
             model_errors: Vec::new(),
@@ -289,81 +321,92 @@ impl Bridge {
             outcome,
         };
         let mut tool_runs: JoinSet<Result<(), RealtimeError>> = JoinSet::new();
-        let ended = loop {
-            tokio::select! {
-                message = from_twilio.recv() => match message {
-                    None => break EndReason::StreamLost,
-                    Some(TwilioMessage::Stop { .. }) => break EndReason::StreamStopped,
-                    Some(TwilioMessage::Media(frame)) if frame.track == Track::Inbound => {
-                        if let Err(error) = session.sender.send_audio(&frame.audio).await {
-                            break EndReason::ModelFailed(error);
-                        }
-                    }
-                    Some(TwilioMessage::Mark { name }) => run.mark_played(&name),
-                    Some(TwilioMessage::Dtmf { digit }) => tracing::debug!(%digit, "a key pressed during a realtime call"),
-                    Some(TwilioMessage::Media(_) | TwilioMessage::Connected { .. } | TwilioMessage::Start(_)) => {}
-                },
-                event = session.events.next() => {
-                    let Some(event) = event else {
-                        break EndReason::ModelClosed { reason: "the model's events ended".to_owned() };
-                    };
-                    match event {
-                        RealtimeEvent::AudioOut { item_id, audio } => {
-                            if run.audio_out(item_id, audio).await.is_err() {
-                                break EndReason::StreamLost;
+        // Far enough away to never fire when there is no cap.
+        let cap_at = Instant::now() + ai_cap.unwrap_or(Duration::from_secs(365 * 86_400));
+        let greeted = match &greeting {
+            Some(instructions) => session.sender.respond(Some(instructions)).await,
+            None => Ok(()),
+        };
+        let ended = match greeted {
+            Err(error) => EndReason::ModelFailed(error),
+            Ok(()) => loop {
+                tokio::select! {
+                    () = tokio::time::sleep_until(cap_at) => break EndReason::CapReached,
+                    message = from_twilio.recv() => match message {
+                        None => break EndReason::StreamLost,
+                        Some(TwilioMessage::Stop { .. }) => break EndReason::StreamStopped,
+                        Some(TwilioMessage::Media(frame)) if frame.track == Track::Inbound => {
+                            if let Err(error) = session.sender.send_audio(&frame.audio).await {
+                                break EndReason::ModelFailed(error);
                             }
                         }
-                        RealtimeEvent::SpeechStarted { .. } => match run.caller_started(&session).await {
-                            Ok(()) => {}
-                            Err(Stop::TwilioGone) => break EndReason::StreamLost,
-                            Err(Stop::Model(error)) => break EndReason::ModelFailed(error),
-                        },
-                        RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
-                        RealtimeEvent::CallerTranscript { item_id, text } => {
-                            run.outcome.transcript.push(TranscriptTurn {
-                                speaker: Speaker::Caller,
-                                item_id,
-                                text: frontdesk_language::redact_card_numbers(&text),
-                                cut_short: false,
-                            });
+                        Some(TwilioMessage::Mark { name }) => run.mark_played(&name),
+                        Some(TwilioMessage::Dtmf { digit }) => tracing::debug!(%digit, "a key pressed during a realtime call"),
+                        Some(TwilioMessage::Media(_) | TwilioMessage::Connected { .. } | TwilioMessage::Start(_)) => {}
+                    },
+                    event = session.events.next() => {
+                        let Some(event) = event else {
+                            break EndReason::ModelClosed { reason: "the model's events ended".to_owned() };
+                        };
+                        match event {
+                            RealtimeEvent::AudioOut { item_id, audio } => {
+                                if run.audio_out(item_id, audio).await.is_err() {
+                                    break EndReason::StreamLost;
+                                }
+                            }
+                            RealtimeEvent::SpeechStarted { .. } => match run.caller_started(&session).await {
+                                Ok(()) => {}
+                                Err(Stop::TwilioGone) => break EndReason::StreamLost,
+                                Err(Stop::Model(error)) => break EndReason::ModelFailed(error),
+                            },
+                            RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
+                            RealtimeEvent::CallerTranscript { item_id, text } => {
+                                run.outcome.transcript.push(TranscriptTurn {
+                                    speaker: Speaker::Caller,
+                                    item_id,
+                                    text: frontdesk_language::redact_card_numbers(&text),
+                                    cut_short: false,
+                                });
+                            }
+                            RealtimeEvent::ReceptionistTranscript { item_id, text } => {
+                                let cut_short = run.interrupted.contains(&item_id);
+                                run.outcome.transcript.push(TranscriptTurn {
+                                    speaker: Speaker::Receptionist,
+                                    item_id,
+                                    text: frontdesk_language::redact_card_numbers(&text),
+                                    cut_short,
+                                });
+                            }
+                            RealtimeEvent::ToolCall(call) => {
+                                let tools = tools.clone();
+                                let sender = session.sender.clone();
+                                tool_runs.spawn(async move {
+                                    let result = tools.run(&call).await;
+                                    sender.tool_result(&call.id, &result).await
+                                });
+                            }
+                            RealtimeEvent::ResponseDone { usage, .. } => {
+                                run.outcome.responses += 1;
+                                add_usage(&mut run.outcome.usage, &usage);
+                                run.outcome.usages.push(usage);
+                            }
+                            RealtimeEvent::Error { code, message } => {
+                                tracing::warn!(code = code.as_deref().unwrap_or("-"), %message, "the voice model reported an error");
+                                run.outcome.model_errors.push(match code {
+                                    Some(code) => format!("{code}: {message}"),
+                                    None => message,
+                                });
+                            }
+                            RealtimeEvent::Closed { reason } => break EndReason::ModelClosed { reason },
                         }
-                        RealtimeEvent::ReceptionistTranscript { item_id, text } => {
-                            let cut_short = run.interrupted.contains(&item_id);
-                            run.outcome.transcript.push(TranscriptTurn {
-                                speaker: Speaker::Receptionist,
-                                item_id,
-                                text: frontdesk_language::redact_card_numbers(&text),
-                                cut_short,
-                            });
-                        }
-                        RealtimeEvent::ToolCall(call) => {
-                            let tools = tools.clone();
-                            let sender = session.sender.clone();
-                            tool_runs.spawn(async move {
-                                let result = tools.run(&call).await;
-                                sender.tool_result(&call.id, &result).await
-                            });
-                        }
-                        RealtimeEvent::ResponseDone { usage, .. } => {
-                            run.outcome.responses += 1;
-                            add_usage(&mut run.outcome.usage, &usage);
-                        }
-                        RealtimeEvent::Error { code, message } => {
-                            tracing::warn!(code = code.as_deref().unwrap_or("-"), %message, "the voice model reported an error");
-                            run.outcome.model_errors.push(match code {
-                                Some(code) => format!("{code}: {message}"),
-                                None => message,
-                            });
-                        }
-                        RealtimeEvent::Closed { reason } => break EndReason::ModelClosed { reason },
-                    }
-                },
-                Some(done) = tool_runs.join_next(), if !tool_runs.is_empty() => match done {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => break EndReason::ModelFailed(error),
-                    Err(error) => tracing::error!(%error, "a tool call's task failed"),
-                },
-            }
+                    },
+                    Some(done) = tool_runs.join_next(), if !tool_runs.is_empty() => match done {
+                        Ok(Ok(())) => {}
+                        Ok(Err(error)) => break EndReason::ModelFailed(error),
+                        Err(error) => tracing::error!(%error, "a tool call's task failed"),
+                    },
+                }
+            },
         };
         tool_runs.abort_all();
         if !matches!(ended, EndReason::ModelClosed { .. }) {
