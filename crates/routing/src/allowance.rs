@@ -116,6 +116,7 @@ impl CallPolicy {
             knowledge: flags.enabled(Flag::EnableRag),
             paid_ai: true,
             llm_dialogue: flags.enabled(Flag::EnableLlmDialogue),
+            realtime_voice: flags.enabled(Flag::EnableRealtimeVoice),
         }
     }
 }

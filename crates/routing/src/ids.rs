@@ -91,6 +91,10 @@ pub enum TurnKey {
     Recording(Option<CallSid>),
     /// The person a warm transfer rang pressed 1 on this leg.
     Accepted(CallSid),
+    /// What a realtime voice model heard and said on the call.
+    Streamed,
+    /// The call's realtime stream ended and the call goes on (or not).
+    StreamEnded,
 }
 
 impl TurnKey {
@@ -105,6 +109,8 @@ impl TurnKey {
             TurnKey::TransferEnded(leg) => format!("dial-{}", or_none(leg)),
             TurnKey::Recording(recording) => format!("recording-{}", or_none(recording)),
             TurnKey::Accepted(leg) => format!("accept-{leg}"),
+            TurnKey::Streamed => "stream".to_owned(),
+            TurnKey::StreamEnded => "stream-ended".to_owned(),
         }
     }
 }

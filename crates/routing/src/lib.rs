@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inbound;
 pub mod knowledge;
 pub mod memory;
+pub mod realtime;
 pub mod reconcile;
 pub mod reminders;
 #[cfg(feature = "scenarios")]
@@ -40,9 +41,10 @@ pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};
 pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
+pub use realtime::{REALTIME_CALL_CAP, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd, realtime_start};
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
-pub use session::{Answer, CallSession, NO_MESSAGE_WAIT, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
+pub use session::{Answer, CallSession, NO_MESSAGE_WAIT, StartedCall, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};
 pub use spend::{ModelSpend, ModelUse};
 pub use texts::{
     BookingTexts, CapAlerts, NOTIFY_OWNER, OWNER_TEXT, OutboxMessaging, OwnerNotices, OwnerTexts, booking_text,

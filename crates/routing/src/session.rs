@@ -81,6 +81,14 @@ impl Answer {
     }
 }
 
+/// A call that started: the greeting on the turn-by-turn path, and, when
+/// the call may be answered by a realtime voice model, what it is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedCall {
+    pub answer: Answer,
+    pub realtime: Option<crate::realtime::RealtimeStart>,
+}
+
 /// How a transfer to a person ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferEnded {
@@ -186,9 +194,17 @@ impl CallSession {
 
     /// A call starts: greet the caller (or, while AI answering is suspended,
     /// forward them to the owner).
-    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call.call_sid))]
     pub async fn start(&self, profile: &TenantProfile, call: IncomingCall, now: DateTime<Utc>) -> Answer {
+        self.start_call(profile, call, now).await.answer
+    }
+
+    /// A call starts: the greeting, and whether a realtime voice model may
+    /// answer the call instead of the turn-by-turn path (see
+    /// [`crate::realtime`]).
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call.call_sid))]
+    pub async fn start_call(&self, profile: &TenantProfile, call: IncomingCall, now: DateTime<Utc>) -> StartedCall {
         let tenant = profile.slug();
+        let mut realtime = None;
         // A repeated first webhook opens nothing new, and saving its greeting
         // answers with the greeting given the first time.
         let key = TurnKey::Greeting;
@@ -206,13 +222,16 @@ impl CallSession {
                 state.ai_budget_spent = !policy.paid_ai;
                 let context =
                     CallContext { profile, caller: call.caller.as_ref(), now, policy, spent: ModelSpend::default() };
-                self.dialogue.greeting(&context, &mut state)
+                let greeting = self.dialogue.greeting(&context, &mut state);
+                realtime = crate::realtime::realtime_start(&context, &greeting);
+                greeting
             }
         };
         let answer = Answer::new(&reply, TurnNumber::FIRST);
         if let Err(error) = self.calls.open_call(tenant, &call, &state.to_json(), now).await {
             tracing::error!(%error, "could not record the call");
-            return answer;
+            // Without its record the call cannot go on after a stream.
+            return StartedCall { answer, realtime: None };
         }
         let update = TurnUpdate {
             state: state.to_json(),
@@ -224,7 +243,8 @@ impl CallSession {
             nearest: None,
             reply: answer.encode(),
         };
-        self.answer_once(profile, &call.call_sid, &key, update, answer, TurnNumber::FIRST, now).await
+        let answer = self.answer_once(profile, &call.call_sid, &key, update, answer, TurnNumber::FIRST, now).await;
+        StartedCall { answer, realtime }
     }
 
     /// The caller's `turn`th turn.
@@ -289,7 +309,7 @@ impl CallSession {
     /// Meters the paid model calls of a turn, each under its own key
     /// (`{purpose}:{call}:{turn}:{n}`), so a repeat counts once. A failure
     /// is logged: the caller has been answered.
-    async fn meter_models(
+    pub(crate) async fn meter_models(
         &self,
         tenant: &TenantId,
         call_sid: &CallSid,
@@ -553,7 +573,11 @@ impl CallSession {
         Ok(())
     }
 
-    async fn existing_call(&self, profile: &TenantProfile, call_sid: &CallSid) -> Result<CallRecord, CallError> {
+    pub(crate) async fn existing_call(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+    ) -> Result<CallRecord, CallError> {
         self.calls.call(profile.slug(), call_sid).await?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
@@ -561,7 +585,7 @@ impl CallSession {
     /// first time: a webhook repeated while the first is still being served
     /// gets the first answer, never a second booking.
     #[allow(clippy::too_many_arguments)]
-    async fn answer_once(
+    pub(crate) async fn answer_once(
         &self,
         profile: &TenantProfile,
         call_sid: &CallSid,

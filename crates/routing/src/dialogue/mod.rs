@@ -29,6 +29,7 @@ use crate::calls::{NearestPassage, Outcome};
 use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
+pub(crate) use assist::shop_facts;
 pub use assist::{MAX_MODEL_TOKENS, MAX_MODEL_TURNS, MAX_STEPS, MODEL_DEADLINE};
 pub use information::hours_sentence;
 pub use speech::{spoken_clock, spoken_date, spoken_slot, spoken_when};
@@ -132,6 +133,9 @@ pub struct CallState {
     /// costed but never billed to the shop (`CallMinutes::ForwardedToOwner`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded_to_owner: bool,
+    /// A realtime voice model served (part of) the call: its turn latencies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<crate::realtime::RealtimeLatency>,
 }
 
 /// One exchange of a call: what the caller said, what they heard back.
@@ -306,6 +310,10 @@ pub struct CallPolicy {
     /// A language model serves the turns the rules cannot (when one is
     /// configured and `paid_ai` allows it).
     pub llm_dialogue: bool,
+    /// A realtime voice model may answer the call (Pro's
+    /// `enable_realtime_voice`, when one is configured and `paid_ai`
+    /// allows it). Off by default: the turn-by-turn path serves everyone.
+    pub realtime_voice: bool,
 }
 
 impl Default for CallPolicy {
@@ -317,6 +325,7 @@ impl Default for CallPolicy {
             knowledge: true,
             paid_ai: true,
             llm_dialogue: true,
+            realtime_voice: false,
         }
     }
 }
