@@ -25,7 +25,7 @@ pub use settings::{
 pub use worker::{
     Embedders, MessageTranscription, WorkerAdapters, build_booking_service, build_call_ledger, build_embedders,
     build_external_calendar, build_language_model, build_message_transcription, build_messaging, build_outbound_calls,
-    build_worker,
+    build_realtime_voice, build_worker, realtime_transcription_model,
 };
 
 /// Resolves on Ctrl-C or SIGTERM.

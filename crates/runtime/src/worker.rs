@@ -68,6 +68,32 @@ pub fn build_language_model(settings: &Settings) -> anyhow::Result<Option<Arc<dy
     Ok(Some(Arc::new(model)))
 }
 
+/// The realtime voice model (OpenAI Realtime, `FRONTDESK_OPENAI_REALTIME_MODEL`
+/// at `FRONTDESK_OPENAI_REALTIME_URL` or the URL derived from the base URL)
+/// when `FRONTDESK_OPENAI_API_KEY` is set (the settings have checked that
+/// the model has a price); `None` otherwise: no call is answered by it.
+pub fn build_realtime_voice(settings: &Settings) -> anyhow::Result<Option<Arc<dyn frontdesk_llm::RealtimeVoice>>> {
+    use anyhow::Context;
+    let Some(openai) = settings.openai.as_ref() else { return Ok(None) };
+    let mut config = frontdesk_openai::RealtimeConfig::new(openai.api_key.clone());
+    if let Some(base) = &openai.base_url {
+        config.base_url = base.clone();
+    }
+    config.realtime_url = openai.realtime_url.clone();
+    if let Some(model) = &openai.realtime_model {
+        config.model = model.clone();
+    }
+    let voice = frontdesk_openai::OpenAiRealtime::new(config).context("FRONTDESK_OPENAI_REALTIME_*")?;
+    Ok(Some(Arc::new(voice)))
+}
+
+/// The model that transcribes what callers say on a realtime call (the
+/// messages' transcription model), when a realtime voice is configured.
+pub fn realtime_transcription_model(settings: &Settings) -> Option<String> {
+    let openai = settings.openai.as_ref()?;
+    Some(openai.transcribe_model.clone().unwrap_or_else(|| frontdesk_openai::DEFAULT_TRANSCRIBE_MODEL.to_owned()))
+}
+
 /// Messages left by callers, transcribed by our own model instead of the
 /// telephony provider: what it takes to read a recording and transcribe it.
 #[derive(Clone)]
@@ -345,9 +371,10 @@ struct TwilioOutboundCalls(frontdesk_twilio::TwilioRest);
 
 #[async_trait::async_trait]
 impl OutboundCalls for TwilioOutboundCalls {
-    async fn place_call(&self, from: &E164, to: &E164, url: &str) -> Result<CallSid, PlaceCallError> {
+    async fn place_call(&self, from: &E164, to: &E164, url: &str, status_url: &str) -> Result<CallSid, PlaceCallError> {
         use frontdesk_twilio::CallCreateError;
-        let sid = self.0.create_call(from.as_str(), to.as_str(), url).await.map_err(|error| match error {
+        let placed = self.0.create_call(from.as_str(), to.as_str(), url, status_url).await;
+        let sid = placed.map_err(|error| match error {
             CallCreateError::RateLimited { .. } | CallCreateError::Unavailable(_) => {
                 PlaceCallError::Unavailable(error.to_string())
             }
