@@ -9,10 +9,21 @@
 //! same call. Twilio accepts no query string on a `<Stream>` URL, hence the
 //! token in the path.
 //!
+//! The voice webhook of an eligible call ([`frontdesk_routing::realtime`]
+//! decides which) opens the model's session while the phone still rings
+//! and parks it here under the call ([`RealtimeStreams::park`]); the
+//! upgrade claims it. A session never claimed is closed when its token
+//! expires. When the stream ends, the call's transcript, tokens and
+//! latencies are recorded, and why it ended is kept for the `<Connect
+//! action>` (`/twilio/stream-done`), which goes on with the call turn by
+//! turn (or not, when the caller hung up).
+//!
 //! The relaying itself is `frontdesk_voice_bridge::Bridge`'s: this module
 //! only turns the socket into its channels.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
@@ -21,10 +32,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use frontdesk_llm::{RealtimeVoice, SessionConfig};
+use frontdesk_billing::TokenCount;
+use frontdesk_llm::{RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
+use frontdesk_routing::{CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd};
+use frontdesk_tenant::TenantRecord;
 use frontdesk_twilio::twiml::{Connect, Method, Stream, VoiceResponse};
 use frontdesk_voice_bridge::{
-    Bridge, BridgeOptions, BridgeOutcome, STREAM_TOKEN_LIFETIME, StreamTokens, ToolRunner, TwilioCommand, TwilioMessage,
+    Bridge, BridgeOptions, BridgeOutcome, EndReason, STREAM_TOKEN_LIFETIME, StreamTokens, ToolRunner, TwilioCommand,
+    TwilioMessage,
 };
 use tokio::sync::mpsc;
 
@@ -35,14 +50,167 @@ use crate::app::AppState;
 /// buffering without end.
 const FRAMES_QUEUED: usize = 32;
 
+/// Where Twilio goes when a call's stream ends (`<Connect action>`).
+pub const STREAM_DONE_PATH: &str = "/twilio/stream-done";
+
+/// How long the `<Connect action>` waits for the stream's end to be
+/// recorded (the socket closes just after; the action may come first).
+const END_WAIT: Duration = Duration::from_secs(3);
+
+/// A session opened by the voice webhook, waiting for its stream.
+struct Parked {
+    session: RealtimeSession,
+    shop: Arc<TenantRecord>,
+    start: RealtimeStart,
+}
+
+/// A call's stream, as the upgrade finds it.
+struct Claimed {
+    session: RealtimeSession,
+    shop: Option<Arc<TenantRecord>>,
+    greeting: Option<String>,
+}
+
 /// What the stream endpoint needs besides the Twilio webhooks' settings.
 pub struct RealtimeStreams {
     pub voice: Arc<dyn RealtimeVoice>,
     pub tokens: StreamTokens,
-    /// The session each stream opens (until the voice webhook opens it
-    /// per call, while the phone rings).
+    /// What every call's session is opened with (voice, audio, turn
+    /// detection); the instructions are each call's own (a stream with no
+    /// session parked for it is opened with these).
     pub session: SessionConfig,
     pub tools: Arc<dyn ToolRunner>,
+    /// A call's time with the model ([`frontdesk_routing::REALTIME_CALL_CAP`]).
+    pub call_cap: Duration,
+    parked: Mutex<HashMap<String, Parked>>,
+    ended: Mutex<HashMap<String, StreamEnd>>,
+}
+
+impl RealtimeStreams {
+    pub fn new(
+        voice: Arc<dyn RealtimeVoice>,
+        tokens: StreamTokens,
+        session: SessionConfig,
+        tools: Arc<dyn ToolRunner>,
+    ) -> RealtimeStreams {
+        RealtimeStreams {
+            voice,
+            tokens,
+            session,
+            tools,
+            call_cap: frontdesk_routing::REALTIME_CALL_CAP,
+            parked: Mutex::new(HashMap::new()),
+            ended: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_call_cap(mut self, cap: Duration) -> RealtimeStreams {
+        self.call_cap = cap;
+        self
+    }
+
+    /// The session settings of production: μ-law both ways, the provider's
+    /// voice detection, callers' words transcribed by `transcription_model`.
+    pub fn default_session(transcription_model: Option<String>) -> SessionConfig {
+        SessionConfig {
+            instructions: String::new(),
+            tools: Vec::new(),
+            audio_format: frontdesk_llm::AudioFormat::Mulaw8k,
+            voice: "marin".to_owned(),
+            input_transcription_model: transcription_model,
+            turn_detection: frontdesk_llm::TurnDetection::default(),
+            max_output_tokens: None,
+        }
+    }
+
+    /// Opens `call_sid`'s session with `start`'s instructions and parks it
+    /// for the call's stream; closed if no stream claims it before its
+    /// token expires. `false` when it could not be opened (logged).
+    pub async fn open_and_park(
+        self: &Arc<Self>,
+        shop: Arc<TenantRecord>,
+        call_sid: &CallSid,
+        start: RealtimeStart,
+    ) -> bool {
+        let config = SessionConfig { instructions: start.instructions.clone(), ..self.session.clone() };
+        let session = match self.voice.open(config).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::error!(%error, "could not open the voice model's session; answering turn by turn");
+                return false;
+            }
+        };
+        let key = call_sid.as_str().to_owned();
+        let replaced = lock(&self.parked).insert(key.clone(), Parked { session, shop, start });
+        if let Some(replaced) = replaced {
+            // A repeated webhook: the first session is not needed.
+            let _ = replaced.session.sender.close().await;
+        }
+        let streams = Arc::downgrade(self);
+        let lifetime = STREAM_TOKEN_LIFETIME.to_std().unwrap_or(Duration::from_secs(120));
+        tokio::spawn(async move {
+            tokio::time::sleep(lifetime).await;
+            let Some(streams) = streams.upgrade() else { return };
+            let unclaimed = lock(&streams.parked).remove(&key);
+            if let Some(parked) = unclaimed {
+                tracing::warn!(call_sid = %key, "a parked voice session was never claimed; closing it");
+                let _ = parked.session.sender.close().await;
+            }
+        });
+        true
+    }
+
+    fn claim(&self, call_sid: &str) -> Option<Parked> {
+        lock(&self.parked).remove(call_sid)
+    }
+
+    /// Why `call_sid`'s stream ended, once recorded (taken: asked once).
+    fn take_end(&self, call_sid: &str) -> Option<StreamEnd> {
+        lock(&self.ended).remove(call_sid)
+    }
+
+    fn record_end(&self, call_sid: &str, end: StreamEnd) {
+        lock(&self.ended).insert(call_sid.to_owned(), end);
+    }
+
+    /// Why `call_sid`'s stream ended, waiting a little for its bridge to
+    /// say; `None` if it never did (the stream never connected).
+    pub async fn stream_end(&self, call_sid: &CallSid) -> Option<StreamEnd> {
+        let waited = tokio::time::Instant::now();
+        loop {
+            if let Some(end) = self.take_end(call_sid.as_str()) {
+                return Some(end);
+            }
+            if waited.elapsed() >= END_WAIT {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The model's tool calls on a realtime call, while none is offered to it:
+/// each is answered that it is not available.
+pub struct NoTools;
+
+#[async_trait::async_trait]
+impl ToolRunner for NoTools {
+    async fn run(&self, call: &ToolCall) -> serde_json::Value {
+        serde_json::json!({"error": format!("{} is not available on this call", call.name)})
+    }
+}
+
+/// How the call sees the way its bridge ended.
+pub fn stream_end_of(ended: &EndReason) -> StreamEnd {
+    match ended {
+        EndReason::StreamStopped | EndReason::StreamLost => StreamEnd::HungUp,
+        EndReason::CapReached => StreamEnd::CapReached,
+        EndReason::ModelClosed { .. } | EndReason::ModelFailed(_) | EndReason::Refused(_) => StreamEnd::ModelFailed,
+    }
 }
 
 pub fn routes() -> Router<AppState> {
@@ -124,25 +292,47 @@ async fn stream(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    upgrade.on_upgrade(move |socket| relay(socket, streams, call_sid))
+    upgrade.on_upgrade(move |socket| relay(socket, state, streams, call_sid))
 }
 
-/// Opens the model's session and bridges it to the socket until either
-/// ends; then closes the socket (Twilio goes on to the `<Connect action>`).
-#[tracing::instrument(skip(socket, streams))]
-async fn relay(mut socket: WebSocket, streams: Arc<RealtimeStreams>, call_sid: String) {
-    let session = match streams.voice.open(streams.session.clone()).await {
-        Ok(session) => session,
+/// The session parked for the call, else one opened now with the shared
+/// settings (the webhook was served by another process, or long ago).
+async fn claim_or_open(streams: &RealtimeStreams, call_sid: &str) -> Option<Claimed> {
+    if let Some(parked) = streams.claim(call_sid) {
+        return Some(Claimed {
+            session: parked.session,
+            shop: Some(parked.shop),
+            greeting: Some(parked.start.greeting),
+        });
+    }
+    tracing::warn!("no voice session parked for this call; opening one now");
+    match streams.voice.open(streams.session.clone()).await {
+        Ok(session) => Some(Claimed { session, shop: None, greeting: None }),
         Err(error) => {
             tracing::error!(%error, "could not open the voice model's session");
-            let _ = socket.send(Message::Close(None)).await;
-            return;
+            None
         }
+    }
+}
+
+/// Bridges the call's session to the socket until either ends; records
+/// what the call said and spent and why it ended; then closes the socket
+/// (Twilio goes on to the `<Connect action>`).
+#[tracing::instrument(skip(socket, state, streams))]
+async fn relay(mut socket: WebSocket, state: AppState, streams: Arc<RealtimeStreams>, call_sid: String) {
+    let Some(claimed) = claim_or_open(&streams, &call_sid).await else {
+        streams.record_end(&call_sid, StreamEnd::ModelFailed);
+        let _ = socket.send(Message::Close(None)).await;
+        return;
     };
     let (twilio_in, from_twilio) = mpsc::channel(FRAMES_QUEUED);
     let (to_twilio, mut twilio_out) = mpsc::channel::<TwilioCommand>(FRAMES_QUEUED);
-    let bridge =
-        Bridge::new(session, streams.tools.clone()).with_options(BridgeOptions { expected_call_sid: Some(call_sid) });
+    let mut bridge = Bridge::new(claimed.session, streams.tools.clone())
+        .with_options(BridgeOptions { expected_call_sid: Some(call_sid.clone()) })
+        .with_ai_cap(streams.call_cap);
+    if let Some(greeting) = &claimed.greeting {
+        bridge = bridge.with_greeting(greeting.clone());
+    }
     let bridge = tokio::spawn(bridge.run(from_twilio, to_twilio));
     let mut twilio_in = Some(twilio_in);
     loop {
@@ -172,11 +362,64 @@ async fn relay(mut socket: WebSocket, streams: Arc<RealtimeStreams>, call_sid: S
             },
         }
     }
+    let end = match bridge.await {
+        Ok(outcome) => {
+            log_outcome(&outcome);
+            if let Some(shop) = &claimed.shop {
+                record(&state, &streams, shop, &call_sid, &outcome).await;
+            }
+            stream_end_of(&outcome.ended)
+        }
+        Err(error) => {
+            tracing::error!(%error, "the media stream's bridge failed");
+            StreamEnd::ModelFailed
+        }
+    };
+    // Recorded before the socket closes: the `<Connect action>` follows it.
+    streams.record_end(&call_sid, end);
     let _ = socket.send(Message::Close(None)).await;
-    match bridge.await {
-        Ok(outcome) => log_outcome(&outcome),
-        Err(error) => tracing::error!(%error, "the media stream's bridge failed"),
+}
+
+/// The stream's transcript, tokens and latencies on the call's record.
+async fn record(
+    state: &AppState,
+    streams: &RealtimeStreams,
+    shop: &TenantRecord,
+    call_sid: &str,
+    outcome: &BridgeOutcome,
+) {
+    let (Some(telephony), Ok(call_sid)) = (&state.twilio, CallSid::parse(call_sid)) else { return };
+    let speaker = |speaker| match speaker {
+        frontdesk_voice_bridge::Speaker::Caller => frontdesk_routing::Speaker::Caller,
+        frontdesk_voice_bridge::Speaker::Receptionist => frontdesk_routing::Speaker::Agent,
+    };
+    let millis = |d: Option<Duration>| d.map(|d| d.as_millis() as u64);
+    let record = RealtimeRecord {
+        model: streams.voice.model_id().to_owned(),
+        transcript: outcome
+            .transcript
+            .iter()
+            .filter(|turn| !turn.text.trim().is_empty())
+            .map(|turn| (speaker(turn.speaker), turn.text.clone()))
+            .collect(),
+        answers: outcome.usages.iter().map(tokens_of).collect(),
+        latency: RealtimeLatency {
+            turns: outcome.latencies.turns.len() as u32,
+            p50_ms: millis(outcome.latencies.p50()),
+            p95_ms: millis(outcome.latencies.p95()),
+        },
+    };
+    let recorded = telephony.session.realtime_recorded(&shop.profile, &call_sid, record, state.clock.now()).await;
+    if let Err(error) = recorded {
+        tracing::error!(%error, "could not record the realtime stream on the call");
     }
+}
+
+/// An answer's tokens as the price table counts them (audio and text at
+/// the model's one price).
+fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
+    let total = usage.total();
+    TokenCount { input: total.input_tokens, cached_input: total.cached_input_tokens, output: total.output_tokens }
 }
 
 fn log_outcome(outcome: &BridgeOutcome) {

@@ -22,6 +22,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::support::{PUBLIC_URL, SECRET, TWILIO_TOKEN, TestApp};
+use axum::http::{Method, StatusCode};
+use frontdesk_llm::{ModelUsage, RealtimeUsage, ResponseStatus};
+use frontdesk_routing::{CallSid, CallStore};
 
 /// What the bridge sent the fake model.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,11 +107,21 @@ struct Served {
 
 /// The gateway on a local port, its voice model holding one scripted session.
 async fn serve() -> Served {
+    serve_with(None, true).await
+}
+
+/// [`serve`] with `cap` of model time a call (the default without);
+/// without a session, every open fails.
+async fn serve_with(cap: Option<Duration>, with_session: bool) -> Served {
     let (model, events) = RealtimeEvents::channel(16);
     let (sent_tx, sent) = mpsc::unbounded_channel();
     let session = RealtimeSession { sender: Arc::new(RecordingSender { sent: sent_tx }), events };
-    let voice = Arc::new(FakeVoice { sessions: Mutex::new(vec![session]), opened: Mutex::new(Vec::new()) });
-    let app = TestApp::with_realtime(voice.clone(), Arc::new(Refusing)).await;
+    let sessions = if with_session { vec![session] } else { Vec::new() };
+    let voice = Arc::new(FakeVoice { sessions: Mutex::new(sessions), opened: Mutex::new(Vec::new()) });
+    let app = match cap {
+        Some(cap) => TestApp::with_realtime_cap(voice.clone(), Arc::new(Refusing), cap).await,
+        None => TestApp::with_realtime(voice.clone(), Arc::new(Refusing)).await,
+    };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let router = app.router.clone();
@@ -299,4 +312,279 @@ async fn a_stream_whose_start_names_another_call_is_dropped() {
     let next =
         tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap_or_else(|_| panic!("still open"));
     assert!(matches!(next, Some(Ok(Message::Close(_))) | None | Some(Err(_))), "{next:?}");
+}
+
+// The voice webhook and the stream's end, over the whole call.
+
+const SHOP: &str = "+15555550100";
+const CALLER: &str = "+15555551234";
+
+fn call_params(call_sid: &str) -> Vec<(&str, &str)> {
+    vec![("CallSid", call_sid), ("From", CALLER), ("To", SHOP)]
+}
+
+async fn voice_webhook(served: &Served, call_sid: &str) -> String {
+    let (status, twiml) = served.app.twilio("/twilio/voice", &call_params(call_sid)).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    twiml
+}
+
+/// The `<Stream>`'s path in a `<Connect>` answer.
+fn stream_path(twiml: &str) -> String {
+    let start = twiml.find("/twilio/stream/").unwrap_or_else(|| panic!("no stream in {twiml}"));
+    let rest = &twiml[start..];
+    rest[..rest.find('"').unwrap_or(rest.len())].to_owned()
+}
+
+fn opened(served: &Served) -> Vec<SessionConfig> {
+    served.voice.opened.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Connects the call's stream (as Twilio does after the webhook) and starts it.
+async fn start_stream(served: &Served, twiml: &str, call_sid: &str) -> Socket {
+    let path = stream_path(twiml);
+    let mut socket = connect(served, &path, Some(&signature_for(&path))).await.unwrap_or_else(|e| panic!("{e}"));
+    send_json(&mut socket, json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})).await;
+    send_json(
+        &mut socket,
+        json!({"event": "start", "sequenceNumber": "1", "streamSid": "MZ1", "start": {
+        "accountSid": "AC1", "streamSid": "MZ1", "callSid": call_sid, "tracks": ["inbound"],
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        "customParameters": {"tenant": "fresh-cuts"}}}),
+    )
+    .await;
+    socket
+}
+
+/// Waits for the gateway to close the socket (the stream's end recorded).
+async fn until_closed(socket: &mut Socket) {
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = socket.next().await {
+            if let Message::Close(_) = frame {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the gateway never closed the stream");
+}
+
+async fn stream_done(served: &Served, call_sid: &str, call_status: &str) -> String {
+    let mut params = call_params(call_sid);
+    params.push(("CallStatus", call_status));
+    let (status, twiml) = served.app.twilio("/twilio/stream-done", &params).await;
+    assert_eq!(status, StatusCode::OK, "{twiml}");
+    twiml
+}
+
+async fn call_record(served: &Served, call_sid: &str) -> frontdesk_routing::CallRecord {
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let sid = CallSid::parse(call_sid).unwrap_or_else(|e| panic!("{e}"));
+    CallStore::call(served.app.store.as_ref(), &tenant, &sid)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no record of {call_sid}"))
+}
+
+#[tokio::test]
+async fn a_pro_shops_call_is_answered_by_the_realtime_model_opened_while_it_rings() {
+    let served = serve().await;
+    let twiml = voice_webhook(&served, "CA100").await;
+    assert!(
+        twiml.contains(r#"<Connect action="/twilio/stream-done" method="POST"><Stream url="wss://frontdesk.example.com/twilio/stream/"#),
+        "{twiml}"
+    );
+    assert!(!twiml.contains("<Gather"), "{twiml}");
+    let configs = opened(&served);
+    assert_eq!(configs.len(), 1, "the session is opened by the webhook");
+    assert!(configs[0].instructions.contains("Fresh Cuts"), "the shop's own facts: {}", configs[0].instructions);
+    assert!(configs[0].instructions.contains("Services:"), "{}", configs[0].instructions);
+    // The call is recorded as any call, with its greeting.
+    let record = call_record(&served, "CA100").await;
+    assert_eq!(record.turns.len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_not_eligible_for_realtime_is_answered_turn_by_turn() {
+    // Starter has no realtime voice.
+    let served = serve().await;
+    let plan = served.app.admin(Method::PUT, "/admin/tenants/fresh-cuts/plan", Some(&json!({"plan": "starter"}))).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    let twiml = voice_webhook(&served, "CA101").await;
+    assert!(twiml.contains("<Gather") && !twiml.contains("<Connect"), "{twiml}");
+
+    // Pro with the flag switched off.
+    let served = serve().await;
+    let path = "/admin/tenants/fresh-cuts/flags/enable_realtime_voice";
+    let off = served.app.admin(Method::PUT, path, Some(&json!({"enabled": false}))).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    let twiml = voice_webhook(&served, "CA102").await;
+    assert!(twiml.contains("<Gather") && !twiml.contains("<Connect"), "{twiml}");
+
+    // Pro with its AI budget spent (the hard cap): no paid model, no realtime.
+    let served = serve().await;
+    let budget = frontdesk_billing::PlanTerms::standard(frontdesk_core::Plan::Pro).included_ai_micros();
+    let runaway = frontdesk_billing::TokenCount::input(u64::try_from(budget).unwrap_or_default() * 50);
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let metering = &served.app.billing.metering;
+    let recorded = metering
+        .record_tokens(&tenant, "test:runaway", "text-embedding-3-small", runaway, served.app.clock.now())
+        .await;
+    assert!(matches!(recorded, Ok(true)), "{recorded:?}");
+    let twiml = voice_webhook(&served, "CA103").await;
+    assert!(twiml.contains("<Gather") && !twiml.contains("<Connect"), "{twiml}");
+    assert!(opened(&served).is_empty(), "no session opened for a call the model does not answer");
+}
+
+#[tokio::test]
+async fn a_model_that_will_not_open_leaves_the_call_on_the_gather_greeting() {
+    let served = serve_with(None, false).await;
+    let twiml = voice_webhook(&served, "CA104").await;
+    assert!(twiml.contains("<Gather") && twiml.contains("How can I help"), "{twiml}");
+    assert!(!twiml.contains("<Connect"), "{twiml}");
+    assert_eq!(opened(&served).len(), 1, "it was tried");
+}
+
+#[tokio::test]
+async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hears_nothing() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA105").await;
+    let mut socket = start_stream(&served, &twiml, "CA105").await;
+    // The greeting is asked for as soon as the stream starts.
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    let greeting: Vec<u8> = vec![7; 160];
+    served.model.send(RealtimeEvent::AudioOut { item_id: ItemId::new("r1"), audio: greeting }).await.ok();
+    assert_eq!(next_json(&mut socket).await["event"], "media");
+    let usage = |audio_in, audio_out| RealtimeUsage {
+        text: ModelUsage { input_tokens: 100, cached_input_tokens: 0, output_tokens: 10 },
+        audio: ModelUsage { input_tokens: audio_in, cached_input_tokens: 0, output_tokens: audio_out },
+    };
+    let events = [
+        RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r1"), text: "Thanks for calling!".into() },
+        RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(0, 200) },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c1"),
+            text: "my card is 4111 1111 1111 1111, what time do you close".into(),
+        },
+        RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r2"), text: "We close at 6 PM.".into() },
+        RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(50, 100) },
+    ];
+    for event in events {
+        served.model.send(event).await.ok();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_json(
+        &mut socket,
+        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
+        "stop": {"accountSid": "AC1", "callSid": "CA105"}}),
+    )
+    .await;
+    until_closed(&mut socket).await;
+
+    let twiml = stream_done(&served, "CA105", "completed").await;
+    assert!(!twiml.contains("<Say"), "a caller who hung up hears nothing: {twiml}");
+    assert!(!twiml.contains("<Gather"), "{twiml}");
+
+    let record = call_record(&served, "CA105").await;
+    let said: Vec<String> = record.turns.iter().map(|t| format!("{:?}: {}", t.speaker, t.text)).collect();
+    assert_eq!(said.len(), 4, "{said:?}");
+    assert_eq!(said[1], "Agent: Thanks for calling!");
+    assert!(said[2].starts_with("Caller: ") && !said[2].contains("4111 1111"), "card numbers removed: {said:?}");
+    assert_eq!(said[3], "Agent: We close at 6 PM.");
+
+    let usage = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], 310 + 260, "both answers metered: {}", usage.body);
+    assert!(usage.body["usage"]["ai_cost_micros"].as_i64().unwrap_or_default() > 0, "{}", usage.body);
+}
+
+#[tokio::test]
+async fn a_model_dying_mid_call_hands_the_call_to_the_gather_path_with_an_apology() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA106").await;
+    let mut socket = start_stream(&served, &twiml, "CA106").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    served
+        .model
+        .send(RealtimeEvent::CallerTranscript { item_id: ItemId::new("c1"), text: "hi, I need a haircut".into() })
+        .await
+        .ok();
+    served.model.send(RealtimeEvent::Closed { reason: "the connection was lost".into() }).await.ok();
+    until_closed(&mut socket).await;
+
+    let twiml = stream_done(&served, "CA106", "in-progress").await;
+    assert!(twiml.contains("Sorry, let me try that again."), "one apology: {twiml}");
+    assert!(twiml.contains(r#"<Gather action="/twilio/gather?turn=1""#), "the call goes on turn by turn: {twiml}");
+    // Repeated, the action answers the same.
+    assert_eq!(stream_done(&served, "CA106", "in-progress").await, twiml);
+
+    // The call's state is intact: its next turn is served as any.
+    let mut turn = call_params("CA106");
+    turn.push(("SpeechResult", "what are your hours"));
+    let (status, next) = served.app.twilio("/twilio/gather?turn=1", &turn).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert!(next.contains("<Gather") || next.contains("<Say"), "{next}");
+    let record = call_record(&served, "CA106").await;
+    let texts: Vec<&str> = record.turns.iter().map(|t| t.text.as_str()).collect();
+    assert!(texts.contains(&"hi, I need a haircut"), "the stream's words are kept: {texts:?}");
+    assert!(texts.contains(&"what are your hours"), "{texts:?}");
+}
+
+#[tokio::test]
+async fn a_stream_that_never_connected_goes_on_turn_by_turn() {
+    let served = serve().await;
+    voice_webhook(&served, "CA107").await;
+    let twiml = stream_done(&served, "CA107", "in-progress").await;
+    assert!(twiml.contains("Sorry, let me try that again.") && twiml.contains("<Gather"), "{twiml}");
+}
+
+#[tokio::test]
+async fn the_per_call_cap_ends_the_stream_with_the_offer_of_a_person() {
+    let mut served = serve_with(Some(Duration::from_millis(300)), true).await;
+    let twiml = voice_webhook(&served, "CA108").await;
+    let mut socket = start_stream(&served, &twiml, "CA108").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    until_closed(&mut socket).await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Close, "the model's session is closed at the cap");
+
+    let twiml = stream_done(&served, "CA108", "in-progress").await;
+    assert!(twiml.contains("connect you with someone") && twiml.contains("<Gather"), "{twiml}");
+    let mut yes = call_params("CA108");
+    yes.push(("SpeechResult", "yes please"));
+    let (status, next) = served.app.twilio("/twilio/gather?turn=1", &yes).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert!(next.contains("<Dial"), "the caller's yes reaches a person: {next}");
+}
+
+/// `GET /twilio/stream/…` on a gateway built from `variables`: 404 when it
+/// has no realtime streams, 403 (an unsigned upgrade) when it has.
+async fn stream_status_of_a_gateway_with(variables: &[(&str, String)]) -> u16 {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut env = vec![
+        ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+        ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
+        ("FRONTDESK_PUBLIC_BASE_URL", PUBLIC_URL.to_owned()),
+    ];
+    env.extend(variables.iter().cloned());
+    let settings = crate::support::settings_with(&env);
+    let gateway = voice_gateway::Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}")).spawn();
+    let gateway = gateway.unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("{}/twilio/stream/garbage", gateway.base_url());
+    let response = reqwest::get(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn the_realtime_model_is_wired_only_when_an_openai_key_is_configured() {
+    assert_eq!(stream_status_of_a_gateway_with(&[]).await, 404, "no key: no realtime, nothing changes");
+    let with_key = [
+        ("FRONTDESK_OPENAI_API_KEY", "sk-test".to_owned()),
+        // Never dialled: a session opens only for a call.
+        ("FRONTDESK_OPENAI_BASE_URL", "http://127.0.0.1:9/v1".to_owned()),
+    ];
+    assert_eq!(stream_status_of_a_gateway_with(&with_key).await, 403, "a key: the stream endpoint is served");
+    let voice = frontdesk_runtime::build_realtime_voice(&crate::support::settings_with(&with_key))
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .unwrap_or_else(|| panic!("a realtime voice with a key"));
+    assert_eq!(voice.model_id(), "gpt-realtime-2.1-mini", "FRONTDESK_OPENAI_REALTIME_MODEL's default");
+    assert!(frontdesk_runtime::build_realtime_voice(&crate::support::settings_with(&[])).unwrap_or(None).is_none());
 }

@@ -419,10 +419,19 @@ pub async fn run_next(
 impl TestApp {
     /// A gateway whose `/twilio/stream/{token}` bridges calls to `voice`
     /// (with `tools` for its tool calls), stream tokens signed with
-    /// [`SECRET`].
+    /// [`SECRET`]; Pro shops' calls are answered by it.
     pub async fn with_realtime(
         voice: Arc<dyn frontdesk_llm::RealtimeVoice>,
         tools: Arc<dyn frontdesk_voice_bridge::ToolRunner>,
+    ) -> TestApp {
+        TestApp::with_realtime_cap(voice, tools, frontdesk_routing::REALTIME_CALL_CAP).await
+    }
+
+    /// [`TestApp::with_realtime`] with `cap` of model time per call.
+    pub async fn with_realtime_cap(
+        voice: Arc<dyn frontdesk_llm::RealtimeVoice>,
+        tools: Arc<dyn frontdesk_voice_bridge::ToolRunner>,
+        cap: Duration,
     ) -> TestApp {
         let mut app = TestApp::new().await;
         let bookings = booking_service(&app.store, &app.clock);
@@ -434,20 +443,17 @@ impl TestApp {
             transcribe_messages: false,
         };
         let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
-        state.realtime = Some(Arc::new(voice_gateway::realtime::RealtimeStreams {
+        let session = frontdesk_llm::SessionConfig {
+            instructions: "You are the shop's receptionist.".to_owned(),
+            ..voice_gateway::realtime::RealtimeStreams::default_session(None)
+        };
+        let streams = voice_gateway::realtime::RealtimeStreams::new(
             voice,
-            tokens: frontdesk_voice_bridge::StreamTokens::new(SECRET.as_bytes()),
-            session: frontdesk_llm::SessionConfig {
-                instructions: "You are the shop's receptionist.".to_owned(),
-                tools: Vec::new(),
-                audio_format: frontdesk_llm::AudioFormat::Mulaw8k,
-                voice: "marin".to_owned(),
-                input_transcription_model: None,
-                turn_detection: frontdesk_llm::TurnDetection::default(),
-                max_output_tokens: None,
-            },
+            frontdesk_voice_bridge::StreamTokens::new(SECRET.as_bytes()),
+            session,
             tools,
-        }));
+        );
+        state.realtime = Some(Arc::new(streams.with_call_cap(cap)));
         let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
         app.router = router(state, limits);
         app.billing = billing;
