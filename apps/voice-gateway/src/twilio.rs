@@ -28,7 +28,7 @@ use axum::routing::post;
 use frontdesk_core::E164;
 use frontdesk_routing::{
     Answer, CallError, CallSession, CallSid, CallStatus, CallerInput, Dialogue, InboundText, InboundTexts,
-    IncomingCall, Next, StatusReport, TransferEnded, TurnNumber,
+    IncomingCall, Next, StatusReport, StreamEnd, TransferEnded, TurnNumber,
 };
 use frontdesk_tenant::{NumberLookup, TenantDirectory, TenantProfile, TenantRecord, TenantStatus};
 use frontdesk_twilio::twiml::{
@@ -71,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/gather", post(gather))
         .route("/twilio/continue", post(continuation))
         .route("/twilio/dial-done", post(dial_done))
+        .route(crate::realtime::STREAM_DONE_PATH, post(stream_done))
         .route("/twilio/whisper", post(whisper))
         .route("/twilio/whisper-accept", post(whisper_accept))
         .route("/twilio/recording", post(recording))
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/callback-bridge", post(callback_bridge))
         .route("/twilio/callback-connect", post(callback_connect))
         .route("/twilio/callback-done", post(callback_done))
+        .route("/twilio/callback-status", post(callback_status))
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
 }
@@ -140,12 +142,13 @@ impl Webhook {
 }
 
 /// Webhooks of a leg that rings the owner (a warm transfer, a call back).
-const OWNER_LEG_PATHS: [&str; 5] = [
+const OWNER_LEG_PATHS: [&str; 6] = [
     "/twilio/whisper",
     "/twilio/whisper-accept",
     "/twilio/callback-bridge",
     "/twilio/callback-connect",
     "/twilio/callback-done",
+    "/twilio/callback-status",
 ];
 
 fn xml(body: String) -> Response {
@@ -399,9 +402,54 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
     // The shop was found by this number, so it parses.
     let Some(called) = webhook.get("To").and_then(|to| E164::parse(to).ok()) else { return not_in_service() };
     let caller = webhook.get("From").and_then(|from| E164::parse(from).ok());
-    let call = IncomingCall { call_sid, caller, called };
-    let answer = webhook.telephony.session.start(profile, call, state.clock.now()).await;
-    xml(render(profile, &answer, webhook.telephony.transcription(profile)))
+    let now = state.clock.now();
+    let call = IncomingCall { call_sid: call_sid.clone(), caller, called };
+    let started = webhook.telephony.session.start_call(profile, call, now).await;
+    // An eligible call is answered by the realtime model when its session
+    // opens now (while the phone rings); otherwise turn by turn.
+    if let (Some(start), Some(streams), Some(record)) = (started.realtime, &state.realtime, webhook.record())
+        && streams.open_and_park(record, &call_sid, start).await
+    {
+        let twiml = crate::realtime::connect_stream_twiml(
+            &webhook.telephony.public_base_url,
+            &streams.tokens,
+            call_sid.as_str(),
+            now,
+            crate::realtime::STREAM_DONE_PATH,
+            &[("tenant", profile.slug().as_str())],
+        );
+        return xml(twiml);
+    }
+    xml(render(profile, &started.answer, webhook.telephony.transcription(profile)))
+}
+
+/// A call's realtime stream ended (`<Connect action>`): nothing more for a
+/// caller who hung up; otherwise the call goes on turn by turn, its state
+/// kept (an apology after a model failure, the offer of a person after the
+/// call's time with the model). Never silence: a stream whose end nobody
+/// recorded is taken for a failure.
+async fn stream_done(State(state): State<AppState>, webhook: Webhook) -> Response {
+    let (profile, call_sid) = match webhook.call() {
+        Ok(call) => call,
+        Err(early) => return early.into_response(),
+    };
+    let hung_up = matches!(webhook.get("CallStatus"), Some("completed" | "busy" | "failed" | "no-answer" | "canceled"));
+    let end = if hung_up {
+        StreamEnd::HungUp
+    } else {
+        let recorded = match &state.realtime {
+            Some(streams) => streams.stream_end(&call_sid).await,
+            None => None,
+        };
+        match recorded {
+            // Twilio asks for the action only while the call is up: the
+            // stream stopped under a caller who is still there.
+            Some(StreamEnd::HungUp) | None => StreamEnd::ModelFailed,
+            Some(end) => end,
+        }
+    };
+    let answer = webhook.telephony.session.stream_ended(profile, &call_sid, end, state.clock.now()).await;
+    answer_or_trouble(&webhook.telephony, profile, answer)
 }
 
 async fn gather(State(state): State<AppState>, webhook: Webhook) -> Response {
@@ -658,6 +706,32 @@ async fn callback_done(State(state): State<AppState>, webhook: Webhook) -> Respo
         tracing::error!(%error, "could not mark a callback done");
     }
     xml(VoiceResponse::new().hangup().to_xml())
+}
+
+/// The status callback of a call back's own call (the leg that rang the
+/// owner first), once it ended, answered or not: its `CallDuration` costs us
+/// the outbound rate, attributed to the call the callback is for, never
+/// billed to the shop; once per leg (a retried callback counts once).
+async fn callback_status(State(state): State<AppState>, webhook: Webhook) -> Response {
+    if let Shop::Unavailable(_) = webhook.shop {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response(); // Twilio retries
+    }
+    let Some((profile, call)) = call_back_of(&webhook) else { return StatusCode::NO_CONTENT.into_response() };
+    let leg = match CallSid::parse(webhook.get("CallSid").unwrap_or_default()) {
+        Ok(sid) => sid,
+        Err(error) => return bad_request(&error.to_string()),
+    };
+    let Some(seconds) = webhook.get("CallDuration").and_then(|d| d.parse().ok()) else {
+        return StatusCode::NO_CONTENT.into_response(); // not the end of the call
+    };
+    let session = &webhook.telephony.session;
+    match session.call_back_leg_ended(profile, &call, &leg, seconds, state.clock.now()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not meter a call back's owner leg");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response() // Twilio retries
+        }
+    }
 }
 
 async fn recording(State(state): State<AppState>, webhook: Webhook) -> Response {

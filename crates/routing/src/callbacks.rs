@@ -133,10 +133,12 @@ pub enum PlaceCallError {
 }
 
 /// Places outbound calls: the provider rings `to` from `from` and, once
-/// answered, asks `url` (on our gateway) what to do.
+/// answered, asks `url` (on our gateway) what to do; once the call is over
+/// (answered or not), it reports how long it lasted to `status_url` (on our
+/// gateway too), which meters what the leg cost.
 #[async_trait]
 pub trait OutboundCalls: Send + Sync {
-    async fn place_call(&self, from: &E164, to: &E164, url: &str) -> Result<CallSid, PlaceCallError>;
+    async fn place_call(&self, from: &E164, to: &E164, url: &str, status_url: &str) -> Result<CallSid, PlaceCallError>;
 }
 
 /// Why a call back could not be started.
@@ -181,7 +183,9 @@ impl CallingBack {
         }
         let shop = profile.phone_numbers().first().ok_or(CallBackError::NoShopNumber)?;
         let url = format!("{}/twilio/callback-bridge?call={call}", self.public_base_url);
-        let placed = self.calls.place_call(shop, profile.owner_phone(), &url).await?;
+        // The owner's leg costs us the outbound rate: its end says how long.
+        let status_url = format!("{}/twilio/callback-status?call={call}", self.public_base_url);
+        let placed = self.calls.place_call(shop, profile.owner_phone(), &url, &status_url).await?;
         tracing::info!(placed = %placed, "ringing the owner to call a customer back");
         Ok(placed)
     }

@@ -361,8 +361,9 @@ impl CallSession {
         Ok(())
     }
 
-    /// A call back's dialled leg to the customer (`leg`, `seconds` long)
-    /// ended: it costs us the outbound rate, attributed to the call the
+    /// One of a call back's legs (`leg`, `seconds` long: the customer's,
+    /// dialled once the owner takes it, or the owner's, which Calls.json
+    /// placed) ended: it costs us the outbound rate, attributed to the call the
     /// callback is for (`call_sid`), never billed to the shop (a call back
     /// is the owner's call). Once per leg.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]

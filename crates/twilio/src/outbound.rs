@@ -1,6 +1,9 @@
 //! Placing an outbound call (a call back): `POST …/Calls.json` with `To`,
-//! `From`, `Url` and `Method`; Twilio answers 201 with the new call's
-//! resource and, once the called party picks up, asks `Url` for TwiML.
+//! `From`, `Url` and `Method`, and `StatusCallback` (with
+//! `StatusCallbackEvent=completed` and `StatusCallbackMethod=POST`); Twilio
+//! answers 201 with the new call's resource, once the called party picks up
+//! asks `Url` for TwiML, and once the call ends posts its `CallDuration` to
+//! `StatusCallback` (what the leg costs).
 
 use std::time::Duration;
 
@@ -32,11 +35,27 @@ struct CreatedCall {
 
 impl TwilioRest {
     /// Rings `to` from `from` (a number of this account); once answered,
-    /// Twilio POSTs to `url` for what to do. The new call's SID.
+    /// Twilio POSTs to `url` for what to do, and once the call is over
+    /// (answered or not) to `status_callback` with its `CallDuration`. The
+    /// new call's SID.
     #[tracing::instrument(skip_all)]
-    pub async fn create_call(&self, from: &str, to: &str, url: &str) -> Result<String, CallCreateError> {
+    pub async fn create_call(
+        &self,
+        from: &str,
+        to: &str,
+        url: &str,
+        status_callback: &str,
+    ) -> Result<String, CallCreateError> {
         let endpoint = format!("{}/Calls.json", self.account_url);
-        let form = [("To", to), ("From", from), ("Url", url), ("Method", "POST")];
+        let form = [
+            ("To", to),
+            ("From", from),
+            ("Url", url),
+            ("Method", "POST"),
+            ("StatusCallback", status_callback),
+            ("StatusCallbackEvent", "completed"),
+            ("StatusCallbackMethod", "POST"),
+        ];
         let reply = self.post_form(&endpoint, &form).await.map_err(CallCreateError::Unavailable)?;
         if reply.status.is_success() {
             let created: CreatedCall = serde_json::from_str(&reply.body)

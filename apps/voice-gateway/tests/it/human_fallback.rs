@@ -7,7 +7,7 @@
 
 use axum::http::{Method, StatusCode};
 use frontdesk_routing::{CallSid, CallbackStatus, CallbackStore, NOTIFY_OWNER};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
@@ -285,6 +285,10 @@ async fn a_warm_transfers_owner_leg_is_costed_once_and_never_billed() {
     let by_kind = &usage["usage"]["estimated_cost_micros_by_kind"];
     assert_eq!(by_kind["outbound_minutes"], 2 * 14_000, "{usage}");
     assert_eq!(by_kind["call_minutes"], 3 * 8_500, "{usage}");
+    // The call's record shows the leg as its cost, besides its AI.
+    let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{CALL}"), None).await.body;
+    assert_eq!(call["legs_cost"], json!({"minutes": 2, "cost_micros": 28_000}), "{call}");
+    assert_eq!(call["forwarded"], json!(false), "{call}");
 }
 
 #[tokio::test]
@@ -332,7 +336,7 @@ async fn callbacks_are_listed_longest_waiting_first_and_marked_done() {
 
 /// Places no call: records what it was asked to place.
 #[derive(Default)]
-struct PlacedCalls(std::sync::Mutex<Vec<(String, String, String)>>);
+struct PlacedCalls(std::sync::Mutex<Vec<(String, String, String, String)>>);
 
 #[async_trait::async_trait]
 impl frontdesk_routing::OutboundCalls for PlacedCalls {
@@ -341,8 +345,10 @@ impl frontdesk_routing::OutboundCalls for PlacedCalls {
         from: &frontdesk_core::E164,
         to: &frontdesk_core::E164,
         url: &str,
+        status_url: &str,
     ) -> Result<CallSid, frontdesk_routing::PlaceCallError> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((from.to_string(), to.to_string(), url.to_owned()));
+        let call = (from.to_string(), to.to_string(), url.to_owned(), status_url.to_owned());
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(call);
         CallSid::parse("CA-callback-out").map_err(|e| frontdesk_routing::PlaceCallError::Rejected(e.to_string()))
     }
 }
@@ -364,7 +370,8 @@ async fn calling_back_rings_the_owner_first_then_the_customer_from_the_shops_num
         [(
             SHOP.to_owned(),
             OWNER.to_owned(),
-            format!("https://frontdesk.example.com/twilio/callback-bridge?call={CALL}")
+            format!("https://frontdesk.example.com/twilio/callback-bridge?call={CALL}"),
+            format!("https://frontdesk.example.com/twilio/callback-status?call={CALL}"),
         )],
         "the owner's phone rings first, from the shop's number"
     );
@@ -408,6 +415,29 @@ async fn calling_back_rings_the_owner_first_then_the_customer_from_the_shops_num
     assert_eq!(usage["usage"]["outbound_minutes"], 3, "{usage}");
     assert_eq!(usage["usage"]["estimated_cost_micros_by_kind"]["outbound_minutes"], 3 * 14_000, "{usage}");
     assert_eq!(usage["usage"]["call_minutes"], 0, "{usage}");
+
+    // The owner's leg ended after 200 s (4 minutes): its status callback
+    // meters it once, a retried one adds nothing, the shop is billed nothing.
+    let ended = [
+        ("CallSid", "CA-callback-out"),
+        ("From", SHOP),
+        ("To", OWNER),
+        ("Direction", "outbound-api"),
+        ("CallStatus", "completed"),
+        ("CallDuration", "200"),
+        ("SequenceNumber", "1"),
+    ];
+    for _ in 0..2 {
+        let (status, body) = app.twilio(&format!("/twilio/callback-status?call={CALL}"), &ended).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let usage = app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await.body;
+    assert_eq!(usage["usage"]["outbound_minutes"], 3 + 4, "{usage}");
+    assert_eq!(usage["usage"]["estimated_cost_micros_by_kind"]["outbound_minutes"], 7 * 14_000, "{usage}");
+    assert_eq!(usage["usage"]["call_minutes"], 0, "{usage}");
+    // Both legs are costs of the call the callback is for.
+    let call = app.admin(Method::GET, &format!("/admin/tenants/fresh-cuts/calls/{CALL}"), None).await.body;
+    assert_eq!(call["legs_cost"], json!({"minutes": 7, "cost_micros": 7 * 14_000}), "{call}");
 
     let again = app.admin(Method::POST, &path, None).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);

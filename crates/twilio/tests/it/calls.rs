@@ -177,7 +177,7 @@ async fn reading_a_call_classifies_failures() {
 }
 
 #[tokio::test]
-async fn a_call_back_is_placed_with_to_from_and_the_url_twilio_asks() {
+async fn a_call_back_is_placed_with_to_from_the_url_twilio_asks_and_a_status_callback_when_it_ends() {
     use wiremock::matchers::{body_string_contains, method, path};
     let server = MockServer::start().await;
     wiremock::Mock::given(method("POST"))
@@ -185,7 +185,13 @@ async fn a_call_back_is_placed_with_to_from_and_the_url_twilio_asks() {
         .and(body_string_contains("To=%2B15555550199"))
         .and(body_string_contains("From=%2B15555550100"))
         .and(body_string_contains("Url=https%3A%2F%2Ffrontdesk.example.com%2Ftwilio%2Fcallback-bridge%3Fcall%3DCA1"))
-        .and(body_string_contains("Method=POST"))
+        .and(body_string_contains("&Method=POST"))
+        // The leg's end, with its duration: what it costs.
+        .and(body_string_contains(
+            "StatusCallback=https%3A%2F%2Ffrontdesk.example.com%2Ftwilio%2Fcallback-status%3Fcall%3DCA1",
+        ))
+        .and(body_string_contains("StatusCallbackEvent=completed"))
+        .and(body_string_contains("StatusCallbackMethod=POST"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({
             "sid": "CA0123456789abcdef0123456789abcdef",
             "status": "queued",
@@ -197,7 +203,12 @@ async fn a_call_back_is_placed_with_to_from_and_the_url_twilio_asks() {
         .mount(&server)
         .await;
     let placed = twilio(&server)
-        .create_call("+15555550100", "+15555550199", "https://frontdesk.example.com/twilio/callback-bridge?call=CA1")
+        .create_call(
+            "+15555550100",
+            "+15555550199",
+            "https://frontdesk.example.com/twilio/callback-bridge?call=CA1",
+            "https://frontdesk.example.com/twilio/callback-status?call=CA1",
+        )
         .await;
     assert_eq!(placed.ok().as_deref(), Some("CA0123456789abcdef0123456789abcdef"));
 }
@@ -218,7 +229,9 @@ async fn a_call_back_twilio_refuses_or_cannot_place_says_why() {
             .respond_with(twilio_error(status, code, message))
             .mount(&server)
             .await;
-        let error = twilio(&server).create_call("+15555550100", "+15555550199", "https://x.example/y").await;
+        let error = twilio(&server)
+            .create_call("+15555550100", "+15555550199", "https://x.example/y", "https://x.example/z")
+            .await;
         match (status, error) {
             (400, Err(CallCreateError::Rejected(text))) => assert!(text.contains("21210"), "{text}"),
             (429, Err(CallCreateError::RateLimited { .. })) => {}
