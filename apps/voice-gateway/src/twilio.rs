@@ -26,6 +26,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use frontdesk_core::E164;
+use frontdesk_provisioning::Clearance;
 use frontdesk_routing::{
     Answer, CallError, CallSession, CallSid, CallStatus, CallerInput, Dialogue, InboundText, InboundTexts,
     IncomingCall, Next, StatusReport, StreamEnd, TransferEnded, TurnNumber,
@@ -785,8 +786,23 @@ async fn sms(State(state): State<AppState>, webhook: Webhook) -> Response {
     let empty = || xml(MessagingResponse::new().to_xml());
     let Shop::Active(record) = &webhook.shop else { return empty() };
     let Some(from) = webhook.get("From").and_then(|f| E164::parse(f).ok()) else { return empty() };
-    let text =
-        InboundText { from: &from, body: webhook.get("Body").unwrap_or(""), message_id: webhook.get("MessageSid") };
+    let to = webhook.get("To").and_then(|t| E164::parse(t).ok());
+    // A reply is a text from the shop's number: not before the carriers
+    // cleared it (10DLC), as for every other text.
+    let cleared_to_text = match state.provisioning.texting_clearance(record.profile.slug(), to.as_ref()).await {
+        Ok(Clearance::Cleared) => true,
+        Ok(Clearance::Waiting(_)) => false,
+        Err(error) => {
+            tracing::error!(%error, "could not read the shop's texting registration; no reply");
+            false
+        }
+    };
+    let text = InboundText {
+        from: &from,
+        body: webhook.get("Body").unwrap_or(""),
+        message_id: webhook.get("MessageSid"),
+        cleared_to_text,
+    };
     match webhook.telephony.texts.reply(&record.profile, text, state.clock.now()).await {
         Some(reply) => xml(MessagingResponse::new().message(Message::new(reply)).to_xml()),
         None => empty(),

@@ -52,6 +52,11 @@ pub struct InboundText<'a> {
     pub body: &'a str,
     /// The provider's id of the text (the reply is metered once per id).
     pub message_id: Option<&'a str>,
+    /// Whether the shop may text yet (its texting registration is approved,
+    /// or its numbers need none: see `frontdesk-provisioning`). When not,
+    /// an opt-out or opt-in is still recorded, and nothing else is done or
+    /// sent: a reply is a text like any other.
+    pub cleared_to_text: bool,
 }
 
 /// What an R reply offered: the booking to move, and each time with its
@@ -129,7 +134,8 @@ impl InboundTexts {
     }
 
     /// The reply to send, if any. An opt-out gets none (the carrier
-    /// confirms it); a shop whose plan has texts off answers only opt-ins.
+    /// confirms it); a shop whose plan has texts off answers only opt-ins; a
+    /// shop not cleared to text yet answers nothing.
     /// A store that fails is logged and the customer still gets a reply.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug()))]
     pub async fn reply(&self, profile: &TenantProfile, text: InboundText<'_>, now: DateTime<Utc>) -> Option<String> {
@@ -141,7 +147,14 @@ impl InboundTexts {
             }
             Word::OptIn => {
                 self.set_opt_out(profile, text.from, false, now).await;
+                if !text.cleared_to_text {
+                    return None;
+                }
                 opted_in(profile)
+            }
+            _ if !text.cleared_to_text => {
+                tracing::info!("a text to a shop not cleared to text yet: no reply");
+                return None;
             }
             _ if self.texts_off(profile).await => return None,
             Word::Help => format!(

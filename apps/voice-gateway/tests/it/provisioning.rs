@@ -525,6 +525,60 @@ async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_
 }
 
 #[tokio::test]
+async fn a_shop_not_cleared_to_text_answers_no_text_but_still_records_opt_outs() {
+    let app = TestApp::new().await;
+    let shop = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let number = E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
+    let caller = E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}"));
+    let now = app.clock.now();
+    let order = NumberOrder {
+        tenant: shop.clone(),
+        number: number.clone(),
+        state: NumberState::Attached,
+        sid: None,
+        attempts: 1,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    assert!(app.store.put_number_order(&order).await.is_ok());
+    let text = |sid: &'static str, body: &'static str| {
+        [("MessageSid", sid), ("From", "+15555551234"), ("To", "+15555550100"), ("Body", body)]
+    };
+    let usage = || async { app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await.body };
+
+    // Not registered yet: no reply to anything, nothing metered, but STOP
+    // and START still count.
+    for (sid, body) in [("SM-a2p-1", "HELP"), ("SM-a2p-2", "hello, are you open?"), ("SM-a2p-3", "C")] {
+        let (status, twiml) = app.twilio("/twilio/sms", &text(sid, body)).await;
+        assert!(status == StatusCode::OK && !twiml.contains("<Message"), "{body}: {twiml}");
+    }
+    let (_, twiml) = app.twilio("/twilio/sms", &text("SM-a2p-4", "STOP")).await;
+    assert!(!twiml.contains("<Message"), "{twiml}");
+    assert!(matches!(app.store.is_opted_out(&shop, &caller).await, Ok(true)));
+    let (_, twiml) = app.twilio("/twilio/sms", &text("SM-a2p-5", "START")).await;
+    assert!(!twiml.contains("<Message"), "the opt-in is recorded, not answered: {twiml}");
+    assert!(matches!(app.store.is_opted_out(&shop, &caller).await, Ok(false)));
+    assert_eq!(usage().await["usage"]["sms_segments"], 0, "nothing was sent, nothing is metered");
+
+    // Cleared: the shop answers again.
+    let registration = TextingRegistration {
+        messaging_service: Some(
+            MessagingServiceSid::parse("MG0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}")),
+        ),
+        brand: Some(BrandSid::parse("BN0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
+        brand_status: Some(BrandStatus::Approved),
+        campaign: Some(CampaignSid::parse("QE0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
+        campaign_status: Some(CampaignStatus::Verified),
+        ..TextingRegistration::new(shop.clone(), now)
+    };
+    assert!(app.store.put_registration(&registration).await.is_ok());
+    let (_, twiml) = app.twilio("/twilio/sms", &text("SM-a2p-6", "HELP")).await;
+    assert!(twiml.contains("<Message>") && twiml.contains("For help call us"), "{twiml}");
+    assert!(usage().await["usage"]["sms_segments"].as_i64().is_some_and(|n| n >= 1));
+}
+
+#[tokio::test]
 async fn a_suspended_shops_call_goes_to_the_owner_with_no_ai() {
     let app = TestApp::new().await;
     let suspended = app.admin(Method::POST, "/admin/tenants/fresh-cuts/suspend", None).await;
