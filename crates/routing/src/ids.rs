@@ -95,6 +95,9 @@ pub enum TurnKey {
     Streamed,
     /// The call's realtime stream ended and the call goes on (or not).
     StreamEnded,
+    /// A realtime voice model's tool call (the provider's call id): the
+    /// call's state after it.
+    Tool(String),
 }
 
 impl TurnKey {
@@ -111,6 +114,7 @@ impl TurnKey {
             TurnKey::Accepted(leg) => format!("accept-{leg}"),
             TurnKey::Streamed => "stream".to_owned(),
             TurnKey::StreamEnded => "stream-ended".to_owned(),
+            TurnKey::Tool(id) => format!("tool-{id}"),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod knowledge;
 pub mod memory;
 pub mod realtime;
+pub mod realtime_tools;
 pub mod reconcile;
 pub mod reminders;
 #[cfg(feature = "scenarios")]
@@ -42,6 +43,7 @@ pub use inbound::{InboundText, InboundTexts};
 pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
 pub use realtime::{REALTIME_CALL_CAP, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd, realtime_start};
+pub use realtime_tools::{ANSWER_WAIT, RealtimeTools, realtime_tool_specs};
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};
 pub use session::{Answer, CallSession, NO_MESSAGE_WAIT, StartedCall, StatusReport, TRANSCRIPTION_WAIT, TransferEnded};

@@ -114,9 +114,9 @@ pub struct StatusReport {
 
 /// Serves the webhooks of a call.
 pub struct CallSession {
-    calls: Arc<dyn CallStore>,
-    dialogue: Arc<Dialogue>,
-    allowance: Arc<dyn CallAllowance>,
+    pub(crate) calls: Arc<dyn CallStore>,
+    pub(crate) dialogue: Arc<Dialogue>,
+    pub(crate) allowance: Arc<dyn CallAllowance>,
     duration_checks: Option<DurationChecks>,
     callbacks: Option<Callbacks>,
     /// Messages are transcribed by a [`crate::VoicemailTranscription`] job

@@ -61,7 +61,7 @@ const TOP_FAQS: usize = 6;
 
 /// What the model may do, parsed.
 #[derive(Debug, PartialEq)]
-enum Action {
+pub(crate) enum Action {
     /// `check_availability` (a day, maybe a window: the rules offer the
     /// first opening) or `hold_slot` (an exact time: the rules hold and
     /// read it back). Fields left `None` keep what the call has.
@@ -93,7 +93,7 @@ enum Action {
 }
 
 /// What running a tool gave.
-enum Ran {
+pub(crate) enum Ran {
     /// The turn's reply: the model is done.
     Reply(Reply),
     /// Back to the model: a lookup's result, an answer given, a refusal.
@@ -101,12 +101,19 @@ enum Ran {
 }
 
 /// A question answered on the way (a second request may follow it).
-struct Answered {
-    say: String,
-    cited: Vec<String>,
+pub(crate) struct Answered {
+    pub(crate) say: String,
+    pub(crate) cited: Vec<String>,
 }
 
 fn tools(state: &CallState) -> Vec<ToolSpec> {
+    tool_specs(state.draft.hold.is_some())
+}
+
+/// The tools the model is offered (`book_held_slot` only with a slot held),
+/// their arguments as strict JSON schemas: the text path's and the realtime
+/// voice's.
+pub(crate) fn tool_specs(held: bool) -> Vec<ToolSpec> {
     let text = |description: &str| json!({"type": ["string", "null"], "description": description});
     let object = |properties: serde_json::Value| {
         let required: Vec<String> = properties.as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
@@ -138,7 +145,7 @@ fn tools(state: &CallState) -> Vec<ToolSpec> {
             object(json!({"service": service(), "date": date(), "time": text("HH:MM (24 h).")})),
         ),
     ];
-    if state.draft.hold.is_some() {
+    if held {
         tools.push(tool(
             "book_held_slot",
             "The caller wants the slot being held. The shop reads it back; only the caller's own yes books it.",
@@ -360,7 +367,13 @@ impl Dialogue {
     }
 
     /// Runs what the model picked, through the rules' own flows.
-    async fn run(&self, context: &CallContext<'_>, state: &mut CallState, heard: &Understood, action: Action) -> Ran {
+    pub(crate) async fn run(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+        action: Action,
+    ) -> Ran {
         let flows = Flows { dialogue: self };
         let with = |intent: Intent| {
             let mut heard = heard.clone();
@@ -615,7 +628,7 @@ struct NoArguments {}
 
 /// A tool call as a domain action, or what was wrong with it (which goes
 /// back to the model).
-fn parse(context: &CallContext<'_>, call: &ToolCall) -> Result<Action, String> {
+pub(crate) fn parse(context: &CallContext<'_>, call: &ToolCall) -> Result<Action, String> {
     fn arguments<T: serde::de::DeserializeOwned>(call: &ToolCall) -> Result<T, String> {
         serde_json::from_str(&call.arguments).map_err(|error| format!("{}: unusable arguments ({error})", call.name))
     }
@@ -688,5 +701,48 @@ fn parse(context: &CallContext<'_>, call: &ToolCall) -> Result<Action, String> {
         }
         "end_call" => arguments::<NoArguments>(call).map(|_| Action::End),
         other => Err(format!("there is no tool called {other:?}")),
+    }
+}
+
+/// For the realtime voice (`crate::realtime_tools`): the rules' own
+/// reading of the caller's words, and their own answer to a read-back.
+impl Dialogue {
+    /// What the rules understand of the caller's `text` at this point of the
+    /// call (a name when one was asked for, a yes or a no, a code…).
+    pub(crate) async fn hear(&self, context: &CallContext<'_>, state: &CallState, text: &str) -> Understood {
+        understand(
+            self.classifier.as_ref(),
+            text,
+            context.profile,
+            context.local_now(),
+            state.asked_for_name,
+            state.trailing_digits,
+        )
+        .await
+    }
+
+    /// The caller's answer to what the rules read back or asked while a
+    /// slot or a change waits on them (their name, a yes, a no), served by
+    /// the rules' own step for that stage: only a yes they heard books,
+    /// cancels or moves. `None` when nothing waits on the caller.
+    pub(crate) async fn answer_to_read_back(
+        &self,
+        context: &CallContext<'_>,
+        state: &mut CallState,
+        heard: &Understood,
+    ) -> Option<Reply> {
+        Some(match state.stage {
+            Stage::AskName => self.take_name(context, state, heard).await,
+            Stage::ConfirmBooking => self.confirm_booking(context, state, heard).await,
+            Stage::CancelConfirm => self.confirm_cancel(context, state, heard).await,
+            Stage::RescheduleConfirm => self.confirm_reschedule(context, state, heard).await,
+            _ => return None,
+        })
+    }
+
+    /// The held slot read back (or its name asked for first), as
+    /// `book_held_slot` does on the text path.
+    pub(crate) fn read_held_slot_back(&self, context: &CallContext<'_>, state: &mut CallState) -> Reply {
+        self.read_back(context, state)
     }
 }

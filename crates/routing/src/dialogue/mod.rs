@@ -29,7 +29,7 @@ use crate::calls::{NearestPassage, Outcome};
 use crate::spend::{ModelSpend, ModelUse};
 use crate::understand::{Intent, IntentClassifier, RuleBasedClassifier, Understood, understand};
 
-pub(crate) use assist::shop_facts;
+pub(crate) use assist::{Action, Ran, parse, shop_facts, tool_specs};
 pub use assist::{MAX_MODEL_TOKENS, MAX_MODEL_TURNS, MAX_STEPS, MODEL_DEADLINE};
 pub use information::hours_sentence;
 pub use speech::{spoken_clock, spoken_date, spoken_slot, spoken_when};
