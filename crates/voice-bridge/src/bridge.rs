@@ -27,6 +27,18 @@ pub trait ToolRunner: Send + Sync {
     /// The result to hand back to the model, as JSON. A refused or failed
     /// call is a result too (`{"error": …}`): the model must hear why.
     async fn run(&self, call: &ToolCall) -> Value;
+
+    /// The caller said `text` (one transcribed utterance, card numbers
+    /// removed), before any tool call the model makes after it: what a
+    /// runner checks a spoken yes against.
+    async fn heard(&self, _text: &str) {}
+
+    /// A tool call handed the call over (to a person, a message, a
+    /// goodbye): the bridge ends ([`EndReason::HandedOff`]) without handing
+    /// its result to the model.
+    fn handed_off(&self) -> bool {
+        false
+    }
 }
 
 /// Who spoke.
@@ -63,6 +75,9 @@ pub enum EndReason {
     /// The call's time with the model reached its cap ([`Bridge::with_ai_cap`]):
     /// the call goes on without the model.
     CapReached,
+    /// A tool handed the call over ([`ToolRunner::handed_off`]): the call
+    /// goes on without the model.
+    HandedOff,
 }
 
 impl EndReason {
@@ -320,7 +335,8 @@ impl Bridge {
             turn_ended_at: None,
             outcome,
         };
-        let mut tool_runs: JoinSet<Result<(), RealtimeError>> = JoinSet::new();
+        // Each tool run ends with whether it handed the call over.
+        let mut tool_runs: JoinSet<Result<bool, RealtimeError>> = JoinSet::new();
         // Far enough away to never fire when there is no cap.
         let cap_at = Instant::now() + ai_cap.unwrap_or(Duration::from_secs(365 * 86_400));
         let greeted = match &greeting {
@@ -361,10 +377,12 @@ impl Bridge {
                             },
                             RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
                             RealtimeEvent::CallerTranscript { item_id, text } => {
+                                let text = frontdesk_language::redact_card_numbers(&text);
+                                tools.heard(&text).await;
                                 run.outcome.transcript.push(TranscriptTurn {
                                     speaker: Speaker::Caller,
                                     item_id,
-                                    text: frontdesk_language::redact_card_numbers(&text),
+                                    text,
                                     cut_short: false,
                                 });
                             }
@@ -382,7 +400,10 @@ impl Bridge {
                                 let sender = session.sender.clone();
                                 tool_runs.spawn(async move {
                                     let result = tools.run(&call).await;
-                                    sender.tool_result(&call.id, &result).await
+                                    if tools.handed_off() {
+                                        return Ok(true);
+                                    }
+                                    sender.tool_result(&call.id, &result).await.map(|()| false)
                                 });
                             }
                             RealtimeEvent::ResponseDone { usage, .. } => {
@@ -401,7 +422,8 @@ impl Bridge {
                         }
                     },
                     Some(done) = tool_runs.join_next(), if !tool_runs.is_empty() => match done {
-                        Ok(Ok(())) => {}
+                        Ok(Ok(false)) => {}
+                        Ok(Ok(true)) => break EndReason::HandedOff,
                         Ok(Err(error)) => break EndReason::ModelFailed(error),
                         Err(error) => tracing::error!(%error, "a tool call's task failed"),
                     },

@@ -211,6 +211,32 @@ async fn a_tool_call_runs_and_its_result_goes_back_to_the_model() {
 }
 
 #[tokio::test]
+async fn the_runner_hears_the_caller_before_the_tool_call_that_follows_and_a_hand_off_ends_the_bridge() {
+    let mut call = Call::started("CA1", "MZ1").await;
+    let said = RealtimeEvent::CallerTranscript {
+        item_id: ItemId::new("item_C1"),
+        text: "yes please, my card is 4111 1111 1111 1111".to_owned(),
+    };
+    call.model_sends(said).await;
+    let tool = |id: &str, name: &str| ToolCall { id: id.to_owned(), name: name.to_owned(), arguments: "{}".to_owned() };
+    call.model_sends(RealtimeEvent::ToolCall(tool("call_1", "book_held_slot"))).await;
+    assert!(matches!(call.model_got().await, Sent::ToolResult { call_id, .. } if call_id == "call_1"));
+    let heard = call.tools.heard.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(heard.len(), 1);
+    assert!(heard[0].starts_with("yes please") && !heard[0].contains("4111"), "{heard:?}");
+
+    call.model_sends(RealtimeEvent::ToolCall(tool("call_2", "hand_over"))).await;
+    let outcome = call.ended().await;
+    assert_eq!(outcome.ended, EndReason::HandedOff);
+    assert!(!outcome.ended.is_model_failure());
+    let mut results = Vec::new();
+    while let Ok(sent) = call.sent.try_recv() {
+        results.extend(matches!(sent, Sent::ToolResult { .. }).then_some(sent));
+    }
+    assert!(results.is_empty(), "the hand-off's result never goes to the model: {results:?}");
+}
+
+#[tokio::test]
 async fn the_model_closing_mid_call_ends_the_bridge_and_says_why() {
     let mut call = Call::started("CA1", "MZ1").await;
     call.caller_says(1, audio(1, 160)).await;

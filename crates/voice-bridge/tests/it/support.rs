@@ -90,15 +90,29 @@ pub fn fake_session() -> (RealtimeSession, Arc<FakeSender>, mpsc::Sender<Realtim
     (RealtimeSession { sender: sender.clone(), events }, sender, events_in, sent_out)
 }
 
-/// Answers every tool call with its name and arguments, and records it.
+/// Answers every tool call with its name and arguments, and records it
+/// (and what the caller was heard saying); `hand_over` hands the call over.
 #[derive(Default)]
 pub struct EchoTools {
     pub calls: Mutex<Vec<ToolCall>>,
+    pub heard: Mutex<Vec<String>>,
+    handed_off: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl ToolRunner for EchoTools {
+    async fn heard(&self, text: &str) {
+        self.heard.lock().unwrap_or_else(|e| e.into_inner()).push(text.to_owned());
+    }
+
+    fn handed_off(&self) -> bool {
+        self.handed_off.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     async fn run(&self, call: &ToolCall) -> Value {
+        if call.name == "hand_over" {
+            self.handed_off.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         self.calls.lock().unwrap_or_else(|e| e.into_inner()).push(call.clone());
         let arguments: Value = serde_json::from_str(&call.arguments).unwrap_or(Value::Null);
         json!({"tool": call.name, "arguments": arguments, "slots": ["10:00", "10:30"]})
