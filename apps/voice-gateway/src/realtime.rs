@@ -34,7 +34,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::TokenCount;
 use frontdesk_llm::{RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
-use frontdesk_routing::{CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd};
+use frontdesk_routing::{CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd};
 use frontdesk_tenant::TenantRecord;
 use frontdesk_twilio::twiml::{Connect, Method, Stream, VoiceResponse};
 use frontdesk_voice_bridge::{
@@ -132,7 +132,11 @@ impl RealtimeStreams {
         call_sid: &CallSid,
         start: RealtimeStart,
     ) -> bool {
-        let config = SessionConfig { instructions: start.instructions.clone(), ..self.session.clone() };
+        let config = SessionConfig {
+            instructions: start.instructions.clone(),
+            tools: frontdesk_routing::realtime_tool_specs(),
+            ..self.session.clone()
+        };
         let session = match self.voice.open(config).await {
             Ok(session) => session,
             Err(error) => {
@@ -193,8 +197,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The model's tool calls on a realtime call, while none is offered to it:
-/// each is answered that it is not available.
+/// The tool calls of a stream whose shop is not known here (no session was
+/// parked for it, and none is offered tools): each is answered that it is
+/// not available.
 pub struct NoTools;
 
 #[async_trait::async_trait]
@@ -204,11 +209,30 @@ impl ToolRunner for NoTools {
     }
 }
 
+/// A realtime call's tools: the domain's [`RealtimeTools`] for the call.
+struct CallTools(RealtimeTools);
+
+#[async_trait::async_trait]
+impl ToolRunner for CallTools {
+    async fn run(&self, call: &ToolCall) -> serde_json::Value {
+        self.0.run(call).await
+    }
+
+    async fn heard(&self, text: &str) {
+        self.0.heard(text);
+    }
+
+    fn handed_off(&self) -> bool {
+        self.0.handed_off()
+    }
+}
+
 /// How the call sees the way its bridge ended.
 pub fn stream_end_of(ended: &EndReason) -> StreamEnd {
     match ended {
         EndReason::StreamStopped | EndReason::StreamLost => StreamEnd::HungUp,
         EndReason::CapReached => StreamEnd::CapReached,
+        EndReason::HandedOff => StreamEnd::HandedOff,
         EndReason::ModelClosed { .. } | EndReason::ModelFailed(_) | EndReason::Refused(_) => StreamEnd::ModelFailed,
     }
 }
@@ -327,7 +351,15 @@ async fn relay(mut socket: WebSocket, state: AppState, streams: Arc<RealtimeStre
     };
     let (twilio_in, from_twilio) = mpsc::channel(FRAMES_QUEUED);
     let (to_twilio, mut twilio_out) = mpsc::channel::<TwilioCommand>(FRAMES_QUEUED);
-    let mut bridge = Bridge::new(claimed.session, streams.tools.clone())
+    // The call's own tools when its shop is known (a session parked by the
+    // voice webhook); otherwise the shared runner.
+    let tools: Arc<dyn ToolRunner> = match (&claimed.shop, &state.twilio, CallSid::parse(&call_sid)) {
+        (Some(shop), Some(telephony), Ok(sid)) => {
+            Arc::new(CallTools(telephony.session.realtime_tools(shop.profile.clone(), sid, state.clock.clone())))
+        }
+        _ => streams.tools.clone(),
+    };
+    let mut bridge = Bridge::new(claimed.session, tools)
         .with_options(BridgeOptions { expected_call_sid: Some(call_sid.clone()) })
         .with_ai_cap(streams.call_cap);
     if let Some(greeting) = &claimed.greeting {

@@ -145,7 +145,9 @@ impl CallSession {
 
     /// A call's realtime stream ended (`end`): a caller who hung up hears
     /// nothing more; otherwise the call goes on turn by turn with its state
-    /// kept: after a model failure, one apology and the question again;
+    /// kept: after a model failure, one apology and the question again (the
+    /// one pending mid-booking, such as a read-back); after a hand-off by a
+    /// tool, the answer it saved (a transfer, a message, a goodbye);
     /// after [`REALTIME_CALL_CAP`], the offer of a person (or a message).
     /// Repeated, it answers as the first time.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
@@ -168,6 +170,11 @@ impl CallSession {
                 "We've been talking for a while. I can connect you with someone at the shop or take a message. \
                  Would you like that?"
                     .to_owned()
+            }
+            // In the middle of a booking or a change (a slot held, a
+            // read-back waiting for its yes): the question pending, again.
+            _ if state.is_mid_booking() && !state.last_prompt.is_empty() => {
+                format!("Sorry, let me try that again. {}", state.last_prompt)
             }
             _ => {
                 state.last_prompt = "How can I help you?".to_owned();

@@ -588,3 +588,152 @@ async fn the_realtime_model_is_wired_only_when_an_openai_key_is_configured() {
     assert_eq!(voice.model_id(), "gpt-realtime-2.1-mini", "FRONTDESK_OPENAI_REALTIME_MODEL's default");
     assert!(frontdesk_runtime::build_realtime_voice(&crate::support::settings_with(&[])).unwrap_or(None).is_none());
 }
+
+// The model's tools on a realtime call: the text path's rules act, only on
+// the caller's own transcribed yes.
+
+fn tool_call(id: &str, name: &str, arguments: Value) -> RealtimeEvent {
+    RealtimeEvent::ToolCall(ToolCall { id: id.to_owned(), name: name.to_owned(), arguments: arguments.to_string() })
+}
+
+fn caller_said(item: &str, text: &str) -> RealtimeEvent {
+    RealtimeEvent::CallerTranscript { item_id: ItemId::new(item), text: text.to_owned() }
+}
+
+/// The result the model got for tool call `id` (audio and other sends
+/// skipped).
+async fn tool_result(sent: &mut mpsc::UnboundedReceiver<Sent>, id: &str) -> Value {
+    loop {
+        if let Sent::ToolResult(call_id, result) = model_got(sent).await
+            && call_id == id
+        {
+            return result;
+        }
+    }
+}
+
+async fn bookings_and_texts(served: &Served) -> (Vec<frontdesk_calendar::Booking>, usize) {
+    use frontdesk_calendar::BookingStore;
+    use frontdesk_jobs::JobAdmin;
+    let tenant = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let now = served.app.clock.now();
+    let bookings = served
+        .app
+        .store
+        .list_bookings(&tenant, now - chrono::Duration::days(1), now + chrono::Duration::days(30), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let jobs = served.app.store.list_jobs(None, 1000).await.unwrap_or_else(|e| panic!("{e}"));
+    let texts = jobs.iter().filter(|job| job.kind.as_str() == frontdesk_calendar::NOTIFY_CUSTOMER).count();
+    (bookings, texts)
+}
+
+const WEDNESDAY_11: &str = r#"{"service": "Haircut", "date": "2026-11-25", "time": "11:00"}"#;
+
+#[tokio::test]
+async fn a_realtime_booking_is_read_back_and_committed_once_on_the_callers_spoken_yes() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA110").await;
+    let config = opened(&served).remove(0);
+    let offered: Vec<&str> = config.tools.iter().map(|tool| tool.name.as_str()).collect();
+    for tool in ["check_availability", "hold_slot", "book_held_slot", "confirm_change", "answer_from_knowledge"] {
+        assert!(offered.contains(&tool), "{tool} offered: {offered:?}");
+    }
+    assert!(config.instructions.contains("say_exactly"), "{}", config.instructions);
+    let mut socket = start_stream(&served, &twiml, "CA110").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other, "the greeting");
+
+    served.model.send(caller_said("c1", "a haircut tomorrow around 11 please, my name is Sam Lee")).await.ok();
+    let window = json!({"service": "Haircut", "date": "2026-11-25", "after": "11:00", "before": null});
+    served.model.send(tool_call("call_1", "check_availability", window)).await.ok();
+    let offer = tool_result(&mut served.sent, "call_1").await;
+    assert!(offer["say_exactly"].as_str().is_some_and(|say| say.contains("11")), "{offer}");
+    let held: Value = serde_json::from_str(WEDNESDAY_11).unwrap_or_default();
+    served.model.send(tool_call("call_2", "hold_slot", held)).await.ok();
+    let read_back = tool_result(&mut served.sent, "call_2").await;
+    let read_back = read_back["say_exactly"].as_str().unwrap_or_else(|| panic!("{read_back}")).to_owned();
+    assert!(read_back.contains("Sam Lee") && read_back.contains('?'), "the rules' read-back: {read_back}");
+    assert!(bookings_and_texts(&served).await.0.is_empty(), "held, not booked");
+
+    served.model.send(caller_said("c2", "yes please")).await.ok();
+    served.model.send(tool_call("call_3", "book_held_slot", json!({}))).await.ok();
+    let booked = tool_result(&mut served.sent, "call_3").await;
+    assert_eq!(booked["outcome"], "booked", "{booked}");
+    assert!(booked["say_exactly"].as_str().is_some_and(|say| say.contains("confirmation code")), "{booked}");
+    served
+        .model
+        .send(RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r3"), text: "You're all set.".into() })
+        .await
+        .ok();
+    // A second commit books nothing more.
+    served.model.send(tool_call("call_4", "book_held_slot", json!({}))).await.ok();
+    assert!(tool_result(&mut served.sent, "call_4").await["error"].is_string());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_json(
+        &mut socket,
+        json!({"event": "stop", "sequenceNumber": "9", "streamSid": "MZ1",
+        "stop": {"accountSid": "AC1", "callSid": "CA110"}}),
+    )
+    .await;
+    until_closed(&mut socket).await;
+    stream_done(&served, "CA110", "completed").await;
+
+    let (bookings, texts) = bookings_and_texts(&served).await;
+    assert_eq!(bookings.len(), 1, "booked exactly once");
+    assert_eq!(bookings[0].customer.name, "Sam Lee");
+    assert_eq!(bookings[0].customer.phone.as_str(), CALLER, "booked for the number calling");
+    assert_eq!(texts, 1, "the confirmation text is queued");
+    let record = call_record(&served, "CA110").await;
+    assert_eq!(record.outcome, Some(frontdesk_routing::Outcome::Booked));
+    assert_eq!(record.booking_id, Some(bookings[0].id));
+    let said: Vec<&str> = record.turns.iter().map(|turn| turn.text.as_str()).collect();
+    assert!(said.contains(&"yes please") && said.contains(&"You're all set."), "the transcript is stored: {said:?}");
+}
+
+#[tokio::test]
+async fn a_model_that_books_without_the_callers_yes_books_nothing_and_the_hold_survives_the_fallback() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA111").await;
+    let mut socket = start_stream(&served, &twiml, "CA111").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    served.model.send(caller_said("c1", "book me a haircut tomorrow at 11, the name is Sam Lee")).await.ok();
+    let held: Value = serde_json::from_str(WEDNESDAY_11).unwrap_or_default();
+    served.model.send(tool_call("call_1", "hold_slot", held)).await.ok();
+    let read_back = tool_result(&mut served.sent, "call_1").await;
+    assert!(read_back["say_exactly"].is_string(), "{read_back}");
+    // The model claims the caller agreed; the caller said nothing since.
+    served.model.send(tool_call("call_2", "book_held_slot", json!({}))).await.ok();
+    let refused = tool_result(&mut served.sent, "call_2").await;
+    assert!(refused["error"].as_str().is_some_and(|error| error.contains("nothing was done")), "{refused}");
+    assert!(bookings_and_texts(&served).await.0.is_empty(), "nothing booked without a yes");
+
+    // The model's socket drops: the call goes on turn by turn, the slot
+    // still held and its read-back asked again.
+    served.model.send(RealtimeEvent::Closed { reason: "the connection was lost".into() }).await.ok();
+    until_closed(&mut socket).await;
+    let twiml = stream_done(&served, "CA111", "in-progress").await;
+    assert!(twiml.contains("Sorry, let me try that again.") && twiml.contains("Sam Lee"), "{twiml}");
+    assert!(twiml.contains("<Gather"), "{twiml}");
+    let state = frontdesk_routing::CallState::from_json(&call_record(&served, "CA111").await.state);
+    assert!(state.draft.hold.is_some(), "the held slot survives the fallback");
+    let mut yes = call_params("CA111");
+    yes.push(("SpeechResult", "yes"));
+    let (status, next) = served.app.twilio("/twilio/gather?turn=1", &yes).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert!(next.contains("confirmation code"), "{next}");
+    assert_eq!(bookings_and_texts(&served).await.0.len(), 1, "booked once, on the caller's own yes");
+}
+
+#[tokio::test]
+async fn a_transfer_asked_by_the_model_ends_the_stream_in_the_text_paths_warm_transfer() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA112").await;
+    let mut socket = start_stream(&served, &twiml, "CA112").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    served.model.send(caller_said("c1", "can I talk to a real person")).await.ok();
+    served.model.send(tool_call("call_1", "transfer_to_human", json!({"reason": "asked for a person"}))).await.ok();
+    until_closed(&mut socket).await;
+    let twiml = stream_done(&served, "CA112", "in-progress").await;
+    assert!(twiml.contains("<Dial") && twiml.contains("connect you"), "{twiml}");
+    assert!(!twiml.contains("try that again"), "no apology for a hand-off: {twiml}");
+}
