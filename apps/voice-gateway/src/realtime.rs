@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::TokenCount;
-use frontdesk_llm::{RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
+use frontdesk_llm::{ItemId, RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
 use frontdesk_routing::{CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd};
 use frontdesk_tenant::TenantRecord;
 use frontdesk_twilio::twiml::{Connect, Method, Stream, VoiceResponse};
@@ -218,8 +218,12 @@ impl ToolRunner for CallTools {
         self.0.run(call).await
     }
 
-    async fn heard(&self, text: &str) {
-        self.0.heard(text);
+    async fn speech_started(&self, item_id: &ItemId) {
+        self.0.speech_started(item_id);
+    }
+
+    async fn heard(&self, item_id: &ItemId, text: &str) {
+        self.0.heard(Some(item_id), text);
     }
 
     fn handed_off(&self) -> bool {

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use frontdesk_core::Clock;
-use frontdesk_llm::{ToolCall, ToolSpec};
+use frontdesk_llm::{ItemId, ToolCall, ToolSpec};
 use frontdesk_tenant::TenantProfile;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, Notify};
@@ -96,13 +96,52 @@ pub struct RealtimeTools {
     handed_off: AtomicBool,
 }
 
+/// What the caller said, and when they began saying it relative to the
+/// read-backs: a transcript often arrives after the tool call that follows
+/// the words, so words begun before a read-back never answer it.
 #[derive(Debug, Default)]
 struct CallerWords {
-    /// Each utterance, in order, card numbers removed.
-    utterances: Vec<String>,
-    /// How many utterances came before the last read-back or question the
-    /// caller owes an answer to: only later ones answer it.
-    before_read_back: usize,
+    /// The items the caller began speaking, in order.
+    started: Vec<ItemId>,
+    /// Each utterance as it was transcribed (its item, if known), card
+    /// numbers removed.
+    utterances: Vec<(Option<ItemId>, String)>,
+    /// At the last read-back: how many items had begun, and how many
+    /// utterances had been transcribed.
+    read_back_at: (usize, usize),
+}
+
+impl CallerWords {
+    /// What the caller said after the last read-back: the items begun
+    /// after it; an utterance whose start was never told, by its arrival.
+    fn since_read_back(&self) -> Vec<String> {
+        let (started_before, heard_before) = self.read_back_at;
+        self.utterances
+            .iter()
+            .enumerate()
+            .filter(|(arrived, (item, _))| match item.as_ref().and_then(|item| self.started_at(item)) {
+                Some(began) => began >= started_before,
+                None => *arrived >= heard_before,
+            })
+            .map(|(_, (_, text))| text.clone())
+            .collect()
+    }
+
+    fn started_at(&self, item: &ItemId) -> Option<usize> {
+        self.started.iter().position(|started| started == item)
+    }
+
+    /// The caller began speaking after the last read-back and their words
+    /// are not transcribed yet (or no start is ever told).
+    fn awaiting_transcript(&self) -> bool {
+        let transcribed = |item: &ItemId| self.utterances.iter().any(|(heard, _)| heard.as_ref() == Some(item));
+        let after = &self.started[self.read_back_at.0.min(self.started.len())..];
+        self.started.is_empty() || after.iter().any(|item| !transcribed(item))
+    }
+
+    fn read_back_given(&mut self) {
+        self.read_back_at = (self.started.len(), self.utterances.len());
+    }
 }
 
 impl CallSession {
@@ -132,13 +171,23 @@ enum Done {
 }
 
 impl RealtimeTools {
-    /// The caller said `text` (one transcribed utterance).
-    pub fn heard(&self, text: &str) {
+    /// The caller began speaking item `item` (told before the tool calls
+    /// that follow it).
+    pub fn speech_started(&self, item: &ItemId) {
+        let mut words = self.words();
+        if words.started_at(item).is_none() {
+            words.started.push(item.clone());
+        }
+    }
+
+    /// The caller said `text` (one transcribed utterance), in `item` when
+    /// the provider names it.
+    pub fn heard(&self, item: Option<&ItemId>, text: &str) {
         let text = frontdesk_language::redact_card_numbers(text.trim());
         if text.is_empty() {
             return;
         }
-        self.words().utterances.push(text);
+        self.words().utterances.push((item.cloned(), text));
         self.spoke.notify_waiters();
     }
 
@@ -203,9 +252,8 @@ impl RealtimeTools {
                 state.last_prompt = reply.prompt.clone().unwrap_or_else(|| reply.say.clone());
                 let waits = awaits_caller(state.stage);
                 if waits {
-                    // Only what the caller says after this counts as their answer.
-                    let mut words = self.words();
-                    words.before_read_back = words.utterances.len();
+                    // Only what the caller begins saying after this answers it.
+                    self.words().read_back_given();
                 }
                 self.save(&state, Some(&reply), &TurnKey::Tool(call.id.clone()), record.outcome, now).await;
                 said(&reply, waits)
@@ -220,7 +268,7 @@ impl RealtimeTools {
         let recent = {
             let words = self.words();
             let from = words.utterances.len().saturating_sub(RECENT_UTTERANCES);
-            words.utterances[from..].join(" ")
+            words.utterances[from..].iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join(" ")
         };
         let mut heard = self.dialogue.hear(context, state, &recent).await;
         // The caller's words give context (a code, a name); the action is
@@ -303,17 +351,23 @@ impl RealtimeTools {
     }
 
     /// What the caller said since the last read-back, waiting a little for
-    /// a transcript still on its way when there is none yet.
+    /// words they began after it whose transcript is still on its way.
     async fn answers_since_read_back(&self) -> Vec<String> {
-        let since =
-            |words: &CallerWords| words.utterances[words.before_read_back.min(words.utterances.len())..].to_vec();
-        let spoke = self.spoke.notified();
-        let answers = since(&self.words());
-        if !answers.is_empty() {
-            return answers;
+        let waited = tokio::time::Instant::now();
+        loop {
+            let spoke = self.spoke.notified();
+            let (answers, awaiting) = {
+                let words = self.words();
+                (words.since_read_back(), words.awaiting_transcript())
+            };
+            let left = ANSWER_WAIT.saturating_sub(waited.elapsed());
+            if !answers.is_empty() || !awaiting || left.is_zero() {
+                return answers;
+            }
+            if tokio::time::timeout(left, spoke).await.is_err() {
+                return self.words().since_read_back();
+            }
         }
-        let _ = tokio::time::timeout(ANSWER_WAIT, spoke).await;
-        since(&self.words())
     }
 
     /// The call's state after a tool call, under its own key (or the

@@ -28,10 +28,15 @@ pub trait ToolRunner: Send + Sync {
     /// call is a result too (`{"error": …}`): the model must hear why.
     async fn run(&self, call: &ToolCall) -> Value;
 
-    /// The caller said `text` (one transcribed utterance, card numbers
-    /// removed), before any tool call the model makes after it: what a
-    /// runner checks a spoken yes against.
-    async fn heard(&self, _text: &str) {}
+    /// The caller started speaking; their words will be item `item_id`
+    /// (told before any tool call the model makes after it, so a runner
+    /// knows which words were begun before a read-back it gave).
+    async fn speech_started(&self, _item_id: &ItemId) {}
+
+    /// The caller said `text` in item `item_id` (one transcribed utterance,
+    /// card numbers removed), before any tool call the model makes after
+    /// it: what a runner checks a spoken yes against.
+    async fn heard(&self, _item_id: &ItemId, _text: &str) {}
 
     /// A tool call handed the call over (to a person, a message, a
     /// goodbye): the bridge ends ([`EndReason::HandedOff`]) without handing
@@ -370,15 +375,18 @@ impl Bridge {
                                     break EndReason::StreamLost;
                                 }
                             }
-                            RealtimeEvent::SpeechStarted { .. } => match run.caller_started(&session).await {
-                                Ok(()) => {}
-                                Err(Stop::TwilioGone) => break EndReason::StreamLost,
-                                Err(Stop::Model(error)) => break EndReason::ModelFailed(error),
-                            },
+                            RealtimeEvent::SpeechStarted { item_id, .. } => {
+                                tools.speech_started(&item_id).await;
+                                match run.caller_started(&session).await {
+                                    Ok(()) => {}
+                                    Err(Stop::TwilioGone) => break EndReason::StreamLost,
+                                    Err(Stop::Model(error)) => break EndReason::ModelFailed(error),
+                                }
+                            }
                             RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
                             RealtimeEvent::CallerTranscript { item_id, text } => {
                                 let text = frontdesk_language::redact_card_numbers(&text);
-                                tools.heard(&text).await;
+                                tools.heard(&item_id, &text).await;
                                 run.outcome.transcript.push(TranscriptTurn {
                                     speaker: Speaker::Caller,
                                     item_id,

@@ -643,6 +643,8 @@ async fn a_realtime_booking_is_read_back_and_committed_once_on_the_callers_spoke
     let mut socket = start_stream(&served, &twiml, "CA110").await;
     assert_eq!(model_got(&mut served.sent).await, Sent::Other, "the greeting");
 
+    let started = |item: &str| RealtimeEvent::SpeechStarted { audio_start_ms: 0, item_id: ItemId::new(item) };
+    served.model.send(started("c1")).await.ok();
     served.model.send(caller_said("c1", "a haircut tomorrow around 11 please, my name is Sam Lee")).await.ok();
     let window = json!({"service": "Haircut", "date": "2026-11-25", "after": "11:00", "before": null});
     served.model.send(tool_call("call_1", "check_availability", window)).await.ok();
@@ -655,6 +657,7 @@ async fn a_realtime_booking_is_read_back_and_committed_once_on_the_callers_spoke
     assert!(read_back.contains("Sam Lee") && read_back.contains('?'), "the rules' read-back: {read_back}");
     assert!(bookings_and_texts(&served).await.0.is_empty(), "held, not booked");
 
+    served.model.send(started("c2")).await.ok();
     served.model.send(caller_said("c2", "yes please")).await.ok();
     served.model.send(tool_call("call_3", "book_held_slot", json!({}))).await.ok();
     let booked = tool_result(&mut served.sent, "call_3").await;

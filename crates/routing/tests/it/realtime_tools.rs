@@ -127,7 +127,7 @@ const TUESDAY_11: &str = r#"{"service": "Haircut", "date": "2026-11-24", "time":
 async fn a_booking_needs_the_read_back_and_the_callers_own_yes_after_it() {
     let call = call().await;
     // A yes before anything was read back answers nothing.
-    call.tools.heard("yes, book me in for a haircut");
+    call.tools.heard(None, "yes, book me in for a haircut");
     let held = call.raw("hold_slot", TUESDAY_11).await;
     assert!(say(&held).contains("name"), "the rules ask for the name first: {held}");
     assert_eq!(call.state().await.stage, Stage::AskName);
@@ -138,7 +138,7 @@ async fn a_booking_needs_the_read_back_and_the_callers_own_yes_after_it() {
     assert!(error(&refused).contains("nothing was done"), "{refused}");
     assert!(call.all_bookings().await.is_empty());
 
-    call.tools.heard("My name is Sam Lee");
+    call.tools.heard(None, "My name is Sam Lee");
     let read_back = call.tool("book_held_slot", json!({})).await;
     assert!(say(&read_back).contains("Sam"), "the read-back with the name: {read_back}");
     assert_eq!(call.state().await.stage, Stage::ConfirmBooking);
@@ -146,7 +146,7 @@ async fn a_booking_needs_the_read_back_and_the_callers_own_yes_after_it() {
     assert!(error(&again).contains("has not said yes"), "the name is no yes: {again}");
     assert!(call.all_bookings().await.is_empty());
 
-    call.tools.heard("yes please");
+    call.tools.heard(None, "yes please");
     let booked = call.tool("book_held_slot", json!({})).await;
     assert!(say(&booked).contains("confirmation code"), "{booked}");
     assert_eq!(booked["outcome"], "booked");
@@ -163,14 +163,39 @@ async fn a_booking_needs_the_read_back_and_the_callers_own_yes_after_it() {
 }
 
 #[tokio::test]
+async fn words_begun_before_the_read_back_never_answer_it_even_when_transcribed_after_it() {
+    let call = call().await;
+    let item = |id: &str| frontdesk_llm::ItemId::new(id);
+    // "…yes, book it": the model holds the slot before the words are transcribed.
+    call.tools.speech_started(&item("c1"));
+    call.tools.heard(Some(&item("c0")), "I'd like a haircut, my name is Sam Lee");
+    let held = call.raw("hold_slot", TUESDAY_11).await;
+    assert!(say(&held).contains('?'), "{held}");
+    call.tools.heard(Some(&item("c1")), "Tuesday at 11 is fine, yes book it");
+    let early = call.tool("book_held_slot", json!({})).await;
+    assert!(error(&early).contains("nothing was done"), "{early}");
+    assert!(call.all_bookings().await.is_empty());
+
+    // The caller answers the read-back; its transcript arrives while the
+    // commit waits for it.
+    call.tools.speech_started(&item("c2"));
+    let (booked, ()) = tokio::join!(call.tool("book_held_slot", json!({})), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        call.tools.heard(Some(&item("c2")), "yes");
+    });
+    assert_eq!(booked["outcome"], "booked", "{booked}");
+    assert_eq!(call.all_bookings().await.len(), 1);
+}
+
+#[tokio::test]
 async fn a_no_after_the_read_back_releases_the_slot_and_books_nothing() {
     let call = call().await;
-    call.tools.heard("I'd like a haircut, my name is Sam Lee");
+    call.tools.heard(None, "I'd like a haircut, my name is Sam Lee");
     let held = call.raw("hold_slot", TUESDAY_11).await;
     assert!(say(&held).contains('?'), "{held}");
     assert_eq!(call.state().await.stage, Stage::ConfirmBooking, "the name was given: straight to the read-back");
-    call.tools.heard("no, sorry");
-    call.tools.heard("yes");
+    call.tools.heard(None, "no, sorry");
+    call.tools.heard(None, "yes");
     let answer = call.tool("book_held_slot", json!({})).await;
     assert!(say(&answer).contains("No problem"), "a no stands over a later yes: {answer}");
     let state = call.state().await;
@@ -192,13 +217,13 @@ async fn a_caller_reaches_only_their_own_bookings_or_one_whose_code_they_spoke()
 
     // The caller speaks the code: that booking is theirs to change.
     let code = theirs.code.as_str().chars().map(String::from).collect::<Vec<_>>().join(" ");
-    call.tools.heard(&format!("my confirmation code is {code}"));
+    call.tools.heard(None, &format!("my confirmation code is {code}"));
     let cancel = call.tool("cancel_booking", json!({"service": null, "date": null})).await;
     assert!(say(&cancel).contains("cancel it?"), "{cancel}");
     let early = call.tool("confirm_change", json!({})).await;
     assert!(error(&early).contains("nothing was done"), "{early}");
     assert_eq!(call.all_bookings().await[0].status, BookingStatus::Confirmed);
-    call.tools.heard("yes, cancel it");
+    call.tools.heard(None, "yes, cancel it");
     let done = call.tool("confirm_change", json!({})).await;
     assert_eq!(done["outcome"], "cancelled", "{done}");
     assert_eq!(call.all_bookings().await[0].status, BookingStatus::Cancelled);
@@ -237,7 +262,7 @@ async fn knowledge_answers_cite_their_passage_and_an_unknown_question_is_recorde
     assert!(say(&answer).contains("leash"), "{answer}");
     assert_eq!(answer["sources"], json!(["doc:dogs"]));
 
-    call.tools.heard("do you sell gift vouchers for weddings?");
+    call.tools.heard(None, "do you sell gift vouchers for weddings?");
     let unknown =
         call.tool("answer_from_knowledge", json!({"question": "do you sell gift vouchers for weddings?"})).await;
     assert!(say(&unknown).contains("don't know"), "{unknown}");
@@ -248,7 +273,7 @@ async fn knowledge_answers_cite_their_passage_and_an_unknown_question_is_recorde
 #[tokio::test]
 async fn a_hand_off_ends_the_stream_with_the_text_paths_answer_and_keeps_nothing_held() {
     let call = call().await;
-    call.tools.heard("I'd like a haircut, my name is Sam Lee");
+    call.tools.heard(None, "I'd like a haircut, my name is Sam Lee");
     call.raw("hold_slot", TUESDAY_11).await;
     assert!(!call.tools.handed_off());
     let result = call.tool("transfer_to_human", json!({"reason": "wants the owner, card 4111 1111 1111 1111"})).await;

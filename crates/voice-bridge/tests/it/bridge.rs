@@ -213,6 +213,7 @@ async fn a_tool_call_runs_and_its_result_goes_back_to_the_model() {
 #[tokio::test]
 async fn the_runner_hears_the_caller_before_the_tool_call_that_follows_and_a_hand_off_ends_the_bridge() {
     let mut call = Call::started("CA1", "MZ1").await;
+    call.model_sends(RealtimeEvent::SpeechStarted { audio_start_ms: 0, item_id: ItemId::new("item_C1") }).await;
     let said = RealtimeEvent::CallerTranscript {
         item_id: ItemId::new("item_C1"),
         text: "yes please, my card is 4111 1111 1111 1111".to_owned(),
@@ -224,6 +225,8 @@ async fn the_runner_hears_the_caller_before_the_tool_call_that_follows_and_a_han
     let heard = call.tools.heard.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert_eq!(heard.len(), 1);
     assert!(heard[0].starts_with("yes please") && !heard[0].contains("4111"), "{heard:?}");
+    let started = call.tools.started.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(started, [ItemId::new("item_C1")]);
 
     call.model_sends(RealtimeEvent::ToolCall(tool("call_2", "hand_over"))).await;
     let outcome = call.ended().await;

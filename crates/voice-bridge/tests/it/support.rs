@@ -96,12 +96,17 @@ pub fn fake_session() -> (RealtimeSession, Arc<FakeSender>, mpsc::Sender<Realtim
 pub struct EchoTools {
     pub calls: Mutex<Vec<ToolCall>>,
     pub heard: Mutex<Vec<String>>,
+    pub started: Mutex<Vec<ItemId>>,
     handed_off: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl ToolRunner for EchoTools {
-    async fn heard(&self, text: &str) {
+    async fn speech_started(&self, item_id: &ItemId) {
+        self.started.lock().unwrap_or_else(|e| e.into_inner()).push(item_id.clone());
+    }
+
+    async fn heard(&self, _item_id: &ItemId, text: &str) {
         self.heard.lock().unwrap_or_else(|e| e.into_inner()).push(text.to_owned());
     }
 
