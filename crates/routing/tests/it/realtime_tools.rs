@@ -311,3 +311,40 @@ fn the_session_offers_the_text_paths_tools_and_the_commits() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_callers_own_booking_is_moved_only_on_their_yes_to_the_new_time() {
+    let call = call().await;
+    let mine = call.booked_for(&phone(CALLER), 1).await;
+    let asked = json!({"service": null, "new_date": "2026-11-25", "new_time": "14:00"});
+    let offer = call.tool("reschedule_booking", asked).await;
+    assert!(say(&offer).contains("Shall I do that?"), "{offer}");
+    assert_eq!(call.state().await.stage, Stage::RescheduleConfirm);
+    let refused = call.tool("confirm_change", json!({})).await;
+    assert!(error(&refused).contains("nothing was done"), "{refused}");
+    assert_eq!(call.all_bookings().await[0].start, mine.start);
+    call.tools.heard(None, "yes that works");
+    let moved = call.tool("confirm_change", json!({})).await;
+    assert_eq!(moved["outcome"], "rescheduled", "{moved}");
+    let confirmed: Vec<Booking> =
+        call.all_bookings().await.into_iter().filter(|b| b.status == BookingStatus::Confirmed).collect();
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    assert_ne!(confirmed[0].start, mine.start, "moved");
+    assert_eq!(confirmed[0].customer.phone, phone(CALLER));
+}
+
+#[tokio::test]
+async fn a_message_or_a_goodbye_ends_the_stream_with_the_text_paths_voicemail_or_hang_up() {
+    for (tool, arguments, expected) in [
+        ("take_message", json!({"reason": "wants to leave a message"}), Next::Voicemail),
+        ("end_call", json!({}), Next::Hangup),
+    ] {
+        let call = call().await;
+        assert_eq!(call.tool(tool, arguments).await, json!({"handed_over": true}));
+        assert!(call.tools.handed_off());
+        let answer =
+            call.session.stream_ended(&call.profile, &call.call_sid, StreamEnd::HandedOff, monday_morning()).await;
+        let answer = answer.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answer.next, expected, "{tool}: {answer:?}");
+    }
+}
