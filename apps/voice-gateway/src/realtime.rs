@@ -400,7 +400,7 @@ async fn relay(mut socket: WebSocket, state: AppState, streams: Arc<RealtimeStre
     }
     let end = match bridge.await {
         Ok(outcome) => {
-            log_outcome(&outcome);
+            log_outcome(&outcome, claimed.shop.as_ref().map(|shop| shop.profile.slug().as_str()));
             if let Some(shop) = &claimed.shop {
                 record(&state, &streams, shop, &call_sid, &outcome).await;
             }
@@ -458,14 +458,29 @@ fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
     TokenCount { input: total.input_tokens, cached_input: total.cached_input_tokens, output: total.output_tokens }
 }
 
-fn log_outcome(outcome: &BridgeOutcome) {
+/// One event per realtime call under the target `frontdesk::realtime`: the
+/// gateway's metric of the realtime voice (a log-based metric: aggregate
+/// its `latency_p50_ms`, `latency_p95_ms`, `turns` and `tokens` fields from
+/// the logs; there is no metrics endpoint). The span carries the call sid.
+fn log_outcome(outcome: &BridgeOutcome, tenant: Option<&str>) {
+    let tokens: u64 = outcome
+        .usages
+        .iter()
+        .map(|usage| {
+            let total = tokens_of(usage);
+            total.input + total.output
+        })
+        .sum();
     tracing::info!(
+        target: "frontdesk::realtime",
+        tenant_id = tenant.unwrap_or("-"),
         ended = ?outcome.ended,
         turns = outcome.latencies.turns.len(),
-        p50_ms = outcome.latencies.p50().map(|d| d.as_millis() as u64),
-        p95_ms = outcome.latencies.p95().map(|d| d.as_millis() as u64),
+        latency_p50_ms = outcome.latencies.p50().map(|d| d.as_millis() as u64),
+        latency_p95_ms = outcome.latencies.p95().map(|d| d.as_millis() as u64),
         responses = outcome.responses,
-        "media stream ended"
+        tokens,
+        "realtime call ended"
     );
 }
 

@@ -55,6 +55,17 @@ pub fn call_json(call: &CallRecord, with_turns: bool) -> Value {
     value
 }
 
+/// A call answered (in part) by the realtime voice: its caller turns and
+/// how long the caller waited for each answer (speech stopped → first audio
+/// sent), from the call's saved state; `None` for any other call.
+fn realtime_json(call: &CallRecord) -> Option<Value> {
+    let latency = frontdesk_routing::CallState::from_json(&call.state).realtime?;
+    Some(json!({
+        "turns": latency.turns,
+        "latency_ms": {"p50": latency.p50_ms, "p95": latency.p95_ms},
+    }))
+}
+
 fn message_json(message: &MessageRecord) -> Value {
     json!({
         "id": message.id,
@@ -139,6 +150,9 @@ async fn get_call(
     // call, never billed to the shop.
     body["legs_cost"] = json!({"minutes": ai.leg_minutes, "cost_micros": ai.leg_cost_micros});
     body["forwarded"] = json!(ai.forwarded);
+    if let Some(realtime) = realtime_json(&call) {
+        body["realtime"] = realtime;
+    }
     Ok(Json(body))
 }
 

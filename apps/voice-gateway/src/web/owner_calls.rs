@@ -67,6 +67,8 @@ struct CallPage {
     /// The outbound legs placed for it (`–` when none).
     legs_cost: String,
     recording: Option<String>,
+    /// How the realtime voice answered, for a call it answered.
+    realtime: Option<String>,
     lines: Vec<Line>,
 }
 
@@ -94,6 +96,22 @@ fn outcome(call: &CallSummary) -> String {
         .and_then(|outcome| frontdesk_insights::CallOutcome::parse(outcome.as_str()))
         .map(|outcome| outcome.label().to_owned())
         .unwrap_or_else(|| "–".to_owned())
+}
+
+/// The realtime voice's part of a call, from its saved state: how many
+/// times the caller spoke and how long they waited for each answer.
+fn realtime_line(state: &str) -> Option<String> {
+    let latency = frontdesk_routing::CallState::from_json(state).realtime?;
+    let turns = match latency.turns {
+        1 => "1 turn".to_owned(),
+        turns => format!("{turns} turns"),
+    };
+    Some(match (latency.p50_ms, latency.p95_ms) {
+        (Some(p50), Some(p95)) => {
+            format!("Answered by the realtime voice: {turns}, reply after {p50} ms (p50), {p95} ms (p95)")
+        }
+        _ => format!("Answered by the realtime voice: {turns}"),
+    })
 }
 
 fn dollars(micros: i64) -> String {
@@ -193,6 +211,7 @@ pub(crate) async fn call(State(state): State<AppState>, owner: OwnerSession, Pat
             ai_cost: ai.as_ref().map(|ai| dollars(ai.cost_micros)).unwrap_or_else(|_| "?".to_owned()),
             legs_cost: ai.as_ref().map(|ai| dollars(ai.leg_cost_micros)).unwrap_or_else(|_| "?".to_owned()),
             recording: call.recording_url.clone().filter(|url| url.starts_with("https://")),
+            realtime: realtime_line(&call.state),
             lines,
         }
         .render(),

@@ -434,6 +434,9 @@ async fn a_call_not_eligible_for_realtime_is_answered_turn_by_turn() {
     let twiml = voice_webhook(&served, "CA103").await;
     assert!(twiml.contains("<Gather") && !twiml.contains("<Connect"), "{twiml}");
     assert!(opened(&served).is_empty(), "no session opened for a call the model does not answer");
+    let call = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA103", None).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert!(call.body.get("realtime").is_none(), "a call answered turn by turn: {}", call.body);
 }
 
 #[tokio::test]
@@ -462,10 +465,13 @@ async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hear
     let events = [
         RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r1"), text: "Thanks for calling!".into() },
         RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(0, 200) },
+        RealtimeEvent::SpeechStopped { audio_end_ms: 1200, item_id: ItemId::new("c1") },
         RealtimeEvent::CallerTranscript {
             item_id: ItemId::new("c1"),
             text: "my card is 4111 1111 1111 1111, what time do you close".into(),
         },
+        // The answer's first audio ends the caller's one timed turn.
+        RealtimeEvent::AudioOut { item_id: ItemId::new("r2"), audio: vec![9; 160] },
         RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r2"), text: "We close at 6 PM.".into() },
         RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(50, 100) },
     ];
@@ -495,6 +501,20 @@ async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hear
     let usage = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
     assert_eq!(usage.body["usage"]["llm_tokens"], 310 + 260, "both answers metered: {}", usage.body);
     assert!(usage.body["usage"]["ai_cost_micros"].as_i64().unwrap_or_default() > 0, "{}", usage.body);
+
+    // The caller's turn latency on the call record, for the admin and the owner.
+    let call = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA105", None).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    let realtime = &call.body["realtime"];
+    assert_eq!(realtime["turns"], 1, "{}", call.body);
+    let (p50, p95) = (realtime["latency_ms"]["p50"].as_u64(), realtime["latency_ms"]["p95"].as_u64());
+    let (Some(p50), Some(p95)) = (p50, p95) else { panic!("no p50/p95 latency: {}", call.body) };
+    assert!(p50 <= p95 && p95 < 5_000, "{}", call.body);
+    let cookie = crate::web::sign_in_by_code(&served.app, crate::web::FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let page = crate::support::browse(&served.app, Method::GET, "/app/calls/CA105", &[], Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let line = format!("Answered by the realtime voice: 1 turn, reply after {p50} ms (p50), {p95} ms (p95)");
+    assert!(page.html.contains(&line), "{line} not in {}", page.html);
 }
 
 #[tokio::test]

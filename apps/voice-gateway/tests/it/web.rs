@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::{Page, TestApp, browse, browse_from};
 
-const FRESH_CUTS_OWNER: &str = "+15555550199";
+pub(crate) const FRESH_CUTS_OWNER: &str = "+15555550199";
 
 /// The last sign-in text the shop's owner was sent (the embedded outbox
 /// keeps it whole).
@@ -32,7 +32,7 @@ fn link_token_in(text: &str) -> String {
     text[at..at + 64].to_owned()
 }
 
-async fn sign_in_by_code(app: &TestApp, phone: &str, slug: &str) -> String {
+pub(crate) async fn sign_in_by_code(app: &TestApp, phone: &str, slug: &str) -> String {
     let sent = browse(app, Method::POST, "/app/login", &[("phone", phone)], None).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
     let text = last_sign_in_text(app, slug).await.unwrap_or_else(|| panic!("no sign-in text for {slug}"));
