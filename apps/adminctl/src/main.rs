@@ -18,6 +18,7 @@ mod loadtest;
 mod numbers;
 mod onboard;
 mod output;
+mod realtime_probe;
 mod sandbox;
 mod simulate;
 
@@ -188,6 +189,11 @@ enum Command {
     /// model (no gateway): pass rate, model calls, tokens and cost per call,
     /// model turn latency. Needs FRONTDESK_OPENAI_API_KEY.
     Eval(eval::EvalArgs),
+    /// One session with the real OpenAI Realtime API, as the phone bridge
+    /// opens it (no gateway): sends a μ-law recording (--audio) or asks for
+    /// --prompt, prints every event and writes the model's audio to --out.
+    /// Needs FRONTDESK_OPENAI_API_KEY.
+    RealtimeProbe(realtime_probe::ProbeArgs),
     /// Starts release gateways with a fake language model and measures the
     /// gateway CPU a model turn adds, and whether calls waiting on a slow
     /// model slow other calls down, on SQLite and PostgreSQL.
@@ -400,6 +406,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             chosen.finish(&client, result).await
         }
         Command::Eval(args) => eval::run(args, cli.json).await,
+        Command::RealtimeProbe(args) => realtime_probe::run(args).await,
         Command::Sandbox(command) => {
             let client = AdminClient::new(&cli.url, secret()?)?;
             sandbox::run(command, &client, cli.json).await

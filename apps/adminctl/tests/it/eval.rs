@@ -12,14 +12,14 @@ use tokio::process::Command;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// adminctl with only `env` set.
-async fn adminctl(env: &[(&str, &str)], args: &[&str]) -> Run {
+pub(crate) async fn adminctl(env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_adminctl"));
     command.env_clear().envs(env.iter().copied()).args(args);
     let output = command.output().await.unwrap_or_else(|e| panic!("{e}"));

@@ -5,6 +5,7 @@
 mod access;
 mod eval;
 mod onboard;
+mod realtime_probe;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
