@@ -76,3 +76,9 @@ screenshots:
 # process: p50/p95/p99 and CPU per render, SQLite and PostgreSQL (figures printed; copied into docs/benchmarks.md by hand).
 bench-pages:
     FRONTDESK_TEST_POSTGRES_URL=${FRONTDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} cargo bench -p voice-gateway --bench pages
+
+# The realtime voice bridge between a fake Twilio Media Stream and a fake model: added latency per frame, 100 calls
+# against real time, memory and CPU per call, speech-stopped → first-audio with a model answering in 300 ms
+# (figures printed; copied into docs/benchmarks.md by hand).
+bench-realtime:
+    cargo bench -p frontdesk-voice-bridge --bench bridge
