@@ -148,6 +148,10 @@ pub enum RealtimeEvent {
     /// Its arguments are JSON text as the model wrote them: parse and check
     /// them, never trust them.
     ToolCall(ToolCall),
+    /// The model began an answer (asked for, or started by itself when the
+    /// caller stopped): until its `ResponseDone`, asking for another one
+    /// is refused.
+    ResponseStarted,
     /// An answer ended, with the tokens it used (for metering).
     ResponseDone { status: ResponseStatus, usage: RealtimeUsage },
     /// The provider reported an error; the session may go on.

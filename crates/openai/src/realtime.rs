@@ -393,6 +393,7 @@ pub(crate) fn server_event(text: &str) -> Option<RealtimeEvent> {
             RealtimeEvent::ToolCall(ToolCall { id: call_id, name, arguments })
         }
         ServerEvent::OutputItemDone { item: OutputItem::Other } => return None,
+        ServerEvent::ResponseCreated {} => RealtimeEvent::ResponseStarted,
         ServerEvent::ResponseDone { response } => {
             let status = match response.status.as_deref() {
                 Some("completed") => ResponseStatus::Completed,
@@ -435,6 +436,8 @@ enum ServerEvent {
     OutputTranscript { item_id: String, transcript: String },
     #[serde(rename = "response.output_item.done")]
     OutputItemDone { item: OutputItem },
+    #[serde(rename = "response.created")]
+    ResponseCreated {},
     #[serde(rename = "response.done")]
     ResponseDone { response: ResponseBody },
     #[serde(rename = "error")]

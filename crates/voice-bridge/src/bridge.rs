@@ -14,11 +14,23 @@ use async_trait::async_trait;
 use frontdesk_llm::ToolCall;
 use frontdesk_llm::{ItemId, RealtimeError, RealtimeEvent, RealtimeSession, RealtimeUsage};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::media::{MULAW_BYTES_PER_MS, StreamStart, Track, TwilioCommand, TwilioMessage};
+
+/// A tool still running this long after the model called it gets the
+/// caller a filler ([`FILLER_INSTRUCTIONS`]), so they never sit in silence.
+pub const FILLER_AFTER: Duration = Duration::from_millis(700);
+
+/// What the model is asked to say while a slow tool runs.
+pub const FILLER_INSTRUCTIONS: &str =
+    "Say only this, briefly and warmly: \"One moment while I check that.\" Say nothing else, call no tool.";
+
+/// After a filler, how long a tool's result waits for the filler's answer
+/// to end (a second answer is refused while one is active).
+const FILLER_WAIT: Duration = Duration::from_secs(3);
 
 /// Runs the model's tool calls for one call (the gateway implements it over
 /// the text path's tools and invariants).
@@ -340,6 +352,9 @@ impl Bridge {
             turn_ended_at: None,
             outcome,
         };
+        // Whether the model is answering (`ResponseStarted` to `ResponseDone`):
+        // a filler is asked for only when it is not.
+        let answering = Arc::new(watch::Sender::new(false));
         // Each tool run ends with whether it handed the call over.
         let mut tool_runs: JoinSet<Result<bool, RealtimeError>> = JoinSet::new();
         // Far enough away to never fire when there is no cap.
@@ -406,15 +421,20 @@ impl Bridge {
                             RealtimeEvent::ToolCall(call) => {
                                 let tools = tools.clone();
                                 let sender = session.sender.clone();
+                                let answering = answering.clone();
                                 tool_runs.spawn(async move {
-                                    let result = tools.run(&call).await;
+                                    let result = run_with_filler(tools.as_ref(), &call, sender.as_ref(), &answering).await?;
                                     if tools.handed_off() {
                                         return Ok(true);
                                     }
                                     sender.tool_result(&call.id, &result).await.map(|()| false)
                                 });
                             }
+                            RealtimeEvent::ResponseStarted => {
+                                answering.send_replace(true);
+                            }
                             RealtimeEvent::ResponseDone { usage, .. } => {
+                                answering.send_replace(false);
                                 run.outcome.responses += 1;
                                 add_usage(&mut run.outcome.usage, &usage);
                                 run.outcome.usages.push(usage);
@@ -454,6 +474,36 @@ impl Bridge {
         );
         outcome
     }
+}
+
+/// Runs a tool call; if it is still running after [`FILLER_AFTER`] and the
+/// model is not answering, asks the model for one filler, and then holds the
+/// result until that filler's answer has ended (at most [`FILLER_WAIT`]).
+async fn run_with_filler(
+    tools: &dyn ToolRunner,
+    call: &ToolCall,
+    sender: &dyn frontdesk_llm::RealtimeSender,
+    answering: &watch::Sender<bool>,
+) -> Result<Value, RealtimeError> {
+    let running = tools.run(call);
+    tokio::pin!(running);
+    tokio::select! {
+        result = &mut running => return Ok(result),
+        () = tokio::time::sleep(FILLER_AFTER) => {}
+    }
+    // Checked and claimed at once: two slow tools never both ask.
+    let claimed = answering.send_if_modified(|active| !std::mem::replace(active, true));
+    if !claimed {
+        return Ok(running.await);
+    }
+    tracing::debug!(tool = %call.name, "a slow tool: the caller hears a filler");
+    sender.respond(Some(FILLER_INSTRUCTIONS)).await?;
+    let result = running.await;
+    let mut answered = answering.subscribe();
+    if tokio::time::timeout(FILLER_WAIT, answered.wait_for(|active| !active)).await.is_err() {
+        tracing::debug!(tool = %call.name, "the filler's answer did not end in time; the result goes anyway");
+    }
+    Ok(result)
 }
 
 fn add_usage(total: &mut RealtimeUsage, usage: &RealtimeUsage) {

@@ -20,8 +20,8 @@ pub mod media;
 pub mod token;
 
 pub use bridge::{
-    Bridge, BridgeOptions, BridgeOutcome, EndReason, Latencies, Speaker, ToolRunner, TranscriptTurn, mark_name,
-    parse_mark_name,
+    Bridge, BridgeOptions, BridgeOutcome, EndReason, FILLER_AFTER, FILLER_INSTRUCTIONS, Latencies, Speaker, ToolRunner,
+    TranscriptTurn, mark_name, parse_mark_name,
 };
 pub use media::{
     MULAW_BYTES_PER_MS, MediaFormat, MediaFrame, MediaStreamError, StreamStart, Track, TwilioCommand, TwilioMessage,

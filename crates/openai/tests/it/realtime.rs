@@ -218,6 +218,13 @@ async fn a_session_is_configured_then_a_whole_exchange_goes_both_ways() {
         "usage": {"type": "duration", "seconds": 2}}),
     )
     .await;
+    say(
+        &mut server,
+        json!({"type": "response.created", "event_id": "event_6b", "response": {
+        "object": "realtime.response", "id": "resp_1", "status": "in_progress", "status_details": null,
+        "output": [], "usage": null}}),
+    )
+    .await;
     let model_audio = mulaw();
     let (first, second) = model_audio.split_at(100);
     for piece in [first, second] {
@@ -277,6 +284,7 @@ async fn a_session_is_configured_then_a_whole_exchange_goes_both_ways() {
         next_event(&mut events).await,
         RealtimeEvent::CallerTranscript { item_id: caller, text: "Can I talk to Marco?".to_owned() }
     );
+    assert_eq!(next_event(&mut events).await, RealtimeEvent::ResponseStarted, "response.created");
     let mut heard = Vec::new();
     for _ in 0..2 {
         match next_event(&mut events).await {

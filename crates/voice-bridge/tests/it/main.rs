@@ -3,5 +3,6 @@
 //! (channels) and a fake realtime session (scripted events).
 
 mod bridge;
+mod filler;
 mod media;
 mod support;
