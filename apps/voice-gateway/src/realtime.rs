@@ -34,7 +34,9 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::TokenCount;
 use frontdesk_llm::{ItemId, RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
-use frontdesk_routing::{CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd};
+use frontdesk_routing::{
+    CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd, TranscriptionTokens,
+};
 use frontdesk_tenant::TenantRecord;
 use frontdesk_twilio::twiml::{Connect, Method, Stream, VoiceResponse};
 use frontdesk_voice_bridge::{
@@ -439,6 +441,7 @@ async fn record(
             .map(|turn| (speaker(turn.speaker), turn.text.clone()))
             .collect(),
         answers: outcome.usages.iter().map(tokens_of).collect(),
+        transcription: transcription_of(streams, outcome),
         latency: RealtimeLatency {
             turns: outcome.latencies.turns.len() as u32,
             p50_ms: millis(outcome.latencies.p50()),
@@ -449,6 +452,24 @@ async fn record(
     if let Err(error) = recorded {
         tracing::error!(%error, "could not record the realtime stream on the call");
     }
+}
+
+/// What transcribing the caller's words cost, at the session's
+/// transcription model; seconds of audio are logged, not metered (the
+/// price table prices tokens), as for a voicemail's transcription.
+fn transcription_of(streams: &RealtimeStreams, outcome: &BridgeOutcome) -> Option<TranscriptionTokens> {
+    let model = streams.session.input_transcription_model.as_deref()?;
+    if outcome.transcription_seconds > 0.0 {
+        tracing::warn!(
+            model,
+            seconds = outcome.transcription_seconds,
+            "a transcription billed by the second is not metered (the price table prices tokens)"
+        );
+    }
+    let usage = outcome.transcription_tokens;
+    let tokens =
+        TokenCount { input: usage.input_tokens, cached_input: usage.cached_input_tokens, output: usage.output_tokens };
+    (tokens.total() > 0).then(|| TranscriptionTokens { model: model.to_owned(), tokens })
 }
 
 /// An answer's tokens as the price table counts them (audio and text at

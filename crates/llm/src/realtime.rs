@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::{ModelUsage, ToolCall, ToolSpec};
+use crate::{ModelUsage, ToolCall, ToolSpec, TranscriptionUsage};
 
 /// How audio is encoded, in and out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,8 +139,10 @@ pub enum RealtimeEvent {
     /// The caller stopped speaking, `audio_end_ms` into the audio sent.
     SpeechStopped { audio_end_ms: u64, item_id: ItemId },
     /// What the caller said in item `item_id`, transcribed (only with an
-    /// input transcription model).
-    CallerTranscript { item_id: ItemId, text: String },
+    /// input transcription model), and what the provider counted for
+    /// transcribing it (billed at the transcription model's price, apart
+    /// from the answers).
+    CallerTranscript { item_id: ItemId, text: String, usage: TranscriptionUsage },
     /// What the model said in item `item_id`, all of it (even when the
     /// caller heard only part of it).
     ReceptionistTranscript { item_id: ItemId, text: String },

@@ -379,9 +379,11 @@ pub(crate) fn server_event(text: &str) -> Option<RealtimeEvent> {
         ServerEvent::SpeechStopped { audio_end_ms, item_id } => {
             RealtimeEvent::SpeechStopped { audio_end_ms, item_id: ItemId::new(item_id) }
         }
-        ServerEvent::InputTranscript { item_id, transcript } => {
-            RealtimeEvent::CallerTranscript { item_id: ItemId::new(item_id), text: transcript }
-        }
+        ServerEvent::InputTranscript { item_id, transcript, usage } => RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new(item_id),
+            text: transcript,
+            usage: crate::transcription::usage_of(usage),
+        },
         ServerEvent::AudioDelta { item_id, delta } => match BASE64.decode(delta) {
             Ok(audio) => RealtimeEvent::AudioOut { item_id: ItemId::new(item_id), audio },
             Err(error) => return Some(unreadable(format!("audio that is not base64: {error}"))),
@@ -429,7 +431,13 @@ enum ServerEvent {
     #[serde(rename = "input_audio_buffer.speech_stopped")]
     SpeechStopped { audio_end_ms: u64, item_id: String },
     #[serde(rename = "conversation.item.input_audio_transcription.completed")]
-    InputTranscript { item_id: String, transcript: String },
+    InputTranscript {
+        item_id: String,
+        transcript: String,
+        /// Tokens or seconds, as `/audio/transcriptions` reports them.
+        #[serde(default)]
+        usage: Option<serde_json::Value>,
+    },
     #[serde(rename = "response.output_audio.delta")]
     AudioDelta { item_id: String, delta: String },
     #[serde(rename = "response.output_audio_transcript.done")]
@@ -617,5 +625,38 @@ impl RealtimeSender for OpenAiRealtimeSender {
             tracing::debug!(%error, "the realtime close frame could not be sent");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use frontdesk_llm::TranscriptionUsage;
+    use serde_json::json;
+
+    use super::*;
+
+    fn caller_transcript_usage(usage: serde_json::Value) -> Option<TranscriptionUsage> {
+        let event = json!({"type": "conversation.item.input_audio_transcription.completed", "event_id": "event_1",
+            "item_id": "item_1", "content_index": 0, "transcript": "Hello.", "usage": usage});
+        match server_event(&event.to_string()) {
+            Some(RealtimeEvent::CallerTranscript { usage, .. }) => Some(usage),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_caller_transcript_carries_what_transcribing_it_cost_in_tokens_or_seconds() {
+        let tokens = json!({"type": "tokens", "input_tokens": 30, "output_tokens": 6, "total_tokens": 36,
+            "input_token_details": {"audio_tokens": 28, "text_tokens": 2}});
+        assert_eq!(
+            caller_transcript_usage(tokens),
+            Some(TranscriptionUsage::Tokens(ModelUsage { input_tokens: 30, cached_input_tokens: 0, output_tokens: 6 }))
+        );
+        assert_eq!(
+            caller_transcript_usage(json!({"type": "duration", "seconds": 1.5})),
+            Some(TranscriptionUsage::AudioSeconds(1.5))
+        );
+        assert_eq!(caller_transcript_usage(json!(null)), Some(TranscriptionUsage::Unreported));
+        assert_eq!(caller_transcript_usage(json!({"type": "minutes"})), Some(TranscriptionUsage::Unreported));
     }
 }

@@ -58,8 +58,9 @@ enum UsageReply {
 }
 
 /// What the provider counted; a shape this client does not know counts as
-/// unreported rather than failing a transcript already paid for.
-fn usage_of(raw: Option<serde_json::Value>) -> TranscriptionUsage {
+/// unreported rather than failing a transcript already paid for. The
+/// realtime API's caller transcripts carry the same `usage`.
+pub(crate) fn usage_of(raw: Option<serde_json::Value>) -> TranscriptionUsage {
     let Some(raw) = raw else { return TranscriptionUsage::Unreported };
     match serde_json::from_value::<UsageReply>(raw) {
         Ok(UsageReply::Tokens { input_tokens, output_tokens }) => {

@@ -42,7 +42,9 @@ pub use ids::{CallSid, CallStatus, IdError, TurnKey, TurnNumber};
 pub use inbound::{InboundText, InboundTexts};
 pub use knowledge::{KnowledgeReindex, REINDEX_KNOWLEDGE, reindex_job};
 pub use memory::MemoryCallStore;
-pub use realtime::{REALTIME_CALL_CAP, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd, realtime_start};
+pub use realtime::{
+    REALTIME_CALL_CAP, RealtimeLatency, RealtimeRecord, RealtimeStart, StreamEnd, TranscriptionTokens, realtime_start,
+};
 pub use realtime_tools::{ANSWER_WAIT, RealtimeTools, realtime_tool_specs};
 pub use reconcile::{CHECK_CALL_DURATION, CallDurationCheck, CallLedger, LedgerCall, LedgerError, duration_check_job};
 pub use reminders::{FlagReminders, ReminderTexts, reminder_text, when_from};

@@ -102,13 +102,26 @@ pub struct RealtimeRecord {
     pub transcript: Vec<(Speaker, String)>,
     /// Each answer's tokens, in order.
     pub answers: Vec<TokenCount>,
+    /// What transcribing the caller's words cost, by tokens; `None`: none
+    /// billed by tokens (no transcription model, or one billed otherwise).
+    pub transcription: Option<TranscriptionTokens>,
     pub latency: RealtimeLatency,
+}
+
+/// The caller's words transcribed on a stream: the transcription model (as
+/// the price table knows it) and its tokens, all transcripts together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptionTokens {
+    pub model: String,
+    pub tokens: TokenCount,
 }
 
 impl CallSession {
     /// A realtime stream of `call_sid` ended: its transcript joins the
     /// call's, each answer's tokens are metered (`realtime:{call}:{n}:0`,
-    /// once each), its latencies join the call's state. Once per call (a
+    /// once each) and so is the caller's transcription at its own model's
+    /// price (`realtime-transcribe:{call}:1:0`, once), its latencies join
+    /// the call's state. Once per call (a
     /// second record changes nothing). Errors are the caller's to log.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn realtime_recorded(
@@ -139,6 +152,14 @@ impl CallSession {
             let uses = vec![ModelUse { purpose: "realtime", model: record.model.clone(), tokens }];
             self.meter_models(profile.slug(), call_sid, turn, uses, now).await;
             turn = turn.next();
+        }
+        if let Some(transcription) = record.transcription {
+            let uses = vec![ModelUse {
+                purpose: "realtime-transcribe",
+                model: transcription.model,
+                tokens: transcription.tokens,
+            }];
+            self.meter_models(profile.slug(), call_sid, TurnNumber::FIRST, uses, now).await;
         }
         Ok(())
     }

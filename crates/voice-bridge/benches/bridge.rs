@@ -42,7 +42,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontdesk_llm::{
     ItemId, ModelUsage, RealtimeError, RealtimeEvent, RealtimeEvents, RealtimeSender, RealtimeSession, RealtimeUsage,
-    ResponseStatus, ToolCall,
+    ResponseStatus, ToolCall, TranscriptionUsage,
 };
 use frontdesk_voice_bridge::{
     Bridge, Latencies, MediaFormat, MediaFrame, StreamStart, ToolRunner, Track, TwilioCommand, TwilioMessage,
@@ -403,6 +403,11 @@ async fn turn_model(mut heard: mpsc::UnboundedReceiver<bool>, events: mpsc::Send
         let mut answer_events = vec![RealtimeEvent::CallerTranscript {
             item_id: caller_item(turn),
             text: "I'd like a haircut on Tuesday at ten".to_owned(),
+            usage: TranscriptionUsage::Tokens(ModelUsage {
+                input_tokens: 40,
+                cached_input_tokens: 0,
+                output_tokens: 9,
+            }),
         }];
         answer_events.extend(
             (0..ANSWER_FRAMES)

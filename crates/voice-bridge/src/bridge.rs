@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontdesk_llm::ToolCall;
-use frontdesk_llm::{ItemId, RealtimeError, RealtimeEvent, RealtimeSession, RealtimeUsage};
+use frontdesk_llm::{
+    ItemId, ModelUsage, RealtimeError, RealtimeEvent, RealtimeSession, RealtimeUsage, TranscriptionUsage,
+};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -145,6 +147,12 @@ pub struct BridgeOutcome {
     /// Each answer's tokens, in the order they were done (what is metered,
     /// one record an answer).
     pub usages: Vec<RealtimeUsage>,
+    /// What transcribing the caller's words cost, all transcripts together
+    /// and apart from the answers (the transcription model has its own
+    /// price): the transcripts billed by tokens…
+    pub transcription_tokens: ModelUsage,
+    /// …and those billed by the second of audio.
+    pub transcription_seconds: f64,
     pub responses: u32,
     /// Barge-ins: answers the caller spoke over.
     pub interruptions: u32,
@@ -312,6 +320,8 @@ impl Bridge {
             latencies: Latencies::default(),
             usage: RealtimeUsage::default(),
             usages: Vec::new(),
+            transcription_tokens: ModelUsage::default(),
+            transcription_seconds: 0.0,
             responses: 0,
             interruptions: 0,
             model_errors: Vec::new(),
@@ -399,7 +409,16 @@ impl Bridge {
                                 }
                             }
                             RealtimeEvent::SpeechStopped { .. } => run.turn_ended_at = Some(Instant::now()),
-                            RealtimeEvent::CallerTranscript { item_id, text } => {
+                            RealtimeEvent::CallerTranscript { item_id, text, usage } => {
+                                match usage {
+                                    TranscriptionUsage::Tokens(tokens) => {
+                                        add_tokens(&mut run.outcome.transcription_tokens, &tokens);
+                                    }
+                                    TranscriptionUsage::AudioSeconds(seconds) => {
+                                        run.outcome.transcription_seconds += seconds;
+                                    }
+                                    TranscriptionUsage::Unreported => {}
+                                }
                                 let text = frontdesk_language::redact_card_numbers(&text);
                                 tools.heard(&item_id, &text).await;
                                 run.outcome.transcript.push(TranscriptTurn {
@@ -507,11 +526,14 @@ async fn run_with_filler(
 }
 
 fn add_usage(total: &mut RealtimeUsage, usage: &RealtimeUsage) {
-    for (sum, part) in [(&mut total.text, &usage.text), (&mut total.audio, &usage.audio)] {
-        sum.input_tokens += part.input_tokens;
-        sum.cached_input_tokens += part.cached_input_tokens;
-        sum.output_tokens += part.output_tokens;
-    }
+    add_tokens(&mut total.text, &usage.text);
+    add_tokens(&mut total.audio, &usage.audio);
+}
+
+fn add_tokens(sum: &mut ModelUsage, part: &ModelUsage) {
+    sum.input_tokens += part.input_tokens;
+    sum.cached_input_tokens += part.cached_input_tokens;
+    sum.output_tokens += part.output_tokens;
 }
 
 /// Skips `connected` to the `start`; anything else first is a refusal.

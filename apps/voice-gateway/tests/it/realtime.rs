@@ -469,6 +469,7 @@ async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hear
         RealtimeEvent::CallerTranscript {
             item_id: ItemId::new("c1"),
             text: "my card is 4111 1111 1111 1111, what time do you close".into(),
+            usage: frontdesk_llm::TranscriptionUsage::Unreported,
         },
         // The answer's first audio ends the caller's one timed turn.
         RealtimeEvent::AudioOut { item_id: ItemId::new("r2"), audio: vec![9; 160] },
@@ -518,16 +519,79 @@ async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hear
 }
 
 #[tokio::test]
+async fn the_callers_transcription_is_metered_once_at_its_own_model_and_counts_in_the_calls_ai_cost() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA109").await;
+    let mut socket = start_stream(&served, &twiml, "CA109").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    let transcribed = |input_tokens, output_tokens| {
+        frontdesk_llm::TranscriptionUsage::Tokens(ModelUsage { input_tokens, cached_input_tokens: 0, output_tokens })
+    };
+    let answer = RealtimeUsage {
+        text: ModelUsage { input_tokens: 100, cached_input_tokens: 0, output_tokens: 10 },
+        audio: ModelUsage { input_tokens: 0, cached_input_tokens: 0, output_tokens: 200 },
+    };
+    let events = [
+        RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: answer },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c1"),
+            text: "what time do you close".into(),
+            usage: transcribed(30, 6),
+        },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c2"),
+            text: "thanks".into(),
+            usage: transcribed(10, 3),
+        },
+        // Billed by the second: logged, not metered.
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c3"),
+            text: "bye".into(),
+            usage: frontdesk_llm::TranscriptionUsage::AudioSeconds(1.0),
+        },
+    ];
+    for event in events {
+        served.model.send(event).await.ok();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_json(
+        &mut socket,
+        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
+        "stop": {"accountSid": "AC1", "callSid": "CA109"}}),
+    )
+    .await;
+    until_closed(&mut socket).await;
+    // Twilio retries the stream's end: nothing is metered twice.
+    stream_done(&served, "CA109", "completed").await;
+    stream_done(&served, "CA109", "completed").await;
+
+    let answer_tokens = 310;
+    let transcription_tokens = 30 + 6 + 10 + 3;
+    let call = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA109", None).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(call.body["ai_cost"]["tokens"], answer_tokens + transcription_tokens, "{}", call.body);
+    let usage = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], answer_tokens + transcription_tokens, "{}", usage.body);
+
+    // At gpt-4o-mini-transcribe's price (3 and 5 micros a token, in and
+    // out), on top of the answers' cost.
+    let prices = frontdesk_billing::PriceTable::standard();
+    let cost = |model: &str, input, output| {
+        let price = prices.price(model).unwrap_or_else(|| panic!("{model} is priced"));
+        frontdesk_billing::TokenCount { input, cached_input: 0, output }.cost_micros(price)
+    };
+    let (transcription, answers) = (cost("gpt-4o-mini-transcribe", 40, 9), cost("gpt-realtime-2.1-mini", 100, 210));
+    assert!(transcription > 0);
+    assert_eq!(call.body["ai_cost"]["cost_micros"], transcription + answers, "{}", call.body);
+}
+
+#[tokio::test]
 async fn a_model_dying_mid_call_hands_the_call_to_the_gather_path_with_an_apology() {
     let mut served = serve().await;
     let twiml = voice_webhook(&served, "CA106").await;
     let mut socket = start_stream(&served, &twiml, "CA106").await;
     assert_eq!(model_got(&mut served.sent).await, Sent::Other);
-    served
-        .model
-        .send(RealtimeEvent::CallerTranscript { item_id: ItemId::new("c1"), text: "hi, I need a haircut".into() })
-        .await
-        .ok();
+    served.model.send(caller_said("c1", "hi, I need a haircut")).await.ok();
     served.model.send(RealtimeEvent::Closed { reason: "the connection was lost".into() }).await.ok();
     until_closed(&mut socket).await;
 
@@ -617,7 +681,11 @@ fn tool_call(id: &str, name: &str, arguments: Value) -> RealtimeEvent {
 }
 
 fn caller_said(item: &str, text: &str) -> RealtimeEvent {
-    RealtimeEvent::CallerTranscript { item_id: ItemId::new(item), text: text.to_owned() }
+    RealtimeEvent::CallerTranscript {
+        item_id: ItemId::new(item),
+        text: text.to_owned(),
+        usage: frontdesk_llm::TranscriptionUsage::Unreported,
+    }
 }
 
 /// The result the model got for tool call `id` (audio and other sends

@@ -445,7 +445,7 @@ impl TestApp {
         let (mut state, billing) = gateway_state(app.store.clone(), app.clock.clone(), bookings, Some(twilio)).await;
         let session = frontdesk_llm::SessionConfig {
             instructions: "You are the shop's receptionist.".to_owned(),
-            ..voice_gateway::realtime::RealtimeStreams::default_session(None)
+            ..voice_gateway::realtime::RealtimeStreams::default_session(Some("gpt-4o-mini-transcribe".to_owned()))
         };
         let streams = voice_gateway::realtime::RealtimeStreams::new(
             voice,

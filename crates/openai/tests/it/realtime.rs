@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use frontdesk_llm::{
     AudioFormat, ItemId, ModelUsage, RealtimeError, RealtimeEvent, RealtimeEvents, RealtimeSession, RealtimeUsage,
-    RealtimeVoice, ResponseStatus, SessionConfig, ToolCall, ToolSpec, TurnDetection,
+    RealtimeVoice, ResponseStatus, SessionConfig, ToolCall, ToolSpec, TranscriptionUsage, TurnDetection,
 };
 use frontdesk_openai::{OpenAiRealtime, RealtimeConfig, RealtimeSetupError, realtime_url};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -282,7 +282,11 @@ async fn a_session_is_configured_then_a_whole_exchange_goes_both_ways() {
     );
     assert_eq!(
         next_event(&mut events).await,
-        RealtimeEvent::CallerTranscript { item_id: caller, text: "Can I talk to Marco?".to_owned() }
+        RealtimeEvent::CallerTranscript {
+            item_id: caller,
+            text: "Can I talk to Marco?".to_owned(),
+            usage: TranscriptionUsage::AudioSeconds(2.0),
+        }
     );
     assert_eq!(next_event(&mut events).await, RealtimeEvent::ResponseStarted, "response.created");
     let mut heard = Vec::new();

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use frontdesk_llm::{ItemId, ModelUsage, RealtimeError, RealtimeEvent, RealtimeUsage, ResponseStatus, ToolCall};
+use frontdesk_llm::{
+    ItemId, ModelUsage, RealtimeError, RealtimeEvent, RealtimeUsage, ResponseStatus, ToolCall, TranscriptionUsage,
+};
 use frontdesk_voice_bridge::{BridgeOptions, EndReason, Speaker, TranscriptTurn, TwilioCommand, TwilioMessage};
 use serde_json::json;
 
@@ -141,8 +143,32 @@ async fn transcripts_are_kept_in_order_without_card_numbers_and_usage_is_summed(
         RealtimeEvent::CallerTranscript {
             item_id: ItemId::new("c1"),
             text: "My card is 4111 1111 1111 1111, book me at ten".to_owned(),
+            usage: TranscriptionUsage::Tokens(ModelUsage {
+                input_tokens: 30,
+                cached_input_tokens: 0,
+                output_tokens: 6,
+            }),
         },
         RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r1"), text: "Booked for ten.".to_owned() },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c2"),
+            text: "Thanks".to_owned(),
+            usage: TranscriptionUsage::Tokens(ModelUsage {
+                input_tokens: 10,
+                cached_input_tokens: 0,
+                output_tokens: 2,
+            }),
+        },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c3"),
+            text: "Bye".to_owned(),
+            usage: TranscriptionUsage::AudioSeconds(1.5),
+        },
+        RealtimeEvent::CallerTranscript {
+            item_id: ItemId::new("c4"),
+            text: "Bye now".to_owned(),
+            usage: TranscriptionUsage::Unreported,
+        },
         RealtimeEvent::ResponseDone {
             status: ResponseStatus::Completed,
             usage: RealtimeUsage {
@@ -170,8 +196,14 @@ async fn transcripts_are_kept_in_order_without_card_numbers_and_usage_is_summed(
         [
             (Speaker::Caller, "My card is [card number removed], book me at ten"),
             (Speaker::Receptionist, "Booked for ten."),
+            (Speaker::Caller, "Thanks"),
+            (Speaker::Caller, "Bye"),
+            (Speaker::Caller, "Bye now"),
         ]
     );
+    // The caller's transcription apart from the answers' tokens.
+    assert_eq!(outcome.transcription_tokens, ModelUsage { input_tokens: 40, cached_input_tokens: 0, output_tokens: 8 });
+    assert_eq!(outcome.transcription_seconds, 1.5);
     assert_eq!(outcome.responses, 2);
     assert_eq!(
         outcome.usage,
@@ -217,6 +249,7 @@ async fn the_runner_hears_the_caller_before_the_tool_call_that_follows_and_a_han
     let said = RealtimeEvent::CallerTranscript {
         item_id: ItemId::new("item_C1"),
         text: "yes please, my card is 4111 1111 1111 1111".to_owned(),
+        usage: TranscriptionUsage::Unreported,
     };
     call.model_sends(said).await;
     let tool = |id: &str, name: &str| ToolCall { id: id.to_owned(), name: name.to_owned(), arguments: "{}".to_owned() };
