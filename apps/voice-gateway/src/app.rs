@@ -336,7 +336,6 @@ impl Application {
                 voice,
                 frontdesk_voice_bridge::StreamTokens::new(secret.as_bytes()),
                 session,
-                Arc::new(crate::realtime::NoTools),
             ))
         });
         // Texts go nowhere without a Twilio account (the embedded outbox).

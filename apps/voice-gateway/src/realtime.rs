@@ -13,7 +13,10 @@
 //! decides which) opens the model's session while the phone still rings
 //! and parks it here under the call ([`RealtimeStreams::park`]); the
 //! upgrade claims it. A session never claimed is closed when its token
-//! expires. When the stream ends, the call's transcript, tokens and
+//! expires. A stream upgraded on another process than the webhook's (no
+//! session parked for it) finds its call under the token's shop, refused
+//! unless that shop has it, and is opened with the call's own instructions,
+//! greeting and tools. When the stream ends, the call's transcript, tokens and
 //! latencies are recorded, and why it ended is kept for the `<Connect
 //! action>` (`/twilio/stream-done`), which goes on with the call turn by
 //! turn (or not, when the caller hung up).
@@ -33,15 +36,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::TokenCount;
+use frontdesk_core::TenantId;
 use frontdesk_llm::{ItemId, RealtimeSession, RealtimeUsage, RealtimeVoice, SessionConfig, ToolCall};
 use frontdesk_routing::{
-    CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd, TranscriptionTokens,
+    CallError, CallSid, RealtimeLatency, RealtimeRecord, RealtimeStart, RealtimeTools, StreamEnd, TranscriptionTokens,
 };
 use frontdesk_tenant::TenantRecord;
 use frontdesk_twilio::twiml::{Connect, Method, Stream, VoiceResponse};
 use frontdesk_voice_bridge::{
-    Bridge, BridgeOptions, BridgeOutcome, EndReason, STREAM_TOKEN_LIFETIME, StreamTokens, ToolRunner, TwilioCommand,
-    TwilioMessage,
+    Bridge, BridgeOptions, BridgeOutcome, EndReason, STREAM_TOKEN_LIFETIME, StreamTicket, StreamTokens, ToolRunner,
+    TwilioCommand, TwilioMessage,
 };
 use tokio::sync::mpsc;
 
@@ -69,8 +73,17 @@ struct Parked {
 /// A call's stream, as the upgrade finds it.
 struct Claimed {
     session: RealtimeSession,
-    shop: Option<Arc<TenantRecord>>,
-    greeting: Option<String>,
+    shop: Arc<TenantRecord>,
+    greeting: String,
+}
+
+/// How the upgrade admitted a call's stream.
+enum Admitted {
+    /// The voice webhook parked a session for it on this process.
+    Parked,
+    /// The webhook was served elsewhere: the call's shop, and what the model
+    /// is told for it (`None`: the model may no longer answer it).
+    Resumed { shop: Arc<TenantRecord>, start: Option<RealtimeStart> },
 }
 
 /// What the stream endpoint needs besides the Twilio webhooks' settings.
@@ -78,10 +91,8 @@ pub struct RealtimeStreams {
     pub voice: Arc<dyn RealtimeVoice>,
     pub tokens: StreamTokens,
     /// What every call's session is opened with (voice, audio, turn
-    /// detection); the instructions are each call's own (a stream with no
-    /// session parked for it is opened with these).
+    /// detection); the instructions and tools are each call's own.
     pub session: SessionConfig,
-    pub tools: Arc<dyn ToolRunner>,
     /// A call's time with the model ([`frontdesk_routing::REALTIME_CALL_CAP`]).
     pub call_cap: Duration,
     parked: Mutex<HashMap<String, Parked>>,
@@ -89,17 +100,11 @@ pub struct RealtimeStreams {
 }
 
 impl RealtimeStreams {
-    pub fn new(
-        voice: Arc<dyn RealtimeVoice>,
-        tokens: StreamTokens,
-        session: SessionConfig,
-        tools: Arc<dyn ToolRunner>,
-    ) -> RealtimeStreams {
+    pub fn new(voice: Arc<dyn RealtimeVoice>, tokens: StreamTokens, session: SessionConfig) -> RealtimeStreams {
         RealtimeStreams {
             voice,
             tokens,
             session,
-            tools,
             call_cap: frontdesk_routing::REALTIME_CALL_CAP,
             parked: Mutex::new(HashMap::new()),
             ended: Mutex::new(HashMap::new()),
@@ -125,6 +130,16 @@ impl RealtimeStreams {
         }
     }
 
+    /// A call's session settings: `start`'s instructions and the text
+    /// path's tools over the shared settings.
+    fn call_session(&self, start: &RealtimeStart) -> SessionConfig {
+        SessionConfig {
+            instructions: start.instructions.clone(),
+            tools: frontdesk_routing::realtime_tool_specs(),
+            ..self.session.clone()
+        }
+    }
+
     /// Opens `call_sid`'s session with `start`'s instructions and parks it
     /// for the call's stream; closed if no stream claims it before its
     /// token expires. `false` when it could not be opened (logged).
@@ -134,12 +149,7 @@ impl RealtimeStreams {
         call_sid: &CallSid,
         start: RealtimeStart,
     ) -> bool {
-        let config = SessionConfig {
-            instructions: start.instructions.clone(),
-            tools: frontdesk_routing::realtime_tool_specs(),
-            ..self.session.clone()
-        };
-        let session = match self.voice.open(config).await {
+        let session = match self.voice.open(self.call_session(&start)).await {
             Ok(session) => session,
             Err(error) => {
                 tracing::error!(%error, "could not open the voice model's session; answering turn by turn");
@@ -170,6 +180,11 @@ impl RealtimeStreams {
         lock(&self.parked).remove(call_sid)
     }
 
+    /// The shop of the session parked for `call_sid`, if one is.
+    fn parked_shop(&self, call_sid: &str) -> Option<TenantId> {
+        lock(&self.parked).get(call_sid).map(|parked| parked.shop.profile.slug().clone())
+    }
+
     /// Why `call_sid`'s stream ended, once recorded (taken: asked once).
     fn take_end(&self, call_sid: &str) -> Option<StreamEnd> {
         lock(&self.ended).remove(call_sid)
@@ -197,18 +212,6 @@ impl RealtimeStreams {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The tool calls of a stream whose shop is not known here (no session was
-/// parked for it, and none is offered tools): each is answered that it is
-/// not available.
-pub struct NoTools;
-
-#[async_trait::async_trait]
-impl ToolRunner for NoTools {
-    async fn run(&self, call: &ToolCall) -> serde_json::Value {
-        serde_json::json!({"error": format!("{} is not available on this call", call.name)})
-    }
 }
 
 /// A realtime call's tools: the domain's [`RealtimeTools`] for the call.
@@ -271,12 +274,13 @@ fn websocket_base(public_base_url: &str) -> String {
 pub fn connect_stream_twiml(
     public_base_url: &str,
     tokens: &StreamTokens,
+    tenant: &TenantId,
     call_sid: &str,
     now: DateTime<Utc>,
     action: &str,
     parameters: &[(&str, &str)],
 ) -> String {
-    let url = stream_url(public_base_url, &tokens.mint(call_sid, now));
+    let url = stream_url(public_base_url, &tokens.mint(call_sid, tenant, now));
     let stream = parameters.iter().fold(Stream::new(url), |stream, (name, value)| stream.parameter(*name, *value));
     VoiceResponse::new().connect(Connect::new().action(action).method(Method::Post).stream(stream)).to_xml()
 }
@@ -308,8 +312,8 @@ async fn stream(
             "X-Twilio-Signature does not match; check the Twilio auth token and FRONTDESK_PUBLIC_BASE_URL",
         );
     }
-    let call_sid = match streams.tokens.verify(&token, state.clock.now()) {
-        Ok(call_sid) => call_sid,
+    let ticket = match streams.tokens.verify(&token, state.clock.now()) {
+        Ok(ticket) => ticket,
         Err(error) => {
             tracing::warn!(%error, "refused a media stream");
             return forbidden(
@@ -322,22 +326,64 @@ async fn stream(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    upgrade.on_upgrade(move |socket| relay(socket, state, streams, call_sid))
+    let admitted = match admit(&state, &telephony, &streams, &ticket).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    let call_sid = ticket.call_sid;
+    upgrade.on_upgrade(move |socket| relay(socket, state, streams, call_sid, admitted))
 }
 
-/// The session parked for the call, else one opened now with the shared
-/// settings (the webhook was served by another process, or long ago).
-async fn claim_or_open(streams: &RealtimeStreams, call_sid: &str) -> Option<Claimed> {
-    if let Some(parked) = streams.claim(call_sid) {
-        return Some(Claimed {
-            session: parked.session,
-            shop: Some(parked.shop),
-            greeting: Some(parked.start.greeting),
-        });
+/// Whether the token's shop has the call: the session parked for it must be
+/// that shop's; with none parked here, the shop and the call are loaded and
+/// what the model is told for the call is built again.
+async fn admit(
+    state: &AppState,
+    telephony: &crate::twilio::Telephony,
+    streams: &RealtimeStreams,
+    ticket: &StreamTicket,
+) -> Result<Admitted, Response> {
+    let not_this_shops = || {
+        tracing::warn!(tenant_id = %ticket.tenant, call_sid = %ticket.call_sid, "refused a media stream for a call its shop does not have");
+        forbidden("unknown_call", "the stream token's shop has no such call")
+    };
+    if let Some(shop) = streams.parked_shop(&ticket.call_sid) {
+        return if shop == ticket.tenant { Ok(Admitted::Parked) } else { Err(not_this_shops()) };
     }
-    tracing::warn!("no voice session parked for this call; opening one now");
-    match streams.voice.open(streams.session.clone()).await {
-        Ok(session) => Some(Claimed { session, shop: None, greeting: None }),
+    let call_sid = CallSid::parse(&ticket.call_sid).map_err(|_| not_this_shops())?;
+    let unavailable = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "could not load a media stream's call");
+        (StatusCode::SERVICE_UNAVAILABLE, "the call could not be loaded").into_response()
+    };
+    let shop = match state.tenants.get_tenant(&ticket.tenant).await {
+        Ok(Some(shop)) => Arc::new(shop),
+        Ok(None) => return Err(not_this_shops()),
+        Err(error) => return Err(unavailable(&error)),
+    };
+    match telephony.session.realtime_resumed(&shop.profile, &call_sid, state.clock.now()).await {
+        Ok(start) => Ok(Admitted::Resumed { shop, start }),
+        Err(CallError::NotFound(_)) => Err(not_this_shops()),
+        Err(error) => Err(unavailable(&error)),
+    }
+}
+
+/// The session parked for the call, else (the webhook was served by another
+/// process) one opened now with the call's own instructions.
+async fn claim_or_open(streams: &RealtimeStreams, call_sid: &str, admitted: Admitted) -> Option<Claimed> {
+    if let Some(parked) = streams.claim(call_sid) {
+        return Some(Claimed { session: parked.session, shop: parked.shop, greeting: parked.start.greeting });
+    }
+    let Admitted::Resumed { shop, start } = admitted else {
+        tracing::error!("the voice session parked for this call is gone");
+        return None;
+    };
+    let Some(start) = start else {
+        tracing::warn!("the voice model may no longer answer this call");
+        return None;
+    };
+    tracing::info!("no voice session parked for this call here; opening one for it now");
+    match streams.voice.open(streams.call_session(&start)).await {
+        Ok(session) => Some(Claimed { session, shop, greeting: start.greeting }),
         Err(error) => {
             tracing::error!(%error, "could not open the voice model's session");
             None
@@ -348,29 +394,34 @@ async fn claim_or_open(streams: &RealtimeStreams, call_sid: &str) -> Option<Clai
 /// Bridges the call's session to the socket until either ends; records
 /// what the call said and spent and why it ended; then closes the socket
 /// (Twilio goes on to the `<Connect action>`).
-#[tracing::instrument(skip(socket, state, streams))]
-async fn relay(mut socket: WebSocket, state: AppState, streams: Arc<RealtimeStreams>, call_sid: String) {
-    let Some(claimed) = claim_or_open(&streams, &call_sid).await else {
+#[tracing::instrument(skip(socket, state, streams, admitted))]
+async fn relay(
+    mut socket: WebSocket,
+    state: AppState,
+    streams: Arc<RealtimeStreams>,
+    call_sid: String,
+    admitted: Admitted,
+) {
+    let Some(claimed) = claim_or_open(&streams, &call_sid, admitted).await else {
         streams.record_end(&call_sid, StreamEnd::ModelFailed);
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
     let (twilio_in, from_twilio) = mpsc::channel(FRAMES_QUEUED);
     let (to_twilio, mut twilio_out) = mpsc::channel::<TwilioCommand>(FRAMES_QUEUED);
-    // The call's own tools when its shop is known (a session parked by the
-    // voice webhook); otherwise the shared runner.
-    let tools: Arc<dyn ToolRunner> = match (&claimed.shop, &state.twilio, CallSid::parse(&call_sid)) {
-        (Some(shop), Some(telephony), Ok(sid)) => {
-            Arc::new(CallTools(telephony.session.realtime_tools(shop.profile.clone(), sid, state.clock.clone())))
-        }
-        _ => streams.tools.clone(),
+    // The call's own tools (admitted: its telephony and sid are known).
+    let (Some(telephony), Ok(sid)) = (&state.twilio, CallSid::parse(&call_sid)) else {
+        streams.record_end(&call_sid, StreamEnd::ModelFailed);
+        let _ = claimed.session.sender.close().await;
+        let _ = socket.send(Message::Close(None)).await;
+        return;
     };
-    let mut bridge = Bridge::new(claimed.session, tools)
+    let tools =
+        Arc::new(CallTools(telephony.session.realtime_tools(claimed.shop.profile.clone(), sid, state.clock.clone())));
+    let bridge = Bridge::new(claimed.session, tools)
         .with_options(BridgeOptions { expected_call_sid: Some(call_sid.clone()) })
-        .with_ai_cap(streams.call_cap);
-    if let Some(greeting) = &claimed.greeting {
-        bridge = bridge.with_greeting(greeting.clone());
-    }
+        .with_ai_cap(streams.call_cap)
+        .with_greeting(claimed.greeting.clone());
     let bridge = tokio::spawn(bridge.run(from_twilio, to_twilio));
     let mut twilio_in = Some(twilio_in);
     loop {
@@ -402,10 +453,8 @@ async fn relay(mut socket: WebSocket, state: AppState, streams: Arc<RealtimeStre
     }
     let end = match bridge.await {
         Ok(outcome) => {
-            log_outcome(&outcome, claimed.shop.as_ref().map(|shop| shop.profile.slug().as_str()));
-            if let Some(shop) = &claimed.shop {
-                record(&state, &streams, shop, &call_sid, &outcome).await;
-            }
+            log_outcome(&outcome, claimed.shop.profile.slug().as_str());
+            record(&state, &streams, &claimed.shop, &call_sid, &outcome).await;
             stream_end_of(&outcome.ended)
         }
         Err(error) => {
@@ -483,7 +532,7 @@ fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
 /// gateway's metric of the realtime voice (a log-based metric: aggregate
 /// its `latency_p50_ms`, `latency_p95_ms`, `turns` and `tokens` fields from
 /// the logs; there is no metrics endpoint). The span carries the call sid.
-fn log_outcome(outcome: &BridgeOutcome, tenant: Option<&str>) {
+fn log_outcome(outcome: &BridgeOutcome, tenant: &str) {
     let tokens: u64 = outcome
         .usages
         .iter()
@@ -494,7 +543,7 @@ fn log_outcome(outcome: &BridgeOutcome, tenant: Option<&str>) {
         .sum();
     tracing::info!(
         target: "frontdesk::realtime",
-        tenant_id = tenant.unwrap_or("-"),
+        tenant_id = tenant,
         ended = ?outcome.ended,
         turns = outcome.latencies.turns.len(),
         latency_p50_ms = outcome.latencies.p50().map(|d| d.as_millis() as u64),
@@ -519,22 +568,25 @@ mod tests {
     #[test]
     fn a_realtime_call_is_answered_with_connect_and_a_tokened_stream() {
         let tokens = StreamTokens::new(b"secret");
+        let tenant = TenantId::parse("t1").unwrap_or_else(|e| panic!("{e}"));
         let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).single().unwrap_or_default();
         let twiml = connect_stream_twiml(
             "https://fd.example.com",
             &tokens,
+            &tenant,
             "CA123",
             now,
             "/twilio/stream-ended",
             &[("tenant", "t1"), ("caller", "+15551234567")],
         );
-        let token = tokens.mint("CA123", now);
+        let token = tokens.mint("CA123", &tenant, now);
         assert_eq!(
             twiml,
             format!(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect action="/twilio/stream-ended" method="POST"><Stream url="wss://fd.example.com/twilio/stream/{token}"><Parameter name="tenant" value="t1" /><Parameter name="caller" value="+15551234567" /></Stream></Connect></Response>"#
             )
         );
-        assert_eq!(tokens.verify(&token, now), Ok("CA123".to_owned()));
+        let ticket = frontdesk_voice_bridge::StreamTicket { call_sid: "CA123".to_owned(), tenant };
+        assert_eq!(tokens.verify(&token, now), Ok(ticket));
     }
 }

@@ -414,6 +414,7 @@ async fn voice(State(state): State<AppState>, webhook: Webhook) -> Response {
         let twiml = crate::realtime::connect_stream_twiml(
             &webhook.telephony.public_base_url,
             &streams.tokens,
+            profile.slug(),
             call_sid.as_str(),
             now,
             crate::realtime::STREAM_DONE_PATH,

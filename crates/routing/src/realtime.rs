@@ -117,6 +117,37 @@ pub struct TranscriptionTokens {
 }
 
 impl CallSession {
+    /// What the model is told for `call_sid`, rebuilt as [`CallSession::start_call`]
+    /// built it, for a stream whose session was not opened by the voice
+    /// webhook (it reached another process). `NotFound` when the shop has
+    /// no such call (a stream never admits another shop's call); `None`
+    /// when the model may no longer answer it (the shop's plan, flags or
+    /// AI budget changed since): the call goes on turn by turn.
+    #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
+    pub async fn realtime_resumed(
+        &self,
+        profile: &TenantProfile,
+        call_sid: &CallSid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RealtimeStart>, CallError> {
+        let call = self.existing_call(profile, call_sid).await?;
+        let crate::allowance::Admission::Answer(policy) = self.allowance.admission(profile, now).await else {
+            return Ok(None);
+        };
+        let context = CallContext {
+            profile,
+            caller: call.caller.as_ref(),
+            now,
+            policy,
+            spent: crate::spend::ModelSpend::default(),
+        };
+        // The greeting as the call's first answer would be; the call's own
+        // state is not changed (the webhook saved it).
+        let mut state = CallState { ai_budget_spent: !context.policy.paid_ai, ..CallState::default() };
+        let greeting = self.dialogue.greeting(&context, &mut state);
+        Ok(realtime_start(&context, &greeting))
+    }
+
     /// A realtime stream of `call_sid` ended: its transcript joins the
     /// call's, each answer's tokens are metered (`realtime:{call}:{n}:0`,
     /// once each) and so is the caller's transcription at its own model's

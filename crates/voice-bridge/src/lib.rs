@@ -26,4 +26,4 @@ pub use bridge::{
 pub use media::{
     MULAW_BYTES_PER_MS, MediaFormat, MediaFrame, MediaStreamError, StreamStart, Track, TwilioCommand, TwilioMessage,
 };
-pub use token::{STREAM_TOKEN_LIFETIME, StreamTokenError, StreamTokens};
+pub use token::{STREAM_TOKEN_LIFETIME, StreamTicket, StreamTokenError, StreamTokens};

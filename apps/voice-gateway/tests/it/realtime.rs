@@ -13,7 +13,7 @@ use frontdesk_llm::{
     ItemId, RealtimeError, RealtimeEvent, RealtimeEvents, RealtimeSender, RealtimeSession, RealtimeVoice,
     SessionConfig, ToolCall,
 };
-use frontdesk_voice_bridge::{StreamTokens, ToolRunner};
+use frontdesk_voice_bridge::StreamTokens;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -88,15 +88,6 @@ impl RealtimeVoice for FakeVoice {
     }
 }
 
-struct Refusing;
-
-#[async_trait]
-impl ToolRunner for Refusing {
-    async fn run(&self, call: &ToolCall) -> Value {
-        json!({"error": format!("{} is not offered", call.name)})
-    }
-}
-
 struct Served {
     app: TestApp,
     voice: Arc<FakeVoice>,
@@ -119,8 +110,8 @@ async fn serve_with(cap: Option<Duration>, with_session: bool) -> Served {
     let sessions = if with_session { vec![session] } else { Vec::new() };
     let voice = Arc::new(FakeVoice { sessions: Mutex::new(sessions), opened: Mutex::new(Vec::new()) });
     let app = match cap {
-        Some(cap) => TestApp::with_realtime_cap(voice.clone(), Arc::new(Refusing), cap).await,
-        None => TestApp::with_realtime(voice.clone(), Arc::new(Refusing)).await,
+        Some(cap) => TestApp::with_realtime_cap(voice.clone(), cap).await,
+        None => TestApp::with_realtime(voice.clone()).await,
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
@@ -158,8 +149,15 @@ fn assert_refused(result: Result<Socket, WsError>, code: &str) {
     }
 }
 
+/// A stream token for `call_sid` of `tenant`, as a gateway process mints it.
+fn token_of(served: &Served, call_sid: &str, tenant: &str, minutes_ago: i64) -> String {
+    let tenant = frontdesk_core::TenantId::parse(tenant).unwrap_or_else(|e| panic!("{e}"));
+    let minted = served.app.clock.now() - chrono::Duration::minutes(minutes_ago);
+    StreamTokens::new(SECRET.as_bytes()).mint(call_sid, &tenant, minted)
+}
+
 fn token(served: &Served, call_sid: &str, minutes_ago: i64) -> String {
-    StreamTokens::new(SECRET.as_bytes()).mint(call_sid, served.app.clock.now() - chrono::Duration::minutes(minutes_ago))
+    token_of(served, call_sid, "fresh-cuts", minutes_ago)
 }
 
 #[tokio::test]
@@ -176,8 +174,10 @@ async fn an_upgrade_without_a_valid_twilio_signature_is_refused() {
 #[tokio::test]
 async fn an_upgrade_with_a_bad_or_expired_token_is_refused() {
     let served = serve().await;
-    let forged = StreamTokens::new(b"not the gateway's secret").mint("CA1", served.app.clock.now());
-    for token in [forged, token(&served, "CA1", 3), "CA1.99999999999.AAAA".to_owned(), "garbage".to_owned()] {
+    let fresh_cuts = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let forged = StreamTokens::new(b"not the gateway's secret").mint("CA1", &fresh_cuts, served.app.clock.now());
+    let old_format = "CA1.99999999999.AAAA".to_owned();
+    for token in [forged, token(&served, "CA1", 3), old_format, "garbage".to_owned()] {
         let path = format!("/twilio/stream/{token}");
         assert_refused(connect(&served, &path, Some(&signature_for(&path))).await, "invalid_stream_token");
     }
@@ -211,7 +211,7 @@ async fn model_got(sent: &mut mpsc::UnboundedReceiver<Sent>) -> Sent {
 #[tokio::test]
 async fn a_signed_upgrade_with_its_calls_token_relays_the_call_both_ways() {
     let mut served = serve().await;
-    let path = format!("/twilio/stream/{}", token(&served, "CA1", 1));
+    let path = stream_path(&voice_webhook(&served, "CA1").await);
     let mut socket = connect(&served, &path, Some(&signature_for(&path))).await.unwrap_or_else(|e| panic!("{e}"));
     send_json(&mut socket, json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})).await;
     send_json(
@@ -219,9 +219,10 @@ async fn a_signed_upgrade_with_its_calls_token_relays_the_call_both_ways() {
         json!({"event": "start", "sequenceNumber": "1", "streamSid": "MZ1", "start": {
         "accountSid": "AC1", "streamSid": "MZ1", "callSid": "CA1", "tracks": ["inbound"],
         "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-        "customParameters": {"tenant": "t1"}}}),
+        "customParameters": {"tenant": "fresh-cuts"}}}),
     )
     .await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other, "the greeting is asked for");
     let caller_audio: Vec<u8> = (0..160).map(|i| i as u8).collect();
     send_json(
         &mut socket,
@@ -271,10 +272,9 @@ async fn a_signed_upgrade_with_its_calls_token_relays_the_call_both_ways() {
         }))
         .await
         .ok();
-    assert_eq!(
-        model_got(&mut served.sent).await,
-        Sent::ToolResult("call_1".to_owned(), json!({"error": "transfer is not offered"}))
-    );
+    let Sent::ToolResult(call_id, result) = model_got(&mut served.sent).await else { panic!("no tool result") };
+    assert_eq!(call_id, "call_1");
+    assert!(result["error"].is_string(), "a tool the shop does not have: {result}");
 
     send_json(
         &mut socket,
@@ -299,7 +299,7 @@ async fn a_signed_upgrade_with_its_calls_token_relays_the_call_both_ways() {
 #[tokio::test]
 async fn a_stream_whose_start_names_another_call_is_dropped() {
     let mut served = serve().await;
-    let path = format!("/twilio/stream/{}", token(&served, "CA1", 0));
+    let path = stream_path(&voice_webhook(&served, "CA1").await);
     let mut socket = connect(&served, &path, Some(&signature_for(&path))).await.unwrap_or_else(|e| panic!("{e}"));
     send_json(
         &mut socket,
@@ -671,6 +671,80 @@ async fn the_realtime_model_is_wired_only_when_an_openai_key_is_configured() {
         .unwrap_or_else(|| panic!("a realtime voice with a key"));
     assert_eq!(voice.model_id(), "gpt-realtime-2.1-mini", "FRONTDESK_OPENAI_REALTIME_MODEL's default");
     assert!(frontdesk_runtime::build_realtime_voice(&crate::support::settings_with(&[])).unwrap_or(None).is_none());
+}
+
+// A stream upgraded on another process than its webhook's: no session is
+// parked for it here.
+
+/// The fake model's next session, in place of the one `served` held.
+fn next_session(served: &mut Served) {
+    let (model, events) = RealtimeEvents::channel(16);
+    let (sent_tx, sent) = mpsc::unbounded_channel();
+    let session = RealtimeSession { sender: Arc::new(RecordingSender { sent: sent_tx }), events };
+    served.voice.sessions.lock().unwrap_or_else(|e| e.into_inner()).push(session);
+    (served.model, served.sent) = (model, sent);
+}
+
+#[tokio::test]
+async fn a_stream_with_no_session_parked_opens_the_calls_own_with_its_tools_and_is_recorded() {
+    // The webhook was served by another process: the call is in the shared
+    // store, its session parked over there (here, none opened).
+    let mut served = serve_with(None, false).await;
+    voice_webhook(&served, "CA120").await;
+    next_session(&mut served);
+    let path = format!("/twilio/stream/{}", token(&served, "CA120", 0));
+    let twiml_with_that_stream = format!(r#"<Stream url="wss://x{path}""#);
+    let mut socket = start_stream(&served, &twiml_with_that_stream, "CA120").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other, "the greeting is asked for");
+
+    let configs = opened(&served);
+    assert_eq!(configs.len(), 2, "{configs:?}");
+    assert!(configs[1].instructions.contains("Fresh Cuts"), "the shop's own facts: {}", configs[1].instructions);
+    assert!(configs[1].instructions.contains("Services:"), "{}", configs[1].instructions);
+    let offered: Vec<&str> = configs[1].tools.iter().map(|tool| tool.name.as_str()).collect();
+    assert!(offered.contains(&"hold_slot") && offered.contains(&"book_held_slot"), "{offered:?}");
+
+    served.model.send(caller_said("c1", "a haircut tomorrow around 11 please")).await.ok();
+    let window = json!({"service": "Haircut", "date": "2026-11-25", "after": "11:00", "before": null});
+    served.model.send(tool_call("call_1", "check_availability", window)).await.ok();
+    let offer = tool_result(&mut served.sent, "call_1").await;
+    assert!(offer["say_exactly"].as_str().is_some_and(|say| say.contains("11")), "the shop's own tools: {offer}");
+    let said = RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r1"), text: "I have 11 free.".into() };
+    served.model.send(said).await.ok();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_json(
+        &mut socket,
+        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
+        "stop": {"accountSid": "AC1", "callSid": "CA120"}}),
+    )
+    .await;
+    until_closed(&mut socket).await;
+
+    let record = call_record(&served, "CA120").await;
+    let said: Vec<&str> = record.turns.iter().map(|turn| turn.text.as_str()).collect();
+    assert!(
+        said.contains(&"a haircut tomorrow around 11 please") && said.contains(&"I have 11 free."),
+        "the transcript is recorded on the call: {said:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_token_naming_another_shop_than_the_calls_is_refused() {
+    let served = serve().await;
+    let other = crate::support::shop_json("corner-salon", &[]);
+    let created = served.app.admin(Method::PUT, "/admin/tenants/corner-salon", Some(&other)).await;
+    assert!(created.status.is_success(), "{}", created.body);
+    // The session parked for the call is fresh-cuts'.
+    voice_webhook(&served, "CA121").await;
+    let path = format!("/twilio/stream/{}", token_of(&served, "CA121", "corner-salon", 0));
+    assert_refused(connect(&served, &path, Some(&signature_for(&path))).await, "unknown_call");
+    // No session parked here: the other shop has no such call.
+    let path = format!("/twilio/stream/{}", token_of(&served, "CA122", "corner-salon", 0));
+    assert_refused(connect(&served, &path, Some(&signature_for(&path))).await, "unknown_call");
+    // Nor does a shop that does not exist.
+    let path = format!("/twilio/stream/{}", token_of(&served, "CA121", "no-such-shop", 0));
+    assert_refused(connect(&served, &path, Some(&signature_for(&path))).await, "unknown_call");
+    assert_eq!(opened(&served).len(), 1, "only the webhook's session was opened");
 }
 
 // The model's tools on a realtime call: the text path's rules act, only on

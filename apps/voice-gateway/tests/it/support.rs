@@ -417,22 +417,15 @@ pub async fn run_next(
 }
 
 impl TestApp {
-    /// A gateway whose `/twilio/stream/{token}` bridges calls to `voice`
-    /// (with `tools` for its tool calls), stream tokens signed with
-    /// [`SECRET`]; Pro shops' calls are answered by it.
-    pub async fn with_realtime(
-        voice: Arc<dyn frontdesk_llm::RealtimeVoice>,
-        tools: Arc<dyn frontdesk_voice_bridge::ToolRunner>,
-    ) -> TestApp {
-        TestApp::with_realtime_cap(voice, tools, frontdesk_routing::REALTIME_CALL_CAP).await
+    /// A gateway whose `/twilio/stream/{token}` bridges calls to `voice`,
+    /// stream tokens signed with [`SECRET`]; Pro shops' calls are answered
+    /// by it.
+    pub async fn with_realtime(voice: Arc<dyn frontdesk_llm::RealtimeVoice>) -> TestApp {
+        TestApp::with_realtime_cap(voice, frontdesk_routing::REALTIME_CALL_CAP).await
     }
 
     /// [`TestApp::with_realtime`] with `cap` of model time per call.
-    pub async fn with_realtime_cap(
-        voice: Arc<dyn frontdesk_llm::RealtimeVoice>,
-        tools: Arc<dyn frontdesk_voice_bridge::ToolRunner>,
-        cap: Duration,
-    ) -> TestApp {
+    pub async fn with_realtime_cap(voice: Arc<dyn frontdesk_llm::RealtimeVoice>, cap: Duration) -> TestApp {
         let mut app = TestApp::new().await;
         let bookings = booking_service(&app.store, &app.clock);
         let twilio = voice_gateway::TwilioSettings {
@@ -451,7 +444,6 @@ impl TestApp {
             voice,
             frontdesk_voice_bridge::StreamTokens::new(SECRET.as_bytes()),
             session,
-            tools,
         );
         state.realtime = Some(Arc::new(streams.with_call_cap(cap)));
         let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
