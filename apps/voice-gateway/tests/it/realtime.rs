@@ -357,6 +357,16 @@ async fn start_stream(served: &Served, twiml: &str, call_sid: &str) -> Socket {
 }
 
 /// Waits for the gateway to close the socket (the stream's end recorded).
+/// Once the model's events are through, Twilio's `stop` for `call` (its
+/// `sequence`-th message), and the stream closing.
+async fn caller_hangs_up(socket: &mut Socket, call: &str, sequence: &str) {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stop = json!({"event": "stop", "sequenceNumber": sequence, "streamSid": "MZ1",
+        "stop": {"accountSid": "AC1", "callSid": call}});
+    send_json(socket, stop).await;
+    until_closed(socket).await;
+}
+
 async fn until_closed(socket: &mut Socket) {
     let closed = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(Ok(frame)) = socket.next().await {
@@ -479,14 +489,7 @@ async fn a_whole_call_over_the_stream_is_recorded_and_metered_and_a_hang_up_hear
     for event in events {
         served.model.send(event).await.ok();
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    send_json(
-        &mut socket,
-        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
-        "stop": {"accountSid": "AC1", "callSid": "CA105"}}),
-    )
-    .await;
-    until_closed(&mut socket).await;
+    caller_hangs_up(&mut socket, "CA105", "5").await;
 
     let twiml = stream_done(&served, "CA105", "completed").await;
     assert!(!twiml.contains("<Say"), "a caller who hung up hears nothing: {twiml}");
@@ -553,14 +556,7 @@ async fn the_callers_transcription_is_metered_once_at_its_own_model_and_counts_i
     for event in events {
         served.model.send(event).await.ok();
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    send_json(
-        &mut socket,
-        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
-        "stop": {"accountSid": "AC1", "callSid": "CA109"}}),
-    )
-    .await;
-    until_closed(&mut socket).await;
+    caller_hangs_up(&mut socket, "CA109", "5").await;
     // Twilio retries the stream's end: nothing is metered twice.
     stream_done(&served, "CA109", "completed").await;
     stream_done(&served, "CA109", "completed").await;
@@ -711,14 +707,7 @@ async fn a_stream_with_no_session_parked_opens_the_calls_own_with_its_tools_and_
     assert!(offer["say_exactly"].as_str().is_some_and(|say| say.contains("11")), "the shop's own tools: {offer}");
     let said = RealtimeEvent::ReceptionistTranscript { item_id: ItemId::new("r1"), text: "I have 11 free.".into() };
     served.model.send(said).await.ok();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    send_json(
-        &mut socket,
-        json!({"event": "stop", "sequenceNumber": "5", "streamSid": "MZ1",
-        "stop": {"accountSid": "AC1", "callSid": "CA120"}}),
-    )
-    .await;
-    until_closed(&mut socket).await;
+    caller_hangs_up(&mut socket, "CA120", "5").await;
 
     let record = call_record(&served, "CA120").await;
     let said: Vec<&str> = record.turns.iter().map(|turn| turn.text.as_str()).collect();
@@ -833,14 +822,7 @@ async fn a_realtime_booking_is_read_back_and_committed_once_on_the_callers_spoke
     // A second commit books nothing more.
     served.model.send(tool_call("call_4", "book_held_slot", json!({}))).await.ok();
     assert!(tool_result(&mut served.sent, "call_4").await["error"].is_string());
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    send_json(
-        &mut socket,
-        json!({"event": "stop", "sequenceNumber": "9", "streamSid": "MZ1",
-        "stop": {"accountSid": "AC1", "callSid": "CA110"}}),
-    )
-    .await;
-    until_closed(&mut socket).await;
+    caller_hangs_up(&mut socket, "CA110", "9").await;
     stream_done(&served, "CA110", "completed").await;
 
     let (bookings, texts) = bookings_and_texts(&served).await;
