@@ -20,6 +20,7 @@ mod notifications;
 mod outages;
 mod provisioning;
 mod realtime;
+mod realtime_wire;
 mod reminders;
 mod shared_flags;
 mod support;
