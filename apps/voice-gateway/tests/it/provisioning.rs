@@ -446,13 +446,9 @@ impl Messaging for Outgoing {
     }
 }
 
-#[tokio::test]
-async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_the_reason() {
-    let app = TestApp::new().await;
-    let shop = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
-    let number = E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
+/// `number` is one Frontdesk got for `shop`: its texts are 10DLC traffic.
+async fn attach_our_number(app: &TestApp, shop: &TenantId, number: &E164) {
     let now = app.clock.now();
-    // The shop's number is one Frontdesk got for it: its texts are 10DLC traffic.
     let order = NumberOrder {
         tenant: shop.clone(),
         number: number.clone(),
@@ -464,6 +460,29 @@ async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_
         updated_at: now,
     };
     assert!(app.store.put_number_order(&order).await.is_ok());
+}
+
+/// `shop`'s texting registration: its brand approved, its campaign `status`.
+fn campaign(shop: &TenantId, status: CampaignStatus, now: chrono::DateTime<chrono::Utc>) -> TextingRegistration {
+    TextingRegistration {
+        messaging_service: Some(
+            MessagingServiceSid::parse("MG0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}")),
+        ),
+        brand: Some(BrandSid::parse("BN0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
+        brand_status: Some(BrandStatus::Approved),
+        campaign: Some(CampaignSid::parse("QE0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
+        campaign_status: Some(status),
+        ..TextingRegistration::new(shop.clone(), now)
+    }
+}
+
+#[tokio::test]
+async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_the_reason() {
+    let app = TestApp::new().await;
+    let shop = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let number = E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
+    let now = app.clock.now();
+    attach_our_number(&app, &shop, &number).await;
     let kind = frontdesk_jobs::JobKind::parse(frontdesk_billing::CAP_ALERT).unwrap_or_else(|e| panic!("{e}"));
     let payload = json!({"metric": "minutes", "level": "soft", "period": "2026-11", "used": 400, "cap": 500});
     let job = frontdesk_jobs::NewJob::new(kind, payload).for_tenant(shop.clone());
@@ -493,16 +512,7 @@ async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_
     assert!(messages.body.to_string().contains("waiting for texting registration"), "{}", messages.body);
 
     // Under review: still waiting, now saying so.
-    let mut registration = TextingRegistration {
-        messaging_service: Some(
-            MessagingServiceSid::parse("MG0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}")),
-        ),
-        brand: Some(BrandSid::parse("BN0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
-        brand_status: Some(BrandStatus::Approved),
-        campaign: Some(CampaignSid::parse("QE0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
-        campaign_status: Some(CampaignStatus::InProgress),
-        ..TextingRegistration::new(shop.clone(), now)
-    };
+    let mut registration = campaign(&shop, CampaignStatus::InProgress, now);
     assert!(app.store.put_registration(&registration).await.is_ok());
     app.clock.advance(Span::hours(2));
     assert!(matches!(run_next(&app.store, &app.clock, &handler).await, Err(HandlerError::Retry(_))));
@@ -531,17 +541,7 @@ async fn a_shop_not_cleared_to_text_answers_no_text_but_still_records_opt_outs()
     let number = E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
     let caller = E164::parse("+15555551234").unwrap_or_else(|e| panic!("{e}"));
     let now = app.clock.now();
-    let order = NumberOrder {
-        tenant: shop.clone(),
-        number: number.clone(),
-        state: NumberState::Attached,
-        sid: None,
-        attempts: 1,
-        last_error: None,
-        created_at: now,
-        updated_at: now,
-    };
-    assert!(app.store.put_number_order(&order).await.is_ok());
+    attach_our_number(&app, &shop, &number).await;
     let text = |sid: &'static str, body: &'static str| {
         [("MessageSid", sid), ("From", "+15555551234"), ("To", "+15555550100"), ("Body", body)]
     };
@@ -562,16 +562,7 @@ async fn a_shop_not_cleared_to_text_answers_no_text_but_still_records_opt_outs()
     assert_eq!(usage().await["usage"]["sms_segments"], 0, "nothing was sent, nothing is metered");
 
     // Cleared: the shop answers again.
-    let registration = TextingRegistration {
-        messaging_service: Some(
-            MessagingServiceSid::parse("MG0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}")),
-        ),
-        brand: Some(BrandSid::parse("BN0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
-        brand_status: Some(BrandStatus::Approved),
-        campaign: Some(CampaignSid::parse("QE0123456789abcdef0123456789abcdef").unwrap_or_else(|e| panic!("{e}"))),
-        campaign_status: Some(CampaignStatus::Verified),
-        ..TextingRegistration::new(shop.clone(), now)
-    };
+    let registration = campaign(&shop, CampaignStatus::Verified, now);
     assert!(app.store.put_registration(&registration).await.is_ok());
     let (_, twiml) = app.twilio("/twilio/sms", &text("SM-a2p-6", "HELP")).await;
     assert!(twiml.contains("<Message>") && twiml.contains("For help call us"), "{twiml}");
