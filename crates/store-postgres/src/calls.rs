@@ -364,16 +364,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows: Vec<Summary> = sqlx::query_as(sql(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
-             ORDER BY started_at DESC"
-        )))
-        .bind(tenant.as_str())
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing call summaries"))?;
+        let rows: Vec<Summary> = self.started_between(SUMMARY_COLUMNS, Some(tenant), from, to).await?;
         rows.into_iter().map(|row| row.0).collect()
     }
 
@@ -382,14 +373,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows: Vec<Summary> = sqlx::query_as(sql(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
-        )))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing every tenant's call summaries"))?;
+        let rows: Vec<Summary> = self.started_between(SUMMARY_COLUMNS, None, from, to).await?;
         rows.into_iter().map(|row| row.0).collect()
     }
 
@@ -399,16 +383,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallBrief>, CallError> {
-        let rows: Vec<Brief> = sqlx::query_as(sql(format!(
-            "SELECT {BRIEF_COLUMNS} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
-             ORDER BY started_at DESC"
-        )))
-        .bind(tenant.as_str())
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing call briefs"))?;
+        let rows: Vec<Brief> = self.started_between(BRIEF_COLUMNS, Some(tenant), from, to).await?;
         rows.into_iter().map(|row| row.0).collect()
     }
 
@@ -417,14 +392,7 @@ impl CallStore for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallBrief>, CallError> {
-        let rows: Vec<Brief> = sqlx::query_as(sql(format!(
-            "SELECT {BRIEF_COLUMNS} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
-        )))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unexpected("listing every tenant's call briefs"))?;
+        let rows: Vec<Brief> = self.started_between(BRIEF_COLUMNS, None, from, to).await?;
         rows.into_iter().map(|row| row.0).collect()
     }
 
@@ -466,4 +434,32 @@ type QuestionRow = (i64, DateTime<Utc>, String, Option<DateTime<Utc>>, Option<St
 fn asked_question((id, asked_at, question, answered_at, source, coverage): QuestionRow) -> AskedQuestion {
     let nearest = source.map(|source| NearestPassage { source, coverage: coverage.unwrap_or(0.0) });
     AskedQuestion { id, asked_at, question, answered_at, nearest }
+}
+
+impl PostgresStore {
+    /// The `columns` of the calls started in `[from, to)`, of `tenant` or of
+    /// every tenant, newest first, each read as an `R`. Two statements, not
+    /// one with an optional filter, so each keeps its own index.
+    async fn started_between<R>(
+        &self,
+        columns: &str,
+        tenant: Option<&TenantId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<R>, CallError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        let query = match tenant {
+            Some(tenant) => sqlx::query_as(sql(format!(
+                "SELECT {columns} FROM calls WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
+                 ORDER BY started_at DESC"
+            )))
+            .bind(tenant.as_str()),
+            None => sqlx::query_as(sql(format!(
+                "SELECT {columns} FROM calls WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at DESC"
+            ))),
+        };
+        query.bind(from).bind(to).fetch_all(&self.pool).await.map_err(unexpected("listing the calls of a period"))
+    }
 }

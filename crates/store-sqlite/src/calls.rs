@@ -378,19 +378,8 @@ impl CallStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows = self
-            .direct
-            .run(|conn| {
-                let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
-                 ORDER BY started_at DESC"
-                );
-                let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], read_summary)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await;
-        rows.map_err(unexpected("listing call summaries"))?.into_iter().collect()
+        let rows = self.direct.run(|conn| started_between(conn, SUMMARY_COLUMNS, Some(tenant), from, to, read_summary));
+        rows.await.map_err(unexpected("listing call summaries"))?.into_iter().collect()
     }
 
     async fn call_summaries_of_all_tenants(
@@ -398,19 +387,8 @@ impl CallStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallSummary>, CallError> {
-        let rows = self
-            .direct
-            .run(|conn| {
-                let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM calls WHERE started_at >= ?1 AND started_at < ?2
-                 ORDER BY started_at DESC"
-                );
-                let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![ms(from), ms(to)], read_summary)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await;
-        rows.map_err(unexpected("listing every tenant's call summaries"))?.into_iter().collect()
+        let rows = self.direct.run(|conn| started_between(conn, SUMMARY_COLUMNS, None, from, to, read_summary));
+        rows.await.map_err(unexpected("listing every tenant's call summaries"))?.into_iter().collect()
     }
 
     async fn call_briefs(
@@ -419,19 +397,8 @@ impl CallStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallBrief>, CallError> {
-        let rows = self
-            .direct
-            .run(|conn| {
-                let sql = format!(
-                    "SELECT {BRIEF_COLUMNS} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
-                 ORDER BY started_at DESC"
-                );
-                let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![tenant.as_str(), ms(from), ms(to)], read_brief)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await;
-        rows.map_err(unexpected("listing call briefs"))?.into_iter().collect()
+        let rows = self.direct.run(|conn| started_between(conn, BRIEF_COLUMNS, Some(tenant), from, to, read_brief));
+        rows.await.map_err(unexpected("listing call briefs"))?.into_iter().collect()
     }
 
     async fn call_briefs_of_all_tenants(
@@ -439,19 +406,8 @@ impl CallStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CallBrief>, CallError> {
-        let rows = self
-            .direct
-            .run(|conn| {
-                let sql = format!(
-                    "SELECT {BRIEF_COLUMNS} FROM calls WHERE started_at >= ?1 AND started_at < ?2
-                 ORDER BY started_at DESC"
-                );
-                let mut statement = conn.prepare_cached(&sql)?;
-                let rows = statement.query_map(params![ms(from), ms(to)], read_brief)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await;
-        rows.map_err(unexpected("listing every tenant's call briefs"))?.into_iter().collect()
+        let rows = self.direct.run(|conn| started_between(conn, BRIEF_COLUMNS, None, from, to, read_brief));
+        rows.await.map_err(unexpected("listing every tenant's call briefs"))?.into_iter().collect()
     }
 
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
@@ -499,4 +455,34 @@ type QuestionRow = (i64, i64, String, Option<i64>, Option<String>, Option<f64>);
 fn asked_question((id, asked_at, question, answered_at, source, coverage): QuestionRow) -> AskedQuestion {
     let nearest = source.map(|source| NearestPassage { source, coverage: coverage.unwrap_or(0.0) as f32 });
     AskedQuestion { id, asked_at: from_ms(asked_at), question, answered_at: answered_at.map(from_ms), nearest }
+}
+
+/// The `columns` of the calls started in `[from, to)`, of `tenant` or of
+/// every tenant, newest first, each read by `read`. Two statements, not one
+/// with an optional filter, so each keeps its own index.
+fn started_between<T>(
+    conn: &rusqlite::Connection,
+    columns: &str,
+    tenant: Option<&TenantId>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    match tenant {
+        Some(tenant) => {
+            let sql = format!(
+                "SELECT {columns} FROM calls WHERE tenant_id = ?1 AND started_at >= ?2 AND started_at < ?3
+                 ORDER BY started_at DESC"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            statement.query_map(params![tenant.as_str(), ms(from), ms(to)], read)?.collect()
+        }
+        None => {
+            let sql = format!(
+                "SELECT {columns} FROM calls WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at DESC"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            statement.query_map(params![ms(from), ms(to)], read)?.collect()
+        }
+    }
 }
