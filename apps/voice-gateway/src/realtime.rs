@@ -63,6 +63,11 @@ pub const STREAM_DONE_PATH: &str = "/twilio/stream-done";
 /// recorded (the socket closes just after; the action may come first).
 const END_WAIT: Duration = Duration::from_secs(3);
 
+/// How long the voice webhook waits for the model's session to open while
+/// the caller hears it ringing; slower, the call is answered turn by turn
+/// (the adapter's own connect and set-up deadlines are 5 s each).
+pub const OPEN_WHILE_RINGING: Duration = Duration::from_secs(2);
+
 /// A session opened by the voice webhook, waiting for its stream.
 struct Parked {
     session: RealtimeSession,
@@ -140,7 +145,8 @@ impl RealtimeStreams {
         }
     }
 
-    /// Opens `call_sid`'s session with `start`'s instructions and parks it
+    /// Opens `call_sid`'s session with `start`'s instructions (within
+    /// [`OPEN_WHILE_RINGING`]) and parks it
     /// for the call's stream; closed if no stream claims it before its
     /// token expires. `false` when it could not be opened (logged).
     pub async fn open_and_park(
@@ -149,10 +155,16 @@ impl RealtimeStreams {
         call_sid: &CallSid,
         start: RealtimeStart,
     ) -> bool {
-        let session = match self.voice.open(self.call_session(&start)).await {
-            Ok(session) => session,
-            Err(error) => {
+        // The caller hears it ringing meanwhile: not for long.
+        let opening = tokio::time::timeout(OPEN_WHILE_RINGING, self.voice.open(self.call_session(&start)));
+        let session = match opening.await {
+            Ok(Ok(session)) => session,
+            Ok(Err(error)) => {
                 tracing::error!(%error, "could not open the voice model's session; answering turn by turn");
+                return false;
+            }
+            Err(_) => {
+                tracing::error!("the voice model's session took too long to open; answering turn by turn");
                 return false;
             }
         };

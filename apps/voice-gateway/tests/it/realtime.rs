@@ -70,6 +70,8 @@ impl RealtimeSender for RecordingSender {
 struct FakeVoice {
     sessions: Mutex<Vec<RealtimeSession>>,
     opened: Mutex<Vec<SessionConfig>>,
+    /// How long opening takes.
+    delay: Mutex<Duration>,
 }
 
 #[async_trait]
@@ -80,6 +82,8 @@ impl RealtimeVoice for FakeVoice {
 
     async fn open(&self, config: SessionConfig) -> Result<RealtimeSession, RealtimeError> {
         self.opened.lock().unwrap_or_else(|e| e.into_inner()).push(config);
+        let delay = *self.delay.lock().unwrap_or_else(|e| e.into_inner());
+        tokio::time::sleep(delay).await;
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -108,7 +112,11 @@ async fn serve_with(cap: Option<Duration>, with_session: bool) -> Served {
     let (sent_tx, sent) = mpsc::unbounded_channel();
     let session = RealtimeSession { sender: Arc::new(RecordingSender { sent: sent_tx }), events };
     let sessions = if with_session { vec![session] } else { Vec::new() };
-    let voice = Arc::new(FakeVoice { sessions: Mutex::new(sessions), opened: Mutex::new(Vec::new()) });
+    let voice = Arc::new(FakeVoice {
+        sessions: Mutex::new(sessions),
+        opened: Mutex::new(Vec::new()),
+        delay: Mutex::new(Duration::ZERO),
+    });
     let app = match cap {
         Some(cap) => TestApp::with_realtime_cap(voice.clone(), cap).await,
         None => TestApp::with_realtime(voice.clone()).await,
@@ -447,6 +455,17 @@ async fn a_call_not_eligible_for_realtime_is_answered_turn_by_turn() {
     let call = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA103", None).await;
     assert_eq!(call.status, StatusCode::OK, "{}", call.body);
     assert!(call.body.get("realtime").is_none(), "a call answered turn by turn: {}", call.body);
+}
+
+#[tokio::test]
+async fn a_model_slow_to_open_leaves_the_ringing_call_on_the_gather_greeting() {
+    let served = serve_with(None, true).await;
+    *served.voice.delay.lock().unwrap_or_else(|e| e.into_inner()) = Duration::from_secs(30);
+    let asked = tokio::time::Instant::now();
+    let twiml = voice_webhook(&served, "CA104s").await;
+    assert!(asked.elapsed() < Duration::from_secs(5), "answered after {:?}", asked.elapsed());
+    assert!(twiml.contains("<Gather") && twiml.contains("How can I help"), "{twiml}");
+    assert!(!twiml.contains("<Connect"), "{twiml}");
 }
 
 #[tokio::test]
