@@ -483,7 +483,9 @@ impl Bridge {
         }
         let mut outcome = run.outcome;
         outcome.ended = ended;
-        tracing::info!(
+        // The gateway logs the call's figures (its metric event); this is
+        // the bridge's own detail.
+        tracing::debug!(
             ended = ?outcome.ended,
             turns = outcome.latencies.turns.len(),
             p50_ms = outcome.latencies.p50().map(|d| d.as_millis() as u64),
