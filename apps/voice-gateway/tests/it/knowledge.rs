@@ -141,7 +141,9 @@ async fn bad_documents_are_refused_field_by_field_and_card_numbers_never_kept() 
     let text = read.body["text"].as_str().unwrap_or_default();
     assert!(!text.contains("4111") && text.contains("[card number removed]"), "{text}");
     let audit = app.admin(Method::GET, "/admin/audit?tenant=fresh-cuts", None).await;
-    assert!(!audit.body.to_string().contains("4111"), "{}", audit.body);
+    // Only the card's digit runs: the entry's random id may hold "4111" by chance.
+    let audit = audit.body.to_string();
+    assert!(!audit.contains("4111 1111") && !audit.contains("41111111"), "{audit}");
 }
 
 /// One call's first question: the greeting, then `question`; the TwiML answered.
