@@ -4,8 +4,10 @@
 //!
 //! Tool-call deltas are joined by `index`: only the first carries the id and
 //! the name, later ones an `arguments` fragment. A stream is complete only
-//! with `data: [DONE]`; the usage comes in the last chunk, whose `choices`
-//! is empty (`null` or missing from some compatible servers).
+//! with `data: [DONE]` after a finish reason (`[DONE]` without one is an
+//! answer cut short); the usage comes in the last chunk, whose `choices` is
+//! empty (`null` or missing from some compatible servers). A server that
+//! answers a streamed request with `application/json` is read whole.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
@@ -489,12 +491,25 @@ impl OpenAi {
         .await
     }
 
-    /// The events of a 2xx stream, until `[DONE]`.
+    /// The events of a 2xx stream, until `[DONE]`. A compatible server
+    /// that ignores `stream: true` and says so by answering
+    /// `application/json` is read as the whole reply it is (its text handed
+    /// on in one piece).
     async fn read_stream(
         &self,
         mut response: reqwest::Response,
         on_text: &mut impl FnMut(&str),
     ) -> Result<ChatCompletion, OpenAiError> {
+        if is_whole_json(&response) {
+            let text = response.text().await.map_err(|e| self.transport_failure(&e).error)?;
+            let reply: CompletionReply = serde_json::from_str(&text)
+                .map_err(|e| OpenAiError::Invalid(format!("a chat completion that does not parse: {e}")))?;
+            let completion = reply.into_completion()?;
+            if let Some(text) = completion.text.as_deref().filter(|text| !text.is_empty()) {
+                on_text(text);
+            }
+            return Ok(completion);
+        }
         let mut reader = StreamReader::default();
         while let Some(bytes) = response.chunk().await.map_err(|e| self.transport_failure(&e).error)? {
             if let Some(completion) = reader.feed(self, &bytes, on_text)? {
@@ -512,6 +527,18 @@ impl OpenAi {
             stream_options: stream.then_some(StreamOptions { include_usage: true }),
         }
     }
+}
+
+/// Whether a 2xx reply to a streamed request came whole, as JSON, rather
+/// than as events (anything but `application/json`, or no content type at
+/// all, is read as events).
+fn is_whole_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -704,13 +731,19 @@ impl StreamAssembly {
             }
             tool_calls.push(ToolCall { id: call.id, name: call.name, arguments: call.arguments });
         }
+        // `[DONE]` closes the stream, a finish reason the answer: a server
+        // (or a proxy) that stopped the answer short sends the one without
+        // the other, and what came may be half a tool call's arguments.
+        let Some(finish_reason) = self.finish_reason.take() else {
+            return Err(OpenAiError::Unavailable("the stream ended without a finish reason".to_owned()));
+        };
         Ok(ChatCompletion {
             id: std::mem::take(&mut self.id),
             model: std::mem::take(&mut self.model),
             text: self.text.take(),
             refusal: self.refusal.take(),
             tool_calls,
-            finish_reason: self.finish_reason.take().as_deref().map(FinishReason::parse),
+            finish_reason: Some(FinishReason::parse(&finish_reason)),
             usage: self.usage.take().map(ChatUsage::from),
         })
     }
@@ -869,6 +902,20 @@ mod tests {
         let stream = "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}}]}\n\ndata: [DONE]\n\n";
         let (_, reply) = assemble(&client(), [stream.as_bytes()]);
         assert!(matches!(reply, Err(OpenAiError::Invalid(_))), "{reply:?}");
+    }
+
+    #[test]
+    fn done_without_a_finish_reason_is_a_reply_cut_short() {
+        // The tool calls' stream with its finish chunk taken out: every
+        // argument arrived, but nothing says the answer was over.
+        let stream = include_str!("../tests/fixtures/chat-stream-tool-calls.sse");
+        let unfinished: String = stream
+            .split_inclusive("\n\n")
+            .filter(|event| !event.contains("\"finish_reason\":\"tool_calls\""))
+            .collect();
+        assert_ne!(unfinished, stream);
+        let (_, reply) = assemble(&client(), [unfinished.as_bytes()]);
+        assert!(matches!(&reply, Err(OpenAiError::Unavailable(m)) if m.contains("finish reason")), "{reply:?}");
     }
 
     #[test]

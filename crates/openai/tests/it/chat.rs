@@ -17,8 +17,8 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "sk-test-not-a-real-key";
-const TEXT_STREAM: &str = include_str!("../fixtures/chat-stream-text.sse");
-const TOOL_CALLS_STREAM: &str = include_str!("../fixtures/chat-stream-tool-calls.sse");
+pub(crate) const TEXT_STREAM: &str = include_str!("../fixtures/chat-stream-text.sse");
+pub(crate) const TOOL_CALLS_STREAM: &str = include_str!("../fixtures/chat-stream-tool-calls.sse");
 
 fn client(server: &MockServer) -> OpenAi {
     let config = OpenAiConfig {
@@ -39,7 +39,8 @@ fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Response
         .set_body_json(json!({"error": {"message": message, "type": kind, "param": null, "code": code}}))
 }
 
-fn stream(body: &str) -> ResponseTemplate {
+/// A 200 whose body is `body`, as `text/event-stream`.
+pub(crate) fn stream(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "text/event-stream")
 }
 
@@ -363,9 +364,21 @@ async fn a_streamed_reply_assembles_two_parallel_tool_calls_from_their_fragments
     assert_eq!(reply.usage.map(|usage| (usage.total_tokens, usage.cached_prompt_tokens)), Some((1085, Some(896))));
 }
 
-/// A one-request HTTP server that sends the first event of [`TEXT_STREAM`],
-/// then holds the rest back until `release` fires.
-async fn slow_stream_server(release: tokio::sync::oneshot::Receiver<()>) -> String {
+/// The first events of [`TEXT_STREAM`] (the role chunk, a keep-alive
+/// comment and the first text), and the rest.
+pub(crate) fn text_stream_after_its_first_text() -> (String, String) {
+    let events: Vec<&str> = TEXT_STREAM.split_inclusive("\n\n").collect();
+    (events[..3].concat(), events[3..].concat())
+}
+
+/// A one-request HTTP server that sends `first` of a stream at once, then
+/// holds `rest` back until `release` fires (for good while its sender is
+/// kept and nothing is sent on it). Returns its base URL.
+pub(crate) async fn held_stream_server(
+    first: String,
+    rest: String,
+    release: tokio::sync::oneshot::Receiver<()>,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     tokio::spawn(async move {
@@ -391,9 +404,6 @@ async fn slow_stream_server(release: tokio::sync::oneshot::Receiver<()>) -> Stri
                 }
             }
         }
-        // The role chunk, a keep-alive comment, and the first text.
-        let events: Vec<&str> = TEXT_STREAM.split_inclusive("\n\n").collect();
-        let (first, rest) = (events[..3].concat(), events[3..].concat());
         let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
         let _ = socket.write_all(format!("{head}{first}").as_bytes()).await;
         let _ = socket.flush().await;
@@ -407,7 +417,8 @@ async fn slow_stream_server(release: tokio::sync::oneshot::Receiver<()>) -> Stri
 #[tokio::test]
 async fn text_is_handed_on_before_the_rest_of_the_stream_has_come() {
     let (release, released) = tokio::sync::oneshot::channel();
-    let base_url = slow_stream_server(released).await;
+    let (first, rest) = text_stream_after_its_first_text();
+    let base_url = held_stream_server(first, rest, released).await;
     let openai = OpenAi::new(OpenAiConfig { base_url, ..OpenAiConfig::new(KEY) }).unwrap_or_else(|e| panic!("{e}"));
     let mut release = Some(release);
     let mut pieces = Vec::new();
