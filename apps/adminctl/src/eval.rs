@@ -354,18 +354,12 @@ impl Report {
         let fixtures = results
             .iter()
             .map(|result| {
-                let counts = result.calls.iter().map(|call| TokenCount {
-                    input: call.usage.input_tokens,
-                    cached_input: call.usage.cached_input_tokens,
-                    output: call.usage.output_tokens,
+                let counts = result.calls.iter().map(|call| {
+                    TokenCount::text(call.usage.input_tokens, call.usage.cached_input_tokens, call.usage.output_tokens)
                 });
                 // Each call priced on its own, rounded up, as the meter does.
                 let cost_micros = counts.clone().map(|count| count.cost_micros(evaluation.price)).sum();
-                let tokens = counts.fold(TokenCount::default(), |sum, count| TokenCount {
-                    input: sum.input + count.input,
-                    cached_input: sum.cached_input + count.cached_input,
-                    output: sum.output + count.output,
-                });
+                let tokens = counts.fold(TokenCount::default(), |sum, count| sum + count);
                 FixtureReport {
                     name: result.name.clone(),
                     failure: result.failure.clone(),

@@ -528,16 +528,16 @@ fn transcription_of(streams: &RealtimeStreams, outcome: &BridgeOutcome) -> Optio
         );
     }
     let usage = outcome.transcription_tokens;
-    let tokens =
-        TokenCount { input: usage.input_tokens, cached_input: usage.cached_input_tokens, output: usage.output_tokens };
+    let tokens = TokenCount::text(usage.input_tokens, usage.cached_input_tokens, usage.output_tokens);
     (tokens.total() > 0).then(|| TranscriptionTokens { model: model.to_owned(), tokens })
 }
 
-/// An answer's tokens as the price table counts them (audio and text at
-/// the model's one price).
+/// An answer's tokens as the price table counts them: text and audio
+/// apart, each kind at its own price.
 fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
-    let total = usage.total();
-    TokenCount { input: total.input_tokens, cached_input: total.cached_input_tokens, output: total.output_tokens }
+    let (text, audio) = (usage.text, usage.audio);
+    TokenCount::text(text.input_tokens, text.cached_input_tokens, text.output_tokens)
+        + TokenCount::audio(audio.input_tokens, audio.cached_input_tokens, audio.output_tokens)
 }
 
 /// One event per realtime call under the target `frontdesk::realtime`: the
@@ -545,14 +545,7 @@ fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
 /// its `latency_p50_ms`, `latency_p95_ms`, `turns` and `tokens` fields from
 /// the logs; there is no metrics endpoint). The span carries the call sid.
 fn log_outcome(outcome: &BridgeOutcome, tenant: &str) {
-    let tokens: u64 = outcome
-        .usages
-        .iter()
-        .map(|usage| {
-            let total = tokens_of(usage);
-            total.input + total.output
-        })
-        .sum();
+    let tokens: u64 = outcome.usages.iter().map(|usage| tokens_of(usage).total()).sum();
     tracing::info!(
         target: "frontdesk::realtime",
         tenant_id = tenant,

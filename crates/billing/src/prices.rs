@@ -5,10 +5,12 @@
 //! here is an integer number of **micro-dollars per million tokens**
 //! (OpenAI's `text-embedding-3-small` at $0.02 per 1M tokens is `20_000`),
 //! and a cost is an integer number of micro-dollars, rounded up: a use of a
-//! priced model never costs nothing.
+//! priced model never costs nothing. Voice models price audio tokens apart
+//! from text tokens (OpenAI's realtime models charge 10 to 17 times more
+//! for audio): a [`TokenCount`] counts both, a [`TokenPrice`] prices both.
 //!
 //! The standard table holds the models the product uses (figures from
-//! `reference/ai-layer.md` §5); an operator adds or replaces prices with
+//! `reference/ai-layer.md` §5 and OpenAI's model pages); an operator adds or replaces prices with
 //! `FRONTDESK_AI_PRICES` (see [`PriceTable::with_overrides`]). A configured
 //! model without a price is a startup error, so spend is never unmetered.
 //!
@@ -20,59 +22,144 @@
 //! *estimated* cost when it is recorded.
 
 use std::collections::BTreeMap;
+use std::ops::Add;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-/// Micro-dollars per million tokens of each kind.
+/// Micro-dollars per million tokens of each kind. Voice models price audio
+/// tokens apart from (and far above) text tokens; a model priced for text
+/// only ([`TokenPrice::text`], [`TokenPrice::flat`]) prices any audio token
+/// as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokenPrice {
+    /// Text tokens (every token of a model without audio).
     pub input: i64,
     /// Input tokens the provider served from its prompt cache.
     pub cached_input: i64,
     pub output: i64,
+    pub audio_input: i64,
+    /// Audio input tokens the provider served from its prompt cache.
+    pub cached_audio_input: i64,
+    pub audio_output: i64,
 }
 
 impl TokenPrice {
     /// One price for every kind of token (embeddings have input only).
     pub const fn flat(per_million: i64) -> TokenPrice {
-        TokenPrice { input: per_million, cached_input: per_million, output: per_million }
+        TokenPrice::text(per_million, per_million, per_million)
+    }
+
+    /// Text prices, which audio tokens (if any) pay too.
+    pub const fn text(input: i64, cached_input: i64, output: i64) -> TokenPrice {
+        TokenPrice {
+            input,
+            cached_input,
+            output,
+            audio_input: input,
+            cached_audio_input: cached_input,
+            audio_output: output,
+        }
+    }
+
+    /// The price with audio tokens at their own prices.
+    pub const fn with_audio(self, audio_input: i64, cached_audio_input: i64, audio_output: i64) -> TokenPrice {
+        TokenPrice { audio_input, cached_audio_input, audio_output, ..self }
     }
 }
 
-/// The tokens of one model call, as the provider counted them.
+/// The tokens of one model call, as the provider counted them: text and
+/// audio apart (only voice models count audio).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TokenCount {
+    /// Text input tokens (every input token of a model without audio).
     pub input: u64,
     /// Of `input`, the tokens read from the provider's cache.
     pub cached_input: u64,
     pub output: u64,
+    pub audio_input: u64,
+    /// Of `audio_input`, the tokens read from the provider's cache.
+    pub cached_audio_input: u64,
+    pub audio_output: u64,
 }
 
 impl TokenCount {
     /// Input tokens only (embeddings).
     pub const fn input(tokens: u64) -> TokenCount {
-        TokenCount { input: tokens, cached_input: 0, output: 0 }
+        TokenCount::text(tokens, 0, 0)
     }
 
-    /// Every token, cached or not: what the usage record's quantity counts.
+    /// Text tokens: `cached_input` of the `input` were cached.
+    pub const fn text(input: u64, cached_input: u64, output: u64) -> TokenCount {
+        TokenCount { input, cached_input, output, audio_input: 0, cached_audio_input: 0, audio_output: 0 }
+    }
+
+    /// Audio tokens: `cached_input` of the `input` were cached.
+    pub const fn audio(input: u64, cached_input: u64, output: u64) -> TokenCount {
+        TokenCount {
+            input: 0,
+            cached_input: 0,
+            output: 0,
+            audio_input: input,
+            cached_audio_input: cached_input,
+            audio_output: output,
+        }
+    }
+
+    /// Every token, text and audio, cached or not: what the usage record's
+    /// quantity counts.
     pub fn total(&self) -> u64 {
-        self.input.saturating_add(self.output)
+        self.input.saturating_add(self.output).saturating_add(self.audio_input).saturating_add(self.audio_output)
     }
 
-    /// In micro-dollars at `price`, rounded up (0 only for no tokens).
+    /// In micro-dollars at `price`, each kind at its own price, rounded up
+    /// once (0 only for no tokens).
     pub fn cost_micros(&self, price: TokenPrice) -> i64 {
         let cached = self.cached_input.min(self.input);
-        let parts = [(self.input - cached, price.input), (cached, price.cached_input), (self.output, price.output)];
+        let cached_audio = self.cached_audio_input.min(self.audio_input);
+        let parts = [
+            (self.input - cached, price.input),
+            (cached, price.cached_input),
+            (self.output, price.output),
+            (self.audio_input - cached_audio, price.audio_input),
+            (cached_audio, price.cached_audio_input),
+            (self.audio_output, price.audio_output),
+        ];
         let per_million: i128 = parts.iter().map(|(tokens, price)| i128::from(*tokens) * i128::from(*price)).sum();
         let micros = (per_million + 999_999) / 1_000_000;
         i64::try_from(micros).unwrap_or(i64::MAX)
     }
 }
 
+/// Both calls' tokens, kind by kind (saturating).
+impl Add for TokenCount {
+    type Output = TokenCount;
+
+    fn add(self, other: TokenCount) -> TokenCount {
+        TokenCount {
+            input: self.input.saturating_add(other.input),
+            cached_input: self.cached_input.saturating_add(other.cached_input),
+            output: self.output.saturating_add(other.output),
+            audio_input: self.audio_input.saturating_add(other.audio_input),
+            cached_audio_input: self.cached_audio_input.saturating_add(other.cached_audio_input),
+            audio_output: self.audio_output.saturating_add(other.audio_output),
+        }
+    }
+}
+
+/// OpenAI's `gpt-realtime-mini` and `gpt-realtime-2.1-mini`.
+const REALTIME_MINI: TokenPrice =
+    TokenPrice::text(600_000, 60_000, 2_400_000).with_audio(10_000_000, 300_000, 20_000_000);
+
+/// OpenAI's `gpt-realtime` and `gpt-realtime-1.5`.
+const REALTIME: TokenPrice =
+    TokenPrice::text(4_000_000, 400_000, 16_000_000).with_audio(32_000_000, 400_000, 64_000_000);
+
 /// Why a price table entry was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceError {
-    #[error("{0:?} is not `model=input[/cached/output]` (US dollars per million tokens)")]
+    #[error(
+        "{0:?} is not `model=input[/cached/output[/audio_input/cached_audio_input/audio_output]]` (US dollars per million tokens)"
+    )]
     Malformed(String),
     #[error("the price {0:?} is not a non-negative number of dollars")]
     Amount(String),
@@ -91,23 +178,43 @@ impl PriceTable {
             ("text-embedding-3-small", TokenPrice::flat(20_000)),
             ("text-embedding-3-large", TokenPrice::flat(130_000)),
             ("text-embedding-ada-002", TokenPrice::flat(100_000)),
-            ("gpt-5.6-luna", TokenPrice { input: 200_000, cached_input: 20_000, output: 1_200_000 }),
-            ("gpt-4o-mini", TokenPrice { input: 150_000, cached_input: 75_000, output: 600_000 }),
-            ("gpt-4.1-mini", TokenPrice { input: 400_000, cached_input: 100_000, output: 1_600_000 }),
-            ("gpt-5-mini", TokenPrice { input: 250_000, cached_input: 25_000, output: 2_000_000 }),
-            ("gpt-realtime-2.1-mini", TokenPrice { input: 10_000_000, cached_input: 300_000, output: 20_000_000 }),
-            ("gpt-realtime-2", TokenPrice { input: 32_000_000, cached_input: 400_000, output: 64_000_000 }),
+            ("gpt-5.6-luna", TokenPrice::text(200_000, 20_000, 1_200_000)),
+            ("gpt-4o-mini", TokenPrice::text(150_000, 75_000, 600_000)),
+            ("gpt-4.1-mini", TokenPrice::text(400_000, 100_000, 1_600_000)),
+            ("gpt-5-mini", TokenPrice::text(250_000, 25_000, 2_000_000)),
+            // Realtime voice: text, then audio, each input / cached input /
+            // output (OpenAI's model pages; audio costs 10 to 17 times text).
+            ("gpt-realtime-2.1-mini", REALTIME_MINI),
+            ("gpt-realtime-mini", REALTIME_MINI),
+            (
+                "gpt-4o-mini-realtime-preview",
+                TokenPrice::text(600_000, 300_000, 2_400_000).with_audio(10_000_000, 300_000, 20_000_000),
+            ),
+            (
+                "gpt-realtime-2",
+                TokenPrice::text(4_000_000, 400_000, 24_000_000).with_audio(32_000_000, 400_000, 64_000_000),
+            ),
+            ("gpt-realtime-1.5", REALTIME),
+            ("gpt-realtime", REALTIME),
+            (
+                "gpt-4o-realtime-preview",
+                TokenPrice::text(5_000_000, 2_500_000, 20_000_000).with_audio(40_000_000, 2_500_000, 80_000_000),
+            ),
             // Voicemail transcription: audio tokens in, text out (OpenAI's
-            // list prices; about $0.003 and $0.006 a minute). No cache.
-            ("gpt-4o-mini-transcribe", TokenPrice { input: 3_000_000, cached_input: 3_000_000, output: 5_000_000 }),
-            ("gpt-4o-transcribe", TokenPrice { input: 6_000_000, cached_input: 6_000_000, output: 10_000_000 }),
+            // list prices; about $0.003 and $0.006 a minute). No cache. The
+            // transcriber reports its audio as input tokens.
+            ("gpt-4o-mini-transcribe", TokenPrice::text(3_000_000, 3_000_000, 5_000_000)),
+            ("gpt-4o-transcribe", TokenPrice::text(6_000_000, 6_000_000, 10_000_000)),
         ];
         PriceTable { prices: standard.into_iter().map(|(model, price)| (model.to_owned(), price)).collect() }
     }
 
     /// The table with `spec`'s entries added or replaced: comma-separated
-    /// `model=input` or `model=input/cached/output`, in US dollars per
-    /// million tokens (`my-embedder=0.01,gpt-5.6-luna=0.2/0.02/1.2`).
+    /// `model=input` (every token at one price), `model=input/cached/output`
+    /// (audio tokens, if any, priced as text) or
+    /// `model=input/cached/output/audio_input/cached_audio_input/audio_output`
+    /// (a voice model: text, then audio), in US dollars per million tokens
+    /// (`my-embedder=0.01,gpt-5.6-luna=0.2/0.02/1.2,gpt-realtime-mini=0.6/0.06/2.4/10/0.3/20`).
     pub fn with_overrides(mut self, spec: &str) -> Result<PriceTable, PriceError> {
         for entry in spec.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
             let (model, amounts) = entry.split_once('=').ok_or_else(|| PriceError::Malformed(entry.to_owned()))?;
@@ -115,7 +222,11 @@ impl PriceTable {
             let amounts: Vec<i64> = amounts.split('/').map(dollars_to_micros).collect::<Result<_, _>>()?;
             let price = match amounts[..] {
                 [flat] => TokenPrice::flat(flat),
-                [input, cached_input, output] => TokenPrice { input, cached_input, output },
+                [input, cached_input, output] => TokenPrice::text(input, cached_input, output),
+                [input, cached_input, output, audio_input, cached_audio_input, audio_output] => {
+                    let text = TokenPrice::text(input, cached_input, output);
+                    text.with_audio(audio_input, cached_audio_input, audio_output)
+                }
                 _ => return Err(PriceError::Malformed(entry.to_owned())),
             };
             if model.is_empty() {
@@ -388,13 +499,78 @@ mod tests {
         let luna = PriceTable::standard().price("gpt-5.6-luna").unwrap_or_else(|| panic!("priced"));
         // 2,000 in of which 1,700 cached, 100 out (ai-layer.md's example turn):
         // 300 × 0.2 + 1,700 × 0.02 + 100 × 1.2 = 60 + 34 + 120 micro-dollars.
-        let turn = TokenCount { input: 2_000, cached_input: 1_700, output: 100 };
+        let turn = TokenCount::text(2_000, 1_700, 100);
         assert_eq!(turn.cost_micros(luna), 214);
         assert_eq!(turn.total(), 2_100);
-        let odd = TokenCount { input: 10, cached_input: 50, output: 0 };
-        assert_eq!(odd.cost_micros(luna), TokenCount { input: 10, cached_input: 10, output: 0 }.cost_micros(luna));
-        let huge = TokenCount { input: u64::MAX, cached_input: 0, output: u64::MAX };
+        let odd = TokenCount::text(10, 50, 0);
+        assert_eq!(odd.cost_micros(luna), TokenCount::text(10, 10, 0).cost_micros(luna));
+        let odd_audio = TokenCount::audio(10, 50, 0);
+        assert_eq!(odd_audio.cost_micros(luna), TokenCount::audio(10, 10, 0).cost_micros(luna));
+        let huge = TokenCount::text(u64::MAX, 0, u64::MAX) + TokenCount::audio(u64::MAX, 0, u64::MAX);
         assert_eq!(huge.cost_micros(luna), i64::MAX);
+        assert_eq!(huge.total(), u64::MAX);
+    }
+
+    #[test]
+    fn audio_and_text_tokens_are_priced_apart() {
+        let mini = PriceTable::standard().price("gpt-realtime-mini").unwrap_or_else(|| panic!("priced"));
+        // One realtime answer: text 100 in (80 cached) and 10 out, audio 50
+        // in (40 cached) and 200 out. In micro-dollars: text 20 × 0.6 +
+        // 80 × 0.06 + 10 × 2.4 = 40.8; audio 10 × 10 + 40 × 0.3 + 200 × 20
+        // = 4,112; 4,152.8 together, rounded up once.
+        let answer = TokenCount::text(100, 80, 10) + TokenCount::audio(50, 40, 200);
+        let expected = TokenCount {
+            input: 100,
+            cached_input: 80,
+            output: 10,
+            audio_input: 50,
+            cached_audio_input: 40,
+            audio_output: 200,
+        };
+        assert_eq!(answer, expected);
+        assert_eq!(answer.total(), 360, "every token counts once, cached or not");
+        let cases = [
+            (answer, 4_153),
+            (TokenCount::text(100, 80, 10), 41),
+            (TokenCount::audio(50, 40, 200), 4_112),
+            // The same 300 tokens out: audio at 20 micro-dollars each, text at 2.4.
+            (TokenCount::audio(0, 0, 300), 6_000),
+            (TokenCount::text(0, 0, 300), 720),
+        ];
+        for (tokens, micros) in cases {
+            assert_eq!(tokens.cost_micros(mini), micros, "{tokens:?}");
+        }
+        // A model priced for text only prices audio tokens as text.
+        let luna = PriceTable::standard().price("gpt-5.6-luna").unwrap_or_else(|| panic!("priced"));
+        assert_eq!(TokenCount::audio(300, 100, 50).cost_micros(luna), TokenCount::text(300, 100, 50).cost_micros(luna));
+    }
+
+    #[test]
+    fn the_realtime_models_have_their_audio_prices() {
+        // Dollars per million tokens: text in / cached / out, audio in / cached / out.
+        let cases = [
+            ("gpt-realtime-2.1-mini", "0.6/0.06/2.4/10/0.3/20"),
+            ("gpt-realtime-mini", "0.6/0.06/2.4/10/0.3/20"),
+            ("gpt-4o-mini-realtime-preview", "0.6/0.3/2.4/10/0.3/20"),
+            ("gpt-realtime-2", "4/0.4/24/32/0.4/64"),
+            ("gpt-realtime-1.5", "4/0.4/16/32/0.4/64"),
+            ("gpt-realtime", "4/0.4/16/32/0.4/64"),
+            ("gpt-4o-realtime-preview", "5/2.5/20/40/2.5/80"),
+        ];
+        let table = PriceTable::standard();
+        for (model, dollars) in cases {
+            let price = table.price(model).unwrap_or_else(|| panic!("{model} is priced"));
+            let actual = [
+                price.input,
+                price.cached_input,
+                price.output,
+                price.audio_input,
+                price.cached_audio_input,
+                price.audio_output,
+            ];
+            let expected: Vec<i64> = dollars.split('/').map(|d| dollars_to_micros(d).unwrap_or(-1)).collect();
+            assert_eq!(actual.to_vec(), expected, "{model}");
+        }
     }
 
     #[test]
@@ -403,13 +579,26 @@ mod tests {
             .with_overrides(" local-embed=0.01 , gpt-5.6-luna=0.3/0.03/1.5,")
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(table.price("local-embed@768"), Some(TokenPrice::flat(10_000)));
-        assert_eq!(
-            table.price("gpt-5.6-luna"),
-            Some(TokenPrice { input: 300_000, cached_input: 30_000, output: 1_500_000 })
-        );
+        assert_eq!(table.price("gpt-5.6-luna"), Some(TokenPrice::text(300_000, 30_000, 1_500_000)));
         assert_eq!(table.price("text-embedding-3-small"), Some(TokenPrice::flat(20_000)), "the rest is kept");
         assert_eq!(table.price("unknown-model"), None);
         assert_eq!(PriceTable::standard().with_overrides(""), Ok(PriceTable::standard()));
+    }
+
+    #[test]
+    fn overrides_may_give_a_voice_models_audio_prices() {
+        let table = PriceTable::standard()
+            .with_overrides("my-voice=0.5/0.05/2/8/0.25/16, gpt-realtime-mini=1/0.1/3")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            table.price("my-voice"),
+            Some(TokenPrice::text(500_000, 50_000, 2_000_000).with_audio(8_000_000, 250_000, 16_000_000))
+        );
+        // Three prices, as before audio was priced apart: audio pays them too.
+        let three = table.price("gpt-realtime-mini").unwrap_or_else(|| panic!("priced"));
+        assert_eq!(three, TokenPrice::text(1_000_000, 100_000, 3_000_000));
+        assert_eq!(TokenCount::audio(1_000, 0, 1_000).cost_micros(three), 4_000);
+        assert_eq!(table.price("gpt-realtime"), PriceTable::standard().price("gpt-realtime"), "the rest is kept");
     }
 
     #[test]
@@ -418,6 +607,10 @@ mod tests {
             ("no-equals", PriceError::Malformed("no-equals".into())),
             ("=0.1", PriceError::Malformed("=0.1".into())),
             ("m=0.1/0.2", PriceError::Malformed("m=0.1/0.2".into())),
+            ("m=1/2/3/4", PriceError::Malformed("m=1/2/3/4".into())),
+            ("m=1/2/3/4/5", PriceError::Malformed("m=1/2/3/4/5".into())),
+            ("m=1/2/3/4/5/6/7", PriceError::Malformed("m=1/2/3/4/5/6/7".into())),
+            ("m=1/2/3/4/5/x", PriceError::Amount("x".into())),
             ("m=-1", PriceError::Amount("-1".into())),
             ("m=abc", PriceError::Amount("abc".into())),
             ("m=0.0000001", PriceError::Amount("0.0000001".into())),
@@ -426,6 +619,10 @@ mod tests {
         for (spec, error) in cases {
             assert_eq!(PriceTable::standard().with_overrides(spec), Err(error), "{spec}");
         }
+        assert_eq!(
+            PriceError::Malformed("m=1/2".into()).to_string(),
+            "\"m=1/2\" is not `model=input[/cached/output[/audio_input/cached_audio_input/audio_output]]` (US dollars per million tokens)"
+        );
         assert_eq!(dollars_to_micros("1.5"), Ok(1_500_000));
         assert_eq!(dollars_to_micros(".25"), Ok(250_000));
         assert_eq!(dollars_to_micros("20"), Ok(20_000_000));

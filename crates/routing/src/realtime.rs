@@ -100,7 +100,8 @@ pub struct RealtimeRecord {
     pub model: String,
     /// Who said what, in order, card numbers already removed.
     pub transcript: Vec<(Speaker, String)>,
-    /// Each answer's tokens, in order.
+    /// Each answer's tokens, in order, text and audio apart (the price
+    /// table prices each kind at its own price).
     pub answers: Vec<TokenCount>,
     /// What transcribing the caller's words cost, by tokens; `None`: none
     /// billed by tokens (no transcription model, or one billed otherwise).
@@ -150,10 +151,11 @@ impl CallSession {
 
     /// A realtime stream of `call_sid` ended: its transcript joins the
     /// call's, each answer's tokens are metered (`realtime:{call}:{n}:0`,
-    /// once each) and so is the caller's transcription at its own model's
-    /// price (`realtime-transcribe:{call}:1:0`, once), its latencies join
-    /// the call's state. Once per call (a
-    /// second record changes nothing). Errors are the caller's to log.
+    /// once each; one record an answer, costed from its text and audio
+    /// tokens at their own prices) and so is the caller's transcription at
+    /// its own model's price (`realtime-transcribe:{call}:1:0`, once), its
+    /// latencies join the call's state. Once per call (a second record
+    /// changes nothing). Errors are the caller's to log.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn realtime_recorded(
         &self,

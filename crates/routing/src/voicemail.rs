@@ -137,11 +137,7 @@ impl VoicemailTranscription {
         let key = usage_key(call_sid, recording);
         match transcript.usage {
             TranscriptionUsage::Tokens(usage) => {
-                let tokens = TokenCount {
-                    input: usage.input_tokens,
-                    cached_input: usage.cached_input_tokens,
-                    output: usage.output_tokens,
-                };
+                let tokens = TokenCount::text(usage.input_tokens, usage.cached_input_tokens, usage.output_tokens);
                 // The transcript is in hand: a metering failure is logged,
                 // never a second transcription.
                 if let Err(error) = self.metering.record_tokens(tenant, &key, model, tokens, now).await {

@@ -591,13 +591,55 @@ async fn the_callers_transcription_is_metered_once_at_its_own_model_and_counts_i
     // At gpt-4o-mini-transcribe's price (3 and 5 micros a token, in and
     // out), on top of the answers' cost.
     let prices = frontdesk_billing::PriceTable::standard();
-    let cost = |model: &str, input, output| {
-        let price = prices.price(model).unwrap_or_else(|| panic!("{model} is priced"));
-        frontdesk_billing::TokenCount { input, cached_input: 0, output }.cost_micros(price)
+    let cost = |model: &str, tokens: frontdesk_billing::TokenCount| {
+        tokens.cost_micros(prices.price(model).unwrap_or_else(|| panic!("{model} is priced")))
     };
-    let (transcription, answers) = (cost("gpt-4o-mini-transcribe", 40, 9), cost("gpt-realtime-2.1-mini", 100, 210));
+    let transcription = cost("gpt-4o-mini-transcribe", frontdesk_billing::TokenCount::text(40, 0, 9));
+    let answer = frontdesk_billing::TokenCount::text(100, 0, 10) + frontdesk_billing::TokenCount::audio(0, 0, 200);
     assert!(transcription > 0);
-    assert_eq!(call.body["ai_cost"]["cost_micros"], transcription + answers, "{}", call.body);
+    assert_eq!(
+        call.body["ai_cost"]["cost_micros"],
+        transcription + cost("gpt-realtime-2.1-mini", answer),
+        "{}",
+        call.body
+    );
+}
+
+#[tokio::test]
+async fn a_realtime_calls_audio_and_text_tokens_are_each_costed_at_their_own_price() {
+    let mut served = serve().await;
+    let twiml = voice_webhook(&served, "CA110").await;
+    let mut socket = start_stream(&served, &twiml, "CA110").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    let usage = |text: (u64, u64, u64), audio: (u64, u64, u64)| RealtimeUsage {
+        text: ModelUsage { input_tokens: text.0, cached_input_tokens: text.1, output_tokens: text.2 },
+        audio: ModelUsage { input_tokens: audio.0, cached_input_tokens: audio.1, output_tokens: audio.2 },
+    };
+    // (input, of which cached, output) tokens of text, then of audio.
+    let answers = [usage((100, 0, 10), (0, 0, 200)), usage((400, 300, 20), (150, 100, 300))];
+    for answer in answers {
+        served.model.send(RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: answer }).await.ok();
+    }
+    caller_hangs_up(&mut socket, "CA110", "5").await;
+    stream_done(&served, "CA110", "completed").await;
+
+    // gpt-realtime-2.1-mini, micro-dollars a token: text 0.6 in, 0.06
+    // cached, 2.4 out; audio 10 in, 0.3 cached, 20 out.
+    // The greeting: text 100 × 0.6 + 10 × 2.4 = 84; audio 200 × 20 = 4,000.
+    // The answer: text 100 × 0.6 + 300 × 0.06 + 20 × 2.4 = 126;
+    //             audio 50 × 10 + 100 × 0.3 + 300 × 20 = 6,530.
+    // (At one price for every token, audio's, it would be 13,220.)
+    let (cost, tokens) = (84 + 4_000 + 126 + 6_530, 310 + 870);
+    let call = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/calls/CA110", None).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(call.body["ai_cost"], json!({"tokens": tokens, "cost_micros": cost}), "{}", call.body);
+    let usage = served.app.admin(Method::GET, "/admin/tenants/fresh-cuts/usage", None).await;
+    assert_eq!(usage.body["usage"]["llm_tokens"], tokens, "{}", usage.body);
+    assert_eq!(usage.body["usage"]["ai_cost_micros"], cost, "{}", usage.body);
+    let cookie = crate::web::sign_in_by_code(&served.app, crate::web::FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let page = crate::support::browse(&served.app, Method::GET, "/app/calls/CA110", &[], Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("AI cost: $0.0107"), "the owner sees the same cost: {}", page.html);
 }
 
 #[tokio::test]

@@ -358,11 +358,7 @@ impl Dialogue {
         context.spent.record(ModelUse {
             purpose: "llm-turn",
             model: model.to_owned(),
-            tokens: TokenCount {
-                input: usage.input_tokens,
-                cached_input: usage.cached_input_tokens,
-                output: usage.output_tokens,
-            },
+            tokens: TokenCount::text(usage.input_tokens, usage.cached_input_tokens, usage.output_tokens),
         });
     }
 

@@ -54,8 +54,7 @@ fn estimated_cost_micros(requests: &[frontdesk_llm::ModelRequest]) -> i64 {
                 .sum();
             let turns: usize = request.turns.iter().map(|turn| format!("{turn:?}").len()).sum();
             let input = (request.instructions.len() + tools + turns).div_ceil(4) as u64;
-            let tokens =
-                frontdesk_billing::TokenCount { input, cached_input: 0, output: u64::from(request.max_output_tokens) };
+            let tokens = frontdesk_billing::TokenCount::text(input, 0, u64::from(request.max_output_tokens));
             tokens.cost_micros(price)
         })
         .sum()
