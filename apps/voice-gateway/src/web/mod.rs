@@ -8,10 +8,10 @@
 //!
 //! Sign-in and sessions are `frontdesk_auth::web`'s; here the session
 //! rides in a cookie (`__Host-fd_session`, HttpOnly, Secure, SameSite=Lax;
-//! `fd_session` without Secure when the public URL is plain `http://`, as
-//! on a developer's machine). An owner session sees its own shop only:
-//! [`OwnerSession`] carries the tenant, and no owner route takes a tenant
-//! from the request.
+//! `fd_session` without Secure only when the public URL is plain `http://`
+//! on localhost, 127.0.0.1 or [::1], a developer's machine). An owner
+//! session sees its own shop only: [`OwnerSession`] carries the tenant, and
+//! no owner route takes a tenant from the request.
 
 mod ops;
 mod owner;
@@ -49,7 +49,8 @@ pub struct Web {
     /// Texts go nowhere (the embedded outbox): the sign-in text is kept in
     /// full in the shop's message log, the only place it can be read.
     pub texts_go_nowhere: bool,
-    /// `https://…`: cookies are `Secure` and `__Host-` prefixed.
+    /// Cookies are `Secure` and `__Host-` prefixed unless this is plain
+    /// `http://` on the local machine.
     pub public_base_url: String,
     /// Sign-in attempts per client address.
     pub limiter: Arc<AttemptLimiter>,
@@ -71,8 +72,13 @@ impl Web {
         }
     }
 
+    /// The cookie is `Secure` (and `__Host-` prefixed, which requires it)
+    /// everywhere but a developer's machine: a plain `http://` public URL
+    /// on `localhost`, `127.0.0.1` or `[::1]`. Plain http on any other host
+    /// still gets a `Secure` cookie, which a browser never sends back over
+    /// http: sign-in there fails rather than sending the session in clear.
     fn secure(&self) -> bool {
-        self.public_base_url.starts_with("https://")
+        !plain_localhost(&self.public_base_url)
     }
 
     fn cookie_name(&self) -> &'static str {
@@ -106,6 +112,18 @@ impl Web {
             .find(|(key, _)| *key == name)
             .and_then(|(_, value)| SecretToken::parse(value))
     }
+}
+
+/// Whether `base_url` is plain `http://` on the local machine (any port).
+fn plain_localhost(base_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(base_url) else { return false };
+    url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+            Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+            None => false,
+        }
 }
 
 /// Sign-in attempts (POSTs) one client address may make per window.

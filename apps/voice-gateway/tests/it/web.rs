@@ -42,6 +42,63 @@ pub(crate) async fn sign_in_by_code(app: &TestApp, phone: &str, slug: &str) -> S
     signed.cookie().unwrap_or_else(|| panic!("no session cookie"))
 }
 
+/// The demo gateway, its pages served as from `public_base_url`.
+async fn app_served_from(public_base_url: &str) -> TestApp {
+    let mut app = TestApp::new().await;
+    let bookings = crate::support::booking_service(&app.store, &app.clock);
+    let (mut state, billing) =
+        crate::support::gateway_state(app.store.clone(), app.clock.clone(), bookings, None).await;
+    state.web.public_base_url = public_base_url.to_owned();
+    let limits =
+        voice_gateway::HttpLimits { request_timeout: std::time::Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
+    app.router = voice_gateway::router(state, limits);
+    app.billing = billing;
+    app
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_everywhere_but_plain_http_on_the_local_machine() {
+    // (public URL, cookie name, Secure)
+    let cases = [
+        ("https://frontdesk.example.com", "__Host-fd_session", true),
+        ("http://frontdesk.example.com", "__Host-fd_session", true),
+        ("http://10.0.0.5:8080", "__Host-fd_session", true),
+        ("http://localhost.example.com", "__Host-fd_session", true),
+        ("https://localhost:8443", "__Host-fd_session", true),
+        ("http://localhost:8080", "fd_session", false),
+        ("http://LOCALHOST", "fd_session", false),
+        ("http://127.0.0.1:3000", "fd_session", false),
+        ("http://[::1]:3000", "fd_session", false),
+    ];
+    for (base_url, name, secure) in cases {
+        let app = app_served_from(base_url).await;
+        let sent = browse(&app, Method::POST, "/app/login", &[("phone", FRESH_CUTS_OWNER)], None).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{base_url}: {}", sent.html);
+        let text = last_sign_in_text(&app, "fresh-cuts").await.unwrap_or_else(|| panic!("{base_url}: no text"));
+        let form = [("phone", FRESH_CUTS_OWNER), ("code", &code_in(&text))];
+        let signed = browse(&app, Method::POST, "/app/login/code", &form, None).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{base_url}: {}", signed.html);
+        let set = signed.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert!(set.starts_with(&format!("{name}=")), "{base_url}: {set}");
+        let attributes: Vec<&str> = set.split(';').map(str::trim).collect();
+        assert_eq!(attributes.contains(&"Secure"), secure, "{base_url}: {set}");
+        assert!(attributes.contains(&"HttpOnly") && attributes.contains(&"Path=/"), "{base_url}: {set}");
+        // A __Host- cookie is always Secure, on path / and without a domain.
+        if set.starts_with("__Host-") {
+            assert!(secure && !set.contains("Domain="), "{base_url}: {set}");
+        }
+        // The cookie is the session: it opens the owner's page.
+        let cookie = signed.cookie().unwrap_or_default();
+        let today = browse(&app, Method::GET, "/app", &[], Some(&cookie)).await;
+        assert_eq!(today.status, StatusCode::OK, "{base_url}");
+        // The other name is not read.
+        let other = if secure { "fd_session" } else { "__Host-fd_session" };
+        let value = cookie.split_once('=').map_or("", |(_, value)| value);
+        let wrong = browse(&app, Method::GET, "/app", &[], Some(&format!("{other}={value}"))).await;
+        assert_eq!((wrong.status, wrong.location()), (StatusCode::SEE_OTHER, "/app/login"), "{base_url}");
+    }
+}
+
 #[tokio::test]
 async fn an_owner_signs_in_with_the_texted_code_and_sees_only_their_own_shop_today() {
     let app = TestApp::new().await;
