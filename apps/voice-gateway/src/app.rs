@@ -327,17 +327,8 @@ impl Application {
         });
         // Calls of Pro shops answered by the realtime voice model, when one
         // is configured; stream tokens signed apart from the admin tokens.
-        state.realtime = frontdesk_runtime::build_realtime_voice(settings)?.map(|voice| {
-            let secret = format!("media-stream:{}", settings.admin_jwt_secret.expose_secret());
-            let session = crate::realtime::RealtimeStreams::default_session(
-                frontdesk_runtime::realtime_transcription_model(settings),
-            );
-            Arc::new(crate::realtime::RealtimeStreams::new(
-                voice,
-                frontdesk_voice_bridge::StreamTokens::new(secret.as_bytes()),
-                session,
-            ))
-        });
+        state.realtime = frontdesk_runtime::build_realtime_voice(settings)?
+            .map(|voice| Arc::new(crate::realtime::RealtimeStreams::from_settings(voice, settings)));
         // Texts go nowhere without a Twilio account (the embedded outbox).
         state.web = crate::web::Web::new(
             state.web.logins.clone(),

@@ -47,6 +47,7 @@ use frontdesk_voice_bridge::{
     Bridge, BridgeOptions, BridgeOutcome, EndReason, STREAM_TOKEN_LIFETIME, StreamTicket, StreamTokens, ToolRunner,
     TwilioCommand, TwilioMessage,
 };
+use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
 
 use crate::app::AppState;
@@ -98,7 +99,8 @@ pub struct RealtimeStreams {
     /// What every call's session is opened with (voice, audio, turn
     /// detection); the instructions and tools are each call's own.
     pub session: SessionConfig,
-    /// A call's time with the model ([`frontdesk_routing::REALTIME_CALL_CAP`]).
+    /// A call's time with the model (`FRONTDESK_REALTIME_CALL_CAP_MINUTES`;
+    /// by default [`frontdesk_routing::REALTIME_CALL_CAP`]).
     pub call_cap: Duration,
     parked: Mutex<HashMap<String, Parked>>,
     ended: Mutex<HashMap<String, StreamEnd>>,
@@ -119,6 +121,16 @@ impl RealtimeStreams {
     pub fn with_call_cap(mut self, cap: Duration) -> RealtimeStreams {
         self.call_cap = cap;
         self
+    }
+
+    /// The streams of a gateway configured by `settings`: stream tokens
+    /// signed apart from the admin tokens, the production session, and
+    /// the call cap of `FRONTDESK_REALTIME_CALL_CAP_MINUTES`.
+    pub fn from_settings(voice: Arc<dyn RealtimeVoice>, settings: &frontdesk_runtime::Settings) -> RealtimeStreams {
+        let secret = format!("media-stream:{}", settings.admin_jwt_secret.expose_secret());
+        let session = RealtimeStreams::default_session(frontdesk_runtime::realtime_transcription_model(settings));
+        RealtimeStreams::new(voice, StreamTokens::new(secret.as_bytes()), session)
+            .with_call_cap(settings.realtime_call_cap)
     }
 
     /// The session settings of production: μ-law both ways, the provider's

@@ -19,7 +19,8 @@ use crate::session::{Answer, CallSession};
 use crate::spend::ModelUse;
 
 /// How long a call may talk with the model before it goes on without it
-/// (an offer of a person).
+/// (an offer of a person), unless the gateway's setting
+/// `FRONTDESK_REALTIME_CALL_CAP_MINUTES` says otherwise.
 pub const REALTIME_CALL_CAP: Duration = Duration::from_secs(8 * 60);
 
 /// What the model is told for one call.
@@ -77,7 +78,8 @@ pub enum StreamEnd {
     /// The model could not be reached, or broke off mid-call: the caller is
     /// still there.
     ModelFailed,
-    /// The call reached [`REALTIME_CALL_CAP`].
+    /// The call reached its cap of time with the model
+    /// ([`REALTIME_CALL_CAP`] by default).
     CapReached,
     /// A tool handed the call over (a person, a message, a goodbye): the
     /// call goes on with the answer the tool saved for the stream's end.
@@ -202,7 +204,8 @@ impl CallSession {
     /// kept: after a model failure, one apology and the question again (the
     /// one pending mid-booking, such as a read-back); after a hand-off by a
     /// tool, the answer it saved (a transfer, a message, a goodbye);
-    /// after [`REALTIME_CALL_CAP`], the offer of a person (or a message).
+    /// after the call's cap of time with the model, the offer of a person
+    /// (or a message).
     /// Repeated, it answers as the first time.
     #[tracing::instrument(skip_all, fields(tenant_id = %profile.slug(), call_sid = %call_sid))]
     pub async fn stream_ended(

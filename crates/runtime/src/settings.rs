@@ -47,6 +47,11 @@ pub struct Settings {
     pub worker_shutdown_grace_secs: u64,
     /// How long a slot read back to a caller stays held for them.
     pub hold_minutes: u32,
+    /// How long a call may talk with the realtime voice model before it
+    /// goes on without it, with the offer of a person
+    /// (`FRONTDESK_REALTIME_CALL_CAP_MINUTES`; default
+    /// [`frontdesk_routing::REALTIME_CALL_CAP`], 8 minutes).
+    pub realtime_call_cap: Duration,
     /// Twilio account for sending texts; without it texts go to the embedded outbox.
     pub twilio_account_sid: Option<String>,
     /// Override of `https://api.twilio.com` (tests, proxies).
@@ -224,6 +229,7 @@ struct RawSettings {
     worker_poll_ms: u64,
     worker_shutdown_grace_secs: u64,
     hold_minutes: u32,
+    realtime_call_cap_minutes: Option<u32>,
     twilio_account_sid: Option<String>,
     twilio_api_base_url: Option<String>,
     twilio_numbers_base_url: Option<String>,
@@ -301,6 +307,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_WORKER_POLL_MS",
     "FRONTDESK_WORKER_SHUTDOWN_GRACE_SECS",
     "FRONTDESK_HOLD_MINUTES",
+    "FRONTDESK_REALTIME_CALL_CAP_MINUTES",
     "FRONTDESK_TWILIO_ACCOUNT_SID",
     "FRONTDESK_TWILIO_API_BASE_URL",
     "FRONTDESK_TWILIO_NUMBERS_BASE_URL",
@@ -581,6 +588,10 @@ impl Settings {
         if !(1..=60).contains(&raw.hold_minutes) {
             problems.push("FRONTDESK_HOLD_MINUTES: must be between 1 and 60".to_owned());
         }
+        let realtime_call_cap = realtime_call_cap(raw.realtime_call_cap_minutes).unwrap_or_else(|problem| {
+            problems.push(problem);
+            frontdesk_routing::REALTIME_CALL_CAP
+        });
         if raw.worker_poll_ms == 0 {
             problems.push("FRONTDESK_WORKER_POLL_MS: must be at least 1".to_owned());
         }
@@ -779,6 +790,7 @@ impl Settings {
                     worker_poll_ms: raw.worker_poll_ms,
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
                     hold_minutes: raw.hold_minutes,
+                    realtime_call_cap,
                     twilio_account_sid: raw.twilio_account_sid.filter(|s| !s.trim().is_empty()),
                     twilio_api_base_url: raw.twilio_api_base_url,
                     twilio_numbers_base_url: raw.twilio_numbers_base_url.filter(|u| !u.trim().is_empty()),
@@ -800,6 +812,24 @@ impl Settings {
             }
             _ => Err(SettingsError(problems)),
         }
+    }
+}
+
+/// The longest call with the realtime voice model a setting may allow, in
+/// minutes: past an hour, a call's AI cost is better capped by its budget.
+const MAX_REALTIME_CALL_CAP_MINUTES: u32 = 60;
+
+/// `FRONTDESK_REALTIME_CALL_CAP_MINUTES`: 1 to 60 minutes, by default
+/// [`frontdesk_routing::REALTIME_CALL_CAP`].
+fn realtime_call_cap(minutes: Option<u32>) -> Result<Duration, String> {
+    match minutes {
+        None => Ok(frontdesk_routing::REALTIME_CALL_CAP),
+        Some(minutes @ 1..=MAX_REALTIME_CALL_CAP_MINUTES) => Ok(Duration::from_secs(u64::from(minutes) * 60)),
+        Some(minutes) => Err(format!(
+            "FRONTDESK_REALTIME_CALL_CAP_MINUTES: {minutes} is not between 1 and {MAX_REALTIME_CALL_CAP_MINUTES} \
+             (the minutes a call may talk with the realtime voice model before it is offered a person; default {})",
+            frontdesk_routing::REALTIME_CALL_CAP.as_secs() / 60
+        )),
     }
 }
 

@@ -696,6 +696,22 @@ async fn the_per_call_cap_ends_the_stream_with_the_offer_of_a_person() {
     assert!(next.contains("<Dial"), "the caller's yes reaches a person: {next}");
 }
 
+#[tokio::test]
+async fn the_per_call_cap_is_the_gateways_setting() {
+    // The cap the bridge honours (above) is the one the settings give.
+    let voice: Arc<dyn RealtimeVoice> = Arc::new(FakeVoice {
+        sessions: Mutex::new(Vec::new()),
+        opened: Mutex::new(Vec::new()),
+        delay: Mutex::new(Duration::ZERO),
+    });
+    let cap_of = |variables: &[(&str, String)]| {
+        let settings = crate::support::settings_with(variables);
+        voice_gateway::realtime::RealtimeStreams::from_settings(voice.clone(), &settings).call_cap
+    };
+    assert_eq!(cap_of(&[]), Duration::from_secs(8 * 60), "8 minutes unless set");
+    assert_eq!(cap_of(&[("FRONTDESK_REALTIME_CALL_CAP_MINUTES", "2".to_owned())]), Duration::from_secs(120));
+}
+
 /// `GET /twilio/stream/…` on a gateway built from `variables`: 404 when it
 /// has no realtime streams, 403 (an unsigned upgrade) when it has.
 async fn stream_status_of_a_gateway_with(variables: &[(&str, String)]) -> u16 {

@@ -286,6 +286,34 @@ fn the_pool_size_is_optional_and_checked() {
 }
 
 #[test]
+fn the_realtime_call_cap_defaults_to_eight_minutes_and_is_checked() {
+    let cap = |minutes: &str| load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_REALTIME_CALL_CAP_MINUTES", minutes)]);
+    let default = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(default.realtime_call_cap, frontdesk_routing::REALTIME_CALL_CAP);
+    assert_eq!(default.realtime_call_cap, std::time::Duration::from_secs(8 * 60));
+    for (minutes, seconds) in [("1", 60), ("3", 180), ("60", 3_600)] {
+        let settings = cap(minutes).unwrap_or_else(|e| panic!("{minutes}: {e:?}"));
+        assert_eq!(settings.realtime_call_cap, std::time::Duration::from_secs(seconds), "{minutes}");
+    }
+    for bad in ["0", "61"] {
+        let problems = cap(bad).err().unwrap_or_default();
+        let expected = format!(
+            "FRONTDESK_REALTIME_CALL_CAP_MINUTES: {bad} is not between 1 and 60 (the minutes a call may talk with the \
+             realtime voice model before it is offered a person; default 8)"
+        );
+        assert_eq!(problems, vec![expected], "{bad}");
+    }
+    for not_minutes in ["eight", "2.5", "-1"] {
+        let problems = cap(not_minutes).err().unwrap_or_default();
+        assert!(
+            problems.len() == 1 && problems[0].starts_with("FRONTDESK_REALTIME_CALL_CAP_MINUTES: "),
+            "{not_minutes}: {problems:?}"
+        );
+    }
+    assert!(cap("5").is_ok_and(|settings| settings.warnings.iter().all(|w| !w.contains("REALTIME_CALL_CAP"))));
+}
+
+#[test]
 fn started_from_a_subdirectory_the_checkout_s_config_and_database_are_used() {
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let config = root.path().join("frontdesk.toml");
