@@ -956,6 +956,12 @@ impl Provisioning {
         texting_clearance(self.store.as_ref(), tenant, from).await
     }
 
+    /// Every tenant's texting registration, ordered by tenant, in one read:
+    /// the operator's shops page shows whose texts wait.
+    pub async fn registrations(&self) -> Result<Vec<TextingRegistration>, StoreError> {
+        self.store.registrations().await
+    }
+
     /// Everything the tenant's provisioning stands at.
     pub async fn status(&self, tenant: &TenantId) -> Result<ProvisioningStatus, ProvisioningError> {
         let numbers = self.store.number_orders(tenant).await?;

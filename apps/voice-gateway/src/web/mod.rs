@@ -23,6 +23,7 @@ mod owner_insights;
 mod owner_plan;
 mod owner_questions;
 mod owner_settings;
+mod texting;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

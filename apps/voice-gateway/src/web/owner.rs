@@ -319,6 +319,8 @@ struct TodayPage {
     day: String,
     columns: Vec<StaffColumn>,
     error: Option<String>,
+    /// Why texts to customers wait (carrier registration), when they do.
+    texting: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -356,6 +358,13 @@ async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query):
         .ok()
         .flatten()
         .is_some_and(|flags| flags.enabled(frontdesk_flags::Flag::EnableReminders));
+    let texting = match super::texting::texts_waiting(&state, profile.slug()).await {
+        Ok(waiting) => waiting.map(|waiting| waiting.sentence(tz)),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "could not read whether the shop's texts wait");
+            None
+        }
+    };
     let clock_at = |at: chrono::DateTime<chrono::Utc>| frontdesk_routing::spoken_clock(at.with_timezone(&tz).time());
     let mut columns: Vec<StaffColumn> = Vec::new();
     for booking in bookings.iter().filter(|b| b.status != frontdesk_calendar::BookingStatus::Cancelled) {
@@ -408,6 +417,7 @@ async fn today(State(state): State<AppState>, owner: OwnerSession, Query(query):
             day: frontdesk_routing::spoken_date(date),
             columns,
             error: query.error,
+            texting,
         }
         .render(),
     )

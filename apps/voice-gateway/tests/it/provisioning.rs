@@ -534,6 +534,88 @@ async fn texts_of_a_shop_whose_campaign_is_not_approved_wait_in_the_outbox_with_
     assert_eq!(status.body["texts_waiting"].as_array().map(Vec::len), Some(0));
 }
 
+/// The text the owner's Today page and the operator's shops page show about
+/// waiting texts, if any.
+fn texting_banner(html: &str) -> Option<&str> {
+    let at = html.find("Texts to customers are waiting")?;
+    let end = html[at..].find('<').map_or(html.len(), |end| at + end);
+    Some(&html[at..end])
+}
+
+#[tokio::test]
+async fn the_owner_and_the_operator_see_why_texts_wait_for_carrier_registration() {
+    let app = TestApp::new().await;
+    let shop = TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let number = E164::parse("+15555550100").unwrap_or_else(|e| panic!("{e}"));
+    let owner = crate::web::sign_in_by_code(&app, crate::web::FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let operator = crate::web_ops::operator_cookie(&app).await;
+    let pages = || async {
+        let today = crate::support::browse(&app, Method::GET, "/app", &[], Some(&owner)).await;
+        let shops = crate::support::browse(&app, Method::GET, "/ops/shops", &[], Some(&operator)).await;
+        assert_eq!((today.status, shops.status), (StatusCode::OK, StatusCode::OK), "{}{}", today.html, shops.html);
+        (today.html, shops.html)
+    };
+    let (today, shops) = pages().await;
+    assert_eq!((texting_banner(&today), texting_banner(&shops)), (None, None), "texts go out: nothing to say");
+
+    // A number bought here, no registration yet: a text waits.
+    attach_our_number(&app, &shop, &number).await;
+    let kind = frontdesk_jobs::JobKind::parse(frontdesk_billing::CAP_ALERT).unwrap_or_else(|e| panic!("{e}"));
+    let payload = json!({"metric": "minutes", "level": "soft", "period": "2026-11", "used": 400, "cap": 500});
+    let job = frontdesk_jobs::NewJob::new(kind, payload).for_tenant(shop.clone());
+    assert!(app.store.enqueue(job).await.is_ok());
+    let handler = frontdesk_routing::CapAlerts {
+        tenants: app.store.clone(),
+        messages: app.store.clone(),
+        messaging: Arc::new(RegistrationGate::new(Arc::new(Outgoing::default()), app.store.clone())),
+        metering: app.billing.metering.clone(),
+    };
+    assert!(matches!(run_next(&app.store, &app.clock, &handler).await, Err(HandlerError::Retry(_))));
+    let (today, _) = pages().await;
+    assert_eq!(
+        texting_banner(&today),
+        Some(
+            "Texts to customers are waiting for carrier registration (1 waiting) since Tuesday, November 24 at 10 AM. Status: its texting registration has not been submitted."
+        ),
+        "{today}"
+    );
+
+    // Under review: both pages say so, with the count and since when.
+    let registration = campaign(&shop, CampaignStatus::InProgress, app.clock.now());
+    assert!(app.store.put_registration(&registration).await.is_ok());
+    let (today, shops) = pages().await;
+    let expected = "Texts to customers are waiting for carrier registration (1 waiting) since Tuesday, November 24 at 10 AM. Status: its texting campaign is under review by the carriers (usually a few days).";
+    assert_eq!(texting_banner(&today), Some(expected), "{today}");
+    assert_eq!(texting_banner(&shops), Some(expected), "{shops}");
+    let row = shops.find("id=\"shop-fresh-cuts\"").unwrap_or_else(|| panic!("{shops}"));
+    let next_row = shops[row..].find("</tr>").map_or(shops.len(), |end| row + end);
+    assert!(shops[row..next_row].contains(expected), "under fresh-cuts' own row: {shops}");
+    // The shop's owner sees only their own shop's texts.
+    let dentist = crate::web::sign_in_by_code(&app, "+15555550299", "bright-smile").await;
+    let theirs = crate::support::browse(&app, Method::GET, "/app", &[], Some(&dentist)).await;
+    assert_eq!(texting_banner(&theirs.html), None, "{}", theirs.html);
+
+    // Refused: the reason changes.
+    let refused = TextingRegistration {
+        detail: Some("opt-in flow unclear".to_owned()),
+        ..campaign(&shop, CampaignStatus::Failed, app.clock.now())
+    };
+    assert!(app.store.put_registration(&refused).await.is_ok());
+    let (today, shops) = pages().await;
+    for html in [&today, &shops] {
+        let banner = texting_banner(html).unwrap_or_else(|| panic!("{html}"));
+        assert!(
+            banner.ends_with("Status: its texting campaign was refused; fix and resubmit it (opt-in flow unclear)."),
+            "{banner}"
+        );
+    }
+
+    // Approved: nothing waits any more.
+    assert!(app.store.put_registration(&campaign(&shop, CampaignStatus::Verified, app.clock.now())).await.is_ok());
+    let (today, shops) = pages().await;
+    assert_eq!((texting_banner(&today), texting_banner(&shops)), (None, None));
+}
+
 #[tokio::test]
 async fn a_shop_not_cleared_to_text_answers_no_text_but_still_records_opt_outs() {
     let app = TestApp::new().await;

@@ -24,7 +24,7 @@ async fn add_operator(app: &TestApp) {
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
 }
 
-async fn operator_cookie(app: &TestApp) -> String {
+pub(crate) async fn operator_cookie(app: &TestApp) -> String {
     add_operator(app).await;
     let signed =
         browse(app, Method::POST, "/ops/login", &[("email", "Ops@Frontdesk.example"), ("password", PASSWORD)], None)

@@ -8,6 +8,8 @@
 //! before (read from the audit entry that set 0). Both are audited with
 //! the operator's e-mail as the actor.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,12 +18,14 @@ use frontdesk_audit::{AuditQuery, NewAuditEntry};
 use frontdesk_billing::{AnsweringMode, CapLevel, SuspensionReason};
 use frontdesk_core::{Money, TenantId};
 use frontdesk_insights::PeriodChoice;
+use frontdesk_provisioning::Clearance;
 use frontdesk_tenant::{TenantKind, TenantStatus};
 use serde_json::{Value, json};
 
 use super::facts::{CURRENCY, Reads, Shop, platform};
 use super::{Header, micro_dollars, ops_notice, percent, unavailable};
 use crate::app::AppState;
+use crate::web::texting::{TEXTS_READ, TextsWaiting};
 use crate::web::{OperatorSession, page};
 
 struct ShopRow {
@@ -35,6 +39,8 @@ struct ShopRow {
     status: &'static str,
     status_class: &'static str,
     alerts: Vec<String>,
+    /// Why its texts to customers wait (carrier registration), when they do.
+    texting: Option<String>,
     can_suspend: bool,
     can_resume: bool,
 }
@@ -60,6 +66,7 @@ async fn shop_rows(state: &AppState) -> anyhow::Result<(String, Vec<ShopRow>)> {
     // The margins need the revenue; nothing here shows how MRR moved.
     let platform = platform(state, &window, now, Reads { revenue: true, movements: false }).await?;
     let margins = platform.facts.margins(&window);
+    let mut texting = texts_waiting_by_shop(state).await?;
     let mut rows = Vec::with_capacity(platform.shops.len());
     // The margins are in the order of the shops (one each).
     for ((shop, account), margin) in platform.shops.iter().zip(platform.facts.shops()).zip(&margins.shops) {
@@ -80,12 +87,31 @@ async fn shop_rows(state: &AppState) -> anyhow::Result<(String, Vec<ShopRow>)> {
             status,
             status_class,
             alerts: alerts(shop),
+            texting: texting.remove(shop.slug()).map(|waiting| waiting.sentence(shop.tenant.timezone)),
             can_suspend: live && shop.tenant.status == TenantStatus::Active && !shop.suspended(),
             can_resume: shop.suspended(),
         });
     }
     let month = format!("{} (UTC)", window.start().format("%B %Y"));
     Ok((month, rows))
+}
+
+/// The shops whose texts wait for their carrier registration: every
+/// registration in one read, then the latest texts of those not approved
+/// (shops being onboarded, a handful), never one read per shop.
+async fn texts_waiting_by_shop(state: &AppState) -> anyhow::Result<HashMap<TenantId, TextsWaiting>> {
+    let mut waiting = HashMap::new();
+    for registration in state.provisioning.registrations().await? {
+        let clearance = registration.clearance();
+        if clearance == Clearance::Cleared {
+            continue;
+        }
+        let messages = state.messages.list_messages(&registration.tenant, TEXTS_READ).await?;
+        if let Some(texts) = TextsWaiting::of(&clearance, &messages) {
+            waiting.insert(registration.tenant, texts);
+        }
+    }
+    Ok(waiting)
 }
 
 /// `used / included`, with the operator's cap when it replaces the plan's.
