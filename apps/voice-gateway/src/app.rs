@@ -88,6 +88,11 @@ pub struct AppState {
     /// Calls' Media Streams bridged to a realtime voice model; `None`
     /// serves `/twilio/stream/…` as 404.
     pub realtime: Option<Arc<crate::realtime::RealtimeStreams>>,
+    /// The gateway's metrics, recorded as calls go.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may read them at `/metrics` (`FRONTDESK_METRICS_TOKEN`); `None`
+    /// serves `/metrics` as 404.
+    pub metrics_token: Option<crate::metrics::MetricsToken>,
 }
 
 impl AppState {
@@ -168,6 +173,8 @@ impl AppState {
             twilio,
             calling_back: None,
             realtime: None,
+            metrics: Arc::new(crate::metrics::Metrics::default()),
+            metrics_token: None,
             web: crate::web::Web::new(
                 Arc::new(frontdesk_auth::web::WebLogins::new(backend.web_auth.clone())),
                 Arc::new(frontdesk_routing::OutboxMessaging),
@@ -243,6 +250,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .merge(admin::routes())
         .merge(crate::twilio::routes())
         .merge(crate::realtime::routes())
+        .merge(crate::metrics::routes())
         .merge(crate::porting::routes())
         .merge(crate::stripe::routes())
         .merge(pages)
@@ -329,6 +337,8 @@ impl Application {
         // is configured; stream tokens signed apart from the admin tokens.
         state.realtime = frontdesk_runtime::build_realtime_voice(settings)?
             .map(|voice| Arc::new(crate::realtime::RealtimeStreams::from_settings(voice, settings)));
+        state.metrics_token =
+            settings.metrics_token.as_ref().map(|token| crate::metrics::MetricsToken::new(token.expose_secret()));
         // Texts go nowhere without a Twilio account (the embedded outbox).
         state.web = crate::web::Web::new(
             state.web.logins.clone(),

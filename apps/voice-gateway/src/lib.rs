@@ -10,6 +10,7 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod porting;
 pub mod realtime;
 pub mod stripe;

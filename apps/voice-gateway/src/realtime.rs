@@ -427,7 +427,7 @@ async fn relay(
     admitted: Admitted,
 ) {
     let Some(claimed) = claim_or_open(&streams, &call_sid, admitted).await else {
-        streams.record_end(&call_sid, StreamEnd::ModelFailed);
+        ended(&state, &streams, &call_sid, StreamEnd::ModelFailed);
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
@@ -435,7 +435,7 @@ async fn relay(
     let (to_twilio, mut twilio_out) = mpsc::channel::<TwilioCommand>(FRAMES_QUEUED);
     // The call's own tools (admitted: its telephony and sid are known).
     let (Some(telephony), Ok(sid)) = (&state.twilio, CallSid::parse(&call_sid)) else {
-        streams.record_end(&call_sid, StreamEnd::ModelFailed);
+        ended(&state, &streams, &call_sid, StreamEnd::ModelFailed);
         let _ = claimed.session.sender.close().await;
         let _ = socket.send(Message::Close(None)).await;
         return;
@@ -478,6 +478,7 @@ async fn relay(
     let end = match bridge.await {
         Ok(outcome) => {
             log_outcome(&outcome, claimed.shop.profile.slug().as_str());
+            state.metrics.realtime_outcome(&outcome);
             record(&state, &streams, &claimed.shop, &call_sid, &outcome).await;
             stream_end_of(&outcome.ended)
         }
@@ -487,8 +488,15 @@ async fn relay(
         }
     };
     // Recorded before the socket closes: the `<Connect action>` follows it.
-    streams.record_end(&call_sid, end);
+    ended(&state, &streams, &call_sid, end);
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// `call_sid`'s stream ended as `end`: kept for its `<Connect action>`,
+/// and counted in the gateway's metrics.
+fn ended(state: &AppState, streams: &RealtimeStreams, call_sid: &str, end: StreamEnd) {
+    state.metrics.realtime_call_ended(end);
+    streams.record_end(call_sid, end);
 }
 
 /// The stream's transcript, tokens and latencies on the call's record.
@@ -552,10 +560,10 @@ fn tokens_of(usage: &RealtimeUsage) -> TokenCount {
         + TokenCount::audio(audio.input_tokens, audio.cached_input_tokens, audio.output_tokens)
 }
 
-/// One event per realtime call under the target `frontdesk::realtime`: the
-/// gateway's metric of the realtime voice (a log-based metric: aggregate
-/// its `latency_p50_ms`, `latency_p95_ms`, `turns` and `tokens` fields from
-/// the logs; there is no metrics endpoint). The span carries the call sid.
+/// One event per realtime call under the target `frontdesk::realtime`, with
+/// its `latency_p50_ms`, `latency_p95_ms`, `turns` and `tokens` (the same
+/// figures go to `/metrics`, [`crate::metrics`], for all calls together).
+/// The span carries the call sid.
 fn log_outcome(outcome: &BridgeOutcome, tenant: &str) {
     let tokens: u64 = outcome.usages.iter().map(|usage| tokens_of(usage).total()).sum();
     tracing::info!(

@@ -52,6 +52,10 @@ pub struct Settings {
     /// (`FRONTDESK_REALTIME_CALL_CAP_MINUTES`; default
     /// [`frontdesk_routing::REALTIME_CALL_CAP`], 8 minutes).
     pub realtime_call_cap: Duration,
+    /// The bearer token a scraper presents to read the gateway's
+    /// `/metrics` (`FRONTDESK_METRICS_TOKEN`); without it nothing is served
+    /// there.
+    pub metrics_token: Option<SecretString>,
     /// Twilio account for sending texts; without it texts go to the embedded outbox.
     pub twilio_account_sid: Option<String>,
     /// Override of `https://api.twilio.com` (tests, proxies).
@@ -230,6 +234,7 @@ struct RawSettings {
     worker_shutdown_grace_secs: u64,
     hold_minutes: u32,
     realtime_call_cap_minutes: Option<u32>,
+    metrics_token: Option<SecretString>,
     twilio_account_sid: Option<String>,
     twilio_api_base_url: Option<String>,
     twilio_numbers_base_url: Option<String>,
@@ -272,6 +277,7 @@ const DEMO_ADMIN_SECRET: &str = "frontdesk-demo-admin-secret-never-use-in-produc
 const DEMO_TWILIO_TOKEN: &str = "frontdesk-demo-twilio-auth-token";
 const DEMO_STRIPE_WEBHOOK_SECRET: &str = "whsec_frontdesk_demo_only";
 const MIN_ADMIN_SECRET_BYTES: usize = 32;
+const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 /// Where settings come from, lowest precedence first: each process's
 /// defaults, an optional TOML file, then `FRONTDESK_*` environment
@@ -308,6 +314,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_WORKER_SHUTDOWN_GRACE_SECS",
     "FRONTDESK_HOLD_MINUTES",
     "FRONTDESK_REALTIME_CALL_CAP_MINUTES",
+    "FRONTDESK_METRICS_TOKEN",
     "FRONTDESK_TWILIO_ACCOUNT_SID",
     "FRONTDESK_TWILIO_API_BASE_URL",
     "FRONTDESK_TWILIO_NUMBERS_BASE_URL",
@@ -592,6 +599,12 @@ impl Settings {
             problems.push(problem);
             frontdesk_routing::REALTIME_CALL_CAP
         });
+        let metrics_token = raw.metrics_token.filter(|token| !token.expose_secret().trim().is_empty());
+        if metrics_token.as_ref().is_some_and(|token| token.expose_secret().len() < MIN_METRICS_TOKEN_BYTES) {
+            problems.push(format!(
+                "FRONTDESK_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN_BYTES} characters; `openssl rand -hex 16` makes one (or unset it: no /metrics)"
+            ));
+        }
         if raw.worker_poll_ms == 0 {
             problems.push("FRONTDESK_WORKER_POLL_MS: must be at least 1".to_owned());
         }
@@ -791,6 +804,7 @@ impl Settings {
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,
                     hold_minutes: raw.hold_minutes,
                     realtime_call_cap,
+                    metrics_token,
                     twilio_account_sid: raw.twilio_account_sid.filter(|s| !s.trim().is_empty()),
                     twilio_api_base_url: raw.twilio_api_base_url,
                     twilio_numbers_base_url: raw.twilio_numbers_base_url.filter(|u| !u.trim().is_empty()),

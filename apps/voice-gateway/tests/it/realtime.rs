@@ -961,3 +961,129 @@ async fn a_transfer_asked_by_the_model_ends_the_stream_in_the_text_paths_warm_tr
     assert!(twiml.contains("<Dial") && twiml.contains("connect you"), "{twiml}");
     assert!(!twiml.contains("try that again"), "no apology for a hand-off: {twiml}");
 }
+
+// The gateway's metrics (`GET /metrics`, Prometheus's text format).
+
+/// `GET /metrics` with `token` as the bearer; the body as text.
+async fn scrape(app: &crate::support::TestApp, token: Option<&str>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let reply = app.call(Method::GET, "/metrics", token, None).await;
+    let text = match reply.body {
+        Value::String(text) => text,
+        other => other.to_string(),
+    };
+    (reply.status, reply.headers, text)
+}
+
+/// The lines of `text` whose series is `name`.
+fn metric_lines<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+    text.lines().filter(|line| line.starts_with(name)).collect()
+}
+
+#[tokio::test]
+async fn a_realtime_calls_turn_latency_end_and_tokens_are_served_as_metrics() {
+    let mut served = serve().await;
+    let (status, headers, before) = scrape(&served.app, Some(crate::support::METRICS_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    assert!(before.contains("frontdesk_realtime_turn_latency_seconds_count 0\n"), "{before}");
+
+    let twiml = voice_webhook(&served, "CA111").await;
+    let mut socket = start_stream(&served, &twiml, "CA111").await;
+    assert_eq!(model_got(&mut served.sent).await, Sent::Other);
+    let usage = |audio_in, audio_out| RealtimeUsage {
+        text: ModelUsage { input_tokens: 100, cached_input_tokens: 40, output_tokens: 10 },
+        audio: ModelUsage { input_tokens: audio_in, cached_input_tokens: 0, output_tokens: audio_out },
+    };
+    let events = [
+        RealtimeEvent::AudioOut { item_id: ItemId::new("r1"), audio: vec![7; 160] },
+        RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(0, 200) },
+        // One caller turn: speech stopped, then the answer's first audio.
+        RealtimeEvent::SpeechStopped { audio_end_ms: 900, item_id: ItemId::new("c1") },
+        RealtimeEvent::AudioOut { item_id: ItemId::new("r2"), audio: vec![9; 160] },
+        RealtimeEvent::ResponseDone { status: ResponseStatus::Completed, usage: usage(50, 100) },
+    ];
+    for event in events {
+        served.model.send(event).await.ok();
+    }
+    caller_hangs_up(&mut socket, "CA111", "5").await;
+    stream_done(&served, "CA111", "completed").await;
+
+    let (status, _, text) = scrape(&served.app, Some(crate::support::METRICS_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let latency = metric_lines(&text, "frontdesk_realtime_turn_latency_seconds");
+    assert_eq!(latency.len(), 14, "11 buckets, +Inf, sum and count: {text}");
+    assert_eq!(
+        latency[0], "frontdesk_realtime_turn_latency_seconds_bucket{le=\"0.1\"} 1",
+        "a fake model is quick: {text}"
+    );
+    assert_eq!(latency[11], "frontdesk_realtime_turn_latency_seconds_bucket{le=\"+Inf\"} 1", "{text}");
+    assert_eq!(latency[13], "frontdesk_realtime_turn_latency_seconds_count 1", "{text}");
+    assert_eq!(
+        metric_lines(&text, "frontdesk_realtime_calls_total{"),
+        [
+            "frontdesk_realtime_calls_total{ended=\"hung_up\"} 1",
+            "frontdesk_realtime_calls_total{ended=\"model_failed\"} 0",
+            "frontdesk_realtime_calls_total{ended=\"cap_reached\"} 0",
+            "frontdesk_realtime_calls_total{ended=\"handed_off\"} 0",
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        metric_lines(&text, "frontdesk_realtime_tokens_total{"),
+        [
+            "frontdesk_realtime_tokens_total{kind=\"text\",direction=\"input\"} 200",
+            "frontdesk_realtime_tokens_total{kind=\"text\",direction=\"output\"} 20",
+            "frontdesk_realtime_tokens_total{kind=\"audio\",direction=\"input\"} 50",
+            "frontdesk_realtime_tokens_total{kind=\"audio\",direction=\"output\"} 300",
+        ],
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_with_their_setting_and_only_for_its_token() {
+    // No FRONTDESK_METRICS_TOKEN: nothing there.
+    let plain = crate::support::TestApp::new().await;
+    let (status, _, text) = scrape(&plain, Some(crate::support::METRICS_TOKEN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{text}");
+    assert!(text.contains("FRONTDESK_METRICS_TOKEN"), "{text}");
+
+    let served = serve().await;
+    for token in [None, Some("wrong-token-of-the-same-length!"), Some("")] {
+        let (status, headers, text) = scrape(&served.app, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}: {text}");
+        assert_eq!(headers["www-authenticate"], "Bearer", "{token:?}");
+        assert!(!text.contains("frontdesk_realtime"), "{token:?}: {text}");
+    }
+    // The admin's token is not the scraper's.
+    let admin = served.app.token("admin");
+    assert_eq!(scrape(&served.app, Some(&admin)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_gateway_serves_metrics_when_its_metrics_token_is_set() {
+    let metrics_of = |variables: Vec<(&'static str, String)>| async move {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut env = vec![
+            ("FRONTDESK_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+            ("FRONTDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("f.db").display())),
+            ("FRONTDESK_PUBLIC_BASE_URL", PUBLIC_URL.to_owned()),
+        ];
+        env.extend(variables);
+        let settings = crate::support::settings_with(&env);
+        let gateway = voice_gateway::Application::build(&settings).await.unwrap_or_else(|e| panic!("{e:#}")).spawn();
+        let gateway = gateway.unwrap_or_else(|e| panic!("{e}"));
+        let response = reqwest::Client::new()
+            .get(format!("{}/metrics", gateway.base_url()))
+            .bearer_auth("a-scrape-token-of-the-operators")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    };
+    assert_eq!(metrics_of(Vec::new()).await.0, 404, "not set: not served");
+    let (status, text) =
+        metrics_of(vec![("FRONTDESK_METRICS_TOKEN", "a-scrape-token-of-the-operators".to_owned())]).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("# TYPE frontdesk_realtime_calls_total counter"), "{text}");
+}

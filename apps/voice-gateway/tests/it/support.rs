@@ -99,6 +99,8 @@ pub fn booking_service(store: &Arc<SqliteStore>, clock: &Arc<ManualClock>) -> Ar
 }
 
 pub const TWILIO_TOKEN: &str = "support-twilio-token";
+/// `FRONTDESK_METRICS_TOKEN` of the realtime gateways ([`TestApp::with_realtime`]).
+pub const METRICS_TOKEN: &str = "support-metrics-scrape-token";
 pub const PUBLIC_URL: &str = "https://frontdesk.example.com";
 
 pub struct TestApp {
@@ -419,7 +421,7 @@ pub async fn run_next(
 impl TestApp {
     /// A gateway whose `/twilio/stream/{token}` bridges calls to `voice`,
     /// stream tokens signed with [`SECRET`]; Pro shops' calls are answered
-    /// by it.
+    /// by it. Its `/metrics` are served for [`METRICS_TOKEN`].
     pub async fn with_realtime(voice: Arc<dyn frontdesk_llm::RealtimeVoice>) -> TestApp {
         TestApp::with_realtime_cap(voice, frontdesk_routing::REALTIME_CALL_CAP).await
     }
@@ -446,6 +448,7 @@ impl TestApp {
             session,
         );
         state.realtime = Some(Arc::new(streams.with_call_cap(cap)));
+        state.metrics_token = Some(voice_gateway::metrics::MetricsToken::new(METRICS_TOKEN));
         let limits = HttpLimits { request_timeout: Duration::from_secs(10), body_limit_bytes: 64 * 1024 };
         app.router = router(state, limits);
         app.billing = billing;

@@ -286,6 +286,28 @@ fn the_pool_size_is_optional_and_checked() {
 }
 
 #[test]
+fn the_metrics_token_is_optional_never_shown_and_not_too_short() {
+    use secrecy::ExposeSecret;
+    let token = |value: &str| load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_METRICS_TOKEN", value)]);
+    assert!(load(&[("FRONTDESK_DEMO", "true")]).is_ok_and(|settings| settings.metrics_token.is_none()));
+    assert!(token(" ").is_ok_and(|settings| settings.metrics_token.is_none()), "blank is unset");
+    let set = token("0123456789abcdef-scrape").unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        set.metrics_token.as_ref().map(|t| t.expose_secret().to_owned()).as_deref(),
+        Some("0123456789abcdef-scrape")
+    );
+    assert!(!format!("{set:?}").contains("0123456789abcdef"), "the token never prints");
+    let problems = token("short").err().unwrap_or_default();
+    assert_eq!(
+        problems,
+        vec![
+            "FRONTDESK_METRICS_TOKEN: must be at least 16 characters; `openssl rand -hex 16` makes one (or unset it: no /metrics)"
+                .to_owned()
+        ]
+    );
+}
+
+#[test]
 fn the_realtime_call_cap_defaults_to_eight_minutes_and_is_checked() {
     let cap = |minutes: &str| load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_REALTIME_CALL_CAP_MINUTES", minutes)]);
     let default = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
