@@ -30,7 +30,7 @@ pub use metering::{
 };
 pub use model::{
     AccountChange, BillingAccount, CallModelUsage, CapDecision, CapLevel, CapMetric, DailyCost, Invoice, InvoiceLine,
-    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageKind, UsageTotals,
+    InvoiceStatus, NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageKind, UsageSum, UsageTotals,
 };
 pub use period::{BillingPeriod, BillingPeriodError};
 pub use ports::{BillingStore, PaymentProvider, ProviderError, ProviderSubscription, UsageStore};

@@ -293,6 +293,14 @@ impl BillingAccount {
     }
 }
 
+/// What one tenant's usage of one kind came to over a time: its quantity and
+/// its estimated cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageSum {
+    pub quantity: i64,
+    pub cost_micros: i64,
+}
+
 /// What one tenant's usage of one UTC day cost us: the estimates of the
 /// day's usage records, summed (US micro-dollars).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use frontdesk_jobs::NewJob;
 
 use crate::model::{
     AccountChange, BillingAccount, CallModelUsage, CapDecision, DailyCost, Invoice, NewUsage, PlanChange,
-    StoredInvoice, TenantBilling, UsageTotals,
+    StoredInvoice, TenantBilling, UsageKind, UsageSum, UsageTotals,
 };
 use crate::period::BillingPeriod;
 
@@ -68,6 +68,17 @@ pub trait UsageStore: Send + Sync {
     /// tenant and UTC day (ordered by tenant, then day), in one read: the
     /// operators' cost-spike alert. Days without usage are left out.
     async fn daily_costs_of_all_tenants(&self, since: DateTime<Utc>) -> Result<Vec<DailyCost>, StoreError>;
+
+    /// What every tenant's usage of `kind` recorded in `[from, to)` came to
+    /// (Σ quantity, Σ estimated cost), by tenant, in one read: the
+    /// operator's margins count every text this way (a text's record names
+    /// the message, not a call). Tenants without any are left out.
+    async fn usage_of_kind_of_all_tenants(
+        &self,
+        kind: UsageKind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<TenantId, UsageSum>, StoreError>;
 }
 
 /// Billing accounts, plan history, cap decisions, provider events and

@@ -478,6 +478,17 @@ impl Metering {
         self.ports.usage.calls_model_usage(calls, since).await
     }
 
+    /// What every tenant's usage of `kind` recorded in `[from, to)` came
+    /// to, by tenant (tenants without any are left out): one read.
+    pub async fn usage_of_kind_of_all_tenants(
+        &self,
+        kind: crate::model::UsageKind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<TenantId, crate::model::UsageSum>, StoreError> {
+        self.ports.usage.usage_of_kind_of_all_tenants(kind, from, to).await
+    }
+
     /// Every tenant's usage totals of `period` (tenants without usage are
     /// left out): one read.
     pub async fn totals_of_all_tenants(
@@ -886,6 +897,12 @@ mod tests {
                 &self,
                 since: DateTime<Utc>,
             ) -> Result<Vec<crate::model::DailyCost>, StoreError>;
+            async fn usage_of_kind_of_all_tenants(
+                &self,
+                kind: crate::model::UsageKind,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<HashMap<TenantId, crate::model::UsageSum>, StoreError>;
         }
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, CallModelUsage, CapDecision, CapLevel, CapMetric, Invoice,
-    InvoiceLine, InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageTotals,
+    InvoiceLine, InvoiceStatus, NewUsage, StoredInvoice, UsageKind, UsageSum, UsageTotals,
 };
 use frontdesk_core::{Clock, Plan, StoreError, TenantId};
 use frontdesk_jobs::{JobId, JobKind, JobState, NewJob};
@@ -744,4 +744,47 @@ pub async fn every_tenants_daily_costs_are_summed_per_utc_day(stores: Stores) {
     let expected = [("shop-a", "2026-11-22", 350), ("shop-a", "2026-11-23", 1_000), ("shop-b", "2026-11-23", 7)]
         .map(|(t, d, c)| (t.to_owned(), d.to_owned(), c));
     assert_eq!(found, expected, "per tenant and UTC day, since the instant");
+}
+
+pub async fn usage_of_a_kind_is_summed_per_tenant_over_a_time(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b", "shop-c"]).await;
+    let from = stores.clock.now();
+    let to = from + Duration::days(7);
+    let sms = |slug: &str, key: &str, segments: i64, cost_micros: i64, at: DateTime<Utc>| NewUsage {
+        kind: UsageKind::SmsSegments,
+        cost_micros,
+        ..minutes(slug, key, segments, at)
+    };
+    let facts = [
+        sms("shop-a", "sms:1", 1, 8_300, from),
+        sms("shop-a", "sms:2", 3, 24_900, from + Duration::days(6)),
+        // Just outside: at `to`, and a millisecond before `from`.
+        sms("shop-a", "sms:late", 1, 8_300, to),
+        sms("shop-a", "sms:early", 1, 8_300, from - Duration::milliseconds(1)),
+        // Another kind in the window: not texts.
+        NewUsage { cost_micros: 8_500, ..minutes("shop-a", "call:1", 1, from) },
+        sms("shop-b", "sms:1", 2, 16_600, from + Duration::hours(1)),
+        // shop-c sent no text in the window: left out.
+        NewUsage { cost_micros: 17_000, ..minutes("shop-c", "call:1", 2, from) },
+    ];
+    for fact in &facts {
+        assert!(record(&stores, fact, &[]).await, "{}", fact.key);
+    }
+    let read = stores.usage.usage_of_kind_of_all_tenants(UsageKind::SmsSegments, from, to).await;
+    let texts = read.unwrap_or_else(|e| panic!("{e}"));
+    let mut texts: Vec<(String, UsageSum)> = texts.into_iter().map(|(t, sum)| (t.to_string(), sum)).collect();
+    texts.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        texts,
+        [
+            ("shop-a".to_owned(), UsageSum { quantity: 4, cost_micros: 33_200 }),
+            ("shop-b".to_owned(), UsageSum { quantity: 2, cost_micros: 16_600 }),
+        ]
+    );
+    let calls = stores.usage.usage_of_kind_of_all_tenants(UsageKind::CallMinutes, from, to).await;
+    let calls = calls.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls.get(&tenant("shop-c")), Some(&UsageSum { quantity: 2, cost_micros: 17_000 }));
+    let none = stores.usage.usage_of_kind_of_all_tenants(UsageKind::LlmTokens, from, to).await;
+    assert!(none.unwrap_or_else(|e| panic!("{e}")).is_empty());
 }

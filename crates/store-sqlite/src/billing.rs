@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_billing::{
     AccountChange, BillingAccount, BillingPeriod, BillingStore, CallModelUsage, CapDecision, DailyCost, Invoice,
-    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageStore, UsageTotals, usage_by_call,
+    NewUsage, PlanChange, StoredInvoice, TenantBilling, UsageKind, UsageStore, UsageSum, UsageTotals, usage_by_call,
 };
 use frontdesk_core::{StoreError, TenantId, stored_tenant};
 use frontdesk_jobs::NewJob;
@@ -319,6 +319,29 @@ impl UsageStore for SqliteStore {
                 let day = DateTime::<Utc>::UNIX_EPOCH.date_naive() + chrono::Days::new(day.max(0) as u64);
                 Ok(DailyCost { tenant, day, cost_micros })
             })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(kind = kind.as_str()))]
+    async fn usage_of_kind_of_all_tenants(
+        &self,
+        kind: UsageKind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<TenantId, UsageSum>, StoreError> {
+        // Answered from the (kind, occurred_at, tenant_id, …) index alone.
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT tenant_id, SUM(quantity), SUM(cost_micros) FROM usage_records
+             WHERE kind = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 GROUP BY tenant_id",
+        )
+        .bind(kind.as_str())
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unexpected("summing every tenant's usage of a kind"))?;
+        rows.into_iter()
+            .map(|(tenant, quantity, cost_micros)| Ok((stored_tenant(&tenant)?, UsageSum { quantity, cost_micros })))
             .collect()
     }
 }

@@ -332,6 +332,38 @@ async fn revenue_for_the_margins_is_counted_day_by_day_from_the_first_billed_day
 }
 
 #[tokio::test]
+async fn texts_the_shop_sent_count_in_its_margin_at_the_rate_cards_sms_rate() {
+    let app = TestApp::new().await;
+    app.clock.advance(Duration::hours(1));
+    set_plan(&app, "fresh-cuts", "core").await;
+    let friday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 27, 5, 0, 0).single().unwrap_or_default();
+    app.clock.set(friday);
+    let shop = frontdesk_core::TenantId::parse("fresh-cuts").unwrap_or_else(|e| panic!("{e}"));
+    let metering = &app.billing.metering;
+    // One segment, then two (161 GSM-7 characters), at the default $0.0083 a segment;
+    // and one of October, outside the month.
+    let texts = [("job-1", "Fresh Cuts: you're booked".to_owned(), friday), ("job-2", "a".repeat(161), friday)];
+    for (key, body, at) in texts {
+        assert!(matches!(metering.record_sms(&shop, key, &body, at).await, Ok(true)), "{key}");
+    }
+    let october = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 10, 20, 15, 0, 0).single().unwrap_or_default();
+    assert!(matches!(metering.record_sms(&shop, "job-0", "earlier", october).await, Ok(true)));
+
+    let cookie = operator_cookie(&app).await;
+    let shops = browse(&app, Method::GET, "/ops/shops", &[], Some(&cookie)).await;
+    let at = shops.html.find("id=\"shop-fresh-cuts\"").unwrap_or_else(|| panic!("{}", shops.html));
+    let row = &shops.html[at..at + shops.html[at..].find("</tr>").unwrap_or(0)];
+    // The number's rent ($1.0350, as without texts) and 3 segments ($0.0249).
+    assert!(row.contains("9.93 USD revenue, $1.0599 cost"), "{row}");
+    assert!(row.contains("89.3 %"), "{row}");
+    let overview = browse(&app, Method::GET, "/ops?period=month", &[], Some(&cookie)).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.html);
+    assert!(overview.html.contains("every text the shops sent (3 SMS segments this period)"), "{}", overview.html);
+    assert!(overview.html.contains("Texts count in the margins but not per call"), "{}", overview.html);
+    assert!(!overview.html.contains("transfer legs and payment fees are not counted"), "the stale note is gone");
+}
+
+#[tokio::test]
 async fn the_alerts_page_lists_failing_texts_and_dead_jobs_and_says_when_nothing_needs_a_look() {
     use frontdesk_core::Clock;
     use frontdesk_messaging::{MessageLog, MessageRecord};

@@ -233,6 +233,25 @@ fn gross_margin_is_revenue_less_cost_over_revenue() {
 }
 
 #[test]
+fn texts_and_number_rent_count_in_the_margins() {
+    let at = mar(10, 9, 0);
+    let texts = UsageRecord { kind: UsageKind::SmsSegments, quantity: 10, ..cost(at, 83_000, None) };
+    let rent = cost(at, 1_150_000, None);
+    let call = cost(at, 50_000, Some("CA1"));
+    // (name, usage, cost)
+    let cases: [(&str, Vec<UsageRecord>, i64); 3] = [
+        ("a call", vec![call.clone()], 50_000),
+        ("a call and its shop's texts", vec![call.clone(), texts.clone()], 133_000),
+        ("a call, texts and number rent", vec![call, texts, rent], 1_283_000),
+    ];
+    for (name, usage, expected) in cases {
+        let shop = ShopAccount { revenue: usd(14_900), usage, ..account("a", 14_900, true, true) };
+        let margins = facts(vec![shop], Vec::new()).margins(&march());
+        assert_eq!((margins.shops[0].cost_micros, margins.overall.cost_micros), (expected, expected), "{name}");
+    }
+}
+
+#[test]
 fn p95_is_the_nearest_rank() {
     let ranked = |count: i64| (1..=count).collect::<Vec<i64>>();
     let cases = [
@@ -278,6 +297,22 @@ fn cost_per_call_sums_each_calls_records_and_compares_with_the_target() {
             Some(90_000),
             Some(false),
             1,
+        ),
+        (
+            // A text's record names its message, not a call: the shop's cost, not a call's.
+            "texts are no call's cost",
+            vec![shop(
+                "a",
+                vec![
+                    cost(at, 30_000, Some("CA1")),
+                    UsageRecord { kind: UsageKind::SmsSegments, quantity: 3, ..cost(at, 24_900, None) },
+                ],
+            )],
+            1,
+            Some(30_000.0),
+            Some(30_000),
+            Some(true),
+            0,
         ),
         (
             "the same call id in two shops is two calls",

@@ -21,8 +21,12 @@
 //!   their model use and the outbound legs placed for them (a transfer's
 //!   owner leg, a call back's legs, at the outbound rate) cost
 //!   (`Metering::calls_model_usage`, one read); each live shop's number rent
-//!   over the period. Texts and model use outside calls (reindexing
-//!   knowledge) are not counted. The minutes of a call forwarded to the
+//!   over the period; every text the shops sent in the period, its SMS
+//!   segments at the rate card's SMS rate (`sms_segments` records,
+//!   `Metering::usage_of_kind_of_all_tenants`, one read). Texts count in
+//!   the margins, not in the cost per call: a text's usage record names its
+//!   message, not the call it followed. Model use outside calls (reindexing
+//!   knowledge) is not counted. The minutes of a call forwarded to the
 //!   owner (its usage is `forwarded_minutes`) are costed but are not the
 //!   shop's minutes (minutes per shop).
 //!
@@ -36,8 +40,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_audit::{AuditEntry, AuditQuery};
 use frontdesk_billing::{
-    AnsweringMode, BillingAccount, BillingPeriod, InvoiceError, PlanChange, PlanTerms, TenantStanding, UsageReport,
-    UsageTotals, compute_invoice, plan_segments,
+    AnsweringMode, BillingAccount, BillingPeriod, InvoiceError, PlanChange, PlanTerms, TenantStanding,
+    UsageKind as BillingUsageKind, UsageReport, UsageSum, UsageTotals, compute_invoice, plan_segments,
 };
 use frontdesk_core::{Currency, Money, Plan, TenantId};
 use frontdesk_insights::{CallRef, MrrChange, OperatorFacts, ShopAccount, UsageKind, UsageRecord, Window};
@@ -87,6 +91,8 @@ pub(super) struct Coverage {
     pub calls_costed: u64,
     /// Calls of the period still going: neither minutes nor cost yet.
     pub calls_in_progress: u64,
+    /// SMS segments the shops sent in the period (costed in the margins).
+    pub text_segments: i64,
     /// Shops whose subscription the payment provider reports cancelled (the
     /// date is not known).
     pub undated_cancellations: u64,
@@ -171,6 +177,14 @@ pub(super) async fn platform(
             Ok::<_, anyhow::Error>(totals)
         }
     });
+    // Every shop's texts of the period (none are recorded after now), in one
+    // read.
+    let texts = tokio::spawn({
+        let (metering, window) = (state.metering.clone(), *window);
+        async move {
+            metering.usage_of_kind_of_all_tenants(BillingUsageKind::SmsSegments, window.start(), window.end()).await
+        }
+    });
     let records = async { Ok::<_, anyhow::Error>(state.tenants.tenant_summaries().await?) };
     let audit = async {
         if reads.movements { status_changes_since(state, window.start()).await } else { Ok((HashMap::new(), false)) }
@@ -179,7 +193,10 @@ pub(super) async fn platform(
     let mut standings = standings.await??;
     let totals = totals.await??;
     let (mut usage, calls_costed, calls_in_progress) = calls.await??;
-    let mut coverage = Coverage { audit_truncated, calls_costed, calls_in_progress, ..Coverage::default() };
+    let mut texts = texts.await??;
+    let text_segments = texts.values().fold(0_i64, |total, sum| total.saturating_add(sum.quantity));
+    let mut coverage =
+        Coverage { audit_truncated, calls_costed, calls_in_progress, text_segments, ..Coverage::default() };
     let mut shops = Vec::with_capacity(records.len());
     let mut accounts = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
@@ -208,6 +225,9 @@ pub(super) async fn platform(
         let mut usage = usage.remove(&tenant).unwrap_or_default();
         if live {
             usage.push(number_rent(state, &shop, window, now));
+        }
+        if let Some(sent) = texts.remove(&tenant) {
+            usage.push(texts_sent(sent, window));
         }
         if live && reads.movements {
             let activity = activity(&shop, paying, audit.get(&tenant).map_or(&[][..], Vec::as_slice));
@@ -329,6 +349,18 @@ async fn call_usage(state: &AppState, window: &Window) -> anyhow::Result<CallUsa
         costed += 1;
     }
     Ok((usage, costed, in_progress))
+}
+
+/// The texts a shop sent in `window`: their segments and what the rate card
+/// estimated they cost, as one usage record of no call.
+fn texts_sent(sent: UsageSum, window: &Window) -> UsageRecord {
+    UsageRecord {
+        occurred_at: window.start(),
+        kind: UsageKind::SmsSegments,
+        quantity: sent.quantity.max(0),
+        cost_micros: sent.cost_micros.max(0),
+        call: None,
+    }
 }
 
 /// What the shop's numbers cost over `window` up to `now` (the rate card's

@@ -366,9 +366,12 @@ fn charts(
 /// What the figures cover and what they cannot yet, in words.
 fn coverage(coverage: &Coverage) -> Vec<String> {
     let mut notes = vec![
-        "Costs are estimates from the rate card (FRONTDESK_RATE_CARD): each ended call's voice minutes and model use, and each shop's number rent. Texts, transfer legs and payment fees are not counted here yet, so margins are somewhat higher than they will be.".to_owned(),
         format!(
-            "Cost per call and minutes come from the calls of the period that have ended ({}), each costed from its own model use; model use outside calls (reindexing a shop's knowledge) is not counted.",
+            "Costs are estimates from the rate card (FRONTDESK_RATE_CARD): each ended call's voice minutes, model use and outbound legs (a transfer's ring to the owner, a call back's legs), each shop's number rent, and every text the shops sent ({} SMS segments this period). Payment fees are not counted yet, so margins are somewhat higher than they will be.",
+            coverage.text_segments
+        ),
+        format!(
+            "Cost per call and minutes come from the calls of the period that have ended ({}), each costed from its voice minutes, its own model use and the outbound legs placed for it. Texts count in the margins but not per call: a text's usage record names its message, not the call it followed. Model use outside calls (reindexing a shop's knowledge) is not counted.",
             coverage.calls_costed
         ),
         "Revenue is each billing month's invoice (plan days and overage so far; no setup fee, no tax) spread evenly over the days it bills and counted up to now.".to_owned(),
