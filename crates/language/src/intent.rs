@@ -243,9 +243,8 @@ pub fn classify(text: &str) -> Vec<IntentScore> {
         return Vec::new();
     }
     let mut evidence: Vec<(Intent, f32)> = Vec::new();
-    for (intent, pattern, weight) in PATTERNS {
-        let parts = compile(pattern);
-        if let Some(negated) = find(&tokens, &parts) {
+    for (intent, parts, weight) in COMPILED.iter() {
+        if let Some(negated) = find(&tokens, parts) {
             evidence.push((*intent, if negated { weight * 0.25 } else { *weight }));
         }
     }
@@ -302,6 +301,11 @@ fn looks_like_question(tokens: &[String]) -> bool {
         .any(|cue| crate::text::contains_phrase(tokens, cue));
     opener || asks
 }
+
+/// [`PATTERNS`] compiled once.
+static COMPILED: std::sync::LazyLock<Vec<(Intent, Vec<Part<'static>>, f32)>> = std::sync::LazyLock::new(|| {
+    PATTERNS.iter().map(|(intent, pattern, weight)| (*intent, compile(pattern), *weight)).collect()
+});
 
 enum Part<'a> {
     Word(Vec<&'a str>),

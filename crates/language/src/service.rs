@@ -1,6 +1,10 @@
 //! Which of a business's services the caller named.
 
-use crate::text::{edit_distance, words};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::text::{one_edit_apart, words};
 
 /// A service as callers may say it: its name and other names for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +46,7 @@ pub fn match_service(text: &str, services: &[ServiceNames]) -> Option<ServiceMat
         let phrases = std::iter::once((service.name.as_str(), true))
             .chain(service.aliases.iter().map(|alias| (alias.as_str(), false)));
         for (phrase, is_name) in phrases {
-            let phrase_words = words(phrase);
+            let phrase_words = phrase_words(phrase);
             if phrase_words.is_empty() {
                 continue;
             }
@@ -63,6 +67,31 @@ pub fn match_service(text: &str, services: &[ServiceNames]) -> Option<ServiceMat
         confidence *= 0.6;
     }
     Some(ServiceMatch { index: best.index, confidence })
+}
+
+thread_local! {
+    /// The words of the service names and aliases seen on this thread: a
+    /// shop's catalogue is matched on every turn, and its names change
+    /// rarely (emptied when it grows past [`PHRASES_KEPT`]).
+    static PHRASE_WORDS: RefCell<HashMap<String, Rc<[String]>>> = RefCell::new(HashMap::new());
+}
+
+const PHRASES_KEPT: usize = 4096;
+
+/// [`words`] of a service name or alias, remembered.
+fn phrase_words(phrase: &str) -> Rc<[String]> {
+    PHRASE_WORDS.with(|cache| {
+        if let Some(found) = cache.borrow().get(phrase) {
+            return Rc::clone(found);
+        }
+        let found: Rc<[String]> = words(phrase).into();
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= PHRASES_KEPT {
+            cache.clear();
+        }
+        cache.insert(phrase.to_owned(), Rc::clone(&found));
+        found
+    })
 }
 
 struct Candidate {
@@ -120,7 +149,7 @@ fn match_phrase(tokens: &[String], start: usize, phrase: &[String]) -> Option<Qu
         }
         // "hair cut" said for "haircut".
         if let Some(next) = tokens.get(position + 1)
-            && format!("{token}{next}") == phrase[k]
+            && is_joined(&phrase[k], token, next)
         {
             quality.adjustments += 1;
             position += 2;
@@ -129,7 +158,7 @@ fn match_phrase(tokens: &[String], start: usize, phrase: &[String]) -> Option<Qu
         }
         // "checkup" said for "check up".
         if let Some(next_word) = phrase.get(k + 1)
-            && *token == format!("{}{next_word}", phrase[k])
+            && is_joined(token, &phrase[k], next_word)
         {
             quality.adjustments += 1;
             position += 1;
@@ -141,10 +170,20 @@ fn match_phrase(tokens: &[String], start: usize, phrase: &[String]) -> Option<Qu
     Some(quality)
 }
 
+/// Whether `whole` is `first` followed by `second`.
+fn is_joined(whole: &str, first: &str, second: &str) -> bool {
+    whole.len() == first.len() + second.len() && whole.starts_with(first) && whole.ends_with(second)
+}
+
 /// `Some(typos)` when the spoken `token` is the phrase's `word`.
 fn word_matches(token: &str, word: &str, phrase_words: usize) -> Option<u32> {
     if token == word || is_plural_of(token, word) || is_plural_of(word, token) {
         return Some(0);
+    }
+    // One typo changes the length by at most one letter (a byte count
+    // differs at least as much as a letter count).
+    if token.len().abs_diff(word.len()) > 4 {
+        return None;
     }
     let token_length = token.chars().count();
     let word_length = word.chars().count();
@@ -153,7 +192,7 @@ fn word_matches(token: &str, word: &str, phrase_words: usize) -> Option<u32> {
     // A single-word name needs more letters before a typo is forgiven:
     // "share" must not become "shave".
     let needed = if phrase_words == 1 { 6 } else { 5 };
-    if longest >= needed && shortest >= 4 && edit_distance(token, word) == 1 {
+    if longest >= needed && shortest >= 4 && longest - shortest <= 1 && one_edit_apart(token, word) {
         return Some(1);
     }
     None

@@ -299,7 +299,39 @@ pub(crate) fn parse_ordinal(tokens: &[String], i: usize) -> Option<(u32, usize)>
     None
 }
 
+/// Whether `a` and `b` are exactly one edit apart: one letter changed,
+/// added or dropped, or two neighbours swapped ([`edit_distance`] of 1,
+/// without its table).
+pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart_in(a.as_bytes(), b.as_bytes());
+    } else {
+        (a.chars().collect(), b.chars().collect())
+    };
+    one_edit_apart_in(&a, &b)
+}
+
+fn one_edit_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let Some(first) = short.iter().zip(long).position(|(x, y)| x != y) else {
+        // One is the other with a letter more at its end (or they are equal).
+        return long.len() == short.len() + 1;
+    };
+    match long.len() - short.len() {
+        0 => {
+            short[first + 1..] == long[first + 1..]
+                || (first + 1 < short.len()
+                    && short[first] == long[first + 1]
+                    && short[first + 1] == long[first]
+                    && short[first + 2..] == long[first + 2..])
+        }
+        1 => short[first..] == long[first + 1..],
+        _ => false,
+    }
+}
+
 /// Levenshtein distance with adjacent transpositions counted as one edit.
+#[cfg(test)]
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -371,5 +403,48 @@ mod tests {
         check_distance("", "abc", 3);
         check_distance("shave", "shave", 0);
         check_distance("kitten", "sitting", 3);
+    }
+
+    #[test]
+    fn one_edit_apart_is_an_edit_distance_of_one() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "bac",
+            "abd",
+            "abcd",
+            "abdc",
+            "trim",
+            "trimm",
+            "tirm",
+            "fade",
+            "faed",
+            "fad",
+            "afde",
+            "whitening",
+            "whitenning",
+            "whitneing",
+            "shave",
+            "share",
+            "shaves",
+            "café",
+            "cafe",
+            "cafés",
+            "éa",
+            "aé",
+            "naïve",
+            "naive",
+            "kitten",
+            "sitting",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(one_edit_apart(a, b), edit_distance(a, b) == 1, "{a:?} / {b:?}");
+            }
+        }
     }
 }
