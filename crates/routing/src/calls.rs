@@ -346,6 +346,22 @@ pub trait CallStore: Send + Sync {
         Ok(self.call_summaries_of_all_tenants(from, to).await?.iter().map(CallBrief::from).collect())
     }
 
+    /// How the transfers to a person ended on the tenant's calls that
+    /// started in `[from, to)`, as their replies record them
+    /// ([`crate::TransferEnd::from_reply_keys`] over the keys
+    /// [`crate::transfers::is_transfer_reply_key`] keeps): one entry per call
+    /// whose replies hold an acceptance or a transfer nobody took, in no
+    /// particular order. Only calls whose outcome is one of
+    /// [`crate::transfers::OUTCOMES_AFTER_A_TRANSFER`] are looked at. A cold
+    /// transfer that bridged records none ([`crate::TransferEnd::of_call`]
+    /// reads it from the outcome).
+    async fn transfer_ends(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::CallTransfer>, CallError>;
+
     /// Questions the shop could not answer ("FAQ gaps"), newest first,
     /// answered ones included (with when they were answered).
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError>;

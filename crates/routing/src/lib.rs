@@ -21,6 +21,7 @@ pub mod scenarios;
 pub mod session;
 pub mod spend;
 pub mod texts;
+pub mod transfers;
 pub mod understand;
 pub mod voicemail;
 
@@ -54,5 +55,6 @@ pub use texts::{
     BookingTexts, CapAlerts, NOTIFY_OWNER, OWNER_TEXT, OutboxMessaging, OwnerNotices, OwnerTexts, booking_text,
     cap_alert_text, owner_notice_job, spoken_time,
 };
+pub use transfers::{CallTransfer, TransferEnd};
 pub use understand::{ClassifyError, Intent, IntentClassifier, RuleBasedClassifier, Understood};
 pub use voicemail::{CallRecordings, RecordingError, TRANSCRIBE_VOICEMAIL, VoicemailTranscription, transcription_job};

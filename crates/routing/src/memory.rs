@@ -208,6 +208,31 @@ impl CallStore for MemoryCallStore {
         Ok(calls)
     }
 
+    async fn transfer_ends(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::CallTransfer>, CallError> {
+        let state = self.lock();
+        Ok(state
+            .calls
+            .values()
+            .filter(|call| {
+                call.record.tenant == *tenant && call.record.started_at >= from && call.record.started_at < to
+            })
+            .filter(|call| {
+                call.record
+                    .outcome
+                    .is_some_and(|outcome| crate::transfers::OUTCOMES_AFTER_A_TRANSFER.contains(&outcome))
+            })
+            .filter_map(|call| {
+                let end = crate::TransferEnd::from_reply_keys(call.replies.keys().map(String::as_str))?;
+                Some(crate::CallTransfer { call_sid: call.record.call_sid.clone(), end })
+            })
+            .collect())
+    }
+
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let state = self.lock();
         let mut questions: Vec<AskedQuestion> =

@@ -27,6 +27,7 @@ pub mod notify;
 pub mod provisioning;
 pub mod sandbox;
 pub mod tenants;
+pub mod transfers;
 pub mod web_auth;
 
 /// The ports of one store backend, freshly created and empty, with the
@@ -164,6 +165,7 @@ macro_rules! store_contract_tests {
             calls::a_question_is_closed_once_by_its_own_tenant,
             calls::call_summaries_agree_with_the_records_per_tenant_and_for_all,
             calls::a_callback_is_opened_once_per_call_completed_and_closed_by_its_own_tenant,
+            transfers::transfer_ends_are_read_from_the_replies_of_the_tenants_calls_of_the_period,
             messages::a_message_is_written_then_updated_and_reads_back,
             messages::messages_are_listed_newest_first_up_to_the_limit,
             messages::opt_outs_are_idempotent_and_undone_by_start,
@@ -189,6 +191,7 @@ macro_rules! store_contract_tests {
             billing::concurrent_usage_with_one_key_is_recorded_once,
             billing::concurrent_usage_of_one_shop_adds_up_in_its_totals,
             billing::usage_totals_count_one_tenant_and_period_per_kind,
+            billing::usage_of_a_kind_is_summed_per_tenant_over_a_time,
             billing::a_calls_model_usage_sums_its_own_records,
             billing::many_calls_model_usage_agrees_with_one_call_at_a_time,
             billing::every_tenants_usage_and_billing_agree_with_each_tenants_own,

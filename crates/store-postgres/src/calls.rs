@@ -396,6 +396,15 @@ impl CallStore for PostgresStore {
         rows.into_iter().map(|row| row.0).collect()
     }
 
+    async fn transfer_ends(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<frontdesk_routing::CallTransfer>, CallError> {
+        self.read_transfer_ends(tenant, from, to).await
+    }
+
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let rows: Vec<QuestionRow> = sqlx::query_as(
             "SELECT question_id, asked_at, question, answered_at, nearest_source, nearest_coverage FROM call_questions

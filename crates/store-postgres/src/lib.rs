@@ -27,6 +27,7 @@ mod knowledge;
 mod messages;
 mod provisioning;
 mod tenants;
+mod transfers;
 mod web_auth;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");

@@ -410,6 +410,15 @@ impl CallStore for SqliteStore {
         rows.await.map_err(unexpected("listing every tenant's call briefs"))?.into_iter().collect()
     }
 
+    async fn transfer_ends(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<frontdesk_routing::CallTransfer>, CallError> {
+        self.read_transfer_ends(tenant, from, to).await
+    }
+
     async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError> {
         let rows = self
             .direct

@@ -29,6 +29,7 @@ mod knowledge;
 mod messages;
 mod provisioning;
 mod tenants;
+mod transfers;
 mod web_auth;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");

@@ -2,21 +2,22 @@
 //! figures from: the adapter between the stores and the metric
 //! definitions (which live in the insights crate, not here).
 //!
-//! What the records cannot say yet is left out, and the page says so:
-//! whether the owner picked up a transfer is not recorded (recovered
-//! revenue counts after-hours calls only); minutes come from the month's
-//! totals (one record at the month's start), which is all the projection
-//! needs.
+//! Whether the owner picked up a transfer comes from the call's replies
+//! (`CallStore::transfer_ends`, read as `frontdesk_routing::TransferEnd`
+//! says). Minutes come from the month's totals (one record at the month's
+//! start), which is all the projection needs.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk_billing::{BillingPeriod, PlanTerms};
 use frontdesk_calendar::{BookingBrief, BookingStatus as Status};
 use frontdesk_insights::{
     BookingFact, BookingRef, BookingSource, BookingStatus, CallFact, CallOutcome, CallRef, OwnerFacts, Periods,
-    ShopTerms, UsageKind, UsageRecord,
+    ShopTerms, TransferResult, UsageKind, UsageRecord,
 };
 use frontdesk_routing::calls::CallBrief;
-use frontdesk_routing::shop_is_open;
+use frontdesk_routing::{CallSid, TransferEnd, shop_is_open};
 use frontdesk_tenant::TenantProfile;
 
 use crate::app::AppState;
@@ -48,13 +49,21 @@ pub async fn owner_facts(
     // and the month's usage.
     let calls = tokio::spawn({
         let (store, tenant, to) = (state.calls.clone(), tenant.clone(), now + Duration::minutes(1));
-        async move { store.call_briefs(&tenant, calls_from, to).await }
+        async move {
+            let (briefs, transfers) = tokio::try_join!(
+                store.call_briefs(&tenant, calls_from, to),
+                store.transfer_ends(&tenant, calls_from, to)
+            )?;
+            Ok::<_, frontdesk_routing::CallError>((briefs, transfers))
+        }
     });
     let bookings =
         async { Ok::<_, anyhow::Error>(state.bookings.store().booking_briefs(tenant, from, now + ahead).await?) };
     let report = async { Ok::<_, anyhow::Error>(state.metering.report(tenant, period).await?) };
     let (bookings, report) = tokio::try_join!(bookings, report)?;
-    let calls = calls.await??;
+    let (calls, transfers) = calls.await??;
+    let transfers: HashMap<CallSid, TransferEnd> =
+        transfers.into_iter().map(|transfer| (transfer.call_sid, transfer.end)).collect();
     let terms = PlanTerms::standard(report.plan);
     let usage = vec![UsageRecord {
         occurred_at: month_start,
@@ -71,19 +80,22 @@ pub async fn owner_facts(
         plan_price: frontdesk_core::Money::from_minor(terms.monthly_price(), currency),
         included_minutes: report.included_minutes,
     };
-    let calls = calls.iter().map(|call| call_fact(profile, call)).collect();
+    let calls = calls.iter().map(|call| call_fact(profile, call, transfers.get(&call.call_sid).copied())).collect();
     let bookings = bookings.iter().map(|booking| booking_fact(profile, booking)).collect();
     Ok(OwnerFacts::new(shop, calls, bookings, usage)?)
 }
 
-fn call_fact(profile: &TenantProfile, call: &CallBrief) -> CallFact {
+/// `recorded`: what the call's replies say of its transfer, if anything.
+fn call_fact(profile: &TenantProfile, call: &CallBrief, recorded: Option<TransferEnd>) -> CallFact {
     CallFact {
         id: CallRef::new(call.call_sid.as_str()),
         started_at: call.started_at,
         outcome: call.outcome.and_then(|outcome| CallOutcome::parse(outcome.as_str())),
         after_hours: !shop_is_open(profile, call.started_at),
-        // Not recorded yet: whether the owner took a transfer.
-        transfer: None,
+        transfer: TransferEnd::of_call(call.outcome, recorded).map(|end| match end {
+            TransferEnd::Taken => TransferResult::Answered,
+            TransferEnd::NotTaken => TransferResult::NotAnswered,
+        }),
         booking: call.booking_id.map(|id| BookingRef::new(id.to_string())),
     }
 }

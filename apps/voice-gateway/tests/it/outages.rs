@@ -134,6 +134,15 @@ impl CallStore for Flaky {
         self.check()?;
         self.inner.call_summaries_of_all_tenants(from, to).await
     }
+    async fn transfer_ends(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<frontdesk_routing::CallTransfer>, CallError> {
+        self.check()?;
+        self.inner.transfer_ends(tenant, from, to).await
+    }
     async fn close_question(
         &self,
         tenant: &TenantId,

@@ -294,6 +294,89 @@ async fn the_insights_and_calls_pages_show_the_owners_own_calls_and_bookings() {
     assert!(!insights.html.contains("Fresh Cuts"), "{}", insights.html);
 }
 
+/// The big figure of the insights card labelled `label`.
+fn figure<'a>(html: &'a str, label: &str) -> &'a str {
+    let card = format!("<div class=\"note\">{label}</div>");
+    let at = html.find(&card).unwrap_or_else(|| panic!("no {label} in {html}")) + card.len();
+    let value = &html[at..];
+    let start = value.find("<div class=\"big\">").map_or(0, |start| start + "<div class=\"big\">".len());
+    let end = value[start..].find("</div>").map_or(value.len(), |end| start + end);
+    &value[start..end]
+}
+
+/// A caller books a haircut at `time` tomorrow by phone, then asks for a
+/// person: the owner's phone rings with the whisper.
+async fn books_then_asks_for_a_person(app: &TestApp, sid: &str, time: &str) -> Vec<(&'static str, String)> {
+    let call =
+        vec![("CallSid", sid.to_owned()), ("From", "+15555553333".to_owned()), ("To", "+15555550100".to_owned())];
+    let post = |path: String, extra: Vec<(&'static str, String)>| {
+        let mut params = call.clone();
+        params.extend(extra);
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, twiml) = app.twilio(&path, &params).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {twiml}");
+            twiml
+        }
+    };
+    post("/twilio/voice".to_owned(), Vec::new()).await;
+    let said = [format!("a haircut tomorrow at {time}"), "Dana Scully".to_owned(), "yes".to_owned()];
+    for (turn, said) in said.into_iter().enumerate() {
+        post(format!("/twilio/gather?turn={}", turn + 1), vec![("SpeechResult", said)]).await;
+    }
+    let transfer =
+        post("/twilio/gather?turn=4".to_owned(), vec![("SpeechResult", "can I talk to a real person".to_owned())])
+            .await;
+    assert!(transfer.contains("<Number url=\"/twilio/whisper\">"), "a warm transfer: {transfer}");
+    call
+}
+
+#[tokio::test]
+async fn revenue_recovered_counts_a_booking_on_a_call_whose_transfer_nobody_took() {
+    let app = TestApp::new().await;
+    // Both calls in open hours; each books a haircut ($35), then asks for the owner.
+    let missed = books_then_asks_for_a_person(&app, "CA00000000000000000000000000web101", "10 am").await;
+    let taken = books_then_asks_for_a_person(&app, "CA00000000000000000000000000web102", "11 am").await;
+    let leg = |call: &[(&'static str, String)], extra: &[(&'static str, &'static str)]| {
+        let mut params: Vec<(&str, &str)> = call.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        params.extend_from_slice(extra);
+        params.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<Vec<(String, String)>>()
+    };
+    // Nobody takes the first: no answer, and the caller leaves a message.
+    let done = leg(&missed, &[("DialCallStatus", "no-answer"), ("DialCallSid", "CA-owner-leg-1")]);
+    let done: Vec<(&str, &str)> = done.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (_, twiml) = app.twilio("/twilio/dial-done", &done).await;
+    assert!(twiml.contains("<Record"), "a message: {twiml}");
+    // The owner presses 1 on the second.
+    let accept = [
+        ("CallSid", "CA-owner-leg-2"),
+        ("ParentCallSid", "CA00000000000000000000000000web102"),
+        ("From", "+15555550100"),
+        ("To", FRESH_CUTS_OWNER),
+        ("Direction", "outbound-dial"),
+        ("CallStatus", "in-progress"),
+        ("Digits", "1"),
+    ];
+    assert_eq!(app.twilio("/twilio/whisper-accept", &accept).await.0, StatusCode::OK);
+    let done = leg(&taken, &[("DialCallStatus", "completed"), ("DialCallSid", "CA-owner-leg-2")]);
+    let done: Vec<(&str, &str)> = done.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.twilio("/twilio/dial-done", &done).await;
+
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let before = browse(&app, Method::GET, "/app/insights?period=7d", &[], Some(&cookie)).await;
+    assert_eq!(figure(&before.html, "Revenue booked"), "70.00 USD", "{}", before.html);
+    assert_eq!(figure(&before.html, "Revenue recovered"), "0.00 USD", "not completed yet");
+    assert!(before.html.contains("35.00 USD more on the books (1 bookings)"), "{}", before.html);
+    assert!(before.html.contains("nobody took it"), "the page states the rule: {}", before.html);
+
+    // Three days on, both haircuts count as completed: only the missed call's is recovered.
+    app.clock.advance(chrono::Duration::days(3));
+    let cookie = sign_in_by_code(&app, FRESH_CUTS_OWNER, "fresh-cuts").await;
+    let after = browse(&app, Method::GET, "/app/insights?period=7d", &[], Some(&cookie)).await;
+    assert_eq!(figure(&after.html, "Revenue booked"), "70.00 USD", "{}", after.html);
+    assert_eq!(figure(&after.html, "Revenue recovered"), "35.00 USD", "{}", after.html);
+}
+
 #[tokio::test]
 async fn an_owner_finds_moves_and_cancels_their_own_bookings_only() {
     let app = TestApp::new().await;

@@ -166,6 +166,21 @@ fn only_missed_calls_recover_revenue() {
         ("after hours", after_hours(booked("b")), 4_000),
         ("the owner did not pick up the transfer", transfer(booked("b"), TransferResult::NotAnswered), 4_000),
         ("the owner took the transfer", transfer(booked("b"), TransferResult::Answered), 0),
+        (
+            // As the record has it: booked first, then asked for the owner, who did
+            // not pick up; the caller left a message, and the call ended so.
+            "booked, then a message after a transfer nobody took",
+            transfer(
+                made(call("call-b", mar(2, 20, 0), Some(CallOutcome::MessageTaken)), "b"),
+                TransferResult::NotAnswered,
+            ),
+            4_000,
+        ),
+        (
+            "a transfer nobody took, on a call that booked nothing",
+            transfer(call("call-x", mar(2, 20, 0), Some(CallOutcome::MessageTaken)), TransferResult::NotAnswered),
+            0,
+        ),
         ("open hours", booked("b"), 0),
         ("after hours, but the call made another booking", after_hours(booked("other")), 0),
     ];

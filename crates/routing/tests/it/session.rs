@@ -73,6 +73,12 @@ mockall::mock! {
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) -> Result<Vec<frontdesk_routing::CallSummary>, CallError>;
+        async fn transfer_ends(
+            &self,
+            tenant: &TenantId,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<frontdesk_routing::CallTransfer>, CallError>;
         async fn questions(&self, tenant: &TenantId) -> Result<Vec<AskedQuestion>, CallError>;
         async fn close_question(
             &self,
