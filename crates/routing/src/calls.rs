@@ -255,6 +255,22 @@ pub trait CallStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<CallRecord, CallError>;
 
+    /// Opens the call already greeted: [`CallStore::open_call`] with
+    /// `greeting`'s state, then [`CallStore::save_turn`] of
+    /// [`TurnKey::Greeting`]; the stores do both in one write. A repeated
+    /// first webhook gets `AlreadyAnswered` with the first greeting and
+    /// changes nothing; a call sid of another tenant is `NotFound`.
+    async fn open_call_greeted(
+        &self,
+        tenant: &TenantId,
+        call: &IncomingCall,
+        greeting: &TurnUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<SavedTurn, CallError> {
+        self.open_call(tenant, call, &greeting.state, now).await?;
+        self.save_turn(tenant, &call.call_sid, &TurnKey::Greeting, greeting, now).await
+    }
+
     async fn call(&self, tenant: &TenantId, call_sid: &CallSid) -> Result<Option<CallRecord>, CallError>;
 
     /// The call and the answer already given to `turn` (if any), in one read:

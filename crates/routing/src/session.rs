@@ -205,9 +205,8 @@ impl CallSession {
     pub async fn start_call(&self, profile: &TenantProfile, call: IncomingCall, now: DateTime<Utc>) -> StartedCall {
         let tenant = profile.slug();
         let mut realtime = None;
-        // A repeated first webhook opens nothing new, and saving its greeting
-        // answers with the greeting given the first time.
-        let key = TurnKey::Greeting;
+        // A repeated first webhook opens nothing new and answers with the
+        // greeting given the first time.
         let mut state = CallState::default();
         let reply = match self.allowance.admission(profile, now).await {
             Admission::ForwardToOwner(reason) => {
@@ -228,12 +227,7 @@ impl CallSession {
             }
         };
         let answer = Answer::new(&reply, TurnNumber::FIRST);
-        if let Err(error) = self.calls.open_call(tenant, &call, &state.to_json(), now).await {
-            tracing::error!(%error, "could not record the call");
-            // Without its record the call cannot go on after a stream.
-            return StartedCall { answer, realtime: None };
-        }
-        let update = TurnUpdate {
+        let greeting = TurnUpdate {
             state: state.to_json(),
             turns: vec![Turn::said(now, Speaker::Agent, reply.say.clone())],
             outcome: reply.outcome,
@@ -243,8 +237,18 @@ impl CallSession {
             nearest: None,
             reply: answer.encode(),
         };
-        let answer = self.answer_once(profile, &call.call_sid, &key, update, answer, TurnNumber::FIRST, now).await;
-        StartedCall { answer, realtime }
+        // The call's record and its greeting in one write.
+        match self.calls.open_call_greeted(tenant, &call, &greeting, now).await {
+            Ok(SavedTurn::Saved) => StartedCall { answer, realtime },
+            Ok(SavedTurn::AlreadyAnswered(first)) => {
+                StartedCall { answer: Answer::replayed(&first, TurnNumber::FIRST), realtime }
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not record the call");
+                // Without its record the call cannot go on after a stream.
+                StartedCall { answer, realtime: None }
+            }
+        }
     }
 
     /// The caller's `turn`th turn.

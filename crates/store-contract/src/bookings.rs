@@ -197,14 +197,27 @@ pub async fn a_hold_is_committed_into_a_booking(stores: Stores) {
         stores.bookings.place_hold(&shop, &new_hold(Some("Marco"), at(16, 0), now + Duration::minutes(5)), now).await;
     let hold = hold.unwrap_or_else(|e| panic!("{e}"));
     let booking = NewBooking { hold: Some(hold.id), ..new_booking(Some("Marco"), at(16, 0), 30) };
-    let booked = stores.bookings.commit_booking(&shop, &booking, vec![sms_job("sms:hold")], now).await;
+    let jobs = vec![sms_job("sms:hold"), sms_job("sms:hold-owner"), sms_job("sms:hold")];
+    let booked = stores.bookings.commit_booking(&shop, &booking, jobs, now).await;
     assert!(booked.is_ok(), "{booked:?}");
+    assert_eq!(job_count(&stores).await, 2, "its jobs committed with it, a repeated unique key once");
     let blocks = stores.bookings.blocks(&shop, at(0, 0), at(23, 0), now + Duration::hours(1)).await.unwrap_or_default();
     assert_eq!(blocks.len(), 1, "the hold became the booking's block, which does not expire");
     assert!(matches!(
-        stores.bookings.commit_booking(&shop, &booking, Vec::new(), now).await,
+        stores.bookings.commit_booking(&shop, &booking, vec![sms_job("sms:again")], now).await,
         Err(BookingError::HoldExpired)
     ));
+    assert_eq!(job_count(&stores).await, 2, "a refused commit enqueues nothing");
+    let expiring =
+        stores.bookings.place_hold(&shop, &new_hold(Some("Marco"), at(17, 0), now + Duration::minutes(5)), now).await;
+    let expiring = expiring.unwrap_or_else(|e| panic!("{e}"));
+    let late = NewBooking { hold: Some(expiring.id), ..new_booking(Some("Marco"), at(17, 0), 30) };
+    assert!(matches!(
+        stores.bookings.commit_booking(&shop, &late, vec![sms_job("sms:late")], now + Duration::minutes(6)).await,
+        Err(BookingError::HoldExpired)
+    ));
+    assert_eq!(job_count(&stores).await, 2, "an expired hold books nothing and enqueues nothing");
+    assert!(stores.bookings.release_hold(&shop, expiring.id).await.is_ok());
 
     let other =
         stores.bookings.place_hold(&shop, &new_hold(Some("Dee"), at(16, 0), now + Duration::minutes(5)), now).await;

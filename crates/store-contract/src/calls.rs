@@ -64,6 +64,104 @@ pub async fn opening_a_call_twice_returns_the_same_record(stores: Stores) {
     assert!(matches!(stores.calls.call(&shop, &sid("CA-unknown")).await, Ok(None)));
 }
 
+pub async fn a_call_opens_greeted_in_one_write_once(stores: Stores) {
+    with_tenants(&stores, &["shop-a", "shop-b"]).await;
+    let (shop, other) = (tenant("shop-a"), tenant("shop-b"));
+    let caller = phone("+15555551234");
+    let greeting = TurnUpdate {
+        state: "{\"stage\":\"greeted\"}".to_owned(),
+        turns: vec![turn(&stores, Speaker::Agent, "Thanks for calling, how can I help?")],
+        outcome: Some(Outcome::Answered),
+        question: Some("do you validate parking".to_owned()),
+        nearest: Some(NearestPassage { source: "parking".to_owned(), coverage: 0.5 }),
+        ..update("<Response>hello</Response>")
+    };
+    let now = stores.clock.now();
+    let opened = stores
+        .calls
+        .open_call_greeted(&shop, &incoming(sid("CA9"), Some(caller.clone()), shop_number()), &greeting, now)
+        .await;
+    assert!(matches!(opened, Ok(SavedTurn::Saved)), "{opened:?}");
+    let call = stores.calls.call(&shop, &sid("CA9")).await.ok().flatten().unwrap_or_else(|| panic!("the call"));
+    assert_eq!((call.status, call.caller.as_ref(), call.started_at), (CallStatus::InProgress, Some(&caller), now));
+    assert_eq!(
+        (call.state.as_str(), call.outcome, call.turns.len()),
+        ("{\"stage\":\"greeted\"}", Some(Outcome::Answered), 1)
+    );
+    assert_eq!(call.turns[0].text, "Thanks for calling, how can I help?");
+    let found = stores.calls.call_for_turn(&shop, &sid("CA9"), &TurnKey::Greeting).await.ok().flatten();
+    assert_eq!(found.and_then(|f| f.answered).as_deref(), Some("<Response>hello</Response>"));
+    let asked = stores.calls.questions(&shop).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(asked.iter().map(|q| q.question.as_str()).collect::<Vec<_>>(), ["do you validate parking"]);
+
+    // The provider repeats the first webhook: the first greeting, nothing changed.
+    stores.clock.advance(Duration::seconds(2));
+    let again = TurnUpdate {
+        state: "{\"x\":1}".to_owned(),
+        reply: "<Response>again</Response>".to_owned(),
+        ..greeting.clone()
+    };
+    let repeated = stores
+        .calls
+        .open_call_greeted(
+            &shop,
+            &incoming(sid("CA9"), Some(caller.clone()), shop_number()),
+            &again,
+            stores.clock.now(),
+        )
+        .await;
+    assert!(
+        matches!(&repeated, Ok(SavedTurn::AlreadyAnswered(r)) if r == "<Response>hello</Response>"),
+        "{repeated:?}"
+    );
+    assert_eq!(stores.calls.call(&shop, &sid("CA9")).await.ok().flatten(), Some(call));
+    assert_eq!(stores.calls.questions(&shop).await.map(|q| q.len()).ok(), Some(1), "the question once");
+
+    // Another tenant's call sid: not found, nothing written for either shop.
+    let stolen = stores
+        .calls
+        .open_call_greeted(&other, &incoming(sid("CA9"), None, shop_number()), &again, stores.clock.now())
+        .await;
+    assert!(matches!(stolen, Err(CallError::NotFound(_))), "{stolen:?}");
+    assert!(matches!(stores.calls.call(&other, &sid("CA9")).await, Ok(None)));
+    assert_eq!(stores.calls.questions(&other).await.map(|q| q.len()).ok(), Some(0));
+
+    // A call opened without its greeting (an older gateway) is greeted once.
+    let plain =
+        stores.calls.open_call(&shop, &incoming(sid("CA10"), None, shop_number()), "{}", stores.clock.now()).await;
+    assert!(plain.is_ok(), "{plain:?}");
+    let greeted = stores
+        .calls
+        .open_call_greeted(&shop, &incoming(sid("CA10"), None, shop_number()), &greeting, stores.clock.now())
+        .await;
+    assert!(matches!(greeted, Ok(SavedTurn::Saved)), "{greeted:?}");
+    let call = stores.calls.call(&shop, &sid("CA10")).await.ok().flatten().unwrap_or_else(|| panic!("the call"));
+    assert_eq!((call.state.as_str(), call.turns.len()), ("{\"stage\":\"greeted\"}", 1));
+
+    // Concurrent first webhooks: exactly one greeting saved.
+    let mut racers = Vec::new();
+    for n in 0..6 {
+        let calls = stores.calls.clone();
+        let greeting = TurnUpdate { reply: format!("<Response>{n}</Response>"), question: None, ..greeting.clone() };
+        racers.push(tokio::spawn(async move {
+            calls
+                .open_call_greeted(&tenant("shop-a"), &incoming(sid("CA11"), None, shop_number()), &greeting, now)
+                .await
+        }));
+    }
+    let mut saved = 0;
+    for racer in racers {
+        match racer.await.unwrap_or_else(|e| panic!("{e}")) {
+            Ok(SavedTurn::Saved) => saved += 1,
+            Ok(SavedTurn::AlreadyAnswered(_)) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+    assert_eq!(saved, 1);
+    let call = stores.calls.call(&shop, &sid("CA11")).await.ok().flatten().unwrap_or_else(|| panic!("the call"));
+    assert_eq!(call.turns.len(), 1, "one greeting in the transcript");
+}
+
 pub async fn a_repeated_turn_gets_its_first_reply_and_changes_nothing(stores: Stores) {
     with_tenants(&stores, &["shop-a"]).await;
     let shop = tenant("shop-a");

@@ -158,6 +158,7 @@ macro_rules! store_contract_tests {
             bookings::a_cancelled_booking_is_never_marked_even_when_cancelled_concurrently,
             bookings::a_customer_confirmation_is_recorded_once_and_reads_back,
             calls::opening_a_call_twice_returns_the_same_record,
+            calls::a_call_opens_greeted_in_one_write_once,
             calls::a_repeated_turn_gets_its_first_reply_and_changes_nothing,
             calls::status_callbacks_apply_in_sequence_order,
             calls::calls_and_questions_stay_with_their_tenant,

@@ -13,7 +13,7 @@ use frontdesk_jobs::NewJob;
 use sqlx::PgConnection;
 
 use crate::PostgresStore;
-use crate::jobs::enqueue_on;
+use crate::jobs::{enqueue_many, enqueue_on, job_columns};
 
 const BOOKING_COLUMNS: &str = "booking_id::text AS booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
                                customer_phone, status, source, idempotency_key, rescheduled_from::text AS rescheduled_from, \
@@ -260,36 +260,74 @@ impl PostgresStore {
         // A repeated commit is found by its idempotency key when this one
         // fails (the hold is no longer a hold, or the key is taken): the
         // common case costs no read first.
-        let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
-        match booking.hold {
-            Some(hold) => {
-                // An expired hold is as good as gone.
-                let converted = sqlx::query(
-                    "UPDATE calendar_blocks SET kind = 'booking', booking_id = $3, expires_at = NULL
-                     WHERE block_id = $1 AND tenant_id = $2 AND kind = 'hold' AND start_at = $4 AND staff = $5
-                         AND expires_at > $6",
-                )
-                .bind(hold.as_uuid())
-                .bind(tenant.as_str())
-                .bind(booking.id.as_uuid())
-                .bind(booking.start)
-                .bind(staff_column(&booking.staff))
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify("committing hold"))?;
-                if converted.rows_affected() == 0 {
-                    return Err(BookingError::HoldExpired);
-                }
-            }
-            None => {
-                drop_expired_holds(&mut tx, tenant, now).await?;
-                insert_block(&mut tx, tenant, booking).await?
-            }
+        if let Some(hold) = booking.hold {
+            return self.commit_hold(tenant, hold, booking, jobs, now).await;
         }
+        let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
+        drop_expired_holds(&mut tx, tenant, now).await?;
+        insert_block(&mut tx, tenant, booking).await?;
         insert_booking(&mut tx, tenant, booking, None, now).await?;
         enqueue_all(&mut tx, jobs, now).await?;
         tx.commit().await.map_err(classify("committing booking"))?;
+        Ok(booking.confirmed(tenant, now, None))
+    }
+
+    /// A held time booked in one statement (one round trip, atomic): the
+    /// hold becomes the booking's block (an expired hold is as good as
+    /// gone), the booking is written, and its jobs are queued, each only if
+    /// the step before it happened.
+    async fn commit_hold(
+        &self,
+        tenant: &TenantId,
+        hold: HoldId,
+        booking: &NewBooking,
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> Result<Booking, BookingError> {
+        let (ids, tenants, kinds, payloads, attempts, run_at, keys) = job_columns(jobs);
+        let converted: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "WITH converted AS (
+                 UPDATE calendar_blocks SET kind = 'booking', booking_id = $9, expires_at = NULL
+                 WHERE block_id = $10 AND tenant_id = $11 AND kind = 'hold' AND start_at = $12 AND staff = $13
+                     AND expires_at > $8
+                 RETURNING block_id),
+             booked AS (
+                 INSERT INTO bookings (booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
+                     customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at)
+                 SELECT $9, $11, $14, $15, $16, $12, $17, $18, $19, 'confirmed', $20, $21, NULL, $8, $8
+                 FROM converted
+                 RETURNING booking_id),
+             queued AS ({})
+             SELECT EXISTS (SELECT 1 FROM booked)",
+            enqueue_many("EXISTS (SELECT 1 FROM booked)")
+        )))
+        .bind(ids)
+        .bind(tenants)
+        .bind(kinds)
+        .bind(payloads)
+        .bind(attempts)
+        .bind(run_at)
+        .bind(keys)
+        .bind(now)
+        .bind(booking.id.as_uuid())
+        .bind(hold.as_uuid())
+        .bind(tenant.as_str())
+        .bind(booking.start)
+        .bind(staff_column(&booking.staff))
+        .bind(booking.code.as_str())
+        .bind(&booking.service)
+        .bind(booking.staff.as_deref())
+        .bind(booking.end)
+        .bind(&booking.customer.name)
+        .bind(booking.customer.phone.as_str())
+        .bind(booking.source.as_str())
+        .bind(booking.idempotency_key.as_deref())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify("committing hold"))?;
+        if !converted {
+            return Err(BookingError::HoldExpired);
+        }
         Ok(booking.confirmed(tenant, now, None))
     }
 }

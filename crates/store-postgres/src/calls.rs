@@ -305,6 +305,58 @@ impl CallStore for PostgresStore {
         }
     }
 
+    async fn open_call_greeted(
+        &self,
+        tenant: &TenantId,
+        call: &IncomingCall,
+        greeting: &TurnUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<SavedTurn, CallError> {
+        // One statement for a new call: the call inserted with its greeting
+        // applied, the greeting's reply and question beside it. A call that
+        // exists already (a repeated first webhook, or another tenant's sid)
+        // inserts nothing here and is saved as `save_turn` would.
+        let call_sid = &call.call_sid;
+        let opened: bool = sqlx::query_scalar(
+            "WITH opened AS (
+                 INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, turns,
+                     outcome, booking_id, recording_url, updated_at)
+                 VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $7, $8, $9, $10, $5)
+                 ON CONFLICT (call_sid) DO NOTHING
+                 RETURNING call_sid),
+             saved AS (
+                 INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
+                 SELECT call_sid, $11, $12, $5 FROM opened
+                 RETURNING call_sid),
+             asked AS (
+                 INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source, nearest_coverage)
+                 SELECT $2, call_sid, $13, $5, $14, $15 FROM saved WHERE $13::text IS NOT NULL)
+             SELECT EXISTS (SELECT 1 FROM saved)",
+        )
+        .bind(call_sid.as_str())
+        .bind(tenant.as_str())
+        .bind(call.caller.as_ref().map(E164::as_str))
+        .bind(call.called.as_str())
+        .bind(now)
+        .bind(&greeting.state)
+        .bind(encode_turns(&greeting.turns))
+        .bind(greeting.outcome.map(Outcome::as_str))
+        .bind(greeting.booking_id.map(|id| id.to_string()))
+        .bind(greeting.recording_url.as_deref())
+        .bind(TurnKey::Greeting.as_key())
+        .bind(&greeting.reply)
+        .bind(greeting.question.as_deref())
+        .bind(greeting.nearest.as_ref().map(|n| n.source.as_str()))
+        .bind(greeting.nearest.as_ref().map(|n| n.coverage))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unexpected("opening call"))?;
+        if opened {
+            return Ok(SavedTurn::Saved);
+        }
+        self.save_turn(tenant, call_sid, &TurnKey::Greeting, greeting, now).await
+    }
+
     async fn record_status(
         &self,
         tenant: &TenantId,

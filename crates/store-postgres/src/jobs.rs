@@ -102,6 +102,46 @@ pub(crate) async fn enqueue_on(
     Ok(EnqueueOutcome::AlreadyQueued(JobId::from_uuid(existing)))
 }
 
+/// `INSERT … SELECT FROM UNNEST($1, … $7)` of many jobs in one statement,
+/// those rows kept that pass `condition` (bind [`job_columns`] in order,
+/// then `now` as $8), each skipped while its unique key is held, as
+/// [`enqueue_on`] does.
+pub(crate) fn enqueue_many(condition: &str) -> String {
+    format!(
+        "INSERT INTO jobs (job_id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, unique_key,
+                           created_at, updated_at)
+         SELECT id, tenant, kind, payload::jsonb, 'queued', 0, max_attempts, COALESCE(run_at, $8), unique_key, $8, $8
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[])
+             AS j (id, tenant, kind, payload, max_attempts, run_at, unique_key)
+         WHERE {condition}
+         ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state <> 'cancelled' DO NOTHING"
+    )
+}
+
+/// The columns of [`enqueue_many`], one array each.
+#[allow(clippy::type_complexity)]
+pub(crate) fn job_columns(
+    jobs: &[NewJob],
+) -> (
+    Vec<uuid::Uuid>,
+    Vec<Option<String>>,
+    Vec<String>,
+    Vec<String>,
+    Vec<i32>,
+    Vec<Option<DateTime<Utc>>>,
+    Vec<Option<String>>,
+) {
+    (
+        jobs.iter().map(|job| job.id.as_uuid()).collect(),
+        jobs.iter().map(|job| job.tenant.as_ref().map(|t| t.as_str().to_owned())).collect(),
+        jobs.iter().map(|job| job.kind.as_str().to_owned()).collect(),
+        jobs.iter().map(|job| job.payload.to_string()).collect(),
+        jobs.iter().map(|job| i32::try_from(job.max_attempts).unwrap_or(i32::MAX)).collect(),
+        jobs.iter().map(|job| job.run_at).collect(),
+        jobs.iter().map(|job| job.unique_key.clone()).collect(),
+    )
+}
+
 struct PgJobTransaction {
     tx: Transaction<'static, Postgres>,
     now: DateTime<Utc>,

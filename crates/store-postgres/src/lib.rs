@@ -59,6 +59,10 @@ pub(crate) fn tenant_row_error(
     }
 }
 
+/// How long a pooled connection may sit unused before it is pinged on its
+/// way out of the pool.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> anyhow::Error {
     move |error| anyhow::Error::new(error).context(context)
 }
@@ -94,6 +98,19 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection it hands out by default: a second
+            // round trip for each statement, most of a phone turn's cost.
+            // Only a connection left idle a while is checked (a restarted
+            // server or a dropped socket shows there); a busy one is in use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL database {database}"))?;

@@ -177,6 +177,82 @@ fn read_call(conn: &rusqlite::Connection, tenant: &TenantId, call_sid: &CallSid)
     conn.prepare_cached(select_call())?.query_row(params![tenant.as_str(), call_sid.as_str()], CallRow::read).optional()
 }
 
+/// [`CallStore::save_turn`] inside `tx`: the reply is inserted first (only
+/// for a call of this tenant, and only once per turn key); the call is
+/// updated, and the question recorded, only when that insert happened;
+/// otherwise the reply stored first is the answer. `None`: no such call.
+fn save_turn_in(
+    tx: &rusqlite::Transaction<'_>,
+    tenant: &TenantId,
+    call_sid: &CallSid,
+    turn: &TurnKey,
+    update: &TurnUpdate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<SavedTurn>> {
+    let key = turn.as_key();
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
+             SELECT call_sid, ?3, ?4, ?5 FROM calls WHERE tenant_id = ?1 AND call_sid = ?2
+             ON CONFLICT (call_sid, turn_key) DO NOTHING",
+        )?
+        .execute(params![tenant.as_str(), call_sid.as_str(), key, update.reply, ms(now)])?;
+    if inserted == 0 {
+        let first: Option<String> = tx
+            .prepare_cached(
+                "SELECT r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
+                 WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
+            )?
+            .query_row(params![tenant.as_str(), call_sid.as_str(), key], |row| row.get(0))
+            .optional()?;
+        return Ok(first.map(SavedTurn::AlreadyAnswered));
+    }
+    tx.prepare_cached(
+        "UPDATE calls SET state = ?3,
+             turns = CASE WHEN ?4 = '[]' THEN turns WHEN turns = '[]' THEN ?4
+                          ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?4, 2) END,
+             outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
+             recording_url = COALESCE(?7, recording_url), updated_at = ?8
+         WHERE tenant_id = ?1 AND call_sid = ?2",
+    )?
+    .execute(params![
+        tenant.as_str(),
+        call_sid.as_str(),
+        update.state,
+        encode_turns(&update.turns),
+        update.outcome.map(Outcome::as_str),
+        update.booking_id.map(|id| id.to_string()),
+        update.recording_url.as_deref(),
+        ms(now),
+    ])?;
+    record_question(tx, tenant, call_sid, update, now)?;
+    Ok(Some(SavedTurn::Saved))
+}
+
+/// The turn's unanswered question, if it has one.
+fn record_question(
+    tx: &rusqlite::Transaction<'_>,
+    tenant: &TenantId,
+    call_sid: &CallSid,
+    update: &TurnUpdate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let Some(question) = &update.question else { return Ok(()) };
+    tx.prepare_cached(
+        "INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source, nearest_coverage)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        tenant.as_str(),
+        call_sid.as_str(),
+        question,
+        ms(now),
+        update.nearest.as_ref().map(|n| n.source.as_str()),
+        update.nearest.as_ref().map(|n| f64::from(n.coverage)),
+    ])?;
+    Ok(())
+}
+
 #[async_trait]
 impl CallStore for SqliteStore {
     async fn open_call(
@@ -245,70 +321,69 @@ impl CallStore for SqliteStore {
         update: &TurnUpdate,
         now: DateTime<Utc>,
     ) -> Result<SavedTurn, CallError> {
-        // In one write transaction: the reply is inserted first (only for a
-        // call of this tenant, and only once per turn key); the call is
-        // updated, and the question recorded, only when that insert
-        // happened; otherwise the reply stored first is the answer.
-        let key = turn.as_key();
         let saved = self
             .direct
             .run(|conn| {
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO call_replies (call_sid, turn_key, reply, created_at)
-                     SELECT call_sid, ?3, ?4, ?5 FROM calls WHERE tenant_id = ?1 AND call_sid = ?2
-                     ON CONFLICT (call_sid, turn_key) DO NOTHING",
-                    )?
-                    .execute(params![tenant.as_str(), call_sid.as_str(), key, update.reply, ms(now)])?;
-                if inserted == 0 {
-                    let first: Option<String> = tx
-                        .prepare_cached(
-                            "SELECT r.reply FROM call_replies r JOIN calls c ON c.call_sid = r.call_sid
-                         WHERE c.tenant_id = ?1 AND r.call_sid = ?2 AND r.turn_key = ?3",
-                        )?
-                        .query_row(params![tenant.as_str(), call_sid.as_str(), key], |row| row.get(0))
-                        .optional()?;
-                    return Ok(first.map(SavedTurn::AlreadyAnswered));
-                }
-                tx.prepare_cached(
-                    "UPDATE calls SET state = ?3,
-                     turns = CASE WHEN ?4 = '[]' THEN turns WHEN turns = '[]' THEN ?4
-                                  ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?4, 2) END,
-                     outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
-                     recording_url = COALESCE(?7, recording_url), updated_at = ?8
-                 WHERE tenant_id = ?1 AND call_sid = ?2",
-                )?
-                .execute(params![
-                    tenant.as_str(),
-                    call_sid.as_str(),
-                    update.state,
-                    encode_turns(&update.turns),
-                    update.outcome.map(Outcome::as_str),
-                    update.booking_id.map(|id| id.to_string()),
-                    update.recording_url.as_deref(),
-                    ms(now),
-                ])?;
-                if let Some(question) = &update.question {
-                    tx.prepare_cached(
-                        "INSERT INTO call_questions (tenant_id, call_sid, question, asked_at, nearest_source,
-                         nearest_coverage)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )?
-                    .execute(params![
-                        tenant.as_str(),
-                        call_sid.as_str(),
-                        question,
-                        ms(now),
-                        update.nearest.as_ref().map(|n| n.source.as_str()),
-                        update.nearest.as_ref().map(|n| f64::from(n.coverage)),
-                    ])?;
-                }
+                let saved = save_turn_in(&tx, tenant, call_sid, turn, update, now)?;
                 tx.commit()?;
-                Ok(Some(SavedTurn::Saved))
+                Ok(saved)
             })
             .await;
         saved.map_err(unexpected("saving turn"))?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
+    }
+
+    async fn open_call_greeted(
+        &self,
+        tenant: &TenantId,
+        call: &IncomingCall,
+        greeting: &TurnUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<SavedTurn, CallError> {
+        // One write transaction: a new call is inserted with its greeting
+        // already applied, and the greeting's reply beside it; a call that
+        // exists (the provider repeated the first webhook) is saved as
+        // `save_turn` would.
+        let call_sid = &call.call_sid;
+        let saved =
+            self.direct
+                .run(|conn| {
+                    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    let opened = tx
+                        .prepare_cached(
+                            "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, turns,
+                         outcome, booking_id, recording_url, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?7, ?8, ?9, ?10, ?5)
+                     ON CONFLICT (call_sid) DO NOTHING",
+                        )?
+                        .execute(params![
+                            call_sid.as_str(),
+                            tenant.as_str(),
+                            call.caller.as_ref().map(E164::as_str),
+                            call.called.as_str(),
+                            ms(now),
+                            greeting.state,
+                            encode_turns(&greeting.turns),
+                            greeting.outcome.map(Outcome::as_str),
+                            greeting.booking_id.map(|id| id.to_string()),
+                            greeting.recording_url.as_deref(),
+                        ])?;
+                    let saved =
+                        if opened == 0 {
+                            save_turn_in(&tx, tenant, call_sid, &TurnKey::Greeting, greeting, now)?
+                        } else {
+                            tx.prepare_cached(
+                        "INSERT INTO call_replies (call_sid, turn_key, reply, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![call_sid.as_str(), TurnKey::Greeting.as_key(), greeting.reply, ms(now)])?;
+                            record_question(&tx, tenant, call_sid, greeting, now)?;
+                            Some(SavedTurn::Saved)
+                        };
+                    tx.commit()?;
+                    Ok(saved)
+                })
+                .await;
+        saved.map_err(unexpected("opening call"))?.ok_or_else(|| CallError::NotFound(call_sid.to_string()))
     }
 
     async fn record_status(
