@@ -181,13 +181,15 @@ impl UsageStore for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant, %period))]
     async fn usage_totals(&self, tenant: &TenantId, period: BillingPeriod) -> Result<UsageTotals, StoreError> {
+        let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
         let rows: Vec<(String, i64, i64)> =
             sqlx::query_as("SELECT kind, quantity, cost_micros FROM usage_totals WHERE tenant_id = $1 AND period = $2")
                 .bind(tenant.as_str())
                 .bind(period.to_string())
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(unexpected("summing usage"))?;
+        conn.finished();
         UsageTotals::from_stored(tenant, rows)
     }
 
@@ -312,6 +314,7 @@ impl UsageStore for PostgresStore {
 impl BillingStore for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant_id = %tenant))]
     async fn billing_account(&self, tenant: &TenantId) -> Result<BillingAccount, StoreError> {
+        let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
         let row: Option<AccountRow> = sqlx::query_as(
             "SELECT b.plan, b.minute_cap, b.stripe_customer_id, b.stripe_subscription_id, b.subscription_status,
                  b.past_due_since
@@ -319,9 +322,10 @@ impl BillingStore for PostgresStore {
              WHERE t.tenant_id = $1",
         )
         .bind(tenant.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(unexpected("reading billing account"))?;
+        conn.finished();
         row.map(BillingAccount::from).ok_or_else(|| StoreError::NotFound(tenant.clone()))
     }
 

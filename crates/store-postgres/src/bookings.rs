@@ -285,6 +285,7 @@ impl PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<Booking, BookingError> {
         let (ids, tenants, kinds, payloads, attempts, run_at, keys) = job_columns(jobs);
+        let mut conn = self.lean.get().await.map_err(classify("borrowing a connection"))?;
         let converted: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "WITH converted AS (
                  UPDATE calendar_blocks SET kind = 'booking', booking_id = $9, expires_at = NULL
@@ -322,9 +323,10 @@ impl PostgresStore {
         .bind(booking.customer.phone.as_str())
         .bind(booking.source.as_str())
         .bind(booking.idempotency_key.as_deref())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(classify("committing hold"))?;
+        conn.finished();
         if !converted {
             return Err(BookingError::HoldExpired);
         }
@@ -341,6 +343,7 @@ impl BookingStore for PostgresStore {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Block>, BookingError> {
+        let mut conn = self.lean.get().await.map_err(classify("borrowing a connection"))?;
         let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
             "SELECT staff, start_at, until_at FROM calendar_blocks
              WHERE tenant_id = $1 AND start_at < $3 AND until_at > $2 AND (kind = 'booking' OR expires_at > $4)",
@@ -349,9 +352,10 @@ impl BookingStore for PostgresStore {
         .bind(from)
         .bind(to)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(classify("reading blocks"))?;
+        conn.finished();
         Ok(rows
             .into_iter()
             .map(|(staff, start, until)| Block { staff: Some(staff).filter(|s| !s.is_empty()), start, until })
@@ -361,7 +365,12 @@ impl BookingStore for PostgresStore {
     async fn place_hold(&self, tenant: &TenantId, hold: &NewHold, now: DateTime<Utc>) -> Result<Hold, BookingError> {
         // One statement in the common case; only when the time is taken are
         // expired holds cleared and the hold tried once more.
-        match insert_hold(&self.pool, tenant, hold).await {
+        let mut conn = self.lean.get().await.map_err(classify("borrowing a connection"))?;
+        let placed = insert_hold(&mut *conn, tenant, hold).await;
+        if placed.is_ok() {
+            conn.finished();
+        }
+        match placed {
             Err(BookingError::Conflict { .. }) => {
                 let mut tx = self.pool.begin().await.map_err(classify("beginning"))?;
                 drop_expired_holds(&mut tx, tenant, now).await?;

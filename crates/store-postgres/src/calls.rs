@@ -219,6 +219,7 @@ impl CallStore for PostgresStore {
         call_sid: &CallSid,
         turn: &TurnKey,
     ) -> Result<Option<CallTurn>, CallError> {
+        let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
         let row: Option<CallTurnRow> = sqlx::query_as(sql(format!(
             "SELECT {CALL_COLUMNS},
                  (SELECT r.reply FROM call_replies r WHERE r.call_sid = calls.call_sid AND r.turn_key = $3) AS answered
@@ -227,9 +228,10 @@ impl CallStore for PostgresStore {
         .bind(tenant.as_str())
         .bind(call_sid.as_str())
         .bind(turn.as_key())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(unexpected("reading call"))?;
+        conn.finished();
         row.map(|row| Ok(CallTurn { call: CallRecord::try_from(row.call)?, answered: row.answered })).transpose()
     }
 
@@ -248,6 +250,7 @@ impl CallStore for PostgresStore {
         // The UPDATE re-reads the row it locks, so appending the turns is
         // safe also when two turns of one call race.
         let key = turn.as_key();
+        let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
         let row: (bool, bool, Option<String>) = sqlx::query_as(
             "WITH found AS (SELECT call_sid FROM calls WHERE tenant_id = $1 AND call_sid = $2),
              saved AS (
@@ -281,9 +284,10 @@ impl CallStore for PostgresStore {
         .bind(update.question.as_deref())
         .bind(update.nearest.as_ref().map(|n| n.source.as_str()))
         .bind(update.nearest.as_ref().map(|n| n.coverage))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(unexpected("saving turn"))?;
+        conn.finished();
         match row {
             (false, _, _) => Err(CallError::NotFound(call_sid.to_string())),
             (true, true, _) => Ok(SavedTurn::Saved),
@@ -317,6 +321,7 @@ impl CallStore for PostgresStore {
         // exists already (a repeated first webhook, or another tenant's sid)
         // inserts nothing here and is saved as `save_turn` would.
         let call_sid = &call.call_sid;
+        let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
         let opened: bool = sqlx::query_scalar(
             "WITH opened AS (
                  INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, turns,
@@ -348,9 +353,10 @@ impl CallStore for PostgresStore {
         .bind(greeting.question.as_deref())
         .bind(greeting.nearest.as_ref().map(|n| n.source.as_str()))
         .bind(greeting.nearest.as_ref().map(|n| n.coverage))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(unexpected("opening call"))?;
+        conn.finished();
         if opened {
             return Ok(SavedTurn::Saved);
         }

@@ -24,6 +24,7 @@ mod flags;
 mod inventory;
 mod jobs;
 mod knowledge;
+mod lean;
 mod messages;
 mod provisioning;
 mod tenants;
@@ -36,6 +37,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The phone path's connections (see [`lean`]).
+    lean: Arc<lean::LeanConnections>,
     clock: Arc<dyn Clock>,
 }
 
@@ -59,6 +62,9 @@ pub(crate) fn tenant_row_error(
     }
 }
 
+/// How long a statement waits for a free connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a pooled connection may sit unused before it is pinged on its
 /// way out of the pool.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
@@ -79,6 +85,12 @@ impl PostgresStore {
     /// (100 by default) is shared by all of them.
     pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 
+    /// The phone path's own connections beside a pool of `max_connections`:
+    /// half as many again (at least 2), opened only when calls come in.
+    fn lean_connections(max_connections: u32) -> usize {
+        (max_connections as usize / 2).max(2)
+    }
+
     /// [`PostgresStore::connect`] with a pool of at most `max_connections`.
     pub async fn connect_sized(
         url: &str,
@@ -95,9 +107,14 @@ impl PostgresStore {
         max_connections: u32,
     ) -> anyhow::Result<PostgresStore> {
         let database = options.get_database().unwrap_or("(default)").to_owned();
+        let lean = Arc::new(lean::LeanConnections::new(
+            options.clone(),
+            PostgresStore::lean_connections(max_connections),
+            ACQUIRE_TIMEOUT,
+        ));
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings every connection it hands out by default: a second
             // round trip for each statement, most of a phone turn's cost.
             // Only a connection left idle a while is checked (a restarted
@@ -115,7 +132,7 @@ impl PostgresStore {
             .await
             .with_context(|| format!("cannot connect to PostgreSQL database {database}"))?;
         MIGRATOR.run(&pool).await.context("applying PostgreSQL migrations")?;
-        Ok(PostgresStore { pool, clock })
+        Ok(PostgresStore { pool, lean, clock })
     }
 
     /// Creates an empty database `name` on the server `server_url` points at
