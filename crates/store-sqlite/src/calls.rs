@@ -207,24 +207,34 @@ fn save_turn_in(
             .optional()?;
         return Ok(first.map(SavedTurn::AlreadyAnswered));
     }
+    // The state and transcript change on every turn and are in no index;
+    // the outcome, booking and recording are in the covering indexes, and
+    // an UPDATE naming a column rewrites its index entries even when the
+    // value stays: they are written apart, only when one of them changes.
     tx.prepare_cached(
         "UPDATE calls SET state = ?3,
              turns = CASE WHEN ?4 = '[]' THEN turns WHEN turns = '[]' THEN ?4
                           ELSE substr(turns, 1, length(turns) - 1) || ',' || substr(?4, 2) END,
-             outcome = COALESCE(?5, outcome), booking_id = COALESCE(?6, booking_id),
-             recording_url = COALESCE(?7, recording_url), updated_at = ?8
+             updated_at = ?5
          WHERE tenant_id = ?1 AND call_sid = ?2",
     )?
-    .execute(params![
-        tenant.as_str(),
-        call_sid.as_str(),
-        update.state,
-        encode_turns(&update.turns),
-        update.outcome.map(Outcome::as_str),
-        update.booking_id.map(|id| id.to_string()),
-        update.recording_url.as_deref(),
-        ms(now),
-    ])?;
+    .execute(params![tenant.as_str(), call_sid.as_str(), update.state, encode_turns(&update.turns), ms(now)])?;
+    if update.outcome.is_some() || update.booking_id.is_some() || update.recording_url.is_some() {
+        tx.prepare_cached(
+            "UPDATE calls SET outcome = COALESCE(?3, outcome), booking_id = COALESCE(?4, booking_id),
+                 recording_url = COALESCE(?5, recording_url)
+             WHERE tenant_id = ?1 AND call_sid = ?2
+                 AND (outcome IS NOT COALESCE(?3, outcome) OR booking_id IS NOT COALESCE(?4, booking_id)
+                      OR recording_url IS NOT COALESCE(?5, recording_url))",
+        )?
+        .execute(params![
+            tenant.as_str(),
+            call_sid.as_str(),
+            update.outcome.map(Outcome::as_str),
+            update.booking_id.map(|id| id.to_string()),
+            update.recording_url.as_deref(),
+        ])?;
+    }
     record_question(tx, tenant, call_sid, update, now)?;
     Ok(Some(SavedTurn::Saved))
 }
