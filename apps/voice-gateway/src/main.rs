@@ -2,8 +2,7 @@ use std::process::ExitCode;
 
 use voice_gateway::{Application, Settings, shutdown_signal, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(error) => {
@@ -11,6 +10,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // As many threads as the settings say (one on SQLite: its writes all
+    // go through one connection, and a second thread mostly waits for it).
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(settings.runtime_threads).enable_all().build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("voice-gateway: cannot start the async runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+    runtime.block_on(serve(settings))
+}
+
+async fn serve(settings: Settings) -> ExitCode {
     telemetry::init_telemetry(settings.log_format);
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
@@ -18,6 +32,7 @@ async fn main() -> ExitCode {
     tracing::info!(
         config = %settings.config_file.as_ref().map_or_else(|| "none (defaults and FRONTDESK_* only)".to_owned(), |f| f.display().to_string()),
         database = %settings.database_location(),
+        runtime_threads = settings.runtime_threads,
         "configuration read"
     );
     let application = match Application::build(&settings).await {

@@ -42,6 +42,10 @@ pub struct Settings {
     /// where `worker` processes do it).
     pub run_worker: bool,
     pub worker_concurrency: usize,
+    /// Threads of the process's async runtime (`FRONTDESK_RUNTIME_THREADS`;
+    /// default: one on SQLite, whose writes all go through one connection,
+    /// so a second thread mostly waits for it; one per core on PostgreSQL).
+    pub runtime_threads: usize,
     pub worker_lease_secs: u32,
     pub worker_poll_ms: u64,
     pub worker_shutdown_grace_secs: u64,
@@ -229,6 +233,7 @@ struct RawSettings {
     body_limit_bytes: usize,
     run_worker: Option<bool>,
     worker_concurrency: usize,
+    runtime_threads: Option<usize>,
     worker_lease_secs: u32,
     worker_poll_ms: u64,
     worker_shutdown_grace_secs: u64,
@@ -309,6 +314,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "FRONTDESK_BODY_LIMIT_BYTES",
     "FRONTDESK_RUN_WORKER",
     "FRONTDESK_WORKER_CONCURRENCY",
+    "FRONTDESK_RUNTIME_THREADS",
     "FRONTDESK_WORKER_LEASE_SECS",
     "FRONTDESK_WORKER_POLL_MS",
     "FRONTDESK_WORKER_SHUTDOWN_GRACE_SECS",
@@ -589,6 +595,9 @@ impl Settings {
         if raw.worker_concurrency == 0 || raw.worker_concurrency > 256 {
             problems.push("FRONTDESK_WORKER_CONCURRENCY: must be between 1 and 256".to_owned());
         }
+        if raw.runtime_threads.is_some_and(|threads| !(1..=256).contains(&threads)) {
+            problems.push("FRONTDESK_RUNTIME_THREADS: must be between 1 and 256".to_owned());
+        }
         if raw.worker_lease_secs < 2 {
             problems.push("FRONTDESK_WORKER_LEASE_SECS: must be at least 2".to_owned());
         }
@@ -785,6 +794,10 @@ impl Settings {
                 Some(stripe_webhook_secret),
             ) if problems.is_empty() => {
                 let run_worker = raw.run_worker.unwrap_or(matches!(database, DatabaseUrl::Sqlite(_)));
+                let runtime_threads = raw.runtime_threads.unwrap_or_else(|| match database {
+                    DatabaseUrl::Sqlite(_) => 1,
+                    DatabaseUrl::Postgres(_) => std::thread::available_parallelism().map_or(1, usize::from),
+                });
                 Ok(Settings {
                     http_addr,
                     database,
@@ -799,6 +812,7 @@ impl Settings {
                     body_limit_bytes: raw.body_limit_bytes,
                     run_worker,
                     worker_concurrency: raw.worker_concurrency,
+                    runtime_threads,
                     worker_lease_secs: raw.worker_lease_secs,
                     worker_poll_ms: raw.worker_poll_ms,
                     worker_shutdown_grace_secs: raw.worker_shutdown_grace_secs,

@@ -127,6 +127,26 @@ fn the_file_is_overridden_by_the_environment() {
 }
 
 #[test]
+fn the_runtime_has_one_thread_on_sqlite_and_one_per_core_on_postgresql_unless_told() {
+    let sqlite = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(sqlite.runtime_threads, 1, "SQLite's writes all go through one connection");
+    let mut pairs = PRODUCTION.to_vec();
+    pairs.push(("FRONTDESK_DATABASE_URL", "postgres://frontdesk@db.internal/frontdesk"));
+    let postgres = load(&pairs).unwrap_or_else(|e| panic!("{e:?}"));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(postgres.runtime_threads, cores);
+    pairs.push(("FRONTDESK_RUNTIME_THREADS", "3"));
+    assert_eq!(load(&pairs).map(|s| s.runtime_threads).ok(), Some(3));
+    let told = load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_RUNTIME_THREADS", "2")]).map(|s| s.runtime_threads);
+    assert_eq!(told.ok(), Some(2));
+    for bad in ["0", "257", "many"] {
+        let problems =
+            load(&[("FRONTDESK_DEMO", "true"), ("FRONTDESK_RUNTIME_THREADS", bad)]).err().unwrap_or_default();
+        assert!(problems.iter().any(|p| p.starts_with("FRONTDESK_RUNTIME_THREADS")), "{bad}: {problems:?}");
+    }
+}
+
+#[test]
 fn the_in_process_worker_defaults_to_sqlite_only() {
     let sqlite = load(&[("FRONTDESK_DEMO", "true")]).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(sqlite.run_worker);
