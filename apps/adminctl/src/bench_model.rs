@@ -195,6 +195,16 @@ async fn with_gateway<T>(
     work: impl AsyncFnOnce(&Gateway) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let gateway = Gateway::start(binary, postgres, &fake.gateway_env()).await?;
+    // The turn-by-turn path's model is measured: the shop (Pro, with a key
+    // configured) would otherwise open a realtime voice session per call.
+    let (status, body) = gateway
+        .admin()?
+        .put(&format!("/admin/tenants/{TENANT}/flags/enable_realtime_voice"), &serde_json::json!({"enabled": false}))
+        .await?;
+    if status != 200 {
+        gateway.stop();
+        return Err(Failure::Usage(format!("error: turning realtime voice off for {TENANT}: {status} {body}")));
+    }
     let result = work(&gateway).await;
     gateway.stop();
     result
