@@ -33,11 +33,32 @@ impl RetryPolicy {
     pub fn delay(&self, attempt: u32) -> Duration {
         self.delay_with(attempt, fastrand::f64())
     }
+
+    /// The delay after failed attempt `attempt` when the provider asked to
+    /// wait `asked` (a `Retry-After`): the longer of the two, never more
+    /// than the policy's `max` (a provider asking for a day is retried on
+    /// the policy's longest wait).
+    pub fn delay_at_least(&self, attempt: u32, asked: Duration) -> Duration {
+        self.delay(attempt).max(asked.min(self.max))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_providers_retry_after_is_waited_up_to_the_longest_wait() {
+        let policy = RetryPolicy { base: Duration::seconds(5), max: Duration::hours(1), jitter: 0.0 };
+        assert_eq!(policy.delay_at_least(1, Duration::seconds(120)), Duration::seconds(120));
+        assert_eq!(
+            policy.delay_at_least(1, Duration::seconds(1)),
+            Duration::seconds(5),
+            "never sooner than the backoff"
+        );
+        assert_eq!(policy.delay_at_least(5, Duration::seconds(30)), Duration::seconds(80));
+        assert_eq!(policy.delay_at_least(1, Duration::days(1)), Duration::hours(1));
+    }
 
     #[test]
     fn doubles_up_to_the_cap() {

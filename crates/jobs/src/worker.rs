@@ -21,6 +21,10 @@ pub enum HandlerError {
     /// Worth another attempt later (timeouts, 429, 5xx).
     #[error("{0}")]
     Retry(String),
+    /// Worth another attempt, not before the wait the provider asked for
+    /// (a 429's `Retry-After`), nor sooner than the usual backoff.
+    #[error("{0}")]
+    RetryAfter(String, StdDuration),
     /// Will never succeed (invalid number, bad payload): dead-letter now.
     #[error("{0}")]
     Permanent(String),
@@ -319,6 +323,10 @@ impl Worker {
                 let retry_at = match &error {
                     HandlerError::Retry(_) if job.attempts < job.max_attempts => {
                         Some(now + self.config.retry.delay(job.attempts))
+                    }
+                    HandlerError::RetryAfter(_, asked) if job.attempts < job.max_attempts => {
+                        let asked = Duration::from_std(*asked).unwrap_or(self.config.retry.max);
+                        Some(now + self.config.retry.delay_at_least(job.attempts, asked))
                     }
                     _ => None,
                 };

@@ -20,7 +20,7 @@ use frontdesk_tenant::{EmailAddress, OwnerEvent, TenantProfile, TenantStore, Web
 use serde_json::{Value, json};
 
 use crate::digest::{DigestEntry, DigestLog};
-use crate::model::{Audience, Channel, ChannelKind, Notification, NotificationEvent, OperatorEvent};
+use crate::model::{Audience, Channel, ChannelKind, Notification, NotificationEvent, NotifyError, OperatorEvent};
 use crate::port::Notifier;
 
 /// Tell the shop's owner about an event (payload: `event`, `key`,
@@ -375,7 +375,12 @@ impl JobHandler for Deliveries {
             }
             Err(error) if error.is_retryable() => {
                 tracing::warn!(tenant_id = ?tenant, channel = %kind, %error, "notification not delivered; will retry");
-                Err(HandlerError::Retry(error.to_string()))
+                match error {
+                    NotifyError::RateLimited { retry_after: Some(after) } => {
+                        Err(HandlerError::RetryAfter(error.to_string(), after))
+                    }
+                    _ => Err(HandlerError::Retry(error.to_string())),
+                }
             }
             Err(error) => Err(HandlerError::Permanent(error.to_string())),
         }

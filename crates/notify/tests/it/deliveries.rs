@@ -72,9 +72,14 @@ async fn outages_are_retried_and_refusals_are_not() {
     let profile = shop("");
     let jobs = deliveries_of(&profile).await;
     type Expected = fn(&HandlerError) -> bool;
-    let cases: [(NotifyError, Expected); 4] = [
+    let cases: [(NotifyError, Expected); 5] = [
         (NotifyError::Unavailable("503".into()), |e| matches!(e, HandlerError::Retry(_))),
         (NotifyError::RateLimited { retry_after: None }, |e| matches!(e, HandlerError::Retry(_))),
+        // Slack's 429 says how long to wait: the retry waits that long.
+        (
+            NotifyError::RateLimited { retry_after: Some(std::time::Duration::from_secs(30)) },
+            |e| matches!(e, HandlerError::RetryAfter(_, after) if *after == std::time::Duration::from_secs(30)),
+        ),
         (NotifyError::Rejected("no_service".into()), |e| matches!(e, HandlerError::Permanent(_))),
         (NotifyError::NotConfigured(frontdesk_notify::ChannelKind::Sms), |e| matches!(e, HandlerError::Permanent(_))),
     ];
