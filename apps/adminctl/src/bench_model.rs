@@ -415,7 +415,7 @@ fn render(cpu: &[CpuRound], isolation: &[IsolationRound], args: &BenchModelArgs)
     let mut out = String::new();
     out.push_str(&format!(
         "`just bench-model` (`adminctl bench-model --calls {} --rounds {rounds} --model-delay-ms {}{}`), measured {} on this 2-core machine (the load generator, the fake model and PostgreSQL share its cores with the gateway). \
-         The model is a fake OpenAI-compatible server inside adminctl (`POST /v1/chat/completions`, a whole `chat.completion` holding one call of `{tool}` with `{example}`, the call's free slot); \
+         The model is a fake OpenAI-compatible server inside adminctl (`POST /v1/chat/completions`, streamed as OpenAI streams it (`chat.completion.chunk` events, the arguments in pieces, the usage chunk), one call of `{tool}` with `{example}`, the call's free slot); \
          the gateway reaches it through its real adapter (`FRONTDESK_OPENAI_BASE_URL`), so its prompt, tools, parsing and metering all run. \
          Every run starts a fresh gateway on a fresh database and warms it up with 20 calls; CPU is the gateway process's user + system time from /proc.\n\n",
         args.calls,

@@ -1,10 +1,13 @@
 //! A fake OpenAI-compatible Chat Completions server for `bench-model`.
 //!
 //! `POST /v1/chat/completions` answers every request after a fixed delay
-//! with one tool call that books a slot the benchmark handed it, in the
-//! shape OpenAI replies without streaming (what the gateway's adapter asks
-//! for when it offers tools): a `chat.completion` object, one choice whose
-//! message holds `tool_calls`, `finish_reason: "tool_calls"`, and `usage`.
+//! with one tool call that books a slot the benchmark handed it. Asked to
+//! stream (`"stream": true`, what the gateway's adapter asks for), it sends
+//! the server-sent events OpenAI sends: `chat.completion.chunk`s with the
+//! role, the tool call's name, its arguments in pieces, the finish reason,
+//! then the usage chunk and `[DONE]`; otherwise one `chat.completion`
+//! object, one choice whose message holds `tool_calls`,
+//! `finish_reason: "tool_calls"`, and `usage`.
 //! It counts what it is asked, so the benchmark can check that every model
 //! turn it meant to cause reached the model, and how many waited at once.
 
@@ -242,7 +245,47 @@ async fn chat_completions(State(state): State<Arc<FakeState>>, body: Bytes) -> R
     let prompt_tokens = (body.len() / 4) as u64;
     let cached_tokens = if prompt_tokens >= 1024 { prompt_tokens / 128 * 128 } else { 0 };
     let reply = completion(number, model, tool, &arguments, prompt_tokens, cached_tokens);
+    if request["stream"].as_bool() == Some(true) {
+        return ([(header::CONTENT_TYPE, "text/event-stream")], streamed(&reply)).into_response();
+    }
     ([(header::CONTENT_TYPE, "application/json")], reply.to_string()).into_response()
+}
+
+/// `completion` as OpenAI streams it: the role and the tool call's id and
+/// name, its arguments in three pieces, the finish reason, the usage chunk
+/// (`stream_options.include_usage`), `[DONE]`.
+fn streamed(completion: &Value) -> String {
+    let event = |choices: Value, usage: Value| {
+        let chunk = json!({
+            "id": completion["id"], "object": "chat.completion.chunk", "created": completion["created"],
+            "model": completion["model"], "system_fingerprint": null, "choices": choices, "usage": usage,
+        });
+        format!("data: {chunk}\n\n")
+    };
+    let delta = |delta: Value, finish: Value| {
+        event(json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]), Value::Null)
+    };
+    let call = &completion["choices"][0]["message"]["tool_calls"][0];
+    let arguments = call["function"]["arguments"].as_str().unwrap_or_default();
+    let mut body = delta(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0, "id": call["id"], "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""}}]}),
+        Value::Null,
+    );
+    let third = arguments.len().div_ceil(3).max(1);
+    let mut rest = arguments;
+    while !rest.is_empty() {
+        let mut cut = third.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, after) = rest.split_at(cut);
+        body += &delta(json!({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}), Value::Null);
+        rest = after;
+    }
+    body += &delta(json!({}), json!("tool_calls"));
+    body += &event(json!([]), completion["usage"].clone());
+    body + "data: [DONE]\n\n"
 }
 
 /// The names of the function tools a chat request offers.
@@ -369,11 +412,23 @@ mod tests {
         assert_eq!(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
         assert_eq!(usage.cached_prompt_tokens, Some(0));
 
+        // Streamed, as the gateway's language model asks: the same call,
+        // assembled from its pieces, and the same usage.
+        fake.book_in_order(vec![slot.clone()]);
+        let streamed = client.chat_stream(&request, deadline, |_| {}).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(streamed.finish_reason, Some(FinishReason::ToolCalls));
+        assert_eq!(streamed.tool_calls.len(), 1);
+        assert_eq!(streamed.tool_calls[0].name, tool);
+        let again: serde_json::Value = streamed.tool_calls[0].parse_arguments().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, arguments, "the arguments' pieces join into the whole");
+        let streamed_usage = streamed.usage.unwrap_or_else(|| panic!("the usage chunk"));
+        assert!(streamed_usage.prompt_tokens > 0 && streamed_usage.completion_tokens == usage.completion_tokens);
+
         // No slot left: an error the adapter classifies, and counted.
         let second = client.chat(&request, deadline).await;
         assert!(matches!(second, Err(OpenAiError::Unavailable(_))), "{second:?}");
         let counts = fake.counts();
-        assert_eq!((counts.chat_requests, counts.out_of_slots, counts.without_the_tool), (2, 1, 0));
+        assert_eq!((counts.chat_requests, counts.out_of_slots, counts.without_the_tool), (3, 1, 0));
         assert_eq!(fake.in_flight(), 0);
     }
 }
