@@ -239,6 +239,35 @@ fn save_turn_in(
     Ok(Some(SavedTurn::Saved))
 }
 
+/// Inserts `call` as `update` leaves it (its state, transcript, outcome,
+/// booking and recording) unless the call sid exists: the rows inserted.
+fn insert_call(
+    conn: &rusqlite::Connection,
+    tenant: &TenantId,
+    call: &IncomingCall,
+    update: &TurnUpdate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, turns, outcome,
+             booking_id, recording_url, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?7, ?8, ?9, ?10, ?5)
+         ON CONFLICT (call_sid) DO NOTHING",
+    )?
+    .execute(params![
+        call.call_sid.as_str(),
+        tenant.as_str(),
+        call.caller.as_ref().map(E164::as_str),
+        call.called.as_str(),
+        ms(now),
+        update.state,
+        encode_turns(&update.turns),
+        update.outcome.map(Outcome::as_str),
+        update.booking_id.map(|id| id.to_string()),
+        update.recording_url.as_deref(),
+    ])
+}
+
 /// The turn's unanswered question, if it has one.
 fn record_question(
     tx: &rusqlite::Transaction<'_>,
@@ -276,19 +305,17 @@ impl CallStore for SqliteStore {
         let row = self
             .direct
             .run(|conn| {
-                conn.prepare_cached(
-                    "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?5)
-                 ON CONFLICT (call_sid) DO NOTHING",
-                )?
-                .execute(params![
-                    call_sid.as_str(),
-                    tenant.as_str(),
-                    call.caller.as_ref().map(E164::as_str),
-                    call.called.as_str(),
-                    ms(now),
-                    initial_state,
-                ])?;
+                let opening = TurnUpdate {
+                    state: initial_state.to_owned(),
+                    turns: Vec::new(),
+                    outcome: None,
+                    booking_id: None,
+                    recording_url: None,
+                    question: None,
+                    nearest: None,
+                    reply: String::new(),
+                };
+                insert_call(conn, tenant, call, &opening, now)?;
                 read_call(conn, tenant, call_sid)
             })
             .await;
@@ -359,25 +386,7 @@ impl CallStore for SqliteStore {
             self.direct
                 .run(|conn| {
                     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                    let opened = tx
-                        .prepare_cached(
-                            "INSERT INTO calls (call_sid, tenant_id, caller, called, status, started_at, state, turns,
-                         outcome, booking_id, recording_url, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, 'in-progress', ?5, ?6, ?7, ?8, ?9, ?10, ?5)
-                     ON CONFLICT (call_sid) DO NOTHING",
-                        )?
-                        .execute(params![
-                            call_sid.as_str(),
-                            tenant.as_str(),
-                            call.caller.as_ref().map(E164::as_str),
-                            call.called.as_str(),
-                            ms(now),
-                            greeting.state,
-                            encode_turns(&greeting.turns),
-                            greeting.outcome.map(Outcome::as_str),
-                            greeting.booking_id.map(|id| id.to_string()),
-                            greeting.recording_url.as_deref(),
-                        ])?;
+                    let opened = insert_call(&tx, tenant, call, greeting, now)?;
                     let saved =
                         if opened == 0 {
                             save_turn_in(&tx, tenant, call_sid, &TurnKey::Greeting, greeting, now)?
