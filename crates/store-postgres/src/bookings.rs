@@ -2,6 +2,8 @@
 //! constraint refuses overlapping blocks, so the database itself prevents
 //! double-booking, also between gateways racing each other.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_calendar::{
@@ -13,7 +15,7 @@ use frontdesk_jobs::NewJob;
 use sqlx::PgConnection;
 
 use crate::PostgresStore;
-use crate::jobs::{enqueue_many, enqueue_on, job_columns};
+use crate::jobs::{enqueue_many, job_columns};
 
 const BOOKING_COLUMNS: &str = "booking_id::text AS booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name, \
                                customer_phone, status, source, idempotency_key, rescheduled_from::text AS rescheduled_from, \
@@ -188,6 +190,10 @@ async fn locked_booking(
     row.map(Booking::try_from).transpose()
 }
 
+/// The columns a new booking writes, in the order both inserts give them.
+const NEW_BOOKING_COLUMNS: &str = "booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
+    customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at";
+
 async fn insert_booking(
     conn: &mut PgConnection,
     tenant: &TenantId,
@@ -195,27 +201,29 @@ async fn insert_booking(
     rescheduled_from: Option<BookingId>,
     now: DateTime<Utc>,
 ) -> Result<(), BookingError> {
-    sqlx::query(
-        "INSERT INTO bookings (booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
-             customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $13)",
-    )
-    .bind(booking.id.as_uuid())
-    .bind(tenant.as_str())
-    .bind(booking.code.as_str())
-    .bind(&booking.service)
-    .bind(booking.staff.as_deref())
-    .bind(booking.start)
-    .bind(booking.end)
-    .bind(&booking.customer.name)
-    .bind(booking.customer.phone.as_str())
-    .bind(booking.source.as_str())
-    .bind(booking.idempotency_key.as_deref())
-    .bind(rescheduled_from.map(|id| id.as_uuid()))
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(classify("inserting booking"))?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO bookings ({NEW_BOOKING_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $13)"
+        )
+    });
+    sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(booking.id.as_uuid())
+        .bind(tenant.as_str())
+        .bind(booking.code.as_str())
+        .bind(&booking.service)
+        .bind(booking.staff.as_deref())
+        .bind(booking.start)
+        .bind(booking.end)
+        .bind(&booking.customer.name)
+        .bind(booking.customer.phone.as_str())
+        .bind(booking.source.as_str())
+        .bind(booking.idempotency_key.as_deref())
+        .bind(rescheduled_from.map(|id| id.as_uuid()))
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(classify("inserting booking"))?;
     Ok(())
 }
 
@@ -237,10 +245,25 @@ async fn insert_block(conn: &mut PgConnection, tenant: &TenantId, booking: &NewB
     Ok(())
 }
 
+/// `jobs` queued in one statement (each skipped while its unique key is held).
 async fn enqueue_all(conn: &mut PgConnection, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), BookingError> {
-    for job in jobs {
-        enqueue_on(conn, job, now).await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| enqueue_many("TRUE"));
+    if jobs.is_empty() {
+        return Ok(());
     }
+    let (ids, tenants, kinds, payloads, attempts, run_at, keys) = job_columns(jobs);
+    sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(ids)
+        .bind(tenants)
+        .bind(kinds)
+        .bind(payloads)
+        .bind(attempts)
+        .bind(run_at)
+        .bind(keys)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map_err(classify("enqueueing jobs"))?;
     Ok(())
 }
 
@@ -286,46 +309,48 @@ impl PostgresStore {
     ) -> Result<Booking, BookingError> {
         let (ids, tenants, kinds, payloads, attempts, run_at, keys) = job_columns(jobs);
         let mut conn = self.lean.get().await.map_err(classify("borrowing a connection"))?;
-        let converted: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "WITH converted AS (
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH converted AS (
                  UPDATE calendar_blocks SET kind = 'booking', booking_id = $9, expires_at = NULL
                  WHERE block_id = $10 AND tenant_id = $11 AND kind = 'hold' AND start_at = $12 AND staff = $13
                      AND expires_at > $8
                  RETURNING block_id),
              booked AS (
-                 INSERT INTO bookings (booking_id, tenant_id, code, service, staff, start_at, end_at, customer_name,
-                     customer_phone, status, source, idempotency_key, rescheduled_from, created_at, updated_at)
+                 INSERT INTO bookings ({NEW_BOOKING_COLUMNS})
                  SELECT $9, $11, $14, $15, $16, $12, $17, $18, $19, 'confirmed', $20, $21, NULL, $8, $8
                  FROM converted
                  RETURNING booking_id),
              queued AS ({})
              SELECT EXISTS (SELECT 1 FROM booked)",
-            enqueue_many("EXISTS (SELECT 1 FROM booked)")
-        )))
-        .bind(ids)
-        .bind(tenants)
-        .bind(kinds)
-        .bind(payloads)
-        .bind(attempts)
-        .bind(run_at)
-        .bind(keys)
-        .bind(now)
-        .bind(booking.id.as_uuid())
-        .bind(hold.as_uuid())
-        .bind(tenant.as_str())
-        .bind(booking.start)
-        .bind(staff_column(&booking.staff))
-        .bind(booking.code.as_str())
-        .bind(&booking.service)
-        .bind(booking.staff.as_deref())
-        .bind(booking.end)
-        .bind(&booking.customer.name)
-        .bind(booking.customer.phone.as_str())
-        .bind(booking.source.as_str())
-        .bind(booking.idempotency_key.as_deref())
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(classify("committing hold"))?;
+                enqueue_many("EXISTS (SELECT 1 FROM booked)")
+            )
+        });
+        let converted: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(ids)
+            .bind(tenants)
+            .bind(kinds)
+            .bind(payloads)
+            .bind(attempts)
+            .bind(run_at)
+            .bind(keys)
+            .bind(now)
+            .bind(booking.id.as_uuid())
+            .bind(hold.as_uuid())
+            .bind(tenant.as_str())
+            .bind(booking.start)
+            .bind(staff_column(&booking.staff))
+            .bind(booking.code.as_str())
+            .bind(&booking.service)
+            .bind(booking.staff.as_deref())
+            .bind(booking.end)
+            .bind(&booking.customer.name)
+            .bind(booking.customer.phone.as_str())
+            .bind(booking.source.as_str())
+            .bind(booking.idempotency_key.as_deref())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(classify("committing hold"))?;
         conn.finished();
         if !converted {
             return Err(BookingError::HoldExpired);
