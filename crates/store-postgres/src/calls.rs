@@ -220,17 +220,22 @@ impl CallStore for PostgresStore {
         turn: &TurnKey,
     ) -> Result<Option<CallTurn>, CallError> {
         let mut conn = self.lean.get().await.map_err(unexpected("borrowing a connection"))?;
-        let row: Option<CallTurnRow> = sqlx::query_as(sql(format!(
-            "SELECT {CALL_COLUMNS},
-                 (SELECT r.reply FROM call_replies r WHERE r.call_sid = calls.call_sid AND r.turn_key = $3) AS answered
-             FROM calls WHERE tenant_id = $1 AND call_sid = $2"
-        )))
-        .bind(tenant.as_str())
-        .bind(call_sid.as_str())
-        .bind(turn.as_key())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(unexpected("reading call"))?;
+        // Every turn reads this: its text is built once.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT {CALL_COLUMNS},
+                     (SELECT r.reply FROM call_replies r WHERE r.call_sid = calls.call_sid AND r.turn_key = $3)
+                         AS answered
+                 FROM calls WHERE tenant_id = $1 AND call_sid = $2"
+            )
+        });
+        let row: Option<CallTurnRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(tenant.as_str())
+            .bind(call_sid.as_str())
+            .bind(turn.as_key())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(unexpected("reading call"))?;
         conn.finished();
         row.map(|row| Ok(CallTurn { call: CallRecord::try_from(row.call)?, answered: row.answered })).transpose()
     }
