@@ -64,6 +64,11 @@ pub const STREAM_DONE_PATH: &str = "/twilio/stream-done";
 /// recorded (the socket closes just after; the action may come first).
 const END_WAIT: Duration = Duration::from_secs(3);
 
+/// How long a stream's recorded end waits for its `<Connect action>`: one
+/// that never comes (a hang-up, or the action served by another process)
+/// is dropped after this, so the map never grows with the calls.
+const END_KEPT: Duration = Duration::from_secs(120);
+
 /// How long the voice webhook waits for the model's session to open while
 /// the caller hears it ringing; slower, the call is answered turn by turn
 /// (the adapter's own connect and set-up deadlines are 5 s each).
@@ -103,7 +108,7 @@ pub struct RealtimeStreams {
     /// by default [`frontdesk_routing::REALTIME_CALL_CAP`]).
     pub call_cap: Duration,
     parked: Mutex<HashMap<String, Parked>>,
-    ended: Mutex<HashMap<String, StreamEnd>>,
+    ended: Mutex<HashMap<String, (StreamEnd, std::time::Instant)>>,
 }
 
 impl RealtimeStreams {
@@ -211,11 +216,18 @@ impl RealtimeStreams {
 
     /// Why `call_sid`'s stream ended, once recorded (taken: asked once).
     fn take_end(&self, call_sid: &str) -> Option<StreamEnd> {
-        lock(&self.ended).remove(call_sid)
+        lock(&self.ended).remove(call_sid).map(|(end, _)| end)
     }
 
     fn record_end(&self, call_sid: &str, end: StreamEnd) {
-        lock(&self.ended).insert(call_sid.to_owned(), end);
+        let mut ended = lock(&self.ended);
+        ended.retain(|_, (_, at)| at.elapsed() < END_KEPT);
+        ended.insert(call_sid.to_owned(), (end, std::time::Instant::now()));
+    }
+
+    /// Forgets `call_sid`'s recorded end (its caller hung up: nobody asks).
+    pub fn forget_end(&self, call_sid: &CallSid) {
+        lock(&self.ended).remove(call_sid.as_str());
     }
 
     /// Why `call_sid`'s stream ended, waiting a little for its bridge to

@@ -437,6 +437,9 @@ async fn stream_done(State(state): State<AppState>, webhook: Webhook) -> Respons
     };
     let hung_up = matches!(webhook.get("CallStatus"), Some("completed" | "busy" | "failed" | "no-answer" | "canceled"));
     let end = if hung_up {
+        if let Some(streams) = &state.realtime {
+            streams.forget_end(&call_sid);
+        }
         StreamEnd::HungUp
     } else {
         let recorded = match &state.realtime {

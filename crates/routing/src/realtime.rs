@@ -65,8 +65,8 @@ fn realtime_instructions(context: &CallContext<'_>) -> String {
         else of your own about it: prices, times, dates and confirmation codes come only from tool results. A \
         hold, a cancellation or a move is read back by the shop and waits for the caller: once the caller has \
         answered the read-back, call book_held_slot (a booking) or confirm_change (a cancellation or a move), \
-        whatever they answered; only their own yes makes it happen, and never before they have spoken. Before \
-        a tool that may take a moment, say a few words such as \"One moment, let me check.\"";
+        whatever they answered; only their own yes makes it happen, and never before they have spoken. The \
+        shop says a few words of its own while a tool takes a moment: do not announce tools.";
     format!("{STATIC}\n\n{}", shop_facts(context))
 }
 

@@ -518,7 +518,12 @@ async fn run_with_filler(
         return Ok(running.await);
     }
     tracing::debug!(tool = %call.name, "a slow tool: the caller hears a filler");
-    sender.respond(Some(FILLER_INSTRUCTIONS)).await?;
+    // The tool is never dropped half-way for a filler that could not be
+    // asked for: a dead socket shows again when its result is sent.
+    if let Err(error) = sender.respond(Some(FILLER_INSTRUCTIONS)).await {
+        tracing::warn!(tool = %call.name, %error, "could not ask for a filler; the tool runs on");
+        return Ok(running.await);
+    }
     let result = running.await;
     let mut answered = answering.subscribe();
     if tokio::time::timeout(FILLER_WAIT, answered.wait_for(|active| !active)).await.is_err() {
