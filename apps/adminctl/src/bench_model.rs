@@ -187,6 +187,16 @@ pub async fn run(args: BenchModelArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Turns `enable_realtime_voice` off for the bench's shop.
+async fn realtime_off(gateway: &Gateway) -> Result<(), Failure> {
+    let path = format!("/admin/tenants/{TENANT}/flags/enable_realtime_voice");
+    let (status, body) = gateway.admin()?.put(&path, &serde_json::json!({"enabled": false})).await?;
+    if status != 200 {
+        return Err(Failure::Usage(format!("error: turning realtime voice off for {TENANT}: {status} {body}")));
+    }
+    Ok(())
+}
+
 /// Starts a gateway using the fake model, runs `work` on it, stops it.
 async fn with_gateway<T>(
     binary: &Path,
@@ -197,13 +207,9 @@ async fn with_gateway<T>(
     let gateway = Gateway::start(binary, postgres, &fake.gateway_env()).await?;
     // The turn-by-turn path's model is measured: the shop (Pro, with a key
     // configured) would otherwise open a realtime voice session per call.
-    let (status, body) = gateway
-        .admin()?
-        .put(&format!("/admin/tenants/{TENANT}/flags/enable_realtime_voice"), &serde_json::json!({"enabled": false}))
-        .await?;
-    if status != 200 {
+    if let Err(failure) = realtime_off(&gateway).await {
         gateway.stop();
-        return Err(Failure::Usage(format!("error: turning realtime voice off for {TENANT}: {status} {body}")));
+        return Err(failure);
     }
     let result = work(&gateway).await;
     gateway.stop();

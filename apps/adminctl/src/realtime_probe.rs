@@ -163,8 +163,8 @@ async fn converse(
             RealtimeEvent::ToolCall(call) => {
                 println!("tool call {} {}({})", call.id, call.name, call.arguments);
                 let refused = json!({"error": "adminctl realtime-probe runs no shop's tools"});
+                // The result asks the model to answer (`response.create`) itself.
                 session.sender.tool_result(&call.id, &refused).await.map_err(lost)?;
-                session.sender.respond(None).await.map_err(lost)?;
                 tool_answered = true;
             }
             RealtimeEvent::ResponseDone { status, usage } => {
