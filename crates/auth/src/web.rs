@@ -356,7 +356,11 @@ impl WebLogins {
         // Without an account, a dummy hash is checked so the time spent
         // does not tell whether the e-mail is known.
         let hash = stored.clone().unwrap_or_else(|| DUMMY_HASH.clone());
-        if !verify_password(password, &hash) || stored.is_none() {
+        // Argon2 takes tens of milliseconds of CPU: off the async threads, so
+        // a burst of sign-in attempts never stalls calls on the same process.
+        let password = password.to_owned();
+        let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        if !verified || stored.is_none() {
             return Err(WebAuthError::Refused);
         }
         self.open_session(Principal::Operator(email.clone()), now).await
