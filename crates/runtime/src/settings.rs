@@ -608,7 +608,11 @@ impl Settings {
             problems.push(problem);
             frontdesk_routing::REALTIME_CALL_CAP
         });
-        let metrics_token = raw.metrics_token.filter(|token| !token.expose_secret().trim().is_empty());
+        // Trimmed as the presented token is (a secret file's trailing newline).
+        let metrics_token = raw
+            .metrics_token
+            .map(|token| SecretString::from(token.expose_secret().trim().to_owned()))
+            .filter(|token| !token.expose_secret().is_empty());
         if metrics_token.as_ref().is_some_and(|token| token.expose_secret().len() < MIN_METRICS_TOKEN_BYTES) {
             problems.push(format!(
                 "FRONTDESK_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN_BYTES} characters; `openssl rand -hex 16` makes one (or unset it: no /metrics)"

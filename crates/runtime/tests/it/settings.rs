@@ -317,6 +317,10 @@ fn the_metrics_token_is_optional_never_shown_and_not_too_short() {
         Some("0123456789abcdef-scrape")
     );
     assert!(!format!("{set:?}").contains("0123456789abcdef"), "the token never prints");
+    // From a secret file with its newline: kept as the scraper will send it.
+    let filed = token("0123456789abcdef-scrape\n").unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(filed.metrics_token.map(|t| t.expose_secret().to_owned()).as_deref(), Some("0123456789abcdef-scrape"));
+    assert!(token("  short         \n").is_err(), "its length is counted trimmed");
     let problems = token("short").err().unwrap_or_default();
     assert_eq!(
         problems,
