@@ -678,7 +678,7 @@ fn retry(error: impl std::fmt::Display) -> HandlerError {
 
 fn provider_error(error: ProviderError) -> HandlerError {
     match error {
-        ProviderError::Retryable { message, .. } => HandlerError::Retry(message),
+        ProviderError::Retryable { message, retry_after } => HandlerError::retry_after(message, retry_after),
         ProviderError::Permanent(message) => HandlerError::Permanent(message),
     }
 }

@@ -30,6 +30,17 @@ pub enum HandlerError {
     Permanent(String),
 }
 
+impl HandlerError {
+    /// Worth another attempt: not before `after` when the provider said
+    /// how long to wait (a 429's `Retry-After`), else after the backoff.
+    pub fn retry_after(message: impl Into<String>, after: Option<StdDuration>) -> HandlerError {
+        match after {
+            Some(after) => HandlerError::RetryAfter(message.into(), after),
+            None => HandlerError::Retry(message.into()),
+        }
+    }
+}
+
 /// What a handler gets for one attempt.
 pub struct JobContext {
     pub job: Job,
@@ -405,4 +416,16 @@ impl Worker {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_providers_wait_makes_a_retry_after_and_none_a_plain_retry() {
+        let after = StdDuration::from_secs(30);
+        assert_eq!(HandlerError::retry_after("429", Some(after)), HandlerError::RetryAfter("429".to_owned(), after));
+        assert_eq!(HandlerError::retry_after("503", None), HandlerError::Retry("503".to_owned()));
+    }
 }

@@ -375,12 +375,11 @@ impl JobHandler for Deliveries {
             }
             Err(error) if error.is_retryable() => {
                 tracing::warn!(tenant_id = ?tenant, channel = %kind, %error, "notification not delivered; will retry");
-                match error {
-                    NotifyError::RateLimited { retry_after: Some(after) } => {
-                        Err(HandlerError::RetryAfter(error.to_string(), after))
-                    }
-                    _ => Err(HandlerError::Retry(error.to_string())),
-                }
+                let after = match error {
+                    NotifyError::RateLimited { retry_after } => retry_after,
+                    _ => None,
+                };
+                Err(HandlerError::retry_after(error.to_string(), after))
             }
             Err(error) => Err(HandlerError::Permanent(error.to_string())),
         }

@@ -187,7 +187,13 @@ impl<'a> Outbox<'a> {
                 Ok(())
             }
             Err(MessagingError::NotCleared(reason)) => self.wait(context, record, reason).await,
-            Err(error) if error.is_retryable() => Err(HandlerError::Retry(error.to_string())),
+            Err(error) if error.is_retryable() => {
+                let after = match error {
+                    MessagingError::RateLimited { retry_after } => retry_after,
+                    _ => None,
+                };
+                Err(HandlerError::retry_after(error.to_string(), after))
+            }
             Err(error) => {
                 record.status = "failed".to_owned();
                 record.error = Some(error.to_string());
