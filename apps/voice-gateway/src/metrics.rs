@@ -165,14 +165,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
             "nothing is served at GET /metrics: the gateway's metrics are served only when FRONTDESK_METRICS_TOKEN is set",
         ));
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token> header"))?;
-    let given = given.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
-    let given = match given.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => return Err(ApiError::unauthorized("the Authorization header must be \"Bearer <token>\"")),
-    };
+    let given = crate::admin::bearer_token(&headers)?;
     if !token.admits(given) {
         tracing::warn!("refused a metrics scrape: the token is not FRONTDESK_METRICS_TOKEN's");
         return Err(ApiError::unauthorized("the bearer token is not the gateway's FRONTDESK_METRICS_TOKEN"));

@@ -46,19 +46,23 @@ pub(super) fn json_body<T>(
 /// A caller who presented a valid admin token.
 pub struct Admin(pub AdminClaims);
 
+/// The token of an `Authorization: Bearer <token>` header, or why not.
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token> header"))?;
+    let value = header.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        _ => Err(ApiError::unauthorized("the Authorization header must be \"Bearer <token>\"")),
+    }
+}
+
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token> header"))?;
-        let value = header.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
-        let token = match value.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => return Err(ApiError::unauthorized("the Authorization header must be \"Bearer <token>\"")),
-        };
+        let token = bearer_token(&parts.headers)?;
         match state.tokens.verify(token, state.clock.now()) {
             Ok(claims) => {
                 tracing::Span::current().record("admin_sub", claims.subject.as_str());
