@@ -9,7 +9,9 @@
 //! to leave a message. A cold transfer that bridged leaves no reply: the
 //! call's outcome stays `transferred`.
 
-use crate::calls::Outcome;
+use std::collections::HashMap;
+
+use crate::calls::{CallError, Outcome};
 use crate::ids::CallSid;
 
 /// The prefix of the reply key a warm transfer's acceptance leaves.
@@ -65,6 +67,25 @@ impl TransferEnd {
 pub struct CallTransfer {
     pub call_sid: CallSid,
     pub end: TransferEnd,
+}
+
+impl CallTransfer {
+    /// Each call's transfer from a store's `(call_sid, reply key)` rows (in
+    /// any order; calls whose keys say nothing of a transfer left out).
+    pub fn from_rows(rows: Vec<(String, String)>) -> Result<Vec<CallTransfer>, CallError> {
+        let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+        for (call_sid, key) in rows {
+            keys.entry(call_sid).or_default().push(key);
+        }
+        let mut ends = Vec::with_capacity(keys.len());
+        for (call_sid, keys) in keys {
+            let Some(end) = TransferEnd::from_reply_keys(keys.iter().map(String::as_str)) else { continue };
+            let call_sid = CallSid::parse(&call_sid)
+                .map_err(|error| CallError::Unexpected(anyhow::anyhow!("stored call {call_sid:?}: {error}")))?;
+            ends.push(CallTransfer { call_sid, end });
+        }
+        Ok(ends)
+    }
 }
 
 /// Whether `key` (a stored reply key) is one [`TransferEnd::from_reply_keys`]

@@ -1,12 +1,10 @@
 //! How calls' transfers to a person ended (`CallStore::transfer_ends`), read
 //! from the calls' reply keys.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
 use frontdesk_routing::transfers::{ACCEPTED_REPLY_PREFIX, NOT_TAKEN_REPLY_PREFIX, OUTCOMES_AFTER_A_TRANSFER};
-use frontdesk_routing::{CallError, CallSid, CallTransfer, TransferEnd};
+use frontdesk_routing::{CallError, CallTransfer};
 
 use crate::PostgresStore;
 
@@ -35,17 +33,6 @@ impl PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|error| CallError::Unexpected(crate::unexpected("reading calls' transfers")(error)))?;
-        let mut keys: HashMap<String, Vec<String>> = HashMap::new();
-        for (call_sid, key) in rows {
-            keys.entry(call_sid).or_default().push(key);
-        }
-        let mut ends = Vec::with_capacity(keys.len());
-        for (call_sid, keys) in keys {
-            let Some(end) = TransferEnd::from_reply_keys(keys.iter().map(String::as_str)) else { continue };
-            let call_sid = CallSid::parse(&call_sid)
-                .map_err(|error| CallError::Unexpected(anyhow::anyhow!("stored call {call_sid:?}: {error}")))?;
-            ends.push(CallTransfer { call_sid, end });
-        }
-        Ok(ends)
+        CallTransfer::from_rows(rows)
     }
 }

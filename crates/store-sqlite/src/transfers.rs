@@ -1,12 +1,10 @@
 //! How calls' transfers to a person ended (`CallStore::transfer_ends`), read
 //! from the calls' reply keys.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use frontdesk_core::TenantId;
 use frontdesk_routing::transfers::{ACCEPTED_REPLY_PREFIX, NOT_TAKEN_REPLY_PREFIX, OUTCOMES_AFTER_A_TRANSFER};
-use frontdesk_routing::{CallError, CallSid, CallTransfer, TransferEnd};
+use frontdesk_routing::{CallError, CallTransfer};
 use rusqlite::params;
 
 use crate::SqliteStore;
@@ -48,22 +46,6 @@ impl SqliteStore {
             })
             .await
             .map_err(|error| CallError::Unexpected(anyhow::Error::new(error).context("reading calls' transfers")))?;
-        transfer_ends(rows)
+        CallTransfer::from_rows(rows)
     }
-}
-
-/// Each call's transfer, from its `(call_sid, reply key)` rows.
-fn transfer_ends(rows: Vec<(String, String)>) -> Result<Vec<CallTransfer>, CallError> {
-    let mut keys: HashMap<String, Vec<String>> = HashMap::new();
-    for (call_sid, key) in rows {
-        keys.entry(call_sid).or_default().push(key);
-    }
-    let mut ends = Vec::with_capacity(keys.len());
-    for (call_sid, keys) in keys {
-        let Some(end) = TransferEnd::from_reply_keys(keys.iter().map(String::as_str)) else { continue };
-        let call_sid = CallSid::parse(&call_sid)
-            .map_err(|error| CallError::Unexpected(anyhow::anyhow!("stored call {call_sid:?}: {error}")))?;
-        ends.push(CallTransfer { call_sid, end });
-    }
-    Ok(ends)
 }
